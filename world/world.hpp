@@ -1,0 +1,28 @@
+// The World is everything a scenario's actors can touch, as interfaces: one implementation per backend
+// (fakes/sim_world: simulated components under the scheduler; dom0/: the real host). A scenario is
+// written once against these and runs unchanged on both.
+//
+// A backend that lacks a component throws ComponentUnavailable from its accessor, naming what is
+// missing; the scenario is then reported as skipped on that backend, never as passed.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace xenrace {
+
+class XenStore;
+
+struct ComponentUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class World {
+ public:
+  virtual ~World() = default;
+  virtual std::string_view backend() const = 0;  // "sim" or "dom0"
+  virtual XenStore& xenstore() = 0;
+  // Device components (loop, blkback, mdev, pciback, udev/services) are added beside these.
+};
+
+}  // namespace xenrace

@@ -1,0 +1,75 @@
+// The XenStore as a scenario sees it: connections that read, write, list, watch and transact, with the
+// errno results of the real interface (xs_wire.h error strings mapped to errno as libxenstore does).
+// Implemented by the simulated store (fakes/xenstore) and by real libxenstore (dom0/).
+//
+// In the simulator every call is a visible operation (a scheduling point), and read_watch blocks in
+// virtual time, so "the event arrives before / after the next operation" is a choice the strategy makes.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/types.hpp"
+#include "world/result.hpp"
+
+namespace xenrace {
+
+using DomId = std::uint32_t;
+using TxId = std::uint32_t;
+inline constexpr TxId kNoTx = 0;  // XBT_NULL
+
+// One permission entry, "n0", "r5", "b3" on the wire. The first entry names the owner and the default.
+struct XsPerm {
+  enum class Access : char { none = 'n', read = 'r', write = 'w', both = 'b' };
+  Access access = Access::none;
+  DomId domid = 0;
+  bool operator==(const XsPerm&) const = default;
+};
+using XsPerms = std::vector<XsPerm>;
+std::string format_perm(const XsPerm& p);                // "r5"
+bool parse_perm(std::string_view text, XsPerm& out);     // false if malformed
+
+struct XsWatchEvent {
+  std::string path;
+  std::string token;
+};
+
+// One connection (one xs_handle; one xenstored connection). Not shared between actors.
+class XsConnection {
+ public:
+  virtual ~XsConnection() = default;
+
+  virtual Result<std::string> read(TxId tx, std::string_view path) = 0;
+  virtual Errno write(TxId tx, std::string_view path, std::string_view value) = 0;
+  virtual Errno mkdir(TxId tx, std::string_view path) = 0;
+  virtual Errno rm(TxId tx, std::string_view path) = 0;
+  virtual Result<std::vector<std::string>> directory(TxId tx, std::string_view path) = 0;
+  virtual Result<XsPerms> get_perms(TxId tx, std::string_view path) = 0;
+  virtual Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) = 0;
+
+  virtual Result<TxId> transaction_start() = 0;
+  // commit=false aborts. A commit that conflicts returns EAGAIN and applies nothing.
+  virtual Errno transaction_end(TxId tx, bool commit) = 0;
+
+  virtual Errno watch(std::string_view path, std::string_view token) = 0;
+  virtual Errno unwatch(std::string_view path, std::string_view token) = 0;
+  // The next watch event of this connection; blocks up to `timeout` (ETIMEDOUT after it).
+  virtual Result<XsWatchEvent> read_watch(VirtualTime timeout = kForever) = 0;
+
+  // Privileged domain management (dom0 toolstack).
+  virtual Errno introduce_domain(DomId domid, std::uint64_t mfn, std::uint32_t port) = 0;
+  virtual Errno release_domain(DomId domid) = 0;
+  virtual Result<std::string> get_domain_path(DomId domid) = 0;
+  virtual Result<bool> is_domain_introduced(DomId domid) = 0;
+};
+
+class XenStore {
+ public:
+  virtual ~XenStore() = default;
+  // A new connection acting as `domid` (0: the privileged dom0 toolstack, as over the Unix socket).
+  virtual std::unique_ptr<XsConnection> connect(DomId domid = 0) = 0;
+};
+
+}  // namespace xenrace
