@@ -22,6 +22,10 @@ using Runner = std::function<int()>;
 Runner add_list_command(CLI::App& app, Context& ctx);
 Runner add_explore_command(CLI::App& app, Context& ctx);
 Runner add_replay_command(CLI::App& app, Context& ctx);
+Runner add_serve_xenstore_command(CLI::App& app, Context& ctx);
+Runner add_run_command(CLI::App& app, Context& ctx);
+Runner add_cleanup_command(CLI::App& app, Context& ctx);
+Runner add_faults_command(CLI::App& app, Context& ctx);
 
 nlohmann::json report_json(const VariantReport& r);
 nlohmann::json trace_json(const ExecutionResult& r);

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   add(cli::add_list_command);
   add(cli::add_explore_command);
   add(cli::add_replay_command);
+  add(cli::add_serve_xenstore_command);
+  add(cli::add_run_command);
+  add(cli::add_cleanup_command);
+  add(cli::add_faults_command);
 
   try {
     app.parse(argc, argv);
