@@ -76,6 +76,47 @@ ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const
       chunk /= 2;
     }
   }
+  // A different value at one decision can replace several others (one preemption where the strategy
+  // happened to use two): keep decision i with each other value, and drop all the rest, or all later ones.
+  auto swap_pass = [&]() -> bool {
+    std::uint32_t max_value = 1;
+    for (const auto& d : best.schedule.decisions) max_value = std::max(max_value, d.value + 1);
+    for (std::size_t i = 0; i < best.schedule.decisions.size() && runs < budget; ++i) {
+      for (std::uint32_t v = 0; v <= max_value && runs < budget; ++v) {
+        if (v == best.schedule.decisions[i].value) continue;
+        Decision keep = best.schedule.decisions[i];
+        keep.value = v;
+        Schedule only = best.schedule;
+        only.decisions = {keep};
+        if (attempt(std::move(only))) return true;
+        Schedule prefix = best.schedule;
+        prefix.decisions.resize(i + 1);
+        prefix.decisions[i].value = v;
+        if (prefix.decisions.size() < best.schedule.decisions.size() && attempt(std::move(prefix))) return true;
+      }
+    }
+    return false;
+  };
+  while (best.schedule.decisions.size() > 1 && swap_pass()) {
+  }
+  // Deletion works on positions, so a lone decision at the right place can stay out of its reach.
+  // When more than one remains, try every schedule of exactly one explicit decision: (index, value).
+  if (best.schedule.decisions.size() > 1) {
+    std::uint32_t values = 2;
+    for (const auto& d : best.schedule.decisions) values = std::max(values, d.value + 2);
+    const std::uint32_t total = best.schedule.total;
+    for (std::uint32_t index = 0; index < total && best.schedule.decisions.size() > 1 && runs < budget; ++index) {
+      for (std::uint32_t v = 0; v < values && runs < budget; ++v) {
+        for (ChoiceKind kind : {ChoiceKind::actor, ChoiceKind::fault, ChoiceKind::data}) {
+          if (kind != ChoiceKind::actor && v == 0) continue;
+          Schedule one;
+          one.total = index + 1;
+          one.decisions = {Decision{index, kind, v}};
+          if (attempt(std::move(one))) break;
+        }
+      }
+    }
+  }
   // Then try smaller values for what remains (an earlier actor, a smaller generated value).
   for (std::size_t i = 0; i < best.schedule.decisions.size() && runs < budget; ++i) {
     for (std::uint32_t v = 0; v < best.schedule.decisions[i].value && runs < budget; ++v) {

@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "fakes/sim_world.hpp"
+#include "harness/explorer.hpp"
+#include "test_scenarios.hpp"
+#include "xenrace/version.hpp"
+
+namespace xenrace {
+namespace {
+
+struct Builtins {
+  ScenarioRegistry registry;
+  StackPool stacks;
+  WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+  Builtins() { register_builtin_scenarios(registry); }
+};
+
+VariantReport explore(Builtins& b, const std::string& scenario, const std::string& variant, ExploreOptions o = {}) {
+  const Scenario& s = b.registry.get(scenario);
+  return explore_variant(s, *s.info().variant(variant), b.world, o, b.stacks);
+}
+
+TEST(Explorer, DemoBuggyFailsWithAShrunkReplayableToken) {
+  Builtins b;
+  VariantReport r = explore(b, "demo-counter", "buggy");
+  ASSERT_TRUE(r.failed);
+  EXPECT_TRUE(r.met_expectation());
+  ASSERT_TRUE(r.replay.has_value());
+  EXPECT_EQ(r.failure.check, "no lost update");
+  EXPECT_EQ(r.failure.schedule.preemptions(), 1u);  // the minimal interleaving has one preemption
+  ExecutionResult again = replay_token(b.registry, ReplayToken::decode(r.replay->encode()), b.world, b.stacks);
+  EXPECT_TRUE(again.failed());
+  EXPECT_EQ(again.trace_hash, r.trace_hash);
+}
+
+TEST(Explorer, DemoFixedPassesEveryScheduleUnderDfs) {
+  Builtins b;
+  ExploreOptions o;
+  o.strategy.name = "dfs";
+  o.strategy.preemption_bound = 10;
+  o.iterations = 100000;
+  VariantReport r = explore(b, "demo-counter", "fixed", o);
+  EXPECT_FALSE(r.failed) << r.message;
+  EXPECT_TRUE(r.exhausted);
+}
+
+TEST(Explorer, SameSeedSameHashOverManyRuns) {
+  Builtins b;
+  for (const char* strategy : {"random", "pct"}) {
+    ExploreOptions o;
+    o.strategy.name = strategy;
+    o.strategy.seed = 1234;
+    o.iterations = 200;
+    const std::uint64_t first = explore(b, "demo-counter", "fixed", o).trace_hash;
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(explore(b, "demo-counter", "fixed", o).trace_hash, first) << strategy;
+  }
+}
+
+TEST(Explorer, TokenFromAnotherVersionIsRefused) {
+  Builtins b;
+  ReplayToken t;
+  t.version = "0.0.0-other";
+  t.scenario = "demo-counter";
+  t.variant = "buggy";
+  EXPECT_THROW(replay_token(b.registry, t, b.world, b.stacks), UsageError);
+  t.version = kVersion;
+  t.scenario = "no-such-scenario";
+  EXPECT_THROW(replay_token(b.registry, t, b.world, b.stacks), UsageError);
+  t.scenario = "demo-counter";
+  t.variant = "no-such-variant";
+  EXPECT_THROW(replay_token(b.registry, t, b.world, b.stacks), UsageError);
+}
+
+TEST(Explorer, ShrinkingRemovesIrrelevantPreemptions) {
+  // Ten noisy actors and one racing pair: whatever random found, the shrunk schedule needs one preemption.
+  testing::LambdaScenario scenario("noisy", [](Execution& ex, std::string_view) {
+    testing::spawn_steppers(ex, 6, 3, nullptr);
+    auto& value = ex.make<int>(0);
+    for (const char* n : {"r1", "r2"})
+      ex.spawn(n, [&ex, &value] {
+        ex.before_visible();
+        int v = value;
+        ex.before_visible();
+        value = v + 1;
+      });
+    ex.at_end("lost update", [&value]() -> std::string { return value == 2 ? "" : "lost"; });
+  });
+  StackPool stacks;
+  ExploreOptions o;
+  o.strategy.name = "random";
+  o.iterations = 1000;
+  VariantReport r = explore_variant(scenario, scenario.info().variants[0], testing::empty_world(), o, stacks);
+  ASSERT_TRUE(r.failed);
+  EXPECT_LE(r.failure.schedule.decisions.size(), 2u);
+  EXPECT_LE(r.failure.steps, r.first_failure_steps);
+}
+
+// Any execution of any seed, once recorded, replays to the same trace hash.
+RC_GTEST_PROP(ExplorerProperty, AnyScheduleReplaysToTheSameHash, (std::uint32_t seed, bool pct)) {
+  Builtins b;
+  const Scenario& s = b.registry.get("demo-counter");
+  for (const char* variant : {"buggy", "fixed"}) {
+    StrategyOptions so{pct ? "pct" : "random", seed, 3, 2};
+    auto strategy = make_strategy(so);
+    strategy->begin_execution(seed % 17);
+    ExecutionOptions eo = execution_options_for(s.info(), {}, false);
+    ExecutionResult first = run_execution(s, variant, b.world, *strategy, b.stacks, eo);
+    ReplayToken t;
+    t.version = kVersion;
+    t.scenario = "demo-counter";
+    t.variant = variant;
+    t.schedule = first.schedule;
+    bool diverged = true;
+    ExecutionResult again = replay_token(b.registry, ReplayToken::decode(t.encode()), b.world, b.stacks, &diverged);
+    RC_ASSERT(!diverged);
+    RC_ASSERT(again.trace_hash == first.trace_hash);
+    RC_ASSERT(again.failed() == first.failed());
+  }
+}
+
+}  // namespace
+}  // namespace xenrace
