@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
   add(cli::add_cleanup_command);
   add(cli::add_faults_command);
 
+  if (argc > 1 && argv[1][0] != '-' && !app.get_subcommand_no_throw(argv[1])) {
+    std::string known;
+    for (auto* sub : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
+    std::cerr << "xenrace: unknown command '" << argv[1] << "' (commands: " << known << ")\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

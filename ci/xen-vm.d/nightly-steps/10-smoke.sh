@@ -1,0 +1,2 @@
+# the same checks as `ci/xen-vm --smoke`
+bash /opt/xen-vm.d/smoke.sh

@@ -1,0 +1,125 @@
+"""The xenrace CLI as scripts and CI use it: JSON shapes, exit codes, the replay round trip, bad input.
+
+Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli
+"""
+import base64
+import json
+import os
+import subprocess
+
+import pytest
+
+BIN = os.environ.get("XENRACE_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "xenrace"))
+
+
+def xenrace(*args, check_code=None):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=600)
+    if check_code is not None:
+        assert p.returncode == check_code, (args, p.returncode, p.stdout[-2000:], p.stderr[-2000:])
+    return p
+
+
+@pytest.fixture(scope="module")
+def explored():
+    p = xenrace("explore", "--all", "--json", check_code=0)
+    return json.loads(p.stdout)
+
+
+def test_binary_exists():
+    assert os.access(BIN, os.X_OK), f"build xenrace first: {BIN}"
+
+
+def test_list_json_shape():
+    scenarios = json.loads(xenrace("list", "--json", check_code=0).stdout)
+    assert any(s["name"] == "demo-counter" for s in scenarios)
+    for s in scenarios:
+        assert set(s) >= {"name", "description", "source", "variants"}
+        assert s["variants"], s["name"]
+        for v in s["variants"]:
+            assert v["expect"] in ("pass", "fail")
+
+
+def test_explore_all_meets_every_expectation(explored):
+    listed = json.loads(xenrace("list", "--json").stdout)
+    expected = {(s["name"], v["name"]): v["expect"] for s in listed for v in s["variants"]}
+    got = {(r["scenario"], r["variant"]): r for r in explored}
+    assert set(got) == set(expected)
+    for key, r in got.items():
+        assert set(r) >= {"scenario", "variant", "expect", "verdict", "met_expectation", "strategy", "seed",
+                          "executions", "steps", "replay", "trace_hash", "message"}
+        assert r["expect"] == expected[key]
+        assert r["met_expectation"], r
+        assert r["verdict"] == r["expect"]
+        if r["verdict"] == "fail":
+            assert r["replay"].startswith("xr1-") and r["message"]
+        else:
+            assert r["replay"] is None
+
+
+def test_every_failure_replays_to_the_same_hash(explored):
+    failures = [r for r in explored if r["verdict"] == "fail"]
+    assert failures
+    for r in failures:
+        p = xenrace("replay", r["replay"], "--json", check_code=0)
+        out = json.loads(p.stdout)
+        assert out["trace_hash"] == r["trace_hash"], r["scenario"]
+        assert out["verdict"] == "fail" and not out["diverged"]
+        human = xenrace("replay", r["replay"], check_code=0).stdout
+        assert "trace_hash: " + r["trace_hash"] in human
+
+
+def test_same_seed_gives_byte_identical_output():
+    a = xenrace("explore", "--all", "--json", "--seed", "7").stdout
+    b = xenrace("explore", "--all", "--json", "--seed", "7").stdout
+    assert a == b
+
+
+def test_human_failure_output_has_invariant_trace_and_replay_command():
+    out = xenrace("explore", "demo-counter", "--variant", "buggy", check_code=0).stdout
+    assert "violated: no lost update" in out
+    assert "map.put" in out
+    assert " replay xr1-" in out
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["explore", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
+    (["explore", "demo-counter", "--variant", "nope"], "unknown variant 'nope'"),
+    (["explore", "demo-counter", "--strategy", "magic"], "unknown strategy 'magic'"),
+    (["explore"], "exactly one of SCENARIO or --all"),
+    (["explore", "--all", "--bogus-option"], "--bogus-option"),
+    (["replay", "not-a-token"], "must start with 'xr1-'"),
+    (["replay", "xr1-@@@@"], "not base64url"),
+    (["frobnicate"], "frobnicate"),
+])
+def test_bad_input_is_a_one_line_error_and_exit_2(args, needle):
+    p = xenrace(*args)
+    assert p.returncode == 2, (args, p.stdout, p.stderr)
+    assert needle in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def _retoken(token, mutate):
+    """Decode a token, let `mutate` edit its byte string, fix the checksum, encode again."""
+    body = token[len("xr1-"):]
+    raw = bytearray(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))[:-4]
+    raw = bytearray(mutate(bytes(raw)))
+    h = 2166136261
+    for c in raw:
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    raw += h.to_bytes(4, "little")
+    return "xr1-" + base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+
+
+def test_truncated_and_foreign_tokens_are_refused(explored):
+    token = next(r["replay"] for r in explored if r["verdict"] == "fail")
+    for cut in (len(token) // 2, len(token) - 3):
+        p = xenrace("replay", token[:cut])
+        assert p.returncode == 2 and "invalid replay token" in p.stderr
+    version = json.loads(xenrace("--version").stdout.split()[-1].join(['"', '"']))
+    other = _retoken(token, lambda b: b.replace(version.encode(), b"9.9.9", 1))
+    p = xenrace("replay", other)
+    assert p.returncode == 2 and "made by xenrace 9.9.9" in p.stderr, p.stderr
+    renamed = _retoken(token, lambda b: b.replace(b"demo-counter", b"demo-xounter", 1))
+    if renamed != token:
+        p = xenrace("replay", renamed)
+        assert p.returncode == 2 and "unknown scenario" in p.stderr
