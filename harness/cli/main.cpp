@@ -32,9 +32,13 @@ int main(int argc, char** argv) {
   add(cli::add_cleanup_command);
   add(cli::add_faults_command);
 
-  if (argc > 1 && argv[1][0] != '-' && !app.get_subcommand_no_throw(argv[1])) {
-    std::string known;
-    for (auto* sub : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
+  std::string known;
+  bool is_command = false;
+  for (auto* sub : app.get_subcommands({})) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+    is_command |= argc > 1 && sub->get_name() == argv[1];
+  }
+  if (argc > 1 && argv[1][0] != '-' && !is_command) {
     std::cerr << "xenrace: unknown command '" << argv[1] << "' (commands: " << known << ")\n";
     return 2;
   }
