@@ -13,7 +13,8 @@ void PctStrategy::begin_execution(std::uint64_t index) {
   prioritised_ = 0;
   change_points_.clear();
   next_change_ = 0;
-  for (unsigned i = 1; i < depth_; ++i) change_points_.push_back(rng_.next() % step_bound_);
+  const std::uint64_t k = step_bound_ ? step_bound_ : 16;
+  for (unsigned i = 1; i < depth_; ++i) change_points_.push_back(rng_.next() % k);
   std::sort(change_points_.begin(), change_points_.end());
 }
 

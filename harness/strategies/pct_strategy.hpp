@@ -2,7 +2,8 @@
 // ASPLOS 2010). Each actor gets a random distinct priority; the highest-priority runnable actor runs;
 // at d-1 randomly chosen steps the running actor's priority drops below every initial one. A bug of
 // depth d is found with probability at least 1/(n k^(d-1)) per execution for n actors and k steps.
-// k is learned: the largest step count seen so far (starting from an estimate of 64).
+// k is learned: the largest step count seen so far (16 until the first execution has been seen; too
+// large an estimate puts the change points past the end of short executions, and they never fire).
 #pragma once
 #include <array>
 #include <vector>
@@ -24,7 +25,7 @@ class PctStrategy final : public Strategy {
  private:
   std::uint64_t seed_;
   unsigned depth_;
-  std::uint64_t step_bound_ = 64;
+  std::uint64_t step_bound_ = 0;  // 0: no execution seen yet
   Rng rng_;
   ActorId prioritised_ = 0;  // actors [0, prioritised_) have a priority this execution
   std::array<std::uint64_t, kMaxActors> priority_{};
