@@ -17,6 +17,7 @@ constexpr Name kNames[] = {
     {EPERM, "EPERM"},   {ENXIO, "ENXIO"},       {ENODEV, "ENODEV"},   {ETIMEDOUT, "ETIMEDOUT"},
     {ENOTSUP, "ENOTSUP"}, {EBADF, "EBADF"},     {ESRCH, "ESRCH"},     {EINTR, "EINTR"},
     {ENOTDIR, "ENOTDIR"}, {ECONNRESET, "ECONNRESET"}, {EPIPE, "EPIPE"}, {EMFILE, "EMFILE"},
+    {ERANGE, "ERANGE"},   {EFAULT, "EFAULT"},  // blkback's diskseq parser
 };
 }  // namespace
 
