@@ -1,0 +1,330 @@
+// One test per worked example in fakes/xenstore/xs_store.hpp (E = nodes, P = permissions,
+// T = transactions, W = watches, D = domains, Q = quotas).
+#include <gtest/gtest.h>
+
+#include "fakes/xenstore/xs_store.hpp"
+
+namespace xenrace::xs {
+namespace {
+
+using Events = std::vector<std::pair<std::string, std::string>>;
+
+Events drain(Store& s, ConnId c) {
+  Events out;
+  while (auto e = s.pop_event(c)) out.emplace_back(e->path, e->token);
+  return out;
+}
+
+XsPerms perms(std::initializer_list<const char*> texts) {
+  XsPerms out;
+  for (const char* t : texts) {
+    XsPerm p;
+    EXPECT_TRUE(parse_perm(t, p)) << t;
+    out.push_back(p);
+  }
+  return out;
+}
+
+struct StoreTest : ::testing::Test {
+  Store s;
+  ConnId dom0 = s.open_connection(0);
+  ConnId other = s.open_connection(0);
+};
+
+TEST_F(StoreTest, E1_WriteCreatesParentsAndFiresOnlyForTheWrittenPath) {
+  ASSERT_EQ(s.watch(other, "/", "root"), 0);
+  drain(s, other);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a/b/c", "x"), 0);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/a").value, "");
+  EXPECT_EQ(s.read(dom0, kNoTx, "/a/b").value, "");
+  EXPECT_EQ(s.read(dom0, kNoTx, "/a/b/c").value, "x");
+  EXPECT_EQ(s.directory(dom0, kNoTx, "/").value, (std::vector<std::string>{"tool", "a"}));
+  EXPECT_EQ(drain(s, other), (Events{{"/a/b/c", "root"}}));
+}
+
+TEST_F(StoreTest, E2_MkdirOfExistingIsSilentAndRmOfMissingDependsOnTheParent) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "v"), 0);
+  ASSERT_EQ(s.watch(other, "/a", "t"), 0);
+  drain(s, other);
+  EXPECT_EQ(s.mkdir(dom0, kNoTx, "/a"), 0);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/a").value, "v");
+  EXPECT_TRUE(drain(s, other).empty());
+  EXPECT_EQ(s.rm(dom0, kNoTx, "/a/missing"), 0);
+  EXPECT_EQ(s.rm(dom0, kNoTx, "/x/y"), ENOENT);
+  EXPECT_EQ(s.rm(dom0, kNoTx, "/"), EINVAL);
+}
+
+TEST_F(StoreTest, E3_RmFiresPostOrderDescendantsExactRootSubtree) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a/b/c", "x"), 0);
+  for (const char* w : {"/", "/a", "/a/b", "/a/b/c", "/a/zz"}) ASSERT_EQ(s.watch(other, w, w), 0);
+  drain(s, other);
+  ASSERT_EQ(s.rm(dom0, kNoTx, "/a"), 0);
+  EXPECT_EQ(drain(s, other), (Events{{"/a/b/c", "/a/b/c"}, {"/a/b", "/a/b"}, {"/a", "/"}, {"/a", "/a"}}));
+  EXPECT_EQ(s.read(dom0, kNoTx, "/a/b").err, ENOENT);
+  EXPECT_EQ(s.peek("/a/b/c"), nullptr);
+  EXPECT_EQ(s.directory(dom0, kNoTx, "/").value, (std::vector<std::string>{"tool"}));
+}
+
+TEST_F(StoreTest, E4_DirectoryKeepsCreationOrder) {
+  for (const char* n : {"/d/zeta", "/d/alpha", "/d/mid"}) ASSERT_EQ(s.write(dom0, kNoTx, n, ""), 0);
+  EXPECT_EQ(s.directory(dom0, kNoTx, "/d").value, (std::vector<std::string>{"zeta", "alpha", "mid"}));
+  ASSERT_EQ(s.rm(dom0, kNoTx, "/d/alpha"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d/alpha", ""), 0);
+  EXPECT_EQ(s.directory(dom0, kNoTx, "/d").value, (std::vector<std::string>{"zeta", "mid", "alpha"}));
+  EXPECT_EQ(s.directory(dom0, kNoTx, "/nothing").err, ENOENT);
+}
+
+TEST_F(StoreTest, E5_RelativePathsOfSocketConnectionsHangFromDom0) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "backend/vbd/1", "x"), 0);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/local/domain/0/backend/vbd/1").value, "x");
+  EXPECT_EQ(s.read(dom0, kNoTx, "@releaseDomain").err, ENOENT);  // no special paths for reads
+  for (const char* bad : {"", "/a/", "/a//b", "/a b", "/a\n", "/ä"}) EXPECT_EQ(s.write(dom0, kNoTx, bad, "v"), EINVAL) << bad;
+  EXPECT_EQ(s.read(dom0, kNoTx, "/").value, "");
+}
+
+TEST_F(StoreTest, P1_Dom0MayDoAnythingAndChildrenInheritItsPerms) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", ""), 0);
+  EXPECT_EQ(s.get_perms(dom0, kNoTx, "/a").value, perms({"n0"}));
+  EXPECT_EQ(s.get_perms(dom0, kNoTx, "@releaseDomain").value, perms({"n0"}));
+}
+
+TEST_F(StoreTest, P2_ReadAndWriteFollowTheEntries) {
+  ConnId d5 = s.open_connection(5), d6 = s.open_connection(6);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d", "v"), 0);
+  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/d", perms({"n0", "r5"})), 0);
+  EXPECT_EQ(s.read(d5, kNoTx, "/d").value, "v");
+  EXPECT_EQ(s.read(d6, kNoTx, "/d").err, EACCES);
+  EXPECT_EQ(s.write(d5, kNoTx, "/d", "w"), EACCES);
+}
+
+TEST_F(StoreTest, P3_UnprivilegedCreatorOwnsWhatItCreates) {
+  ConnId d5 = s.open_connection(5);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d", ""), 0);
+  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/d", perms({"n0", "b5"})), 0);
+  ASSERT_EQ(s.write(d5, kNoTx, "/d/x/y", "v"), 0);
+  EXPECT_EQ(s.get_perms(dom0, kNoTx, "/d/x").value, perms({"n5", "b5"}));
+  EXPECT_EQ(s.get_perms(dom0, kNoTx, "/d/x/y").value, perms({"n5", "b5"}));
+  EXPECT_EQ(s.owned_nodes(5), 2u);
+}
+
+TEST_F(StoreTest, P4_MissingBelowAnUnreadableParentIsEacces) {
+  ConnId d6 = s.open_connection(6);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d", ""), 0);
+  EXPECT_EQ(s.read(d6, kNoTx, "/d/x").err, EACCES);
+  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/d", perms({"n0", "r6"})), 0);
+  EXPECT_EQ(s.read(d6, kNoTx, "/d/x").err, ENOENT);
+  EXPECT_EQ(s.write(d6, kNoTx, "/d/x", "v"), EACCES);  // creating needs write on the nearest ancestor
+}
+
+TEST_F(StoreTest, P5_OnlyOwnersSetPermsAndOnlyDom0ChangesTheOwner) {
+  ConnId d5 = s.open_connection(5), d6 = s.open_connection(6);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d", ""), 0);
+  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/d", perms({"n5", "b6"})), 0);
+  EXPECT_EQ(s.set_perms(d5, kNoTx, "/d", perms({"n6"})), EPERM);
+  EXPECT_EQ(s.set_perms(d5, kNoTx, "/d", perms({"n5", "r6"})), 0);
+  EXPECT_EQ(s.set_perms(d6, kNoTx, "/d", perms({"n5"})), EACCES);
+  EXPECT_EQ(s.set_perms(dom0, kNoTx, "/d", {}), EINVAL);
+}
+
+TEST_F(StoreTest, T1_OutsideWriteToAReadNodeMakesCommitFail) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.read(dom0, t, "/a").value, "1");
+  ASSERT_EQ(s.write(dom0, t, "/mine", "m"), 0);
+  ASSERT_EQ(s.write(other, kNoTx, "/a", "2"), 0);
+  EXPECT_EQ(s.transaction_end(dom0, t, true), EAGAIN);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/mine").err, ENOENT);
+  EXPECT_EQ(s.transaction_end(dom0, t, true), ENOENT);  // gone either way
+}
+
+TEST_F(StoreTest, T2_WritesToUntouchedNodesDoNotConflict) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/b", "1"), 0);
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.write(dom0, t, "/a", "2"), 0);
+  ASSERT_EQ(s.write(other, kNoTx, "/b", "2"), 0);
+  EXPECT_EQ(s.transaction_end(dom0, t, true), 0);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/a").value, "2");
+}
+
+TEST_F(StoreTest, T3_ReadsOfMissingNodesAreRecorded) {
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.read(dom0, t, "/n").err, ENOENT);
+  ASSERT_EQ(s.write(other, kNoTx, "/n", "x"), 0);
+  EXPECT_EQ(s.transaction_end(dom0, t, true), EAGAIN);
+}
+
+TEST_F(StoreTest, T4_SiblingCreationRewritesTheParent) {
+  ASSERT_EQ(s.mkdir(dom0, kNoTx, "/p"), 0);
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.write(dom0, t, "/p/x", "1"), 0);
+  ASSERT_EQ(s.write(other, kNoTx, "/p/y", "1"), 0);
+  EXPECT_EQ(s.transaction_end(dom0, t, true), EAGAIN);
+  EXPECT_EQ(s.directory(dom0, kNoTx, "/p").value, (std::vector<std::string>{"y"}));
+}
+
+TEST_F(StoreTest, T5_FirstReadAfterAnOutsideWriteSeesItAndCommits) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.write(other, kNoTx, "/a", "2"), 0);
+  EXPECT_EQ(s.read(dom0, t, "/a").value, "2");
+  EXPECT_EQ(s.transaction_end(dom0, t, true), 0);
+}
+
+TEST_F(StoreTest, T6_ReadsAreRepeatable) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.read(dom0, t, "/a").value, "1");
+  ASSERT_EQ(s.write(other, kNoTx, "/a", "2"), 0);
+  EXPECT_EQ(s.read(dom0, t, "/a").value, "1");
+  EXPECT_EQ(s.transaction_end(dom0, t, false), 0);
+}
+
+TEST_F(StoreTest, T7_UnknownTransactionsAndFailedCreations) {
+  EXPECT_EQ(s.read(dom0, 42, "/").err, ENOENT);
+  EXPECT_EQ(s.transaction_end(dom0, 42, true), ENOENT);
+  TxId t1 = s.transaction_start(dom0).value, t2 = s.transaction_start(dom0).value;
+  EXPECT_EQ(t1, 1u);
+  EXPECT_EQ(t2, 2u);
+  EXPECT_EQ(s.read(other, t1, "/").err, ENOENT);  // ids are per connection
+  Store small(StoreOptions{.quotas = Quotas{.nodes = 1}});
+  ConnId d5 = small.open_connection(5), d0 = small.open_connection(0);
+  ASSERT_EQ(small.write(d0, kNoTx, "/d", ""), 0);
+  ASSERT_EQ(small.set_perms(d0, kNoTx, "/d", {XsPerm{XsPerm::Access::both, 0}}), 0);
+  TxId t = small.transaction_start(d5).value;
+  ASSERT_EQ(small.write(d5, t, "/d/a", ""), 0);
+  ASSERT_EQ(small.write(d5, kNoTx, "/d/b", ""), 0);
+  EXPECT_EQ(small.write(d5, t, "/d/c/e", ""), ENOSPC);
+  EXPECT_EQ(small.transaction_end(d5, t, true), ENOMEM);
+}
+
+TEST_F(StoreTest, T8_TransactionEventsFireAtCommitInFirstAccessOrder) {
+  ASSERT_EQ(s.write(dom0, kNoTx, "/b", "1"), 0);
+  ASSERT_EQ(s.watch(other, "/", "w"), 0);
+  drain(s, other);
+  TxId t = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.read(dom0, t, "/b").value, "1");
+  ASSERT_EQ(s.write(dom0, t, "/a", "1"), 0);
+  ASSERT_EQ(s.write(dom0, t, "/b", "2"), 0);
+  EXPECT_TRUE(drain(s, other).empty());
+  ASSERT_EQ(s.transaction_end(dom0, t, true), 0);
+  EXPECT_EQ(drain(s, other), (Events{{"/b", "w"}, {"/a", "w"}}));
+  TxId aborted = s.transaction_start(dom0).value;
+  ASSERT_EQ(s.write(dom0, aborted, "/c", "1"), 0);
+  ASSERT_EQ(s.transaction_end(dom0, aborted, false), 0);
+  EXPECT_TRUE(drain(s, other).empty());
+  EXPECT_EQ(s.read(dom0, kNoTx, "/c").err, ENOENT);
+}
+
+TEST_F(StoreTest, W1_RegistrationFiresOnce) {
+  ASSERT_EQ(s.watch(other, "/not/there", "tok"), 0);
+  EXPECT_EQ(drain(s, other), (Events{{"/not/there", "tok"}}));
+}
+
+TEST_F(StoreTest, W2_SubtreeMatching) {
+  ASSERT_EQ(s.watch(other, "/a", "up"), 0);
+  ASSERT_EQ(s.watch(other, "/a/b/c/d", "down"), 0);
+  ASSERT_EQ(s.watch(other, "/ab", "sibling"), 0);
+  drain(s, other);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a/b/c", "x"), 0);
+  EXPECT_EQ(drain(s, other), (Events{{"/a/b/c", "up"}}));
+}
+
+TEST_F(StoreTest, W3_PendingDuplicatesAreMergedAndWatchErrors) {
+  ASSERT_EQ(s.watch(other, "/a", "t"), 0);
+  ASSERT_EQ(s.watch(other, "@introduceDomain", "i"), 0);
+  drain(s, other);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "2"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/a/x", "2"), 0);
+  ASSERT_EQ(s.introduce_domain(dom0, 5, 1, 1), 0);
+  ASSERT_EQ(s.release_domain(dom0, 5), 0);
+  ASSERT_EQ(s.introduce_domain(dom0, 5, 1, 1), 0);
+  EXPECT_EQ(drain(s, other), (Events{{"/a", "t"}, {"/a/x", "t"}, {"@introduceDomain", "i"}, {"@introduceDomain", "i"}}));
+  EXPECT_EQ(s.watch(other, "/a", "t"), EEXIST);
+  EXPECT_EQ(s.unwatch(other, "/a", "other"), ENOENT);
+  EXPECT_EQ(s.unwatch(other, "/a", "t"), 0);
+  EXPECT_EQ(s.watch(other, "/a/", "t"), EINVAL);
+}
+
+TEST_F(StoreTest, W4_RelativeWatchesGetRelativePaths) {
+  ASSERT_EQ(s.watch(other, "backend", "b"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/local/domain/0/backend/vbd/1", "x"), 0);
+  EXPECT_EQ(drain(s, other), (Events{{"backend", "b"}, {"backend/vbd/1", "b"}}));
+}
+
+TEST_F(StoreTest, W5_UnprivilegedWatchersSeeOnlyWhatTheyMayRead) {
+  ConnId d5 = s.open_connection(5);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d/secret", ""), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d/open", ""), 0);
+  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/d/open", perms({"n0", "r5"})), 0);
+  ASSERT_EQ(s.watch(d5, "/d", "w"), 0);
+  drain(s, d5);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d/secret", "1"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d/open", "1"), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/d/open/child", "1"), 0);  // unreadable itself, parent readable
+  EXPECT_EQ(drain(s, d5), (Events{{"/d/open", "w"}, {"/d/open/child", "w"}}));
+}
+
+TEST_F(StoreTest, D1_IntroduceAndReleaseFireSpecialWatches) {
+  ConnId d5 = s.open_connection(5);
+  ASSERT_EQ(s.watch(other, "@releaseDomain", "r"), 0);
+  drain(s, other);
+  EXPECT_EQ(s.release_domain(dom0, 7), ENOENT);
+  EXPECT_EQ(s.introduce_domain(d5, 7, 1, 1), EACCES);
+  EXPECT_EQ(s.introduce_domain(dom0, 7, 1, 1), 0);
+  EXPECT_TRUE(s.is_domain_introduced(dom0, 7).value);
+  EXPECT_EQ(s.get_domain_path(d5, 7).value, "/local/domain/7");
+  EXPECT_EQ(s.release_domain(d5, 7), EACCES);
+  EXPECT_EQ(s.release_domain(dom0, 7), 0);
+  EXPECT_FALSE(s.is_domain_introduced(dom0, 7).value);
+  EXPECT_EQ(drain(s, other), (Events{{"@releaseDomain", "r"}}));
+}
+
+TEST_F(StoreTest, D2_ReleasedDomainsNodesBecomeDom0s) {
+  ASSERT_EQ(s.introduce_domain(dom0, 5, 1, 1), 0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/local/domain/5/x", ""), 0);
+  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/local/domain/5/x", perms({"b5", "r6", "w5"})), 0);
+  ASSERT_EQ(s.release_domain(dom0, 5), 0);
+  EXPECT_EQ(s.get_perms(dom0, kNoTx, "/local/domain/5/x").value, perms({"b0", "r6"}));
+  EXPECT_EQ(s.owned_nodes(5), 0u);
+}
+
+TEST(StoreQuotas, Q1_UnprivilegedLimitsGiveEnospc) {
+  Store s(StoreOptions{.quotas = Quotas{.nodes = 3, .watches = 2, .transactions = 1, .nodes_per_transaction = 4,
+                                        .perms_per_node = 2, .path_max = 2048, .node_size = 64}});
+  ConnId d0 = s.open_connection(0), d5 = s.open_connection(5);
+  ASSERT_EQ(s.write(d0, kNoTx, "/local/domain/5", ""), 0);
+  ASSERT_EQ(s.set_perms(d0, kNoTx, "/local/domain/5", perms({"n5"})), 0);
+  EXPECT_EQ(s.write(d5, kNoTx, "a", std::string(65, 'x')), ENOSPC);
+  EXPECT_EQ(s.write(d5, kNoTx, "a", "1"), 0);
+  EXPECT_EQ(s.write(d5, kNoTx, "b", "1"), 0);
+  EXPECT_EQ(s.write(d5, kNoTx, "c", "1"), ENOSPC);  // owns /local/domain/5, a, b
+  EXPECT_EQ(s.watch(d5, "a", "1"), 0);
+  EXPECT_EQ(s.watch(d5, "a", "2"), 0);
+  EXPECT_EQ(s.watch(d5, "a", "3"), ENOSPC);
+  TxId t = s.transaction_start(d5).value;
+  EXPECT_EQ(s.transaction_start(d5).err, ENOSPC);
+  for (const char* p : {"a", "b", "x1"}) s.read(d5, t, p);  // x1 is missing: its parent is touched too
+  EXPECT_EQ(s.read(d5, t, "x2").err, ENOSPC);
+  EXPECT_EQ(s.set_perms(d5, kNoTx, "a", perms({"n5", "r1", "r2"})), ENOSPC);
+  EXPECT_EQ(s.write(d5, kNoTx, "/local/domain/5/" + std::string(2049, 'p'), ""), EINVAL);
+  // dom0 has no quota at all.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(s.write(d0, kNoTx, "/many/" + std::to_string(i), std::string(100, 'x')), 0);
+}
+
+TEST_F(StoreTest, ClosingAConnectionAbortsItsTransactionsAndDropsItsWatches) {
+  ConnId c = s.open_connection(0);
+  TxId t = s.transaction_start(c).value;
+  ASSERT_EQ(s.write(c, t, "/x", "1"), 0);
+  ASSERT_EQ(s.watch(c, "/", "w"), 0);
+  s.close_connection(c);
+  s.close_connection(c);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/x").err, ENOENT);
+  EXPECT_EQ(s.write(c, kNoTx, "/x", "1"), ECONNRESET);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/y", "1"), 0);
+  EXPECT_FALSE(s.has_event(c));
+}
+
+}  // namespace
+}  // namespace xenrace::xs
