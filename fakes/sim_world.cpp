@@ -1,5 +1,6 @@
 #include "fakes/sim_world.hpp"
 
+#include "fakes/xenstore/sim_xenstore.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {
@@ -8,7 +9,7 @@ SimWorld::SimWorld(Execution& ex) : ex_(ex) {}
 SimWorld::~SimWorld() = default;
 
 XenStore& SimWorld::xenstore() {
-  if (!xenstore_) throw ComponentUnavailable("the simulated XenStore is not built yet");
+  if (!xenstore_) xenstore_ = std::make_unique<SimXenStore>(ex_);
   return *xenstore_;
 }
 
