@@ -12,6 +12,8 @@
 namespace xenrace {
 
 class XenStore;
+class LoopDevices;
+class BlockBackends;
 
 struct ComponentUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -23,6 +25,10 @@ class World {
   virtual std::string_view backend() const = 0;  // "sim" or "dom0"
   virtual XenStore& xenstore() = 0;
   // Device components (loop, blkback, mdev, pciback, udev/services) are added beside these.
+  virtual LoopDevices& loop() { throw ComponentUnavailable(std::string(backend()) + " backend has no loop devices"); }
+  virtual BlockBackends& block_backends() {
+    throw ComponentUnavailable(std::string(backend()) + " backend has no xen-blkback");
+  }
 };
 
 }  // namespace xenrace
