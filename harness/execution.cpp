@@ -18,7 +18,9 @@ const char* to_string(Outcome o) {
 Execution::Execution(Strategy& strategy, StackPool& stacks, ExecutionOptions options)
     : options_(std::move(options)),
       sched_(stacks, strategy, static_cast<std::uint32_t>(options_.max_steps)),
-      trace_(options_.keep_trace) {}
+      trace_(options_.keep_trace) {
+  if (options_.os_threads) sched_.use_os_threads();
+}
 
 Execution::~Execution() {
   // Actor stacks may hold references into owned objects: unwind them first.

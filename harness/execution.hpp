@@ -21,6 +21,7 @@ struct ExecutionOptions {
   std::uint64_t max_steps = 20000;  // beyond this the execution is a livelock failure
   bool keep_trace = false;          // keep events (replay, reports), not just the hash
   Params params;                    // options a scenario or fake reads (fault points, sizes...)
+  bool os_threads = false;          // actors as OS threads, no strategy picks (dom0 free mode)
 };
 
 enum class Outcome : std::uint8_t { passed, invariant_violated, deadlock, actor_failed, step_limit };

@@ -1,5 +1,7 @@
 #include "harness/scheduler.hpp"
 
+#include "harness/scheduler_threads.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -27,6 +29,7 @@ ActorId Scheduler::spawn(std::string name, std::function<void()> body, ActorKind
   a->name = std::move(name);
   a->body = std::move(body);
   a->kind = kind;
+  if (threads_) return spawn_thread(std::move(a));
   a->fiber.emplace(stacks_.acquire(), &Scheduler::actor_main, a.get());
   runnable_ |= actor_bit(a->id);
   if (kind == ActorKind::process) ++live_processes_;
@@ -91,6 +94,7 @@ void Scheduler::switch_out(Actor& a) {
 }
 
 void Scheduler::yield() {
+  if (threads_) return yield_thread();
   if (!in_actor()) return;  // invariant checks and setup code read the world without scheduling
   Actor& a = *actors_[current_];
   if (a.exiting) return;
@@ -99,6 +103,7 @@ void Scheduler::yield() {
 
 bool Scheduler::wait(WaitQueue& q, std::string_view what, VirtualTime timeout) {
   if (!in_actor()) std::abort();  // only an actor can block
+  if (threads_) return wait_thread(q, what, timeout);
   Actor& a = *actors_[current_];
   if (a.exiting) return false;
   const std::size_t n = std::min(what.size(), a.what.size() - 1);
@@ -128,6 +133,7 @@ void Scheduler::notify_all(WaitQueue& q) {
     runnable_ |= actor_bit(a.id);
   }
   q.waiters = 0;
+  if (threads_) threads_->wake.notify_all();
 }
 
 void Scheduler::kill(ActorId id) {
@@ -140,6 +146,7 @@ void Scheduler::kill(ActorId id) {
     a.state = State::runnable;
     runnable_ |= actor_bit(id);
   }
+  if (threads_) threads_->wake.notify_all();
 }
 
 void Scheduler::at_exit(std::function<void()> fn) {
@@ -188,6 +195,7 @@ bool Scheduler::fire_earliest_timer() {
 }
 
 RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& after_step) {
+  if (threads_) return run_threads(max_steps, after_step);
   for (;;) {
     if (stop_) return RunEnd::stopped;
     if (runnable_ == 0) {
@@ -207,6 +215,7 @@ RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& afte
 }
 
 void Scheduler::unwind_all() {
+  if (threads_) return join_threads();
   for (auto& a : actors_) {
     if (a->state == State::finished || !a->fiber) continue;
     a->unwinding = true;
@@ -219,6 +228,7 @@ void Scheduler::unwind_all() {
 }
 
 std::vector<std::string> Scheduler::blocked_processes() const {
+  if (threads_ && !threads_->blocked_at_end.empty()) return threads_->blocked_at_end;
   std::vector<std::string> out;
   for (const auto& a : actors_)
     if (a->kind == ActorKind::process && a->state == State::blocked)

@@ -64,6 +64,25 @@ class Scheduler {
   // Functions run when the current actor ends (returns, throws or is killed): what the kernel releases at exit.
   void at_exit(std::function<void()> fn);
 
+  // --- OS-thread mode (dom0 free runs, harness/scheduler_threads.cpp) ---
+  // Actors become real threads; the OS decides the interleaving. Actor code runs under one lock held
+  // between scheduling points, so scenario state needs no locking; yield() lets any other actor in,
+  // wait/notify use a condition variable, and timeouts are real time. Call before the first spawn.
+  void use_os_threads();
+  bool os_threads() const { return threads_ != nullptr; }
+  // Opened around a real system call so other actors run meanwhile (no effect on fibers).
+  class IoWindow {
+   public:
+    explicit IoWindow(Scheduler& s);
+    ~IoWindow();
+    IoWindow(const IoWindow&) = delete;
+    IoWindow& operator=(const IoWindow&) = delete;
+
+   private:
+    Scheduler* sched_ = nullptr;
+    ActorId actor_ = kNoActor;
+  };
+
   // --- callable from anywhere ---
   void notify_all(WaitQueue& q);
   void kill(ActorId id);  // the actor unwinds with ActorKilled at its next resume
@@ -118,6 +137,15 @@ class Scheduler {
   ActorId pick();
   void record(ChoiceKind kind, std::uint32_t value, bool is_default);
   bool fire_earliest_timer();
+  struct Threads;
+  ActorId spawn_thread(std::unique_ptr<Actor> a);
+  void yield_thread();
+  bool wait_thread(WaitQueue& q, std::string_view what, VirtualTime timeout);
+  RunEnd run_threads(std::uint64_t max_steps, const std::function<void()>& after_step);
+  void thread_main(Actor& a);
+  void enter_thread(ActorId id);
+  void leave_thread();
+  void join_threads();
 
   StackPool& stacks_;
   Strategy& strategy_;
@@ -132,6 +160,7 @@ class Scheduler {
   Schedule schedule_;
   std::string actor_error_;
   ActorId failed_actor_ = kNoActor;
+  std::unique_ptr<Threads> threads_;  // set in OS-thread mode only
 };
 
 }  // namespace xenrace
