@@ -2,6 +2,10 @@
 
 #include "fakes/blkback/sim_blkback.hpp"
 #include "fakes/loop/sim_loop.hpp"
+#include "fakes/mdev/sim_mdev_bus.hpp"
+#include "fakes/udev/sim_kernel_devices.hpp"
+#include "fakes/udev/sim_service_manager.hpp"
+#include "fakes/udev/sim_udevd.hpp"
 #include "fakes/xenstore/sim_xenstore.hpp"
 #include "world/xenstore.hpp"
 
@@ -26,6 +30,33 @@ SimLoop& SimWorld::sim_loop() {
 SimBlockBackends& SimWorld::sim_block_backends() {
   if (!block_backends_) block_backends_ = std::make_unique<SimBlockBackends>(ex_, xenstore(), sim_loop());
   return *block_backends_;
+}
+
+MdevBus& SimWorld::mdev() { return sim_mdev(); }
+DeviceNodes& SimWorld::device_nodes() { return sim_kernel_devices(); }
+KernelModules& SimWorld::kernel_modules() { return sim_kernel_devices(); }
+Services& SimWorld::services() { return sim_services(); }
+
+SimMdevBus& SimWorld::sim_mdev() {
+  if (!mdev_) mdev_ = std::make_unique<SimMdevBus>(ex_);
+  return *mdev_;
+}
+
+SimKernelDevices& SimWorld::sim_kernel_devices() {
+  if (!kernel_devices_) kernel_devices_ = std::make_unique<SimKernelDevices>(ex_);
+  return *kernel_devices_;
+}
+
+SimServiceManager& SimWorld::sim_services() {
+  if (!services_) services_ = std::make_unique<SimServiceManager>(ex_);
+  return *services_;
+}
+
+SimUdevd& SimWorld::sim_udevd() {
+  if (!udevd_)
+    udevd_ = std::make_unique<SimUdevd>(ex_, sim_kernel_devices(),
+                                        [this](std::string_view unit) { sim_services().device_plugged(unit); });
+  return *udevd_;
 }
 
 }  // namespace xenrace

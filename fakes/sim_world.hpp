@@ -10,6 +10,10 @@ namespace xenrace {
 
 class SimLoop;
 class SimBlockBackends;
+class SimMdevBus;
+class SimKernelDevices;
+class SimUdevd;
+class SimServiceManager;
 
 class SimWorld final : public World {
  public:
@@ -19,9 +23,17 @@ class SimWorld final : public World {
   XenStore& xenstore() override;
   LoopDevices& loop() override;
   BlockBackends& block_backends() override;
+  MdevBus& mdev() override;
+  DeviceNodes& device_nodes() override;
+  KernelModules& kernel_modules() override;
+  Services& services() override;
   // The fakes themselves, to select kernel variants and observe them in invariants.
   SimLoop& sim_loop();
   SimBlockBackends& sim_block_backends();
+  SimMdevBus& sim_mdev();
+  SimKernelDevices& sim_kernel_devices();
+  SimUdevd& sim_udevd();  // wired to sim_services(): tagged devices plug .device units
+  SimServiceManager& sim_services();
 
   Execution& execution() { return ex_; }
 
@@ -30,6 +42,10 @@ class SimWorld final : public World {
   std::unique_ptr<XenStore> xenstore_;
   std::unique_ptr<SimLoop> loop_;
   std::unique_ptr<SimBlockBackends> block_backends_;  // after what it refers to: destroyed first
+  std::unique_ptr<SimMdevBus> mdev_;
+  std::unique_ptr<SimKernelDevices> kernel_devices_;
+  std::unique_ptr<SimServiceManager> services_;
+  std::unique_ptr<SimUdevd> udevd_;  // after what it refers to: destroyed first
 };
 
 }  // namespace xenrace

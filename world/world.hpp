@@ -14,6 +14,10 @@ namespace xenrace {
 class XenStore;
 class LoopDevices;
 class BlockBackends;
+class MdevBus;
+class DeviceNodes;
+class KernelModules;
+class Services;
 
 struct ComponentUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -29,6 +33,12 @@ class World {
   virtual BlockBackends& block_backends() {
     throw ComponentUnavailable(std::string(backend()) + " backend has no xen-blkback");
   }
+  virtual MdevBus& mdev() { throw ComponentUnavailable(std::string(backend()) + " backend has no mdev bus"); }
+  virtual DeviceNodes& device_nodes() { throw ComponentUnavailable(std::string(backend()) + " backend has no /dev nodes"); }
+  virtual KernelModules& kernel_modules() {
+    throw ComponentUnavailable(std::string(backend()) + " backend has no kernel modules");
+  }
+  virtual Services& services() { throw ComponentUnavailable(std::string(backend()) + " backend has no service manager"); }
 };
 
 }  // namespace xenrace

@@ -1,0 +1,165 @@
+// mdev-create-remove: concurrent writers of an mdev type's `create` file and a device's `remove` file
+// for one UUID, on one parent and across two parents.
+//
+// The real bug: "[PATCH v3] vfio/mdev: Check globally for duplicate devices" (Alex Williamson,
+// linux-kernel, May 2018; seed 003) and Kirti Wankhede's review of it. Before the patch, create checked
+// for duplicates only among the parent's own children under parent->lock, so the same UUID could be
+// created on two parents until /sys/bus/mdev/devices/<uuid> collided ("sysfs: cannot create duplicate
+// filename" with a kernel WARN); and the `remove` file was visible before the device joined mdev_list,
+// so a remove in that gap said ENODEV about a device userspace could see. The patch reserves the UUID
+// on the global mdev_list first, marks the device `active` when creation completes (remove in the gap:
+// EAGAIN), and takes the UUID off the list only at the final release. The current code also deletes
+// the `remove` file before mdev_device_remove can say EAGAIN, and never puts it back: variant
+// new-core-lost-remove-file shows that the device can then no longer be removed through sysfs.
+// Kernel behaviour: fakes/mdev/sim_mdev_bus.hpp; facts: docs/fidelity.md §5.
+#include <string>
+
+#include <fmt/format.h>
+
+#include "fakes/mdev/sim_mdev_bus.hpp"
+#include "fakes/sim_world.hpp"
+#include "harness/scenario.hpp"
+#include "world/mdev.hpp"
+#include "world/world.hpp"
+
+namespace xenrace {
+namespace {
+
+constexpr const char* kUuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
+constexpr const char* kGpuA = "0000:00:02.0";
+constexpr const char* kGpuB = "0000:00:03.0";
+constexpr const char* kType = "i915-GVTg_V5_4";
+constexpr int kPolls = 10;  // how often a tool looks for the remove file before giving up
+
+// What the actors saw that must not happen; the invariants report it.
+struct Observed {
+  SimMdevBus* sim = nullptr;  // null on a real host: the kernel-internal checks are skipped
+  std::string enodev;         // remove said ENODEV on a visible device
+  std::string eagain_outside_gap;
+  bool remove_got_eagain = false;
+};
+
+enum class Workload : std::uint8_t { two_parents, create_gap, remove_then_create };
+
+class MdevCreateRemove final : public Scenario {
+ public:
+  MdevCreateRemove() {
+    info_.name = "mdev-create-remove";
+    info_.description =
+        "Create and remove of one mdev UUID by concurrent writers, on one parent and across two parents, "
+        "with the pre-2018 per-parent mdev core and the global-list core.";
+    info_.source = "[PATCH v3] vfio/mdev: Check globally for duplicate devices (linux-kernel, 2018-05)";
+    info_.tags = {"mdev"};
+    info_.variants = {
+        {"old-core-two-parents", Expect::fail,
+         "per-parent lock: the same UUID created on two GPUs at once; the per-parent check misses it"},
+        {"new-core-two-parents", Expect::pass, "global mdev_list: the second create gets EEXIST, no WARN"},
+        {"old-core-create-gap", Expect::fail,
+         "per-parent lock: a tool removes the UUID as soon as its remove file shows, before list_add: ENODEV"},
+        {"new-core-create-gap", Expect::pass, "global mdev_list: the same remove gets EAGAIN only inside the creation gap"},
+        {"old-core-remove-then-create", Expect::fail,
+         "per-parent lock: a tool sees the remove file vanish and creates the UUID on the other GPU while "
+         "the old device is still registered: duplicate sysfs link"},
+        {"new-core-remove-then-create", Expect::pass, "global mdev_list: that create gets EEXIST until the release"},
+        {"new-core-lost-remove-file", Expect::fail,
+         "current code: after EAGAIN in the creation gap the remove file stays deleted, so the live device "
+         "cannot be removed through sysfs"},
+    };
+    info_.default_iterations = 1000;
+    info_.max_steps = 2000;
+  }
+  const ScenarioInfo& info() const override { return info_; }
+
+  void build(Execution& ex, World& world, std::string_view variant) const override {
+    const bool old_core = variant.starts_with("old-core");
+    const Workload workload = variant.ends_with("two-parents")  ? Workload::two_parents
+                              : variant.ends_with("then-create") ? Workload::remove_then_create
+                                                                 : Workload::create_gap;
+    Observed& seen = ex.make<Observed>();
+    MdevBus& bus = world.mdev();
+    if (auto* sim = dynamic_cast<SimWorld*>(&world)) {
+      seen.sim = &sim->sim_mdev();
+      seen.sim->set_core(old_core ? MdevCore::per_parent_lock : MdevCore::global_list);
+      seen.sim->add_parent(kGpuA, {kType});
+      seen.sim->add_parent(kGpuB, {kType});
+    }
+
+    switch (workload) {
+      case Workload::two_parents:
+        ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
+        ex.spawn("mdevctl start on B", [&bus] { bus.write_create(kGpuB, kType, kUuid); });
+        break;
+      case Workload::create_gap:
+        ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
+        ex.spawn("cleanup tool", [&bus, &seen] { remove_when_visible(bus, seen); });
+        break;
+      case Workload::remove_then_create:
+        bus.write_create(kGpuA, kType, kUuid);  // setup: the device exists on GPU A
+        ex.spawn("mdevctl stop on A", [&bus, &seen] { remove_when_visible(bus, seen); });
+        ex.spawn("mdevctl start on B", [&bus] {
+          // Moves the UUID to GPU B once A's device is going away: its remove file has vanished.
+          bool vanished = false;
+          for (int i = 0; i < kPolls && !vanished; ++i) vanished = !bus.remove_visible(kUuid);
+          if (!vanished) return;
+          for (int i = 0; i < kPolls && bus.write_create(kGpuB, kType, kUuid) == EEXIST; ++i) {
+          }
+        });
+        break;
+    }
+
+    ex.always("one device per UUID", [&seen]() -> std::string {
+      if (!seen.sim) return {};
+      const auto parents = seen.sim->parents_with(kUuid);
+      if (parents.size() < 2) return {};
+      return fmt::format("mdev {} has a device under parent {} and under parent {} at once: create checked for "
+                         "duplicates among its own parent's children only (mdev_device_exist under parent->lock)",
+                         kUuid, parents[0], parents[1]);
+    });
+    ex.always("no duplicate sysfs link", [&seen]() -> std::string {
+      if (!seen.sim || seen.sim->kernel_warnings().empty()) return {};
+      return fmt::format("kernel WARN: {} (device_add of the second {} hit the bus link of the first)",
+                         seen.sim->kernel_warnings().front(), kUuid);
+    });
+    ex.always("remove of a visible device never says ENODEV", [&seen] { return seen.enodev; });
+    ex.always("EAGAIN only inside the creation gap", [&seen] { return seen.eagain_outside_gap; });
+    if (variant == "new-core-lost-remove-file") {
+      ex.at_end("a live mdev can be removed through sysfs", [&seen]() -> std::string {
+        if (!seen.sim || !seen.remove_got_eagain) return {};
+        const auto parents = seen.sim->parents_with(kUuid);
+        if (parents.empty() || seen.sim->has_remove_attribute(kUuid)) return {};
+        return fmt::format("mdev {} is live on {} but /sys/bus/mdev/devices/{}/remove is gone: remove_store deleted "
+                           "it (device_remove_file_self) before mdev_device_remove returned EAGAIN, and nothing "
+                           "re-creates it",
+                           kUuid, parents[0], kUuid);
+      });
+    }
+  }
+
+ private:
+  // echo 1 > .../remove once the file shows; retried after EAGAIN, as the 2018 thread expects users to.
+  static void remove_when_visible(MdevBus& bus, Observed& seen) {
+    for (int i = 0; i < kPolls; ++i) {
+      if (!bus.remove_visible(kUuid)) continue;
+      const Errno e = bus.write_remove(kUuid, "1\n");
+      if (e == 0) return;
+      if (e == ENODEV && seen.enodev.empty()) {
+        seen.enodev = fmt::format("echo 1 > /sys/bus/mdev/devices/{}/remove returned ENODEV although the device and "
+                                  "its remove file were visible: creation had not reached list_add on mdev_list yet",
+                                  kUuid);
+      }
+      if (e == EAGAIN) {
+        seen.remove_got_eagain = true;
+        if (seen.sim && !seen.sim->creating(kUuid) && seen.eagain_outside_gap.empty())
+          seen.eagain_outside_gap = fmt::format("remove of {} returned EAGAIN while no create of it was running", kUuid);
+      }
+    }
+  }
+
+  ScenarioInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scenario> make_mdev_create_remove() { return std::make_unique<MdevCreateRemove>(); }
+
+}  // namespace xenrace
