@@ -1,0 +1,84 @@
+#include "dom0/dom0_config.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "harness/types.hpp"
+
+namespace xenrace::dom0 {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+bool parse_bool(const std::string& v, const std::string& where) {
+  if (v == "yes" || v == "true" || v == "1") return true;
+  if (v == "no" || v == "false" || v == "0") return false;
+  throw UsageError(fmt::format("{}: expected yes or no, got '{}'", where, v));
+}
+
+}  // namespace
+
+Dom0Config parse_config(const std::string& text, const std::string& source, Dom0Config c) {
+  c.source = source;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    const std::string where = fmt::format("{}:{}", source, n);
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) throw UsageError(where + ": expected KEY = VALUE");
+    const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    if (key == "test_host")
+      c.test_host = parse_bool(value, where);
+    else if (key == "xenstored_path")
+      c.xenstored_path = value;
+    else if (key == "xenstore_root") {
+      if (value.size() < 2 || value[0] != '/' || value.back() == '/')
+        throw UsageError(where + ": xenstore_root must be an absolute path without a trailing '/'");
+      c.xenstore_root = value;
+    } else if (key == "work_dir") {
+      if (value.empty() || value[0] != '/') throw UsageError(where + ": work_dir must be an absolute path");
+      c.work_dir = value;
+    } else if (key == "allow_domain_management")
+      c.allow_domain_management = parse_bool(value, where);
+    else if (key == "allow_pci")
+      c.allow_pci.push_back(value);
+    else if (key == "allow_mdev_parent")
+      c.allow_mdev_parent.push_back(value);
+    else
+      throw UsageError(fmt::format("{}: unknown setting '{}'", where, key));
+  }
+  return c;
+}
+
+Dom0Config load_config(const std::string& path) {
+  const std::string p = path.empty() ? kDefaultConfigPath : path;
+  if (path.empty() && ::access(p.c_str(), F_OK) != 0) return {};
+  std::ifstream in(p);
+  if (!in) throw UsageError("cannot read dom0 config " + p);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), p);
+}
+
+void require_test_host(const Dom0Config& config) {
+  if (config.test_host) return;
+  throw UsageError(fmt::format(
+      "refusing to run on this host: a dom0 run creates loop devices, backing files and xenstore nodes and may "
+      "race the host's own toolstack. If this is a disposable test host, pass --i-know-this-is-a-test-host or "
+      "put 'test_host = yes' in {} (settings now from: {})",
+      kDefaultConfigPath, config.source));
+}
+
+}  // namespace xenrace::dom0

@@ -1,0 +1,42 @@
+// The World of a real host: each component is the real thing, reached the way a toolstack reaches it
+// (libxenstore; loop ioctls and sysfs). Components are built on first use; one the host lacks throws
+// ComponentUnavailable with the reason, and the run reports the scenario as skipped, never as passed.
+// All of it is confined by the session: the execution's own XenStore subtree, the run's scratch directory,
+// and only devices and files recorded in the ledger before they were created.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dom0/dom0_session.hpp"
+#include "harness/execution.hpp"
+#include "world/world.hpp"
+
+namespace xenrace::dom0 {
+
+class Dom0XenStore;
+
+class Dom0World final : public World {
+ public:
+  Dom0World(Execution& ex, Dom0Session& session);
+  ~Dom0World() override;
+  std::string_view backend() const override { return "dom0"; }
+  XenStore& xenstore() override;
+
+  // Why a component was unavailable (empty when none was): the run's skip reason. Kept here as well as
+  // thrown, because an actor that hits it ends as an ordinary actor failure.
+  const std::string& unavailable() const { return unavailable_; }
+  // Components the host runs by itself and the run only observes (kernel drivers): for the report.
+  const std::vector<std::string>& observed_components() const { return observed_; }
+
+ private:
+  [[noreturn]] void unavailable(const std::string& why);
+
+  Execution& ex_;
+  Dom0Session& session_;
+  std::unique_ptr<Dom0XenStore> xenstore_;
+  std::string unavailable_;
+  std::vector<std::string> observed_;
+};
+
+}  // namespace xenrace::dom0

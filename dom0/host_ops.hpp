@@ -1,0 +1,23 @@
+// Small wrappers over the host interfaces the dom0 backend touches directly, shared by the World
+// components and by cleanup: each returns an errno (0 on success) and never throws.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace xenrace::dom0 {
+
+// Loop devices (drivers/block/loop.c). `index` N is /dev/loopN.
+int loop_get_free(int& index);                                 // LOOP_CTL_GET_FREE on /dev/loop-control
+int loop_remove(int index);                                    // LOOP_CTL_REMOVE
+int loop_configure(int index, const std::string& backing, bool autoclear, bool read_only);  // LOOP_CONFIGURE
+int loop_clear(int index);                                     // LOOP_CLR_FD
+int loop_backing_file(int index, std::string& out);            // /sys/block/loopN/loop/backing_file; ENXIO unbound
+int loop_diskseq(int index, std::uint64_t& out);               // /sys/block/loopN/diskseq
+std::string loop_path(int index);                              // "/dev/loopN"
+bool parse_loop_path(const std::string& path, int& index);     // "/dev/loopN" -> N
+
+// sysfs attribute files: one write(2) or read of the whole file.
+int write_file(const std::string& path, const std::string& text);
+int read_file(const std::string& path, std::string& out);      // trailing newline removed
+
+}  // namespace xenrace::dom0

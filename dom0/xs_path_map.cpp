@@ -1,0 +1,32 @@
+#include "dom0/xs_path_map.hpp"
+
+#include <stdexcept>
+
+namespace xenrace::dom0 {
+
+namespace {
+constexpr std::string_view kDom0Home = "/local/domain/0";  // implicit path of a dom0 socket connection
+}
+
+XsPathMap::XsPathMap(std::string prefix) : prefix_(std::move(prefix)) {
+  if (prefix_.size() < 2 || prefix_[0] != '/' || prefix_.back() == '/')
+    throw std::invalid_argument("xenstore prefix must be absolute without a trailing '/': '" + prefix_ + "'");
+}
+
+std::string XsPathMap::to_host(std::string_view p) const {
+  if (p.empty()) return prefix_ + "/";  // let the daemon reject it as it would the original
+  if (p[0] == '@') return std::string(p);
+  if (p == "/") return prefix_;
+  if (p[0] == '/') return prefix_ + std::string(p);
+  return prefix_ + std::string(kDom0Home) + "/" + std::string(p);
+}
+
+std::optional<std::string> XsPathMap::to_scenario(std::string_view h) const {
+  if (!h.empty() && h[0] == '@') return std::string(h);
+  if (h == prefix_) return std::string("/");
+  if (h.size() > prefix_.size() && h.compare(0, prefix_.size(), prefix_) == 0 && h[prefix_.size()] == '/')
+    return std::string(h.substr(prefix_.size()));
+  return std::nullopt;
+}
+
+}  // namespace xenrace::dom0

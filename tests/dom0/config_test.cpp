@@ -1,0 +1,78 @@
+// The safety settings and the confinement of XenStore paths to the run's subtree.
+#include <gtest/gtest.h>
+
+#include "dom0/dom0_config.hpp"
+#include "dom0/host_ops.hpp"
+#include "dom0/xs_path_map.hpp"
+#include "harness/types.hpp"
+
+namespace xenrace::dom0 {
+namespace {
+
+TEST(Dom0Config, RefusesToRunWithoutConsent) {
+  Dom0Config c;
+  EXPECT_THROW(require_test_host(c), UsageError);
+  try {
+    require_test_host(c);
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--i-know-this-is-a-test-host"), std::string::npos);
+  }
+  c.test_host = true;
+  EXPECT_NO_THROW(require_test_host(c));
+}
+
+TEST(Dom0Config, ParsesTheFile) {
+  Dom0Config c = parse_config(
+      "# a test host\n test_host = yes \nxenstored_path=/run/x.sock\nxenstore_root = /x/y\nallow_pci = 0000:03:00.0\n"
+      "allow_pci = 0000:04:00.0 # two\nwork_dir = /var/tmp/z\n",
+      "t.conf");
+  EXPECT_TRUE(c.test_host);
+  EXPECT_EQ(c.xenstored_path, "/run/x.sock");
+  EXPECT_EQ(c.xenstore_root, "/x/y");
+  EXPECT_EQ(c.work_dir, "/var/tmp/z");
+  EXPECT_EQ(c.allow_pci, (std::vector<std::string>{"0000:03:00.0", "0000:04:00.0"}));
+  EXPECT_FALSE(c.allow_domain_management);
+}
+
+TEST(Dom0Config, NamesTheBadLine) {
+  try {
+    parse_config("test_host = yes\nfrobnicate = 1\n", "t.conf");
+    FAIL() << "accepted an unknown key";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.conf:2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_config("test_host = maybe\n", "t"), UsageError);
+  EXPECT_THROW(parse_config("xenstore_root = relative\n", "t"), UsageError);
+  EXPECT_THROW(parse_config("xenstore_root = /x/\n", "t"), UsageError);
+  EXPECT_THROW(parse_config("no equals sign\n", "t"), UsageError);
+}
+
+TEST(XsPathMap, KeepsEveryPathInsideTheRunsSubtree) {
+  XsPathMap m("/local/domain/0/xenrace/r1/e0");
+  EXPECT_EQ(m.to_host("/local/domain/0/backend/vbd/1/51712"),
+            "/local/domain/0/xenrace/r1/e0/local/domain/0/backend/vbd/1/51712");
+  // Relative paths resolve below /local/domain/0, as xenstored does for a dom0 socket connection.
+  EXPECT_EQ(m.to_host("backend/vbd"), "/local/domain/0/xenrace/r1/e0/local/domain/0/backend/vbd");
+  EXPECT_EQ(m.to_host("/"), "/local/domain/0/xenrace/r1/e0");
+  EXPECT_EQ(m.to_host("@releaseDomain"), "@releaseDomain");
+  EXPECT_EQ(m.to_scenario("/local/domain/0/xenrace/r1/e0/a/b"), "/a/b");
+  EXPECT_EQ(m.to_scenario("/local/domain/0/xenrace/r1/e0"), "/");
+  EXPECT_EQ(m.to_scenario("@introduceDomain"), "@introduceDomain");
+  EXPECT_EQ(m.to_scenario("/local/domain/0/xenrace/r1/e01/a"), std::nullopt);  // a sibling, not ours
+  EXPECT_EQ(m.to_scenario("/tool"), std::nullopt);
+  EXPECT_THROW(XsPathMap("relative"), std::invalid_argument);
+}
+
+TEST(HostOps, ParsesLoopPaths) {
+  int i = -1;
+  EXPECT_TRUE(parse_loop_path("/dev/loop12", i));
+  EXPECT_EQ(i, 12);
+  EXPECT_FALSE(parse_loop_path("/dev/loop", i));
+  EXPECT_FALSE(parse_loop_path("/dev/loop-control", i));
+  EXPECT_FALSE(parse_loop_path("/dev/sda", i));
+  EXPECT_FALSE(parse_loop_path("/dev/loop1x", i));
+  EXPECT_EQ(loop_path(3), "/dev/loop3");
+}
+
+}  // namespace
+}  // namespace xenrace::dom0

@@ -1,0 +1,179 @@
+// The dom0 XenStore path end to end: Dom0World -> real libxenstore -> `xenrace serve-xenstore` over its
+// Unix socket. Covers confinement to the run's subtree, watches (including a reader parked until another
+// actor's write), EAGAIN on a conflicting transaction and the retry that follows, and cleanup.
+#include <gtest/gtest.h>
+
+#include "dom0/dom0_session.hpp"
+#include "dom0/dom0_world.hpp"
+#include "dom0/xs_handle.hpp"
+#include "harness/execution.hpp"
+#include "harness/strategies/replay_strategy.hpp"
+#include "served_xenstore.hpp"
+#include "temp_dir.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace::dom0 {
+namespace {
+
+class Dom0XenStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServedXenstore>(dir_.path());
+    if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();
+    Dom0Config c;
+    c.test_host = true;
+    c.work_dir = dir_.path() + "/work";
+    c.xenstored_path = server_->socket();
+    session_ = std::make_unique<Dom0Session>(c);
+  }
+  ExecutionOptions options() {
+    ExecutionOptions o;
+    o.keep_trace = true;
+    return o;
+  }
+  std::string trace_of(const ExecutionResult& r) {
+    std::string out;
+    for (const auto& e : r.events)
+      out += (e.actor < r.actors.size() ? r.actors[e.actor] : std::string("harness")) + " " + e.op + " " + e.args +
+             " -> " + e.result + "\n";
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServedXenstore> server_;
+  std::unique_ptr<Dom0Session> session_;
+  StackPool stacks_;
+  ReplayStrategy default_order_{Schedule{}};
+};
+
+TEST_F(Dom0XenStoreTest, EveryPathLandsInsideTheRunsSubtree) {
+  std::string prefix;
+  {
+    Execution ex(default_order_, stacks_, options());
+    Dom0World& w = ex.make<Dom0World>(ex, *session_);
+    auto c = w.xenstore().connect(0);
+    ASSERT_EQ(c->write(kNoTx, "/local/domain/0/backend/vbd/1/51712/mode", "w"), 0);
+    ASSERT_EQ(c->write(kNoTx, "device/x", "rel"), 0);  // relative: below /local/domain/0
+    EXPECT_EQ(c->read(kNoTx, "/local/domain/0/backend/vbd/1/51712/mode").value, "w");
+    EXPECT_EQ(c->directory(kNoTx, "/local/domain/0").value, (std::vector<std::string>{"backend", "device"}));
+    EXPECT_EQ(c->read(kNoTx, "/nope").err, ENOENT);
+    EXPECT_EQ(c->rm(kNoTx, "/"), EINVAL);  // the run's own anchor cannot be removed by a scenario
+
+    XsHandle raw(server_->socket());
+    ASSERT_TRUE(raw);
+    prefix = session_->config().xenstore_root + "/" + session_->run_id() + "/e0";
+    EXPECT_EQ(raw.read(kNoTx, prefix + "/local/domain/0/backend/vbd/1/51712/mode").value, "w");
+    EXPECT_EQ(raw.read(kNoTx, prefix + "/local/domain/0/device/x").value, "rel");
+    EXPECT_EQ(raw.read(kNoTx, "/local/domain/0/backend/vbd/1/51712/mode").err, ENOENT);  // the host's own tree
+  }
+  // The execution is over: its subtree is gone; the run's node goes with the session's cleanup.
+  XsHandle raw(server_->socket());
+  EXPECT_EQ(raw.read(kNoTx, prefix).err, ENOENT);
+  CleanupReport r = session_->clean_up();
+  EXPECT_TRUE(r.ok()) << format_cleanup(r);
+  EXPECT_EQ(raw.read(kNoTx, session_->config().xenstore_root + "/" + session_->run_id()).err, ENOENT);
+}
+
+TEST_F(Dom0XenStoreTest, PermissionsRoundTrip) {
+  Execution ex(default_order_, stacks_, options());
+  Dom0World& w = ex.make<Dom0World>(ex, *session_);
+  auto c = w.xenstore().connect(0);
+  ASSERT_EQ(c->write(kNoTx, "/p", ""), 0);
+  const XsPerms perms{{XsPerm::Access::none, 0}, {XsPerm::Access::read, 5}, {XsPerm::Access::both, 7}};
+  ASSERT_EQ(c->set_perms(kNoTx, "/p", perms), 0);
+  EXPECT_EQ(c->get_perms(kNoTx, "/p").value, perms);
+}
+
+TEST_F(Dom0XenStoreTest, AParkedReaderWakesOnAnotherActorsWrite) {
+  Execution ex(default_order_, stacks_, options());
+  Dom0World& w = ex.make<Dom0World>(ex, *session_);
+  auto& events = ex.make<std::vector<std::string>>();
+  ex.spawn("watcher", [&] {
+    auto c = w.xenstore().connect(0);
+    c->watch("/w", "tok");
+    for (int i = 0; i < 2; ++i) {
+      auto ev = c->read_watch();
+      if (!ev.ok()) throw std::runtime_error(std::string("read_watch: ") + errno_name(ev.err));
+      events.push_back(ev.value.path + " " + ev.value.token);
+    }
+  });
+  ex.spawn("writer", [&] {
+    auto c = w.xenstore().connect(0);
+    c->write(kNoTx, "/w/x", "1");
+  });
+  ExecutionResult r = ex.run();
+  ASSERT_EQ(r.outcome, Outcome::passed) << r.message << "\n" << trace_of(r);
+  // The registration event, then the write's: the watcher was parked (nothing pending) until the write.
+  EXPECT_EQ(events, (std::vector<std::string>{"/w tok", "/w/x tok"})) << trace_of(r);
+}
+
+TEST_F(Dom0XenStoreTest, AReadWatchWithNothingToComeTimesOut) {
+  Execution ex(default_order_, stacks_, options());
+  Dom0World& w = ex.make<Dom0World>(ex, *session_);
+  Errno& got = ex.make<Errno>(0);
+  ex.spawn("watcher", [&] {
+    auto c = w.xenstore().connect(0);
+    c->watch("/quiet", "t");
+    c->read_watch(1000);  // the registration event
+    got = c->read_watch(1000).err;
+  });
+  EXPECT_EQ(ex.run().outcome, Outcome::passed);
+  EXPECT_EQ(got, ETIMEDOUT);
+}
+
+TEST_F(Dom0XenStoreTest, AConflictingCommitIsEagainAndTheRetryCommits) {
+  Execution ex(default_order_, stacks_, options());
+  Dom0World& w = ex.make<Dom0World>(ex, *session_);
+  auto a = w.xenstore().connect(0);
+  auto b = w.xenstore().connect(0);
+  ASSERT_EQ(a->write(kNoTx, "/num_devs", "0"), 0);
+  int attempts = 0;
+  for (;;) {
+    ++attempts;
+    auto t = a->transaction_start();
+    ASSERT_TRUE(t.ok()) << errno_name(t.err);
+    auto n = a->read(t.value, "/num_devs");
+    ASSERT_TRUE(n.ok());
+    if (attempts == 1) {
+      ASSERT_EQ(b->write(kNoTx, "/num_devs", "5"), 0);  // someone else, meanwhile
+    }
+    ASSERT_EQ(a->write(t.value, "/num_devs", std::to_string(std::stoi(n.value) + 1)), 0);
+    Errno e = a->transaction_end(t.value, true);
+    if (e == EAGAIN) continue;
+    ASSERT_EQ(e, 0) << errno_name(e);
+    break;
+  }
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(a->read(kNoTx, "/num_devs").value, "6");
+}
+
+TEST_F(Dom0XenStoreTest, GuestConnectionsAreUnavailableNotFaked) {
+  Execution ex(default_order_, stacks_, options());
+  Dom0World& w = ex.make<Dom0World>(ex, *session_);
+  EXPECT_THROW(w.xenstore().connect(5), ComponentUnavailable);
+  auto c = w.xenstore().connect(0);
+  EXPECT_THROW(c->introduce_domain(5, 1, 2), ComponentUnavailable);
+}
+
+TEST(Dom0XenStoreAbsent, NoDaemonMeansUnavailableWithTheReason) {
+  TempDir dir;
+  Dom0Config c;
+  c.test_host = true;
+  c.work_dir = dir.path() + "/work";
+  c.xenstored_path = dir.path() + "/nobody-listens.sock";
+  Dom0Session session(c);
+  StackPool stacks;
+  ReplayStrategy s{Schedule{}};
+  Execution ex(s, stacks, ExecutionOptions{});
+  Dom0World& w = ex.make<Dom0World>(ex, session);
+  try {
+    w.xenstore();
+    FAIL() << "a missing xenstored was not reported";
+  } catch (const ComponentUnavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("nobody-listens.sock"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(w.unavailable().empty());
+}
+
+}  // namespace
+}  // namespace xenrace::dom0
