@@ -52,6 +52,10 @@ void Execution::record(std::string_view op, std::string_view args, std::string_v
   trace_.record(sched_.steps(), sched_.in_actor() ? sched_.current() : kNoActor, sched_.now(), op, args, result);
 }
 
+void Execution::run_visible_hook() {
+  if (sched_.in_actor() && (visible_hook_actors_ & actor_bit(sched_.current())) && visible_hook_) visible_hook_(*this);
+}
+
 void Execution::check_always() {
   for (const auto& inv : always_) {
     std::string what = inv.check();

@@ -91,7 +91,17 @@ class Execution {
 
   // --- for world components ---
   // A visible operation: a scheduling point (when called by an actor), then the trace event.
-  void before_visible() { sched_.yield(); }
+  void before_visible() {
+    sched_.yield();
+    if (visible_hook_actors_ != 0) [[unlikely]] run_visible_hook();
+  }
+  // Runs `hook` after the scheduling point of every visible operation of the actors in `actors`
+  // (fault-injection's actor/kill); with no actor hooked, before_visible costs one more branch.
+  using VisibleHook = void (*)(Execution&);
+  void hook_visible(ActorMask actors, VisibleHook hook) {
+    visible_hook_actors_ |= actors;
+    visible_hook_ = hook;
+  }
   void record(std::string_view op, std::string_view args, std::string_view result);
   std::uint32_t choose(std::uint32_t n, ChoiceKind kind) { return sched_.choose(n, kind); }
   const std::string* param(std::string_view key) const;
@@ -108,6 +118,7 @@ class Execution {
   ActorId spawn_actor(std::string name, std::function<void()> body, ActorKind kind);
   void actor_returned_error(const std::string& error);
   void check_always();
+  void run_visible_hook();
 
   struct Invariant {
     std::string name;
@@ -118,6 +129,8 @@ class Execution {
   Trace trace_;
   std::vector<Invariant> always_;
   std::vector<Invariant> at_end_;
+  ActorMask visible_hook_actors_ = 0;
+  VisibleHook visible_hook_ = nullptr;
   std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound
   std::string violated_check_;
   std::string violation_;
