@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "fault-injection/fault_plan.hpp"
 #include "harness/cli/cli.hpp"
 
 namespace xenrace::cli {
@@ -18,6 +19,8 @@ struct ExploreArgs {
   bool json = false;
   bool no_shrink = false;
   std::vector<std::string> params;
+  std::string faults;
+  std::optional<unsigned> max_faults;
 };
 
 Params parse_params(const std::vector<std::string>& raw) {
@@ -59,6 +62,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--depth", a->strategy.pct_depth, "PCT bug depth d")->capture_default_str();
   cmd->add_option("--preemptions", a->strategy.preemption_bound, "dfs preemption bound")->capture_default_str();
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
+  cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
+  cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)");
   cmd->add_flag("--no-shrink", a->no_shrink, "Report the first failing schedule as found");
   cmd->add_flag("--json", a->json, "Print a JSON array, one object per variant");
   return [&ctx, a] {
@@ -70,6 +75,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     opts.iterations = a->iterations;
     opts.shrink = !a->no_shrink;
     opts.params = parse_params(a->params);
+    add_fault_params(opts.params, a->faults, a->max_faults);
 
     std::vector<std::pair<const Scenario*, const VariantInfo*>> todo;
     std::vector<const Scenario*> scenarios;
