@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "fault-injection/sim_faults.hpp"
+
 namespace xenrace {
 namespace {
 
@@ -80,6 +82,10 @@ void SimLoop::release(int index) {
 
 Result<int> SimLoop::get_free() {
   ex_.before_visible();
+  if (Errno e = fault_here(ex_, FaultPoint::loop_get_free)) {
+    ex_.record("loop.get_free", "", errno_name(e));
+    return Result<int>::error(e);
+  }
   int index = -1;
   for (const auto& [i, d] : devices_) {
     if (d.state == State::unbound) {
@@ -175,6 +181,7 @@ Errno SimLoop::bind(LoopFd fd, std::string_view op, std::string_view path, std::
   if (err == 0 && file == files_.end()) err = ENOENT;  // opening the backing file failed
   if (err == 0 && d->state != State::unbound) err = EBUSY;
   const int index = fd.id >= 0 && static_cast<std::size_t>(fd.id) < fds_.size() ? fds_[fd.id].index : -1;
+  if (err == 0) err = fault_here(ex_, FaultPoint::loop_configure, path);
   if (err == 0) {
     media_changed(*d);  // loop_configure calls disk_force_media_change before binding
     d->state = State::bound;
@@ -222,6 +229,7 @@ Errno SimLoop::clr_fd(LoopFd fd) {
   Device* d = device_of(fd, err);
   if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
   const int index = err == EBADF ? -1 : fds_[fd.id].index;
+  if (err == 0) err = fault_here(ex_, FaultPoint::loop_clr_fd, device_name(index));
   std::string what;
   if (err == 0) {
     what = d->backing_file;
@@ -302,7 +310,9 @@ Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
   ex_.before_visible();
   Result<int> r;
   Device* d = major == kLoopMajor ? find(static_cast<int>(minor)) : nullptr;
-  if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) {
+  if (Errno injected = fault_here(ex_, FaultPoint::blkback_open, fmt::format("{}:{}", major, minor))) {
+    r = Result<int>::error(injected);
+  } else if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) {
     r = Result<int>::error(ENXIO);
   } else {
     ++d->openers;
