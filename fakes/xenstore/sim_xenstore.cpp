@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "fault-injection/sim_faults.hpp"
+
 namespace xenrace {
 
 namespace {
@@ -49,19 +51,22 @@ class SimXsConnection final : public XsConnection {
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
     ex_.before_visible();
-    Errno e = store_.write(id_, tx, path, value);
+    Errno e = fault_here(ex_, FaultPoint::xenstore_write, path);
+    if (e == 0) e = store_.write(id_, tx, path, value);
     ex_.record("xs.write", with_tx(tx, fmt::format("{}={}", path, shorten(value))), errno_name(e));
     return e;
   }
   Errno mkdir(TxId tx, std::string_view path) override {
     ex_.before_visible();
-    Errno e = store_.mkdir(id_, tx, path);
+    Errno e = fault_here(ex_, FaultPoint::xenstore_mkdir, path);
+    if (e == 0) e = store_.mkdir(id_, tx, path);
     ex_.record("xs.mkdir", with_tx(tx, path), errno_name(e));
     return e;
   }
   Errno rm(TxId tx, std::string_view path) override {
     ex_.before_visible();
-    Errno e = store_.rm(id_, tx, path);
+    Errno e = fault_here(ex_, FaultPoint::xenstore_rm, path);
+    if (e == 0) e = store_.rm(id_, tx, path);
     ex_.record("xs.rm", with_tx(tx, path), errno_name(e));
     return e;
   }
@@ -86,19 +91,24 @@ class SimXsConnection final : public XsConnection {
   }
   Result<TxId> transaction_start() override {
     ex_.before_visible();
-    auto r = store_.transaction_start(id_);
+    const Errno injected = fault_here(ex_, FaultPoint::xenstore_transaction_start);
+    auto r = injected ? Result<TxId>::error(injected) : store_.transaction_start(id_);
     ex_.record("xs.transaction_start", "", r.ok() ? fmt::format("t{}", r.value) : errno_name(r.err));
     return r;
   }
   Errno transaction_end(TxId tx, bool commit) override {
     ex_.before_visible();
-    Errno e = store_.transaction_end(id_, tx, commit);
+    // A failed commit ends the transaction with nothing applied, as finalize_transaction does.
+    const Errno injected = commit ? fault_here(ex_, FaultPoint::xenstore_transaction_end) : 0;
+    Errno e = store_.transaction_end(id_, tx, commit && injected == 0);
+    if (injected && e == 0) e = injected;
     ex_.record("xs.transaction_end", fmt::format("t{} {}", tx, commit ? "commit" : "abort"), errno_name(e));
     return e;
   }
   Errno watch(std::string_view path, std::string_view token) override {
     ex_.before_visible();
-    Errno e = store_.watch(id_, path, token);
+    Errno e = fault_here(ex_, FaultPoint::xenstore_watch, path);
+    if (e == 0) e = store_.watch(id_, path, token);
     ex_.record("xs.watch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
     return e;
   }

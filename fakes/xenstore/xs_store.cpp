@@ -592,7 +592,7 @@ Errno Store::introduce_domain(ConnId c, DomId domid, std::uint64_t mfn, std::uin
   Conn* cn = conn(c);
   if (!cn) return ECONNRESET;
   if (!cn->privileged) return EACCES;
-  if (domid == options_.priv_domid) return EINVAL;
+  if (domid == options_.priv_domid || port == 0) return EINVAL;
   Domain& d = domains_[domid];
   const bool first = !d.introduced;
   d.introduced = true;
@@ -637,6 +637,25 @@ Result<bool> Store::is_domain_introduced(ConnId c, DomId domid) {
   if (domid == options_.priv_domid) return Result<bool>::success(true);
   auto it = domains_.find(domid);
   return Result<bool>::success(it != domains_.end() && it->second.introduced);
+}
+
+Result<std::uint32_t> Store::domain_features(ConnId c, DomId domid) {
+  Conn* cn = conn(c);
+  if (!cn) return Result<std::uint32_t>::error(ECONNRESET);
+  if (!cn->privileged) return Result<std::uint32_t>::error(EACCES);
+  auto it = domains_.find(domid);
+  if (it == domains_.end() || !it->second.introduced) return Result<std::uint32_t>::error(ENOENT);
+  return Result<std::uint32_t>::success(it->second.features);
+}
+
+Errno Store::set_domain_features(ConnId c, DomId domid, std::uint32_t features) {
+  Conn* cn = conn(c);
+  if (!cn) return ECONNRESET;
+  if (!cn->privileged) return EACCES;
+  auto it = domains_.find(domid);
+  if (it == domains_.end() || !it->second.introduced) return ENOENT;
+  it->second.features = features;
+  return 0;
 }
 
 const Node* Store::peek(std::string_view absolute_path) const {

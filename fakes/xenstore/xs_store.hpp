@@ -139,6 +139,9 @@ class Store {
   Errno release_domain(ConnId c, DomId domid);
   Result<std::string> get_domain_path(ConnId c, DomId domid);
   Result<bool> is_domain_introduced(ConnId c, DomId domid);
+  // GET_FEATURE / SET_FEATURE of an introduced domain's ring (feature bits; nothing else models rings).
+  Result<std::uint32_t> domain_features(ConnId c, DomId domid);
+  Errno set_domain_features(ConnId c, DomId domid, std::uint32_t features);
 
   bool privileged(ConnId c) const;
   DomId domid(ConnId c) const;
@@ -183,6 +186,7 @@ class Store {
     bool introduced = false;
     std::uint64_t mfn = 0;
     std::uint32_t port = 0;
+    std::uint32_t features = 0;
   };
   class View;  // what one request sees: the tree, or a transaction's copy-on-access view of it
 
