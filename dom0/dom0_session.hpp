@@ -27,6 +27,8 @@ class Dom0Session {
 
   // The run's scratch directory (created and ledgered on first use).
   const std::string& scratch_dir();
+  // The scratch directory's path whether or not it exists yet (names only, creates nothing).
+  std::string scratch_dir_if_any() const { return config_.work_dir + "/" + run_id_; }
   // The XenStore subtree of the next execution: ROOT/RUN-ID/eN (the run's node ledgered on first use).
   std::string next_xenstore_prefix();
   std::uint64_t executions() const { return executions_; }

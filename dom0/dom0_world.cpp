@@ -1,5 +1,8 @@
 #include "dom0/dom0_world.hpp"
 
+#include <unistd.h>
+
+#include "dom0/dom0_loop.hpp"
 #include "dom0/dom0_xenstore.hpp"
 
 namespace xenrace::dom0 {
@@ -25,6 +28,27 @@ XenStore& Dom0World::xenstore() {
     }
   }
   return *xenstore_;
+}
+
+LoopDevices& Dom0World::loop() {
+  if (!loop_) {
+    try {
+      loop_ = std::make_unique<Dom0Loop>(ex_, session_);
+    } catch (const ComponentUnavailable& e) {
+      unavailable(e.what());
+    }
+  }
+  return *loop_;
+}
+
+BlockBackends& Dom0World::block_backends() {
+  // The real xen-blkback is a kernel driver: a dom0 run observes it, never drives it. Without it (no Xen,
+  // or the module not loaded) there is nothing to observe, and the scenario is skipped.
+  if (::access("/sys/bus/xen-backend/drivers/vbd", F_OK) != 0)
+    unavailable("xen-blkback: /sys/bus/xen-backend/drivers/vbd is absent (not a Xen dom0, or xen-blkback is not "
+                "loaded); blkback is observed on dom0, never simulated");
+  unavailable("xen-blkback is loaded, but observing it (reading what it opened for a vbd) is not built yet in the "
+              "dom0 backend");
 }
 
 }  // namespace xenrace::dom0

@@ -15,6 +15,7 @@
 namespace xenrace::dom0 {
 
 class Dom0XenStore;
+class Dom0Loop;
 
 class Dom0World final : public World {
  public:
@@ -22,6 +23,8 @@ class Dom0World final : public World {
   ~Dom0World() override;
   std::string_view backend() const override { return "dom0"; }
   XenStore& xenstore() override;
+  LoopDevices& loop() override;
+  BlockBackends& block_backends() override;
 
   // Why a component was unavailable (empty when none was): the run's skip reason. Kept here as well as
   // thrown, because an actor that hits it ends as an ordinary actor failure.
@@ -35,6 +38,7 @@ class Dom0World final : public World {
   Execution& ex_;
   Dom0Session& session_;
   std::unique_ptr<Dom0XenStore> xenstore_;
+  std::unique_ptr<Dom0Loop> loop_;
   std::string unavailable_;
   std::vector<std::string> observed_;
 };

@@ -1,0 +1,69 @@
+// Loop devices of the real host (drivers/block/loop.c through /dev/loop-control, /dev/loopN ioctls and
+// sysfs), as the LoopDevices a scenario sees. Confinement:
+//  - Indices are the run's own: the first host device the run obtains (LOOP_CTL_GET_FREE, or found bound
+//    to one of its files) is scenario index 0, the next 1, and so on. A scenario that names an index the
+//    run never obtained gets ENOENT, as for a device that does not exist — never the host's loopN.
+//  - Backing files live in the run's scratch directory (the scenario's "/images/a.img" becomes
+//    SCRATCH/images%a.img) and only those can be bound.
+//  - Each file and each binding is written to the ledger before it is made; at the end of the execution
+//    every binding still on one of the run's files is cleared and the files are removed.
+// Trace events carry scenario indices and paths, so they read like the simulator's; diskseq values are
+// the host's (global, large), not the simulator's small counter.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dom0/dom0_session.hpp"
+#include "harness/execution.hpp"
+#include "world/loop.hpp"
+
+namespace xenrace::dom0 {
+
+class Dom0Loop final : public LoopDevices {
+ public:
+  // Throws ComponentUnavailable when /dev/loop-control cannot be opened (no loop driver, not root).
+  Dom0Loop(Execution& ex, Dom0Session& session);
+  ~Dom0Loop() override;
+
+  Result<int> get_free() override;
+  Result<int> add(int index) override;
+  Errno remove(int index) override;
+  Result<LoopFd> open(int index) override;
+  Errno close(LoopFd fd) override;
+  Errno configure(LoopFd fd, std::string_view backing_file, std::uint32_t flags) override;
+  Errno set_fd(LoopFd fd, std::string_view backing_file) override;
+  Errno set_status_flags(LoopFd fd, std::uint32_t flags) override;
+  Result<LoopStatus> get_status(LoopFd fd) override;
+  Errno clr_fd(LoopFd fd) override;
+  Result<std::uint64_t> fd_diskseq(LoopFd fd) override;
+  Result<std::uint64_t> diskseq(int index) override;
+  Result<std::string> backing_file(int index) override;
+  Result<std::vector<int>> find_by_file(std::string_view path) override;
+  Errno create_file(std::string_view path) override;
+  Result<FileIdentity> stat_file(std::string_view path) override;
+
+  // --- for a kernel-side stand-in (blkdev_get_by_dev) and for tests ---
+  int host_index(int index) const;                     // -1 when the run never obtained it
+  std::string host_file(std::string_view path) const;  // where a scenario file lives on the host
+
+ private:
+  struct OpenFd {
+    int fd = -1;
+    int index = -1;  // scenario index
+  };
+  int scenario_index(int host);  // assigns the next index on first sight
+  std::string scenario_file(const std::string& host) const;
+  int fd_of(LoopFd fd, int& index) const;
+  Errno bind(LoopFd fd, std::string_view op, std::string_view path, std::uint32_t flags, bool configure);
+
+  Execution& ex_;
+  Dom0Session& session_;
+  std::vector<int> host_of_;           // scenario index -> host index
+  std::map<int, int> scenario_of_;     // host index -> scenario index
+  std::vector<OpenFd> fds_;            // LoopFd.id indexes this; ids are never reused
+  std::map<std::string, std::uint64_t> files_;  // host path -> ledger entry
+  std::map<int, std::pair<std::string, std::uint64_t>> bindings_;  // host index -> (host file, ledger entry)
+};
+
+}  // namespace xenrace::dom0
