@@ -3,6 +3,7 @@
 #include "fakes/blkback/sim_blkback.hpp"
 #include "fakes/loop/sim_loop.hpp"
 #include "fakes/mdev/sim_mdev_bus.hpp"
+#include "fakes/pci/sim_pciback.hpp"
 #include "fakes/udev/sim_kernel_devices.hpp"
 #include "fakes/udev/sim_service_manager.hpp"
 #include "fakes/udev/sim_udevd.hpp"
@@ -20,6 +21,12 @@ XenStore& SimWorld::xenstore() {
 }
 
 LoopDevices& SimWorld::loop() { return sim_loop(); }
+PciBack& SimWorld::pci() { return sim_pci(); }
+
+SimPciBack& SimWorld::sim_pci() {
+  if (!pci_) pci_ = std::make_unique<SimPciBack>(ex_, *this);
+  return *pci_;
+}
 BlockBackends& SimWorld::block_backends() { return sim_block_backends(); }
 
 SimLoop& SimWorld::sim_loop() {

@@ -14,6 +14,7 @@ class SimMdevBus;
 class SimKernelDevices;
 class SimUdevd;
 class SimServiceManager;
+class SimPciBack;
 
 class SimWorld final : public World {
  public:
@@ -27,6 +28,7 @@ class SimWorld final : public World {
   DeviceNodes& device_nodes() override;
   KernelModules& kernel_modules() override;
   Services& services() override;
+  PciBack& pci() override;
   // The fakes themselves, to select kernel variants and observe them in invariants.
   SimLoop& sim_loop();
   SimBlockBackends& sim_block_backends();
@@ -34,12 +36,14 @@ class SimWorld final : public World {
   SimKernelDevices& sim_kernel_devices();
   SimUdevd& sim_udevd();  // wired to sim_services(): tagged devices plug .device units
   SimServiceManager& sim_services();
+  SimPciBack& sim_pci();
 
   Execution& execution() { return ex_; }
 
  private:
   Execution& ex_;
   std::unique_ptr<XenStore> xenstore_;
+  std::unique_ptr<SimPciBack> pci_;  // its xenbus drivers hold XenStore connections: destroyed first
   std::unique_ptr<SimLoop> loop_;
   std::unique_ptr<SimBlockBackends> block_backends_;  // after what it refers to: destroyed first
   std::unique_ptr<SimMdevBus> mdev_;

@@ -6,12 +6,14 @@ namespace xenrace {
 std::unique_ptr<Scenario> make_demo_counter();
 std::unique_ptr<Scenario> make_mdev_create_remove();
 std::unique_ptr<Scenario> make_xenstored_boot_order();
+std::unique_ptr<Scenario> make_pci_attach();
 std::unique_ptr<Scenario> make_block_script_killed();
 
 void register_builtin_scenarios(ScenarioRegistry& registry) {
   registry.add(make_demo_counter());
   registry.add(make_mdev_create_remove());
   registry.add(make_xenstored_boot_order());
+  registry.add(make_pci_attach());
   registry.add(make_block_script_killed());
 }
 

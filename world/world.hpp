@@ -18,6 +18,7 @@ class MdevBus;
 class DeviceNodes;
 class KernelModules;
 class Services;
+class PciBack;
 
 struct ComponentUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -39,6 +40,7 @@ class World {
     throw ComponentUnavailable(std::string(backend()) + " backend has no kernel modules");
   }
   virtual Services& services() { throw ComponentUnavailable(std::string(backend()) + " backend has no service manager"); }
+  virtual PciBack& pci() { throw ComponentUnavailable(std::string(backend()) + " backend has no xen-pciback"); }
 };
 
 }  // namespace xenrace

@@ -1,0 +1,124 @@
+// pci-attach: every variant meets its expectation under the default budget, a failure's replay token
+// reproduces the same trace, and each buggy variant fails the check that names its bug.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <gtest/gtest.h>
+
+#include "fakes/sim_world.hpp"
+#include "harness/explorer.hpp"
+#include "harness/scenario.hpp"
+
+namespace xenrace {
+
+std::unique_ptr<Scenario> make_pci_attach();
+
+namespace {
+
+WorldFactory sim_world() {
+  return [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+}
+
+struct Case {
+  const char* variant;
+  const char* strategy;
+  const char* failing_check;  // "" when the variant must pass
+};
+
+class PciAttachVariant : public ::testing::TestWithParam<Case> {};
+
+TEST_P(PciAttachVariant, MeetsItsExpectationAndReplays) {
+  const Case c = GetParam();
+  ScenarioRegistry registry;
+  registry.add(make_pci_attach());
+  const Scenario& scenario = registry.get("pci-attach");
+  const VariantInfo* variant = scenario.info().variant(c.variant);
+  ASSERT_NE(variant, nullptr);
+  StackPool stacks;
+  ExploreOptions options;
+  options.strategy.name = c.strategy;
+  options.strategy.seed = 7;
+  VariantReport report = explore_variant(scenario, *variant, sim_world(), options, stacks);
+  ASSERT_TRUE(report.met_expectation()) << c.variant << ": " << report.message;
+  if (variant->expect == Expect::pass) {
+    EXPECT_EQ(report.executions, scenario.info().default_iterations);
+    return;
+  }
+  EXPECT_EQ(report.failure.check, c.failing_check) << report.message;
+  ASSERT_TRUE(report.replay.has_value());
+  bool diverged = true;
+  ExecutionResult again = replay_token(registry, *report.replay, sim_world(), stacks, &diverged);
+  EXPECT_FALSE(diverged);
+  EXPECT_TRUE(again.failed());
+  EXPECT_EQ(again.check, report.failure.check);
+  EXPECT_EQ(again.trace_hash, report.trace_hash);
+  // The token survives its printed form.
+  ExecutionResult from_text = replay_token(registry, ReplayToken::decode(report.replay->encode()), sim_world(), stacks);
+  EXPECT_EQ(from_text.trace_hash, report.trace_hash);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Variants, PciAttachVariant,
+    ::testing::Values(Case{"buggy", "pct", "each attached device has its own dev-N"},
+                      Case{"buggy", "random", "each attached device has its own dev-N"},
+                      Case{"buggy-existing-backend", "pct", "each attached device has its own dev-N"},
+                      Case{"buggy-existing-backend", "random", "each attached device has its own dev-N"},
+                      Case{"buggy-0fdb48ffe7a1", "pct", "no attach fails on a missing backend"},
+                      Case{"buggy-backend-wait-only", "pct", "the guest is connected to every device"},
+                      Case{"fixed", "pct", ""}, Case{"fixed", "random", ""},
+                      Case{"fixed-existing-backend", "pct", ""}, Case{"fixed-existing-backend", "random", ""}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      std::string name = std::string(info.param.variant) + "_" + info.param.strategy;
+      for (char& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
+
+TEST(PciAttachScenario, UnknownVariantIsAUsageError) {
+  auto scenario = make_pci_attach();
+  StackPool stacks;
+  auto strategy = make_strategy(StrategyOptions{});
+  EXPECT_THROW(run_execution(*scenario, "nonsense", sim_world(), *strategy, stacks, ExecutionOptions{}), UsageError);
+}
+
+}  // namespace
+}  // namespace xenrace
+
+namespace xenrace {
+namespace {
+
+// Not a check: the figures for bench/README.md (run with --gtest_also_run_disabled_tests).
+TEST(PciAttachBench, DISABLED_ExecutionsToFirstFailure) {
+  ScenarioRegistry registry;
+  registry.add(make_pci_attach());
+  const Scenario& scenario = registry.get("pci-attach");
+  StackPool stacks;
+  for (const auto& v : scenario.info().variants) {
+    if (v.expect != Expect::fail) continue;
+    for (const char* strategy : {"random", "pct"}) {
+      std::vector<std::uint64_t> runs;
+      std::vector<double> millis;
+      for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        ExploreOptions options;
+        options.strategy.name = strategy;
+        options.strategy.seed = seed;
+        options.iterations = 20000;
+        options.shrink = false;
+        auto t0 = std::chrono::steady_clock::now();
+        VariantReport r = explore_variant(scenario, v, sim_world(), options, stacks);
+        millis.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        runs.push_back(r.failed ? r.executions : 0);
+      }
+      auto sorted = runs;
+      std::sort(sorted.begin(), sorted.end());
+      std::sort(millis.begin(), millis.end());
+      std::printf("%-24s %-7s median %llu executions, %.1f ms; max %llu (0 = not found)\n", v.name.c_str(), strategy,
+                  static_cast<unsigned long long>(sorted[10]), millis[10],
+                  static_cast<unsigned long long>(sorted.back()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace xenrace
