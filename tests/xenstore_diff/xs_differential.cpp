@@ -206,10 +206,16 @@ class Run {
  private:
   // ---- log helpers
   std::string show(const std::string& path) const {
+    std::string s = path;
     if (path.compare(0, prefix_.size(), prefix_) == 0 &&
         (path.size() == prefix_.size() || path[prefix_.size()] == '/'))
-      return "P" + path.substr(prefix_.size());
-    return path;
+      s = "P" + path.substr(prefix_.size());
+    if (s.size() > 96) {  // the over-long path case: its start, length and hash
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "...<%zu chars fnv %08x>", s.size(), fnv1a(s));
+      s = s.substr(0, 24) + buf;
+    }
+    return s;
   }
   std::string head(const Handle& h, xs_transaction_t t) {
     std::string s = h.name;
