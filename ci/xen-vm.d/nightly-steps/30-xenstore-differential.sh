@@ -3,13 +3,13 @@
 # against this boot's real xenstored ($XENVM_XENSTORED: c or ocaml) and, when this xenrace has
 # `serve-xenstore`, against the simulated store served on a socket inside the VM too; then
 # compares each seed's logs (the real server's is the expected one).
-# XSDIFF_SEEDS (default 20), XSDIFF_OPS (60), XSDIFF_SIM=0 (skip the in-VM simulated store).
+# XSDIFF_SEEDS (default 10), XSDIFF_OPS (60), XSDIFF_SIM=0 (skip the in-VM simulated store).
 # Writes $XENVM_OUT/xenstore-diff/<xenstored>/seed-N.log, sim/seed-N.log and compare.txt.
 # Needs /opt/bin/xs_differential: ci/xenstore-differential adds it; for ci/nightly, pass
 #   ci/nightly --out DIR -- --add build-nightly/tests/xenstore_diff/xs_differential:/opt/bin/xs_differential
 # Exit: 0 when the real server ran every seed and the simulated store matched it (or could not
 # be served: reported), 1 on divergence or a failed run.
-seeds=${XSDIFF_SEEDS:-20}
+seeds=${XSDIFF_SEEDS:-10}
 ops=${XSDIFF_OPS:-60}
 xs=${XENVM_XENSTORED:-c}
 out=$XENVM_OUT/xenstore-diff/$xs
