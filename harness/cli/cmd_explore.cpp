@@ -1,11 +1,15 @@
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "fault-injection/fault_plan.hpp"
 #include "harness/cli/cli.hpp"
+#include "reports/report_dir.hpp"
+#include "xenrace/version.hpp"
 
 namespace xenrace::cli {
 namespace {
@@ -19,6 +23,7 @@ struct ExploreArgs {
   bool json = false;
   bool no_shrink = false;
   std::vector<std::string> params;
+  std::string report_dir;
   std::string faults;
   std::optional<unsigned> max_faults;
 };
@@ -66,6 +71,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)");
   cmd->add_flag("--no-shrink", a->no_shrink, "Report the first failing schedule as found");
   cmd->add_flag("--json", a->json, "Print a JSON array, one object per variant");
+  cmd->add_option("--report-dir", a->report_dir,
+                  "Write junit.xml, results.json, timeline.html and Chrome traces into this directory");
   return [&ctx, a] {
     if (a->all == !a->scenario.empty())
       throw UsageError("explore needs exactly one of SCENARIO or --all");
@@ -93,6 +100,11 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
         if (a->variants.empty() || std::find(a->variants.begin(), a->variants.end(), v.name) != a->variants.end())
           todo.emplace_back(s, &v);
 
+    // Checked before exploring, so a bad directory fails in a second, not after the whole budget.
+    std::optional<reports::ReportDir> report_dir;
+    if (!a->report_dir.empty()) report_dir.emplace(a->report_dir);
+    std::vector<reports::ReportEntry> entries;
+
     const bool tty = isatty(STDERR_FILENO);
     nlohmann::json out = nlohmann::json::array();
     bool all_met = true;
@@ -101,7 +113,13 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
         opts.progress = [s, v](std::uint64_t done, std::uint64_t budget) {
           std::cerr << fmt::format("\r  {}/{}: {}/{} executions", s->info().name, v->name, done, budget) << std::flush;
         };
+      const auto started = std::chrono::steady_clock::now();
       VariantReport r = explore_variant(*s, *v, ctx.sim_world, opts, ctx.stacks);
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      if (report_dir)
+        entries.push_back(reports::entry_from_exploration(r, report_json(r),
+                                                          r.replay ? replay_command(ctx, *r.replay) : "",
+                                                          took.count()));
       if (tty && r.executions >= 1000) std::cerr << "\r\033[K" << std::flush;
       all_met &= r.met_expectation();
       if (a->json)
@@ -110,6 +128,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
         print_human(ctx, r);
     }
     if (a->json) std::cout << out.dump(2) << "\n";
+    if (report_dir) report_dir->write(entries, {"explore", kVersion});
     return all_met ? 0 : 1;
   };
 }

@@ -1,8 +1,12 @@
+#include <chrono>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "harness/cli/cli.hpp"
+#include "reports/report_dir.hpp"
+#include "xenrace/version.hpp"
 
 namespace xenrace::cli {
 
@@ -12,13 +16,20 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
   auto json = std::make_shared<bool>(false);
   cmd->add_option("token", *token_text, "The token printed after 'xenrace replay'")->required();
   cmd->add_flag("--json", *json, "Print the result and trace as JSON");
-  return [&ctx, token_text, json] {
+  auto report_dir_name = std::make_shared<std::string>();
+  cmd->add_option("--report-dir", *report_dir_name,
+                  "Write junit.xml, results.json, timeline.html and a Chrome trace into this directory");
+  return [&ctx, token_text, json, report_dir_name] {
     ReplayToken token = ReplayToken::decode(*token_text);
+    std::optional<reports::ReportDir> report_dir;
+    if (!report_dir_name->empty()) report_dir.emplace(*report_dir_name);
     bool diverged = false;
+    const auto started = std::chrono::steady_clock::now();
     ExecutionResult r = replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     const auto* variant = ctx.registry.get(token.scenario).info().variant(token.variant);
     const bool met = r.failed() == (variant->expect == Expect::fail);
-    if (*json) {
+    if (*json || report_dir) {
       nlohmann::json j = {{"scenario", token.scenario},
                           {"variant", token.variant},
                           {"expect", to_string(variant->expect)},
@@ -30,10 +41,15 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
                           {"trace_hash", format_hash(r.trace_hash)},
                           {"violated", r.failed() ? r.check : std::string()},
                           {"message", r.message},
-                          {"diverged", diverged},
-                          {"trace", trace_json(r)}};
-      std::cout << j.dump(2) << "\n";
-    } else {
+                          {"diverged", diverged}};
+      if (report_dir)
+        report_dir->write({reports::entry_from_replay(token, variant->expect, r, j, replay_command(ctx, token),
+                                                      took.count())},
+                          {"replay", kVersion});
+      j["trace"] = trace_json(r);
+      if (*json) std::cout << j.dump(2) << "\n";
+    }
+    if (!*json) {
       std::cout << fmt::format("replaying {}/{} (found by {} seed {}): {} steps\n", token.scenario, token.variant,
                                token.strategy, token.seed, r.steps);
       std::cout << format_trace(r);

@@ -1,0 +1,82 @@
+#include "reports/event_kind.hpp"
+
+#include <array>
+
+namespace xenrace::reports {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+std::string_view first_token(std::string_view text) {
+  auto start = text.find_first_not_of(' ');
+  if (start == std::string_view::npos) return {};
+  text.remove_prefix(start);
+  return text.substr(0, text.find_first_of(" =:,"));
+}
+
+// "t3 /local/domain/0=x" -> "/local/domain/0=x": the transaction a XenStore operation runs in.
+std::string_view without_transaction(std::string_view args) {
+  if (args.size() > 2 && args[0] == 't' && args[1] >= '0' && args[1] <= '9') {
+    auto space = args.find(' ');
+    if (space != std::string_view::npos) return args.substr(space + 1);
+  }
+  return args;
+}
+
+// The operation's last dotted component: "xs.get_perms" -> "get_perms".
+std::string_view verb(std::string_view op) {
+  auto dot = op.rfind('.');
+  return dot == std::string_view::npos ? op : op.substr(dot + 1);
+}
+
+}  // namespace
+
+const char* to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::xenstore: return "xenstore";
+    case EventKind::watch: return "watch";
+    case EventKind::fault: return "fault";
+    case EventKind::verdict: return "verdict";
+    case EventKind::device: return "device";
+  }
+  return "device";
+}
+
+EventKind event_kind(const TraceEvent& event) {
+  std::string_view op = event.op;
+  if (op == "verdict") return EventKind::verdict;
+  if (starts_with(op, "fault.")) return EventKind::fault;
+  if (op == "xs.read_watch" || op.find("watch.fire") != std::string_view::npos) return EventKind::watch;
+  if (starts_with(op, "xs.")) return EventKind::xenstore;
+  return EventKind::device;
+}
+
+std::string event_object(const TraceEvent& event) {
+  // Locks order actors on purpose; two actors taking the same lock is synchronisation, not a race.
+  if (verb(event.op).find("lock") != std::string_view::npos) return {};
+  switch (event_kind(event)) {
+    case EventKind::verdict:
+      return {};
+    case EventKind::watch:
+      // The delivery names the fired path in its result ("<path> <token>"); a timeout names none.
+      return std::string(first_token(event.op == "xs.read_watch" ? event.result : event.args));
+    case EventKind::xenstore:
+      if (starts_with(event.op, "xs.transaction_")) return {};
+      return std::string(first_token(without_transaction(event.args)));
+    default:
+      return std::string(first_token(event.args));
+  }
+}
+
+bool is_read_only(const TraceEvent& event) {
+  // Registering a watch observes a node too: it changes nothing another actor reads.
+  static constexpr std::array<std::string_view, 13> kObserving = {"read",  "get",  "directory", "get_perms", "stat",
+                                                                   "show",  "read_watch", "check", "list", "exists",
+                                                                   "watch", "unwatch", "scan"};
+  std::string_view v = verb(event.op);
+  for (auto o : kObserving)
+    if (v == o) return true;
+  return starts_with(v, "get_") || starts_with(v, "read_") || starts_with(v, "is_");
+}
+
+}  // namespace xenrace::reports

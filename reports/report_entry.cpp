@@ -1,0 +1,52 @@
+#include "reports/report_entry.hpp"
+
+namespace xenrace::reports {
+
+ReportEntry entry_from_exploration(const VariantReport& report, nlohmann::json summary, std::string replay_command,
+                                   double seconds) {
+  ReportEntry e;
+  e.scenario = report.scenario;
+  e.variant = report.variant;
+  e.expect = report.expect;
+  e.failed = report.failed;
+  e.strategy = report.strategy;
+  e.seed = report.seed;
+  e.executions = report.executions;
+  if (report.failed) {
+    e.violated = report.failure.check;
+    e.message = report.failure.message;
+    e.replay_command = std::move(replay_command);
+    e.failure = report.failure;
+  }
+  e.seconds = seconds;
+  e.summary = std::move(summary);
+  return e;
+}
+
+ReportEntry entry_from_replay(const ReplayToken& token, Expect expect, const ExecutionResult& result,
+                              nlohmann::json summary, std::string replay_command, double seconds) {
+  ReportEntry e;
+  e.scenario = token.scenario;
+  e.variant = token.variant;
+  e.expect = expect;
+  e.failed = result.failed();
+  e.strategy = token.strategy;
+  e.seed = token.seed;
+  e.executions = 1;
+  if (result.failed()) {
+    e.violated = result.check;
+    e.message = result.message;
+    e.replay_command = std::move(replay_command);
+    e.failure = result;
+  }
+  e.seconds = seconds;
+  e.summary = std::move(summary);
+  return e;
+}
+
+const std::string& actor_name(const ExecutionResult& execution, const TraceEvent& event) {
+  static const std::string harness = "harness";
+  return event.actor < execution.actors.size() ? execution.actors[event.actor] : harness;
+}
+
+}  // namespace xenrace::reports
