@@ -18,8 +18,6 @@ constexpr Errno kLoopClrFd[] = {ENXIO, EBUSY};
 constexpr Errno kBlkbackOpen[] = {ENXIO, EACCES};
 constexpr Errno kMdevCreate[] = {EEXIST, ENODEV, ENOMEM};
 constexpr Errno kMdevRemove[] = {EAGAIN, ENODEV};
-constexpr Errno kPcibackNewSlot[] = {EINVAL, ENOMEM};
-constexpr Errno kPcibackBind[] = {ENODEV, EBUSY};
 
 constexpr FaultPointInfo kCatalogue[] = {
     {FaultPoint::xenstore_write, "xenstore/write", FaultEffect::returns_error, kXsWrite,
@@ -59,20 +57,13 @@ constexpr FaultPointInfo kCatalogue[] = {
      "xen-blkback xen_vbd_create then reports ENOENT",
      "blkback cannot open the device named by physical-device (it goes to Closing with an error node)"},
     {FaultPoint::mdev_create, "mdev/create", FaultEffect::returns_error, kMdevCreate,
-     "fakes/mdev/sim_mdev_bus.cpp SimMdevBus::create",
+     "fakes/mdev/sim_mdev_bus.cpp SimMdevBus::write_create, after the UUID parsed",
      "mdev_core.c mdev_device_create (EEXIST UUID still listed; ENODEV parent unregistering; ENOMEM)",
      "writing a UUID to .../create fails"},
     {FaultPoint::mdev_remove, "mdev/remove", FaultEffect::returns_error, kMdevRemove,
-     "fakes/mdev/sim_mdev_bus.cpp SimMdevBus::remove",
+     "fakes/mdev/sim_mdev_bus.cpp SimMdevBus::write_remove, before remove_self (nothing changes)",
      "mdev_core.c mdev_device_remove (EAGAIN not active; ENODEV parent unregistering)",
      "writing 1 to .../remove fails"},
-    {FaultPoint::pciback_new_slot, "pciback/new_slot", FaultEffect::returns_error, kPcibackNewSlot,
-     "fakes/pci/sim_pciback.cpp SimPciBack::new_slot", "xen-pciback pci_stub.c new_slot_store/pcistub_device_id_add",
-     "adding a BDF to pciback's seize list fails"},
-    {FaultPoint::pciback_bind, "pciback/bind", FaultEffect::returns_error, kPcibackBind,
-     "fakes/pci/sim_pciback.cpp SimPciBack::bind",
-     "driver core bind_store (ENODEV no such device or probe refused; EBUSY already bound)",
-     "binding a device to pciback fails"},
     {FaultPoint::actor_kill, "actor/kill", FaultEffect::kills_actor, {},
      "harness Execution::before_visible, for actors passed to make_killable()",
      "SIGKILL from a hotplug timeout (libxl's 40 s) or the OOM killer",

@@ -26,8 +26,6 @@ enum class FaultPoint : std::uint8_t {
   blkback_open,
   mdev_create,
   mdev_remove,
-  pciback_new_slot,
-  pciback_bind,
   actor_kill,
 };
 

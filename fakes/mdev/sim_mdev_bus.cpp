@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "fakes/mdev/mdev_sysfs_input.hpp"
+#include "fault-injection/sim_faults.hpp"
 
 namespace xenrace {
 
@@ -89,6 +90,10 @@ Errno SimMdevBus::write_create(std::string_view parent, std::string_view type, s
   if (!uuid.ok()) {
     ex_.record("mdev.create", args, errno_name(uuid.err));
     return uuid.err;
+  }
+  if (Errno injected = fault_here(ex_, FaultPoint::mdev_create, uuid.value)) {
+    ex_.record("mdev.create", args, errno_name(injected));
+    return injected;
   }
   ex_.record("mdev.create", args, "writing");
   creating_.push_back(uuid.value);
@@ -208,6 +213,10 @@ Errno SimMdevBus::write_remove(std::string_view uuid_text, std::string_view text
   if (!value.ok() || value.value == 0) {
     ex_.record("mdev.remove", args, errno_name(value.err));
     return value.err;
+  }
+  if (Errno injected = fault_here(ex_, FaultPoint::mdev_remove, uuid)) {
+    ex_.record("mdev.remove", args, errno_name(injected));
+    return injected;
   }
   const unsigned opened_generation = d->remove_attr_generation;
   ex_.record("mdev.remove", args, "writing");
