@@ -351,9 +351,9 @@ std::string check_slots(AttachState& st) {
   for (const auto& bdf : expected)
     if (std::count(slots.begin(), slots.end(), bdf) != 1)
       return fmt::format(
-          "xl pci-attach {} committed it and the domain's config lists it, but {} has {} for it ({}, num_devs={}): "
-          "another attach overwrote its entry",
-          bdf, kBackendPath, std::count(slots.begin(), slots.end(), bdf) ? "two dev-N" : "no dev-N", listing(),
+          "xl pci-attach {} {} committed it and the domain's config lists it, but {} has {} for it ({}, num_devs={}): "
+          "another attach's writes replaced its entry",
+          kGuest, bdf, kBackendPath, std::count(slots.begin(), slots.end(), bdf) ? "two dev-N" : "no dev-N", listing(),
           num_text.empty() ? "missing" : num_text);
   if (num != static_cast<int>(expected.size()))
     return fmt::format("num_devs is {} but {} devices were attached ({})", num, expected.size(), listing());
