@@ -1,0 +1,298 @@
+"""pytest plugin: every xenrace scenario variant as one pytest test item.
+
+Collection reads ``xenrace list --json`` once per session; each variant becomes the item
+``<file>.xenrace::<scenario>::<variant>``, so ``-k`` selects by scenario, variant, or tag (tags and
+``expect_pass`` / ``expect_fail`` are extra keywords). Running an item runs the xenrace CLI:
+
+  sim backend:  xenrace explore SCENARIO --variant V --json --report-dir DIR [--strategy/--iterations/--seed]
+  dom0 backend: xenrace run SCENARIO --variant V --backend dom0 --json --report-dir DIR [--iterations/--seed]
+
+and the item passes when the variant met its expectation (a buggy variant whose race was found passes).
+A failure shows the violated check, the shrunk trace and the replay command; the report files are attached
+as user properties (pytest's --junitxml writes them as <property> elements). With ``--xenrace-host`` the
+commands run on a dom0 host over ssh and the report directory is copied back.
+
+Items come from files named ``*.xenrace`` in the collected paths. Such a file holds one selector per line
+(``#`` starts a comment): a scenario name or glob (``pci-*``) or ``tag:NAME``; an empty file selects every
+scenario. Load the plugin with ``-p xenrace_pytest`` (``driver/`` on PYTHONPATH), or run pytest on the
+``driver/`` folder, whose conftest loads it.
+"""
+import fnmatch
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+__all__ = ["pytest_addoption", "pytest_configure", "pytest_collect_file"]
+
+_SSH_UNREACHABLE = 255  # ssh's own exit code when it cannot connect or authenticate
+_USAGE_ERROR = 2        # xenrace: bad usage or input (and the exit code of a command not built yet)
+
+
+class XenraceError(Exception):
+    """A problem running xenrace itself (not a verdict): shown as a plain message, no traceback."""
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("xenrace", "xenrace scenario variants as test items")
+    group.addoption("--xenrace-bin", default=os.environ.get("XENRACE_BIN", "xenrace"),
+                    help="xenrace executable (on the host with --xenrace-host); default $XENRACE_BIN or 'xenrace'")
+    group.addoption("--xenrace-strategy", default=None, help="exploration strategy: random | pct | dfs")
+    group.addoption("--xenrace-iterations", type=int, default=None,
+                    help="executions per variant (default: each scenario's budget)")
+    group.addoption("--xenrace-seed", type=int, default=None, help="seed of the strategy")
+    group.addoption("--xenrace-backend", choices=("sim", "dom0"), default="sim",
+                    help="sim: explore in the simulator; dom0: run on a real Xen dom0 (xenrace run --backend dom0)")
+    group.addoption("--xenrace-host", default=None,
+                    help="run xenrace on this dom0 host over ssh ([user@]host), for nightly real-host jobs")
+    group.addoption("--xenrace-ssh", default="ssh -o BatchMode=yes -o ConnectTimeout=15",
+                    help="ssh command used with --xenrace-host (default: %(default)s)")
+    group.addoption("--xenrace-report-dir", default=None,
+                    help="keep each variant's reports in DIR/<scenario>-<variant> (default: a temporary directory)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "xenrace(scenario, variant, expect): a xenrace scenario variant")
+    config.stash[_runner_key] = Runner(config)
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".xenrace":
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class Runner:
+    """Runs xenrace commands locally or on the dom0 host, and owns the session's report directory."""
+
+    def __init__(self, config):
+        opt = config.getoption
+        self.binary = opt("xenrace_bin")
+        self.strategy = opt("xenrace_strategy")
+        self.iterations = opt("xenrace_iterations")
+        self.seed = opt("xenrace_seed")
+        self.backend = opt("xenrace_backend")
+        self.host = opt("xenrace_host")
+        self.ssh = shlex.split(opt("xenrace_ssh"))
+        chosen = opt("xenrace_report_dir")
+        self.report_root = Path(chosen).resolve() if chosen else None
+        self._scenarios = None
+
+    def where(self):
+        return f"on {self.host}" if self.host else "locally"
+
+    def run(self, argv, timeout=None):
+        """Runs `xenrace argv...`; returns the CompletedProcess. Raises XenraceError when it cannot start."""
+        command = [self.binary, *argv]
+        if self.host:
+            command = [*self.ssh, self.host, shlex.join(command)]
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout)
+        except FileNotFoundError as e:
+            missing = self.ssh[0] if self.host else self.binary
+            raise XenraceError(f"cannot run '{missing}': {e.strerror} (set --xenrace-bin or XENRACE_BIN)") from e
+        except PermissionError as e:
+            raise XenraceError(f"cannot run '{command[0]}': {e.strerror}") from e
+        if self.host and proc.returncode == _SSH_UNREACHABLE:
+            raise XenraceError(f"cannot reach the dom0 host '{self.host}' over ssh ({shlex.join(self.ssh)}): "
+                               f"{proc.stderr.strip() or 'ssh exited 255'}")
+        return proc
+
+    def scenarios(self):
+        """The parsed `xenrace list --json`, fetched once per session."""
+        if self._scenarios is None:
+            proc = self.run(["list", "--json"])
+            if proc.returncode != 0:
+                raise XenraceError(f"'{self.binary} list --json' {self.where()} exited {proc.returncode}: "
+                                   f"{proc.stderr.strip()}")
+            try:
+                listed = json.loads(proc.stdout)
+            except json.JSONDecodeError as e:
+                raise XenraceError(f"'{self.binary} list --json' {self.where()} did not print valid JSON ({e}); "
+                                   f"its output begins: {proc.stdout[:200]!r}") from e
+            if not isinstance(listed, list) or not all(
+                    isinstance(s, dict) and isinstance(s.get("name"), str) and isinstance(s.get("variants"), list)
+                    for s in listed):
+                raise XenraceError(f"'{self.binary} list --json' {self.where()} printed JSON that is not a list "
+                                   "of scenarios with 'name' and 'variants'")
+            self._scenarios = listed
+        return self._scenarios
+
+    def variant_command(self, scenario, variant, report_dir):
+        if self.backend == "dom0":
+            argv = ["run", scenario, "--variant", variant, "--backend", "dom0"]
+        else:
+            argv = ["explore", scenario, "--variant", variant]
+            if self.strategy:
+                argv += ["--strategy", self.strategy]
+        if self.iterations is not None:
+            argv += ["--iterations", str(self.iterations)]
+        if self.seed is not None:
+            argv += ["--seed", str(self.seed)]
+        return argv + ["--json", "--report-dir", str(report_dir)]
+
+    def local_report_dir(self, scenario, variant):
+        if self.report_root is None:
+            self.report_root = Path(tempfile.mkdtemp(prefix="xenrace-reports-"))
+        path = self.report_root / f"{scenario}-{variant}".replace("/", "_")
+        if path.exists():
+            shutil.rmtree(path)
+        return path
+
+    def run_variant(self, scenario, variant):
+        """Runs one variant; returns (CompletedProcess, local report directory)."""
+        local = self.local_report_dir(scenario, variant)
+        if not self.host:
+            return self.run(self.variant_command(scenario, variant, local)), local
+        remote = f"/tmp/xenrace-pytest-{uuid.uuid4().hex}"
+        try:
+            proc = self.run(self.variant_command(scenario, variant, remote))
+            self.fetch(remote, local)
+        finally:  # leave nothing behind on the host, whatever happened
+            subprocess.run([*self.ssh, self.host, shlex.join(["rm", "-rf", "--", remote])],
+                           capture_output=True, text=True)
+        return proc, local
+
+    def fetch(self, remote, local):
+        """Copies the host's report directory back (tar over the same ssh: no scp or sftp needed)."""
+        local.mkdir(parents=True, exist_ok=True)
+        remote_tar = f"test -d {shlex.quote(remote)} && tar -C {shlex.quote(remote)} -cf - ."
+        with subprocess.Popen([*self.ssh, self.host, remote_tar], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) as ssh:
+            untar = subprocess.run(["tar", "-C", str(local), "-xf", "-"], stdin=ssh.stdout, capture_output=True)
+        if ssh.returncode == _SSH_UNREACHABLE:
+            raise XenraceError(f"cannot reach the dom0 host '{self.host}' to fetch the reports")
+        return ssh.returncode == 0 and untar.returncode == 0
+
+
+_runner_key = pytest.StashKey[Runner]()
+
+
+def _selected(scenario, selectors):
+    if not selectors:
+        return True
+    for sel in selectors:
+        if sel.startswith("tag:"):
+            if sel[4:] in scenario.get("tags", []):
+                return True
+        elif fnmatch.fnmatchcase(scenario["name"], sel):
+            return True
+    return False
+
+
+class ScenarioFile(pytest.File):
+    """A *.xenrace file: selects scenarios; one child per scenario."""
+
+    def collect(self):
+        selectors = []
+        for line in self.path.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                selectors.append(line)
+        try:
+            scenarios = self.config.stash[_runner_key].scenarios()
+        except XenraceError as e:
+            raise self.CollectError(f"xenrace: {e}") from None
+        for scenario in scenarios:
+            if _selected(scenario, selectors):
+                yield ScenarioNode.from_parent(self, name=scenario["name"], scenario=scenario)
+
+
+class ScenarioNode(pytest.Collector):
+    """One scenario: one item per variant."""
+
+    def __init__(self, *, scenario, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.extra_keyword_matches.update(t for t in scenario.get("tags", []) if isinstance(t, str))
+
+    def collect(self):
+        for variant in self.scenario["variants"]:
+            yield VariantItem.from_parent(self, name=variant["name"], scenario=self.scenario, variant=variant)
+
+
+class VariantItem(pytest.Item):
+    """One scenario variant: passes when xenrace says it met its expectation."""
+
+    def __init__(self, *, scenario, variant, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario_name = scenario["name"]
+        self.variant_name = variant["name"]
+        self.expect = variant.get("expect", "pass")
+        self.extra_keyword_matches.add(f"expect_{self.expect}")
+        self.add_marker(pytest.mark.xenrace(scenario=self.scenario_name, variant=self.variant_name,
+                                            expect=self.expect))
+
+    def runtest(self):
+        runner = self.config.stash[_runner_key]
+        proc, report_dir = runner.run_variant(self.scenario_name, self.variant_name)
+        results = self._attach_reports(report_dir)
+        if runner.backend == "dom0" and proc.returncode == _USAGE_ERROR:
+            pytest.skip(f"dom0 backend not usable {runner.where()}: {proc.stderr.strip() or 'usage error'}")
+        if proc.returncode == 0:
+            return
+        if proc.returncode == 1:
+            raise VariantFailed(self._failure_text(proc, results, report_dir))
+        raise XenraceError(f"xenrace exited {proc.returncode} {runner.where()}: {proc.stderr.strip()}"
+                           f"\ncommand: {shlex.join(runner.variant_command(self.scenario_name, self.variant_name, report_dir))}")
+
+    def _attach_reports(self, report_dir):
+        """Records the report files as user properties; returns this variant's results.json entry, if any."""
+        index = report_dir / "results.json"
+        if not index.is_file():
+            return None
+        try:
+            results = json.loads(index.read_text(errors="replace"))
+        except json.JSONDecodeError:
+            return None
+        if not results.get("complete"):
+            return None
+        self.user_properties.append(("xenrace_report_dir", str(report_dir)))
+        for name in sorted(os.listdir(report_dir)):
+            if not name.startswith("."):
+                self.user_properties.append((f"xenrace_report:{name}", str(report_dir / name)))
+        for r in results.get("results", []):
+            if r.get("scenario") == self.scenario_name and r.get("variant") == self.variant_name:
+                if r.get("replay_command"):
+                    self.user_properties.append(("xenrace_replay", r["replay_command"]))
+                return r
+        return None
+
+    def _failure_text(self, proc, result, report_dir):
+        lines = [f"{self.scenario_name}/{self.variant_name}: expected {self.expect}"]
+        if result is None:
+            lines.append("no complete report was written; xenrace printed:")
+            lines.append(proc.stdout.strip())
+            lines.append(proc.stderr.strip())
+            return "\n".join(lines)
+        if result.get("verdict") == "fail":
+            lines[0] += f", but it failed: {result.get('violated')}: {result.get('message', '')}"
+            trace = result.get("trace") or {}
+            lines.append("trace (step, actor, operation, arguments -> result):")
+            for e in trace.get("events", []):
+                lines.append(f"  {e.get('step'):>4}  {e.get('actor', '')[:28]:<28}  {e.get('op', ''):<22} "
+                             f"{e.get('args', '')} -> {e.get('result', '')}")
+            lines.append(f"replay: {result.get('replay_command')}")
+        else:
+            lines[0] += f", but none of {result.get('executions', '?')} executions broke a check"
+        lines.append(f"reports: {report_dir} (timeline.html, junit.xml, results.json"
+                     + (f", {result['trace_file']})" if result.get("trace_file") else ")"))
+        return "\n".join(lines)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, (VariantFailed, XenraceError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"xenrace {self.scenario_name}::{self.variant_name}"
+
+
+class VariantFailed(Exception):
+    """The variant did not meet its expectation; the message is the failure text."""

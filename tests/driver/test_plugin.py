@@ -1,0 +1,286 @@
+"""Tests of the xenrace pytest plugin (driver/xenrace_pytest.py), run with pytester.
+
+Run from the repository root: /usr/bin/python3 -m pytest tests/driver
+Most tests drive a fake `xenrace` (a small script whose answers each test sets), so they check the
+plugin's own logic; the last ones use the real binary from $XENRACE_BIN or build*/xenrace and skip
+without it.
+"""
+import glob
+import json
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parents[2]
+DRIVER = REPO / "driver"
+sys.path.insert(0, str(DRIVER))
+
+SCENARIOS = [
+    {"name": "alpha", "tags": ["xenstore", "loop"], "variants": [
+        {"name": "buggy", "expect": "fail", "summary": ""},
+        {"name": "fixed", "expect": "pass", "summary": ""}]},
+    {"name": "beta-pci", "tags": ["pci"], "variants": [
+        {"name": "fixed", "expect": "pass", "summary": ""}]},
+]
+
+# The fake xenrace: answers `list --json` with $FAKE_DIR/list.txt, logs every argv to $FAKE_DIR/calls.jsonl,
+# and for explore/run writes a complete report directory and exits with the code set in
+# $FAKE_DIR/outcomes.json for "scenario/variant" (default: met expectation, exit 0).
+FAKE_XENRACE = textwrap.dedent("""\
+    #!/usr/bin/python3
+    import json, os, sys
+    d = os.environ["FAKE_DIR"]
+    args = sys.argv[1:]
+    with open(os.path.join(d, "calls.jsonl"), "a") as f:
+        f.write(json.dumps(args) + "\\n")
+    if args[:2] == ["list", "--json"]:
+        sys.stdout.write(open(os.path.join(d, "list.txt")).read())
+        sys.exit(0)
+    cmd, scenario = args[0], args[1]
+    variant = args[args.index("--variant") + 1]
+    outcomes = json.load(open(os.path.join(d, "outcomes.json")))
+    o = outcomes.get(scenario + "/" + variant, {})
+    if o.get("stderr"):
+        sys.stderr.write(o["stderr"] + "\\n")
+    rc = o.get("rc", 0)
+    if rc == 2:
+        sys.exit(2)
+    failed = o.get("verdict", "pass") == "fail"
+    result = {"scenario": scenario, "variant": variant, "verdict": o.get("verdict", "pass"),
+              "expect": o.get("expect", "pass"), "met_expectation": rc == 0, "executions": 5,
+              "violated": "no lost update" if failed else "",
+              "message": "counter is 1 after 2 increments" if failed else "",
+              "replay_command": "xenrace replay xr1-FAKE" if failed else None,
+              "trace_file": "trace-%s-%s.json" % (scenario, variant) if failed else None,
+              "trace": {"actors": ["client A", "client B"], "events": [
+                  {"step": 0, "actor": "client A", "op": "map.get", "args": "counter", "result": "0"},
+                  {"step": 1, "actor": "client B", "op": "map.put", "args": "counter=1", "result": "OK"}]}
+                  if failed else None}
+    rd = args[args.index("--report-dir") + 1]
+    os.makedirs(rd, exist_ok=True)
+    for name in ["junit.xml", "timeline.html"] + ([result["trace_file"]] if failed else []):
+        open(os.path.join(rd, name), "w").write("x")
+    json.dump({"schema": "xenrace-results", "schema_version": 1, "complete": True, "results": [result]},
+              open(os.path.join(rd, "results.json"), "w"))
+    print(json.dumps([result]))
+    sys.exit(rc)
+    """)
+
+# A fake ssh: `ssh [options] HOST COMMAND` runs COMMAND locally with sh, like a host that is this machine.
+FAKE_SSH = textwrap.dedent("""\
+    #!/bin/sh
+    while [ "$#" -gt 2 ]; do shift; done
+    echo "$1" >> "$FAKE_DIR/ssh_hosts"
+    exec sh -c "$2"
+    """)
+
+UNREACHABLE_SSH = "#!/bin/sh\necho 'ssh: connect to host dom0.example port 22: Connection refused' >&2\nexit 255\n"
+
+
+@pytest.fixture
+def fake(pytester, monkeypatch):
+    """A pytester directory with the fake xenrace, the fake ssh, and a scenarios.xenrace file."""
+    d = pytester.path / "fake"
+    d.mkdir()
+    for name, text in (("xenrace", FAKE_XENRACE), ("ssh", FAKE_SSH), ("unreachable-ssh", UNREACHABLE_SSH)):
+        (d / name).write_text(text)
+        (d / name).chmod(0o755)
+    (d / "list.txt").write_text(json.dumps(SCENARIOS))
+    (d / "outcomes.json").write_text("{}")
+    monkeypatch.setenv("FAKE_DIR", str(d))
+    pytester.makefile(".xenrace", scenarios="")
+
+    class Fake:
+        path = d
+        bin = str(d / "xenrace")
+
+        def outcomes(self, **by_variant):
+            (d / "outcomes.json").write_text(json.dumps({k.replace("__", "/"): v for k, v in by_variant.items()}))
+
+        def calls(self):
+            log = d / "calls.jsonl"
+            return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+        def run(self, *args):
+            return pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", self.bin, *args)
+
+    return Fake()
+
+
+def test_one_item_per_scenario_variant(fake):
+    result = fake.run("--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "scenarios.xenrace::alpha::buggy",
+        "scenarios.xenrace::alpha::fixed",
+        "scenarios.xenrace::beta-pci::fixed",
+        "3 tests collected*",
+    ])
+
+
+@pytest.mark.parametrize("expression, selected", [
+    ("buggy", ["alpha::buggy"]),
+    ("alpha and not buggy", ["alpha::fixed"]),
+    ("beta-pci", ["beta-pci::fixed"]),
+    ("xenstore", ["alpha::buggy", "alpha::fixed"]),      # a tag
+    ("expect_pass", ["alpha::fixed", "beta-pci::fixed"]),
+])
+def test_k_selects_by_scenario_variant_and_tag(fake, expression, selected):
+    result = fake.run("--collect-only", "-q", "-k", expression)
+    collected = [line.split("::", 1)[1] for line in result.outlines if line.startswith("scenarios.xenrace::")]
+    assert collected == selected
+
+
+def test_selector_file_narrows_the_scenarios(fake, pytester):
+    pytester.makefile(".xenrace", scenarios="# only PCI\ntag:pci\n")
+    result = fake.run("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["scenarios.xenrace::beta-pci::fixed", "1 test collected*"])
+
+
+def test_met_expectations_pass_including_found_races(fake):
+    fake.outcomes(alpha__buggy={"verdict": "fail", "expect": "fail"})
+    fake.run().assert_outcomes(passed=3)
+
+
+def test_unmet_expectation_fails_with_trace_and_replay(fake):
+    fake.outcomes(alpha__fixed={"rc": 1, "verdict": "fail", "expect": "pass"})
+    result = fake.run("-k", "alpha and fixed")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*alpha/fixed: expected pass, but it failed: no lost update: counter is 1 after 2 increments*",
+        "*client B*map.put*counter=1 -> OK*",
+        "replay: xenrace replay xr1-FAKE",
+        "reports: *alpha-fixed (timeline.html, junit.xml, results.json, trace-alpha-fixed.json)",
+    ])
+
+
+def test_race_not_found_fails(fake):
+    fake.outcomes(alpha__buggy={"rc": 1, "verdict": "pass", "expect": "fail"})
+    result = fake.run("-k", "buggy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*alpha/buggy: expected fail, but none of 5 executions broke a check*"])
+
+
+def test_report_files_are_attached_as_properties(fake, pytester):
+    fake.outcomes(alpha__buggy={"verdict": "fail", "expect": "fail"})
+    fake.run("-k", "buggy", "--junitxml", "out.xml").assert_outcomes(passed=1)
+    xml = (pytester.path / "out.xml").read_text()
+    for name in ("results.json", "junit.xml", "timeline.html", "trace-alpha-buggy.json"):
+        assert f'name="xenrace_report:{name}"' in xml
+    assert 'name="xenrace_replay" value="xenrace replay xr1-FAKE"' in xml
+
+
+def test_options_reach_the_command_line(fake, pytester):
+    reports = pytester.path / "reports"
+    fake.run("-k", "beta", "--xenrace-strategy", "dfs", "--xenrace-iterations", "7", "--xenrace-seed", "3",
+             "--xenrace-report-dir", str(reports)).assert_outcomes(passed=1)
+    explore = [c for c in fake.calls() if c[0] == "explore"]
+    assert explore == [["explore", "beta-pci", "--variant", "fixed", "--strategy", "dfs", "--iterations", "7",
+                        "--seed", "3", "--json", "--report-dir", str(reports / "beta-pci-fixed")]]
+    assert (reports / "beta-pci-fixed" / "results.json").is_file()
+
+
+def test_scenario_list_that_is_not_json_is_a_clear_error(fake):
+    (fake.path / "list.txt").write_text("Segmentation fault\n")
+    result = fake.run()
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*list --json* did not print valid JSON*Segmentation fault*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_scenario_list_of_the_wrong_shape_is_a_clear_error(fake):
+    (fake.path / "list.txt").write_text('{"name": "alpha"}')
+    result = fake.run()
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*not a list of scenarios*"])
+
+
+def test_missing_binary_is_a_clear_error(pytester):
+    pytester.makefile(".xenrace", scenarios="")
+    result = pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", str(pytester.path / "no-such-xenrace"))
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*cannot run*no-such-xenrace*--xenrace-bin*"])
+
+
+def test_dom0_backend_not_built_is_a_skip_with_the_reason(fake):
+    not_built = {"rc": 2, "stderr": "xenrace: 'run' is not built yet in this version of xenrace"}
+    fake.outcomes(alpha__buggy=not_built, alpha__fixed=not_built, **{"beta-pci__fixed": not_built})
+    result = fake.run("--xenrace-backend", "dom0", "-rs")
+    result.assert_outcomes(skipped=3)
+    result.stdout.fnmatch_lines(["SKIPPED*dom0 backend not usable locally: xenrace: 'run' is not built yet*"])
+    assert all(c[:2] != ["explore"] for c in fake.calls())
+    assert any(c[:1] == ["run"] and "--backend" in c and "dom0" in c for c in fake.calls())
+
+
+def test_usage_error_on_the_sim_backend_fails(fake):
+    fake.outcomes(alpha__buggy={"rc": 2, "stderr": "xenrace: unknown strategy 'bogus'"})
+    result = fake.run("-k", "buggy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*xenrace exited 2 locally: xenrace: unknown strategy 'bogus'*"])
+
+
+def test_host_runs_over_ssh_and_fetches_the_reports(fake, pytester):
+    fake.outcomes(alpha__fixed={"rc": 1, "verdict": "fail", "expect": "pass"})
+    reports = pytester.path / "reports"
+    result = fake.run("--xenrace-host", "dom0.example", "--xenrace-ssh", str(fake.path / "ssh"),
+                      "--xenrace-report-dir", str(reports))
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["replay: xenrace replay xr1-FAKE"])
+    assert set((fake.path / "ssh_hosts").read_text().split()) == {"dom0.example"}
+    fetched = reports / "alpha-fixed"
+    assert sorted(os.listdir(fetched)) == ["junit.xml", "results.json", "timeline.html", "trace-alpha-fixed.json"]
+    # The host-side directory was removed after the copy.
+    remote_dirs = {c[c.index("--report-dir") + 1] for c in fake.calls() if "--report-dir" in c}
+    assert remote_dirs and all(d.startswith("/tmp/xenrace-pytest-") and not os.path.exists(d) for d in remote_dirs)
+
+
+def test_unreachable_host_is_a_clear_error(fake):
+    result = fake.run("--xenrace-host", "dom0.example", "--xenrace-ssh", str(fake.path / "unreachable-ssh"))
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*cannot reach the dom0 host 'dom0.example' over ssh*Connection refused*"])
+
+
+def test_unreachable_host_with_the_real_ssh(fake):
+    if not shutil.which("ssh"):
+        pytest.skip("ssh client not installed (Debian openssh-client)")
+    # Port 1 on the loopback refuses at once: no network, no waiting.
+    result = fake.run("--xenrace-host", "127.0.0.1", "--xenrace-ssh", "ssh -o BatchMode=yes -p 1")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*cannot reach the dom0 host '127.0.0.1' over ssh*"])
+
+
+def real_xenrace():
+    candidates = [os.environ.get("XENRACE_BIN", "")] + sorted(glob.glob(str(REPO / "build*" / "xenrace")))
+    for c in candidates:
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def test_real_binary_one_item_per_listed_variant(pytester):
+    binary = real_xenrace()
+    if not binary:
+        pytest.skip("no xenrace binary: build it or set XENRACE_BIN")
+    import subprocess
+    listed = json.loads(subprocess.run([binary, "list", "--json"], capture_output=True, text=True, check=True).stdout)
+    expected = [f"scenarios.xenrace::{s['name']}::{v['name']}" for s in listed for v in s["variants"]]
+    pytester.makefile(".xenrace", scenarios="")
+    result = pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", binary, "--collect-only", "-q")
+    assert [line for line in result.outlines if line.startswith("scenarios.xenrace::")] == expected
+
+
+def test_real_binary_demo_counter_meets_its_expectations(pytester):
+    binary = real_xenrace()
+    if not binary:
+        pytest.skip("no xenrace binary: build it or set XENRACE_BIN")
+    pytester.makefile(".xenrace", scenarios="demo-counter\n")
+    reports = pytester.path / "reports"
+    result = pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", binary, "--xenrace-report-dir", str(reports))
+    result.assert_outcomes(passed=2)
+    assert (reports / "demo-counter-buggy" / "trace-demo-counter-buggy.json").is_file()
+    assert json.loads((reports / "demo-counter-buggy" / "results.json").read_text())["complete"] is True
