@@ -1,0 +1,140 @@
+// blkback-minor-reuse: the block script binds a loop device to the guest's image and writes
+// physical-device=7:N; blkback opens 7:N by number later, asynchronously. If another process detaches loopN
+// and binds another file to it in between, blkback exports the other file to the guest.
+//
+// Real bug: thread "xen-blkback: diskseq support" (Demi Marie Obenour, xen-devel 2022-2023; seed 002) and
+// Linux b90ecc0379eb "block: increment diskseq on all media change events", whose message spells out the
+// race. The diskseq series was never merged; Roger Pau Monné's review pointed out that blkback only
+// watches physical-device, so `diskseq` must be written before it.
+#include <fmt/format.h>
+
+#include "harness/scenario.hpp"
+#include "scenarios/block_script_steps.hpp"
+
+namespace xenrace {
+namespace {
+
+constexpr const char* kGuestImage = "/images/guest.img";
+constexpr const char* kOtherImage = "/images/other.img";
+
+enum class DiskseqUse { none, before_physical_device, after_physical_device, inside_physical_device };
+
+struct Variant {
+  DiskseqUse script;
+  LoopKernel loop;
+  BlkbackDiskseq blkback;
+};
+
+Variant variant_of(std::string_view name) {
+  if (name == "buggy") return {DiskseqUse::none, LoopKernel::v6_11, BlkbackDiskseq::unsupported};
+  if (name == "fixed") return {DiskseqUse::before_physical_device, LoopKernel::v6_11, BlkbackDiskseq::node};
+  if (name == "diskseq-after-physical-device")
+    return {DiskseqUse::after_physical_device, LoopKernel::v6_11, BlkbackDiskseq::node};
+  if (name == "diskseq-in-physical-device")
+    return {DiskseqUse::inside_physical_device, LoopKernel::v6_11, BlkbackDiskseq::in_physical_device};
+  if (name == "old-kernel") return {DiskseqUse::before_physical_device, LoopKernel::before_b90ecc0379eb, BlkbackDiskseq::node};
+  throw UsageError(fmt::format("blkback-minor-reuse has no variant '{}'", name));
+}
+
+class BlkbackMinorReuse final : public Scenario {
+ public:
+  BlkbackMinorReuse() {
+    info_.name = "blkback-minor-reuse";
+    info_.description =
+        "The block script binds a loop device and writes physical-device; another process detaches and rebinds loop "
+        "devices; blkback opens the device by major:minor afterwards.";
+    info_.source = "xen-devel \"xen-blkback: diskseq support\" (2022-2023, seed 002); Linux b90ecc0379eb";
+    info_.tags = {"xenstore", "loop", "blkback"};
+    info_.variants = {
+        {"buggy", Expect::fail, "no diskseq: blkback opens 7:N and exports whatever is bound there now"},
+        {"fixed", Expect::pass, "the script writes diskseq (read with BLKGETDISKSEQ) before physical-device; blkback checks it"},
+        {"diskseq-after-physical-device", Expect::fail,
+         "diskseq written after physical-device: blkback's watch fires on physical-device and may run before diskseq "
+         "exists, so it checks nothing (the ordering hazard from the review)"},
+        {"diskseq-in-physical-device", Expect::pass, "RFC syntax diskseq@major:minor: one node, no ordering hazard"},
+        {"old-kernel", Expect::fail,
+         "the fixed script on a kernel before b90ecc0379eb: a rebound loop device keeps its diskseq, so the check passes "
+         "on the wrong medium"},
+    };
+    info_.default_iterations = 2000;
+    info_.max_steps = 2000;
+  }
+  const ScenarioInfo& info() const override { return info_; }
+
+  void build(Execution& ex, World& world, std::string_view variant_name) const override {
+    const Variant v = variant_of(variant_name);
+    block::select_kernel(world, v.loop, v.blkback);
+    LoopDevices& loop = world.loop();
+    loop.create_file(kGuestImage);
+    loop.create_file(kOtherImage);
+    const std::string be = block::backend_path(1);
+    {
+      auto xs = world.xenstore().connect(0);
+      xs->write(kNoTx, be + "/params", kGuestImage);
+      xs->write(kNoTx, be + "/mode", "w");
+      xs->write(kNoTx, be + "/online", "1");
+    }
+    world.block_backends().probe(be);
+
+    ex.spawn("block add vbd/1/51712", [&world, &loop, be, v]() -> ActorStatus {
+      auto xs = world.xenstore().connect(0);
+      LoopFd fd;
+      auto index = block::losetup_find_and_configure(loop, kGuestImage, 0, fd);
+      if (!index.ok()) return ActorStatus::fail(fmt::format("losetup -f {}: {}", kGuestImage, errno_name(index.err)));
+      std::uint64_t seq = 0;
+      if (v.script != DiskseqUse::none) seq = loop.fd_diskseq(fd).value;  // BLKGETDISKSEQ while we hold it
+      loop.close(fd);
+      const std::string devnum = block::loop_devnum(index.value);
+      switch (v.script) {
+        case DiskseqUse::none:
+          xs->write(kNoTx, be + "/physical-device", devnum);
+          break;
+        case DiskseqUse::before_physical_device:
+          xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
+          xs->write(kNoTx, be + "/physical-device", devnum);
+          break;
+        case DiskseqUse::after_physical_device:
+          xs->write(kNoTx, be + "/physical-device", devnum);
+          xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
+          break;
+        case DiskseqUse::inside_physical_device:
+          xs->write(kNoTx, be + "/physical-device", format_diskseq(seq) + "@" + devnum);
+          break;
+      }
+      xs->write(kNoTx, be + "/hotplug-status", "connected");
+      return ActorStatus::ok();
+    });
+
+    // An admin cleaning up the scratch device they had on loop0 earlier (it is long gone: the index is stale),
+    // then attaching another image.
+    ex.spawn("admin losetup", [&loop] {
+      block::losetup_detach(loop, 0);
+      LoopFd fd;
+      if (block::losetup_find_and_configure(loop, kOtherImage, 0, fd).ok()) loop.close(fd);
+    });
+
+    ex.always("blkback exports the image the block script set up", [&world, &loop, be]() -> std::string {
+      auto e = world.block_backends().exported(be);
+      if (!e) return {};
+      const FileIdentity guest = loop.stat_file(kGuestImage).value;
+      if (e->has_medium && e->file == guest) return {};
+      if (!e->has_medium)
+        return fmt::format("blkback for vbd/1/51712 opened {:x}:{:x} after it was detached and exported a loop device "
+                           "with no backing file to the guest",
+                           e->major, e->minor);
+      return fmt::format(
+          "blkback for vbd/1/51712 opened {:x}:{:x} and exported {} (diskseq {}) to domain 1, but the block script set up "
+          "{}: the loop minor was reused between the physical-device write and blkback's open",
+          e->major, e->minor, e->backing_file, e->diskseq, kGuestImage);
+    });
+  }
+
+ private:
+  ScenarioInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scenario> make_blkback_minor_reuse() { return std::make_unique<BlkbackMinorReuse>(); }
+
+}  // namespace xenrace

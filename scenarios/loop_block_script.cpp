@@ -1,0 +1,299 @@
+// loop-block-script: Xen's Linux block hotplug script (tools/hotplug/Linux/block, block-common.sh) sets up
+// loop devices for file-backed disks with `losetup -f` followed by a separate `losetup DEV FILE`, closes
+// the device, and writes physical-device for blkback to open later; its remove runs `losetup -d $node`.
+// The hotplug lock serialises Xen's scripts only; any other loop user races with them.
+//
+// Real bug: xen-devel "[RFC PATCH 0/2] libxl: support common cases without block script" (2021, seed 004):
+// Demi Marie Obenour: "The only fully safe way to use loop devices is to use LOOP_CONFIGURE with
+// LO_FLAGS_AUTOCLEAR and hold a file descriptor open to the device until another piece of code ... has
+// grabbed a reference to it. Everything else risks either using a freed loop device ... or risks leaking
+// them on unclean exit." Earlier: Xen 92e6cb5673 (2009) "Avoid 'leaked' loopback devices".
+//
+// The world: domain 3's disk (loop0) is being detached while domains 1 and 2 get new disks, and udisksd
+// (any non-Xen loop user) sets up an ISO with AUTOCLEAR, lets it go, and later cleans up with
+// `losetup -d` by the index it remembered.
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "harness/scenario.hpp"
+#include "scenarios/block_script_steps.hpp"
+
+namespace xenrace {
+namespace {
+
+constexpr const char* kIso = "/isos/install.iso";
+
+struct Disk {
+  int domid;
+  std::string image;
+  std::string be;
+};
+
+// The hotplug lock (locking.sh claim_lock/release_lock: flock on /var/run/xen-hotplug/block). Released
+// when the holder exits, like a flock'd fd, so a killed script does not wedge the others.
+class HotplugLock {
+ public:
+  explicit HotplugLock(Execution& ex) : ex_(ex) {}
+  void claim() {
+    ex_.before_visible();
+    while (held_) {
+      ex_.sched().wait(queue_, "hotplug lock");
+    }
+    held_ = true;
+    ex_.record("flock", "/var/run/xen-hotplug/block", "OK");
+    ex_.sched().at_exit([this] { release_now(); });
+  }
+  void release() {
+    ex_.before_visible();
+    ex_.record("release_lock", "/var/run/xen-hotplug/block", "OK");
+    release_now();
+  }
+
+ private:
+  void release_now() {
+    if (!held_) return;
+    held_ = false;
+    ex_.sched().notify_all(queue_);
+  }
+  Execution& ex_;
+  WaitQueue queue_;
+  bool held_ = false;
+};
+
+enum class Mode { shell_script, configure_autoclear, configure_autoclear_killed };
+
+Mode mode_of(std::string_view name) {
+  if (name == "buggy") return Mode::shell_script;
+  if (name == "fixed") return Mode::configure_autoclear;
+  if (name == "fixed-killed") return Mode::configure_autoclear_killed;
+  throw UsageError(fmt::format("loop-block-script has no variant '{}'", name));
+}
+
+// What the scenario remembers across actors for its invariants.
+struct Observed {
+  bool add_done[2] = {false, false};
+  std::string add_error[2];
+  ActorId add_actor[2] = {kNoActor, kNoActor};
+};
+
+class LoopBlockScript final : public Scenario {
+ public:
+  LoopBlockScript() {
+    info_.name = "loop-block-script";
+    info_.description =
+        "Two block-script adds and a remove on file-backed disks, plus a non-Xen loop user (udisksd) that sets up an "
+        "ISO and later runs losetup -d on the index it remembered.";
+    info_.source = "xen-devel \"libxl: support common cases without block script\" (2021, seed 004); Xen 92e6cb5673";
+    info_.tags = {"xenstore", "loop", "blkback"};
+    info_.variants = {
+        {"buggy", Expect::fail,
+         "the shell script: losetup -f, then losetup DEV FILE, close, write physical-device; remove runs losetup -d $node"},
+        {"fixed", Expect::pass,
+         "LOOP_CONFIGURE with LO_FLAGS_AUTOCLEAR, the fd held until blkback writes opened=1, diskseq written before "
+         "physical-device; remove leaves the detach to autoclear"},
+        {"fixed-killed", Expect::pass,
+         "the fixed script, killed at a point the explorer chooses: no loop device leaked, no guest given the wrong file"},
+    };
+    info_.default_iterations = 2000;
+    info_.max_steps = 3000;
+  }
+  const ScenarioInfo& info() const override { return info_; }
+
+  void build(Execution& ex, World& world, std::string_view variant) const override {
+    const Mode mode = mode_of(variant);
+    const bool fixed = mode != Mode::shell_script;
+    block::select_kernel(world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
+    LoopDevices& loop = world.loop();
+    auto& lock = ex.make<HotplugLock>(ex);
+    auto& seen = ex.make<Observed>();
+    auto& disks = ex.make<std::vector<Disk>>(std::vector<Disk>{
+        {1, "/images/dom1.img", block::backend_path(1)},
+        {2, "/images/dom2.img", block::backend_path(2)},
+        {3, "/images/dom3.img", block::backend_path(3)},
+    });
+    for (const Disk& d : disks) loop.create_file(d.image);
+    loop.create_file(kIso);
+
+    // Domain 3's disk was attached earlier by the same script: loop0, physical-device 7:0, blkback holds it.
+    {
+      auto xs = world.xenstore().connect(0);
+      loop.add(0);
+      LoopFd fd = loop.open(0).value;
+      loop.configure(fd, disks[2].image, 0);
+      loop.close(fd);
+      for (const Disk& d : disks) {
+        xs->write(kNoTx, d.be + "/params", d.image);
+        xs->write(kNoTx, d.be + "/mode", "w");
+        xs->write(kNoTx, d.be + "/online", "1");
+      }
+      xs->write(kNoTx, disks[2].be + "/node", "/dev/loop0");
+      if (fixed) xs->write(kNoTx, disks[2].be + "/diskseq", format_diskseq(loop.diskseq(0).value));
+      xs->write(kNoTx, disks[2].be + "/physical-device", block::loop_devnum(0));
+    }
+    for (const Disk& d : disks) world.block_backends().probe(d.be);
+
+    // --- block add, for domains 1 and 2 ---
+    for (int k = 0; k < 2; ++k) {
+      const std::uint32_t kill_points = mode == Mode::configure_autoclear_killed && k == 0 ? 8 : 0;
+      seen.add_actor[k] = ex.spawn(fmt::format("block add vbd/{}/51712", k + 1), [&ex, &world, &loop, &lock, &seen, &disks, k, fixed, kill_points] {
+        const Disk& d = disks[k];
+        // Where the OOM killer or libxl's timeout strikes: 0 = never (the default schedule).
+        const std::uint32_t kill_at = kill_points ? ex.choose(kill_points, ChoiceKind::fault) : 0;
+        std::uint32_t step = 0;
+        auto maybe_killed = [&] {
+          if (kill_at && ++step == kill_at) ex.sched().kill(ex.sched().current());
+        };
+        auto xs = world.xenstore().connect(0);
+        lock.claim();
+        maybe_killed();
+        LoopFd fd;
+        int index = -1;
+        if (!fixed) {
+          // loopdev=$(losetup -f); losetup "$loopdev" "$file" (do_or_die)
+          index = loop.get_free().value;
+          auto dev = loop.open(index);
+          const Errno err = dev.ok() ? loop.set_fd(dev.value, d.image) : dev.err;
+          if (dev.ok()) loop.close(dev.value);
+          if (err) {
+            seen.add_error[k] = fmt::format("losetup /dev/loop{} {} failed: {}", index, d.image, errno_name(err));
+            xs->write(kNoTx, d.be + "/hotplug-status", "error");
+            lock.release();
+            return;
+          }
+        } else {
+          auto r = block::losetup_find_and_configure(loop, d.image, kLoFlagsAutoclear, fd);
+          maybe_killed();
+          if (!r.ok()) {
+            seen.add_error[k] = fmt::format("LOOP_CONFIGURE {} failed: {}", d.image, errno_name(r.err));
+            xs->write(kNoTx, d.be + "/hotplug-status", "error");
+            lock.release();
+            return;
+          }
+          index = r.value;
+        }
+        xs->write(kNoTx, d.be + "/node", fmt::format("/dev/loop{}", index));
+        maybe_killed();
+        if (fixed) {
+          xs->write(kNoTx, d.be + "/diskseq", format_diskseq(loop.fd_diskseq(fd).value));
+          maybe_killed();
+        }
+        xs->write(kNoTx, d.be + "/physical-device", block::loop_devnum(index));
+        maybe_killed();
+        if (fixed) {
+          // Hold the device until blkback has its own reference (or has refused it).
+          std::string state;
+          block::wait_for_node(*xs, d.be + "/opened", [&](const std::string& v) {
+            state = xs->read(kNoTx, d.be + "/state").value;
+            return v == "1" || state == "5";
+          });
+          maybe_killed();
+          loop.close(fd);
+          if (state == "5") {
+            seen.add_error[k] = "blkback refused the device";
+            xs->write(kNoTx, d.be + "/hotplug-status", "error");
+            lock.release();
+            return;
+          }
+        }
+        xs->write(kNoTx, d.be + "/hotplug-status", "connected");
+        maybe_killed();
+        lock.release();
+        seen.add_done[k] = true;
+      });
+    }
+
+    // --- xl block-detach 3: the backend closes, then the block script's remove ---
+    ex.spawn("block remove vbd/3/51712", [&world, &loop, &lock, &disks, fixed] {
+      const Disk& d = disks[2];
+      auto xs = world.xenstore().connect(0);
+      xs->write(kNoTx, d.be + "/online", "0");
+      block::wait_for_node(*xs, d.be + "/state", [](const std::string& v) { return v == "6"; });
+      lock.claim();
+      auto node = xs->read(kNoTx, d.be + "/node");
+      const int index = node.ok() ? std::atoi(node.value.c_str() + std::string_view("/dev/loop").size()) : -1;
+      if (!fixed) {
+        block::losetup_detach(loop, index);  // losetup -d "$node": whatever loopN is now
+      } else if (auto fd = loop.open(index); fd.ok()) {
+        // Detach only if the device still backs this disk's file; holding the fd, nobody can rebind it meanwhile.
+        auto st = loop.get_status(fd.value);
+        if (st.ok() && st.value.file == loop.stat_file(d.image).value) loop.clr_fd(fd.value);
+        loop.close(fd.value);
+      }
+      lock.release();
+    });
+
+    // --- udisksd: an ISO with AUTOCLEAR, unmounted, then `losetup -d` by the remembered index ---
+    ex.spawn("udisksd", [&loop] {
+      LoopFd fd;
+      auto index = block::losetup_find_and_configure(loop, kIso, kLoFlagsAutoclear, fd);
+      if (!index.ok()) return;
+      loop.close(fd);  // unmounted: autoclear frees the device, the index may be reused at once
+      block::losetup_detach(loop, index.value);  // the cleanup path, by the remembered index
+    });
+
+    // --- invariants ---
+    ex.always("each guest is given its own file", [&world, &loop, &disks]() -> std::string {
+      for (const Disk& d : disks) {
+        auto e = world.block_backends().exported(d.be);
+        if (!e) continue;
+        if (e->has_medium && e->file == loop.stat_file(d.image).value) continue;
+        return fmt::format("blkback for vbd/{}/51712 opened {:x}:{:x} and gave domain {} {} instead of {}", d.domid,
+                           e->major, e->minor, d.domid, e->has_medium ? e->backing_file : "an unbound loop device",
+                           d.image);
+      }
+      return {};
+    });
+    auto* sim = dynamic_cast<SimWorld*>(&world);
+    if (sim) {
+      ex.always("only a disk's own teardown detaches its loop device", [&ex, sim, &disks, &seen]() -> std::string {
+        for (const LoopDetach& det : sim->sim_loop().detaches()) {
+          for (const Disk& d : disks) {
+            if (det.backing_file != d.image) continue;
+            // A killed add's device was set up with AUTOCLEAR: whoever closes it last frees it, as intended.
+            if (d.domid <= 2 && ex.sched().killed(seen.add_actor[d.domid - 1])) continue;
+            const std::string own_add = fmt::format("block add vbd/{}/51712", d.domid);
+            const std::string own_remove = fmt::format("block remove vbd/{}/51712", d.domid);
+            const std::string own_backend = fmt::format("blkback vbd/{}/51712", d.domid);
+            if (det.by == own_add || det.by == own_remove || det.by == own_backend) continue;
+            return fmt::format("{} detached loop{} while it backed {} (domain {}'s disk): the wrong loop device was freed",
+                               det.by, det.index, d.image, d.domid);
+          }
+        }
+        return {};
+      });
+    }
+    ex.at_end("every block-script add succeeds", [&ex, &seen]() -> std::string {
+      for (int k = 0; k < 2; ++k) {
+        if (seen.add_done[k] || ex.sched().killed(seen.add_actor[k])) continue;
+        return fmt::format("block add for vbd/{}/51712 failed ({}): hotplug-status=error for a valid disk", k + 1,
+                           seen.add_error[k].empty() ? "did not finish" : seen.add_error[k]);
+      }
+      return {};
+    });
+    ex.at_end("no leaked loop device", [&world, &disks, sim]() -> std::string {
+      if (!sim) return {};
+      for (int i : sim->sim_loop().indexes()) {
+        auto m = sim->sim_loop().peek(i);
+        if (!m->bound) continue;
+        bool in_use = false;
+        for (const Disk& d : disks) {
+          auto e = world.block_backends().exported(d.be);
+          if (e && !e->released && e->minor == static_cast<unsigned>(i) && e->file == m->file) in_use = true;
+        }
+        if (!in_use && sim->sim_loop().openers(i) == 0)
+          return fmt::format("loop{} is still bound to {} but no backend uses it: leaked", i, m->backing_file);
+      }
+      return {};
+    });
+  }
+
+ private:
+  ScenarioInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scenario> make_loop_block_script() { return std::make_unique<LoopBlockScript>(); }
+
+}  // namespace xenrace
