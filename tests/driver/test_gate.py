@@ -1,0 +1,154 @@
+"""Tests of ci/gate: the changed-file -> tag mapping, selection, and end-to-end runs of the real binary
+(skipped without one; set XENRACE_BIN or build into build*/).
+
+Run from the repository root: /usr/bin/python3 -m pytest tests/driver
+"""
+import glob
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+GATE = REPO / "ci" / "gate"
+
+
+def load_gate():
+    loader = importlib.machinery.SourceFileLoader("xenrace_gate", str(GATE))
+    spec = importlib.util.spec_from_loader("xenrace_gate", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+gate = load_gate()
+
+SCENARIOS = [
+    {"name": "demo-counter", "tags": ["demo"], "variants": []},
+    {"name": "pci-attach", "tags": ["xenstore", "pci", "libxl"], "variants": []},
+    {"name": "loop-block-script", "tags": ["xenstore", "loop", "blkback"], "variants": []},
+    {"name": "mdev-create-remove", "tags": ["mdev"], "variants": []},
+]
+
+
+@pytest.mark.parametrize("path, tags", [
+    ("tools/hotplug/Linux/block", {"loop", "blkback", "xenstore"}),
+    ("tools/hotplug/Linux/block-common.sh", {"loop", "blkback", "xenstore"}),
+    ("tools/libs/light/libxl_pci.c", {"pci", "libxl"}),
+    ("drivers/vfio/mdev/mdev_core.c", {"mdev"}),
+    ("99-xen-backend.rules", {"udev"}),          # a bare file name, as a distribution diff may give
+    ("debian/xenstored.service", {"services", "udev"}),
+    ("./fakes/pci/sim_pciback.cpp", {"pci"}),
+    ("README.md", set()),
+])
+def test_changed_file_tags(path, tags):
+    assert gate.tags_for_file(path) == (tags, False)
+
+
+@pytest.mark.parametrize("path", ["harness/explorer.cpp", "world/world.hpp", "ci/gate"])
+def test_runtime_changes_select_everything(path):
+    assert gate.tags_for_file(path) == (set(), True)
+
+
+def selection(*argv):
+    args = gate.parse_args(list(argv))
+    chosen, reasons = gate.select(SCENARIOS, args)
+    return [s["name"] for s in chosen], reasons
+
+
+def test_no_filter_selects_everything():
+    assert selection()[0] == [s["name"] for s in SCENARIOS]
+
+
+def test_changed_files_select_by_tag_and_say_why():
+    names, reasons = selection("--changed-files", "tools/libs/light/libxl_pci.c")
+    assert names == ["pci-attach"]
+    assert reasons["pci-attach"] == ["tools/libs/light/libxl_pci.c -> libxl, pci"]
+
+
+def test_a_scenario_source_selects_that_scenario():
+    assert selection("--changed-files", "scenarios/demo_counter.cpp")[0] == ["demo-counter"]
+
+
+def test_unknown_file_selects_nothing_unless_asked():
+    assert selection("--changed-files", "README.md")[0] == []
+    assert len(selection("--changed-files", "README.md", "--unknown", "all")[0]) == len(SCENARIOS)
+
+
+def test_tags_and_scenarios_combine():
+    assert selection("--tags", "mdev,demo", "--scenario", "pci-attach")[0] == [
+        "demo-counter", "pci-attach", "mdev-create-remove"]
+
+
+def test_unknown_scenario_is_a_usage_error():
+    with pytest.raises(gate.GateError, match="unknown scenario 'nope'"):
+        selection("--scenario", "nope")
+
+
+def real_xenrace():
+    for c in [os.environ.get("XENRACE_BIN", "")] + sorted(glob.glob(str(REPO / "build*" / "xenrace"))):
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+@pytest.fixture
+def run_gate(tmp_path):
+    binary = real_xenrace()
+    if not binary:
+        pytest.skip("no xenrace binary: build it or set XENRACE_BIN")
+
+    def run(*argv, report_dir=None):
+        return subprocess.run([str(GATE), "--xenrace-bin", binary, "--report-dir", str(report_dir or tmp_path / "r"),
+                               *argv], capture_output=True, text=True)
+    return run
+
+
+def test_gate_passes_when_expectations_are_met(run_gate, tmp_path):
+    p = run_gate("--tags", "demo")
+    assert p.returncode == 0, p.stdout + p.stderr
+    r = tmp_path / "r"
+    for f in ("junit.xml", "gate.json", "demo-counter/junit.xml", "demo-counter/results.json",
+              "demo-counter/timeline.html", "demo-counter/trace-demo-counter-buggy.json"):
+        assert (r / f).is_file(), f
+    summary = json.loads((r / "gate.json").read_text())
+    assert summary["unmet"] == 0 and len(summary["verdicts"]) == 2
+
+
+def test_gate_fails_listing_replay_commands(run_gate, tmp_path):
+    p = run_gate("--tags", "demo", "--require-pass")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "NOT MET demo-counter/buggy: expected pass, violated no lost update" in p.stdout
+    replay = [line.split("replay: ", 1)[1] for line in p.stdout.splitlines() if "replay: " in line]
+    assert len(replay) == 1 and " replay xr1-" in replay[0]
+    # The printed command really replays the failure.
+    again = subprocess.run(replay[0].split() + ["--json"], capture_output=True, text=True)
+    assert json.loads(again.stdout)["verdict"] == "fail"
+
+
+def test_gate_with_nothing_selected_passes(run_gate):
+    p = run_gate("--changed-files", "README.md")
+    assert p.returncode == 0
+    assert "nothing to explore" in p.stdout
+
+
+def test_unwritable_report_dir_is_a_usage_error(run_gate, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    p = run_gate("--tags", "demo", report_dir=blocker / "reports")
+    assert p.returncode == 2
+    assert str(blocker / "reports") in p.stderr
+
+
+def test_scenario_list_that_is_not_json_is_a_usage_error(tmp_path):
+    fake = tmp_path / "xenrace"
+    fake.write_text("#!/bin/sh\necho 'not json'\n")
+    fake.chmod(0o755)
+    p = subprocess.run([str(GATE), "--xenrace-bin", str(fake), "--report-dir", str(tmp_path / "r")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "did not print valid JSON" in p.stderr
