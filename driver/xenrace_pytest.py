@@ -5,9 +5,11 @@ Collection reads ``xenrace list --json`` once per session; each variant becomes 
 ``expect_pass`` / ``expect_fail`` are extra keywords). Running an item runs the xenrace CLI:
 
   sim backend:  xenrace explore SCENARIO --variant V --json --report-dir DIR [--strategy/--iterations/--seed]
-  dom0 backend: xenrace run SCENARIO --variant V --backend dom0 --json --report-dir DIR [--iterations/--seed]
+  dom0 backend: xenrace run SCENARIO --variant V --backend dom0 --json --report-dir DIR [--runs/--seed]
 
-and the item passes when the variant met its expectation (a buggy variant whose race was found passes).
+(plus any --xenrace-arg), and the item passes when the variant met its expectation (a buggy variant whose
+race was found passes). On dom0, exit 4 (the host lacks a component) and exit 2 (the backend refused or is
+not built) are skips carrying xenrace's reason.
 A failure shows the violated check, the shrunk trace and the replay command; the report files are attached
 as user properties (pytest's --junitxml writes them as <property> elements). With ``--xenrace-host`` the
 commands run on a dom0 host over ssh and the report directory is copied back.
@@ -33,6 +35,7 @@ __all__ = ["pytest_addoption", "pytest_configure", "pytest_collect_file"]
 
 _SSH_UNREACHABLE = 255  # ssh's own exit code when it cannot connect or authenticate
 _USAGE_ERROR = 2        # xenrace: bad usage or input (and the exit code of a command not built yet)
+_SKIPPED = 4            # xenrace run: the host lacks a component the scenario needs
 
 
 class XenraceError(Exception):
@@ -45,7 +48,7 @@ def pytest_addoption(parser):
                     help="xenrace executable (on the host with --xenrace-host); default $XENRACE_BIN or 'xenrace'")
     group.addoption("--xenrace-strategy", default=None, help="exploration strategy: random | pct | dfs")
     group.addoption("--xenrace-iterations", type=int, default=None,
-                    help="executions per variant (default: each scenario's budget)")
+                    help="executions per variant (sim: --iterations; dom0: --runs; default: xenrace's)")
     group.addoption("--xenrace-seed", type=int, default=None, help="seed of the strategy")
     group.addoption("--xenrace-backend", choices=("sim", "dom0"), default="sim",
                     help="sim: explore in the simulator; dom0: run on a real Xen dom0 (xenrace run --backend dom0)")
@@ -53,6 +56,8 @@ def pytest_addoption(parser):
                     help="run xenrace on this dom0 host over ssh ([user@]host), for nightly real-host jobs")
     group.addoption("--xenrace-ssh", default="ssh -o BatchMode=yes -o ConnectTimeout=15",
                     help="ssh command used with --xenrace-host (default: %(default)s)")
+    group.addoption("--xenrace-arg", action="append", default=[], metavar="ARG",
+                    help="extra argument for every variant's command, e.g. --xenrace-arg=--i-know-this-is-a-test-host")
     group.addoption("--xenrace-report-dir", default=None,
                     help="keep each variant's reports in DIR/<scenario>-<variant> (default: a temporary directory)")
 
@@ -80,6 +85,7 @@ class Runner:
         self.backend = opt("xenrace_backend")
         self.host = opt("xenrace_host")
         self.ssh = shlex.split(opt("xenrace_ssh"))
+        self.extra_args = list(opt("xenrace_arg"))
         chosen = opt("xenrace_report_dir")
         self.report_root = Path(chosen).resolve() if chosen else None
         self._scenarios = None
@@ -127,15 +133,17 @@ class Runner:
     def variant_command(self, scenario, variant, report_dir):
         if self.backend == "dom0":
             argv = ["run", scenario, "--variant", variant, "--backend", "dom0"]
+            budget = "--runs"
         else:
             argv = ["explore", scenario, "--variant", variant]
             if self.strategy:
                 argv += ["--strategy", self.strategy]
+            budget = "--iterations"
         if self.iterations is not None:
-            argv += ["--iterations", str(self.iterations)]
+            argv += [budget, str(self.iterations)]
         if self.seed is not None:
             argv += ["--seed", str(self.seed)]
-        return argv + ["--json", "--report-dir", str(report_dir)]
+        return argv + self.extra_args + ["--json", "--report-dir", str(report_dir)]
 
     def local_report_dir(self, scenario, variant):
         if self.report_root is None:
@@ -172,6 +180,18 @@ class Runner:
 
 
 _runner_key = pytest.StashKey[Runner]()
+
+
+def _printed_result(stdout, scenario, variant):
+    """The variant's object from the command's --json output (an array or one object), if it printed one."""
+    try:
+        printed = json.loads(stdout)
+    except json.JSONDecodeError:
+        return None
+    for r in printed if isinstance(printed, list) else [printed]:
+        if isinstance(r, dict) and r.get("scenario") == scenario and r.get("variant", variant) == variant:
+            return r
+    return None
 
 
 def _selected(scenario, selectors):
@@ -232,9 +252,11 @@ class VariantItem(pytest.Item):
     def runtest(self):
         runner = self.config.stash[_runner_key]
         proc, report_dir = runner.run_variant(self.scenario_name, self.variant_name)
-        results = self._attach_reports(report_dir)
-        if runner.backend == "dom0" and proc.returncode == _USAGE_ERROR:
-            pytest.skip(f"dom0 backend not usable {runner.where()}: {proc.stderr.strip() or 'usage error'}")
+        printed = _printed_result(proc.stdout, self.scenario_name, self.variant_name)
+        results = self._attach_reports(report_dir) or printed
+        if runner.backend == "dom0" and proc.returncode in (_USAGE_ERROR, _SKIPPED):
+            reason = (printed or {}).get("skip_reason") or proc.stderr.strip() or f"exit {proc.returncode}"
+            pytest.skip(f"dom0 backend not usable {runner.where()}: {reason}")
         if proc.returncode == 0:
             return
         if proc.returncode == 1:
@@ -278,11 +300,12 @@ class VariantItem(pytest.Item):
             for e in trace.get("events", []):
                 lines.append(f"  {e.get('step'):>4}  {e.get('actor', '')[:28]:<28}  {e.get('op', ''):<22} "
                              f"{e.get('args', '')} -> {e.get('result', '')}")
-            lines.append(f"replay: {result.get('replay_command')}")
+            replay = result.get("replay_command") or result.get("replay")
+            lines.append(f"replay: {replay}")
         else:
             lines[0] += f", but none of {result.get('executions', '?')} executions broke a check"
-        lines.append(f"reports: {report_dir} (timeline.html, junit.xml, results.json"
-                     + (f", {result['trace_file']})" if result.get("trace_file") else ")"))
+        files = sorted(n for n in os.listdir(report_dir) if not n.startswith(".")) if report_dir.is_dir() else []
+        lines.append(f"reports: {report_dir} ({', '.join(files) or 'none written'})")
         return "\n".join(lines)
 
     def repr_failure(self, excinfo):

@@ -63,6 +63,9 @@ FAKE_XENRACE = textwrap.dedent("""\
                   {"step": 1, "actor": "client B", "op": "map.put", "args": "counter=1", "result": "OK"}]}
                   if failed else None}
     rd = args[args.index("--report-dir") + 1]
+    if o.get("no_report"):
+        print(json.dumps(result))
+        sys.exit(rc)
     os.makedirs(rd, exist_ok=True)
     for name in ["junit.xml", "timeline.html"] + ([result["trace_file"]] if failed else []):
         open(os.path.join(rd, name), "w").write("x")
@@ -155,7 +158,7 @@ def test_unmet_expectation_fails_with_trace_and_replay(fake):
         "*alpha/fixed: expected pass, but it failed: no lost update: counter is 1 after 2 increments*",
         "*client B*map.put*counter=1 -> OK*",
         "replay: xenrace replay xr1-FAKE",
-        "reports: *alpha-fixed (timeline.html, junit.xml, results.json, trace-alpha-fixed.json)",
+        "reports: *alpha-fixed (junit.xml, results.json, timeline.html, trace-alpha-fixed.json)",
     ])
 
 
@@ -215,6 +218,25 @@ def test_dom0_backend_not_built_is_a_skip_with_the_reason(fake):
     result.stdout.fnmatch_lines(["SKIPPED*dom0 backend not usable locally: xenrace: 'run' is not built yet*"])
     assert all(c[:2] != ["explore"] for c in fake.calls())
     assert any(c[:1] == ["run"] and "--backend" in c and "dom0" in c for c in fake.calls())
+
+
+def test_dom0_host_lacking_a_component_is_a_skip_with_the_reason(fake):
+    fake.outcomes(**{"beta-pci__fixed": {"rc": 4, "stderr": "skipped: pciback is not built yet on dom0"}})
+    result = fake.run("--xenrace-backend", "dom0", "-k", "beta", "-rs", "--xenrace-iterations", "9",
+                      "--xenrace-arg=--i-know-this-is-a-test-host")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*dom0 backend not usable locally: skipped: pciback is not built yet*"])
+    run = [c for c in fake.calls() if c[0] == "run"][0]
+    assert run[run.index("--runs") + 1] == "9" and "--iterations" not in run
+    assert "--i-know-this-is-a-test-host" in run
+
+
+def test_failure_without_a_report_uses_the_printed_json(fake):
+    fake.outcomes(alpha__fixed={"rc": 1, "verdict": "fail", "expect": "pass", "no_report": True})
+    result = fake.run("-k", "alpha and fixed")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*expected pass, but it failed: no lost update*", "*client B*map.put*",
+                                 "replay: xenrace replay xr1-FAKE", "reports: *alpha-fixed (none written)"])
 
 
 def test_usage_error_on_the_sim_backend_fails(fake):
