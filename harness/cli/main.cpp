@@ -1,5 +1,5 @@
 // xenrace: deterministic race reproduction for Xen device hotplug. Exit codes: 0 every explored variant
-// met its expectation, 1 some did not, 2 bad usage or input.
+// met its expectation, 1 some did not, 2 bad usage or input, 4 a dom0 run skipped (the host lacks a component).
 #include <cstdio>
 #include <iostream>
 #include <map>
