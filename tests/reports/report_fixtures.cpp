@@ -36,6 +36,27 @@ const std::vector<ReportEntry>& explored_demo_counter() {
   return entries;
 }
 
+const std::vector<ReportEntry>& explored_builtin_failures() {
+  static const std::vector<ReportEntry> entries = [] {
+    ScenarioRegistry registry;
+    register_builtin_scenarios(registry);
+    WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+    StackPool stacks;
+    std::vector<ReportEntry> out;
+    for (const auto& scenario : registry.all())
+      for (const auto& variant : scenario->info().variants) {
+        if (variant.expect != Expect::fail) continue;
+        ExploreOptions options;
+        VariantReport r = explore_variant(*scenario, variant, world, options, stacks);
+        out.push_back(entry_from_exploration(r, nlohmann::json::object(),
+                                             r.replay ? "xenrace replay " + r.replay->encode() : "", 0));
+        break;
+      }
+    return out;
+  }();
+  return entries;
+}
+
 std::string nasty_text() {
   return std::string("<a href=\"x\">&amp;</a> 'q' ]]> \x01\x02\x1b[31m\x7f tab\tnl\ncr\r ") + "bad\xff\xc3(utf8 " +
          "\xEF\xBF\xBE nonchar <script>alert(1)</script> </td></tr> \xE2\x9A\xA1 ok";

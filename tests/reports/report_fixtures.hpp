@@ -12,6 +12,10 @@ namespace xenrace::reports::testing {
 // demo-counter/buggy explored until it fails (it always does), and demo-counter/fixed passing.
 const std::vector<ReportEntry>& explored_demo_counter();
 
+// For every built-in scenario, its first variant expected to fail, explored with the scenario's own budget:
+// real traces of XenStore, watch, device and fault events, however many scenarios exist.
+const std::vector<ReportEntry>& explored_builtin_failures();
+
 // Text with markup, quotes, control characters, invalid UTF-8, U+FFFE, a CDATA end and a script tag.
 std::string nasty_text();
 

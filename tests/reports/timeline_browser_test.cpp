@@ -67,6 +67,42 @@ TEST(TimelineInBrowser, LoadsCleanAndShowsEveryActor) {
   EXPECT_NE(r.dom.find("violated invariant: no lost update"), std::string::npos);
 }
 
+// What Chromium's --dump-dom serialiser writes for text: only &, < and > stay escaped.
+std::string as_serialised(std::string escaped) {
+  for (auto [from, to] : {std::pair<std::string, std::string>{"&quot;", "\""}, {"&#39;", "'"}})
+    for (auto p = escaped.find(from); p != std::string::npos; p = escaped.find(from, p + to.size()))
+      escaped.replace(p, from.size(), to);
+  return escaped;
+}
+
+TEST(TimelineInBrowser, EveryBuiltinScenarioFailureShowsAllItsActors) {
+  const std::string browser = chromium();
+  if (browser.empty()) GTEST_SKIP() << "chromium not installed (apt-get install chromium)";
+  const auto& entries = testing::explored_builtin_failures();
+  auto r = load(browser, html_timeline(entries));
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(r.console, "");
+  std::size_t lanes_expected = 0;
+  for (const auto& e : entries) {
+    if (!e.failed) continue;  // a budget too small for this race: nothing to draw
+    bool harness = false;
+    for (const auto& ev : e.failure.events) harness |= ev.actor >= e.failure.actors.size();
+    lanes_expected += e.failure.actors.size() + (harness ? 1 : 0);
+    const auto section = r.dom.find("<h2>" + as_serialised(html_text(e.id())));
+    ASSERT_NE(section, std::string::npos) << e.id();
+    const auto end = r.dom.find("</section>", section);
+    const std::string body = r.dom.substr(section, end - section);
+    for (const auto& actor : e.failure.actors)
+      EXPECT_NE(body.find("<th class=\"lane-head\">" + as_serialised(html_text(actor)) + "</th>"), std::string::npos)
+          << e.id() << ": no lane for " << actor;
+    EXPECT_NE(body.find("violated invariant: " + as_serialised(html_text(e.violated))), std::string::npos) << e.id();
+  }
+  std::size_t lanes = 0;
+  for (auto p = r.dom.find("class=\"lane-head\""); p != std::string::npos; p = r.dom.find("class=\"lane-head\"", p + 1))
+    ++lanes;
+  EXPECT_EQ(lanes, lanes_expected);
+}
+
 TEST(TimelineInBrowser, HostileTraceTextStaysText) {
   const std::string browser = chromium();
   if (browser.empty()) GTEST_SKIP() << "chromium not installed (apt-get install chromium)";
