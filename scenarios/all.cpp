@@ -10,6 +10,7 @@ std::unique_ptr<Scenario> make_mdev_create_remove();
 std::unique_ptr<Scenario> make_xenstored_boot_order();
 std::unique_ptr<Scenario> make_pci_attach();
 std::unique_ptr<Scenario> make_block_script_killed();
+std::unique_ptr<Scenario> make_generated_workload();
 
 void register_builtin_scenarios(ScenarioRegistry& registry) {
   registry.add(make_demo_counter());
@@ -19,6 +20,7 @@ void register_builtin_scenarios(ScenarioRegistry& registry) {
   registry.add(make_xenstored_boot_order());
   registry.add(make_pci_attach());
   registry.add(make_block_script_killed());
+  registry.add(make_generated_workload());
 }
 
 }  // namespace xenrace
