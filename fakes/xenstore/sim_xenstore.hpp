@@ -21,7 +21,13 @@ namespace xenrace {
 
 class SimXenStore final : public XenStore {
  public:
-  explicit SimXenStore(Execution& ex, xs::StoreOptions options = {});
+  explicit SimXenStore(Execution& ex, xs::StoreOptions options = simulator_options());
+  // The simulator's defaults: every domain a scenario names exists (scenarios do not create domains).
+  static xs::StoreOptions simulator_options() {
+    xs::StoreOptions o;
+    o.every_domain_exists = true;
+    return o;
+  }
   std::unique_ptr<XsConnection> connect(DomId domid = 0) override;
 
   // The model itself, for invariants and tests: no scheduling, no trace, no permission checks in peek().

@@ -34,6 +34,9 @@ Errno canonicalize(std::string_view path, std::string_view implicit, bool allow_
   if (out[0] != '/' && !(allow_special && out[0] == '@')) return EINVAL;
   if (out.size() > 1 && out.back() == '/') return EINVAL;
   if (out.find("//") != std::string::npos) return EINVAL;
+  // Every connection, privileged or not, is held to XENSTORE_ABS_PATH_MAX (a 3117-character path from a
+  // dom0 socket gets EINVAL from C xenstored: docs/fidelity.md, S2); the per-domain quota comes on top.
+  if (out.size() > kAbsPathMax) return EINVAL;
   if (path_max != 0 && counted_length(out) > path_max) return EINVAL;
   for (char c : out)
     if (!valid_char(c)) return EINVAL;

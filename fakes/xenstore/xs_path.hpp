@@ -17,6 +17,8 @@
 
 namespace xenrace::xs {
 
+inline constexpr std::size_t kAbsPathMax = 3072;  // XENSTORE_ABS_PATH_MAX in xs_wire.h
+
 // "/local/domain/<domid>": the implicit path relative paths hang from.
 std::string implicit_path(unsigned domid);
 

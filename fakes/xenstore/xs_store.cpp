@@ -390,6 +390,13 @@ Result<XsPerms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
   return R::success(n->perms);
 }
 
+bool Store::domain_exists(DomId domid) const {
+  if (domid == options_.priv_domid || domid == options_.store_domid) return true;
+  auto it = domains_.find(domid);
+  if (it != domains_.end()) return it->second.introduced;
+  return options_.every_domain_exists && !released_.count(domid);
+}
+
 Errno Store::set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& perms) {
   Conn* cn = conn(c);
   if (!cn) return ECONNRESET;
@@ -404,6 +411,10 @@ Errno Store::set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& 
   const Node* n = get_node(v, *cn, scratch_, kWrite | kOwner, err);
   if (!n) return err;
   if (!cn->privileged && perms.front().domid != n->perms.front().domid) return EPERM;
+  // do_set_perms: domain_alloc_permrefs marks entries naming a domain that does not exist as ignored,
+  // and an ignored owner fails the request with ENOENT (other entries are kept). Found by the
+  // differential check against C xenstored (docs/fidelity.md, S1).
+  if (!domain_exists(perms.front().domid)) return ENOENT;
   const XsPerms old = n->perms;
   if (old.front().domid != perms.front().domid) {
     if (Errno e = check_owned_quota(*cn, perms.front().domid, 1)) return e;
@@ -609,6 +620,7 @@ Errno Store::release_domain(ConnId c, DomId domid) {
   if (domid == options_.priv_domid) return EINVAL;
   auto it = domains_.find(domid);
   if (it == domains_.end() || !it->second.introduced) return ENOENT;
+  released_.insert(it->first);
   domains_.erase(it);
   // domain_adjust_node_perms, applied at once: the released domain's nodes become dom0's and its entries
   // are ignored, so a later domain reusing the domid inherits nothing.

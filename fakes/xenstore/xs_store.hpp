@@ -53,6 +53,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,11 @@ struct StoreOptions {
   DomId store_domid = 0;  // the domain xenstored runs in: socket connections act as it
   bool coalesce_events = true;
   Quotas quotas;
+  // Which domains "exist in the hypervisor" for SET_PERMS (an owner that does not exist gets ENOENT).
+  // false: only dom0, the store's domain and introduced domains, as on a dom0 host with no guests (the
+  // socket server). true: every domain a scenario names exists until it is released, because scenarios
+  // do not model domain creation (the simulator's store).
+  bool every_domain_exists = false;
 };
 
 struct Node {
@@ -218,7 +224,10 @@ class Store {
   NodeMap nodes_;
   std::uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;  // by ConnId; closed connections leave null
+  // The simulator's stand-in for "the hypervisor knows this domain": dom0, the store's domain, or introduced.
+  bool domain_exists(DomId domid) const;
   std::map<DomId, Domain> domains_;
+  std::set<DomId> released_;  // destroyed domains never exist again
   std::map<DomId, std::size_t> owned_;  // nodes per owner domain
   std::string scratch_;                 // canonical path of the current request
 };

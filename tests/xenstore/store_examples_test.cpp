@@ -25,8 +25,15 @@ XsPerms perms(std::initializer_list<const char*> texts) {
   return out;
 }
 
+StoreOptions guest_domains_exist() {
+  StoreOptions o;
+  o.every_domain_exists = true;
+  return o;
+}
+
 struct StoreTest : ::testing::Test {
-  Store s;
+  // The worked examples name guest domains without creating them, as scenarios do.
+  Store s{guest_domains_exist()};
   ConnId dom0 = s.open_connection(0);
   ConnId other = s.open_connection(0);
 };
@@ -292,7 +299,8 @@ TEST_F(StoreTest, D2_ReleasedDomainsNodesBecomeDom0s) {
 
 TEST(StoreQuotas, Q1_UnprivilegedLimitsGiveEnospc) {
   Store s(StoreOptions{.quotas = Quotas{.nodes = 3, .watches = 2, .transactions = 1, .nodes_per_transaction = 4,
-                                        .perms_per_node = 2, .path_max = 2048, .node_size = 64}});
+                                        .perms_per_node = 2, .path_max = 2048, .node_size = 64},
+                       .every_domain_exists = true});
   ConnId d0 = s.open_connection(0), d5 = s.open_connection(5);
   ASSERT_EQ(s.write(d0, kNoTx, "/local/domain/5", ""), 0);
   ASSERT_EQ(s.set_perms(d0, kNoTx, "/local/domain/5", perms({"n5"})), 0);
@@ -324,6 +332,37 @@ TEST_F(StoreTest, ClosingAConnectionAbortsItsTransactionsAndDropsItsWatches) {
   EXPECT_EQ(s.write(c, kNoTx, "/x", "1"), ECONNRESET);
   ASSERT_EQ(s.write(dom0, kNoTx, "/y", "1"), 0);
   EXPECT_FALSE(s.has_event(c));
+}
+
+}  // namespace
+}  // namespace xenrace::xs
+
+namespace xenrace::xs {
+namespace {
+
+// Found by the differential check against C xenstored (docs/fidelity.md, S1 and S2).
+TEST(StoreFidelity, S1_SetPermsWithAnOwnerThatDoesNotExistIsEnoent) {
+  Store s;  // as the socket server: only dom0 and introduced domains exist
+  ConnId dom0 = s.open_connection(0);
+  ASSERT_EQ(s.write(dom0, kNoTx, "/p", "v"), 0);
+  EXPECT_EQ(s.set_perms(dom0, kNoTx, "/p", {{XsPerm::Access::read, 1}, {XsPerm::Access::write, 5}}), ENOENT);
+  EXPECT_EQ(s.get_perms(dom0, kNoTx, "/p").value, (XsPerms{{XsPerm::Access::none, 0}}));  // unchanged
+  // A non-owner entry naming an unknown domain is accepted (marked ignored by xenstored).
+  EXPECT_EQ(s.set_perms(dom0, kNoTx, "/p", {{XsPerm::Access::none, 0}, {XsPerm::Access::read, 7}}), 0);
+  ASSERT_EQ(s.introduce_domain(dom0, 1, 1, 1), 0);
+  EXPECT_EQ(s.set_perms(dom0, kNoTx, "/p", {{XsPerm::Access::read, 1}}), 0);
+  ASSERT_EQ(s.release_domain(dom0, 1), 0);
+  EXPECT_EQ(s.set_perms(dom0, kNoTx, "/p", {{XsPerm::Access::read, 1}}), ENOENT);
+}
+
+TEST(StoreFidelity, S2_PathsLongerThanXenstoreAbsPathMaxAreEinvalEvenForDom0) {
+  Store s;
+  ConnId dom0 = s.open_connection(0);
+  std::string ok = "/" + std::string(3071, 'a');   // 3072 characters: the limit itself
+  std::string too_long = ok + "b";
+  EXPECT_EQ(s.write(dom0, kNoTx, ok, "v"), 0);
+  EXPECT_EQ(s.write(dom0, kNoTx, too_long, "v"), EINVAL);
+  EXPECT_EQ(s.read(dom0, kNoTx, too_long).err, EINVAL);
 }
 
 }  // namespace
