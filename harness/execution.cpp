@@ -23,8 +23,10 @@ Execution::Execution(Strategy& strategy, StackPool& stacks, ExecutionOptions opt
 }
 
 Execution::~Execution() {
-  // Actor stacks may hold references into owned objects: unwind them first.
+  // Actor stacks may hold references into owned objects: unwind them first. Then destroy the owned
+  // objects newest first, so an object may safely refer to any object made before it.
   sched_.unwind_all();
+  while (!owned_.empty()) owned_.pop_back();
 }
 
 ActorId Execution::spawn_actor(std::string name, std::function<void()> body, ActorKind kind) {
