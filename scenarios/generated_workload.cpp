@@ -37,6 +37,7 @@
 #include "fakes/mdev/sim_mdev_bus.hpp"
 #include "fakes/sim_world.hpp"
 #include "harness/scenario.hpp"
+#include "scenarios/flock.hpp"
 #include "world/block_backend.hpp"
 #include "world/loop.hpp"
 #include "world/mdev.hpp"
@@ -96,44 +97,12 @@ struct AttachedDisk {
   std::string be;
 };
 
-// The hotplug lock (locking.sh claim_lock/release_lock, a flock): released at exit too.
-class HotplugLock {
- public:
-  explicit HotplugLock(Execution& ex) : ex_(ex) {}
-  void claim() {
-    ex_.before_visible();
-    while (held_) ex_.sched().wait(released_, "hotplug lock");
-    held_ = true;
-    holder_ = ex_.sched().current();
-    ex_.sched().at_exit([this, me = holder_] {
-      if (held_ && holder_ == me) drop();
-    });
-    ex_.record("flock", "/var/run/xen-hotplug/block", "OK");
-  }
-  void release() {
-    ex_.before_visible();
-    drop();
-    ex_.record("release_lock", "/var/run/xen-hotplug/block", "OK");
-  }
-
- private:
-  void drop() {
-    held_ = false;
-    holder_ = kNoActor;
-    ex_.sched().notify_all(released_);
-  }
-  Execution& ex_;
-  WaitQueue released_;
-  bool held_ = false;
-  ActorId holder_ = kNoActor;
-};
-
 struct Shared {
-  Shared(Execution& ex, World& world, bool fixed) : ex(ex), world(world), fixed(fixed), lock(ex) {}
+  Shared(Execution& ex, World& world, bool fixed) : ex(ex), world(world), fixed(fixed), lock(ex, hotplug_block_lock_names()) {}
   Execution& ex;
   World& world;
   bool fixed;
-  HotplugLock lock;
+  FlockLock lock;
   SimWorld* sim = nullptr;  // null on a real host: the kernel-internal checks are skipped
   std::array<std::vector<Op>, kGuests> plan;
   int udisks_runs = 0;
@@ -205,7 +174,7 @@ class Toolstack {
     mine.erase(it);
     xs_->write(kNoTx, be + "/online", "0");
     wait_for(be + "/state", [](const std::string& v) { return v == "6"; });
-    s_.lock.claim();
+    s_.lock.acquire();
     if (!s_.fixed) {
       // losetup -d "$node": whatever that loop device is now.
       auto node = xs_->read(kNoTx, be + "/node");
@@ -227,7 +196,7 @@ class Toolstack {
   // `losetup DEV FILE`, the device closed at once, physical-device written for blkback to open later.
   std::string script_add_shell(int disk, const std::string& be) {
     LoopDevices& loop = s_.world.loop();
-    s_.lock.claim();
+    s_.lock.acquire();
     auto index = loop.get_free();
     Errno err = index.err;
     if (!err) {
@@ -247,7 +216,7 @@ class Toolstack {
   // the fd until blkback has its own reference.
   std::string script_add_fixed(int disk, const std::string& be) {
     LoopDevices& loop = s_.world.loop();
-    s_.lock.claim();
+    s_.lock.acquire();
     auto users = loop.find_by_file(kImages[disk]);
     if (!users.ok()) return script_fails(be, fmt::format("losetup -j {}: {}", kImages[disk], errno_name(users.err)));
     if (!users.value.empty())

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "harness/scenario.hpp"
+#include "scenarios/flock.hpp"
 #include "scenarios/block_script_steps.hpp"
 
 namespace xenrace {
@@ -28,37 +29,6 @@ struct Disk {
   int domid;
   std::string image;
   std::string be;
-};
-
-// The hotplug lock (locking.sh claim_lock/release_lock: flock on /var/run/xen-hotplug/block). Released
-// when the holder exits, like a flock'd fd, so a killed script does not wedge the others.
-class HotplugLock {
- public:
-  explicit HotplugLock(Execution& ex) : ex_(ex) {}
-  void claim() {
-    ex_.before_visible();
-    while (held_) {
-      ex_.sched().wait(queue_, "hotplug lock");
-    }
-    held_ = true;
-    ex_.record("flock", "/var/run/xen-hotplug/block", "OK");
-    ex_.sched().at_exit([this] { release_now(); });
-  }
-  void release() {
-    ex_.before_visible();
-    ex_.record("release_lock", "/var/run/xen-hotplug/block", "OK");
-    release_now();
-  }
-
- private:
-  void release_now() {
-    if (!held_) return;
-    held_ = false;
-    ex_.sched().notify_all(queue_);
-  }
-  Execution& ex_;
-  WaitQueue queue_;
-  bool held_ = false;
 };
 
 enum class Mode { shell_script, configure_autoclear, configure_autoclear_killed };
@@ -105,7 +75,7 @@ class LoopBlockScript final : public Scenario {
     const bool fixed = mode != Mode::shell_script;
     block::select_kernel(world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
     LoopDevices& loop = world.loop();
-    auto& lock = ex.make<HotplugLock>(ex);
+    auto& lock = ex.make<FlockLock>(ex, hotplug_block_lock_names());
     auto& seen = ex.make<Observed>();
     auto& disks = ex.make<std::vector<Disk>>(std::vector<Disk>{
         {1, "/images/dom1.img", block::backend_path(1)},
@@ -145,7 +115,7 @@ class LoopBlockScript final : public Scenario {
           if (kill_at && ++step == kill_at) ex.sched().kill(ex.sched().current());
         };
         auto xs = world.xenstore().connect(0);
-        lock.claim();
+        lock.acquire();
         maybe_killed();
         LoopFd fd;
         int index = -1;
@@ -209,7 +179,7 @@ class LoopBlockScript final : public Scenario {
       auto xs = world.xenstore().connect(0);
       xs->write(kNoTx, d.be + "/online", "0");
       block::wait_for_node(*xs, d.be + "/state", [](const std::string& v) { return v == "6"; });
-      lock.claim();
+      lock.acquire();
       auto node = xs->read(kNoTx, d.be + "/node");
       const int index = node.ok() ? std::atoi(node.value.c_str() + std::string_view("/dev/loop").size()) : -1;
       if (!fixed) {

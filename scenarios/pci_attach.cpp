@@ -48,6 +48,7 @@
 #include <fmt/format.h>
 
 #include "harness/scenario.hpp"
+#include "scenarios/flock.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
@@ -72,45 +73,13 @@ enum class LibxlCode {
   fixed,               // reads in the transaction, both ends waited for
 };
 
-// libxl__lock_domain_userdata: a per-domain flock; the kernel drops it when the holder exits.
-class UserdataLock {
- public:
-  explicit UserdataLock(Execution& ex) : ex_(ex) {}
-  void acquire() {
-    ex_.before_visible();
-    while (held_) ex_.sched().wait(released_, "libxl userdata lock of dom1");
-    held_ = true;
-    ActorId me = ex_.sched().current();
-    holder_ = me;
-    ex_.sched().at_exit([this, me] {
-      if (held_ && holder_ == me) drop();
-    });
-    ex_.record("libxl.lock_domain_userdata", "dom1", "OK");
-  }
-  void release() {
-    ex_.before_visible();
-    drop();
-    ex_.record("libxl.unlock_domain_userdata", "dom1", "OK");
-  }
-
- private:
-  void drop() {
-    held_ = false;
-    holder_ = kNoActor;
-    ex_.sched().notify_all(released_);
-  }
-  Execution& ex_;
-  WaitQueue released_;
-  bool held_ = false;
-  ActorId holder_ = kNoActor;
-};
-
 // What one execution shares: the world's parts, the guest's libxl-json config, the attaches' outcomes.
 struct AttachState {
-  AttachState(Execution& ex, World& world) : ex(ex), world(world), lock(ex) {}
+  AttachState(Execution& ex, World& world) : ex(ex), world(world),
+        lock(ex, {"libxl.lock_domain_userdata", "libxl.unlock_domain_userdata", "dom1", "libxl userdata lock of dom1"}) {}
   Execution& ex;
   World& world;
-  UserdataLock lock;
+  FlockLock lock;  // libxl__lock_domain_userdata
   std::unique_ptr<XsConnection> observer;  // used by invariants only (never scheduled)
   std::vector<std::string> initial;        // devices the guest booted with
   std::vector<std::string> config;         // libxl-json pcidevs of the domain
