@@ -1,4 +1,5 @@
 #include "fakes/xenstore/sim_xenstore.hpp"
+#include "world/xs_trace_format.hpp"
 
 #include <fmt/format.h>
 
@@ -8,25 +9,9 @@ namespace xenrace {
 
 namespace {
 
-// Trace arguments stay short: long values are cut.
-std::string shorten(std::string_view s) {
-  constexpr std::size_t kMax = 48;
-  if (s.size() <= kMax) return std::string(s);
-  return fmt::format("{}...({} bytes)", s.substr(0, kMax), s.size());
-}
-
-std::string with_tx(TxId tx, std::string_view rest) {
-  return tx == kNoTx ? std::string(rest) : fmt::format("t{} {}", tx, rest);
-}
-
-std::string format_perms(const XsPerms& perms) {
-  std::string out;
-  for (const auto& p : perms) {
-    if (!out.empty()) out += ' ';
-    out += format_perm(p);
-  }
-  return out;
-}
+using xs_trace::format_perms;
+using xs_trace::shorten;
+using xs_trace::with_tx;
 
 class SimXsConnection final : public XsConnection {
  public:
