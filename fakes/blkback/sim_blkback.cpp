@@ -26,8 +26,8 @@ const char* to_string(BlkbackDiskseq d) {
   return "?";
 }
 
-SimBlockBackends::SimBlockBackends(Execution& ex, XenStore& xenstore, SimLoop& loop)
-    : ex_(ex), xenstore_(xenstore), loop_(loop) {}
+SimBlockBackends::SimBlockBackends(Execution& ex, XenStore& xenstore, KernelBlockOpen& block)
+    : ex_(ex), xenstore_(xenstore), loop_(block) {}
 
 Errno SimBlockBackends::probe(std::string_view backend_path) {
   if (backends_.count(backend_path)) return EEXIST;

@@ -27,7 +27,7 @@
 #include <optional>
 #include <string>
 
-#include "fakes/loop/sim_loop.hpp"
+#include "fakes/loop/kernel_block_open.hpp"
 #include "harness/execution.hpp"
 #include "world/block_backend.hpp"
 #include "world/xenstore.hpp"
@@ -43,7 +43,8 @@ const char* to_string(BlkbackDiskseq d);
 
 class SimBlockBackends final : public BlockBackends {
  public:
-  SimBlockBackends(Execution& ex, XenStore& xenstore, SimLoop& loop);
+  // `block`: the block layer blkback opens devices from (SimLoop, or the dom0 backend's real loop devices).
+  SimBlockBackends(Execution& ex, XenStore& xenstore, KernelBlockOpen& block);
 
   Errno probe(std::string_view backend_path) override;
   std::optional<ExportedDisk> exported(std::string_view backend_path) const override;
@@ -68,7 +69,7 @@ class SimBlockBackends final : public BlockBackends {
 
   Execution& ex_;
   XenStore& xenstore_;
-  SimLoop& loop_;
+  KernelBlockOpen& loop_;
   BlkbackDiskseq diskseq_ = BlkbackDiskseq::unsupported;
   std::map<std::string, Backend, std::less<>> backends_;
 };

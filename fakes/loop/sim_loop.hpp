@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/loop/kernel_block_open.hpp"
 #include "harness/execution.hpp"
 #include "world/loop.hpp"
 
@@ -39,15 +40,6 @@ enum class LoopKernel : std::uint8_t {
 };
 const char* to_string(LoopKernel k);
 
-// What a kernel-side opener (blkback's blkdev_get_by_dev) finds behind a device number.
-struct LoopMedium {
-  int index = -1;
-  bool bound = false;
-  std::string backing_file;  // empty when unbound
-  FileIdentity file;
-  std::uint64_t diskseq = 0;
-};
-
 // A detach that actually happened (not a deferred request): what the device was backed by and who caused it.
 struct LoopDetach {
   int index = -1;
@@ -57,7 +49,7 @@ struct LoopDetach {
   std::string reason;  // "clr_fd" or "autoclear"
 };
 
-class SimLoop final : public LoopDevices {
+class SimLoop final : public LoopDevices, public KernelBlockOpen {
  public:
   explicit SimLoop(Execution& ex, LoopKernel kernel = LoopKernel::v6_11);
 
@@ -80,9 +72,9 @@ class SimLoop final : public LoopDevices {
 
   // --- the kernel side: blkback's blkdev_get_by_dev / blkdev_put, by device number ---
   // A kernel reference (counts as an opener). ENXIO for a missing device, another major, or rundown.
-  Result<int> kernel_open(unsigned major, unsigned minor);
-  void kernel_close(int ref);
-  LoopMedium medium_of_ref(int ref) const;
+  Result<int> kernel_open(unsigned major, unsigned minor) override;
+  void kernel_close(int ref) override;
+  LoopMedium medium_of_ref(int ref) const override;
 
   // --- observation for invariants and tests (no scheduling point, no trace event) ---
   LoopKernel kernel() const { return kernel_; }

@@ -3,6 +3,7 @@
 
 #include "fakes/blkback/physical_device.hpp"
 #include "fakes/blkback/sim_blkback.hpp"
+#include "fakes/loop/sim_loop.hpp"
 #include "fakes/xenstore/sim_xenstore.hpp"
 #include "loop_test_support.hpp"
 
