@@ -47,6 +47,8 @@ Dom0Loop::Dom0Loop(Execution& ex, Dom0Session& session) : ex_(ex), session_(sess
 Dom0Loop::~Dom0Loop() {
   for (auto& f : fds_)
     if (f.fd >= 0) ::close(f.fd);
+  for (auto& k : kernel_refs_)
+    if (k.fd >= 0) ::close(k.fd);
   // Undo in reverse: clear the bindings still on the run's files, then remove the files.
   for (auto& [host, binding] : bindings_) {
     std::string bound;
@@ -360,6 +362,55 @@ Result<std::vector<int>> Dom0Loop::find_by_file(std::string_view path) {
   ex_.record("loop.find_by_file", std::string(path), fmt::format("[{}]", fmt::join(out, " ")));
   return Result<std::vector<int>>::success(std::move(out));
 }
+
+Result<int> Dom0Loop::kernel_open(unsigned major, unsigned minor) {
+  ex_.before_visible();
+  const int index = static_cast<int>(minor);
+  const int host = major == kLoopMajor ? host_index(index) : -1;
+  Result<int> r = Result<int>::error(ENXIO);  // as blkdev_get_by_dev for a device that does not exist
+  LoopMedium m;
+  m.index = index;
+  if (host >= 0) {
+    Scheduler::IoWindow io(ex_.sched());
+    const int fd = ::open(loop_path(host).c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      r = Result<int>::error(errno_or_eio());
+    } else {
+      // The medium behind the descriptor, read before anything else can run.
+      __u64 seq = 0;
+      if (::ioctl(fd, BLKGETDISKSEQ, &seq) == 0) m.diskseq = seq;
+      loop_info64 info;
+      std::memset(&info, 0, sizeof info);
+      if (::ioctl(fd, LOOP_GET_STATUS64, &info) == 0) {  // ENXIO: unbound, no medium
+        std::string bound;
+        m.bound = true;
+        m.file = FileIdentity{info.lo_device, info.lo_inode};
+        m.backing_file = loop_backing_file(host, bound) == 0
+                             ? scenario_file(bound)
+                             : scenario_file(reinterpret_cast<const char*>(info.lo_file_name));
+      }
+      r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
+      kernel_refs_.push_back(KernelRef{fd, m});
+    }
+  }
+  std::string result = errno_name(r.err);
+  if (r.ok()) result = m.bound ? fmt::format("OK ({}, diskseq {})", m.backing_file, m.diskseq) : "OK (no medium)";
+  ex_.record("blkdev.get_by_dev", fmt::format("{}:{}", major, minor), result);
+  return r;
+}
+
+void Dom0Loop::kernel_close(int ref) {
+  ex_.before_visible();
+  KernelRef& k = kernel_refs_.at(static_cast<std::size_t>(ref));
+  if (k.fd >= 0) {
+    Scheduler::IoWindow io(ex_.sched());
+    ::close(k.fd);
+    k.fd = -1;
+  }
+  ex_.record("blkdev.put", device_name(k.medium.index), "OK");
+}
+
+LoopMedium Dom0Loop::medium_of_ref(int ref) const { return kernel_refs_.at(static_cast<std::size_t>(ref)).medium; }
 
 Errno Dom0Loop::create_file(std::string_view path) {
   session_.scratch_dir();  // created and ledgered on first use

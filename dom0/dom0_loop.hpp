@@ -9,18 +9,22 @@
 //    every binding still on one of the run's files is cleared and the files are removed.
 // Trace events carry scenario indices and paths, so they read like the simulator's; diskseq values are
 // the host's (global, large), not the simulator's small counter.
+// It is also the block layer for a kernel-side opener (KernelBlockOpen): the simulated blkback driver, on a
+// host without xen-blkback, opens the run's real loop devices by the run's numbers (7:N is the run's loopN)
+// and reads the medium (BLKGETDISKSEQ, LOOP_GET_STATUS64, sysfs backing_file) on the descriptor it holds.
 #pragma once
 #include <map>
 #include <string>
 #include <vector>
 
 #include "dom0/dom0_session.hpp"
+#include "fakes/loop/kernel_block_open.hpp"
 #include "harness/execution.hpp"
 #include "world/loop.hpp"
 
 namespace xenrace::dom0 {
 
-class Dom0Loop final : public LoopDevices {
+class Dom0Loop final : public LoopDevices, public KernelBlockOpen {
  public:
   // Throws ComponentUnavailable when /dev/loop-control cannot be opened (no loop driver, not root).
   Dom0Loop(Execution& ex, Dom0Session& session);
@@ -43,7 +47,15 @@ class Dom0Loop final : public LoopDevices {
   Errno create_file(std::string_view path) override;
   Result<FileIdentity> stat_file(std::string_view path) override;
 
-  // --- for a kernel-side stand-in (blkdev_get_by_dev) and for tests ---
+  // --- KernelBlockOpen: blkdev_get_by_dev / blkdev_put for the simulated blkback driver ---
+  // open("/dev/loopH", O_RDWR) of the run's loopN (ENXIO for another major or an index the run never
+  // obtained); the medium is read on that descriptor at once. The descriptor is not closed when an actor
+  // exits (a kernel reference); the end of the execution closes it before clearing the bindings.
+  Result<int> kernel_open(unsigned major, unsigned minor) override;
+  void kernel_close(int ref) override;
+  LoopMedium medium_of_ref(int ref) const override;
+
+  // --- for tests ---
   int host_index(int index) const;                     // -1 when the run never obtained it
   std::string host_file(std::string_view path) const;  // where a scenario file lives on the host
 
@@ -62,6 +74,11 @@ class Dom0Loop final : public LoopDevices {
   std::vector<int> host_of_;           // scenario index -> host index
   std::map<int, int> scenario_of_;     // host index -> scenario index
   std::vector<OpenFd> fds_;            // LoopFd.id indexes this; ids are never reused
+  struct KernelRef {
+    int fd = -1;
+    LoopMedium medium;
+  };
+  std::vector<KernelRef> kernel_refs_;  // kernel_open's ref indexes this
   std::map<std::string, std::uint64_t> files_;  // host path -> ledger entry
   std::map<int, std::pair<std::string, std::uint64_t>> bindings_;  // host index -> (host file, ledger entry)
 };

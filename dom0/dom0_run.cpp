@@ -15,6 +15,8 @@ struct OneRun {
   ExecutionResult result;
   std::string unavailable;
   std::vector<std::string> observed;
+  std::vector<std::string> real;
+  std::vector<std::string> simulated;
   bool diverged = false;
 };
 
@@ -45,6 +47,8 @@ OneRun run_once(const Scenario& scenario, const VariantInfo& variant, Dom0Sessio
   out.result = ex.run();
   out.unavailable = world.unavailable();
   out.observed = world.observed_components();
+  out.real = world.real_components();
+  out.simulated = world.simulated_components();
   if (replay) out.diverged = replay->diverged();
   return out;
 }
@@ -76,6 +80,9 @@ Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, 
     b.steps += r.steps;
     rep.diverged |= one.diverged;
     rep.observed_components = one.observed;
+    rep.real_components = one.real;
+    rep.simulated_components = one.simulated;
+    rep.driven_actors = r.actors;
     rep.outcomes.push_back(r.failed() ? r.check : "pass");
     rep.enforced_steps = options.mode == Dom0Mode::replay ? r.steps : 0;
     rep.observed_events = 0;

@@ -39,6 +39,11 @@ struct Dom0RunReport {
   std::uint64_t enforced_steps = 0; // replay: steps whose order the turnstile forced (last run)
   std::uint64_t observed_events = 0;  // trace events no driven actor made (last run)
   std::vector<std::string> observed_components;
+  // What ran for real (the host's components the actors called) and what ran as the simulator's model on
+  // the host (driven actors such as the simulated blkback driver): enforced_steps includes their steps.
+  std::vector<std::string> real_components;
+  std::vector<std::string> simulated_components;
+  std::vector<std::string> driven_actors;  // the actors the scheduler ran (last run), simulated drivers included
   std::vector<std::string> outcomes;  // per run: "pass" or the violated check
 };
 

@@ -1,6 +1,11 @@
 // The World of a real host: each component is the real thing, reached the way a toolstack reaches it
 // (libxenstore; loop ioctls and sysfs). Components are built on first use; one the host lacks throws
 // ComponentUnavailable with the reason, and the run reports the scenario as skipped, never as passed.
+// xen-blkback: a host with the real driver (/sys/bus/xen-backend/drivers/vbd) would have it observed, not
+// driven (not built yet: skipped). A host without it (no Xen) runs the simulated blkback driver
+// (fakes/blkback) in its place: one driven actor per vbd backend, replayed step for step like any other
+// actor, on the real libxenstore connection and the run's real loop devices. The report lists it under
+// simulated_components(), so nothing simulated is reported as real.
 // All of it is confined by the session: the execution's own XenStore subtree, the run's scratch directory,
 // and only devices and files recorded in the ledger before they were created.
 #pragma once
@@ -31,6 +36,10 @@ class Dom0World final : public World {
   const std::string& unavailable() const { return unavailable_; }
   // Components the host runs by itself and the run only observes (kernel drivers): for the report.
   const std::vector<std::string>& observed_components() const { return observed_; }
+  // The host's own components the run used (driven through their real interfaces), and the components
+  // that ran as the simulator's model on top of them: for the report.
+  const std::vector<std::string>& real_components() const { return real_; }
+  const std::vector<std::string>& simulated_components() const { return simulated_; }
 
  private:
   [[noreturn]] void unavailable(const std::string& why);
@@ -39,8 +48,11 @@ class Dom0World final : public World {
   Dom0Session& session_;
   std::unique_ptr<Dom0XenStore> xenstore_;
   std::unique_ptr<Dom0Loop> loop_;
+  std::unique_ptr<BlockBackends> block_backends_;  // after what it uses: destroyed first
   std::string unavailable_;
   std::vector<std::string> observed_;
+  std::vector<std::string> real_;
+  std::vector<std::string> simulated_;
 };
 
 }  // namespace xenrace::dom0

@@ -24,17 +24,22 @@ inline std::string backend_path(int domid, int devid = 51712) {
 // `stat -L -c %t:%T /dev/loopN`: loopN is 7:N.
 inline std::string loop_devnum(int index) { return format_major_minor(kLoopMajor, static_cast<unsigned>(index)); }
 
-// Variants that model another kernel run only in the simulator; on a real dom0 the host kernel decides.
+// A variant's kernel behaviour. The loop driver's is the simulator's model only in the simulator; on a real
+// host the kernel decides (this one has b90ecc0379eb), so a variant modelling an older kernel is skipped.
+// The blkback behaviour (diskseq checked or not) follows the variant wherever blkback is the simulated
+// driver: always in the simulator, and on a dom0 host without xen-blkback, where it stands in on the real
+// loop devices. A real xen-blkback has no diskseq check (never merged), so those variants are skipped there.
 inline void select_kernel(World& world, LoopKernel loop, BlkbackDiskseq blkback) {
-  if (auto* sim = dynamic_cast<SimWorld*>(&world)) {
-    sim->sim_loop().set_kernel(loop);
-    sim->sim_block_backends().set_diskseq_support(blkback);
+  if (auto* sim = dynamic_cast<SimLoop*>(&world.loop()))
+    sim->set_kernel(loop);
+  else if (loop == LoopKernel::before_b90ecc0379eb)
+    throw ComponentUnavailable("this variant models a kernel before b90ecc0379eb; the host runs its own kernel");
+  if (auto* sim = dynamic_cast<SimBlockBackends*>(&world.block_backends())) {
+    sim->set_diskseq_support(blkback);
     return;
   }
   if (blkback != BlkbackDiskseq::unsupported)
     throw ComponentUnavailable(fmt::format("this variant needs a blkback with {} (never merged upstream)", to_string(blkback)));
-  if (loop == LoopKernel::before_b90ecc0379eb)
-    throw ComponentUnavailable("this variant models a kernel before b90ecc0379eb; the host runs its own kernel");
 }
 
 // util-linux `losetup -f --show FILE` with LOOP_CONFIGURE: find a free device, bind it, and start over when

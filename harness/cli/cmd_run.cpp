@@ -60,6 +60,9 @@ nlohmann::json run_json(const dom0::Dom0RunReport& r, const dom0::Dom0Session& s
   j["enforced_steps"] = r.enforced_steps;
   j["observed_events"] = r.observed_events;
   j["observed_components"] = r.observed_components;
+  j["real_components"] = r.real_components;
+  j["simulated_components"] = r.simulated_components;
+  j["driven_actors"] = r.driven_actors;
   j["outcomes"] = r.outcomes;
   j["run_id"] = session.run_id();
   j["ledger"] = session.ledger_path();
@@ -85,6 +88,8 @@ void print_human(const dom0::Dom0RunReport& r, const dom0::Dom0Session& session,
                                r.enforced_steps, r.observed_events,
                                r.diverged ? "; WARNING: the host diverged from the recorded schedule" : "");
     for (const auto& c : r.observed_components) std::cout << "  observed, not driven: " << c << "\n";
+    for (const auto& c : r.real_components) std::cout << "  real: " << c << "\n";
+    for (const auto& c : r.simulated_components) std::cout << "  simulated on this host (driven): " << c << "\n";
     if (b.failed) {
       std::cout << fmt::format("  violated: {}: {}\n", b.failure.check, b.message);
       std::cout << format_trace(b.failure);
