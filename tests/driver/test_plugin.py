@@ -291,7 +291,10 @@ def test_real_binary_one_item_per_listed_variant(pytester):
     listed = json.loads(subprocess.run([binary, "list", "--json"], capture_output=True, text=True, check=True).stdout)
     expected = [f"scenarios.xenrace::{s['name']}::{v['name']}" for s in listed for v in s["variants"]]
     pytester.makefile(".xenrace", scenarios="")
-    result = pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", binary, "--collect-only", "-q")
+    # Pin the rootdir: pytest picks it before the plugin's options are known, so the binary's path would
+    # count as an argument, and with a clone under /tmp the rootdir (and so every node id) would be /tmp.
+    result = pytester.runpytest("-p", "xenrace_pytest", "--rootdir", str(pytester.path), "--xenrace-bin", binary,
+                                "--collect-only", "-q")
     assert [line for line in result.outlines if line.startswith("scenarios.xenrace::")] == expected
 
 
