@@ -254,18 +254,25 @@ Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::st
   return 0;
 }
 
-Result<std::string> Store::read(ConnId c, TxId tx, std::string_view path) {
-  using R = Result<std::string>;
+// The read-only requests: the node at `path` as connection `c` sees it (inside transaction `tx`),
+// checked for read access, projected to what the request returns. Special nodes (@introduceDomain...)
+// live outside transactions.
+template <class T, class Project>
+Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, bool allow_special, Project project) {
   Conn* cn = conn(c);
-  if (!cn) return R::error(ECONNRESET);
+  if (!cn) return Result<T>::error(ECONNRESET);
   Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return R::error(e);
-  if (Errno e = canonical(*cn, path, false)) return R::error(e);
-  View v(*this, *cn, t);
+  if (Errno e = transaction_of(*cn, tx, t)) return Result<T>::error(e);
+  if (Errno e = canonical(*cn, path, allow_special)) return Result<T>::error(e);
+  View v(*this, *cn, is_special(scratch_) ? nullptr : t);
   Errno err;
   const Node* n = get_node(v, *cn, scratch_, kRead, err);
-  if (!n) return R::error(err);
-  return R::success(n->value);
+  if (!n) return Result<T>::error(err);
+  return Result<T>::success(project(*n));
+}
+
+Result<std::string> Store::read(ConnId c, TxId tx, std::string_view path) {
+  return look_up<std::string>(c, tx, path, false, [](const Node& n) { return n.value; });
 }
 
 Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view value) {
@@ -349,45 +356,15 @@ Errno Store::rm(ConnId c, TxId tx, std::string_view path) {
 }
 
 Result<std::vector<std::string>> Store::directory(ConnId c, TxId tx, std::string_view path) {
-  using R = Result<std::vector<std::string>>;
-  Conn* cn = conn(c);
-  if (!cn) return R::error(ECONNRESET);
-  Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return R::error(e);
-  if (Errno e = canonical(*cn, path, false)) return R::error(e);
-  View v(*this, *cn, t);
-  Errno err;
-  const Node* n = get_node(v, *cn, scratch_, kRead, err);
-  if (!n) return R::error(err);
-  return R::success(n->children);
+  return look_up<std::vector<std::string>>(c, tx, path, false, [](const Node& n) { return n.children; });
 }
 
 Result<std::uint64_t> Store::directory_generation(ConnId c, TxId tx, std::string_view path) {
-  using R = Result<std::uint64_t>;
-  Conn* cn = conn(c);
-  if (!cn) return R::error(ECONNRESET);
-  Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return R::error(e);
-  if (Errno e = canonical(*cn, path, false)) return R::error(e);
-  View v(*this, *cn, t);
-  Errno err;
-  const Node* n = get_node(v, *cn, scratch_, kRead, err);
-  if (!n) return R::error(err);
-  return R::success(n->generation);
+  return look_up<std::uint64_t>(c, tx, path, false, [](const Node& n) { return n.generation; });
 }
 
 Result<XsPerms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
-  using R = Result<XsPerms>;
-  Conn* cn = conn(c);
-  if (!cn) return R::error(ECONNRESET);
-  Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return R::error(e);
-  if (Errno e = canonical(*cn, path, true)) return R::error(e);
-  View v(*this, *cn, is_special(scratch_) ? nullptr : t);
-  Errno err;
-  const Node* n = get_node(v, *cn, scratch_, kRead, err);
-  if (!n) return R::error(err);
-  return R::success(n->perms);
+  return look_up<XsPerms>(c, tx, path, true, [](const Node& n) { return n.perms; });
 }
 
 bool Store::domain_exists(DomId domid) const {

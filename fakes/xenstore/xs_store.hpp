@@ -206,6 +206,8 @@ class Store {
   Errno errno_from_parents(View& v, const Conn& cn, std::string_view path, Errno err, unsigned perm);
   // get_node(): the node if the connection has `perm` on it, else null with the error.
   const Node* get_node(View& v, const Conn& cn, std::string_view path, unsigned perm, Errno& err);
+  template <class T, class Project>
+  Result<T> look_up(ConnId c, TxId tx, std::string_view path, bool allow_special, Project project);
   Errno create_node(View& v, const Conn& cn, std::string_view path, std::string_view value);
   Errno check_node_size(const Conn& cn, const Node& n) const;
   void remove_subtree(View& v, const Conn& cn, const std::string& path, const std::string& root);
