@@ -27,6 +27,12 @@ bool parse_bool(const std::string& v, const std::string& where) {
 
 }  // namespace
 
+Dom0Config::Blkback parse_blkback(const std::string& value, const std::string& where) {
+  if (value == "simulated") return Dom0Config::Blkback::simulated;
+  if (value == "real") return Dom0Config::Blkback::real;
+  throw UsageError(fmt::format("{}: blkback must be 'simulated' or 'real', got '{}'", where, value));
+}
+
 Dom0Config parse_config(const std::string& text, const std::string& source, Dom0Config c) {
   c.source = source;
   std::istringstream in(text);
@@ -56,6 +62,8 @@ Dom0Config parse_config(const std::string& text, const std::string& source, Dom0
       c.allow_pci.push_back(value);
     else if (key == "allow_mdev_parent")
       c.allow_mdev_parent.push_back(value);
+    else if (key == "blkback")
+      c.blkback = parse_blkback(value, where);
     else
       throw UsageError(fmt::format("{}: unknown setting '{}'", where, key));
   }

@@ -9,6 +9,8 @@
 //   allow_domain_management = no              # xenstore introduce/release (only against xenrace's own server)
 //   allow_pci = 0000:03:00.0                  # PCI functions pciback may be given (repeatable)
 //   allow_mdev_parent = 0000:00:02.0          # mdev parents on which mdevs may be created (repeatable)
+//   blkback = simulated                       # simulated: fakes/blkback as a driven actor (default);
+//                                             # real: the host's xen-blkback, observed (needs a Xen dom0)
 //
 // Loop devices need no allowance: a run only binds devices it obtained from LOOP_CTL_GET_FREE to backing
 // files it created itself, and only ever detaches those.
@@ -27,7 +29,15 @@ struct Dom0Config {
   bool allow_domain_management = false;
   std::vector<std::string> allow_pci;
   std::vector<std::string> allow_mdev_parent;
+  // Which xen-blkback serves the run's vbd backends. The run's XenStore nodes live in its own subtree, which
+  // the host's xen-blkback never watches, so "simulated" is safe on any host (and replays step for step);
+  // "real" puts the vbd backends where the host's driver sees them and observes what it opens.
+  enum class Blkback { simulated, real };
+  Blkback blkback = Blkback::simulated;
 };
+
+// "simulated" / "real"; throws UsageError naming `where` for anything else.
+Dom0Config::Blkback parse_blkback(const std::string& value, const std::string& where);
 
 inline constexpr const char* kDefaultConfigPath = "/etc/xenrace/dom0.conf";
 

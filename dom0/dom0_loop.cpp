@@ -117,10 +117,38 @@ Result<int> Dom0Loop::get_free() {
   return Result<int>::success(index);
 }
 
+// LOOP_CTL_ADD names a global number, and on a real host loopN may be anyone's. The run's loop numbers are
+// its own (run-relative), so adding the run's next number means obtaining a device the host reports free
+// (LOOP_CTL_GET_FREE creates one when none is); a number the run already has is EEXIST, as for the kernel.
 Result<int> Dom0Loop::add(int index) {
-  throw ComponentUnavailable(fmt::format(
-      "LOOP_CTL_ADD of loop{}: on a real host loop numbers are global, and a run only uses devices it obtained",
-      index));
+  const int next = static_cast<int>(host_of_.size());
+  if (index > next)
+    throw ComponentUnavailable(fmt::format(
+        "LOOP_CTL_ADD of loop{} while the run has {} loop device(s): on a real host loop numbers are global, and a "
+        "run only uses devices it obtained, in order",
+        index, next));
+  ex_.before_visible();
+  Result<int> r;
+  if (index < 0) {
+    r = Result<int>::error(EINVAL);
+  } else if (index < next) {
+    r = Result<int>::error(EEXIST);
+  } else {
+    int host = -1;
+    Errno e;
+    {
+      Scheduler::IoWindow io(ex_.sched());
+      e = loop_get_free(host);
+    }
+    if (e)
+      r = Result<int>::error(e);
+    else if (scenario_index(host) != index)  // the host's free device is one the run already has
+      r = Result<int>::error(EEXIST);
+    else
+      r = Result<int>::success(index);
+  }
+  ex_.record("loop.ctl_add", device_name(index), r.ok() ? device_name(index) : errno_name(r.err));
+  return r;
 }
 
 Errno Dom0Loop::remove(int index) {

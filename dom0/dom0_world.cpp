@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "dom0/dom0_config.hpp"
 #include "dom0/dom0_loop.hpp"
 #include "dom0/dom0_xenstore.hpp"
 #include "dom0/xs_handle.hpp"
@@ -49,19 +50,40 @@ LoopDevices& Dom0World::loop() {
 
 BlockBackends& Dom0World::block_backends() {
   if (block_backends_) return *block_backends_;
-  // The real xen-blkback is a kernel driver: a dom0 run would observe it, never drive it.
-  if (::access("/sys/bus/xen-backend/drivers/vbd", F_OK) == 0)
-    unavailable("xen-blkback is loaded, but observing it (reading what it opened for a vbd) is not built yet in the "
-                "dom0 backend");
-  // No real blkback on this host (not a Xen dom0, or the module is not loaded): the simulated driver stands
-  // in, as a driven actor on the real XenStore connection and the run's real loop devices.
+  const bool host_has_blkback = ::access("/sys/bus/xen-backend/drivers/vbd", F_OK) == 0;
+  if (session_.config().blkback == Dom0Config::Blkback::real) {
+    if (!host_has_blkback)
+      unavailable("--blkback real: this host has no xen-blkback (/sys/bus/xen-backend/drivers/vbd is missing: not a "
+                  "Xen dom0, or the module is not loaded)");
+    unavailable("--blkback real: observing the host's xen-blkback (what it opened for a vbd) is not built yet");
+  }
+  // The simulated driver, as a driven actor on the real XenStore connection and the run's real loop devices.
+  // A real xen-blkback on this host watches /local/domain/0/backend; the run's vbd nodes are in its own
+  // subtree, so the real driver never sees them and the two cannot both act on one backend.
   XenStore& xs = xenstore();
   LoopDevices& devices = loop();
   block_backends_ = std::make_unique<SimBlockBackends>(ex_, xs, static_cast<Dom0Loop&>(devices));
-  simulated_.push_back(
-      "xen-blkback driver: fakes/blkback as a driven actor per vbd backend (this host has no "
-      "/sys/bus/xen-backend/drivers/vbd), opening the run's real loop devices by number over real libxenstore");
+  simulated_.push_back(fmt::format(
+      "xen-blkback driver: fakes/blkback as a driven actor per vbd backend ({}), opening the run's real loop "
+      "devices by number over real libxenstore",
+      host_has_blkback ? "the host's own xen-blkback is loaded but never sees the run's subtree"
+                       : "this host has no /sys/bus/xen-backend/drivers/vbd"));
+  if (host_has_blkback)
+    observed_.push_back("xen-blkback (loaded): not involved; it watches /local/domain/0/backend, the run writes its "
+                        "vbd nodes below its own subtree (--blkback real to use it)");
   return *block_backends_;
 }
+
+MdevBus& Dom0World::mdev() {
+  unavailable("dom0 backend has no mdev bus: creating and removing mdevs on a real parent is not built yet");
+}
+DeviceNodes& Dom0World::device_nodes() {
+  unavailable("dom0 backend has no /dev nodes component: a real host's udev is not driven by xenrace");
+}
+KernelModules& Dom0World::kernel_modules() {
+  unavailable("dom0 backend never loads or unloads kernel modules");
+}
+Services& Dom0World::services() { unavailable("dom0 backend does not drive the host's service manager"); }
+PciBack& Dom0World::pci() { unavailable("dom0 backend has no xen-pciback"); }
 
 }  // namespace xenrace::dom0

@@ -1,11 +1,12 @@
 // The World of a real host: each component is the real thing, reached the way a toolstack reaches it
 // (libxenstore; loop ioctls and sysfs). Components are built on first use; one the host lacks throws
 // ComponentUnavailable with the reason, and the run reports the scenario as skipped, never as passed.
-// xen-blkback: a host with the real driver (/sys/bus/xen-backend/drivers/vbd) would have it observed, not
-// driven (not built yet: skipped). A host without it (no Xen) runs the simulated blkback driver
-// (fakes/blkback) in its place: one driven actor per vbd backend, replayed step for step like any other
-// actor, on the real libxenstore connection and the run's real loop devices. The report lists it under
-// simulated_components(), so nothing simulated is reported as real.
+// xen-blkback: by default (blkback = simulated) the simulated driver (fakes/blkback) serves the run's vbd
+// backends: one driven actor per vbd backend, replayed step for step like any other actor, on the real
+// libxenstore connection and the run's real loop devices. That holds on a Xen dom0 too: the host's
+// xen-blkback watches /local/domain/0/backend and never sees the run's subtree. The report lists it under
+// simulated_components(), so nothing simulated is reported as real. blkback = real observes the host's
+// driver instead.
 // All of it is confined by the session: the execution's own XenStore subtree, the run's scratch directory,
 // and only devices and files recorded in the ledger before they were created.
 #pragma once
@@ -30,6 +31,13 @@ class Dom0World final : public World {
   XenStore& xenstore() override;
   LoopDevices& loop() override;
   BlockBackends& block_backends() override;
+  // Not built for a real host yet: each says so, through unavailable(), so that an actor that reaches one
+  // makes the run skipped rather than failed.
+  MdevBus& mdev() override;
+  DeviceNodes& device_nodes() override;
+  KernelModules& kernel_modules() override;
+  Services& services() override;
+  PciBack& pci() override;
 
   // Why a component was unavailable (empty when none was): the run's skip reason. Kept here as well as
   // thrown, because an actor that hits it ends as an ordinary actor failure.

@@ -148,7 +148,21 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   auto strategy = make_strategy(options.strategy);
   const ExecutionOptions exopts = execution_options_for(info, options.params, false);
 
+  auto token_for = [&](const Schedule& schedule) {
+    ReplayToken t;
+    t.version = kVersion;
+    t.scenario = info.name;
+    t.variant = variant.name;
+    t.strategy = options.strategy.name;
+    t.seed = options.strategy.seed;
+    t.params = options.params;
+    t.schedule = schedule;
+    return t;
+  };
+
   std::uint64_t combined = 0;
+  Schedule busiest;  // copied only when an execution beats it: rarely, and never inside a step
+  std::size_t busiest_preemptions = 0;
   for (std::uint64_t i = 0; i < budget; ++i) {
     if (!strategy->has_more()) {
       rep.exhausted = true;
@@ -161,7 +175,13 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     rep.steps += r.steps;
     combined = mix_hash(combined, r.trace_hash);
     if (options.progress && (i + 1) % 1000 == 0) options.progress(i + 1, budget);
-    if (!r.failed()) continue;
+    if (!r.failed()) {
+      if (const std::size_t p = r.schedule.preemptions(); i == 0 || p > busiest_preemptions) {
+        busiest = r.schedule;
+        busiest_preemptions = p;
+      }
+      continue;
+    }
 
     rep.failed = true;
     rep.first_failure_steps = r.steps;
@@ -173,19 +193,12 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     rep.failure = replay_schedule(scenario, variant.name, world, stacks, keep, best.schedule);
     rep.trace_hash = rep.failure.trace_hash;
     rep.message = rep.failure.message;
-    ReplayToken t;
-    t.version = kVersion;
-    t.scenario = info.name;
-    t.variant = variant.name;
-    t.strategy = options.strategy.name;
-    t.seed = options.strategy.seed;
-    t.params = options.params;
-    t.schedule = rep.failure.schedule;
-    rep.replay = std::move(t);
+    rep.replay = token_for(rep.failure.schedule);
     return rep;
   }
   if (!strategy->has_more()) rep.exhausted = true;
   rep.trace_hash = combined;
+  if (rep.executions > 0) rep.busiest_pass = token_for(busiest);
   return rep;
 }
 

@@ -38,6 +38,9 @@ struct VariantReport {
   std::uint64_t trace_hash = 0;      // failing: the shrunk execution's; passing: over all executions
   std::string message;               // failing: the violated check and what went wrong
   std::optional<ReplayToken> replay; // failing: replays the shrunk execution
+  // Passing: replays the execution with the most preemptions (the first such), so the interleaving that
+  // pushed the fix hardest can be forced on a real host (`xenrace run --backend dom0 --replay`).
+  std::optional<ReplayToken> busiest_pass;
   std::uint64_t first_failure_steps = 0;  // steps of the failing execution before shrinking
   std::uint64_t shrink_runs = 0;
   bool exhausted = false;            // an exhaustive strategy covered every schedule in its bound

@@ -29,6 +29,7 @@ struct RunArgs {
   std::string report_dir;
   std::string config;
   std::string xenstored_path;
+  std::string blkback;
   bool test_host = false;
   std::vector<std::string> params;
 };
@@ -116,6 +117,8 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--report-dir", a->report_dir, "Write report JSON and the ledger into this directory");
   cmd->add_option("--config", a->config, "dom0 config file (default /etc/xenrace/dom0.conf if present)");
   cmd->add_option("--xenstored-path", a->xenstored_path, "Socket for libxenstore (sets XENSTORED_PATH)");
+  cmd->add_option("--blkback", a->blkback,
+                  "simulated (fakes/blkback as a driven actor; default) | real (the host's xen-blkback, observed)");
   cmd->add_flag("--i-know-this-is-a-test-host", a->test_host, "Confirm that this host may be changed");
   return [&ctx, a]() -> int {
     if (a->backend != "dom0")
@@ -154,6 +157,7 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
       config.source = "--i-know-this-is-a-test-host";
     }
     if (!a->xenstored_path.empty()) config.xenstored_path = a->xenstored_path;
+    if (!a->blkback.empty()) config.blkback = dom0::parse_blkback(a->blkback, "--blkback");
     if (!a->report_dir.empty()) ::mkdir(a->report_dir.c_str(), 0755);
 
     dom0::Dom0Session session(config, a->report_dir);

@@ -33,6 +33,10 @@ nlohmann::json report_json(const VariantReport& r) {
     j["preemptions"] = r.failure.schedule.preemptions();
     j["shrink_runs"] = r.shrink_runs;
   }
+  if (r.busiest_pass) {
+    j["busiest_pass"] = r.busiest_pass->encode();
+    j["busiest_pass_preemptions"] = r.busiest_pass->schedule.preemptions();
+  }
   j["exhausted"] = r.exhausted;
   return j;
 }

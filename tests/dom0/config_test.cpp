@@ -32,6 +32,8 @@ TEST(Dom0Config, ParsesTheFile) {
   EXPECT_EQ(c.work_dir, "/var/tmp/z");
   EXPECT_EQ(c.allow_pci, (std::vector<std::string>{"0000:03:00.0", "0000:04:00.0"}));
   EXPECT_FALSE(c.allow_domain_management);
+  EXPECT_EQ(c.blkback, Dom0Config::Blkback::simulated);
+  EXPECT_EQ(parse_config("blkback = real\n", "t").blkback, Dom0Config::Blkback::real);
 }
 
 TEST(Dom0Config, NamesTheBadLine) {
@@ -45,6 +47,7 @@ TEST(Dom0Config, NamesTheBadLine) {
   EXPECT_THROW(parse_config("xenstore_root = relative\n", "t"), UsageError);
   EXPECT_THROW(parse_config("xenstore_root = /x/\n", "t"), UsageError);
   EXPECT_THROW(parse_config("no equals sign\n", "t"), UsageError);
+  EXPECT_THROW(parse_config("blkback = kernel\n", "t"), UsageError);
 }
 
 TEST(XsPathMap, KeepsEveryPathInsideTheRunsSubtree) {

@@ -45,6 +45,35 @@ TEST(Explorer, DemoFixedPassesEveryScheduleUnderDfs) {
   EXPECT_TRUE(r.exhausted);
 }
 
+// A passing variant offers the interleaving that pushed it hardest: the most preempted execution, whose
+// token replays to a pass with exactly that many preemptions, and no fewer than any other execution had.
+TEST(Explorer, PassingVariantCarriesItsBusiestExecution) {
+  Builtins b;
+  ExploreOptions o;
+  o.strategy.name = "random";
+  o.strategy.seed = 99;
+  o.iterations = 300;
+  VariantReport r = explore(b, "demo-counter", "fixed", o);
+  ASSERT_FALSE(r.failed) << r.message;
+  EXPECT_FALSE(r.replay.has_value());
+  ASSERT_TRUE(r.busiest_pass.has_value());
+  const std::size_t most = r.busiest_pass->schedule.preemptions();
+  EXPECT_GT(most, 0u) << "300 random executions of two clients never preempted";
+  ExecutionResult again = replay_token(b.registry, ReplayToken::decode(r.busiest_pass->encode()), b.world, b.stacks);
+  EXPECT_FALSE(again.failed()) << again.message;
+  EXPECT_EQ(again.schedule.preemptions(), most);
+  // No execution of the same exploration had more.
+  const Scenario& s = b.registry.get("demo-counter");
+  auto strategy = make_strategy(o.strategy);
+  const ExecutionOptions ex = execution_options_for(s.info(), {}, false);
+  for (std::uint64_t i = 0; i < o.iterations; ++i) {
+    strategy->begin_execution(i);
+    ExecutionResult e = run_execution(s, "fixed", b.world, *strategy, b.stacks, ex);
+    strategy->end_execution(e.steps);
+    EXPECT_LE(e.schedule.preemptions(), most) << "execution " << i;
+  }
+}
+
 TEST(Explorer, SameSeedSameHashOverManyRuns) {
   Builtins b;
   for (const char* strategy : {"random", "pct"}) {

@@ -1,0 +1,98 @@
+// Every variant of every scenario, on this host: the simulator explores it, and the execution it reports (the
+// shrunk failure, or for a passing variant its busiest execution) is forced step for step on the host's real
+// libxenstore (against the project's server) and real loop devices. The host must give the simulator's
+// verdict, and a failure the same violated check. A variant that needs what this host lacks (mdev, a whole
+// boot, another kernel, root for loop devices) is skipped with the dom0 backend's own reason.
+//
+// This is what ci/xen-vm.d/nightly-steps/40-scenarios-dom0.sh does inside the Xen VM against the real
+// xenstored, as a test that runs on every CI machine.
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "dom0/dom0_run.hpp"
+#include "dom0/dom0_session.hpp"
+#include "fakes/sim_world.hpp"
+#include "harness/explorer.hpp"
+#include "harness/scenario.hpp"
+#include "served_xenstore.hpp"
+#include "temp_dir.hpp"
+
+namespace xenrace::dom0 {
+namespace {
+
+struct Case {
+  std::string scenario;
+  std::string variant;
+};
+void PrintTo(const Case& c, std::ostream* os) { *os << c.scenario << "/" << c.variant; }
+
+std::vector<Case> every_variant() {
+  ScenarioRegistry registry;
+  register_builtin_scenarios(registry);
+  std::vector<Case> out;
+  for (const auto& s : registry.all())
+    for (const VariantInfo& v : s->info().variants) out.push_back({s->info().name, v.name});
+  return out;
+}
+
+class EveryVariantOnDom0 : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EveryVariantOnDom0, HostReplayGivesTheSimulatorsVerdict) {
+  const Case& c = GetParam();
+  ScenarioRegistry registry;
+  register_builtin_scenarios(registry);
+  StackPool stacks;
+  const Scenario& scenario = registry.get(c.scenario);
+  const VariantInfo& variant = *scenario.info().variant(c.variant);
+
+  WorldFactory sim = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+  ExploreOptions eo;
+  eo.strategy.name = "pct";
+  eo.strategy.seed = 1;
+  const VariantReport found = explore_variant(scenario, variant, sim, eo, stacks);
+  ASSERT_EQ(found.failed, variant.expect == Expect::fail) << "the simulator itself disagrees with the variant";
+  const std::optional<ReplayToken>& token = found.failed ? found.replay : found.busiest_pass;
+  ASSERT_TRUE(token.has_value());
+
+  TempDir dir;
+  ServedXenstore server(dir.path());
+  if (!server.unavailable().empty()) GTEST_SKIP() << server.unavailable();
+  Dom0Config config;
+  config.test_host = true;
+  config.work_dir = dir.path() + "/work";
+  config.xenstored_path = server.socket();
+  Dom0Session session(config);
+  Dom0RunOptions o;
+  o.mode = Dom0Mode::replay;
+  o.token = *token;
+  o.params = token->params;
+  const Dom0RunReport rep = run_on_dom0(scenario, variant, session, o, stacks);
+  const CleanupReport cleanup = session.clean_up();
+  EXPECT_TRUE(cleanup.ok()) << format_cleanup(cleanup);
+  if (rep.skipped) GTEST_SKIP() << "dom0 backend: " << rep.skip_reason;
+
+  EXPECT_EQ(rep.base.failed, found.failed)
+      << (found.failed ? "the simulator failed (" + found.message + ") but the host passed"
+                       : "the simulator passed but the host failed: " + rep.base.message);
+  if (found.failed && rep.base.failed) {
+    EXPECT_EQ(rep.base.failure.check, found.failure.check) << rep.base.message;
+  }
+  EXPECT_TRUE(rep.base.met_expectation());
+  EXPECT_GT(rep.enforced_steps, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, EveryVariantOnDom0, ::testing::ValuesIn(every_variant()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           std::string n = info.param.scenario + "__" + info.param.variant;
+                           for (char& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace xenrace::dom0
