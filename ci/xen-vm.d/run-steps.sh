@@ -3,6 +3,7 @@
 # status and seconds: the step's output goes to $XENVM_OUT/steps/<name>.log and
 # a summary line to the console; $XENVM_OUT/steps.tsv holds "name rc seconds".
 # Exits 0 only if every step did. Used by ci/nightly (ci/xen-vm --add ci/xen-vm.d).
+[ -f /opt/nightly.env ] && . /opt/nightly.env  # ci/nightly's settings (COMPARE_RUNS, XSDIFF_SEEDS)
 mkdir -p "$XENVM_OUT/steps"
 : > "$XENVM_OUT/steps.tsv"
 failed=0

@@ -24,6 +24,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx);
 Runner add_replay_command(CLI::App& app, Context& ctx);
 Runner add_serve_xenstore_command(CLI::App& app, Context& ctx);
 Runner add_run_command(CLI::App& app, Context& ctx);
+Runner add_compare_command(CLI::App& app, Context& ctx);
 Runner add_cleanup_command(CLI::App& app, Context& ctx);
 Runner add_faults_command(CLI::App& app, Context& ctx);
 

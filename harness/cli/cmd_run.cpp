@@ -11,6 +11,7 @@
 #include "dom0/dom0_run.hpp"
 #include "dom0/interrupt_guard.hpp"
 #include "harness/cli/cli.hpp"
+#include "harness/cli/dom0_options.hpp"
 
 namespace xenrace::cli {
 namespace {
@@ -27,10 +28,7 @@ struct RunArgs {
   std::uint64_t seed = 1;
   bool json = false;
   std::string report_dir;
-  std::string config;
-  std::string xenstored_path;
-  std::string blkback;
-  bool test_host = false;
+  Dom0Options host;
   std::vector<std::string> params;
 };
 
@@ -115,11 +113,7 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->add_option("--report-dir", a->report_dir, "Write report JSON and the ledger into this directory");
-  cmd->add_option("--config", a->config, "dom0 config file (default /etc/xenrace/dom0.conf if present)");
-  cmd->add_option("--xenstored-path", a->xenstored_path, "Socket for libxenstore (sets XENSTORED_PATH)");
-  cmd->add_option("--blkback", a->blkback,
-                  "simulated (fakes/blkback as a driven actor; default) | real (the host's xen-blkback, observed)");
-  cmd->add_flag("--i-know-this-is-a-test-host", a->test_host, "Confirm that this host may be changed");
+  a->host.add_to(*cmd);
   return [&ctx, a]() -> int {
     if (a->backend != "dom0")
       throw UsageError("unknown backend '" + a->backend + "' (run knows: dom0; the simulator is 'xenrace explore')");
@@ -151,13 +145,7 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
     opts.seed = a->seed;
     for (auto& p : parse_run_params(a->params)) opts.params.push_back(std::move(p));
 
-    dom0::Dom0Config config = dom0::load_config(a->config);
-    if (a->test_host) {
-      config.test_host = true;
-      config.source = "--i-know-this-is-a-test-host";
-    }
-    if (!a->xenstored_path.empty()) config.xenstored_path = a->xenstored_path;
-    if (!a->blkback.empty()) config.blkback = dom0::parse_blkback(a->blkback, "--blkback");
+    const dom0::Dom0Config config = a->host.load();
     if (!a->report_dir.empty()) ::mkdir(a->report_dir.c_str(), 0755);
 
     dom0::Dom0Session session(config, a->report_dir);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(cli::add_replay_command);
   add(cli::add_serve_xenstore_command);
   add(cli::add_run_command);
+  add(cli::add_compare_command);
   add(cli::add_cleanup_command);
   add(cli::add_faults_command);
 

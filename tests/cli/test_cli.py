@@ -54,6 +54,14 @@ def test_explore_all_meets_every_expectation(explored):
             assert r["replay"].startswith("xr1-") and r["message"]
         else:
             assert r["replay"] is None
+            assert r["busiest_pass"].startswith("xr1-") and r["busiest_pass_preemptions"] >= 0
+
+
+def test_every_busiest_pass_replays_to_a_pass(explored):
+    for r in explored:
+        if r["verdict"] == "pass":
+            p = xenrace("replay", r["busiest_pass"], "--json", check_code=0)
+            assert json.loads(p.stdout)["verdict"] == "pass", r
 
 
 def test_every_failure_replays_to_the_same_hash(explored):

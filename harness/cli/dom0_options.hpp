@@ -1,0 +1,23 @@
+// The options every command that touches a real host shares (`run`, `compare`): where the dom0 settings
+// come from, the consent flag and the per-invocation overrides.
+#pragma once
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "dom0/dom0_config.hpp"
+
+namespace xenrace::cli {
+
+struct Dom0Options {
+  std::string config;
+  std::string xenstored_path;
+  std::string blkback;
+  bool test_host = false;
+
+  void add_to(CLI::App& cmd);
+  // The config file's settings with the command line's overrides. Throws UsageError on a bad value.
+  dom0::Dom0Config load() const;
+};
+
+}  // namespace xenrace::cli

@@ -1,0 +1,84 @@
+"""`xenrace compare --backend dom0`: the simulator's verdict next to the host's, as the nightly real-Xen run
+publishes it. Here the host's XenStore is `xenrace serve-xenstore` (real libxenstore, the project's server);
+loop devices are real when the machine allows (root, /dev/loop-control).
+
+Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from test_cli import BIN, xenrace
+
+
+@pytest.fixture()
+def xenstored(tmp_path):
+    sock = str(tmp_path / "xs.sock")
+    server = subprocess.Popen([BIN, "serve-xenstore", "--socket", sock], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    line = server.stdout.readline()  # printed once the socket listens
+    assert line.startswith("serving"), line
+    yield sock
+    server.terminate()
+    server.wait(timeout=60)
+
+
+def compare(sock, tmp_path, *args, check_code=None):
+    return xenrace("compare", "--backend", "dom0", "--xenstored-path", sock, "--i-know-this-is-a-test-host",
+                   "--config", "/dev/null", "--report-dir", str(tmp_path / "reports"), *args, check_code=check_code)
+
+
+def test_compare_puts_sim_and_host_verdicts_side_by_side(xenstored, tmp_path):
+    p = compare(xenstored, tmp_path, "demo-counter", "--runs", "20", "--json", check_code=0)
+    rows = json.loads(p.stdout)
+    assert [(r["scenario"], r["variant"]) for r in rows] == [("demo-counter", "buggy"), ("demo-counter", "fixed")]
+    by = {r["variant"]: r for r in rows}
+    assert by["buggy"]["sim_verdict"] == "fail" and by["buggy"]["replay_verdict"] == "fail"
+    assert by["buggy"]["replay_check"] == by["buggy"]["sim_check"] == "no lost update"
+    assert by["fixed"]["sim_verdict"] == "pass" and by["fixed"]["replay_verdict"] == "pass"
+    for r in rows:
+        assert r["replay_agrees"] is True and r["cleanup_ok"] is True
+        assert r["replayed"].startswith("xr1-")
+        assert r["free_runs"] == 20 and 0 <= r["free_failures"] <= 20
+        assert r["real_components"] == []  # the demo touches no host component, and says so
+    assert by["fixed"]["free_failures"] == 0
+    assert json.loads((tmp_path / "reports" / "compare.json").read_text()) == rows
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.access("/dev/loop-control", os.W_OK),
+                    reason="needs root and /dev/loop-control for real loop devices")
+def test_compare_on_real_loop_devices_and_libxenstore(xenstored, tmp_path):
+    p = compare(xenstored, tmp_path, "blkback-minor-reuse", "--variant", "buggy", "--runs", "5", "--json",
+                check_code=0)
+    [row] = json.loads(p.stdout)
+    assert row["sim_verdict"] == row["replay_verdict"] == "fail", row
+    assert row["replay_check"] == row["sim_check"]
+    assert any("libxenstore against " + xenstored in c for c in row["real_components"])
+    assert any(c.startswith("loop devices") for c in row["real_components"])
+    assert any("xen-blkback driver" in c for c in row["simulated_components"])
+    assert (tmp_path / "reports" / "blkback-minor-reuse.buggy.replay.trace.json").exists()
+
+
+def test_compare_lists_a_variant_the_host_cannot_run_as_skipped(xenstored, tmp_path):
+    p = compare(xenstored, tmp_path, "mdev-create-remove", "--variant", "old-core-create-gap", "--json",
+                check_code=0)
+    [row] = json.loads(p.stdout)
+    assert row["sim_verdict"] == "fail"
+    assert row["replay_verdict"] == "skipped" and row["replay_agrees"] is None
+    assert "mdev" in row["skip_reason"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["compare", "--backend", "sim"], "unknown backend"),
+    (["compare", "--backend", "dom0", "demo-counter", "pci-attach", "--variant", "fixed",
+      "--i-know-this-is-a-test-host"], "--variant needs exactly one scenario"),
+    (["compare", "--backend", "dom0", "no-such-scenario", "--i-know-this-is-a-test-host"], "no-such-scenario"),
+    (["compare", "--backend", "dom0", "--config", "/dev/null"], "refusing to run on this host"),
+    (["compare", "--backend", "dom0", "--blkback", "kernel", "--i-know-this-is-a-test-host"], "blkback must be"),
+])
+def test_compare_bad_input_is_exit_2(args, needle):
+    p = xenrace(*args)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert needle in p.stderr, p.stderr
