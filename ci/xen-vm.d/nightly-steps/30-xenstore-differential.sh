@@ -7,8 +7,9 @@
 # Writes $XENVM_OUT/xenstore-diff/<xenstored>/seed-N.log, sim/seed-N.log and compare.txt.
 # Needs /opt/bin/xs_differential: ci/xenstore-differential adds it; for ci/nightly, pass
 #   ci/nightly --out DIR -- --add build-nightly/tests/xenstore_diff/xs_differential:/opt/bin/xs_differential
-# Exit: 0 when the real server ran every seed and the simulated store matched it (or could not
-# be served: reported), 1 on divergence or a failed run.
+# Exit: 0 when the real server ran every seed and the simulated store matched C xenstored (or could
+# not be served: reported), 1 on a divergence from C xenstored or a failed run. Against oxenstored the
+# divergences are counted and shown but do not fail the step.
 seeds=${XSDIFF_SEEDS:-10}
 ops=${XSDIFF_OPS:-60}
 xs=${XENVM_XENSTORED:-c}
@@ -60,5 +61,9 @@ for s in $(seq 1 "$seeds"); do
 done
 echo "sim vs real $xs xenstored: $total diverging operations in $bad of $seeds seeds (details: xenstore-diff/$xs/compare.txt)"
 grep -A12 ' diverging operations of' "$out/compare.txt" | grep -v '^seed .*: 0 diverging' | head -n 40
-[ "$total" = 0 ] || failed=1
+# The target is zero divergence from C xenstored. oxenstored differs from C xenstored in known ways
+# (docs/fidelity.md lists them), so against it the count is reported, not failed.
+if [ "$total" != 0 ]; then
+  if [ "$xs" = c ]; then failed=1; else echo "(oxenstored: differences from C xenstored are expected; see docs/fidelity.md)"; fi
+fi
 exit "$failed"
