@@ -8,7 +8,11 @@ Collection reads ``xenrace list --json`` once per session; each variant becomes 
   dom0 backend: xenrace run SCENARIO --variant V --backend dom0 --json --report-dir DIR [--runs/--seed]
 
 (plus any --xenrace-arg), and the item passes when the variant met its expectation (a buggy variant whose
-race was found passes). On dom0, exit 4 (the host lacks a component) and exit 2 (the backend refused or is
+race was found passes).
+  dom0 backend in a local Xen VM (``--xenrace-vm ci/nightly``): the nightly real-Xen run is started once per
+  session (``ci/nightly --out DIR --xenrace BIN --xenstored X``), and each item is its ``xenrace compare`` row
+  for the variant: it passes when the simulator met the expectation and the replay on real Xen gave the same
+  verdict, fails when real Xen disagreed, and is skipped with the reason when the VM cannot host the variant. On dom0, exit 4 (the host lacks a component) and exit 2 (the backend refused or is
 not built) are skips carrying xenrace's reason.
 A failure shows the violated check, the shrunk trace and the replay command; the report files are attached
 as user properties (pytest's --junitxml writes them as <property> elements). With ``--xenrace-host`` the
@@ -42,6 +46,10 @@ class XenraceError(Exception):
     """A problem running xenrace itself (not a verdict): shown as a plain message, no traceback."""
 
 
+class _VmUnavailable(Exception):
+    """--xenrace-vm: QEMU or the Xen packages cannot be had here (ci/nightly said 'skipped: ...')."""
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("xenrace", "xenrace scenario variants as test items")
     group.addoption("--xenrace-bin", default=os.environ.get("XENRACE_BIN", "xenrace"),
@@ -58,6 +66,11 @@ def pytest_addoption(parser):
                     help="ssh command used with --xenrace-host (default: %(default)s)")
     group.addoption("--xenrace-arg", action="append", default=[], metavar="ARG",
                     help="extra argument for every variant's command, e.g. --xenrace-arg=--i-know-this-is-a-test-host")
+    group.addoption("--xenrace-vm", default=None, metavar="NIGHTLY",
+                    help="with --xenrace-backend dom0: run every variant on real Xen in a local QEMU VM through this "
+                         "ci/nightly script (booted once per session)")
+    group.addoption("--xenrace-vm-xenstored", default="c", choices=("c", "ocaml"),
+                    help="the VM's xenstored for --xenrace-vm (default: c)")
     group.addoption("--xenrace-report-dir", default=None,
                     help="keep each variant's reports in DIR/<scenario>-<variant> (default: a temporary directory)")
 
@@ -89,6 +102,13 @@ class Runner:
         chosen = opt("xenrace_report_dir")
         self.report_root = Path(chosen).resolve() if chosen else None
         self._scenarios = None
+        self.vm = opt("xenrace_vm")
+        self.vm_xenstored = opt("xenrace_vm_xenstored")
+        self._vm_rows = None
+        if self.vm and self.backend != "dom0":
+            raise pytest.UsageError("--xenrace-vm needs --xenrace-backend dom0")
+        if self.vm and self.host:
+            raise pytest.UsageError("--xenrace-vm and --xenrace-host are two different dom0s: give one")
 
     def where(self):
         return f"on {self.host}" if self.host else "locally"
@@ -166,6 +186,36 @@ class Runner:
             subprocess.run([*self.ssh, self.host, shlex.join(["rm", "-rf", "--", remote])],
                            capture_output=True, text=True)
         return proc, local
+
+    def vm_rows(self):
+        """The VM's `xenrace compare` rows by (scenario, variant): runs ci/nightly once per session."""
+        if self._vm_rows is not None:
+            return self._vm_rows
+        if self.report_root is None:
+            self.report_root = Path(tempfile.mkdtemp(prefix="xenrace-reports-"))
+        out = self.report_root / "nightly"
+        binary = shutil.which(self.binary) or self.binary
+        command = [self.vm, "--out", str(out), "--xenrace", binary, "--xenstored", self.vm_xenstored,
+                   "--skip-unavailable"]
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        except OSError as e:
+            raise XenraceError(f"cannot run the nightly script '{self.vm}': {e.strerror}") from e
+        compare = out / self.vm_xenstored / "compare" / "compare.json"
+        if "skipped: " in proc.stdout and not compare.exists():
+            reason = next(line for line in proc.stdout.splitlines() if "skipped: " in line)
+            self._vm_rows = _VmUnavailable(f"the local Xen VM is unavailable: {reason.strip()}")
+        elif not compare.exists():
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+            self._vm_rows = XenraceError(f"{shlex.join(command)} exited {proc.returncode} without "
+                                         f"{compare.relative_to(out)}:\n{tail}")
+        else:
+            try:
+                rows = json.loads(compare.read_text(errors="replace"))
+                self._vm_rows = {(r["scenario"], r["variant"]): r for r in rows}
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                self._vm_rows = XenraceError(f"{compare} is not a list of compare rows: {e}")
+        return self._vm_rows
 
     def fetch(self, remote, local):
         """Copies the host's report directory back (tar over the same ssh: no scp or sftp needed)."""
@@ -251,6 +301,8 @@ class VariantItem(pytest.Item):
 
     def runtest(self):
         runner = self.config.stash[_runner_key]
+        if runner.vm:
+            return self._runtest_in_vm(runner)
         proc, report_dir = runner.run_variant(self.scenario_name, self.variant_name)
         printed = _printed_result(proc.stdout, self.scenario_name, self.variant_name)
         results = self._attach_reports(report_dir) or printed
@@ -263,6 +315,35 @@ class VariantItem(pytest.Item):
             raise VariantFailed(self._failure_text(proc, results, report_dir))
         raise XenraceError(f"xenrace exited {proc.returncode} {runner.where()}: {proc.stderr.strip()}"
                            f"\ncommand: {shlex.join(runner.variant_command(self.scenario_name, self.variant_name, report_dir))}")
+
+    def _runtest_in_vm(self, runner):
+        rows = runner.vm_rows()
+        if isinstance(rows, _VmUnavailable):
+            pytest.skip(str(rows))  # like a dom0 host that lacks a component: a skip, never a pass
+        if isinstance(rows, XenraceError):
+            raise rows
+        row = rows.get((self.scenario_name, self.variant_name))
+        if row is None:
+            raise XenraceError(f"the VM's compare.json has no row for {self.scenario_name}/{self.variant_name} "
+                               "(is the binary in the VM the same as the one listed here?)")
+        self.user_properties.append(("xenrace_compare", json.dumps(row)))
+        if row.get("replayed"):
+            self.user_properties.append(("xenrace_replay", f"xenrace replay {row['replayed']}"))
+        if row["sim_verdict"] != self.expect:
+            raise VariantFailed(f"{self.scenario_name}/{self.variant_name}: expected {self.expect}, but the "
+                                f"simulator's verdict was {row['sim_verdict']} {row.get('sim_check', '')}")
+        if row["replay_verdict"] == "skipped":
+            pytest.skip(f"real Xen VM ({runner.vm_xenstored} xenstored) cannot host it: {row['skip_reason']}")
+        if not row.get("replay_agrees"):
+            raise VariantFailed(
+                f"{self.scenario_name}/{self.variant_name}: the simulator says {row['sim_verdict']} "
+                f"({row.get('sim_check') or 'no check broken'}), real Xen ({runner.vm_xenstored} xenstored) says "
+                f"{row['replay_verdict']} ({row.get('replay_check') or 'no check broken'}) for the same schedule\n"
+                f"replayed: {row.get('replayed')}")
+        if not row.get("cleanup_ok", True):
+            raise VariantFailed(f"{self.scenario_name}/{self.variant_name}: the run on real Xen left resources "
+                                f"behind (run {row.get('run_id')})")
+        return None
 
     def _attach_reports(self, report_dir):
         """Records the report files as user properties; returns this variant's results.json entry, if any."""

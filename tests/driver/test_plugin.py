@@ -308,3 +308,91 @@ def test_real_binary_demo_counter_meets_its_expectations(pytester):
     result.assert_outcomes(passed=2)
     assert (reports / "demo-counter-buggy" / "trace-demo-counter-buggy.json").is_file()
     assert json.loads((reports / "demo-counter-buggy" / "results.json").read_text())["complete"] is True
+
+
+# A fake ci/nightly: logs its argv, and writes DIR/<xenstored>/compare/compare.json from $FAKE_DIR/rows.json
+# (or prints a 'skipped:' line when $FAKE_DIR/vm-skip exists).
+FAKE_NIGHTLY = textwrap.dedent("""\
+    #!/usr/bin/python3
+    import json, os, sys
+    d = os.environ["FAKE_DIR"]
+    args = sys.argv[1:]
+    with open(os.path.join(d, "nightly-calls.jsonl"), "a") as f:
+        f.write(json.dumps(args) + "\\n")
+    if os.path.exists(os.path.join(d, "vm-skip")):
+        print("skipped: qemu-system-x86_64 is not installed")
+        sys.exit(0)
+    out, xs = args[args.index("--out") + 1], args[args.index("--xenstored") + 1]
+    os.makedirs(os.path.join(out, xs, "compare"))
+    with open(os.path.join(out, xs, "compare", "compare.json"), "w") as f:
+        f.write(open(os.path.join(d, "rows.json")).read())
+    """)
+
+
+def vm_row(scenario, variant, sim, replay, **extra):
+    row = {"scenario": scenario, "variant": variant, "sim_verdict": sim, "sim_check": "c" if sim == "fail" else "",
+           "replay_verdict": replay, "replay_check": "c" if replay == "fail" else "",
+           "replay_agrees": None if replay == "skipped" else sim == replay, "replayed": "xr1-FAKE",
+           "skip_reason": "no mdev bus" if replay == "skipped" else "", "cleanup_ok": True}
+    row.update(extra)
+    return row
+
+
+@pytest.fixture
+def fake_vm(fake):
+    (fake.path / "nightly").write_text(FAKE_NIGHTLY)
+    (fake.path / "nightly").chmod(0o755)
+
+    def run(rows, *args):
+        (fake.path / "rows.json").write_text(json.dumps(rows))
+        return fake.run("--xenrace-backend", "dom0", "--xenrace-vm", str(fake.path / "nightly"), "-rs", *args)
+
+    return run
+
+
+def nightly_calls(fake):
+    log = fake.path / "nightly-calls.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_vm_items_are_the_nightly_compare_rows(fake, fake_vm):
+    rows = [vm_row("alpha", "buggy", "fail", "fail"), vm_row("alpha", "fixed", "pass", "pass"),
+            vm_row("beta-pci", "fixed", "pass", "skipped")]
+    result = fake_vm(rows, "--xenrace-vm-xenstored", "ocaml")
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*real Xen VM (ocaml xenstored) cannot host it: no mdev bus*"])
+    [call] = nightly_calls(fake)  # one boot for the whole session
+    assert call[call.index("--xenstored") + 1] == "ocaml"
+    assert call[call.index("--xenrace") + 1] == fake.bin
+    assert not [c for c in fake.calls() if c[:1] in (["run"], ["explore"])], "items must not run xenrace themselves"
+
+
+def test_vm_disagreement_with_the_simulator_fails(fake, fake_vm):
+    rows = [vm_row("alpha", "buggy", "fail", "pass"), vm_row("alpha", "fixed", "pass", "pass"),
+            vm_row("beta-pci", "fixed", "pass", "pass", cleanup_ok=False)]
+    result = fake_vm(rows)
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*the simulator says fail (c), real Xen (c xenstored) says pass*",
+                                 "*left resources behind*"])
+
+
+def test_vm_unavailable_is_a_skip_with_the_reason_not_a_pass(fake, fake_vm):
+    (fake.path / "vm-skip").write_text("")
+    result = fake_vm([])
+    result.assert_outcomes(skipped=3)
+    result.stdout.fnmatch_lines(["*the local Xen VM is unavailable: skipped: qemu-system-x86_64 is not installed*"])
+    [call] = nightly_calls(fake)
+    assert "--skip-unavailable" in call
+
+
+def test_vm_run_that_wrote_no_rows_is_an_error(fake, fake_vm):
+    (fake.path / "nightly").write_text("#!/bin/sh\necho 'nightly: build failed: see build.log' >&2\nexit 126\n")
+    result = fake_vm([])
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(["*exited 126 without c/compare/compare.json*", "*build failed*"])
+
+
+def test_vm_needs_the_dom0_backend(fake):
+    result = fake.run("--xenrace-vm", "ci/nightly")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--xenrace-vm needs --xenrace-backend dom0*"])
