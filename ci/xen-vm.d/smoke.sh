@@ -31,6 +31,12 @@ if command -v xenrace >/dev/null; then
   check "xenrace --version" grep -q '^xenrace ' <(xenrace --version)
   check "xenrace list" bash -c 'xenrace list > "$XENVM_OUT/xenrace-list.txt"'
   check "xenrace list names a scenario" test -s "$XENVM_OUT/xenrace-list.txt"
+  # A handful of scenarios on this real dom0 (real xenstored, real loop devices): the simulator's verdict
+  # and the replay of the same schedule here must agree (the nightly does every scenario, step 40).
+  check "xenrace compare: blkback-minor-reuse, loop-block-script replay on real Xen as in the simulator" \
+    bash -c 'xenrace compare --backend dom0 blkback-minor-reuse loop-block-script --runs 5 \
+               --i-know-this-is-a-test-host --report-dir "$XENVM_OUT/smoke-compare" > "$XENVM_OUT/smoke-compare.txt" 2>&1'
+  sed -n '/^scenario /,$p' "$XENVM_OUT/smoke-compare.txt" 2>/dev/null
 else
   echo "FAIL: no xenrace in the VM (give ci/xen-vm --xenrace PATH)"
   failed=$((failed + 1))
