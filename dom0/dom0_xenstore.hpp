@@ -34,7 +34,11 @@ class Dom0XenStore final : public XenStore {
   // Records the subtree in the ledger, then creates it. Throws ComponentUnavailable when no xenstored answers.
   Dom0XenStore(Execution& ex, Ledger& ledger, Dom0XenStoreOptions options);
   ~Dom0XenStore() override;
+  // Only dom0: acting as domain N needs N's own ring. Throws ComponentUnavailable for any other domid.
   std::unique_ptr<XsConnection> connect(DomId domid = 0) override;
+  // For a simulated guest driver (pcifront): a dom0 socket connection whose relative paths resolve below
+  // /local/domain/<domid> in the run's subtree. Its requests are dom0's, so permissions are not the guest's.
+  std::unique_ptr<XsConnection> connect_simulated_guest(DomId domid) override;
 
   // Removes the run's subtree (end of run); the ledger then marks it released.
   void remove_subtree();
