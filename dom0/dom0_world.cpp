@@ -25,6 +25,8 @@ XenStore& Dom0World::xenstore() {
     Dom0XenStoreOptions o;
     o.socket = session_.config().xenstored_path;
     o.allow_domain_management = session_.config().allow_domain_management;
+    // Replay: deliver watch events as the simulator's store does (see Dom0XenStoreOptions).
+    o.coalesce_undelivered_events = !ex_.options().os_threads;
     try {
       o.prefix = session_.next_xenstore_prefix();
       xenstore_ = std::make_unique<Dom0XenStore>(ex_, session_.ledger(), o);

@@ -227,17 +227,26 @@ class Dom0XsConnection final : public XsConnection {
 
   // True when an event is pending. The round trip makes the answer deterministic (see the header).
   bool fetch_pending() {
-    if (!pending_.empty()) return true;
-    if (!h_) return false;
+    const bool coalesce = store_.options().coalesce_undelivered_events;
+    // Without coalescing, what is already here is enough; with it, every arrival must be compared now, before
+    // the next delivery, as the simulator's store compares it when the event is queued.
+    if (!pending_.empty() && !coalesce) return true;
+    if (!h_) return !pending_.empty();
     (void)h_.read(kNoTx, store_.paths().prefix());
     for (;;) {
       Result<XsWatchEvent> ev = h_.check_watch();
       if (!ev.ok()) break;
       // Events outside the run's subtree cannot be for this scenario's watches; drop them.
-      if (auto p = store_.paths().to_scenario(ev.value.path)) {
-        std::string path = shown(ev.value.path, ev.value.token, std::move(*p));
-        pending_.push_back(XsWatchEvent{std::move(path), std::move(ev.value.token)});
-      }
+      auto p = store_.paths().to_scenario(ev.value.path);
+      if (!p) continue;
+      XsWatchEvent e{shown(ev.value.path, ev.value.token, std::move(*p)), std::move(ev.value.token)};
+      // xenstored's "dropping duplicate watch" (the simulator's W3): an identical event not yet delivered to
+      // the actor makes this one redundant. "@" events are never merged.
+      if (coalesce && !e.path.starts_with('@') &&
+          std::any_of(pending_.begin(), pending_.end(),
+                      [&](const XsWatchEvent& q) { return q.path == e.path && q.token == e.token; }))
+        continue;
+      pending_.push_back(std::move(e));
     }
     return !pending_.empty();
   }
