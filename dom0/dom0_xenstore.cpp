@@ -89,8 +89,9 @@ class Dom0XsConnection final : public XsConnection {
       Scheduler::IoWindow io(ex_.sched());
       r = h_.directory(tx, host(path));
     }
+    // Formatted as the simulator formats it, so a replayed trace reads line for line like the recorded one.
     ex_.record("xs.directory", with_tx(tx, path),
-               r.ok() ? fmt::format("[{}]", fmt::join(r.value, " ")) : errno_name(r.err));
+               r.ok() ? shorten(fmt::format("{}", fmt::join(r.value, " "))) : errno_name(r.err));
     return r;
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
