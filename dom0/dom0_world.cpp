@@ -9,6 +9,7 @@
 #include "dom0/dom0_xenstore.hpp"
 #include "dom0/xs_handle.hpp"
 #include "fakes/blkback/sim_blkback.hpp"
+#include "fakes/pci/sim_pciback.hpp"
 
 namespace xenrace::dom0 {
 
@@ -25,6 +26,8 @@ XenStore& Dom0World::xenstore() {
     Dom0XenStoreOptions o;
     o.socket = session_.config().xenstored_path;
     o.allow_domain_management = session_.config().allow_domain_management;
+    // Replay: deliver watch events as the simulator's store does (see Dom0XenStoreOptions).
+    o.coalesce_undelivered_events = !ex_.options().os_threads;
     try {
       o.prefix = session_.next_xenstore_prefix();
       xenstore_ = std::make_unique<Dom0XenStore>(ex_, session_.ledger(), o);
@@ -84,6 +87,27 @@ KernelModules& Dom0World::kernel_modules() {
   unavailable("dom0 backend never loads or unloads kernel modules");
 }
 Services& Dom0World::services() { unavailable("dom0 backend does not drive the host's service manager"); }
-PciBack& Dom0World::pci() { unavailable("dom0 backend has no xen-pciback"); }
+PciBack& Dom0World::pci() {
+  if (pci_) return *pci_;
+  // The simulated pciback with its simulated host devices: the host's real PCI devices and its pci_stub sysfs
+  // are never touched. Its xenbus driver and the guest's pcifront are driven actors on real libxenstore. A real
+  // xen-pciback watches /local/domain/0/backend/pci and never sees the run's subtree; there is no guest.
+  xenstore();  // no xenstored: the run is skipped here, before any driver exists
+  const bool host_has_pciback = ::access("/sys/bus/pci/drivers/pciback", F_OK) == 0;
+  pci_ = std::make_unique<SimPciBack>(ex_, *this);
+  simulated_.push_back(fmt::format(
+      "xen-pciback: fakes/pci (pci_stub's sysfs files over simulated host PCI devices, and its xenbus driver as a "
+      "driven actor) over real libxenstore; the host's PCI devices are never touched ({})",
+      host_has_pciback ? "the host's own xen-pciback is loaded but never sees the run's subtree"
+                       : "this host has no /sys/bus/pci/drivers/pciback"));
+  simulated_.push_back(
+      "xen-pcifront of the guest: fakes/pci as a driven actor, there is no guest; its connection is a dom0 socket "
+      "whose relative paths resolve below the guest's /local/domain/N, so the guest's XenStore permissions are not "
+      "checked (requests are dom0's, privileged)");
+  if (host_has_pciback)
+    observed_.push_back("xen-pciback (loaded): not involved; it watches /local/domain/0/backend/pci, the run writes "
+                        "its pci backend nodes below its own subtree");
+  return *pci_;
+}
 
 }  // namespace xenrace::dom0

@@ -7,6 +7,10 @@
 // xen-blkback watches /local/domain/0/backend and never sees the run's subtree. The report lists it under
 // simulated_components(), so nothing simulated is reported as real. blkback = real observes the host's
 // driver instead.
+// xen-pciback: always the simulated one (fakes/pci) over simulated host PCI devices, so the host's real PCI
+// devices are never touched; its xenbus driver and the guest's pcifront are driven actors on real libxenstore.
+// The pcifront's connection is a privileged dom0 one that resolves relative paths as guest N's would
+// (XenStore::connect_simulated_guest): there is no guest, and so no guest permission checks.
 // All of it is confined by the session: the execution's own XenStore subtree, the run's scratch directory,
 // and only devices and files recorded in the ledger before they were created.
 #pragma once
@@ -31,13 +35,15 @@ class Dom0World final : public World {
   XenStore& xenstore() override;
   LoopDevices& loop() override;
   BlockBackends& block_backends() override;
+  // The simulated xen-pciback (fakes/pci) with simulated host devices; its xenbus driver and the guest's
+  // pcifront run as driven actors on real libxenstore (listed under simulated_components()).
+  PciBack& pci() override;
   // Not built for a real host yet: each says so, through unavailable(), so that an actor that reaches one
   // makes the run skipped rather than failed.
   MdevBus& mdev() override;
   DeviceNodes& device_nodes() override;
   KernelModules& kernel_modules() override;
   Services& services() override;
-  PciBack& pci() override;
 
   // Why a component was unavailable (empty when none was): the run's skip reason. Kept here as well as
   // thrown, because an actor that hits it ends as an ordinary actor failure.
@@ -57,6 +63,7 @@ class Dom0World final : public World {
   std::unique_ptr<Dom0XenStore> xenstore_;
   std::unique_ptr<Dom0Loop> loop_;
   std::unique_ptr<BlockBackends> block_backends_;  // after what it uses: destroyed first
+  std::unique_ptr<PciBack> pci_;                   // likewise: its drivers hold XenStore connections
   std::string unavailable_;
   std::vector<std::string> observed_;
   std::vector<std::string> real_;

@@ -23,8 +23,9 @@ using xs_trace::with_tx;
 
 class Dom0XsConnection final : public XsConnection {
  public:
-  explicit Dom0XsConnection(Dom0XenStore& store)
-      : store_(store), parked_(store.parked_list()), ex_(store.execution()),
+  // `home`: the domain relative paths resolve against (0, or a simulated guest's domid; see the header).
+  Dom0XsConnection(Dom0XenStore& store, DomId home)
+      : store_(store), home_(home), parked_(store.parked_list()), ex_(store.execution()),
         handle_(std::make_shared<XsHandle>(store.options().socket)), h_(*handle_) {
     if (!h_)
       throw ComponentUnavailable(fmt::format("no xenstored answers at {}: {}", xenstored_socket_in_use(),
@@ -88,8 +89,9 @@ class Dom0XsConnection final : public XsConnection {
       Scheduler::IoWindow io(ex_.sched());
       r = h_.directory(tx, host(path));
     }
+    // Formatted as the simulator formats it, so a replayed trace reads line for line like the recorded one.
     ex_.record("xs.directory", with_tx(tx, path),
-               r.ok() ? fmt::format("[{}]", fmt::join(r.value, " ")) : errno_name(r.err));
+               r.ok() ? shorten(fmt::format("{}", fmt::join(r.value, " "))) : errno_name(r.err));
     return r;
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
@@ -141,6 +143,7 @@ class Dom0XsConnection final : public XsConnection {
       Scheduler::IoWindow io(ex_.sched());
       e = h_.watch(host(path), std::string(token));
     }
+    if (e == 0 && relative(path)) relative_watches_.push_back({host(path), std::string(token)});
     ex_.record("xs.watch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
     return e;
   }
@@ -151,6 +154,7 @@ class Dom0XsConnection final : public XsConnection {
       Scheduler::IoWindow io(ex_.sched());
       e = h_.unwatch(host(path), std::string(token));
     }
+    if (e == 0 && relative(path)) std::erase(relative_watches_, RelativeWatch{host(path), std::string(token)});
     ex_.record("xs.unwatch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
     return e;
   }
@@ -224,22 +228,47 @@ class Dom0XsConnection final : public XsConnection {
 
   // True when an event is pending. The round trip makes the answer deterministic (see the header).
   bool fetch_pending() {
-    if (!pending_.empty()) return true;
-    if (!h_) return false;
+    const bool coalesce = store_.options().coalesce_undelivered_events;
+    // Without coalescing, what is already here is enough; with it, every arrival must be compared now, before
+    // the next delivery, as the simulator's store compares it when the event is queued.
+    if (!pending_.empty() && !coalesce) return true;
+    if (!h_) return !pending_.empty();
     (void)h_.read(kNoTx, store_.paths().prefix());
     for (;;) {
       Result<XsWatchEvent> ev = h_.check_watch();
       if (!ev.ok()) break;
       // Events outside the run's subtree cannot be for this scenario's watches; drop them.
-      if (auto p = store_.paths().to_scenario(ev.value.path))
-        pending_.push_back(XsWatchEvent{*p, std::move(ev.value.token)});
+      auto p = store_.paths().to_scenario(ev.value.path);
+      if (!p) continue;
+      XsWatchEvent e{shown(ev.value.path, ev.value.token, std::move(*p)), std::move(ev.value.token)};
+      // xenstored's "dropping duplicate watch" (the simulator's W3): an identical event not yet delivered to
+      // the actor makes this one redundant. "@" events are never merged.
+      if (coalesce && !e.path.starts_with('@') &&
+          std::any_of(pending_.begin(), pending_.end(),
+                      [&](const XsWatchEvent& q) { return q.path == e.path && q.token == e.token; }))
+        continue;
+      pending_.push_back(std::move(e));
     }
     return !pending_.empty();
   }
   WaitQueue& events() { return events_; }
 
  private:
-  std::string host(std::string_view path) const { return store_.paths().to_host(path); }
+  std::string host(std::string_view path) const { return store_.paths().to_host(path, home_); }
+  static bool relative(std::string_view path) { return !path.empty() && path[0] != '/' && path[0] != '@'; }
+  // xenstored shows a relative watch's events relative to the connection's implicit path (as the simulator's
+  // store does, W4); the daemon here saw an absolute watch, so strip the implicit path for those.
+  std::string shown(const std::string& host_path, const std::string& token, std::string scenario_path) const {
+    const std::string implicit = fmt::format("/local/domain/{}/", home_);
+    for (const RelativeWatch& w : relative_watches_) {
+      const std::string_view h = host_path, watched = w.host_path;
+      const bool below =
+          h == watched || (h.starts_with(watched) && h.size() > watched.size() && h[watched.size()] == '/');
+      if (w.token == token && below && scenario_path.starts_with(implicit))
+        return scenario_path.substr(implicit.size());
+    }
+    return scenario_path;
+  }
   void changed(TxId tx, Errno e) {
     // Inside a transaction nothing is visible to watchers until the commit.
     if (tx == kNoTx && e == 0) store_.store_changed();
@@ -253,6 +282,13 @@ class Dom0XsConnection final : public XsConnection {
   }
 
   Dom0XenStore& store_;
+  DomId home_;
+  struct RelativeWatch {
+    std::string host_path;
+    std::string token;
+    bool operator==(const RelativeWatch&) const = default;
+  };
+  std::vector<RelativeWatch> relative_watches_;
   std::shared_ptr<std::vector<Dom0XsConnection*>> parked_;
   Execution& ex_;
   std::shared_ptr<XsHandle> handle_;  // shared with the at-exit close, which may run after this object is gone
@@ -291,7 +327,12 @@ std::unique_ptr<XsConnection> Dom0XenStore::connect(DomId domid) {
   if (domid != 0)
     throw ComponentUnavailable(fmt::format(
         "acting as domain {} needs that domain's own xenstore ring; a dom0 run connects as dom0 only", domid));
-  return std::make_unique<Dom0XsConnection>(*this);
+  return std::make_unique<Dom0XsConnection>(*this, 0);
+}
+
+std::unique_ptr<XsConnection> Dom0XenStore::connect_simulated_guest(DomId domid) {
+  // Still a dom0 socket (privileged): only the implicit path is the guest's. Callers are simulated drivers.
+  return std::make_unique<Dom0XsConnection>(*this, domid);
 }
 
 void Dom0XenStore::park(Dom0XsConnection* c) {

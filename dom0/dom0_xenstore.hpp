@@ -27,6 +27,11 @@ struct Dom0XenStoreOptions {
   std::string socket;                    // XENSTORED_PATH to use; empty: the environment's / libxenstore's default
   std::string prefix;                    // the run's subtree, e.g. /local/domain/0/xenrace/RUN-ID
   bool allow_domain_management = false;  // introduce/release change the host's domains: off unless configured
+  // Replay mode: a watch event identical to one the actor has not read yet is dropped, as the simulator's
+  // store drops it (W3, xenstored's "dropping duplicate watch" for unsent events). The simulator keeps
+  // events in the store until read_watch; a real daemon sends them at once, so without this a replayed
+  // schedule would meet events the recorded one never had. Free mode leaves the daemon's stream alone.
+  bool coalesce_undelivered_events = false;
 };
 
 class Dom0XenStore final : public XenStore {
@@ -34,7 +39,11 @@ class Dom0XenStore final : public XenStore {
   // Records the subtree in the ledger, then creates it. Throws ComponentUnavailable when no xenstored answers.
   Dom0XenStore(Execution& ex, Ledger& ledger, Dom0XenStoreOptions options);
   ~Dom0XenStore() override;
+  // Only dom0: acting as domain N needs N's own ring. Throws ComponentUnavailable for any other domid.
   std::unique_ptr<XsConnection> connect(DomId domid = 0) override;
+  // For a simulated guest driver (pcifront): a dom0 socket connection whose relative paths resolve below
+  // /local/domain/<domid> in the run's subtree. Its requests are dom0's, so permissions are not the guest's.
+  std::unique_ptr<XsConnection> connect_simulated_guest(DomId domid) override;
 
   // Removes the run's subtree (end of run); the ledger then marks it released.
   void remove_subtree();

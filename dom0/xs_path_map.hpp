@@ -1,8 +1,9 @@
 // Where a scenario's XenStore paths live on a real host. A dom0 run never writes outside its own subtree
 // (e.g. /local/domain/0/xenrace/RUN-ID): the scenario's absolute path /a/b becomes PREFIX/a/b, a relative
 // path (relative to /local/domain/0 on a dom0 socket connection, as xenstored resolves it) becomes
-// PREFIX/local/domain/0/..., and watch events come back with the prefix stripped. Special paths
-// (@releaseDomain, @introduceDomain) are global and pass through unchanged: watching them only observes.
+// PREFIX/local/domain/0/... (PREFIX/local/domain/N/... on a simulated guest N's connection), and watch
+// events come back with the prefix stripped. Special paths (@releaseDomain, @introduceDomain) are global
+// and pass through unchanged: watching them only observes.
 #pragma once
 #include <optional>
 #include <string>
@@ -14,7 +15,9 @@ class XsPathMap {
  public:
   explicit XsPathMap(std::string prefix);  // absolute, no trailing '/'
   const std::string& prefix() const { return prefix_; }
-  std::string to_host(std::string_view scenario_path) const;
+  // `home`: the domain whose implicit path (/local/domain/<home>) a relative path is resolved against;
+  // 0 for a dom0 socket connection, N for a simulated guest driver's connection.
+  std::string to_host(std::string_view scenario_path, unsigned home = 0) const;
   // nullopt: a host path outside the run's subtree (the scenario never sees it).
   std::optional<std::string> to_scenario(std::string_view host_path) const;
 

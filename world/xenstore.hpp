@@ -70,6 +70,12 @@ class XenStore {
   virtual ~XenStore() = default;
   // A new connection acting as `domid` (0: the privileged dom0 toolstack, as over the Unix socket).
   virtual std::unique_ptr<XsConnection> connect(DomId domid = 0) = 0;
+  // For a *simulated* guest-side driver only (the pcifront model): a connection that acts for `domid` as
+  // far as the backend can. In the simulator it is connect(domid). A backend that cannot be the guest (dom0:
+  // no guest ring) may return a privileged connection whose relative paths resolve below
+  // /local/domain/<domid>; the guest's permission checks are then not made. Opt-in, so that plain
+  // connect(domid) never silently stops being the guest.
+  virtual std::unique_ptr<XsConnection> connect_simulated_guest(DomId domid) { return connect(domid); }
 };
 
 }  // namespace xenrace

@@ -7,7 +7,9 @@
 // ../shared/docs/fidelity.md §6.
 //
 // One daemon actor, "pcifront (domN)", plays the guest's xenwatch thread, on a connection of domain N
-// (so XenStore permissions apply: it reads the backend through the r<N> entry libxl gives it).
+// (so XenStore permissions apply: it reads the backend through the r<N> entry libxl gives it). On dom0
+// (no guest ring) the connection is a privileged one that resolves relative paths below
+// /local/domain/N (XenStore::connect_simulated_guest): there the guest's permissions are not checked.
 //
 // Worked examples (tests in tests/pci/pci_handshake_test.cpp; F = frontend dir, B = backend dir):
 //   F1  Probe. A new F whose state is 1 and which names `backend`/`backend-id`: B/state is watched,

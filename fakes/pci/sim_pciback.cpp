@@ -153,7 +153,9 @@ Errno SimPciBack::start_xenbus_drivers(DomId guest) {
   }
   if (!frontends_.count(guest)) {
     auto& front = frontends_[guest];
-    front = std::make_unique<Pcifront>(ex_, *this, guest, world_.xenstore().connect(guest));
+    // connect_simulated_guest: the guest's own connection in the simulator; on dom0, where no guest ring
+    // exists, a privileged one that resolves relative paths as the guest's would.
+    front = std::make_unique<Pcifront>(ex_, *this, guest, world_.xenstore().connect_simulated_guest(guest));
     front->start();
   }
   return 0;

@@ -56,6 +56,9 @@ TEST(XsPathMap, KeepsEveryPathInsideTheRunsSubtree) {
             "/local/domain/0/xenrace/r1/e0/local/domain/0/backend/vbd/1/51712");
   // Relative paths resolve below /local/domain/0, as xenstored does for a dom0 socket connection.
   EXPECT_EQ(m.to_host("backend/vbd"), "/local/domain/0/xenrace/r1/e0/local/domain/0/backend/vbd");
+  // A simulated guest driver's connection (home 3): below the guest's own domain, still in the subtree.
+  EXPECT_EQ(m.to_host("device/pci/0", 3), "/local/domain/0/xenrace/r1/e0/local/domain/3/device/pci/0");
+  EXPECT_EQ(m.to_host("/local/domain/0/backend", 3), "/local/domain/0/xenrace/r1/e0/local/domain/0/backend");
   EXPECT_EQ(m.to_host("/"), "/local/domain/0/xenrace/r1/e0");
   EXPECT_EQ(m.to_host("@releaseDomain"), "@releaseDomain");
   EXPECT_EQ(m.to_scenario("/local/domain/0/xenrace/r1/e0/a/b"), "/a/b");
