@@ -11,6 +11,7 @@
 #include "dom0/xs_handle.hpp"
 #include "harness/execution.hpp"
 #include "harness/strategies/replay_strategy.hpp"
+#include "served_session_test.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
 #include "world/xenstore.hpp"
@@ -18,26 +19,7 @@
 namespace xenrace::dom0 {
 namespace {
 
-class Dom0GuestConnection : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server_ = std::make_unique<ServedXenstore>(dir_.path());
-    if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();
-    Dom0Config c;
-    c.test_host = true;
-    c.work_dir = dir_.path() + "/work";
-    c.xenstored_path = server_->socket();
-    session_ = std::make_unique<Dom0Session>(c);
-  }
-  // The first execution's subtree, as the daemon names it.
-  std::string prefix() const { return session_->config().xenstore_root + "/" + session_->run_id() + "/e0"; }
-
-  TempDir dir_;
-  std::unique_ptr<ServedXenstore> server_;
-  std::unique_ptr<Dom0Session> session_;
-  StackPool stacks_;
-  ReplayStrategy default_order_{Schedule{}};
-};
+using Dom0GuestConnection = ServedSessionTest;
 
 TEST_F(Dom0GuestConnection, RelativePathsResolveBelowTheGuestsDomainInTheRunsSubtree) {
   Execution ex(default_order_, stacks_, ExecutionOptions{});

@@ -8,6 +8,7 @@
 #include "dom0/xs_handle.hpp"
 #include "harness/execution.hpp"
 #include "harness/strategies/replay_strategy.hpp"
+#include "served_session_test.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
 #include "world/xenstore.hpp"
@@ -15,17 +16,8 @@
 namespace xenrace::dom0 {
 namespace {
 
-class Dom0XenStoreTest : public ::testing::Test {
+class Dom0XenStoreTest : public ServedSessionTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<ServedXenstore>(dir_.path());
-    if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();
-    Dom0Config c;
-    c.test_host = true;
-    c.work_dir = dir_.path() + "/work";
-    c.xenstored_path = server_->socket();
-    session_ = std::make_unique<Dom0Session>(c);
-  }
   ExecutionOptions options() {
     ExecutionOptions o;
     o.keep_trace = true;
@@ -38,12 +30,6 @@ class Dom0XenStoreTest : public ::testing::Test {
              " -> " + e.result + "\n";
     return out;
   }
-
-  TempDir dir_;
-  std::unique_ptr<ServedXenstore> server_;
-  std::unique_ptr<Dom0Session> session_;
-  StackPool stacks_;
-  ReplayStrategy default_order_{Schedule{}};
 };
 
 TEST_F(Dom0XenStoreTest, EveryPathLandsInsideTheRunsSubtree) {
@@ -61,7 +47,7 @@ TEST_F(Dom0XenStoreTest, EveryPathLandsInsideTheRunsSubtree) {
 
     XsHandle raw(server_->socket());
     ASSERT_TRUE(raw);
-    prefix = session_->config().xenstore_root + "/" + session_->run_id() + "/e0";
+    prefix = this->prefix();
     EXPECT_EQ(raw.read(kNoTx, prefix + "/local/domain/0/backend/vbd/1/51712/mode").value, "w");
     EXPECT_EQ(raw.read(kNoTx, prefix + "/local/domain/0/device/x").value, "rel");
     EXPECT_EQ(raw.read(kNoTx, "/local/domain/0/backend/vbd/1/51712/mode").err, ENOENT);  // the host's own tree

@@ -1,0 +1,39 @@
+// A test fixture for the dom0 backend against the project's xenstore server: a private server (skipped with
+// the reason when there is none), a dom0 session pointed at it in a scratch directory, a stack pool and the
+// default (non-preemptive) replay order. Tests make an Execution and a Dom0World on top of it.
+#pragma once
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "dom0/dom0_session.hpp"
+#include "harness/execution.hpp"
+#include "harness/strategies/replay_strategy.hpp"
+#include "served_xenstore.hpp"
+#include "temp_dir.hpp"
+
+namespace xenrace::dom0 {
+
+class ServedSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServedXenstore>(dir_.path());
+    if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();
+    Dom0Config c;
+    c.test_host = true;
+    c.work_dir = dir_.path() + "/work";
+    c.xenstored_path = server_->socket();
+    session_ = std::make_unique<Dom0Session>(c);
+  }
+  // The first execution's subtree, as the daemon names it.
+  std::string prefix() const { return session_->config().xenstore_root + "/" + session_->run_id() + "/e0"; }
+
+  TempDir dir_;
+  std::unique_ptr<ServedXenstore> server_;
+  std::unique_ptr<Dom0Session> session_;
+  StackPool stacks_;
+  ReplayStrategy default_order_{Schedule{}};
+};
+
+}  // namespace xenrace::dom0
