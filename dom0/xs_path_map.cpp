@@ -6,6 +6,25 @@ namespace xenrace::dom0 {
 
 namespace {
 constexpr std::string_view kDom0Home = "/local/domain/0";  // implicit path of a dom0 socket connection
+
+// `path` is `dir` or below it: the rest ("" or "/x/y"), else nullopt.
+std::optional<std::string_view> below(std::string_view path, std::string_view dir) {
+  if (path.size() < dir.size() || path.compare(0, dir.size(), dir) != 0) return std::nullopt;
+  if (path.size() > dir.size() && path[dir.size()] != '/') return std::nullopt;
+  return path.substr(dir.size());
+}
+}  // namespace
+
+std::string XsPathMap::absolute(std::string_view p) {
+  if (p.empty() || p[0] == '/' || p[0] == '@') return std::string(p);
+  return std::string(kDom0Home) + "/" + std::string(p);
+}
+
+void XsPathMap::redirect(std::string scenario_dir, std::string host_dir) {
+  if (scenario_dir.size() < 2 || scenario_dir[0] != '/' || scenario_dir.back() == '/' || host_dir.size() < 2 ||
+      host_dir[0] != '/' || host_dir.back() == '/')
+    throw std::invalid_argument("a redirect needs two absolute paths without a trailing '/'");
+  redirects_.emplace_back(std::move(scenario_dir), std::move(host_dir));
 }
 
 XsPathMap::XsPathMap(std::string prefix) : prefix_(std::move(prefix)) {
@@ -16,6 +35,11 @@ XsPathMap::XsPathMap(std::string prefix) : prefix_(std::move(prefix)) {
 std::string XsPathMap::to_host(std::string_view p) const {
   if (p.empty()) return prefix_ + "/";  // let the daemon reject it as it would the original
   if (p[0] == '@') return std::string(p);
+  if (!redirects_.empty()) {
+    const std::string abs = absolute(p);
+    for (const auto& [from, to] : redirects_)
+      if (auto rest = below(abs, from)) return to + std::string(*rest);
+  }
   if (p == "/") return prefix_;
   if (p[0] == '/') return prefix_ + std::string(p);
   return prefix_ + std::string(kDom0Home) + "/" + std::string(p);
@@ -23,6 +47,8 @@ std::string XsPathMap::to_host(std::string_view p) const {
 
 std::optional<std::string> XsPathMap::to_scenario(std::string_view h) const {
   if (!h.empty() && h[0] == '@') return std::string(h);
+  for (const auto& [from, to] : redirects_)
+    if (auto rest = below(h, to)) return from + std::string(*rest);
   if (h == prefix_) return std::string("/");
   if (h.size() > prefix_.size() && h.compare(0, prefix_.size(), prefix_) == 0 && h[prefix_.size()] == '/')
     return std::string(h.substr(prefix_.size()));
