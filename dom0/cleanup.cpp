@@ -13,10 +13,13 @@
 
 #include "dom0/host_ops.hpp"
 #include "dom0/ledger.hpp"
+#include "dom0/real_vbd.hpp"
 #include "dom0/xs_handle.hpp"
 
 namespace xenrace::dom0 {
 namespace {
+
+constexpr int kBlkbackReleaseWaitMs = 10000;  // xenwatch unregisters the device; generous under TCG
 
 std::string read_run_id(const std::string& path) {
   std::ifstream in(path);
@@ -83,6 +86,15 @@ CleanupItem undo(const LedgerEntry& e, const std::string& run_id) {
     if (bound != field(1) && bound != field(1) + " (deleted)")
       return outcome(ENOENT, ENOENT);  // reused by someone else since: not ours any more
     return outcome(loop_clear(index), ENXIO);
+  }
+  if (e.kind == kRealVbdLedgerKind) {
+    // A real backend path carries no run id: its xenrace-run marker says whose it is.
+    try {
+      return remove_real_vbd(RealVbdPaths::from_ledger(e.fields), run_id, kBlkbackReleaseWaitMs);
+    } catch (const std::exception& ex) {
+      item.what = "xenstore " + field(0);
+      return refuse(ex.what());
+    }
   }
   if (e.kind == "mdev") {
     item.what = "mdev " + field(0);

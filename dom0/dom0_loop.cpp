@@ -73,6 +73,11 @@ int Dom0Loop::host_index(int index) const {
   return index >= 0 && static_cast<std::size_t>(index) < host_of_.size() ? host_of_[index] : -1;
 }
 
+int Dom0Loop::scenario_index_of(int host) const {
+  auto it = scenario_of_.find(host);
+  return it == scenario_of_.end() ? -1 : it->second;
+}
+
 std::string Dom0Loop::host_file(std::string_view path) const {
   std::string flat(path);
   if (!flat.empty() && flat[0] == '/') flat.erase(0, 1);

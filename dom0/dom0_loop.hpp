@@ -55,9 +55,11 @@ class Dom0Loop final : public LoopDevices, public KernelBlockOpen {
   void kernel_close(int ref) override;
   LoopMedium medium_of_ref(int ref) const override;
 
-  // --- for tests ---
+  // --- the run's numbering and names, for observers of the real kernel (and tests) ---
   int host_index(int index) const;                     // -1 when the run never obtained it
+  int scenario_index_of(int host) const;               // -1 when the run never obtained host loopN
   std::string host_file(std::string_view path) const;  // where a scenario file lives on the host
+  std::string scenario_file(const std::string& host) const;  // a host path as the scenario names it
 
  private:
   struct OpenFd {
@@ -65,7 +67,6 @@ class Dom0Loop final : public LoopDevices, public KernelBlockOpen {
     int index = -1;  // scenario index
   };
   int scenario_index(int host);  // assigns the next index on first sight
-  std::string scenario_file(const std::string& host) const;
   int fd_of(LoopFd fd, int& index) const;
   Errno bind(LoopFd fd, std::string_view op, std::string_view path, std::uint32_t flags, bool configure);
 

@@ -83,7 +83,8 @@ Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, 
     rep.real_components = one.real;
     rep.simulated_components = one.simulated;
     rep.driven_actors = r.actors;
-    rep.outcomes.push_back(r.failed() ? r.check : "pass");
+    if (!r.inconclusive.empty()) ++rep.inconclusive;
+    rep.outcomes.push_back(r.failed() ? r.check : !r.inconclusive.empty() ? "inconclusive: " + r.inconclusive : "pass");
     rep.enforced_steps = options.mode == Dom0Mode::replay ? r.steps : 0;
     rep.observed_events = 0;
     for (const auto& e : r.events)
@@ -98,7 +99,7 @@ Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, 
         b.trace_hash = r.trace_hash;
         b.failure = r;
       }
-    } else if (!b.failed) {
+    } else if (!b.failed && r.inconclusive.empty()) {
       b.trace_hash = r.trace_hash;
       b.failure.events = r.events;  // the passing trace, for --report-dir
       b.failure.actors = r.actors;

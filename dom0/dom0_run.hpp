@@ -34,6 +34,9 @@ struct Dom0RunReport {
   bool skipped = false;
   std::string skip_reason;
   std::uint64_t failures = 0;       // runs that broke a check
+  // Runs with no verdict: an observed component (a real xen-blkback) never acted within its bound. Neither
+  // passes nor failures; `executions` counts them.
+  std::uint64_t inconclusive = 0;
   std::uint64_t reproduced_in = 0;  // runs up to and including the first failure; 0: never failed
   bool diverged = false;            // replay: a recorded turn found its actor not runnable on the host
   std::uint64_t enforced_steps = 0; // replay: steps whose order the turnstile forced (last run)
@@ -44,7 +47,7 @@ struct Dom0RunReport {
   std::vector<std::string> real_components;
   std::vector<std::string> simulated_components;
   std::vector<std::string> driven_actors;  // the actors the scheduler ran (last run), simulated drivers included
-  std::vector<std::string> outcomes;  // per run: "pass" or the violated check
+  std::vector<std::string> outcomes;  // per run: "pass", the violated check, or "inconclusive: why"
 };
 
 Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, Dom0Session& session,

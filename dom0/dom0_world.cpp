@@ -7,6 +7,7 @@
 #include "dom0/dom0_config.hpp"
 #include "dom0/dom0_loop.hpp"
 #include "dom0/dom0_xenstore.hpp"
+#include "dom0/real_blkback.hpp"
 #include "dom0/xs_handle.hpp"
 #include "fakes/blkback/sim_blkback.hpp"
 #include "fakes/pci/sim_pciback.hpp"
@@ -53,12 +54,17 @@ LoopDevices& Dom0World::loop() {
 
 BlockBackends& Dom0World::block_backends() {
   if (block_backends_) return *block_backends_;
-  const bool host_has_blkback = ::access("/sys/bus/xen-backend/drivers/vbd", F_OK) == 0;
+  const bool host_has_blkback = ::access(kHostBlkbackDriver, F_OK) == 0;
   if (session_.config().blkback == Dom0Config::Blkback::real) {
     if (!host_has_blkback)
       unavailable("--blkback real: this host has no xen-blkback (/sys/bus/xen-backend/drivers/vbd is missing: not a "
                   "Xen dom0, or the module is not loaded)");
-    unavailable("--blkback real: observing the host's xen-blkback (what it opened for a vbd) is not built yet");
+    // The host's driver, observed: the run's vbd backends move to real backend paths where it sees them.
+    xenstore();
+    LoopDevices& devices = loop();
+    block_backends_ =
+        std::make_unique<RealBlockBackends>(ex_, session_, *xenstore_, static_cast<Dom0Loop&>(devices), observed_);
+    return *block_backends_;
   }
   // The simulated driver, as a driven actor on the real XenStore connection and the run's real loop devices.
   // A real xen-blkback on this host watches /local/domain/0/backend; the run's vbd nodes are in its own

@@ -41,19 +41,23 @@ class Dom0XsConnection final : public XsConnection {
   Result<std::string> read(TxId tx, std::string_view path) override {
     ex_.before_visible();
     Result<std::string> r;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
-      r = h_.read(tx, host(path));
+      r = h_.read(tx, hp);
     }
+    if (r.ok() && store_.real_dirs()) r.value = store_.real_dirs()->scenario_value(path, r.value);
     ex_.record("xs.read", with_tx(tx, path), r.ok() ? shorten(r.value) : errno_name(r.err));
     return r;
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
     ex_.before_visible();
-    Errno e;
-    {
+    std::string hv(value);
+    Errno e = prepare(path, &hv);
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+    if (e == 0) {
       Scheduler::IoWindow io(ex_.sched());
-      e = h_.write(tx, host(path), value);
+      e = h_.write(tx, hp, hv);
     }
     changed(tx, e);
     ex_.record("xs.write", with_tx(tx, fmt::format("{}={}", path, shorten(value))), errno_name(e));
@@ -61,10 +65,11 @@ class Dom0XsConnection final : public XsConnection {
   }
   Errno mkdir(TxId tx, std::string_view path) override {
     ex_.before_visible();
-    Errno e;
-    {
+    Errno e = prepare(path, nullptr);
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+    if (e == 0) {
       Scheduler::IoWindow io(ex_.sched());
-      e = h_.mkdir(tx, host(path));
+      e = h_.mkdir(tx, hp);
     }
     changed(tx, e);
     ex_.record("xs.mkdir", with_tx(tx, path), errno_name(e));
@@ -73,10 +78,11 @@ class Dom0XsConnection final : public XsConnection {
   Errno rm(TxId tx, std::string_view path) override {
     ex_.before_visible();
     Errno e;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
       // "/" of the scenario is the run's subtree root: removing it would remove the run's own anchor.
-      e = path == "/" ? EINVAL : h_.rm(host(path), tx);
+      e = path == "/" ? EINVAL : h_.rm(hp, tx);
     }
     changed(tx, e);
     ex_.record("xs.rm", with_tx(tx, path), errno_name(e));
@@ -85,9 +91,10 @@ class Dom0XsConnection final : public XsConnection {
   Result<std::vector<std::string>> directory(TxId tx, std::string_view path) override {
     ex_.before_visible();
     Result<std::vector<std::string>> r;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
-      r = h_.directory(tx, host(path));
+      r = h_.directory(tx, hp);
     }
     // Formatted as the simulator formats it, so a replayed trace reads line for line like the recorded one.
     ex_.record("xs.directory", with_tx(tx, path),
@@ -97,9 +104,10 @@ class Dom0XsConnection final : public XsConnection {
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
     ex_.before_visible();
     Result<XsPerms> r;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
-      r = h_.get_perms(tx, host(path));
+      r = h_.get_perms(tx, hp);
     }
     ex_.record("xs.get_perms", with_tx(tx, path), r.ok() ? format_perms(r.value) : errno_name(r.err));
     return r;
@@ -107,9 +115,10 @@ class Dom0XsConnection final : public XsConnection {
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
     ex_.before_visible();
     Errno e;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
-      e = h_.set_perms(tx, host(path), perms);
+      e = h_.set_perms(tx, hp, perms);
     }
     changed(tx, e);
     ex_.record("xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))), errno_name(e));
@@ -139,22 +148,24 @@ class Dom0XsConnection final : public XsConnection {
   Errno watch(std::string_view path, std::string_view token) override {
     ex_.before_visible();
     Errno e;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
-      e = h_.watch(host(path), std::string(token));
+      e = h_.watch(hp, std::string(token));
     }
-    if (e == 0 && relative(path)) relative_watches_.push_back({host(path), std::string(token)});
+    if (e == 0 && relative(path)) relative_watches_.push_back({hp, std::string(token)});
     ex_.record("xs.watch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
     return e;
   }
   Errno unwatch(std::string_view path, std::string_view token) override {
     ex_.before_visible();
     Errno e;
+    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
     {
       Scheduler::IoWindow io(ex_.sched());
-      e = h_.unwatch(host(path), std::string(token));
+      e = h_.unwatch(hp, std::string(token));
     }
-    if (e == 0 && relative(path)) std::erase(relative_watches_, RelativeWatch{host(path), std::string(token)});
+    if (e == 0 && relative(path)) std::erase(relative_watches_, RelativeWatch{hp, std::string(token)});
     ex_.record("xs.unwatch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
     return e;
   }
@@ -268,6 +279,18 @@ class Dom0XsConnection final : public XsConnection {
         return scenario_path.substr(implicit.size());
     }
     return scenario_path;
+  }
+  // Before creating at `path`: a real directory it falls in is made first, and a value with host meaning
+  // (a device number) is translated; an error is the write's.
+  Errno prepare(std::string_view path, std::string* value) {
+    RealDirs* d = store_.real_dirs();
+    if (!d) return 0;
+    if (Errno e = d->before_create(path)) return e;
+    if (!value) return 0;
+    Result<std::string> v = d->host_value(path, *value);
+    if (!v.ok()) return v.err;
+    *value = std::move(v.value);
+    return 0;
   }
   void changed(TxId tx, Errno e) {
     // Inside a transaction nothing is visible to watchers until the commit.

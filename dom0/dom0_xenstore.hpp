@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dom0/real_dirs.hpp"
 #include "dom0/xs_path_map.hpp"
 #include "harness/execution.hpp"
 #include "world/xenstore.hpp"
@@ -48,7 +49,13 @@ class Dom0XenStore final : public XenStore {
   // Removes the run's subtree (end of run); the ledger then marks it released.
   void remove_subtree();
 
+  // Directories at real host paths (--blkback real), arranged by `dirs` before their first creation; it
+  // adds its redirects to paths(). Set before any actor runs; `dirs` outlives the store's use.
+  void set_real_dirs(RealDirs* dirs) { real_dirs_ = dirs; }
+  XsPathMap& paths_to_redirect() { return paths_; }
+
   // --- for connections ---
+  RealDirs* real_dirs() const { return real_dirs_; }
   const XsPathMap& paths() const { return paths_; }
   const Dom0XenStoreOptions& options() const { return options_; }
   Execution& execution() { return ex_; }
@@ -64,6 +71,7 @@ class Dom0XenStore final : public XenStore {
   XsPathMap paths_;
   std::uint64_t subtree_entry_ = 0;
   bool subtree_removed_ = false;
+  RealDirs* real_dirs_ = nullptr;
   std::shared_ptr<std::vector<Dom0XsConnection*>> parked_ = std::make_shared<std::vector<Dom0XsConnection*>>();
 };
 

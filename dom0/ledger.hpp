@@ -24,6 +24,8 @@ namespace xenrace::dom0 {
 //   loop     /dev/loopN BACKING_FILE                          LOOP_CLR_FD, only if still bound to BACKING_FILE
 //   mdev     UUID                                             echo 1 > /sys/bus/mdev/devices/UUID/remove
 //   pci-slot BDF                                              echo BDF > pciback/remove_slot
+//   xs-vbd   BACKEND BACKEND_TOP ERROR ERROR_TOP SOCKET        a real vbd backend for xen-blkback (real_vbd.hpp):
+//                                                             removed only while its xenrace-run marker is the run's
 struct LedgerEntry {
   std::uint64_t id = 0;
   std::string kind;

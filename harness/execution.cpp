@@ -39,6 +39,7 @@ void Execution::actor_returned_error(const std::string& error) { throw std::runt
 
 void Execution::always(std::string name, Check check) { always_.push_back({std::move(name), std::move(check)}); }
 void Execution::at_end(std::string name, Check check) { at_end_.push_back({std::move(name), std::move(check)}); }
+void Execution::settle(std::string name, Check wait) { settle_.push_back({std::move(name), std::move(wait)}); }
 
 const std::string* Execution::param(std::string_view key) const {
   for (const auto& [k, v] : options_.params)
@@ -97,6 +98,23 @@ ExecutionResult Execution::run() {
     r.message = fmt::format("no progress: still running after {} steps (a retry loop that never ends?)",
                             options_.max_steps);
   } else {
+    // Observed components act on their own time: give them the chance before the verdict.
+    for (const auto& s : settle_) {
+      std::string why = s.check();
+      if (!why.empty()) {
+        r.inconclusive = fmt::format("{}: {}", s.name, why);
+        record("inconclusive", s.name, why);
+        break;
+      }
+    }
+    if (!settle_.empty()) check_always();
+  }
+  if (!r.failed() && !violated_check_.empty()) {  // broken once the observed component acted: a real failure
+    r.outcome = Outcome::invariant_violated;
+    r.check = violated_check_;
+    r.message = violation_;
+    r.inconclusive.clear();
+  } else if (!r.failed() && r.inconclusive.empty()) {
     for (const auto& inv : at_end_) {
       std::string what = inv.check();
       if (!what.empty()) {

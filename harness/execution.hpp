@@ -37,6 +37,9 @@ struct ExecutionResult {
   // Filled when the execution kept its trace (replay, reports).
   std::vector<TraceEvent> events;
   std::vector<std::string> actors;
+  // Non-empty: a settle hook gave up waiting for an observed component (a real kernel driver never acted),
+  // so the run has no verdict: neither a pass nor a failure (outcome stays `passed`; callers check this).
+  std::string inconclusive;
   bool failed() const { return outcome != Outcome::passed; }
   // Two failures are "the same bug" for shrinking when they broke the same check.
   bool same_failure(const ExecutionResult& other) const { return outcome == other.outcome && check == other.check; }
@@ -79,6 +82,10 @@ class Execution {
   void always(std::string name, Check check);
   // Checked once, when every process has finished.
   void at_end(std::string name, Check check);
+  // Runs once when every process has finished and nothing was violated, before the final checks: it waits
+  // (bounded, in real time) for a component the run only observes (a host's kernel driver) to act. It returns
+  // "" once it did, else why not; the run is then inconclusive. The `always` checks are re-run after it.
+  void settle(std::string name, Check wait);
 
   // An object that lives exactly as long as this execution (world components, shared state).
   template <class T, class... A>
@@ -129,6 +136,7 @@ class Execution {
   Trace trace_;
   std::vector<Invariant> always_;
   std::vector<Invariant> at_end_;
+  std::vector<Invariant> settle_;
   ActorMask visible_hook_actors_ = 0;
   VisibleHook visible_hook_ = nullptr;
   std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound

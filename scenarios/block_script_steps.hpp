@@ -39,7 +39,9 @@ inline void select_kernel(World& world, LoopKernel loop, BlkbackDiskseq blkback)
     return;
   }
   if (blkback != BlkbackDiskseq::unsupported)
-    throw ComponentUnavailable(fmt::format("this variant needs a blkback with {} (never merged upstream)", to_string(blkback)));
+    throw ComponentUnavailable(fmt::format(
+        "this variant needs a blkback with {} (never merged upstream); a real xen-blkback has no diskseq check",
+        to_string(blkback)));
 }
 
 // util-linux `losetup -f --show FILE` with LOOP_CONFIGURE: find a free device, bind it, and start over when

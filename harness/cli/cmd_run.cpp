@@ -54,6 +54,7 @@ nlohmann::json run_json(const dom0::Dom0RunReport& r, const dom0::Dom0Session& s
     j["met_expectation"] = false;
   }
   j["failures"] = r.failures;
+  j["inconclusive"] = r.inconclusive;
   j["reproduced_in"] = r.reproduced_in ? nlohmann::json(r.reproduced_in) : nlohmann::json(nullptr);
   j["diverged"] = r.diverged;
   j["enforced_steps"] = r.enforced_steps;
@@ -82,6 +83,10 @@ void print_human(const dom0::Dom0RunReport& r, const dom0::Dom0Session& session,
                              b.met_expectation() ? "as expected" : "NOT AS EXPECTED", to_string(b.expect), r.failures,
                              b.executions,
                              r.reproduced_in ? fmt::format("; first failure in run {}", r.reproduced_in) : "");
+    if (r.inconclusive)
+      std::cout << fmt::format("  {} run(s) inconclusive (neither pass nor failure): an observed component never "
+                               "acted\n",
+                               r.inconclusive);
     if (r.mode == dom0::Dom0Mode::replay)
       std::cout << fmt::format("  turnstile: {} step(s) enforced in the recorded order, {} event(s) only observed{}\n",
                                r.enforced_steps, r.observed_events,

@@ -69,6 +69,25 @@ TEST(XsPathMap, KeepsEveryPathInsideTheRunsSubtree) {
   EXPECT_THROW(XsPathMap("relative"), std::invalid_argument);
 }
 
+TEST(XsPathMap, ARedirectedDirectoryLivesAtItsRealPathAndNothingElseDoes) {
+  XsPathMap m("/local/domain/0/xenrace/r1/e0");
+  m.redirect("/local/domain/0/backend/vbd/1/51712", "/local/domain/0/backend/vbd/32000/51712");
+  EXPECT_EQ(m.to_host("/local/domain/0/backend/vbd/1/51712"), "/local/domain/0/backend/vbd/32000/51712");
+  EXPECT_EQ(m.to_host("/local/domain/0/backend/vbd/1/51712/physical-device"),
+            "/local/domain/0/backend/vbd/32000/51712/physical-device");
+  EXPECT_EQ(m.to_host("backend/vbd/1/51712/mode"), "/local/domain/0/backend/vbd/32000/51712/mode");  // relative
+  // Its parents, siblings and look-alike names stay in the run's subtree.
+  EXPECT_EQ(m.to_host("/local/domain/0/backend/vbd/1"), "/local/domain/0/xenrace/r1/e0/local/domain/0/backend/vbd/1");
+  EXPECT_EQ(m.to_host("/local/domain/0/backend/vbd/1/517120"),
+            "/local/domain/0/xenrace/r1/e0/local/domain/0/backend/vbd/1/517120");
+  EXPECT_EQ(m.to_scenario("/local/domain/0/backend/vbd/32000/51712/state"), "/local/domain/0/backend/vbd/1/51712/state");
+  EXPECT_EQ(m.to_scenario("/local/domain/0/backend/vbd/32000/51712"), "/local/domain/0/backend/vbd/1/51712");
+  EXPECT_EQ(m.to_scenario("/local/domain/0/backend/vbd/32000"), std::nullopt);  // not the run's
+  EXPECT_EQ(m.to_scenario("/local/domain/0/backend/vbd/32000/517120"), std::nullopt);
+  EXPECT_THROW(m.redirect("relative", "/x"), std::invalid_argument);
+  EXPECT_THROW(m.redirect("/x", "/y/"), std::invalid_argument);
+}
+
 TEST(HostOps, ParsesLoopPaths) {
   int i = -1;
   EXPECT_TRUE(parse_loop_path("/dev/loop12", i));
