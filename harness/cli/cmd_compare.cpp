@@ -71,6 +71,7 @@ nlohmann::json row_json(const Row& r) {
   j["replay_enforced_steps"] = r.replay.enforced_steps;
   j["free_runs"] = r.free.skipped ? 0 : r.free.base.executions;
   j["free_failures"] = r.free.failures;
+  j["free_inconclusive"] = r.free.inconclusive;  // an observed driver (--blkback real) never acted
   j["free_reproduced_in"] = r.free.reproduced_in ? nlohmann::json(r.free.reproduced_in) : nlohmann::json(nullptr);
   j["skip_reason"] = r.replay.skip_reason;
   j["real_components"] = r.replay.real_components;
