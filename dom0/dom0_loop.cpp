@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include <optional>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "dom0/host_ops.hpp"
@@ -404,8 +407,9 @@ Result<int> Dom0Loop::kernel_open(unsigned major, unsigned minor) {
   LoopMedium m;
   m.index = index;
   if (host >= 0) {
-    Scheduler::IoWindow io(ex_.sched());
-    const int fd = ::open(loop_path(host).c_str(), O_RDWR | O_CLOEXEC);
+    int fd = -1;
+    std::optional<Scheduler::IoWindow> io(std::in_place, ex_.sched());
+    fd = ::open(loop_path(host).c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) {
       r = Result<int>::error(errno_or_eio());
     } else {
@@ -422,6 +426,8 @@ Result<int> Dom0Loop::kernel_open(unsigned major, unsigned minor) {
                              ? scenario_file(bound)
                              : scenario_file(reinterpret_cast<const char*>(info.lo_file_name));
       }
+      // Shared state only once the actor lock is held again: other actors run during the window.
+      io.reset();
       r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
       kernel_refs_.push_back(KernelRef{fd, m});
     }
@@ -434,13 +440,15 @@ Result<int> Dom0Loop::kernel_open(unsigned major, unsigned minor) {
 
 void Dom0Loop::kernel_close(int ref) {
   ex_.before_visible();
-  KernelRef& k = kernel_refs_.at(static_cast<std::size_t>(ref));
-  if (k.fd >= 0) {
+  // No reference into kernel_refs_ across the I/O window: another actor may append to it meanwhile (free
+  // mode), which reallocates the vector.
+  const auto at = static_cast<std::size_t>(ref);
+  const int fd = std::exchange(kernel_refs_.at(at).fd, -1);
+  if (fd >= 0) {
     Scheduler::IoWindow io(ex_.sched());
-    ::close(k.fd);
-    k.fd = -1;
+    ::close(fd);
   }
-  ex_.record("blkdev.put", device_name(k.medium.index), "OK");
+  ex_.record("blkdev.put", device_name(kernel_refs_.at(at).medium.index), "OK");
 }
 
 LoopMedium Dom0Loop::medium_of_ref(int ref) const { return kernel_refs_.at(static_cast<std::size_t>(ref)).medium; }
