@@ -48,6 +48,8 @@ struct Row {
 
   bool skipped() const { return replay.skipped; }
   bool agrees() const { return !skipped() && replay.base.failed == sim.failed; }
+  // The host broke, by itself, a variant the simulator passes: the model misses something of this host.
+  bool free_contradicts() const { return !skipped() && !free.skipped && !sim.failed && free.failures > 0; }
 };
 
 std::string verdict_of(const dom0::Dom0RunReport& r) {
@@ -71,7 +73,10 @@ nlohmann::json row_json(const Row& r) {
   j["replay_enforced_steps"] = r.replay.enforced_steps;
   j["free_runs"] = r.free.skipped ? 0 : r.free.base.executions;
   j["free_failures"] = r.free.failures;
-  j["free_inconclusive"] = r.free.inconclusive;  // an observed driver (--blkback real) never acted
+  j["free_inconclusive"] = r.free.inconclusive;
+  j["free_contradicts_sim"] = r.free_contradicts();
+  j["free_check"] = r.free.base.failed ? r.free.base.failure.check : "";
+  j["free_message"] = r.free.base.failed ? r.free.base.message : "";  // an observed driver (--blkback real) never acted
   j["free_reproduced_in"] = r.free.reproduced_in ? nlohmann::json(r.free.reproduced_in) : nlohmann::json(nullptr);
   j["skip_reason"] = r.replay.skip_reason;
   j["real_components"] = r.replay.real_components;
@@ -92,9 +97,10 @@ void print_table(const std::vector<Row>& rows) {
     std::cout << fmt::format("{:<22} {:<30} {:<6} {:<6} {:<9} {:>11} {:>8.2f}{}\n", r.sim.scenario, r.sim.variant,
                              to_string(r.sim.expect), r.sim.failed ? "fail" : "pass", verdict_of(r.replay), free,
                              r.seconds,
-                             r.skipped()  ? "  (" + r.replay.skip_reason + ")"
-                             : !r.agrees() ? "  DISAGREES with the simulator"
-                                           : "");
+                             r.skipped()            ? "  (" + r.replay.skip_reason + ")"
+                             : !r.agrees()           ? "  DISAGREES with the simulator"
+                             : r.free_contradicts() ? "  free runs broke it (the simulator passes it): " + r.free.base.message
+                                                     : "");
   }
   std::size_t ran = 0, agree = 0, skipped = 0;
   for (const Row& r : rows) {
