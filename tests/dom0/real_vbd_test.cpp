@@ -14,22 +14,18 @@
 #include "dom0/dom0_session.hpp"
 #include "dom0/real_vbd.hpp"
 #include "dom0/xs_handle.hpp"
+#include "served_session_test.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
 
 namespace xenrace::dom0 {
 namespace {
 
-class RealVbd : public ::testing::Test {
+class RealVbd : public ServedSessionTest {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ServedXenstore>(dir_.path());
-    if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();
-    Dom0Config c;
-    c.test_host = true;
-    c.work_dir = dir_.path() + "/work";
-    c.xenstored_path = server_->socket();
-    session_ = std::make_unique<Dom0Session>(c);
+    ServedSessionTest::SetUp();
+    if (IsSkipped()) return;
     frontend_ = session_->next_xenstore_prefix() + "/local/domain/1/device/vbd/51712";
     xs_ = std::make_unique<XsHandle>(server_->socket());
     ASSERT_TRUE(*xs_);
@@ -46,9 +42,6 @@ class RealVbd : public ::testing::Test {
     return s.str();
   }
 
-  TempDir dir_;
-  std::unique_ptr<ServedXenstore> server_;
-  std::unique_ptr<Dom0Session> session_;
   std::unique_ptr<XsHandle> xs_;
   std::string frontend_;
 };
