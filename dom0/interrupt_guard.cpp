@@ -8,7 +8,13 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <iostream>
 #include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "dom0/cleanup.hpp"
+#include "dom0/dom0_session.hpp"
 
 namespace xenrace::dom0 {
 
@@ -49,6 +55,14 @@ InterruptGuard::~InterruptGuard() {
   ::close(signal_fd_);
   ::close(stop_fd_);
   pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+}
+
+InterruptGuard undo_ledger_on_interrupt(Dom0Session& session) {
+  return InterruptGuard([&session](int signo) {
+    session.ledger().close_and_drain(10000);
+    const CleanupReport report = clean_up_ledger(session.ledger_path());
+    std::cerr << fmt::format("xenrace: interrupted by signal {}; ", signo) << format_cleanup(report);
+  });
 }
 
 }  // namespace xenrace::dom0

@@ -10,6 +10,8 @@
 
 namespace xenrace::dom0 {
 
+class Dom0Session;
+
 class InterruptGuard {
  public:
   explicit InterruptGuard(std::function<void(int signo)> on_signal);
@@ -24,5 +26,10 @@ class InterruptGuard {
   int stop_fd_ = -1;  // eventfd: tells the watcher to end with the guard
   std::thread watcher_;
 };
+
+// The guard every real-host command holds while `session` lives: on SIGINT/SIGTERM it stops new creations,
+// waits for those in flight, undoes the session's ledger and says so on stderr. Declare it after the session,
+// so it ends (and its watcher thread with it) before the session does.
+InterruptGuard undo_ledger_on_interrupt(Dom0Session& session);
 
 }  // namespace xenrace::dom0

@@ -36,8 +36,6 @@ struct CompareArgs {
 };
 
 struct Row {
-  const Scenario* scenario;
-  const VariantInfo* variant;
   VariantReport sim;
   std::string token;  // what was replayed
   dom0::Dom0RunReport replay;
@@ -141,17 +139,10 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
     if (!a->report_dir.empty()) ::mkdir(a->report_dir.c_str(), 0755);
 
     std::vector<Row> rows;
-    dom0::Dom0Session* current = nullptr;
-    dom0::InterruptGuard guard([&current](int signo) {
-      if (!current) return;
-      current->ledger().close_and_drain(10000);
-      const auto report = dom0::clean_up_ledger(current->ledger_path());
-      std::cerr << fmt::format("xenrace: interrupted by signal {}; ", signo) << dom0::format_cleanup(report);
-    });
     for (const Scenario* s : scenarios) {
       for (const VariantInfo& v : s->info().variants) {
         if (!a->variant.empty() && v.name != a->variant) continue;
-        Row row{s, &v, {}, {}, {}, {}, true, 0, {}};
+        Row row;
         ExploreOptions eo;
         eo.strategy = a->strategy;
         eo.strategy.seed = a->seed;
@@ -160,7 +151,8 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
         row.token = token ? token->encode() : "";
 
         dom0::Dom0Session session(config, a->report_dir);
-        current = &session;
+        // One guard per variant's session: it ends before the session, so a signal never meets a dead one.
+        const dom0::InterruptGuard guard = dom0::undo_ledger_on_interrupt(session);
         row.run_id = session.run_id();
         std::cerr << fmt::format("xenrace: {}/{} on dom0 (run {})\n", s->info().name, v.name, session.run_id());
         const auto t0 = std::chrono::steady_clock::now();  // a real host's figure, not the simulator's
@@ -187,7 +179,6 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
           std::ofstream(fmt::format("{}/{}.{}.replay.trace.json", a->report_dir, s->info().name, v.name))
               << trace_json(row.replay.base.failure).dump(2) << "\n";
         }
-        current = nullptr;
         rows.push_back(std::move(row));
       }
     }

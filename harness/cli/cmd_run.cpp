@@ -155,11 +155,7 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
 
     dom0::Dom0Session session(config, a->report_dir);
     // SIGINT/SIGTERM: undo the ledger, then exit 130/143. SIGKILL leaves the ledger for `xenrace cleanup`.
-    dom0::InterruptGuard guard([&session](int signo) {
-      session.ledger().close_and_drain(10000);
-      const auto report = dom0::clean_up_ledger(session.ledger_path());
-      std::cerr << fmt::format("xenrace: interrupted by signal {}; ", signo) << dom0::format_cleanup(report);
-    });
+    const dom0::InterruptGuard guard = dom0::undo_ledger_on_interrupt(session);
     std::cerr << fmt::format("xenrace: dom0 run {} (ledger {})\n", session.run_id(), session.ledger_path());
     dom0::Dom0RunReport report = run_on_dom0(scenario, *variant, session, opts, ctx.stacks);
     const dom0::CleanupReport cleanup = session.clean_up();
