@@ -24,6 +24,7 @@
 #include "harness/scenario.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
+#include "test_host_config.hpp"
 
 namespace xenrace::dom0 {
 namespace {
@@ -86,13 +87,7 @@ class Dom0BlkbackReplay : public ::testing::Test {
     EXPECT_EQ(bound_below(dir_.path()), std::vector<std::string>{}) << "loop devices left bound to the test's files";
   }
 
-  Dom0Config config() const {
-    Dom0Config c;
-    c.test_host = true;
-    c.work_dir = dir_.path() + "/work";
-    c.xenstored_path = server_->socket();
-    return c;
-  }
+  Dom0Config config() const { return test_host_config(dir_, server_->socket()); }
 
   // Replays `token` on this host; the session's ledger is walked at the end, as `xenrace run` does.
   Dom0RunReport replay_on_host(const VariantInfo& variant, const ReplayToken& token) {

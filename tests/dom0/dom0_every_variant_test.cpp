@@ -21,6 +21,7 @@
 #include "harness/scenario.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
+#include "test_host_config.hpp"
 
 namespace xenrace::dom0 {
 namespace {
@@ -62,11 +63,7 @@ TEST_P(EveryVariantOnDom0, HostReplayGivesTheSimulatorsVerdict) {
   TempDir dir;
   ServedXenstore server(dir.path());
   if (!server.unavailable().empty()) GTEST_SKIP() << server.unavailable();
-  Dom0Config config;
-  config.test_host = true;
-  config.work_dir = dir.path() + "/work";
-  config.xenstored_path = server.socket();
-  Dom0Session session(config);
+  Dom0Session session(test_host_config(dir, server.socket()));
   Dom0RunOptions o;
   o.mode = Dom0Mode::replay;
   o.token = *token;
@@ -113,10 +110,7 @@ TEST(FreeModeOnDom0, LoopScenarioWithThreeBlkbackActorsKeepsItsVerdicts) {
   TempDir dir;
   ServedXenstore server(dir.path());
   if (!server.unavailable().empty()) GTEST_SKIP() << server.unavailable();
-  Dom0Config config;
-  config.test_host = true;
-  config.work_dir = dir.path() + "/work";
-  config.xenstored_path = server.socket();
+  const Dom0Config config = test_host_config(dir, server.socket());
   for (const char* v : {"buggy", "fixed"}) {
     Dom0Session session(config);
     Dom0RunOptions o;

@@ -17,6 +17,7 @@
 #include "harness/execution.hpp"
 #include "harness/strategies/replay_strategy.hpp"
 #include "temp_dir.hpp"
+#include "test_host_config.hpp"
 #include "world/loop.hpp"
 
 namespace xenrace::dom0 {
@@ -28,13 +29,6 @@ std::string why_no_loop() {
   return {};
 }
 
-Dom0Config config_in(const TempDir& dir) {
-  Dom0Config c;
-  c.test_host = true;
-  c.work_dir = dir.path() + "/work";
-  return c;
-}
-
 bool bound_to(int host, const std::string& file) {
   std::string b;
   return loop_backing_file(host, b) == 0 && (b == file || b == file + " (deleted)");
@@ -43,7 +37,7 @@ bool bound_to(int host, const std::string& file) {
 TEST(Dom0Loop, RebindingAMinorGivesANewDiskseqAndEverythingIsUndoneAtTheEnd) {
   if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
-  Dom0Session session(config_in(dir));
+  Dom0Session session(test_host_config(dir));
   int host = -1;
   std::string file_a, file_b;
   {
@@ -112,7 +106,7 @@ std::string only_ledger_in(const std::string& dir) {
 TEST(Dom0Loop, TheLedgerCleansUpAfterARunKilledWithSigkill) {
   if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
-  const Dom0Config config = config_in(dir);
+  const Dom0Config config = test_host_config(dir);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {

@@ -11,6 +11,7 @@
 #include "served_session_test.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
+#include "test_host_config.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace::dom0 {
@@ -167,11 +168,7 @@ TEST_F(Dom0XenStoreTest, GuestConnectionsAreUnavailableNotFaked) {
 
 TEST(Dom0XenStoreAbsent, NoDaemonMeansUnavailableWithTheReason) {
   TempDir dir;
-  Dom0Config c;
-  c.test_host = true;
-  c.work_dir = dir.path() + "/work";
-  c.xenstored_path = dir.path() + "/nobody-listens.sock";
-  Dom0Session session(c);
+  Dom0Session session(test_host_config(dir, dir.path() + "/nobody-listens.sock"));
   StackPool stacks;
   ReplayStrategy s{Schedule{}};
   Execution ex(s, stacks, ExecutionOptions{});

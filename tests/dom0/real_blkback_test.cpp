@@ -21,6 +21,7 @@
 #include "harness/strategies/replay_strategy.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
+#include "test_host_config.hpp"
 
 namespace xenrace::dom0 {
 namespace {
@@ -34,10 +35,7 @@ std::string why_no_loop() {
 }
 
 Dom0Config config_in(const TempDir& dir, const std::string& socket) {
-  Dom0Config c;
-  c.test_host = true;
-  c.work_dir = dir.path() + "/work";
-  c.xenstored_path = socket;
+  Dom0Config c = test_host_config(dir, socket);
   c.blkback = Dom0Config::Blkback::real;
   return c;
 }

@@ -12,6 +12,7 @@
 #include "harness/strategies/replay_strategy.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
+#include "test_host_config.hpp"
 
 namespace xenrace::dom0 {
 
@@ -20,11 +21,7 @@ class ServedSessionTest : public ::testing::Test {
   void SetUp() override {
     server_ = std::make_unique<ServedXenstore>(dir_.path());
     if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();
-    Dom0Config c;
-    c.test_host = true;
-    c.work_dir = dir_.path() + "/work";
-    c.xenstored_path = server_->socket();
-    session_ = std::make_unique<Dom0Session>(c);
+    session_ = std::make_unique<Dom0Session>(test_host_config(dir_, server_->socket()));
   }
   // The first execution's subtree, as the daemon names it.
   std::string prefix() const { return session_->config().xenstore_root + "/" + session_->run_id() + "/e0"; }
