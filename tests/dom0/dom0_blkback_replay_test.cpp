@@ -53,21 +53,26 @@ std::vector<std::string> bound_below(const std::string& dir) {
   return out;
 }
 
+// Numbers become "#": a run of digits (and hex digits after them) anywhere, e.g. "loop7" -> "loop#", and a
+// whole word of hex digits even when it starts with a letter, since diskseq nodes are hex: "a3" -> "#".
+std::string blank_numbers(const std::string& s) {
+  static const std::regex hex_word("(^|[^0-9A-Za-z])[0-9a-f]+(?=[^0-9A-Za-z]|$)");
+  static const std::regex digits("[0-9][0-9a-f]*");
+  return std::regex_replace(std::regex_replace(s, hex_word, "$1#"), digits, "#");
+}
+
 // A trace as a sequence of "actor op -> result", with numbers blanked: diskseq values are the host's global
 // counter on dom0 and a small per-boot counter in the simulator; everything else must match exactly.
 // `upto_put`: stop after blkback's first blkdev.put (its refusal of a reused minor) — see FixedVariant.
 std::vector<std::string> shape(const ExecutionResult& r, bool upto_put = false) {
-  static const std::regex digits("[0-9][0-9a-f]*");  // decimal and hex (diskseq nodes)
   std::vector<std::string> out;
   for (const auto& e : r.events) {
     const std::string who = e.actor == kNoActor ? "harness" : r.actors.at(e.actor);
-    out.push_back(who + " " + e.op + " -> " + std::regex_replace(e.result, digits, "#"));
+    out.push_back(who + " " + e.op + " -> " + blank_numbers(e.result));
     if (upto_put && e.op == "blkdev.put") break;
   }
   return out;
 }
-
-std::string blank_numbers(const std::string& s) { return std::regex_replace(s, std::regex("[0-9][0-9a-f]*"), "#"); }
 
 bool has_event(const ExecutionResult& r, const std::string& op, const std::string& result) {
   return std::any_of(r.events.begin(), r.events.end(),
