@@ -1,7 +1,6 @@
 // `xenrace run SCENARIO --backend dom0`: the same scenario on a real host (dom0/), replaying a token
 // step for step or running free to measure the natural reproduction rate. Exit codes: 0 the verdict met
 // the variant's expectation, 1 it did not, 2 bad usage, 4 skipped (the host lacks a component).
-#include <sys/stat.h>
 
 #include <fstream>
 #include <iostream>
@@ -12,6 +11,7 @@
 #include "dom0/interrupt_guard.hpp"
 #include "harness/cli/cli.hpp"
 #include "harness/cli/dom0_options.hpp"
+#include "reports/report_dir.hpp"
 
 namespace xenrace::cli {
 namespace {
@@ -151,7 +151,8 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
     for (auto& p : parse_run_params(a->params)) opts.params.push_back(std::move(p));
 
     const dom0::Dom0Config config = a->host.load();
-    if (!a->report_dir.empty()) ::mkdir(a->report_dir.c_str(), 0755);
+    // Created and proved writable before the host is touched: a bad directory is a usage error (exit 2).
+    if (!a->report_dir.empty()) reports::ReportDir{a->report_dir};
 
     dom0::Dom0Session session(config, a->report_dir);
     // SIGINT/SIGTERM: undo the ledger, then exit 130/143. SIGKILL leaves the ledger for `xenrace cleanup`.
