@@ -4,14 +4,19 @@
 // the variant also runs free N times for the natural reproduction rate. This is the table the nightly real-Xen
 // run publishes (ci/xen-vm.d/nightly-steps/40-scenarios-dom0.sh).
 //
+// With --report-dir DIR: DIR/compare.json (the rows), the run ledgers, DIR/<scenario>.<variant>.replay.trace.json
+// for every execution replayed on the host, and two report sets in the format of `explore --report-dir`
+// (junit.xml, results.json, timeline.html, Chrome traces): DIR/simulator/ for the simulator's explorations and
+// DIR/host/ for the host's replays, so a failure's swimlanes on the host sit next to the simulator's.
+//
 // Exit codes: 0 every variant the host could run gave the simulator's verdict on replay (skips are listed, not
 // failures), 1 a replay disagreed or cleanup left something behind, 2 bad usage.
-#include <sys/stat.h>
 
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -19,6 +24,8 @@
 #include "dom0/interrupt_guard.hpp"
 #include "harness/cli/cli.hpp"
 #include "harness/cli/dom0_options.hpp"
+#include "reports/report_dir.hpp"
+#include "xenrace/version.hpp"
 
 namespace xenrace::cli {
 namespace {
@@ -37,6 +44,7 @@ struct CompareArgs {
 
 struct Row {
   VariantReport sim;
+  double sim_seconds = 0;
   std::string token;  // what was replayed
   dom0::Dom0RunReport replay;
   dom0::Dom0RunReport free;
@@ -136,7 +144,14 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
     if (!a->variant.empty() && scenarios.size() != 1) throw UsageError("--variant needs exactly one scenario");
     const dom0::Dom0Config config = a->host.load();
     dom0::require_test_host(config);
-    if (!a->report_dir.empty()) ::mkdir(a->report_dir.c_str(), 0755);
+    // Checked before any host is touched: a bad directory is a usage error, not a lost run.
+    std::optional<reports::ReportDir> sim_reports, host_reports;
+    if (!a->report_dir.empty()) {
+      const reports::ReportDir top(a->report_dir);
+      sim_reports.emplace(top.path() / "simulator");
+      host_reports.emplace(top.path() / "host");
+    }
+    std::vector<reports::ReportEntry> sim_entries, host_entries;
 
     std::vector<Row> rows;
     for (const Scenario* s : scenarios) {
@@ -146,7 +161,9 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
         ExploreOptions eo;
         eo.strategy = a->strategy;
         eo.strategy.seed = a->seed;
+        const auto explored = std::chrono::steady_clock::now();
         row.sim = explore_variant(*s, v, ctx.sim_world, eo, ctx.stacks);
+        row.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - explored).count();
         const std::optional<ReplayToken>& token = row.sim.failed ? row.sim.replay : row.sim.busiest_pass;
         row.token = token ? token->encode() : "";
 
@@ -179,6 +196,17 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
           std::ofstream(fmt::format("{}/{}.{}.replay.trace.json", a->report_dir, s->info().name, v.name))
               << trace_json(row.replay.base.failure).dump(2) << "\n";
         }
+        if (sim_reports) {
+          sim_entries.push_back(reports::entry_from_exploration(
+              row.sim, report_json(row.sim), row.sim.replay ? replay_command(ctx, *row.sim.replay) : "",
+              row.sim_seconds));
+          if (token && !row.skipped())
+            host_entries.push_back(reports::entry_from_replay(
+                *token, v.expect, row.replay.base.failure, row_json(row),
+                fmt::format("{} run {} --backend dom0 --replay {}{}", ctx.argv0, s->info().name, row.token,
+                            a->host.arguments()),
+                row.seconds));
+        }
         rows.push_back(std::move(row));
       }
     }
@@ -186,6 +214,10 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
     nlohmann::json all = nlohmann::json::array();
     for (const Row& r : rows) all.push_back(row_json(r));
     if (!a->report_dir.empty()) std::ofstream(a->report_dir + "/compare.json") << all.dump(2) << "\n";
+    if (sim_reports) {
+      sim_reports->write(sim_entries, {"compare (simulator)", kVersion});
+      host_reports->write(host_entries, {"compare (host replay)", kVersion});
+    }
     if (a->json)
       std::cout << all.dump(2) << "\n";
     else

@@ -1,6 +1,19 @@
 #include "harness/cli/dom0_options.hpp"
 
 namespace xenrace::cli {
+namespace {
+
+// A word the shell reads back unchanged: bare when it is made of safe characters, else single-quoted.
+std::string shell_word(const std::string& w) {
+  const bool bare = !w.empty() && w.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                      "0123456789_./:=@%+,-") == std::string::npos;
+  if (bare) return w;
+  std::string out = "'";
+  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
 
 void Dom0Options::add_to(CLI::App& cmd) {
   cmd.add_option("--config", config, "dom0 config file (default /etc/xenrace/dom0.conf if present)");
@@ -19,6 +32,15 @@ dom0::Dom0Config Dom0Options::load() const {
   if (!xenstored_path.empty()) c.xenstored_path = xenstored_path;
   if (!blkback.empty()) c.blkback = dom0::parse_blkback(blkback, "--blkback");
   return c;
+}
+
+std::string Dom0Options::arguments() const {
+  std::string out;
+  if (!config.empty()) out += " --config " + shell_word(config);
+  if (!xenstored_path.empty()) out += " --xenstored-path " + shell_word(xenstored_path);
+  if (!blkback.empty()) out += " --blkback " + shell_word(blkback);
+  if (test_host) out += " --i-know-this-is-a-test-host";
+  return out;
 }
 
 }  // namespace xenrace::cli

@@ -18,6 +18,9 @@ struct Dom0Options {
   void add_to(CLI::App& cmd);
   // The config file's settings with the command line's overrides. Throws UsageError on a bad value.
   dom0::Dom0Config load() const;
+  // The options as given, shell-quoted, each with a leading space: what a printed command must repeat to
+  // reach the same host with the same settings.
+  std::string arguments() const;
 };
 
 }  // namespace xenrace::cli

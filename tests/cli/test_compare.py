@@ -6,23 +6,10 @@ Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli
 """
 import json
 import os
-import subprocess
 
 import pytest
 
-from test_cli import BIN, xenrace
-
-
-@pytest.fixture()
-def xenstored(tmp_path):
-    sock = str(tmp_path / "xs.sock")
-    server = subprocess.Popen([BIN, "serve-xenstore", "--socket", sock], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    line = server.stdout.readline()  # printed once the socket listens
-    assert line.startswith("serving"), line
-    yield sock
-    server.terminate()
-    server.wait(timeout=60)
+from test_cli import xenrace
 
 
 def compare(sock, tmp_path, *args, check_code=None):
@@ -59,6 +46,36 @@ def test_compare_on_real_loop_devices_and_libxenstore(xenstored, tmp_path):
     assert any(c.startswith("loop devices") for c in row["real_components"])
     assert any("xen-blkback driver" in c for c in row["simulated_components"])
     assert (tmp_path / "reports" / "blkback-minor-reuse.buggy.replay.trace.json").exists()
+
+
+def test_compare_writes_the_simulators_and_the_hosts_timelines(xenstored, tmp_path):
+    compare(xenstored, tmp_path, "demo-counter", "--runs", "3", check_code=0)
+    sim = json.loads((tmp_path / "reports" / "simulator" / "results.json").read_text())
+    host = json.loads((tmp_path / "reports" / "host" / "results.json").read_text())
+    assert sim["complete"] and host["complete"]
+    assert sim["command"] == "compare (simulator)" and host["command"] == "compare (host replay)"
+    assert [r["variant"] for r in sim["results"]] == [r["variant"] for r in host["results"]] == ["buggy", "fixed"]
+    sim_buggy, host_buggy = sim["results"][0], host["results"][0]
+    assert sim_buggy["verdict"] == "fail" and host_buggy["sim_verdict"] == host_buggy["replay_verdict"] == "fail"
+    # The host's failure is its own execution, with the command that replays it there, consent and socket included.
+    assert host_buggy["replay_command"].endswith(
+        "run demo-counter --backend dom0 --replay " + host_buggy["replayed"] + " --config /dev/null --xenstored-path "
+        + xenstored + " --i-know-this-is-a-test-host")
+    assert host_buggy["trace"]["events"], host_buggy
+    for d in ("simulator", "host"):
+        page = (tmp_path / "reports" / d / "timeline.html").read_text()
+        assert "demo-counter/buggy &mdash; violated: no lost update" in page
+        assert (tmp_path / "reports" / d / "junit.xml").exists()
+        assert (tmp_path / "reports" / d / "trace-demo-counter-buggy.json").exists()
+
+
+def test_compare_refuses_a_report_dir_it_cannot_write_before_touching_the_host(xenstored, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    p = xenrace("compare", "--backend", "dom0", "--xenstored-path", xenstored, "--i-know-this-is-a-test-host",
+                "--config", "/dev/null", "--report-dir", str(blocker / "reports"), "demo-counter")
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert str(blocker / "reports") in p.stderr and "xenrace: demo-counter" not in p.stderr
 
 
 def test_compare_lists_a_variant_the_host_cannot_run_as_skipped(xenstored, tmp_path):

@@ -2,8 +2,10 @@
 # simulator, replays the execution it reports (the shrunk failure, or the busiest passing execution) step
 # for step against this boot's real xenstored ($XENVM_XENSTORED) with real loop devices, and runs it free
 # $COMPARE_RUNS times (default 50) for the natural reproduction rate. Variants the VM cannot host are listed
-# as skipped with the reason. Writes $XENVM_OUT/compare/compare.json (one row per variant), the replay traces
-# and the run ledgers; ci/nightly turns compare.json into the sim-vs-real-Xen table of its summary.
+# as skipped with the reason. Writes $XENVM_OUT/compare/compare.json (one row per variant), the replay traces,
+# the run ledgers, and the report sets simulator/ and host/ (junit.xml, results.json, timeline.html: each
+# failure's swimlanes in the simulator and on this real Xen); ci/nightly turns compare.json into the
+# sim-vs-real-Xen table of its summary.
 # Exit: xenrace compare's (0: every replay that ran agreed with the simulator and cleaned up; 1 otherwise).
 runs=${COMPARE_RUNS:-50}
 out=$XENVM_OUT/compare
