@@ -74,7 +74,7 @@ class BlkbackMinorReuse final : public Scenario {
 
   void build(Execution& ex, World& world, std::string_view variant_name) const override {
     const Variant v = variant_of(variant_name);
-    block::select_kernel(world, v.loop, v.blkback);
+    block::select_kernel(ex, world, v.loop, v.blkback);
     LoopDevices& loop = world.loop();
     loop.create_file(kGuestImage);
     loop.create_file(kOtherImage);
