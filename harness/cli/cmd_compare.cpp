@@ -87,12 +87,12 @@ nlohmann::json row_json(const Row& r) {
 }
 
 void print_table(const std::vector<Row>& rows) {
-  std::cout << fmt::format("{:<22} {:<30} {:<6} {:<6} {:<9} {:>11} {:>8}\n", "scenario", "variant", "expect", "sim",
+  std::cout << fmt::format("{:<22} {:<40} {:<6} {:<6} {:<9} {:>11} {:>8}\n", "scenario", "variant", "expect", "sim",
                            "dom0", "free fails", "seconds");
   for (const Row& r : rows) {
     const std::string free =
         r.free.skipped ? "-" : fmt::format("{}/{}", r.free.failures, r.free.base.executions);
-    std::cout << fmt::format("{:<22} {:<30} {:<6} {:<6} {:<9} {:>11} {:>8.2f}{}\n", r.sim.scenario, r.sim.variant,
+    std::cout << fmt::format("{:<22} {:<40} {:<6} {:<6} {:<9} {:>11} {:>8.2f}{}\n", r.sim.scenario, r.sim.variant,
                              to_string(r.sim.expect), r.sim.failed ? "fail" : "pass", verdict_of(r.replay), free,
                              r.seconds,
                              r.skipped()            ? "  (" + r.replay.skip_reason + ")"
