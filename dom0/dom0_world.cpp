@@ -1,5 +1,6 @@
 #include "dom0/dom0_world.hpp"
 
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -89,6 +90,11 @@ MdevBus& Dom0World::mdev() {
 DeviceNodes& Dom0World::device_nodes() {
   unavailable("dom0 backend has no /dev nodes component: a real host's udev is not driven by xenrace");
 }
+std::string Dom0World::kernel_release() const {
+  struct utsname u;
+  return ::uname(&u) == 0 ? std::string(u.release) : std::string();
+}
+
 KernelModules& Dom0World::kernel_modules() {
   unavailable("dom0 backend never loads or unloads kernel modules");
 }

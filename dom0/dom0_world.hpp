@@ -44,6 +44,7 @@ class Dom0World final : public World {
   DeviceNodes& device_nodes() override;
   KernelModules& kernel_modules() override;
   Services& services() override;
+  std::string kernel_release() const override;  // uname(2)
 
   // Why a component was unavailable (empty when none was): the run's skip reason. Kept here as well as
   // thrown, because an actor that hits it ends as an ordinary actor failure.

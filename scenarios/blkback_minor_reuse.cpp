@@ -5,7 +5,8 @@
 // Real bug: thread "xen-blkback: diskseq support" (Demi Marie Obenour, xen-devel 2022-2023; seed 002) and
 // Linux b90ecc0379eb "block: increment diskseq on all media change events", whose message spells out the
 // race. The diskseq series was never merged; Roger Pau Monné's review pointed out that blkback only
-// watches physical-device, so `diskseq` must be written before it.
+// watches physical-device, so `diskseq` must be written before it. The *-on-linux-6.1 variants run the
+// fixed scripts on Debian 12's loop driver (LoopKernel::v6_1), where the check is passed inside the detach.
 #include <fmt/format.h>
 
 #include "harness/scenario.hpp"
@@ -33,6 +34,9 @@ Variant variant_of(std::string_view name) {
   if (name == "diskseq-in-physical-device")
     return {DiskseqUse::inside_physical_device, LoopKernel::v6_11, BlkbackDiskseq::in_physical_device};
   if (name == "old-kernel") return {DiskseqUse::before_physical_device, LoopKernel::before_b90ecc0379eb, BlkbackDiskseq::node};
+  if (name == "fixed-on-linux-6.1") return {DiskseqUse::before_physical_device, LoopKernel::v6_1, BlkbackDiskseq::node};
+  if (name == "diskseq-in-physical-device-on-linux-6.1")
+    return {DiskseqUse::inside_physical_device, LoopKernel::v6_1, BlkbackDiskseq::in_physical_device};
   throw UsageError(fmt::format("blkback-minor-reuse has no variant '{}'", name));
 }
 
@@ -55,6 +59,13 @@ class BlkbackMinorReuse final : public Scenario {
         {"old-kernel", Expect::fail,
          "the fixed script on a kernel before b90ecc0379eb: a rebound loop device keeps its diskseq, so the check passes "
          "on the wrong medium"},
+        {"fixed-on-linux-6.1", Expect::fail,
+         "the fixed script on Debian 12's 6.1 loop driver: losetup -d of the sole opener leaves a window (Lo_rundown, "
+         "no lo_open) in which blkback opens 7:N, reads the diskseq before the detach bumps it, and exports a device "
+         "that is being emptied"},
+        {"diskseq-in-physical-device-on-linux-6.1", Expect::fail,
+         "diskseq@major:minor on the 6.1 loop driver: the same teardown window; one node does not help, since the open "
+         "itself races the detach"},
     };
     info_.default_iterations = 2000;
     info_.max_steps = 2000;
@@ -63,7 +74,7 @@ class BlkbackMinorReuse final : public Scenario {
 
   void build(Execution& ex, World& world, std::string_view variant_name) const override {
     const Variant v = variant_of(variant_name);
-    block::select_kernel(world, v.loop, v.blkback);
+    block::select_kernel(ex, world, v.loop, v.blkback);
     LoopDevices& loop = world.loop();
     loop.create_file(kGuestImage);
     loop.create_file(kOtherImage);

@@ -8,8 +8,10 @@
 
 #include "fakes/blkback/physical_device.hpp"
 #include "fakes/blkback/sim_blkback.hpp"
+#include "fakes/loop/host_kernel.hpp"
 #include "fakes/loop/sim_loop.hpp"
 #include "fakes/sim_world.hpp"
+#include "harness/execution.hpp"
 #include "world/block_backend.hpp"
 #include "world/loop.hpp"
 #include "world/world.hpp"
@@ -25,15 +27,23 @@ inline std::string backend_path(int domid, int devid = 51712) {
 inline std::string loop_devnum(int index) { return format_major_minor(kLoopMajor, static_cast<unsigned>(index)); }
 
 // A variant's kernel behaviour. The loop driver's is the simulator's model only in the simulator; on a real
-// host the kernel decides (this one has b90ecc0379eb), so a variant modelling an older kernel is skipped.
+// host the kernel decides, so a variant whose model the host's kernel release does not match is skipped
+// (fakes/loop/host_kernel.hpp). The v6.1 window is inside one LOOP_CLR_FD system call: replay forces the
+// order of the actors' calls, never the kernel's steps within one, so there only free runs can meet it.
 // The blkback behaviour (diskseq checked or not) follows the variant wherever blkback is the simulated
 // driver: always in the simulator, and on a dom0 host without xen-blkback, where it stands in on the real
 // loop devices. A real xen-blkback has no diskseq check (never merged), so those variants are skipped there.
-inline void select_kernel(World& world, LoopKernel loop, BlkbackDiskseq blkback) {
-  if (auto* sim = dynamic_cast<SimLoop*>(&world.loop()))
+inline void select_kernel(Execution& ex, World& world, LoopKernel loop, BlkbackDiskseq blkback) {
+  if (auto* sim = dynamic_cast<SimLoop*>(&world.loop())) {
     sim->set_kernel(loop);
-  else if (loop == LoopKernel::before_b90ecc0379eb)
-    throw ComponentUnavailable("this variant models a kernel before b90ecc0379eb; the host runs its own kernel");
+  } else if (std::string why = host_cannot_run(loop, world.kernel_release()); !why.empty()) {
+    throw ComponentUnavailable(why);
+  } else if (loop == LoopKernel::v6_1 && !ex.sched().os_threads()) {
+    throw ComponentUnavailable(fmt::format(
+        "on {} this variant's race is inside one LOOP_CLR_FD system call, which replay cannot split; "
+        "free mode (--mode free) runs it",
+        world.kernel_release()));
+  }
   if (auto* sim = dynamic_cast<SimBlockBackends*>(&world.block_backends())) {
     sim->set_diskseq_support(blkback);
     return;

@@ -73,7 +73,7 @@ class LoopBlockScript final : public Scenario {
   void build(Execution& ex, World& world, std::string_view variant) const override {
     const Mode mode = mode_of(variant);
     const bool fixed = mode != Mode::shell_script;
-    block::select_kernel(world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
+    block::select_kernel(ex, world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
     LoopDevices& loop = world.loop();
     auto& lock = ex.make<FlockLock>(ex, hotplug_block_lock_names());
     auto& seen = ex.make<Observed>();

@@ -41,6 +41,9 @@ class World {
   }
   virtual Services& services() { throw ComponentUnavailable(std::string(backend()) + " backend has no service manager"); }
   virtual PciBack& pci() { throw ComponentUnavailable(std::string(backend()) + " backend has no xen-pciback"); }
+  // The release (uname -r) of the real kernel behind the devices, which decides which kernel models a
+  // variant may claim there; empty in the simulator, where the variant's model is the kernel.
+  virtual std::string kernel_release() const { return {}; }
 };
 
 }  // namespace xenrace

@@ -29,6 +29,7 @@ const char* to_string(LoopKernel k) {
     case LoopKernel::before_b90ecc0379eb: return "before-b90ecc0379eb";
     case LoopKernel::v6_5: return "v6.5";
     case LoopKernel::v6_11: return "v6.11";
+    case LoopKernel::v6_1: return "v6.1";
   }
   return "?";
 }
@@ -231,6 +232,7 @@ Errno SimLoop::clr_fd(LoopFd fd) {
   const int index = err == EBADF ? -1 : fds_[fd.id].index;
   if (err == 0) err = fault_here(ex_, FaultPoint::loop_clr_fd, device_name(index));
   std::string what;
+  bool rundown_first = false;
   if (err == 0) {
     what = d->backing_file;
     if (kernel_ == LoopKernel::v6_11) {
@@ -238,13 +240,33 @@ Errno SimLoop::clr_fd(LoopFd fd) {
       if (d->openers == 1) d->state = State::rundown;
     } else if (d->openers > 1) {
       d->flags |= kLoFlagsAutoclear;  // deferred: someone else still has it open
+    } else if (kernel_ == LoopKernel::v6_1) {
+      d->state = State::rundown;  // the rest is __loop_clr_fd, after lo_mutex is dropped
+      rundown_first = true;
     } else {
       detach(index, *d, "clr_fd");
     }
   }
   ex_.record("loop.clr_fd", what.empty() ? device_name(index) : fmt::format("{} ({})", device_name(index), what),
-             errno_name(err));
+             rundown_first ? "Lo_rundown" : errno_name(err));
+  if (rundown_first) finish_clr_fd(index, *d, what);
   return err;
+}
+
+void SimLoop::finish_clr_fd(int index, Device& d, const std::string& file) {
+  auto tear_down = [&] {
+    detach(index, d, "clr_fd");
+    ex_.record("loop.clr_fd.teardown", fmt::format("{} ({})", device_name(index), file), "OK");
+  };
+  // Nothing blocks an opener here (no lo_open, no open_mutex held), so any actor may run. A kill lands when
+  // the ioctl returns: the teardown completes first. d stays valid: remove() refuses a device not unbound.
+  try {
+    ex_.sched().yield();
+  } catch (const ActorKilled&) {
+    tear_down();
+    throw;
+  }
+  tear_down();
 }
 
 Result<std::uint64_t> SimLoop::fd_diskseq(LoopFd fd) {
@@ -320,7 +342,14 @@ Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
     kernel_refs_.push_back(Opener{static_cast<int>(minor), true});
   }
   std::string result = errno_name(r.err);
-  if (r.ok()) result = d->state == State::unbound ? "OK (no medium)" : fmt::format("OK ({}, diskseq {})", d->backing_file, d->diskseq);
+  if (r.ok()) {
+    if (d->state == State::unbound)
+      result = "OK (no medium)";
+    else if (d->state == State::rundown)  // only v6.1 lets an open in here
+      result = fmt::format("OK (being torn down, diskseq {})", d->diskseq);
+    else
+      result = fmt::format("OK ({}, diskseq {})", d->backing_file, d->diskseq);
+  }
   ex_.record("blkdev.get_by_dev", fmt::format("{}:{}", major, minor), result);
   return r;
 }
@@ -337,7 +366,15 @@ void SimLoop::kernel_close(int ref) {
 
 LoopMedium SimLoop::medium_of_ref(int ref) const {
   const Opener& o = kernel_refs_.at(static_cast<std::size_t>(ref));
-  return peek(o.index).value_or(LoopMedium{});
+  LoopMedium m = peek(o.index).value_or(LoopMedium{});
+  auto it = devices_.find(o.index);
+  if (it != devices_.end() && it->second.state == State::rundown) {
+    // Torn down: LOOP_GET_STATUS64 says ENXIO and I/O fails; only the diskseq (not bumped yet) is left.
+    m.bound = false;
+    m.backing_file.clear();
+    m.file = {};
+  }
+  return m;
 }
 
 std::optional<LoopMedium> SimLoop::peek(int index) const {
@@ -351,6 +388,11 @@ std::vector<int> SimLoop::indexes() const {
   std::vector<int> out;
   for (const auto& [i, d] : devices_) out.push_back(i);
   return out;
+}
+
+bool SimLoop::rundown(int index) const {
+  auto it = devices_.find(index);
+  return it != devices_.end() && it->second.state == State::rundown;
 }
 
 int SimLoop::openers(int index) const {

@@ -1,7 +1,19 @@
 // The simulated loop driver. Source of truth: Linux drivers/block/loop.c (about v6.5: loop_control_get_free,
 // loop_add, loop_control_remove, loop_configure, loop_clr_fd, __loop_clr_fd, lo_release, loop_set_status)
 // and block/genhd.c (inc_diskseq, disk_force_media_change); the v6.11 detach rework is Gulam Mohamed's
-// "loop: Fix a race between loop detach and loop open". Every call is a visible operation.
+// "loop: Fix a race between loop detach and loop open" (18048c1af783). Every call is a visible operation.
+//
+// The v6.1 model (Debian 12's kernel), from the v6.1-v6.10 drivers/block/loop.c:
+//  - lo_fops has no .open since Christoph Hellwig's "loop: remove lo_refcount and avoid lo_mutex in ->open /
+//    ->release" (2022), so blkdev_get_by_dev and open(2) succeed in every lo_state, Lo_rundown included.
+//  - loop_clr_fd: under lo_mutex, if disk_openers() > 1 it only sets LO_FLAGS_AUTOCLEAR; else it sets
+//    Lo_rundown, drops the lock and calls __loop_clr_fd(lo, false) without disk->open_mutex. That function
+//    drops the backing file, calls disk_force_media_change (which bumps diskseq: b90ecc0379eb, in 6.1.y
+//    through its stable backport, "Cc: stable # 5.15+") and only then sets Lo_unbound. An opener that
+//    comes in between reads the old diskseq and keeps a device that is emptied and then free for reuse.
+//  - lo_release's AUTOCLEAR teardown runs under disk->open_mutex (blkdev_put), which blkdev_get_by_dev also
+//    takes: no open fits inside it, so the model keeps that detach one step.
+// v6.5 runs the same loop.c code; its model keeps LOOP_CLR_FD atomic, v6_1 makes the window a step.
 //
 // Worked examples (each is a test in tests/loop/sim_loop_test.cpp; diskseq values assume a fresh boot):
 //  1. get_free() on a fresh machine gives 0 (a new device, diskseq 1); get_free() again gives 0 again:
@@ -17,9 +29,17 @@
 //  7. Minor reuse: loop0 bound to /a (diskseq 2), detached (3), bound to /b (4): 7:0 now means /b. Before
 //     b90ecc0379eb the diskseq stays 1 throughout, so it cannot tell /a's medium from /b's.
 //  8. find_by_file("/a") lists bound devices whose backing file has /a's (dev, inode), as `losetup -j`.
+//  9. v6.1, sole opener: clr_fd is two steps, "loop.clr_fd" (Lo_rundown) and "loop.clr_fd.teardown"
+//     (detach, diskseq 2 -> 3, unbound). Between them kernel_open(7:0) succeeds with diskseq 2 and no
+//     medium (LOOP_GET_STATUS64 says ENXIO once the state is not Lo_bound), and open(0) plus
+//     BLKGETDISKSEQ gives 2; configure there -> EBUSY, get_free() skips loop0, clr_fd -> ENXIO.
+// 10. v6.1: that kernel reference survives the teardown; get_free() then gives 0 and configure(.., "/b")
+//     binds it: the reference opened while /a was being torn down now reaches /b (diskseq 4).
+// 11. v6.1 with two openers: clr_fd is one step that only sets AUTOCLEAR, as on v6.5.
 //
 // Left out: partitions (max_part=0), offsets/sizelimit, direct I/O, block size, LOOP_CHANGE_FD, read-only
-// backing files, and I/O itself.
+// backing files, and I/O itself. In v6.1's teardown the sysfs backing_file and the diskseq change a little
+// before Lo_unbound; the model changes all three in the second step.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -37,6 +57,7 @@ enum class LoopKernel : std::uint8_t {
   before_b90ecc0379eb,  // diskseq set only at allocation; a sole opener's LOOP_CLR_FD detaches at once
   v6_5,                 // diskseq bumped on every media change (configure and detach)
   v6_11,                // LOOP_CLR_FD always defers the detach to the last close (this machine's behaviour)
+  v6_1,                 // v6.5's rules, and a sole opener's LOOP_CLR_FD tears down in a step opens can enter
 };
 const char* to_string(LoopKernel k);
 
@@ -82,6 +103,7 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen {
   std::optional<LoopMedium> peek(int index) const;
   std::vector<int> indexes() const;
   int openers(int index) const;
+  bool rundown(int index) const;  // Lo_rundown: v6.11's deferred detach, or inside v6.1's LOOP_CLR_FD
   const std::vector<LoopDetach>& detaches() const { return detaches_; }
   std::uint64_t last_diskseq() const { return diskseq_counter_; }
 
@@ -107,6 +129,8 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen {
   void media_changed(Device& d);
   void detach(int index, Device& d, const char* reason);
   void release(int index);  // lo_release: the last close of an AUTOCLEAR device detaches it
+  // v6.1's __loop_clr_fd after loop_clr_fd set Lo_rundown: a scheduling point, then the detach.
+  void finish_clr_fd(int index, Device& d, const std::string& file);
   Errno bind(LoopFd fd, std::string_view op, std::string_view path, std::uint32_t flags);
   std::string device_name(int index) const;
 

@@ -8,6 +8,7 @@
 // xenstored, as a test that runs on every CI machine.
 #include <unistd.h>
 
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -87,7 +88,7 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, EveryVariantOnDom0, ::testing::ValuesIn(ever
                          [](const ::testing::TestParamInfo<Case>& info) {
                            std::string n = info.param.scenario + "__" + info.param.variant;
                            for (char& ch : n)
-                             if (ch == '-') ch = '_';
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';  // gtest names: [A-Za-z0-9_]
                            return n;
                          });
 

@@ -14,14 +14,41 @@ namespace {
 
 using testing::TestExecution;
 
+// Actor 0 (the detacher) runs, except while loop0 is in Lo_rundown: then every other actor runs to its end.
+// So whatever the others do lands inside the detach, if the kernel leaves a window there.
+ActorId inside_the_teardown(const SimLoop& loop, const PickContext& c) {
+  const ActorMask others = c.runnable & ~actor_bit(0);
+  return loop.rundown(0) && others ? lowest_actor(others) : ActorId{0};
+}
+
 struct Fixture {
   TestExecution t;
   SimLoop loop;
-  explicit Fixture(LoopKernel k = LoopKernel::v6_11) : loop(t.ex, k) {
+  explicit Fixture(LoopKernel k = LoopKernel::v6_11) : loop(t.ex, k) { create_files(); }
+  struct InsideTheTeardown {};
+  Fixture(LoopKernel k, InsideTheTeardown)
+      : t(std::make_unique<testing::PickStrategy>([this](const PickContext& c) { return inside_the_teardown(loop, c); })),
+        loop(t.ex, k) {
+    create_files();
+  }
+  void create_files() {
     loop.create_file("/a");
     loop.create_file("/b");
   }
 };
+
+// loop0 bound to /a (diskseq 2) with no opener, and `losetup -d /dev/loop0` as actor 0.
+void bind_a_and_spawn_losetup_d(Fixture& f) {
+  f.loop.add(0);
+  LoopFd fd = f.loop.open(0).value;
+  f.loop.configure(fd, "/a", 0);
+  f.loop.close(fd);
+  f.t.ex.spawn("losetup -d", [&f] {
+    LoopFd own = f.loop.open(0).value;
+    EXPECT_EQ(f.loop.clr_fd(own), 0);
+    f.loop.close(own);
+  });
+}
 
 TEST(SimLoop, GetFreeReservesNothing) {
   Fixture f;
@@ -62,8 +89,8 @@ TEST(SimLoop, ErrorsAsTheKernelGivesThem) {
   EXPECT_EQ(f.loop.diskseq(9).err, ENOENT);
 }
 
-TEST(SimLoop, ClrFdWithAnotherOpenerIsDeferredToTheLastClose) {
-  for (LoopKernel k : {LoopKernel::v6_5, LoopKernel::v6_11}) {
+TEST(SimLoop, ClrFdWithAnotherOpenerIsDeferredToTheLastClose) {  // and example 11 (v6.1)
+  for (LoopKernel k : {LoopKernel::v6_5, LoopKernel::v6_11, LoopKernel::v6_1}) {
     Fixture f(k);
     f.loop.add(0);
     LoopFd a = f.loop.open(0).value;
@@ -195,6 +222,109 @@ TEST(SimLoop, KernelOpenCountsAsAnOpener) {
   EXPECT_FALSE(f.loop.peek(0)->bound);
   EXPECT_EQ(f.loop.kernel_open(8, 0).err, ENXIO);
   EXPECT_EQ(f.loop.kernel_open(kLoopMajor, 5).err, ENXIO);
+}
+
+// Example 9, and the same race on the other kernels: what openers racing `losetup -d` of the sole opener find.
+struct RacingOpeners {
+  Result<int> ref;            // blkback: blkdev_get_by_dev(7:0)
+  LoopMedium medium;          // what blkback's reference found
+  Result<LoopFd> fd;          // a process: open("/dev/loop0")
+  Result<std::uint64_t> seq;  // BLKGETDISKSEQ on that fd
+  Errno configure = 0, clr_fd = 0;
+  int free_index = -1;
+};
+
+RacingOpeners race_losetup_d(Fixture& f) {
+  bind_a_and_spawn_losetup_d(f);
+  RacingOpeners got;
+  f.t.ex.spawn("blkback", [&] {
+    got.ref = f.loop.kernel_open(kLoopMajor, 0);
+    if (got.ref.ok()) got.medium = f.loop.medium_of_ref(got.ref.value);
+  });
+  f.t.ex.spawn("udev", [&] {
+    got.fd = f.loop.open(0);
+    if (!got.fd.ok()) return;
+    got.seq = f.loop.fd_diskseq(got.fd.value);
+    got.configure = f.loop.configure(got.fd.value, "/b", 0);
+    got.clr_fd = f.loop.clr_fd(got.fd.value);
+    got.free_index = f.loop.get_free().value;
+    f.loop.close(got.fd.value);
+  });
+  ExecutionResult r = f.t.ex.run();
+  EXPECT_FALSE(r.failed()) << r.message;
+  return got;
+}
+
+TEST(SimLoop, V61SoleOpenerClrFdLetsOpenersInBeforeTheTeardown) {
+  Fixture f(LoopKernel::v6_1, Fixture::InsideTheTeardown{});
+  const RacingOpeners got = race_losetup_d(f);
+  ASSERT_TRUE(got.ref.ok()) << "6.1 has no lo_open: nothing refuses an opener in Lo_rundown";
+  EXPECT_EQ(got.medium.diskseq, 2u) << "the old diskseq: disk_force_media_change has not run yet";
+  EXPECT_FALSE(got.medium.bound) << "LOOP_GET_STATUS64 says ENXIO once the state is not Lo_bound";
+  ASSERT_TRUE(got.fd.ok());
+  EXPECT_EQ(got.seq.value, 2u);
+  EXPECT_EQ(got.configure, EBUSY);
+  EXPECT_EQ(got.clr_fd, ENXIO);
+  EXPECT_EQ(got.free_index, 1) << "GET_FREE wants Lo_unbound";
+  // The teardown then ran anyway, under blkback's reference.
+  EXPECT_FALSE(f.loop.rundown(0));
+  EXPECT_FALSE(f.loop.peek(0)->bound);
+  EXPECT_EQ(f.loop.diskseq(0).value, 4u) << "bumped by the teardown (3 went to loop1, made by GET_FREE)";
+  EXPECT_EQ(f.loop.openers(0), 1);
+  ASSERT_EQ(f.loop.detaches().size(), 1u);
+  EXPECT_EQ(f.loop.detaches()[0].by, "losetup -d");
+}
+
+TEST(SimLoop, TheSameRaceFindsNoWindowOnV65OrV611) {
+  Fixture v65(LoopKernel::v6_5, Fixture::InsideTheTeardown{});
+  const RacingOpeners old = race_losetup_d(v65);
+  ASSERT_TRUE(old.ref.ok());
+  EXPECT_EQ(old.medium.diskseq, 3u) << "v6.5's model detaches in one step: an opener sees the new diskseq";
+  EXPECT_FALSE(old.medium.bound);
+
+  Fixture v611(LoopKernel::v6_11, Fixture::InsideTheTeardown{});
+  const RacingOpeners now = race_losetup_d(v611);
+  EXPECT_EQ(now.ref.err, ENXIO) << "lo_open refuses Lo_rundown";
+  EXPECT_EQ(now.fd.err, ENXIO);
+}
+
+TEST(SimLoop, V61AReferenceOpenedInTheTeardownReachesTheNextBinding) {
+  Fixture f(LoopKernel::v6_1, Fixture::InsideTheTeardown{});
+  bind_a_and_spawn_losetup_d(f);
+  int ref = -1;
+  f.t.ex.spawn("blkback", [&] { ref = f.loop.kernel_open(kLoopMajor, 0).value; });
+  ExecutionResult r = f.t.ex.run();
+  ASSERT_FALSE(r.failed()) << r.message;
+  ASSERT_GE(ref, 0);
+  EXPECT_EQ(f.loop.get_free().value, 0) << "unbound again, though blkback still holds it";
+  LoopFd fd = f.loop.open(0).value;
+  EXPECT_EQ(f.loop.configure(fd, "/b", 0), 0) << "LOOP_CONFIGURE does not look at other openers";
+  const LoopMedium now = f.loop.medium_of_ref(ref);
+  EXPECT_TRUE(now.bound);
+  EXPECT_EQ(now.backing_file, "/b");
+  EXPECT_EQ(now.diskseq, 4u);
+}
+
+TEST(SimLoop, V61TeardownCompletesWhenTheDetacherIsKilledInIt) {
+  Fixture f(LoopKernel::v6_1, Fixture::InsideTheTeardown{});
+  f.loop.add(0);
+  LoopFd fd = f.loop.open(0).value;
+  f.loop.configure(fd, "/a", 0);
+  f.loop.close(fd);
+  const ActorId detacher = f.t.ex.spawn("losetup -d", [&f] {
+    LoopFd own = f.loop.open(0).value;
+    f.loop.clr_fd(own);
+    ADD_FAILURE() << "killed inside the ioctl: it never returns to user space";
+  });
+  f.t.ex.spawn("oom killer", [&] {
+    f.loop.diskseq(0);  // a visible step: runs inside the teardown
+    f.t.ex.sched().kill(detacher);
+  });
+  ExecutionResult r = f.t.ex.run();
+  EXPECT_FALSE(r.failed()) << r.message;
+  EXPECT_FALSE(f.loop.rundown(0));
+  EXPECT_FALSE(f.loop.peek(0)->bound) << "__loop_clr_fd is not interruptible";
+  EXPECT_EQ(f.loop.openers(0), 0) << "its fd closed at exit";
 }
 
 // --- properties over random operation sequences ---
