@@ -7,6 +7,12 @@ void Dom0Options::add_to(CLI::App& cmd) {
   cmd.add_option("--xenstored-path", xenstored_path, "Socket for libxenstore (sets XENSTORED_PATH)");
   cmd.add_option("--blkback", blkback,
                  "simulated (fakes/blkback as a driven actor; default) | real (the host's xen-blkback, observed)");
+  cmd.add_option("--pciback", pciback,
+                 "simulated (fakes/pci's sysfs over simulated devices; default) | real (the host's pciback sysfs on "
+                 "the --allow-pci devices)");
+  cmd.add_option("--allow-pci", allow_pci,
+                 "A host PCI function (DDDD:BB:SS.F) the run may give to pciback; repeatable, used in order; replaces "
+                 "the config's allow_pci");
   cmd.add_flag("--i-know-this-is-a-test-host", test_host, "Confirm that this host may be changed");
 }
 
@@ -18,6 +24,12 @@ dom0::Dom0Config Dom0Options::load() const {
   }
   if (!xenstored_path.empty()) c.xenstored_path = xenstored_path;
   if (!blkback.empty()) c.blkback = dom0::parse_blkback(blkback, "--blkback");
+  if (!pciback.empty()) c.pciback = dom0::parse_pciback(pciback, "--pciback");
+  if (!allow_pci.empty()) {
+    c.allow_pci.clear();
+    for (const auto& bdf : allow_pci) c.allow_pci.push_back(dom0::parse_allowed_pci(bdf, "--allow-pci"));
+  }
+  dom0::check_config(c);
   return c;
 }
 
