@@ -25,12 +25,9 @@ RealPciBack::~RealPciBack() {
 void RealPciBack::restore() {
   for (auto& r : recorded_) {
     if (r.restored) continue;
-    CleanupItem item = restore_pci_device(r.was);
-    if (item.ok) {
-      ledger_.released(r.ledger_id);
-      r.restored = true;
-    }
-    restored_.push_back(std::move(item));
+    if (!restore_pci_device(r.was).ok) continue;
+    ledger_.released(r.ledger_id);
+    r.restored = true;
   }
 }
 

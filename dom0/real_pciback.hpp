@@ -47,9 +47,8 @@ class RealPciBack final : public HostPciSysfs {
   std::optional<std::string> driver_now(const PciAddress& addr) override;
 
   const PciMap& map() const { return map_; }
-  // What restoring each recorded device did (filled by restore(); the destructor calls it).
-  const std::vector<CleanupItem>& restored() const { return restored_; }
-  // Puts every recorded device back now; idempotent.
+  // Puts every recorded device back now and releases its ledger entry; idempotent. One that cannot be put
+  // back stays in the ledger for the session's cleanup (which reports it) or `xenrace cleanup`.
   void restore();
 
  private:
@@ -72,7 +71,6 @@ class RealPciBack final : public HostPciSysfs {
     bool restored = false;
   };
   std::vector<Recorded> recorded_;
-  std::vector<CleanupItem> restored_;
 };
 
 }  // namespace xenrace::dom0
