@@ -23,7 +23,10 @@ RealPciBack::~RealPciBack() {
 }
 
 void RealPciBack::restore() {
-  for (auto& r : recorded_) {
+  // Newest first, as cleanup walks the ledger: in free mode two actors may record one device at its first
+  // use, and the first record (its read came before any write of the run) is the one left in force.
+  for (auto it = recorded_.rbegin(); it != recorded_.rend(); ++it) {
+    Recorded& r = *it;
     if (r.restored) continue;
     if (!restore_pci_device(r.was).ok) continue;
     ledger_.released(r.ledger_id);
