@@ -13,6 +13,7 @@
 
 #include "dom0/host_ops.hpp"
 #include "dom0/ledger.hpp"
+#include "dom0/real_pci_device.hpp"
 #include "dom0/real_vbd.hpp"
 #include "dom0/xs_handle.hpp"
 
@@ -93,6 +94,15 @@ CleanupItem undo(const LedgerEntry& e, const std::string& run_id) {
       return remove_real_vbd(RealVbdPaths::from_ledger(e.fields), run_id, kBlkbackReleaseWaitMs);
     } catch (const std::exception& ex) {
       item.what = "xenstore " + field(0);
+      return refuse(ex.what());
+    }
+  }
+  if (e.kind == kPciDeviceLedgerKind) {
+    // A device carries no run id: the entry is the run's record of what it was before the run's writes.
+    try {
+      return restore_pci_device(PciDeviceRecord::from_ledger(e.fields));
+    } catch (const std::exception& ex) {
+      item.what = "pci " + field(1);
       return refuse(ex.what());
     }
   }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "dom0/pci_sysfs.hpp"
 #include "harness/types.hpp"
 
 namespace xenrace::dom0 {
@@ -31,6 +32,33 @@ Dom0Config::Blkback parse_blkback(const std::string& value, const std::string& w
   if (value == "simulated") return Dom0Config::Blkback::simulated;
   if (value == "real") return Dom0Config::Blkback::real;
   throw UsageError(fmt::format("{}: blkback must be 'simulated' or 'real', got '{}'", where, value));
+}
+
+Dom0Config::Pciback parse_pciback(const std::string& value, const std::string& where) {
+  if (value == "simulated") return Dom0Config::Pciback::simulated;
+  if (value == "real") return Dom0Config::Pciback::real;
+  throw UsageError(fmt::format("{}: pciback must be 'simulated' or 'real', got '{}'", where, value));
+}
+
+std::string parse_allowed_pci(const std::string& value, const std::string& where) {
+  std::string bdf = canonical_bdf(value);
+  if (bdf.empty())
+    throw UsageError(fmt::format("{}: '{}' is not a PCI function (expected DDDD:BB:SS.F in hex, e.g. 0000:00:01.0)",
+                                 where, value));
+  return bdf;
+}
+
+void check_config(const Dom0Config& c) {
+  for (std::size_t i = 0; i < c.allow_pci.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.allow_pci[i] == c.allow_pci[j])
+        throw UsageError(fmt::format("allow_pci: {} is given twice ({}); each host device can stand for one scenario "
+                                     "device only",
+                                     c.allow_pci[i], c.source));
+  if (c.pciback == Dom0Config::Pciback::real && c.allow_pci.empty())
+    throw UsageError(fmt::format("pciback = real needs at least one host PCI device the run may use: --allow-pci BDF or "
+                                 "'allow_pci = BDF' in the config ({})",
+                                 c.source));
 }
 
 Dom0Config parse_config(const std::string& text, const std::string& source, Dom0Config c) {
@@ -59,11 +87,13 @@ Dom0Config parse_config(const std::string& text, const std::string& source, Dom0
     } else if (key == "allow_domain_management")
       c.allow_domain_management = parse_bool(value, where);
     else if (key == "allow_pci")
-      c.allow_pci.push_back(value);
+      c.allow_pci.push_back(parse_allowed_pci(value, where + ": allow_pci"));
     else if (key == "allow_mdev_parent")
       c.allow_mdev_parent.push_back(value);
     else if (key == "blkback")
       c.blkback = parse_blkback(value, where);
+    else if (key == "pciback")
+      c.pciback = parse_pciback(value, where);
     else
       throw UsageError(fmt::format("{}: unknown setting '{}'", where, key));
   }

@@ -7,10 +7,12 @@
 //   xenstore_root = /local/domain/0/xenrace   # runs live in ROOT/RUN-ID/...
 //   work_dir = /var/tmp/xenrace               # ledgers, and backing files under WORK_DIR/RUN-ID/
 //   allow_domain_management = no              # xenstore introduce/release (only against xenrace's own server)
-//   allow_pci = 0000:03:00.0                  # PCI functions pciback may be given (repeatable)
+//   allow_pci = 0000:03:00.0                  # PCI functions pciback may be given (repeatable; used in order)
 //   allow_mdev_parent = 0000:00:02.0          # mdev parents on which mdevs may be created (repeatable)
 //   blkback = simulated                       # simulated: fakes/blkback as a driven actor (default);
 //                                             # real: the host's xen-blkback, observed (needs a Xen dom0)
+//   pciback = simulated                       # simulated: fakes/pci's sysfs over simulated devices (default);
+//                                             # real: the host's pciback sysfs on the allow_pci devices
 //
 // Loop devices need no allowance: a run only binds devices it obtained from LOOP_CTL_GET_FREE to backing
 // files it created itself, and only ever detaches those.
@@ -34,10 +36,26 @@ struct Dom0Config {
   // "real" puts the vbd backends where the host's driver sees them and observes what it opens.
   enum class Blkback { simulated, real };
   Blkback blkback = Blkback::simulated;
+  // Whose pciback sysfs files (new_slot, bind, ...) the run's PCI devices go through. "simulated" never
+  // touches a host PCI device; "real" writes the host's, only for the allow_pci devices, and puts them back.
+  // The xenbus half (and the guest's pcifront) is the simulator's either way: there is no guest.
+  enum class Pciback { simulated, real };
+  Pciback pciback = Pciback::simulated;
+  // Where sysfs is mounted. Not a config key: tests point it at a temporary tree.
+  std::string sysfs_root = "/sys";
 };
 
 // "simulated" / "real"; throws UsageError naming `where` for anything else.
 Dom0Config::Blkback parse_blkback(const std::string& value, const std::string& where);
+
+// "simulated" / "real"; throws UsageError naming `where` for anything else.
+Dom0Config::Pciback parse_pciback(const std::string& value, const std::string& where);
+// `value` as a canonical PCI function ("0000:00:01.0"; "00:01.0" means domain 0); throws UsageError naming
+// `where` for anything else (a wildcard, junk, a field out of range).
+std::string parse_allowed_pci(const std::string& value, const std::string& where);
+// Throws UsageError when the settings contradict each other: pciback = real with no allow_pci, or a device
+// allowed twice. Call once the file and the command line are both applied.
+void check_config(const Dom0Config& config);
 
 inline constexpr const char* kDefaultConfigPath = "/etc/xenrace/dom0.conf";
 

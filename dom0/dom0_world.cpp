@@ -8,7 +8,9 @@
 #include "dom0/dom0_config.hpp"
 #include "dom0/dom0_loop.hpp"
 #include "dom0/dom0_xenstore.hpp"
+#include "dom0/pci_sysfs.hpp"
 #include "dom0/real_blkback.hpp"
+#include "dom0/real_pciback.hpp"
 #include "dom0/xs_handle.hpp"
 #include "fakes/blkback/sim_blkback.hpp"
 #include "fakes/pci/sim_pciback.hpp"
@@ -21,6 +23,20 @@ Dom0World::~Dom0World() = default;
 void Dom0World::unavailable(const std::string& why) {
   if (unavailable_.empty()) unavailable_ = why;
   throw ComponentUnavailable(why);
+}
+
+void Dom0World::note_unavailable(const std::string& why) {
+  if (unavailable_.empty()) unavailable_ = why;
+}
+
+std::vector<std::string> Dom0World::real_components() const {
+  std::vector<std::string> out = real_;
+  if (real_pci_ && !real_pci_->map().pairs().empty()) {
+    std::vector<std::string> pairs;
+    for (const auto& [scenario, host] : real_pci_->map().pairs()) pairs.push_back(fmt::format("{} is host {}", scenario, host));
+    out.push_back(fmt::format("pci devices: {}", fmt::join(pairs, ", ")));
+  }
+  return out;
 }
 
 XenStore& Dom0World::xenstore() {
@@ -101,24 +117,48 @@ KernelModules& Dom0World::kernel_modules() {
 Services& Dom0World::services() { unavailable("dom0 backend does not drive the host's service manager"); }
 PciBack& Dom0World::pci() {
   if (pci_) return *pci_;
-  // The simulated pciback with its simulated host devices: the host's real PCI devices and its pci_stub sysfs
-  // are never touched. Its xenbus driver and the guest's pcifront are driven actors on real libxenstore. A real
-  // xen-pciback watches /local/domain/0/backend/pci and never sees the run's subtree; there is no guest.
-  xenstore();  // no xenstored: the run is skipped here, before any driver exists
-  const bool host_has_pciback = ::access("/sys/bus/pci/drivers/pciback", F_OK) == 0;
-  pci_ = std::make_unique<SimPciBack>(ex_, *this);
-  simulated_.push_back(fmt::format(
-      "xen-pciback: fakes/pci (pci_stub's sysfs files over simulated host PCI devices, and its xenbus driver as a "
-      "driven actor) over real libxenstore; the host's PCI devices are never touched ({})",
-      host_has_pciback ? "the host's own xen-pciback is loaded but never sees the run's subtree"
-                       : "this host has no /sys/bus/pci/drivers/pciback"));
+  const Dom0Config& c = session_.config();
+  const std::string pciback = pci_driver_dir(c.sysfs_root, kPcibackDriver);
+  const bool host_has_pciback = ::access(pciback.c_str(), F_OK) == 0;
+  if (c.pciback == Dom0Config::Pciback::real) {
+    if (!host_has_pciback)
+      unavailable(fmt::format("--pciback real: this host has no xen-pciback ({} is missing: not a Xen dom0, or the "
+                              "module is not loaded)",
+                              pciback));
+    for (const auto& bdf : c.allow_pci)
+      if (::access(pci_device_dir(c.sysfs_root, bdf).c_str(), F_OK) != 0)
+        unavailable(fmt::format("--pciback real: the allowed PCI device {} does not exist on this host ({} is missing)",
+                                bdf, pci_device_dir(c.sysfs_root, bdf)));
+    xenstore();  // no xenstored: the run is skipped here, before a device is touched
+    real_pci_ = std::make_unique<RealPciBack>(ex_, session_.ledger(), c.sysfs_root, c.allow_pci,
+                                              [this](const std::string& why) { note_unavailable(why); });
+    pci_ = std::make_unique<SimPciBack>(ex_, *this, *real_pci_);
+    real_.push_back(fmt::format(
+        "xen-pciback sysfs: the host's {} (new_slot, remove_slot, slots, bind, unbind) and the driver links of the "
+        "allowed devices ({}), each put back as it was at the end of the execution",
+        pciback, fmt::join(c.allow_pci, ", ")));
+    simulated_.push_back(
+        "xen-pciback xenbus driver: fakes/pci as a driven actor over real libxenstore; it asks the host's sysfs "
+        "whether a device is bound to pciback before it exports it (a real one needs a real guest)");
+  } else {
+    // The simulated pciback with its simulated host devices: the host's real PCI devices and its pci_stub
+    // sysfs are never touched. A real xen-pciback watches /local/domain/0/backend/pci and never sees the
+    // run's subtree; there is no guest.
+    xenstore();  // no xenstored: the run is skipped here, before any driver exists
+    pci_ = std::make_unique<SimPciBack>(ex_, *this);
+    simulated_.push_back(fmt::format(
+        "xen-pciback: fakes/pci (pci_stub's sysfs files over simulated host PCI devices, and its xenbus driver as a "
+        "driven actor) over real libxenstore; the host's PCI devices are never touched ({})",
+        host_has_pciback ? "the host's own xen-pciback is loaded but never sees the run's subtree"
+                         : "this host has no /sys/bus/pci/drivers/pciback"));
+  }
   simulated_.push_back(
       "xen-pcifront of the guest: fakes/pci as a driven actor, there is no guest; its connection is a dom0 socket "
       "whose relative paths resolve below the guest's /local/domain/N, so the guest's XenStore permissions are not "
       "checked (requests are dom0's, privileged)");
   if (host_has_pciback)
-    observed_.push_back("xen-pciback (loaded): not involved; it watches /local/domain/0/backend/pci, the run writes "
-                        "its pci backend nodes below its own subtree");
+    observed_.push_back("xen-pciback's xenbus driver (loaded): not involved; it watches /local/domain/0/backend/pci, "
+                        "the run writes its pci backend nodes below its own subtree");
   return *pci_;
 }
 

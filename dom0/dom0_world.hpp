@@ -7,8 +7,10 @@
 // xen-blkback watches /local/domain/0/backend and never sees the run's subtree. The report lists it under
 // simulated_components(), so nothing simulated is reported as real. blkback = real observes the host's
 // driver instead.
-// xen-pciback: always the simulated one (fakes/pci) over simulated host PCI devices, so the host's real PCI
-// devices are never touched; its xenbus driver and the guest's pcifront are driven actors on real libxenstore.
+// xen-pciback: by default (pciback = simulated) the simulated one (fakes/pci) over simulated host PCI devices,
+// so the host's real PCI devices are never touched; its xenbus driver and the guest's pcifront are driven
+// actors on real libxenstore. pciback = real swaps in the host's pciback sysfs files (dom0/real_pciback) for
+// the devices the run was allowed, under the same simulated xenbus half (a real one needs a real guest).
 // The pcifront's connection is a privileged dom0 one that resolves relative paths as guest N's would
 // (XenStore::connect_simulated_guest): there is no guest, and so no guest permission checks.
 // All of it is confined by the session: the execution's own XenStore subtree, the run's scratch directory,
@@ -26,6 +28,7 @@ namespace xenrace::dom0 {
 
 class Dom0XenStore;
 class Dom0Loop;
+class RealPciBack;
 
 class Dom0World final : public World {
  public:
@@ -35,8 +38,9 @@ class Dom0World final : public World {
   XenStore& xenstore() override;
   LoopDevices& loop() override;
   BlockBackends& block_backends() override;
-  // The simulated xen-pciback (fakes/pci) with simulated host devices; its xenbus driver and the guest's
-  // pcifront run as driven actors on real libxenstore (listed under simulated_components()).
+  // The simulated xen-pciback (fakes/pci) with simulated host devices, or (pciback = real) over the host's
+  // pciback sysfs; its xenbus driver and the guest's pcifront run as driven actors on real libxenstore
+  // (listed under simulated_components()).
   PciBack& pci() override;
   // Not built for a real host yet: each says so, through unavailable(), so that an actor that reaches one
   // makes the run skipped rather than failed.
@@ -53,17 +57,20 @@ class Dom0World final : public World {
   const std::vector<std::string>& observed_components() const { return observed_; }
   // The host's own components the run used (driven through their real interfaces), and the components
   // that ran as the simulator's model on top of them: for the report.
-  const std::vector<std::string>& real_components() const { return real_; }
+  std::vector<std::string> real_components() const;  // with the PCI devices mapped so far
   const std::vector<std::string>& simulated_components() const { return simulated_; }
 
  private:
   [[noreturn]] void unavailable(const std::string& why);
+  // The same, for a component that refuses one request (an error result) without ending the actor.
+  void note_unavailable(const std::string& why);
 
   Execution& ex_;
   Dom0Session& session_;
   std::unique_ptr<Dom0XenStore> xenstore_;
   std::unique_ptr<Dom0Loop> loop_;
   std::unique_ptr<BlockBackends> block_backends_;  // after what it uses: destroyed first
+  std::unique_ptr<RealPciBack> real_pci_;          // before pci_, which forwards to it
   std::unique_ptr<PciBack> pci_;                   // likewise: its drivers hold XenStore connections
   std::string unavailable_;
   std::vector<std::string> observed_;

@@ -110,6 +110,18 @@ Ledger::Creation::~Creation() {
   ledger_.drained_.notify_all();
 }
 
+Ledger::Change::Change(Ledger& ledger) : ledger_(ledger) {
+  std::lock_guard<std::mutex> lock(ledger_.mutex_);
+  if (ledger_.closed_) throw std::runtime_error("the run is being cleaned up: no more changes to host resources");
+  ++ledger_.in_flight_;
+}
+
+Ledger::Change::~Change() {
+  std::lock_guard<std::mutex> lock(ledger_.mutex_);
+  --ledger_.in_flight_;
+  ledger_.drained_.notify_all();
+}
+
 void Ledger::close_and_drain(int max_wait_ms) {
   std::unique_lock<std::mutex> lock(mutex_);
   closed_ = true;

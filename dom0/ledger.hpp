@@ -24,6 +24,8 @@ namespace xenrace::dom0 {
 //   loop     /dev/loopN BACKING_FILE                          LOOP_CLR_FD, only if still bound to BACKING_FILE
 //   mdev     UUID                                             echo 1 > /sys/bus/mdev/devices/UUID/remove
 //   pci-slot BDF                                              echo BDF > pciback/remove_slot
+//   pci-dev  SYSFS_ROOT BDF DRIVER("-": none) SLOT_ENTRIES     a real PCI function given to pciback
+//                                                             (real_pci_device.hpp): put back as it was
 //   xs-vbd   BACKEND BACKEND_TOP ERROR ERROR_TOP SOCKET        a real vbd backend for xen-blkback (real_vbd.hpp):
 //                                                             removed only while its xenrace-run marker is the run's
 struct LedgerEntry {
@@ -60,6 +62,20 @@ class Ledger {
    private:
     Ledger& ledger_;
     std::uint64_t id_;
+  };
+
+  // A change to a resource already in the ledger (a sysfs write to a device recorded with its original
+  // state): counted in flight like a creation, so an interrupt restores the device only after the write.
+  // Throws once the ledger is closed: an interrupted run changes nothing more.
+  class Change {
+   public:
+    explicit Change(Ledger& ledger);
+    ~Change();
+    Change(const Change&) = delete;
+    Change& operator=(const Change&) = delete;
+
+   private:
+    Ledger& ledger_;
   };
 
   // No new intents from now on; waits (up to `max_wait_ms`) for creations in progress.

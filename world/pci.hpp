@@ -3,7 +3,8 @@
 // one read or write of one sysfs file, so a dom0 backend implements it by doing exactly that; results are
 // the errno values those writes give.
 //
-// Implemented by the simulated pciback (fakes/pci/sim_pciback) and, later, by sysfs on a real dom0.
+// Implemented by the simulated pciback (fakes/pci/sim_pciback); on a real dom0 with `pciback = real` the
+// sysfs half (PciSysfs) is the host's files (dom0/real_pciback) under the simulated xenbus half.
 #pragma once
 #include <compare>
 #include <cstdint>
@@ -61,9 +62,10 @@ inline std::optional<PciAddress> parse_bdf(std::string_view text) {
   return a;
 }
 
-class PciBack {
+// pciback's sysfs half: the files a toolstack writes to make a device assignable.
+class PciSysfs {
  public:
-  virtual ~PciBack() = default;
+  virtual ~PciSysfs() = default;
 
   // Write `bdf` to pciback/new_slot: adds it to the list of devices pciback may seize. Appends even when
   // the same BDF is already listed. EINVAL when `bdf` does not parse.
@@ -81,7 +83,10 @@ class PciBack {
   // The basename of /sys/bus/pci/devices/<bdf>/driver ("pciback", "e1000e"), "" when unbound.
   // ENODEV when there is no such device.
   virtual Result<std::string> driver(std::string_view bdf) = 0;
+};
 
+class PciBack : public PciSysfs {
+ public:
   // Make sure the kernel halves of passthrough react to XenStore for `guest`: dom0's xen-pciback
   // xenbus driver and the guest's (or its stubdomain's) xen-pcifront. A real host already runs them;
   // the simulator starts them as daemon actors (once per domain).

@@ -50,6 +50,8 @@ SimPciBack::SimPciBack(Execution& ex, World& world, bool default_devices) : ex_(
       add_host_device(bdf, "e1000e");
 }
 
+SimPciBack::SimPciBack(Execution& ex, World& world, HostPciSysfs& host) : ex_(ex), world_(world), host_(&host) {}
+
 SimPciBack::~SimPciBack() = default;
 
 void SimPciBack::add_host_device(std::string_view bdf, std::string driver) {
@@ -68,6 +70,7 @@ void SimPciBack::visible(const char* op, std::string_view args, Errno result) {
 }
 
 Errno SimPciBack::new_slot(std::string_view bdf) {
+  if (host_) return host_->new_slot(bdf);
   ex_.before_visible();
   Errno err = 0;
   if (auto s = parse_slot(bdf)) {
@@ -84,6 +87,7 @@ Errno SimPciBack::new_slot(std::string_view bdf) {
 }
 
 Errno SimPciBack::remove_slot(std::string_view bdf) {
+  if (host_) return host_->remove_slot(bdf);
   ex_.before_visible();
   Errno err = EINVAL;
   if (auto s = parse_slot(bdf)) {
@@ -98,6 +102,7 @@ Errno SimPciBack::remove_slot(std::string_view bdf) {
 }
 
 Result<std::vector<std::string>> SimPciBack::slots() {
+  if (host_) return host_->slots();
   ex_.before_visible();
   auto list = peek_slots();
   ex_.record("pci.slots", "", fmt::format("{}", fmt::join(list, " ")));
@@ -105,6 +110,7 @@ Result<std::vector<std::string>> SimPciBack::slots() {
 }
 
 Errno SimPciBack::bind(std::string_view bdf) {
+  if (host_) return host_->bind(bdf);
   ex_.before_visible();
   Errno err = ENODEV;
   auto a = parse_bdf(bdf);
@@ -121,6 +127,17 @@ Errno SimPciBack::bind(std::string_view bdf) {
 }
 
 Errno SimPciBack::unbind(std::string_view bdf) {
+  if (host_) {
+    Errno err = host_->unbind(bdf);
+    auto a = parse_bdf(bdf);
+    HostDevice* d = a && err == 0 ? find(*a) : nullptr;
+    if (d && d->user) {
+      // The host's pcistub_remove took the device from the guest; the simulated xenbus half follows.
+      ex_.record("pciback.warning", fmt::format("removing {} while still in-use by domain {}", bdf, *d->user), "");
+      d->user.reset();
+    }
+    return err;
+  }
   ex_.before_visible();
   Errno err = ENOENT;
   auto a = parse_bdf(bdf);
@@ -138,6 +155,7 @@ Errno SimPciBack::unbind(std::string_view bdf) {
 }
 
 Result<std::string> SimPciBack::driver(std::string_view bdf) {
+  if (host_) return host_->driver(bdf);
   ex_.before_visible();
   auto a = parse_bdf(bdf);
   HostDevice* d = a ? find(*a) : nullptr;
@@ -162,8 +180,11 @@ Errno SimPciBack::start_xenbus_drivers(DomId guest) {
 }
 
 bool SimPciBack::claim(const PciAddress& addr, DomId domid) {
-  HostDevice* d = find(addr);
-  bool ok = d && d->driver == "pciback" && !d->user;
+  // The hybrid asks the host's sysfs which driver holds the device; who uses it stays the xenbus half's.
+  HostDevice* sim = host_ ? nullptr : find(addr);
+  const bool bound = host_ ? host_->driver_now(addr) == "pciback" : sim && sim->driver == "pciback";
+  HostDevice* d = bound ? &devices_[addr] : nullptr;
+  bool ok = d && !d->user;
   if (ok) d->user = domid;
   ex_.record("pciback.claim", fmt::format("{} for dom{}", format_bdf(addr), domid), ok ? "OK" : "ENODEV");
   return ok;

@@ -29,6 +29,9 @@
 //
 // Host devices by default: 0000:03:00.0, 0000:04:00.0, 0000:05:00.0 and 0000:06:00.0, each bound to its
 // native driver "e1000e" (a setup choice; tests add others with add_host_device).
+//
+// Hybrid (dom0, `pciback = real`): constructed over a HostPciSysfs, it has no devices of its own; the six
+// sysfs methods are the host's, and claim() asks the host which driver holds the device.
 #pragma once
 #include <map>
 #include <memory>
@@ -36,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/pci/host_pci_sysfs.hpp"
 #include "harness/execution.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
@@ -48,6 +52,8 @@ class Pcifront;
 class SimPciBack final : public PciBack {
  public:
   SimPciBack(Execution& ex, World& world, bool default_devices = true);
+  // The hybrid: `host` (which must outlive this) is the sysfs half; only the xenbus half is simulated.
+  SimPciBack(Execution& ex, World& world, HostPciSysfs& host);
   ~SimPciBack() override;
 
   // Setup: a device present on the host, bound to `driver` ("" for none). Throws on a bad BDF.
@@ -78,7 +84,7 @@ class SimPciBack final : public PciBack {
 
  private:
   struct HostDevice {
-    std::string driver;         // "" when unbound
+    std::string driver;         // "" when unbound; unused in the hybrid (the host knows)
     std::optional<DomId> user;  // the domain pciback handed it to
   };
   HostDevice* find(const PciAddress& a);
@@ -86,6 +92,7 @@ class SimPciBack final : public PciBack {
 
   Execution& ex_;
   World& world_;
+  HostPciSysfs* host_ = nullptr;  // the hybrid's sysfs half; null: the simulated devices below
   std::map<PciAddress, HostDevice> devices_;
   std::vector<PciAddress> slots_;  // pcistub_device_ids, in the order they were added
   // Declared last: the drivers hold XenStore connections and are destroyed first.

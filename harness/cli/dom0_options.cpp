@@ -20,6 +20,12 @@ void Dom0Options::add_to(CLI::App& cmd) {
   cmd.add_option("--xenstored-path", xenstored_path, "Socket for libxenstore (sets XENSTORED_PATH)");
   cmd.add_option("--blkback", blkback,
                  "simulated (fakes/blkback as a driven actor; default) | real (the host's xen-blkback, observed)");
+  cmd.add_option("--pciback", pciback,
+                 "simulated (fakes/pci's sysfs over simulated devices; default) | real (the host's pciback sysfs on "
+                 "the --allow-pci devices)");
+  cmd.add_option("--allow-pci", allow_pci,
+                 "A host PCI function (DDDD:BB:SS.F) the run may give to pciback; repeatable, used in order; replaces "
+                 "the config's allow_pci");
   cmd.add_flag("--i-know-this-is-a-test-host", test_host, "Confirm that this host may be changed");
 }
 
@@ -31,6 +37,12 @@ dom0::Dom0Config Dom0Options::load() const {
   }
   if (!xenstored_path.empty()) c.xenstored_path = xenstored_path;
   if (!blkback.empty()) c.blkback = dom0::parse_blkback(blkback, "--blkback");
+  if (!pciback.empty()) c.pciback = dom0::parse_pciback(pciback, "--pciback");
+  if (!allow_pci.empty()) {
+    c.allow_pci.clear();
+    for (const auto& bdf : allow_pci) c.allow_pci.push_back(dom0::parse_allowed_pci(bdf, "--allow-pci"));
+  }
+  dom0::check_config(c);
   return c;
 }
 
@@ -39,6 +51,8 @@ std::string Dom0Options::arguments() const {
   if (!config.empty()) out += " --config " + shell_word(config);
   if (!xenstored_path.empty()) out += " --xenstored-path " + shell_word(xenstored_path);
   if (!blkback.empty()) out += " --blkback " + shell_word(blkback);
+  if (!pciback.empty()) out += " --pciback " + shell_word(pciback);
+  for (const auto& bdf : allow_pci) out += " --allow-pci " + shell_word(bdf);
   if (test_host) out += " --i-know-this-is-a-test-host";
   return out;
 }

@@ -2,6 +2,7 @@
 // come from, the consent flag and the per-invocation overrides.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,8 @@ struct Dom0Options {
   std::string config;
   std::string xenstored_path;
   std::string blkback;
+  std::string pciback;
+  std::vector<std::string> allow_pci;
   bool test_host = false;
 
   void add_to(CLI::App& cmd);

@@ -94,8 +94,27 @@ def test_compare_lists_a_variant_the_host_cannot_run_as_skipped(xenstored, tmp_p
     (["compare", "--backend", "dom0", "no-such-scenario", "--i-know-this-is-a-test-host"], "no-such-scenario"),
     (["compare", "--backend", "dom0", "--config", "/dev/null"], "refusing to run on this host"),
     (["compare", "--backend", "dom0", "--blkback", "kernel", "--i-know-this-is-a-test-host"], "blkback must be"),
+    (["compare", "--backend", "dom0", "--pciback", "kernel", "--allow-pci", "0000:00:01.0",
+      "--i-know-this-is-a-test-host"], "pciback must be 'simulated' or 'real', got 'kernel'"),
+    (["compare", "--backend", "dom0", "--pciback", "real", "--allow-pci", "0000:00:01.*",
+      "--i-know-this-is-a-test-host"], "--allow-pci: '0000:00:01.*' is not a PCI function"),
+    (["compare", "--backend", "dom0", "--pciback", "real", "--config", "/dev/null",
+      "--i-know-this-is-a-test-host"], "pciback = real needs at least one host PCI device"),
+    (["run", "pci-attach", "--backend", "dom0", "--pciback", "real", "--allow-pci", "0000:00:01.0",
+      "--allow-pci", "00:01.0", "--i-know-this-is-a-test-host"], "0000:00:01.0 is given twice"),
 ])
 def test_compare_bad_input_is_exit_2(args, needle):
     p = xenrace(*args)
     assert p.returncode == 2, (p.stdout, p.stderr)
     assert needle in p.stderr, p.stderr
+
+
+@pytest.mark.skipif(os.path.exists("/sys/bus/pci/drivers/pciback"),
+                    reason="this host has xen-pciback: the missing-driver skip is not reachable")
+def test_compare_with_pciback_real_on_a_host_without_it_skips_pci_attach(xenstored, tmp_path):
+    p = compare(xenstored, tmp_path, "pci-attach", "--variant", "fixed", "--pciback", "real", "--allow-pci",
+                "0000:00:01.0", "--json", check_code=0)
+    [row] = json.loads(p.stdout)
+    assert row["sim_verdict"] == "pass"
+    assert row["replay_verdict"] == "skipped" and row["replay_agrees"] is None
+    assert "this host has no xen-pciback" in row["skip_reason"], row["skip_reason"]

@@ -1,6 +1,8 @@
 // The safety settings and the confinement of XenStore paths to the run's subtree.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "dom0/dom0_config.hpp"
 #include "dom0/host_ops.hpp"
 #include "dom0/xs_path_map.hpp"
@@ -48,6 +50,40 @@ TEST(Dom0Config, NamesTheBadLine) {
   EXPECT_THROW(parse_config("xenstore_root = /x/\n", "t"), UsageError);
   EXPECT_THROW(parse_config("no equals sign\n", "t"), UsageError);
   EXPECT_THROW(parse_config("blkback = kernel\n", "t"), UsageError);
+}
+
+TEST(Dom0Config, PcibackAndAllowedPciDevices) {
+  Dom0Config c = parse_config("pciback = real\nallow_pci = 00:01.0\nallow_pci = 0000:00:1f.7\n", "t.conf");
+  EXPECT_EQ(c.pciback, Dom0Config::Pciback::real);
+  EXPECT_EQ(c.allow_pci, (std::vector<std::string>{"0000:00:01.0", "0000:00:1f.7"}));  // canonical form
+  EXPECT_NO_THROW(check_config(c));
+  EXPECT_EQ(parse_config("", "t").pciback, Dom0Config::Pciback::simulated);
+  EXPECT_THROW(parse_config("pciback = kernel\n", "t"), UsageError);
+}
+
+TEST(Dom0Config, ABadAllowedPciDeviceNamesTheLineAndTheValue) {
+  for (const char* bad : {"0000:00:01.*", "0000:00:20.0", "0000:00:01.8", "zz", "0000:100:01.0", "01.0", ""}) {
+    try {
+      parse_config(fmt::format("test_host = yes\nallow_pci = {}\n", bad), "t.conf");
+      ADD_FAILURE() << "accepted allow_pci = '" << bad << "'";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("t.conf:2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fmt::format("'{}' is not a PCI function", bad)), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST(Dom0Config, PcibackRealNeedsAnAllowedDeviceAndEachOnce) {
+  Dom0Config c = parse_config("pciback = real\n", "t.conf");
+  try {
+    check_config(c);
+    FAIL() << "pciback = real accepted with no allow_pci";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--allow-pci"), std::string::npos) << e.what();
+  }
+  c = parse_config("allow_pci = 0000:00:01.0\nallow_pci = 00:01.0\n", "t.conf");
+  EXPECT_THROW(check_config(c), UsageError);  // the same device twice, in two spellings
 }
 
 TEST(XsPathMap, KeepsEveryPathInsideTheRunsSubtree) {
