@@ -74,11 +74,15 @@ Errno SimPciBack::new_slot(std::string_view bdf) {
   ex_.before_visible();
   Errno err = 0;
   if (auto s = parse_slot(bdf)) {
-    // pcistub_device_id_add expands wildcards into one entry per slot/function and always appends.
+    // pcistub_device_id_add expands wildcards into one entry per slot/function; an entry already on the list
+    // is not added again (9f8bee9c981f "xen/pciback: avoid multiple entries in slot list", v4.9), and the
+    // write still succeeds.
     for (int slot = s->slot < 0 ? 0 : s->slot; slot <= (s->slot < 0 ? 31 : s->slot); ++slot)
-      for (int func = s->func < 0 ? 0 : s->func; func <= (s->func < 0 ? 7 : s->func); ++func)
-        slots_.push_back(PciAddress{static_cast<std::uint32_t>(s->domain), static_cast<std::uint32_t>(s->bus),
-                                    static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(func)});
+      for (int func = s->func < 0 ? 0 : s->func; func <= (s->func < 0 ? 7 : s->func); ++func) {
+        const PciAddress a{static_cast<std::uint32_t>(s->domain), static_cast<std::uint32_t>(s->bus),
+                           static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(func)};
+        if (std::find(slots_.begin(), slots_.end(), a) == slots_.end()) slots_.push_back(a);
+      }
   } else {
     err = EINVAL;
   }

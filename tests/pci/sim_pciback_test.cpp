@@ -21,12 +21,21 @@ class SimPciBackTest : public ::testing::Test {
 
 using Slots = std::vector<std::string>;
 
-TEST_F(SimPciBackTest, S1NewSlotAppendsDuplicates) {
+TEST_F(SimPciBackTest, S1NewSlotListsABdfOnlyOnce) {
   EXPECT_EQ(pci.new_slot("0000:03:00.0"), 0);
+  EXPECT_EQ(pci.new_slot("0000:04:00.0"), 0);
   EXPECT_EQ(pci.new_slot("0000:03:00.0"), 0);
   auto s = pci.slots();
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(s.value, (Slots{"0000:03:00.0", "0000:03:00.0"}));
+  EXPECT_EQ(s.value, (Slots{"0000:03:00.0", "0000:04:00.0"}));
+}
+
+TEST_F(SimPciBackTest, S1AWildcardAddsOnlyTheFunctionsNotListedYet) {
+  EXPECT_EQ(pci.new_slot("0000:04:00.3"), 0);
+  EXPECT_EQ(pci.new_slot("0000:04:00.*"), 0);
+  EXPECT_EQ(pci.peek_slots().size(), 8u);
+  EXPECT_EQ(pci.peek_slots()[0], "0000:04:00.3");
+  EXPECT_EQ(pci.peek_slots()[1], "0000:04:00.0");
 }
 
 TEST_F(SimPciBackTest, S2ShortFormAndWildcards) {
