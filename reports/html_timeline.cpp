@@ -106,14 +106,16 @@ void render_failure(std::string& out, const ReportEntry& e, std::size_t index) {
 
 }  // namespace
 
-std::string html_timeline(const std::vector<ReportEntry>& entries) {
+std::string html_timeline(const std::vector<ReportEntry>& entries, const std::string& source) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>xenrace timeline</title>\n<style>";
   out += kStyle;
-  out += "</style>\n</head>\n<body>\n<h1>xenrace timeline</h1>\n";
+  out += "</style>\n</head>\n<body>\n<h1>xenrace timeline";
+  if (!source.empty()) out += " &mdash; " + html_text(source);
+  out += "</h1>\n";
   std::size_t failing = 0;
   for (const auto& e : entries) failing += e.failed;
   out += fmt::format("<p>{} variant(s), {} failing execution(s) shown below as swimlanes, one column per "

@@ -11,6 +11,8 @@
 
 namespace xenrace::reports {
 
-std::string html_timeline(const std::vector<ReportEntry>& entries);
+// `source`: what produced the executions ("explore", "compare (host replay)", ...), shown in the heading so a
+// page of host executions is not mistaken for the simulator's.
+std::string html_timeline(const std::vector<ReportEntry>& entries, const std::string& source = "");
 
 }  // namespace xenrace::reports

@@ -62,9 +62,10 @@ def test_compare_writes_the_simulators_and_the_hosts_timelines(xenstored, tmp_pa
         "run demo-counter --backend dom0 --replay " + host_buggy["replayed"] + " --config /dev/null --xenstored-path "
         + xenstored + " --i-know-this-is-a-test-host")
     assert host_buggy["trace"]["events"], host_buggy
-    for d in ("simulator", "host"):
+    for d, source in (("simulator", "compare (simulator)"), ("host", "compare (host replay)")):
         page = (tmp_path / "reports" / d / "timeline.html").read_text()
         assert "demo-counter/buggy &mdash; violated: no lost update" in page
+        assert f"<h1>xenrace timeline &mdash; {source}</h1>" in page
         assert (tmp_path / "reports" / d / "junit.xml").exists()
         assert (tmp_path / "reports" / d / "trace-demo-counter-buggy.json").exists()
 
