@@ -1,6 +1,7 @@
 #include "dom0/real_pciback.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -28,6 +29,15 @@ void RealPciBack::restore() {
   for (auto it = recorded_.rbegin(); it != recorded_.rend(); ++it) {
     Recorded& r = *it;
     if (r.restored) continue;
+    // Counted in flight, so an interrupt arriving now waits for this restore and then finds the entry
+    // released instead of writing the same files at the same time. Once an interrupt has closed the ledger,
+    // its cleanup restores every device that is left: stop here.
+    std::optional<Ledger::Change> change;
+    try {
+      change.emplace(ledger_);
+    } catch (const std::runtime_error&) {
+      return;
+    }
     if (!restore_pci_device(r.was).ok) continue;
     ledger_.released(r.ledger_id);
     r.restored = true;

@@ -241,6 +241,28 @@ TEST(RealPciBack, AClosedLedgerStopsEveryWrite) {
   EXPECT_EQ(FakePciSysfs::get(f.sys.pciback("new_slot")), "");
 }
 
+// An interrupt's cleanup owns the restore once it has closed the ledger: the end of the execution writes
+// nothing then, so the two never write the same device's files at once.
+TEST(RealPciBack, AfterAnInterruptClosedTheLedgerTheEndOfTheExecutionLeavesTheRestoreToIt) {
+  Fixture f;
+  {
+    auto pci = f.pciback();
+    ASSERT_EQ(pci->unbind(kA), 0);
+    ASSERT_EQ(pci->new_slot(kA), 0);
+    ASSERT_EQ(pci->bind(kA), 0);
+    f.sys.link(kEdu, "pciback");
+    FakePciSysfs::put(f.sys.pciback("slots"), std::string(kEdu) + "\n");
+    f.sys.clear_writes();
+    FakePciSysfs::put(f.sys.driver_file("e1000e", "bind"), "");
+    f.ledger.close_and_drain(0);  // the interrupt, before its own restore
+  }
+  for (const char* file : {"unbind", "remove_slot", "new_slot"}) EXPECT_EQ(FakePciSysfs::get(f.sys.pciback(file)), "") << file;
+  EXPECT_EQ(FakePciSysfs::get(f.sys.driver_file("e1000e", "bind")), "");
+  auto e = f.entries();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_FALSE(e[0].released);  // left for the interrupt's clean_up_ledger
+}
+
 // --- the run's skip paths ---
 
 const Scenario& pci_attach() {
