@@ -5,6 +5,8 @@
 // project's XenStore server. What the real xen-pciback does with the writes is checked in ci/xen-vm.
 #include <unistd.h>
 
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "dom0/cleanup.hpp"
@@ -49,6 +51,21 @@ struct Fixture {
                                          [this](const std::string& why) { refusals.push_back(why); });
   }
   std::vector<LedgerEntry> entries() const { return read_ledger(ledger.path()); }
+
+  // An execution that unbinds kA's host device (kEdu) from e1000e and binds it to pciback, then ends (its
+  // RealPciBack restores); `before_the_end` runs just before. The tree is set to what the kernel would have
+  // done meanwhile (not emulated by it): e1000e let go, pciback took it, one slot entry; the writes are cleared.
+  void give_the_scenarios_device_to_pciback(const std::function<void()>& before_the_end = {}) {
+    auto pci = pciback();
+    ASSERT_EQ(pci->unbind(kA), 0);
+    ASSERT_EQ(pci->new_slot(kA), 0);
+    ASSERT_EQ(pci->bind(kA), 0);
+    sys.link(kEdu, "pciback");
+    FakePciSysfs::put(sys.pciback("slots"), std::string(kEdu) + "\n");
+    sys.clear_writes();
+    FakePciSysfs::put(sys.driver_file("e1000e", "bind"), "");
+    if (before_the_end) before_the_end();
+  }
 };
 
 TEST(RealPciBack, WritesTheHostBdfToPcibacksFiles) {
@@ -158,17 +175,7 @@ TEST(RealPciBack, MalformedLedgerEntriesAreRefused) {
 // The end of an execution: the device is put back and its ledger entry released.
 TEST(RealPciBack, TheEndOfTheExecutionPutsTheDeviceBack) {
   Fixture f;
-  {
-    auto pci = f.pciback();
-    ASSERT_EQ(pci->unbind(kA), 0);
-    ASSERT_EQ(pci->new_slot(kA), 0);
-    ASSERT_EQ(pci->bind(kA), 0);
-    // What the kernel did meanwhile (not emulated by the tree): e1000e let go, pciback took it, one slot.
-    f.sys.link(kEdu, "pciback");
-    FakePciSysfs::put(f.sys.pciback("slots"), std::string(kEdu) + "\n");
-    f.sys.clear_writes();
-    FakePciSysfs::put(f.sys.driver_file("e1000e", "bind"), "");
-  }
+  f.give_the_scenarios_device_to_pciback();
   EXPECT_EQ(FakePciSysfs::get(f.sys.pciback("unbind")), kEdu);  // through the driver link
   EXPECT_EQ(FakePciSysfs::get(f.sys.pciback("remove_slot")), kEdu);
   EXPECT_EQ(FakePciSysfs::get(f.sys.pciback("new_slot")), "");
@@ -245,17 +252,7 @@ TEST(RealPciBack, AClosedLedgerStopsEveryWrite) {
 // nothing then, so the two never write the same device's files at once.
 TEST(RealPciBack, AfterAnInterruptClosedTheLedgerTheEndOfTheExecutionLeavesTheRestoreToIt) {
   Fixture f;
-  {
-    auto pci = f.pciback();
-    ASSERT_EQ(pci->unbind(kA), 0);
-    ASSERT_EQ(pci->new_slot(kA), 0);
-    ASSERT_EQ(pci->bind(kA), 0);
-    f.sys.link(kEdu, "pciback");
-    FakePciSysfs::put(f.sys.pciback("slots"), std::string(kEdu) + "\n");
-    f.sys.clear_writes();
-    FakePciSysfs::put(f.sys.driver_file("e1000e", "bind"), "");
-    f.ledger.close_and_drain(0);  // the interrupt, before its own restore
-  }
+  f.give_the_scenarios_device_to_pciback([&] { f.ledger.close_and_drain(0); });  // the interrupt, before its restore
   for (const char* file : {"unbind", "remove_slot", "new_slot"}) EXPECT_EQ(FakePciSysfs::get(f.sys.pciback(file)), "") << file;
   EXPECT_EQ(FakePciSysfs::get(f.sys.driver_file("e1000e", "bind")), "");
   auto e = f.entries();
