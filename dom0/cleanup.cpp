@@ -88,6 +88,26 @@ CleanupItem undo(const LedgerEntry& e, const std::string& run_id) {
       return outcome(ENOENT, ENOENT);  // reused by someone else since: not ours any more
     return outcome(loop_clear(index), ENXIO);
   }
+  if (e.kind == "loop-in") {
+    // Devices another program (the host's block script) bound to the run's files: found by their backing file.
+    item.what = fmt::format("loop devices bound to files in {}", field(0));
+    if (!names_run(field(0), run_id)) return refuse("the directory does not carry the run id " + run_id);
+    std::vector<std::string> cleared, failed;
+    for (const auto& [index, file] : loops_bound_in(field(0))) {
+      const int err = loop_clear(index);
+      if (err == 0 || err == ENXIO)
+        cleared.push_back(loop_path(index));
+      else
+        failed.push_back(fmt::format("{}: {}", loop_path(index), std::strerror(err)));
+    }
+    if (!failed.empty()) {
+      item.result = fmt::format("failed: {}", fmt::join(failed, ", "));
+      item.ok = false;
+    } else {
+      item.result = cleared.empty() ? "already gone" : fmt::format("removed {}", fmt::join(cleared, ", "));
+    }
+    return item;
+  }
   if (e.kind == kRealVbdLedgerKind) {
     // A real backend path carries no run id: its xenrace-run marker says whose it is.
     try {

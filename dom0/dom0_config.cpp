@@ -34,6 +34,12 @@ Dom0Config::Blkback parse_blkback(const std::string& value, const std::string& w
   throw UsageError(fmt::format("{}: blkback must be 'simulated' or 'real', got '{}'", where, value));
 }
 
+Dom0Config::BlockScript parse_block_script(const std::string& value, const std::string& where) {
+  if (value == "modelled") return Dom0Config::BlockScript::modelled;
+  if (value == "real") return Dom0Config::BlockScript::real;
+  throw UsageError(fmt::format("{}: block script must be 'modelled' or 'real', got '{}'", where, value));
+}
+
 Dom0Config::Pciback parse_pciback(const std::string& value, const std::string& where) {
   if (value == "simulated") return Dom0Config::Pciback::simulated;
   if (value == "real") return Dom0Config::Pciback::real;
@@ -58,6 +64,13 @@ void check_config(const Dom0Config& c) {
   if (c.pciback == Dom0Config::Pciback::real && c.allow_pci.empty())
     throw UsageError(fmt::format("pciback = real needs at least one host PCI device the run may use: --allow-pci BDF or "
                                  "'allow_pci = BDF' in the config ({})",
+                                 c.source));
+  // The real script writes physical-device where the host's xen-blkback reads it; with the simulated driver
+  // the run's backend is in its private subtree, so nothing would ever open what the script set up.
+  if (c.block_script == Dom0Config::BlockScript::real && c.blkback != Dom0Config::Blkback::real)
+    throw UsageError(fmt::format("block script = real needs blkback = real (--blkback real --block-script real): the "
+                                 "host's block script writes physical-device at the real backend path for the host's "
+                                 "xen-blkback, and the simulated blkback's backend lives in the run's own subtree ({})",
                                  c.source));
 }
 
@@ -94,6 +107,12 @@ Dom0Config parse_config(const std::string& text, const std::string& source, Dom0
       c.blkback = parse_blkback(value, where);
     else if (key == "pciback")
       c.pciback = parse_pciback(value, where);
+    else if (key == "block_script")
+      c.block_script = parse_block_script(value, where);
+    else if (key == "block_script_path") {
+      if (value.empty() || value[0] != '/') throw UsageError(where + ": block_script_path must be an absolute path");
+      c.block_script_path = value;
+    }
     else
       throw UsageError(fmt::format("{}: unknown setting '{}'", where, key));
   }

@@ -13,6 +13,9 @@
 //                                             # real: the host's xen-blkback, observed (needs a Xen dom0)
 //   pciback = simulated                       # simulated: fakes/pci's sysfs over simulated devices (default);
 //                                             # real: the host's pciback sysfs on the allow_pci devices
+//   block_script = modelled                   # modelled: the scenario's own steps of the block script (default);
+//                                             # real: the host's script runs (needs blkback = real)
+//   block_script_path = /etc/xen/scripts/block  # the script `block_script = real` runs (tests point it elsewhere)
 //
 // Loop devices need no allowance: a run only binds devices it obtained from LOOP_CTL_GET_FREE to backing
 // files it created itself, and only ever detaches those.
@@ -41,6 +44,12 @@ struct Dom0Config {
   // The xenbus half (and the guest's pcifront) is the simulator's either way: there is no guest.
   enum class Pciback { simulated, real };
   Pciback pciback = Pciback::simulated;
+  // Who plays the block hotplug script's `add`: the scenario's model of its steps (losetup, xenstore writes,
+  // each a visible operation), or the host's own script (block_script_path), run as libxl runs it. The real
+  // script writes physical-device at the real backend path for the host's xen-blkback: it needs blkback = real.
+  enum class BlockScript { modelled, real };
+  BlockScript block_script = BlockScript::modelled;
+  std::string block_script_path = "/etc/xen/scripts/block";
   // Where sysfs is mounted. Not a config key: tests point it at a temporary tree.
   std::string sysfs_root = "/sys";
 };
@@ -48,13 +57,16 @@ struct Dom0Config {
 // "simulated" / "real"; throws UsageError naming `where` for anything else.
 Dom0Config::Blkback parse_blkback(const std::string& value, const std::string& where);
 
+// "modelled" / "real"; throws UsageError naming `where` for anything else.
+Dom0Config::BlockScript parse_block_script(const std::string& value, const std::string& where);
+
 // "simulated" / "real"; throws UsageError naming `where` for anything else.
 Dom0Config::Pciback parse_pciback(const std::string& value, const std::string& where);
 // `value` as a canonical PCI function ("0000:00:01.0"; "00:01.0" means domain 0); throws UsageError naming
 // `where` for anything else (a wildcard, junk, a field out of range).
 std::string parse_allowed_pci(const std::string& value, const std::string& where);
 // Throws UsageError when the settings contradict each other: pciback = real with no allow_pci, or a device
-// allowed twice. Call once the file and the command line are both applied.
+// allowed twice, block_script = real without blkback = real. Call once the file and the command line are both applied.
 void check_config(const Dom0Config& config);
 
 inline constexpr const char* kDefaultConfigPath = "/etc/xenrace/dom0.conf";

@@ -60,8 +60,30 @@ Dom0Loop::~Dom0Loop() {
     }
     session_.ledger().released(binding.second);
   }
+  // What another program bound to the run's files (the host's block script), still bound now.
+  if (others_entry_) {
+    bool all_cleared = true;
+    for (const auto& [host, file] : loops_bound_in(session_.scratch_dir_if_any())) all_cleared &= loop_clear(host) == 0;
+    if (all_cleared) session_.ledger().released(others_entry_);
+  }
   for (auto& [path, entry] : files_)
     if (::unlink(path.c_str()) == 0 || errno == ENOENT) session_.ledger().released(entry);
+}
+
+void Dom0Loop::expect_bindings_by_others() {
+  if (others_entry_) return;
+  session_.scratch_dir();
+  others_entry_ = session_.ledger().intend("loop-in", {session_.scratch_dir_if_any()});
+}
+
+void Dom0Loop::adopt_bound_devices() {
+  std::vector<std::pair<int, std::string>> found;
+  {
+    Scheduler::IoWindow io(ex_.sched());
+    found = loops_bound_in(session_.scratch_dir_if_any());
+  }
+  // Shared state only once the actor lock is held again.
+  for (const auto& [host, file] : found) scenario_index(host);
 }
 
 int Dom0Loop::scenario_index(int host) {
@@ -173,7 +195,11 @@ Errno Dom0Loop::remove(int index) {
 
 Result<LoopFd> Dom0Loop::open(int index) {
   ex_.before_visible();
-  const int host = host_index(index);
+  int host = host_index(index);
+  if (host < 0 && index >= 0 && others_entry_) {
+    adopt_bound_devices();  // a device the block script bound since is the run's next index
+    host = host_index(index);
+  }
   Result<LoopFd> r;
   if (host < 0) {
     r = Result<LoopFd>::error(ENOENT);  // never obtained by this run: as if it did not exist

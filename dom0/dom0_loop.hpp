@@ -7,6 +7,10 @@
 //    SCRATCH/images%a.img) and only those can be bound.
 //  - Each file and each binding is written to the ledger before it is made; at the end of the execution
 //    every binding still on one of the run's files is cleared and the files are removed.
+//  - Devices someone else binds to the run's files (the host's block script: `losetup -f`, then
+//    `losetup DEV FILE`) are the run's too once expect_bindings_by_others() was called: ledgered as "any
+//    device bound to a file in the scratch directory" before that other program runs, numbered when first
+//    seen (next scenario index), and cleared at the end of the execution like the run's own.
 // Trace events carry scenario indices and paths, so they read like the simulator's; diskseq values are
 // the host's (global, large), not the simulator's small counter.
 // It is also the block layer for a kernel-side opener (KernelBlockOpen): the simulated blkback driver, on a
@@ -55,6 +59,14 @@ class Dom0Loop final : public LoopDevices, public KernelBlockOpen {
   void kernel_close(int ref) override;
   LoopMedium medium_of_ref(int ref) const override;
 
+  // --- devices bound by another program (the host's block script) to the run's files ---
+  // Ledgers (once per execution, kind loop-in) that every loop device bound to a file in the run's scratch
+  // directory is to be cleared, before the other program may bind one. Throws when the ledger is closed.
+  void expect_bindings_by_others();
+  // Gives the run's next indices to devices bound to the run's files that it has not seen yet (sysfs only,
+  // in an I/O window; lowest host number first). open() of an index the run does not have does this too.
+  void adopt_bound_devices();
+
   // --- the run's numbering and names, for observers of the real kernel (and tests) ---
   int host_index(int index) const;                     // -1 when the run never obtained it
   int scenario_index_of(int host) const;               // -1 when the run never obtained host loopN
@@ -82,6 +94,7 @@ class Dom0Loop final : public LoopDevices, public KernelBlockOpen {
   std::vector<KernelRef> kernel_refs_;  // kernel_open's ref indexes this
   std::map<std::string, std::uint64_t> files_;  // host path -> ledger entry
   std::map<int, std::pair<std::string, std::uint64_t>> bindings_;  // host index -> (host file, ledger entry)
+  std::uint64_t others_entry_ = 0;  // the loop-in ledger entry; 0: nobody else binds the run's files
 };
 
 }  // namespace xenrace::dom0

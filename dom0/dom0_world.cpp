@@ -3,6 +3,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "dom0/dom0_config.hpp"
@@ -10,6 +13,7 @@
 #include "dom0/dom0_xenstore.hpp"
 #include "dom0/pci_sysfs.hpp"
 #include "dom0/real_blkback.hpp"
+#include "dom0/real_block_script.hpp"
 #include "dom0/real_pciback.hpp"
 #include "dom0/xs_handle.hpp"
 #include "fakes/blkback/sim_blkback.hpp"
@@ -98,6 +102,30 @@ BlockBackends& Dom0World::block_backends() {
     observed_.push_back("xen-blkback (loaded): not involved; it watches /local/domain/0/backend, the run writes its "
                         "vbd nodes below its own subtree (--blkback real to use it)");
   return *block_backends_;
+}
+
+HostBlockScript* Dom0World::host_block_script() {
+  const Dom0Config& c = session_.config();
+  if (c.block_script != Dom0Config::BlockScript::real) return nullptr;
+  if (block_script_) return block_script_.get();
+  if (::access(c.block_script_path.c_str(), X_OK) != 0)
+    unavailable(fmt::format("--block-script real: this host has no block hotplug script {} ({}): not a Xen dom0 with "
+                            "Xen's hotplug scripts installed",
+                            c.block_script_path, std::strerror(errno)));
+  auto* real = dynamic_cast<RealBlockBackends*>(&block_backends());  // unavailable without xen-blkback
+  if (!real) unavailable("--block-script real needs the host's xen-blkback (--blkback real)");
+  if (!ex_.options().os_threads)
+    unavailable(fmt::format(
+        "--block-script real: the host's {} is one process (losetup -f, losetup DEV FILE, xenstore-write ...) run as "
+        "one operation, which replay cannot split into the recorded steps; free mode (--mode free) runs it",
+        c.block_script_path));
+  block_script_ = std::make_unique<RealBlockScript>(ex_, session_, *real, *loop_);
+  real_.push_back(fmt::format(
+      "block hotplug script: the host's {} add, run as libxl runs it (XENBUS_TYPE=vbd, XENBUS_PATH=backend/vbd/<domid>/"
+      "<devid> of the real backend, XENBUS_BASE_PATH=backend; params is the run's file; the loop device it binds is "
+      "the run's)",
+      c.block_script_path));
+  return block_script_.get();
 }
 
 MdevBus& Dom0World::mdev() {

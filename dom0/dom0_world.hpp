@@ -42,6 +42,10 @@ class Dom0World final : public World {
   // pciback sysfs; its xenbus driver and the guest's pcifront run as driven actors on real libxenstore
   // (listed under simulated_components()).
   PciBack& pci() override;
+  // block_script = real: the host's block script (dom0/real_block_script), over the real xen-blkback. Null
+  // with the modelled script. Unavailable (the run is skipped) without the script or xen-blkback, and in
+  // replay mode: the script is one process whose steps replay cannot order.
+  HostBlockScript* host_block_script() override;
   // Not built for a real host yet: each says so, through unavailable(), so that an actor that reaches one
   // makes the run skipped rather than failed.
   MdevBus& mdev() override;
@@ -70,6 +74,7 @@ class Dom0World final : public World {
   std::unique_ptr<Dom0XenStore> xenstore_;
   std::unique_ptr<Dom0Loop> loop_;
   std::unique_ptr<BlockBackends> block_backends_;  // after what it uses: destroyed first
+  std::unique_ptr<HostBlockScript> block_script_;  // after the backends and loop devices it uses
   std::unique_ptr<RealPciBack> real_pci_;          // before pci_, which forwards to it
   std::unique_ptr<PciBack> pci_;                   // likewise: its drivers hold XenStore connections
   std::string unavailable_;

@@ -1,10 +1,12 @@
 #include "dom0/host_ops.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -82,6 +84,27 @@ int loop_backing_file(int index, std::string& out) {
     return read_file("/sys/block/loop" + std::to_string(index) + "/diskseq", seq) == 0 ? ENXIO : ENODEV;
   }
   return e;
+}
+
+std::vector<std::pair<int, std::string>> loops_bound_in(const std::string& dir) {
+  std::vector<std::pair<int, std::string>> out;
+  DIR* d = ::opendir("/sys/block");
+  if (!d) return out;
+  const std::string prefix = dir + "/";
+  const std::string deleted = " (deleted)";
+  while (const dirent* e = ::readdir(d)) {
+    int index = -1;
+    if (!parse_loop_path(std::string("/dev/") + e->d_name, index)) continue;
+    std::string bound;
+    if (loop_backing_file(index, bound) != 0) continue;
+    if (bound.size() > deleted.size() && bound.compare(bound.size() - deleted.size(), deleted.size(), deleted) == 0)
+      bound.erase(bound.size() - deleted.size());
+    if (bound.compare(0, prefix.size(), prefix) == 0 && bound.find('/', prefix.size()) == std::string::npos)
+      out.emplace_back(index, bound);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 int loop_diskseq(int index, std::uint64_t& out) {

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace xenrace::dom0 {
 
@@ -13,6 +15,9 @@ int loop_configure(int index, const std::string& backing, bool autoclear, bool r
 int loop_clear(int index);                                     // LOOP_CLR_FD
 int loop_backing_file(int index, std::string& out);            // /sys/block/loopN/loop/backing_file; ENXIO unbound
 int loop_diskseq(int index, std::uint64_t& out);               // /sys/block/loopN/diskseq
+// Every loop device bound to a file directly in `dir` (a run's scratch directory), whoever bound it: (N, file
+// without the " (deleted)" mark). Reads sysfs only; opens no device.
+std::vector<std::pair<int, std::string>> loops_bound_in(const std::string& dir);
 std::string loop_path(int index);                              // "/dev/loopN"
 bool parse_loop_path(const std::string& path, int& index);     // "/dev/loopN" -> N
 

@@ -22,6 +22,8 @@ namespace xenrace::dom0 {
 //   xs-tree  PATH XENSTORED_PATH("-": libxenstore's default)   rm -r of the node
 //   file     PATH                                             unlink
 //   loop     /dev/loopN BACKING_FILE                          LOOP_CLR_FD, only if still bound to BACKING_FILE
+//   loop-in  DIR                                              LOOP_CLR_FD of every device bound to a file in DIR
+//                                                             (bound by another program: the host's block script)
 //   mdev     UUID                                             echo 1 > /sys/bus/mdev/devices/UUID/remove
 //   pci-slot BDF                                              echo BDF > pciback/remove_slot
 //   pci-dev  SYSFS_ROOT BDF DRIVER("-": none) SLOT_ENTRIES     a real PCI function given to pciback

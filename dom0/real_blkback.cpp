@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "dom0/dom0_config.hpp"
 #include "dom0/dom0_loop.hpp"
 #include "dom0/dom0_session.hpp"
 #include "dom0/dom0_xenstore.hpp"
@@ -106,8 +107,17 @@ Errno RealBlockBackends::before_create(std::string_view path) {
   return 0;
 }
 
+std::string RealBlockBackends::real_backend(std::string_view scenario_path) const {
+  const Vbd* v = find(scenario_path);
+  return v ? v->real.backend : std::string();
+}
+
 Result<std::string> RealBlockBackends::host_value(std::string_view path, std::string_view value) {
   Vbd* v = find(path);
+  // The host's block script opens `params` itself: it must name the run's file, never a host path.
+  if (v && session_.config().block_script == Dom0Config::BlockScript::real &&
+      XsPathMap::absolute(path) == v->scenario + "/params")
+    return Result<std::string>::success(loop_.host_file(value));
   if (!v || XsPathMap::absolute(path) != v->scenario + "/physical-device") return Result<std::string>::success(std::string(value));
   unsigned major = 0, minor = 0;
   if (!parse_devnum(value, major, minor)) return Result<std::string>::success(std::string(value));  // blkback refuses it
@@ -120,6 +130,16 @@ Result<std::string> RealBlockBackends::host_value(std::string_view path, std::st
 
 std::string RealBlockBackends::scenario_value(std::string_view path, std::string_view value) {
   const Vbd* v = find(path);
+  if (v && session_.config().block_script == Dom0Config::BlockScript::real) {
+    const std::string abs = XsPathMap::absolute(path);
+    if (abs == v->scenario + "/params") return loop_.scenario_file(std::string(value));
+    int host = -1;
+    if ((abs == v->scenario + "/node" || abs == v->scenario + "/physical-device-path") &&
+        parse_loop_path(std::string(value), host)) {
+      const int index = loop_.scenario_index_of(host);
+      return index < 0 ? std::string(value) : loop_path(index);
+    }
+  }
   unsigned major = 0, minor = 0;
   if (!v || XsPathMap::absolute(path) != v->scenario + "/physical-device" || !parse_devnum(value, major, minor) ||
       major != kLoopMajor)

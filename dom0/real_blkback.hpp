@@ -7,6 +7,9 @@
 //  - physical-device: the scenario writes the run's numbers ("7:0" is the run's loop0); the host gets the
 //    host's ("7:H"). A device number the run does not own is refused (EACCES): blkback must never open a
 //    device of the host's.
+//  - params (block_script = real): the host's block script reads it and binds that file, so the host sees the
+//    run's file (SCRATCH/images%a.img) where the scenario wrote /images/a.img; `node` and
+//    `physical-device-path` (/dev/loopH, written by the script) read back as the run's /dev/loopN.
 //  - exported(): blkback has opened a device once sysfs shows vbd-<domid>-<dev>/physical_device; what it
 //    exported is the loop device's backing_file and diskseq read then (a loop device blkback holds stays
 //    bound: another LOOP_CLR_FD only sets autoclear). The first reading is kept: the nearest to open time.
@@ -49,6 +52,9 @@ class RealBlockBackends final : public BlockBackends, public RealDirs {
   Errno before_create(std::string_view path) override;
   Result<std::string> host_value(std::string_view path, std::string_view value) override;
   std::string scenario_value(std::string_view path, std::string_view value) override;
+
+  // The real backend directory the scenario's vbd backend `scenario_path` lives at; "" when none was made.
+  std::string real_backend(std::string_view scenario_path) const;
 
   // Bound of the settle wait: param real-blkback-wait-ms, default 10 s (TCG is slow).
   int wait_ms() const { return wait_ms_; }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "harness/scenario.hpp"
+#include "world/host_block_script.hpp"
 #include "scenarios/flock.hpp"
 #include "scenarios/block_script_steps.hpp"
 
@@ -74,6 +75,11 @@ class LoopBlockScript final : public Scenario {
     const Mode mode = mode_of(variant);
     const bool fixed = mode != Mode::shell_script;
     block::select_kernel(ex, world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
+    // Its adds and remove share a lock with its own model of the script and check which actor detached what:
+    // the host's script (dom0 --block-script real) does not fit in those actors yet.
+    if (world.host_block_script())
+      throw ComponentUnavailable("the host's block script (--block-script real) is built for blkback-minor-reuse only; "
+                                 "loop-block-script runs its model of the script (--block-script modelled)");
     LoopDevices& loop = world.loop();
     auto& lock = ex.make<FlockLock>(ex, hotplug_block_lock_names());
     auto& seen = ex.make<Observed>();

@@ -19,6 +19,7 @@ class DeviceNodes;
 class KernelModules;
 class Services;
 class PciBack;
+class HostBlockScript;
 
 struct ComponentUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -41,6 +42,10 @@ class World {
   }
   virtual Services& services() { throw ComponentUnavailable(std::string(backend()) + " backend has no service manager"); }
   virtual PciBack& pci() { throw ComponentUnavailable(std::string(backend()) + " backend has no xen-pciback"); }
+  // The host's block hotplug script, when the run is to use it instead of the scenario's model of its steps;
+  // null (the default, and always in the simulator) means "model it". Throws ComponentUnavailable when the
+  // run asked for it and the host cannot run it.
+  virtual HostBlockScript* host_block_script() { return nullptr; }
   // The release (uname -r) of the real kernel behind the devices, which decides which kernel models a
   // variant may claim there; empty in the simulator, where the variant's model is the kernel.
   virtual std::string kernel_release() const { return {}; }

@@ -20,6 +20,9 @@ void Dom0Options::add_to(CLI::App& cmd) {
   cmd.add_option("--xenstored-path", xenstored_path, "Socket for libxenstore (sets XENSTORED_PATH)");
   cmd.add_option("--blkback", blkback,
                  "simulated (fakes/blkback as a driven actor; default) | real (the host's xen-blkback, observed)");
+  cmd.add_option("--block-script", block_script,
+                 "modelled (the scenario's steps of the block script; default) | real (the host's "
+                 "/etc/xen/scripts/block, run as libxl runs it; needs --blkback real)");
   cmd.add_option("--pciback", pciback,
                  "simulated (fakes/pci's sysfs over simulated devices; default) | real (the host's pciback sysfs on "
                  "the --allow-pci devices)");
@@ -38,6 +41,7 @@ dom0::Dom0Config Dom0Options::load() const {
   if (!xenstored_path.empty()) c.xenstored_path = xenstored_path;
   if (!blkback.empty()) c.blkback = dom0::parse_blkback(blkback, "--blkback");
   if (!pciback.empty()) c.pciback = dom0::parse_pciback(pciback, "--pciback");
+  if (!block_script.empty()) c.block_script = dom0::parse_block_script(block_script, "--block-script");
   if (!allow_pci.empty()) {
     c.allow_pci.clear();
     for (const auto& bdf : allow_pci) c.allow_pci.push_back(dom0::parse_allowed_pci(bdf, "--allow-pci"));
@@ -52,6 +56,7 @@ std::string Dom0Options::arguments() const {
   if (!xenstored_path.empty()) out += " --xenstored-path " + shell_word(xenstored_path);
   if (!blkback.empty()) out += " --blkback " + shell_word(blkback);
   if (!pciback.empty()) out += " --pciback " + shell_word(pciback);
+  if (!block_script.empty()) out += " --block-script " + shell_word(block_script);
   for (const auto& bdf : allow_pci) out += " --allow-pci " + shell_word(bdf);
   if (test_host) out += " --i-know-this-is-a-test-host";
   return out;

@@ -15,6 +15,7 @@ struct Dom0Options {
   std::string xenstored_path;
   std::string blkback;
   std::string pciback;
+  std::string block_script;
   std::vector<std::string> allow_pci;
   bool test_host = false;
 

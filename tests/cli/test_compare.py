@@ -103,6 +103,12 @@ def test_compare_lists_a_variant_the_host_cannot_run_as_skipped(xenstored, tmp_p
       "--i-know-this-is-a-test-host"], "pciback = real needs at least one host PCI device"),
     (["run", "pci-attach", "--backend", "dom0", "--pciback", "real", "--allow-pci", "0000:00:01.0",
       "--allow-pci", "00:01.0", "--i-know-this-is-a-test-host"], "0000:00:01.0 is given twice"),
+    (["compare", "--backend", "dom0", "--block-script", "bash", "--blkback", "real",
+      "--i-know-this-is-a-test-host"], "--block-script: block script must be 'modelled' or 'real', got 'bash'"),
+    (["compare", "--backend", "dom0", "--block-script", "real", "--i-know-this-is-a-test-host"],
+     "block script = real needs blkback = real"),
+    (["run", "blkback-minor-reuse", "--backend", "dom0", "--block-script", "real", "--blkback", "simulated",
+      "--i-know-this-is-a-test-host"], "block script = real needs blkback = real"),
 ])
 def test_compare_bad_input_is_exit_2(args, needle):
     p = xenrace(*args)
@@ -119,3 +125,17 @@ def test_compare_with_pciback_real_on_a_host_without_it_skips_pci_attach(xenstor
     assert row["sim_verdict"] == "pass"
     assert row["replay_verdict"] == "skipped" and row["replay_agrees"] is None
     assert "this host has no xen-pciback" in row["skip_reason"], row["skip_reason"]
+
+
+@pytest.mark.skipif(os.path.exists("/sys/bus/xen-backend/drivers/vbd"),
+                    reason="this host has xen-blkback: the missing-driver skip is not reachable")
+def test_compare_with_the_real_block_script_on_a_host_without_xen_skips_every_variant(xenstored, tmp_path):
+    p = compare(xenstored, tmp_path, "blkback-minor-reuse", "--blkback", "real", "--block-script", "real", "--runs",
+                "2", "--json", check_code=0)
+    rows = json.loads(p.stdout)
+    assert len(rows) == 7
+    for row in rows:
+        assert row["replay_verdict"] == "skipped" and row["replay_agrees"] is None, row
+        assert row["free_runs"] == 0, row
+    by = {r["variant"]: r for r in rows}
+    assert "this host has no xen-blkback" in by["buggy"]["skip_reason"], by["buggy"]["skip_reason"]
