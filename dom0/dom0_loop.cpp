@@ -258,24 +258,7 @@ Errno Dom0Loop::bind(LoopFd fd, std::string_view op, std::string_view path, std:
     Ledger::Creation c(session_.ledger(), "loop", {loop_path(host_idx), host});
     {
       Scheduler::IoWindow io(ex_.sched());
-      const int file = ::open(host.c_str(), ((flags & kLoFlagsReadOnly) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-      if (file < 0) {
-        e = errno_or_eio();
-      } else {
-        int r;
-        if (configure) {
-          loop_config cfg;
-          std::memset(&cfg, 0, sizeof cfg);
-          cfg.fd = static_cast<__u32>(file);
-          cfg.info.lo_flags = flags;
-          std::strncpy(reinterpret_cast<char*>(cfg.info.lo_file_name), host.c_str(), LO_NAME_SIZE - 1);
-          r = ::ioctl(real, LOOP_CONFIGURE, &cfg);
-        } else {
-          r = ::ioctl(real, LOOP_SET_FD, file);
-        }
-        e = r == 0 ? 0 : errno_or_eio();
-        ::close(file);
-      }
+      e = loop_bind(real, host, flags, configure);
     }
     // Shared state only once the actor lock is held again: in free mode another actor's bind may be inserting
     // into bindings_ during the window (a crash seen in the nightly, blkback-minor-reuse --blkback real).

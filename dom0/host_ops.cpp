@@ -56,17 +56,16 @@ int loop_remove(int index) {
   return ::ioctl(ctl.fd, LOOP_CTL_REMOVE, index) < 0 ? errno : 0;
 }
 
-int loop_configure(int index, const std::string& backing, bool autoclear, bool read_only) {
-  Fd file(::open(backing.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
+int loop_bind(int dev_fd, const std::string& backing, std::uint32_t flags, bool configure) {
+  Fd file(::open(backing.c_str(), ((flags & LO_FLAGS_READ_ONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC));
   if (file.fd < 0) return errno;
-  Fd dev(::open(loop_path(index).c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
-  if (dev.fd < 0) return errno;
+  if (!configure) return ::ioctl(dev_fd, LOOP_SET_FD, file.fd) < 0 ? errno : 0;
   loop_config cfg;
   std::memset(&cfg, 0, sizeof cfg);
   cfg.fd = static_cast<__u32>(file.fd);
-  cfg.info.lo_flags = (autoclear ? LO_FLAGS_AUTOCLEAR : 0) | (read_only ? LO_FLAGS_READ_ONLY : 0);
+  cfg.info.lo_flags = flags;
   std::strncpy(reinterpret_cast<char*>(cfg.info.lo_file_name), backing.c_str(), LO_NAME_SIZE - 1);
-  return ::ioctl(dev.fd, LOOP_CONFIGURE, &cfg) < 0 ? errno : 0;
+  return ::ioctl(dev_fd, LOOP_CONFIGURE, &cfg) < 0 ? errno : 0;
 }
 
 int loop_clear(int index) {

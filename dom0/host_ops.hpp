@@ -11,7 +11,10 @@ namespace xenrace::dom0 {
 // Loop devices (drivers/block/loop.c). `index` N is /dev/loopN.
 int loop_get_free(int& index);                                 // LOOP_CTL_GET_FREE on /dev/loop-control
 int loop_remove(int index);                                    // LOOP_CTL_REMOVE
-int loop_configure(int index, const std::string& backing, bool autoclear, bool read_only);  // LOOP_CONFIGURE
+// LOOP_CONFIGURE (`configure`) or LOOP_SET_FD of `backing` on the open loop device `dev_fd`, as losetup does:
+// the file is opened read-only when `flags` has LO_FLAGS_READ_ONLY, and LOOP_CONFIGURE passes its name (what
+// LOOP_GET_STATUS64 reports later). The file descriptor is closed again: the device holds its own reference.
+int loop_bind(int dev_fd, const std::string& backing, std::uint32_t flags, bool configure);
 int loop_clear(int index);                                     // LOOP_CLR_FD
 int loop_backing_file(int index, std::string& out);            // /sys/block/loopN/loop/backing_file; ENXIO unbound
 int loop_diskseq(int index, std::uint64_t& out);               // /sys/block/loopN/diskseq

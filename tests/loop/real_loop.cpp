@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "dom0/host_ops.hpp"
+
 #ifndef BLKGETDISKSEQ
 #define BLKGETDISKSEQ _IOR(0x12, 128, __u64)
 #endif
@@ -83,24 +85,7 @@ Errno RealLoop::close(LoopFd fd) {
 Errno RealLoop::bind(LoopFd fd, std::string_view path, std::uint32_t flags, bool configure) {
   const int os = os_fd(fd);
   if (os < 0) return EBADF;
-  const int file = ::open(real_path(path).c_str(), O_RDWR | O_CLOEXEC);
-  if (file < 0) return errno;
-  int r;
-  if (configure) {
-    loop_config config;
-    std::memset(&config, 0, sizeof config);
-    config.fd = static_cast<__u32>(file);
-    config.info.lo_flags = flags;
-    // losetup passes the name LOOP_GET_STATUS64 reports later; LOOP_SET_FD has no name to pass.
-    const std::string name = real_path(path);
-    std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), name.c_str(), LO_NAME_SIZE - 1);
-    r = ::ioctl(os, LOOP_CONFIGURE, &config);
-  } else {
-    r = ::ioctl(os, LOOP_SET_FD, file);
-  }
-  const Errno err = r < 0 ? errno : 0;
-  ::close(file);  // the loop device holds its own reference
-  return err;
+  return dom0::loop_bind(os, real_path(path), flags, configure);
 }
 
 Errno RealLoop::configure(LoopFd fd, std::string_view backing_file, std::uint32_t flags) {
