@@ -241,16 +241,31 @@ constexpr const char* kBindingScript =
     "xenstore-write \"$XENBUS_PATH/node\" \"$dev\"\n"
     "xenstore-write \"$XENBUS_PATH/physical-device\" \"$(stat -L -c %t:%T \"$dev\")\"\n";
 
-TEST_F(BlockScriptServed, TheLoopDeviceTheScriptBoundIsTheRunsAndIsClearedAtTheEnd) {
-  if (::access("/usr/sbin/losetup", X_OK) != 0 && ::access("/sbin/losetup", X_OK) != 0)
-    GTEST_SKIP() << "needs util-linux losetup";
-  write_script(kBindingScript);
-  const std::string scratch = session_->scratch_dir_if_any();
+// The stand-in binding script, run once in an execution: it must bind exactly one device to a run file.
+class BindingScriptServed : public BlockScriptServed {
+ protected:
+  void SetUp() override {
+    BlockScriptServed::SetUp();
+    if (IsSkipped()) return;
+    if (::access("/usr/sbin/losetup", X_OK) != 0 && ::access("/sbin/losetup", X_OK) != 0)
+      GTEST_SKIP() << "needs util-linux losetup";
+    write_script(kBindingScript);
+    scratch_ = session_->scratch_dir_if_any();
+  }
+  // The loop devices bound to run files after the script's add (one, when it did its job).
+  std::vector<std::pair<int, std::string>> run_the_script(Execution& ex) {
+    set_up_backend(ex);
+    EXPECT_EQ(script_runner_->add(kBackend), "");
+    return loops_bound_in(scratch_);
+  }
+  std::string scratch_;
+};
+
+TEST_F(BindingScriptServed, TheLoopDeviceTheScriptBoundIsTheRunsAndIsClearedAtTheEnd) {
+  const std::string& scratch = scratch_;
   {
     Execution ex(order_, stacks_, options());
-    set_up_backend(ex);
-    ASSERT_EQ(script_runner_->add(kBackend), "");
-    const auto bound = loops_bound_in(scratch);
+    const auto bound = run_the_script(ex);
     ASSERT_EQ(bound.size(), 1u);
     // Under the run's numbering: the script's device is the run's loop0.
     EXPECT_EQ(loop_->scenario_index_of(bound[0].first), 0);
@@ -265,15 +280,10 @@ TEST_F(BlockScriptServed, TheLoopDeviceTheScriptBoundIsTheRunsAndIsClearedAtTheE
   EXPECT_TRUE(rep.ok()) << format_cleanup(rep);
 }
 
-TEST_F(BlockScriptServed, XenraceCleanupDetachesTheScriptsDeviceAfterACrash) {
-  if (::access("/usr/sbin/losetup", X_OK) != 0 && ::access("/sbin/losetup", X_OK) != 0)
-    GTEST_SKIP() << "needs util-linux losetup";
-  write_script(kBindingScript);
-  const std::string scratch = session_->scratch_dir_if_any();
+TEST_F(BindingScriptServed, XenraceCleanupDetachesTheScriptsDeviceAfterACrash) {
+  const std::string& scratch = scratch_;
   Execution ex(order_, stacks_, options());
-  set_up_backend(ex);
-  ASSERT_EQ(script_runner_->add(kBackend), "");
-  ASSERT_EQ(loops_bound_in(scratch).size(), 1u);
+  ASSERT_EQ(run_the_script(ex).size(), 1u);
   // As `xenrace cleanup LEDGER` after a SIGKILL: the run's objects never got to undo anything.
   const CleanupReport rep = clean_up_ledger(session_->ledger_path());
   EXPECT_TRUE(rep.ok()) << format_cleanup(rep);
