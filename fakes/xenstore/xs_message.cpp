@@ -66,13 +66,19 @@ std::vector<std::string_view> strings(std::string_view payload) {
   return out;
 }
 
-unsigned long parse_number(std::string_view text) {
-  unsigned long v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') break;
-    v = v * 10 + static_cast<unsigned long>(c - '0');
+long parse_number(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  long v = 0;
+  constexpr long kMax = 0x7fffffffffffffffL;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    const int digit = text[i] - '0';
+    if (v > (kMax - digit) / 10) return negative ? -kMax - 1 : kMax;  // strtol saturates
+    v = v * 10 + digit;
   }
-  return v;
+  return negative ? -v : v;
 }
 
 }  // namespace xenrace::xs

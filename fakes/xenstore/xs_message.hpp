@@ -37,7 +37,8 @@ class MessageReader {
 std::optional<std::string_view> one_arg(std::string_view payload);
 // Every NUL-terminated string of the payload, in order (get_strings).
 std::vector<std::string_view> strings(std::string_view payload);
-// atoi(), as xenstored parses domids and ports: leading digits, 0 when there are none.
-unsigned long parse_number(std::string_view text);
+// atoi(), as xenstored parses domids, ports and offsets: leading white space, a sign, digits; 0 when
+// there are none. Callers store it in an unsigned int as xenstored does, so "-1" becomes 4294967295.
+long parse_number(std::string_view text);
 
 }  // namespace xenrace::xs

@@ -10,47 +10,55 @@ bool valid_char(char c) {
          c == '_' || c == '@';
 }
 
-// Length counted as xenstored's domain_max_chk(ACC_PATHLEN) does: after "/local/domain/<id>/".
-std::size_t counted_length(std::string_view p) {
+// The characters is_valid_nodename does not count: "/local/domain/<id>/" as sscanf("%5u/") matches it
+// (an optional sign and digits, five characters at most, then '/'); 0 for other paths.
+std::size_t local_offset(std::string_view p) {
   constexpr std::string_view local = "/local/domain/";
-  if (p.substr(0, local.size()) != local) return p.size();
-  std::size_t i = local.size(), digits = 0;
-  while (i < p.size() && p[i] >= '0' && p[i] <= '9' && digits < 5) ++i, ++digits;
-  if (digits == 0 || i >= p.size() || p[i] != '/') return p.size();
-  return p.size() - (i + 1);
+  if (p.substr(0, local.size()) != local) return 0;
+  std::size_t i = local.size(), width = 0, digits = 0;
+  if (i < p.size() && (p[i] == '-' || p[i] == '+')) ++i, ++width;
+  while (i < p.size() && width < 5 && p[i] >= '0' && p[i] <= '9') ++i, ++width, ++digits;
+  if (digits == 0 || i >= p.size() || p[i] != '/') return 0;
+  return i + 1;
 }
 }  // namespace
 
-Errno canonicalize(std::string_view path, std::string_view implicit, bool allow_special, std::size_t path_max,
-                   std::string& out) {
+void plain_canonical(std::string_view path, std::string_view implicit, std::string& out) {
   out.clear();
-  if (!path.empty() && (path[0] == '/' || (path[0] == '@' && allow_special))) {
+  if (!path.empty() && (path[0] == '/' || path[0] == '@')) {
     out.append(path);
   } else {
     out.append(implicit);
     out.push_back('/');
     out.append(path);
   }
-  if (out[0] != '/' && !(allow_special && out[0] == '@')) return EINVAL;
+}
+
+Errno node_path(std::string_view path, std::string_view implicit, std::size_t path_max, std::string& out) {
+  plain_canonical(path, implicit, out);
+  if (out[0] != '/') return EINVAL;
   if (out.size() > 1 && out.back() == '/') return EINVAL;
   if (out.find("//") != std::string::npos) return EINVAL;
-  // Every connection, privileged or not, is held to XENSTORE_ABS_PATH_MAX (a 3117-character path from a
-  // dom0 socket gets EINVAL from C xenstored: docs/fidelity.md, S2); the per-domain quota comes on top.
-  if (out.size() > kAbsPathMax) return EINVAL;
-  if (path_max != 0 && counted_length(out) > path_max) return EINVAL;
+  if (out.size() > local_offset(out) + path_max) return EINVAL;
   for (char c : out)
     if (!valid_char(c)) return EINVAL;
   return 0;
 }
 
+Errno watch_path(std::string_view path, std::string_view implicit, std::size_t path_max, std::string& out) {
+  if (is_special(path)) {
+    out.assign(path);
+    return path.size() > path_max ? EINVAL : 0;
+  }
+  return node_path(path, implicit, path_max, out);
+}
+
 bool is_special(std::string_view path) { return !path.empty() && path[0] == '@'; }
 
 bool is_child(std::string_view child, std::string_view parent) {
-  if (is_special(parent) || is_special(child)) return child == parent;
-  std::size_t len = parent.size();
-  if (len > 0 && parent[len - 1] == '/') --len;  // "/" itself
-  return child.size() >= len && child.substr(0, len) == parent.substr(0, len) &&
-         (child.size() == len || child[len] == '/');
+  if (parent == "/") return true;
+  return child.size() >= parent.size() && child.substr(0, parent.size()) == parent &&
+         (child.size() == parent.size() || child[parent.size()] == '/');
 }
 
 std::string_view parent_of(std::string_view path) {

@@ -1,5 +1,6 @@
 #include "fakes/xenstore/xs_protocol.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace xenrace::xs {
@@ -43,12 +44,13 @@ const ProtocolConnection::Operation ProtocolConnection::kOperations[wire::type_c
     /* RESUME */ {&ProtocolConnection::op_resume, true, false},
     /* SET_TARGET */ {&ProtocolConnection::op_set_target, true, false},
     /* (RESTRICT, removed) */ {nullptr, false, false},
-    /* RESET_WATCHES */ {&ProtocolConnection::op_reset_watches, false, true},
+    /* RESET_WATCHES */ {&ProtocolConnection::op_reset_watches, false, false},
     /* DIRECTORY_PART */ {&ProtocolConnection::op_directory_part, false, false},
-    /* GET_FEATURE */ {&ProtocolConnection::op_get_feature, false, false},
-    /* SET_FEATURE */ {&ProtocolConnection::op_set_feature, true, false},
-    /* GET_QUOTA: not in 4.17 */ {nullptr, true, false},
-    /* SET_QUOTA: not in 4.17 */ {nullptr, true, false},
+    // GET_FEATURE, SET_FEATURE, GET_QUOTA, SET_QUOTA came after 4.17: ENOSYS, as its wire_funcs.
+    /* GET_FEATURE */ {nullptr, false, false},
+    /* SET_FEATURE */ {nullptr, false, false},
+    /* GET_QUOTA */ {nullptr, false, false},
+    /* SET_QUOTA */ {nullptr, false, false},
 };
 
 ProtocolConnection::ProtocolConnection(Store& store) : ProtocolConnection(store, store.options().store_domid) {}
@@ -110,11 +112,15 @@ void ProtocolConnection::queue_event(const XsWatchEvent& e) {
   payload.push_back('\0');
   wire::append_message(o.bytes, wire::watch_event, 0, 0, payload);
   o.event = true;
-  if (e.path.empty() || e.path[0] != '@') {
-    for (const auto& q : out_)  // send_event: "dropping duplicate watch" still waiting unsent
-      if (q.event && q.sent == 0 && q.bytes == o.bytes) return;
-  }
+  // send_event: an identical event still on the out list is dropped ("@" events never are); and an
+  // unprivileged domain's queue is bounded by its memory quota (StoreOptions for dom0's).
+  o.mergeable = e.path.empty() || e.path[0] != '@';
+  if (o.mergeable && queued_events_.count(o.bytes)) return;
+  const std::size_t budget = store_.event_budget(id_);
+  if (budget != 0 && event_bytes_ + o.bytes.size() >= budget) return;
+  event_bytes_ += o.bytes.size();
   out_.push_back(std::move(o));
+  if (out_.back().mergeable) queued_events_.insert(out_.back().bytes);  // the deque never moves it
 }
 
 std::string_view ProtocolConnection::output() const {
@@ -128,7 +134,12 @@ void ProtocolConnection::sent(std::size_t n) {
     const std::size_t take = std::min(n, o.bytes.size() - o.sent);
     o.sent += take;
     n -= take;
-    if (o.sent == o.bytes.size()) out_.pop_front();
+    if (o.sent < o.bytes.size()) break;
+    if (o.event) {
+      if (o.mergeable) queued_events_.erase(o.bytes);
+      event_bytes_ -= o.bytes.size();
+    }
+    out_.pop_front();  // the deque frees each drained block as it goes
   }
 }
 
@@ -177,9 +188,10 @@ ProtocolConnection::Reply ProtocolConnection::op_get_perms(const Message& m, TxI
   return {0, out};
 }
 
+// get_strings(in, vec, 2) != 2: two strings at least; any further ones are not looked at.
 ProtocolConnection::Reply ProtocolConnection::op_watch(const Message& m, TxId) {
   const auto args = strings(m.payload);
-  if (args.size() != 2) return {EINVAL, {}};
+  if (args.size() < 2) return {EINVAL, {}};
   defer_events_ = true;  // the registration event follows the reply
   const Errno e = store_.watch(id_, args[0], args[1]);
   if (e) defer_events_ = false;
@@ -188,7 +200,7 @@ ProtocolConnection::Reply ProtocolConnection::op_watch(const Message& m, TxId) {
 
 ProtocolConnection::Reply ProtocolConnection::op_unwatch(const Message& m, TxId) {
   const auto args = strings(m.payload);
-  if (args.size() != 2) return {EINVAL, {}};
+  if (args.size() < 2) return {EINVAL, {}};
   return {store_.unwatch(id_, args[0], args[1]), with_nul("OK")};
 }
 
@@ -247,13 +259,28 @@ ProtocolConnection::Reply ProtocolConnection::op_rm(const Message& m, TxId tx) {
   return {store_.rm(id_, tx, *path), with_nul("OK")};
 }
 
+// do_set_perms: the count (xs_count_strings), the quota, then each entry as xs_strings_to_perms reads it:
+// a letter, then strtol(base 0) to the end of the string, stored in an unsigned int ("-1": 4294967295).
 ProtocolConnection::Reply ProtocolConnection::op_set_perms(const Message& m, TxId tx) {
   const auto args = strings(m.payload);
   if (args.size() < 2) return {EINVAL, {}};
+  if (!store_.privileged(id_) && args.size() - 1 > store_.options().quotas.perms_per_node) return {ENOSPC, {}};
   XsPerms perms;
   for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string_view a = args[i];  // NUL-terminated in the payload
     XsPerm p;
-    if (!parse_perm(args[i], p)) return {EINVAL, {}};
+    switch (a.empty() ? '\0' : a[0]) {
+      case 'r': p.access = XsPerm::Access::read; break;
+      case 'w': p.access = XsPerm::Access::write; break;
+      case 'b': p.access = XsPerm::Access::both; break;
+      case 'n': p.access = XsPerm::Access::none; break;
+      default: return {EINVAL, {}};
+    }
+    if (a.size() < 2) return {EINVAL, {}};
+    char* end = nullptr;
+    const long id = std::strtol(a.data() + 1, &end, 0);
+    if (end != a.data() + a.size()) return {EINVAL, {}};
+    p.domid = static_cast<DomId>(id);
     perms.push_back(p);
   }
   return {store_.set_perms(id_, tx, args[0], perms), with_nul("OK")};
@@ -270,11 +297,7 @@ ProtocolConnection::Reply ProtocolConnection::op_is_domain_introduced(const Mess
 ProtocolConnection::Reply ProtocolConnection::op_resume(const Message& m, TxId) {
   auto arg = one_arg(m.payload);
   if (!arg) return {EINVAL, {}};
-  const auto domid = static_cast<DomId>(parse_number(*arg));
-  if (domid == store_.options().priv_domid) return {EINVAL, {}};
-  auto r = store_.is_domain_introduced(id_, domid);
-  if (!r.ok()) return {r.err, {}};
-  return {r.value ? 0 : ENOENT, with_nul("OK")};
+  return {store_.resume_domain(id_, static_cast<DomId>(parse_number(*arg))), with_nul("OK")};
 }
 
 ProtocolConnection::Reply ProtocolConnection::op_set_target(const Message& m, TxId) {
@@ -297,7 +320,7 @@ ProtocolConnection::Reply ProtocolConnection::op_directory_part(const Message& m
   if (!children.ok()) return {children.err, {}};
   const std::uint64_t gen = store_.directory_generation(id_, tx, args[0]).value;
   const std::string all = joined(children.value);
-  const std::size_t off = parse_number(args[1]);
+  const auto off = static_cast<unsigned>(parse_number(args[1]));  // atoi into an unsigned int
   std::string out = with_nul(std::to_string(gen));
   if (off >= all.size()) {  // past the end: just the generation and an empty string
     out.push_back('\0');
@@ -313,23 +336,6 @@ ProtocolConnection::Reply ProtocolConnection::op_directory_part(const Message& m
   out.append(all, off, len);
   if (off + len == all.size()) out.push_back('\0');
   return {0, out};
-}
-
-ProtocolConnection::Reply ProtocolConnection::op_get_feature(const Message& m, TxId) {
-  const auto args = strings(m.payload);
-  if (args.empty() || args[0].empty()) return {0, with_nul("0")};  // the server's own: none optional
-  if (!store_.privileged(id_)) return {EACCES, {}};
-  auto r = store_.domain_features(id_, static_cast<DomId>(parse_number(args[0])));
-  if (!r.ok()) return {r.err, {}};
-  return {0, with_nul(std::to_string(r.value))};
-}
-
-ProtocolConnection::Reply ProtocolConnection::op_set_feature(const Message& m, TxId) {
-  const auto args = strings(m.payload);
-  if (args.size() != 2) return {EINVAL, {}};
-  return {store_.set_domain_features(id_, static_cast<DomId>(parse_number(args[0])),
-                                     static_cast<std::uint32_t>(parse_number(args[1]))),
-          with_nul("OK")};
 }
 
 }  // namespace xenrace::xs

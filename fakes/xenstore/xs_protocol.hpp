@@ -11,11 +11,14 @@
 //   - a header announcing more than 4096 bytes: the connection is closed.
 //   - replies echo type, req_id and tx_id; errors are type XS_ERROR with "E<name>\0".
 //   - a mutation's watch events are queued before its reply; WATCH's own first event after its "OK".
-//   - an event identical to one still unsent on this connection is dropped (not "@" events).
+//   - an event identical to one still queued on this connection is dropped (not "@" events), in O(1).
+//   - unknown types, and 23-26 (newer than 4.17): "ENOSYS". RESET_WATCHES checks its tx_id.
 #pragma once
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "fakes/xenstore/xs_message.hpp"
@@ -59,6 +62,7 @@ class ProtocolConnection {
   struct Outgoing {
     std::string bytes;
     bool event = false;
+    bool mergeable = false;  // an event an identical later one is merged into while this is queued
     std::size_t sent = 0;
   };
   using Handler = Reply (ProtocolConnection::*)(const Message&, TxId);
@@ -93,8 +97,6 @@ class ProtocolConnection {
   Reply op_set_target(const Message& m, TxId tx);
   Reply op_reset_watches(const Message& m, TxId tx);
   Reply op_directory_part(const Message& m, TxId tx);
-  Reply op_get_feature(const Message& m, TxId tx);
-  Reply op_set_feature(const Message& m, TxId tx);
 
   Store& store_;
   ConnId id_;
@@ -102,6 +104,8 @@ class ProtocolConnection {
   std::deque<Message> requests_;
   std::vector<Message> parsed_;  // reused by receive()
   std::deque<Outgoing> out_;
+  std::unordered_set<std::string_view> queued_events_;  // the mergeable events in out_, by their bytes
+  std::size_t event_bytes_ = 0;                         // the events' bytes in out_ (their budget)
   bool defer_events_ = false;
 };
 

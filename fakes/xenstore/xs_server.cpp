@@ -1,5 +1,7 @@
 #include "fakes/xenstore/xs_server.hpp"
 
+#include <malloc.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -190,14 +192,19 @@ void XsServer::run() {
     for (auto& c : clients_)
       if (!c->closing && !write_to(*c)) c->closing = true;
     std::lock_guard<std::mutex> lock(mu_);
+    bool closed = false;
     for (auto it = clients_.begin(); it != clients_.end();) {
       if ((*it)->closing) {
         if (options_.log) *options_.log << fmt::format("client #{} disconnected\n", (*it)->number) << std::flush;
-        it = clients_.erase(it);  // aborts its transactions, removes its watches
+        it = clients_.erase(it);  // aborts its transactions, removes its watches, frees its backlog
+        closed = true;
       } else {
         ++it;
       }
     }
+    // A client that never read may have left megabytes of small freed blocks: hand them back to the
+    // system, so the server's memory comes back when such a connection closes.
+    if (closed) ::malloc_trim(0);
   }
 }
 

@@ -1,14 +1,11 @@
 #include "fakes/xenstore/xs_store.hpp"
 
-#include <algorithm>
-
 #include "fakes/xenstore/xs_path.hpp"
 
 namespace xenrace::xs {
 
 namespace {
 constexpr unsigned kRead = 1, kWrite = 2, kOwner = 4;
-constexpr std::size_t kPayloadMax = 4096;  // XENSTORE_PAYLOAD_MAX: longer events are dropped (send_event)
 
 unsigned access_bits(XsPerm::Access a) {
   switch (a) {
@@ -21,100 +18,23 @@ unsigned access_bits(XsPerm::Access a) {
 }
 }  // namespace
 
-// access_node(): outside a transaction requests see and change the tree directly; inside one, the first
-// access to a path copies the node (or its absence) with its generation, and later accesses use the copy.
-class Store::View {
- public:
-  View(Store& s, const Conn& cn, Transaction* tx) : s_(s), cn_(cn), tx(tx) {}
-
-  const Node* find(std::string_view path, Errno& err) {
-    if (!tx) {
-      auto it = s_.nodes_.find(path);
-      return it == s_.nodes_.end() ? nullptr : &it->second;
-    }
-    TxEntry* e = entry(path, err);
-    return e && e->node ? &*e->node : nullptr;
-  }
-  const Node* find(std::string_view path) {
-    Errno ignored = 0;
-    return find(path, ignored);
-  }
-  // The node at `path`, which exists in this view, about to be changed.
-  Node* modify(std::string_view path) {
-    if (!tx) {
-      Node& n = s_.nodes_.find(path)->second;
-      n.generation = ++s_.generation_;
-      return &n;
-    }
-    Errno ignored = 0;
-    TxEntry* e = entry(path, ignored);
-    e->modified = true;
-    return &*e->node;
-  }
-  void create(std::string_view path, Node n) {
-    if (!tx) {
-      n.generation = ++s_.generation_;
-      s_.add_owned(n.perms.front().domid, 1);
-      s_.nodes_.insert_or_assign(std::string(path), std::move(n));
-      return;
-    }
-    Errno ignored = 0;
-    TxEntry* e = entry(path, ignored);
-    e->node = std::move(n);
-    e->modified = true;
-  }
-  void erase(std::string_view path) {
-    if (!tx) {
-      auto it = s_.nodes_.find(path);
-      s_.add_owned(it->second.perms.front().domid, -1);
-      s_.nodes_.erase(it);
-      return;
-    }
-    Errno ignored = 0;
-    TxEntry* e = entry(path, ignored);
-    e->node.reset();
-    e->modified = true;
-  }
-  TxEntry* entry(std::string_view path, Errno& err) {
-    auto it = tx->entries.find(path);
-    if (it != tx->entries.end()) return &it->second;
-    if (!cn_.privileged && tx->entries.size() >= s_.options_.quotas.nodes_per_transaction) {
-      err = ENOSPC;
-      return nullptr;
-    }
-    TxEntry e;
-    if (auto g = s_.nodes_.find(path); g != s_.nodes_.end()) {
-      e.node = g->second;
-      e.recorded_generation = g->second.generation;
-    }
-    tx->order.emplace_back(path);
-    return &tx->entries.emplace(std::string(path), std::move(e)).first->second;
-  }
-
- private:
-  Store& s_;
-  const Conn& cn_;
-
- public:
-  Transaction* tx;
-};
-
 Store::Store(StoreOptions options) : options_(options) {
-  // core.c setup_structure: "/", "/tool", "/tool/xenstored" and the two special nodes, owned by dom0.
+  // setup_structure: "/", "/tool" and "/tool/xenstored", owned by dom0; the special nodes' permissions
+  // live outside the tree (domain.c set_dom_perms_default).
   const XsPerms dom0{{XsPerm::Access::none, options_.priv_domid}};
-  auto add = [&](const char* path, std::vector<std::string> children) {
+  auto add = [&](const char* path, const char* child) {
     Node n;
     n.perms = dom0;
-    n.children = std::move(children);
-    n.generation = ++generation_;
-    nodes_.emplace(path, std::move(n));
-    add_owned(options_.priv_domid, 1);
+    if (child) n.add_child(child);
+    n.generation = ++tree_.generation;
+    tree_.nodes.emplace(path, std::move(n));
+    tree_.count_owner(options_.priv_domid, 1);
   };
-  add("/", {"tool"});
-  add("/tool", {"xenstored"});
-  add("/tool/xenstored", {});
-  add("@introduceDomain", {});
-  add("@releaseDomain", {});
+  add("/", "tool");
+  add("/tool", "xenstored");
+  add("/tool/xenstored", nullptr);
+  introduce_perms_ = release_perms_ = dom0;
+  known_domain(options_.priv_domid).introduced = true;  // dom0_init
 }
 
 Store::~Store() = default;
@@ -145,8 +65,8 @@ const Store::Conn* Store::conn(ConnId c) const { return c < conns_.size() ? conn
 bool Store::privileged(ConnId c) const { return conn(c) && conn(c)->privileged; }
 DomId Store::domid(ConnId c) const { return conn(c) ? conn(c)->domid : 0; }
 
-Errno Store::canonical(const Conn& cn, std::string_view path, bool allow_special) {
-  return canonicalize(path, cn.implicit, allow_special, cn.privileged ? 0 : options_.quotas.path_max, scratch_);
+Errno Store::node_path(const Conn& cn, std::string_view path) {
+  return xs::node_path(path, cn.implicit, options_.quotas.path_max, scratch_);
 }
 
 Errno Store::transaction_of(Conn& cn, TxId tx, Transaction*& out) {
@@ -160,111 +80,148 @@ Errno Store::transaction_of(Conn& cn, TxId tx, Transaction*& out) {
 
 // --- permissions ---
 
-unsigned Store::perm_for(const Conn& cn, const XsPerms& perms) const {
+unsigned Store::perm_for(const Conn& cn, const Node& n) const {
+  return perm_for(cn, n.perms, n.ignored_entries, n.generation);
+}
+
+// perm_for_conn(): owners and tools get everything; others the first entry naming them that is not
+// ignored (XS_PERM_IGNORE, or a domain newer than the node: domain_adjust_node_perms), else the default.
+unsigned Store::perm_for(const Conn& cn, const XsPerms& perms, std::uint64_t ignored, std::uint64_t generation) const {
   if (cn.privileged || perms.empty() || perms.front().domid == cn.domid) return kRead | kWrite | kOwner;
-  for (std::size_t i = 1; i < perms.size(); ++i)
-    if (perms[i].domid == cn.domid) return access_bits(perms[i].access);
+  for (std::size_t i = 1; i < perms.size(); ++i) {
+    if (perms[i].domid != cn.domid) continue;
+    if (i < 64 && ((ignored >> i) & 1)) continue;
+    auto d = domains_.find(perms[i].domid);
+    if (d != domains_.end() ? d->second.generation > generation : !domain_exists(perms[i].domid)) continue;
+    return access_bits(perms[i].access);
+  }
   return access_bits(perms.front().access);
 }
 
+// domain_alloc_permrefs(): the entries naming a domain that does not exist, which are kept but ignored.
+std::uint64_t Store::ignored_entries(const XsPerms& perms) {
+  std::uint64_t ignored = 0;
+  for (std::size_t i = 0; i < perms.size() && i < 64; ++i) {
+    if (!domain_exists(perms[i].domid)) ignored |= std::uint64_t{1} << i;
+    else if (!domains_.count(perms[i].domid) && !options_.every_domain_exists) known_domain(perms[i].domid);
+  }
+  return ignored;
+}
+
+const XsPerms* Store::special_perms(std::string_view name) const {
+  if (name == "@introduceDomain") return &introduce_perms_;
+  if (name == "@releaseDomain") return &release_perms_;
+  return nullptr;
+}
+
+// errno_from_parents(): a missing or forbidden node is reported as EACCES unless the nearest existing
+// ancestor grants the access; memory and quota errors always come through.
 Errno Store::errno_from_parents(View& v, const Conn& cn, std::string_view path, Errno err, unsigned perm) {
-  if (err == ENOMEM || err == ENOSPC) return err;
+  if (err == ENOMEM) return err;
   const Node* ancestor = nullptr;
   std::string_view p = path;
   do {
     p = parent_of(p);
-    ancestor = v.find(p);
+    Errno e = 0;
+    ancestor = v.read(p, e);
+    if (!ancestor && e == ENOSPC) return e;
   } while (!ancestor && p != "/");
   if (!ancestor) return EACCES;
-  return (perm_for(cn, ancestor->perms) & perm) ? err : EACCES;
+  return (perm_for(cn, *ancestor) & perm) ? err : EACCES;
 }
 
-const Node* Store::get_node(View& v, const Conn& cn, std::string_view path, unsigned perm, Errno& err) {
+// get_node(): the node if the connection has `perm` on it, else null with the error.
+Node* Store::get_node(View& v, const Conn& cn, std::string_view path, unsigned perm, Errno& err) {
   err = 0;
-  const Node* n = v.find(path, err);
-  if (err) return nullptr;
-  if (n && (perm_for(cn, n->perms) & perm) != perm) {
+  Node* n = v.read(path, err);
+  if (n && (perm_for(cn, *n) & perm) != perm) {
     err = EACCES;
     n = nullptr;
-  } else if (!n) {
-    err = ENOENT;
   }
-  if (!n) err = errno_from_parents(v, cn, path, err, perm);
+  if (!n && err != ENOSPC) err = errno_from_parents(v, cn, path, err, perm);
   return n;
 }
 
 // --- quotas ---
 
-void Store::add_owned(DomId owner, long delta) {
-  auto& count = owned_[owner];
-  count = static_cast<std::size_t>(static_cast<long>(count) + delta);
-}
-
 std::size_t Store::owned_nodes(DomId d) const {
-  auto it = owned_.find(d);
-  return it == owned_.end() ? 0 : it->second;
-}
-
-Errno Store::check_owned_quota(const Conn& cn, DomId owner, std::size_t extra) const {
-  if (cn.privileged) return 0;
-  return owned_nodes(owner) + extra > options_.quotas.nodes ? ENOSPC : 0;
+  auto it = tree_.owned.find(d);
+  return it == tree_.owned.end() ? 0 : it->second;
 }
 
 Errno Store::check_node_size(const Conn& cn, const Node& n) const {
   if (cn.privileged) return 0;
-  std::size_t size = n.value.size() + 8 * n.perms.size();
-  for (const auto& c : n.children) size += c.size() + 1;
-  return size > options_.quotas.node_size ? ENOSPC : 0;
+  return n.record_size() >= options_.quotas.node_size ? ENOSPC : 0;  // write_node_raw
 }
 
 // --- node operations ---
 
+// construct_node() + create_node(): read the path's ancestors up to the first existing one (each read
+// is recorded in a transaction), then write the new nodes bottom up and the existing parent with its
+// new child. Quotas are checked before anything is written; a failure inside a transaction fails it.
 Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::string_view value) {
-  // construct_node: walk up to the first existing ancestor; every missing one is created empty.
-  std::vector<std::string_view> missing{path};
+  std::string_view missing[64];
+  std::vector<std::string_view> deep;  // only for paths over 64 levels
+  std::size_t levels = 0;
+  auto push = [&](std::string_view p) {
+    if (levels < 64) missing[levels] = p;
+    else deep.push_back(p);
+    ++levels;
+  };
+  auto at = [&](std::size_t i) { return i < 64 ? missing[i] : deep[i - 64]; };
+  push(path);
   std::string_view top = parent_of(path);
-  Errno err = 0;
-  const Node* top_node = nullptr;
+  Node* parent = nullptr;
   for (;;) {
-    top_node = v.find(top, err);
-    if (err) return err;
-    if (top_node) break;
-    missing.push_back(top);
+    Errno err = 0;
+    parent = v.read(top, err);
+    if (parent) break;
+    if (err != ENOENT || top == "/") return err ? err : EINVAL;
+    push(top);
     top = parent_of(top);
   }
-  XsPerms perms = top_node->perms;
+  if (Transaction* t = v.transaction()) t->node_created = true;
+  XsPerms perms = parent->perms;
   if (!cn.privileged) perms.front().domid = cn.domid;  // unprivileged domains own what they create
-  if (Errno e = check_owned_quota(cn, perms.front().domid, missing.size())) return e;
-  Node grown = *top_node;
-  grown.children.emplace_back(basename_of(missing.back()));
-  if (Errno e = check_node_size(cn, grown)) return e;
-  Node leaf;
-  leaf.value = std::string(value);
-  leaf.perms = perms;
-  if (Errno e = check_node_size(cn, leaf)) return e;
+  const std::uint64_t ignored = parent->ignored_entries;
 
-  v.modify(top)->children.emplace_back(basename_of(missing.back()));
-  for (std::size_t i = missing.size(); i-- > 1;) {
+  Errno err = 0;
+  if (!cn.privileged && owned_nodes(cn.domid) + levels > options_.quotas.nodes) err = ENOSPC;
+  Node leaf;
+  leaf.value.assign(value);
+  leaf.perms = perms;
+  if (!err) err = check_node_size(cn, leaf);
+  const std::string_view first_new = basename_of(at(levels - 1));
+  if (!err && !cn.privileged && parent->record_size() + first_new.size() + 1 >= options_.quotas.node_size) err = ENOSPC;
+  if (err) {
+    if (Transaction* t = v.transaction()) t->failed = true;  // destroy_node(): a failed creation fails it
+    return err;
+  }
+  leaf.ignored_entries = ignored;
+  v.create(path, std::move(leaf));
+  for (std::size_t i = 1; i < levels; ++i) {
     Node n;
     n.perms = perms;
-    n.children.emplace_back(basename_of(missing[i - 1]));
-    v.create(missing[i], std::move(n));
+    n.ignored_entries = ignored;
+    n.add_child(basename_of(at(i - 1)));
+    v.create(at(i), std::move(n));
   }
-  v.create(path, std::move(leaf));
+  parent = v.read(top);  // the same node: reading again through the view is free of side effects now
+  parent->add_child(first_new);
+  v.changed(top, *parent);
   return 0;
 }
 
 // The read-only requests: the node at `path` as connection `c` sees it (inside transaction `tx`),
-// checked for read access, projected to what the request returns. Special nodes (@introduceDomain...)
-// live outside transactions.
+// checked for read access, projected to what the request returns.
 template <class T, class Project>
-Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, bool allow_special, Project project) {
+Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, Project project) {
   Conn* cn = conn(c);
   if (!cn) return Result<T>::error(ECONNRESET);
   Transaction* t;
   if (Errno e = transaction_of(*cn, tx, t)) return Result<T>::error(e);
-  if (Errno e = canonical(*cn, path, allow_special)) return Result<T>::error(e);
-  View v(*this, *cn, is_special(scratch_) ? nullptr : t);
+  if (Errno e = node_path(*cn, path)) return Result<T>::error(e);
+  View v = view_for(*cn, t);
   Errno err;
   const Node* n = get_node(v, *cn, scratch_, kRead, err);
   if (!n) return Result<T>::error(err);
@@ -272,7 +229,19 @@ Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, bool allow_sp
 }
 
 Result<std::string> Store::read(ConnId c, TxId tx, std::string_view path) {
-  return look_up<std::string>(c, tx, path, false, [](const Node& n) { return n.value; });
+  return look_up<std::string>(c, tx, path, [](const Node& n) { return n.value; });
+}
+
+Result<std::vector<std::string>> Store::directory(ConnId c, TxId tx, std::string_view path) {
+  return look_up<std::vector<std::string>>(c, tx, path, [](const Node& n) { return n.children; });
+}
+
+Result<std::uint64_t> Store::directory_generation(ConnId c, TxId tx, std::string_view path) {
+  return look_up<std::uint64_t>(c, tx, path, [](const Node& n) { return n.generation; });
+}
+
+Result<XsPerms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
+  return look_up<XsPerms>(c, tx, path, [](const Node& n) { return n.perms; });
 }
 
 Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view value) {
@@ -280,26 +249,23 @@ Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view va
   if (!cn) return ECONNRESET;
   Transaction* t;
   if (Errno e = transaction_of(*cn, tx, t)) return e;
-  if (Errno e = canonical(*cn, path, false)) return e;
-  View v(*this, *cn, t);
+  if (Errno e = node_path(*cn, path)) return e;
+  View v = view_for(*cn, t);
   Errno err;
-  const Node* n = get_node(v, *cn, scratch_, kWrite, err);
+  Node* n = get_node(v, *cn, scratch_, kWrite, err);
   if (!n) {
     if (err != ENOENT) return err;
-    if ((err = create_node(v, *cn, scratch_, value))) {
-      if (t) t->failed = true;  // a failed creation fails the transaction (ENOMEM at commit)
-      return err;
-    }
+    if ((err = create_node(v, *cn, scratch_, value))) return err;
+    n = v.read(scratch_);
   } else {
-    Node candidate;
-    candidate.value = std::string(value);
-    candidate.perms = n->perms;
-    candidate.children = n->children;
-    if (Errno e = check_node_size(*cn, candidate)) return e;
-    v.modify(scratch_)->value.assign(value);
+    if (!cn->privileged && n->record_size() - n->value.size() + value.size() >= options_.quotas.node_size) {
+      if (t) t->failed = true;  // write_node() fails the transaction
+      return ENOSPC;
+    }
+    n->value.assign(value);
+    v.changed(scratch_, *n);
   }
-  const XsPerms perms = v.find(scratch_)->perms;
-  fire_watches(v, scratch_, false, perms, nullptr);
+  fire_watches(v, scratch_, false, n, nullptr);
   return 0;
 }
 
@@ -308,29 +274,14 @@ Errno Store::mkdir(ConnId c, TxId tx, std::string_view path) {
   if (!cn) return ECONNRESET;
   Transaction* t;
   if (Errno e = transaction_of(*cn, tx, t)) return e;
-  if (Errno e = canonical(*cn, path, false)) return e;
-  View v(*this, *cn, t);
+  if (Errno e = node_path(*cn, path)) return e;
+  View v = view_for(*cn, t);
   Errno err;
   if (get_node(v, *cn, scratch_, kWrite, err)) return 0;  // already there: nothing, no event
   if (err != ENOENT) return err;
-  if ((err = create_node(v, *cn, scratch_, ""))) {
-    if (t) t->failed = true;
-    return err;
-  }
-  const XsPerms perms = v.find(scratch_)->perms;
-  fire_watches(v, scratch_, false, perms, nullptr);
+  if ((err = create_node(v, *cn, scratch_, ""))) return err;
+  fire_watches(v, scratch_, false, v.read(scratch_), nullptr);
   return 0;
-}
-
-void Store::remove_subtree(View& v, const Conn& cn, const std::string& path, const std::string& root) {
-  const Node* n = v.find(path);
-  if (!n) return;
-  const std::vector<std::string> children = n->children;
-  for (const auto& child : children) remove_subtree(v, cn, path == "/" ? "/" + child : path + "/" + child, root);
-  const XsPerms perms = v.find(path)->perms;
-  // Fired before the node disappears, while its permissions can still be seen (delnode_sub).
-  fire_watches(v, path, path != root, perms, nullptr);
-  v.erase(path);
 }
 
 Errno Store::rm(ConnId c, TxId tx, std::string_view path) {
@@ -338,42 +289,53 @@ Errno Store::rm(ConnId c, TxId tx, std::string_view path) {
   if (!cn) return ECONNRESET;
   Transaction* t;
   if (Errno e = transaction_of(*cn, tx, t)) return e;
-  if (Errno e = canonical(*cn, path, false)) return e;
-  View v(*this, *cn, t);
+  if (Errno e = node_path(*cn, path)) return e;
+  View v = view_for(*cn, t);
   Errno err;
   if (!get_node(v, *cn, scratch_, kWrite, err)) {
-    if (err == ENOENT) return v.find(parent_of(scratch_)) ? 0 : ENOENT;  // missing: fine if the parent exists
-    return err;
+    if (err != ENOENT) return err;
+    Errno perr = 0;  // missing: fine if the parent exists
+    if (v.read(parent_of(scratch_), perr)) return 0;
+    return perr == ENOSPC ? perr : ENOENT;
   }
   if (scratch_ == "/") return EINVAL;
   const std::string root = scratch_;
-  const std::string parent(parent_of(root));
-  v.find(parent);
-  remove_subtree(v, *cn, root, root);
-  auto& siblings = v.modify(parent)->children;
-  siblings.erase(std::find(siblings.begin(), siblings.end(), basename_of(root)));
+  return rm_node(v, root);
+}
+
+namespace {
+// walk_node_tree() with delnode_sub() on the way out: post-order, each node read through the view, its
+// children as the view lists them. A listed child missing from the view stops the walk (false); what
+// was removed before stays removed, as in xenstored.
+template <class Fire>
+bool remove_subtree(View& v, const std::string& path, std::string_view root, Fire& fire) {
+  const Node* n = v.read(path);
+  if (!n) return false;
+  const std::vector<std::string> children = n->children;
+  for (const auto& child : children)
+    if (!remove_subtree(v, path == "/" ? "/" + child : path + "/" + child, root, fire)) return false;
+  // Fired while the node's permissions can still be seen (delnode_sub), descendants exactly.
+  fire(path, path != root, v.read(path));
+  v.erase(path);
+  return true;
+}
+}  // namespace
+
+// rm_node(): the parent is read first (missing in this view: EINVAL), then the subtree goes, then the
+// parent drops its child (not listed in this view: EIO).
+Errno Store::rm_node(View& v, const std::string& path) {
+  const std::string_view parent_path = parent_of(path);
+  Errno err = 0;
+  if (!v.read(parent_path, err)) return err == ENOSPC ? err : EINVAL;
+  auto fire = [&](std::string_view p, bool exact, const Node* n) { fire_watches(v, p, exact, n, nullptr); };
+  if (!remove_subtree(v, path, path, fire)) return EIO;
+  Node* parent = v.read(parent_path);
+  if (!parent || !parent->remove_child(basename_of(path))) return EIO;  // delete_child(): corrupt()
+  v.changed(parent_path, *parent);
   return 0;
 }
 
-Result<std::vector<std::string>> Store::directory(ConnId c, TxId tx, std::string_view path) {
-  return look_up<std::vector<std::string>>(c, tx, path, false, [](const Node& n) { return n.children; });
-}
-
-Result<std::uint64_t> Store::directory_generation(ConnId c, TxId tx, std::string_view path) {
-  return look_up<std::uint64_t>(c, tx, path, false, [](const Node& n) { return n.generation; });
-}
-
-Result<XsPerms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
-  return look_up<XsPerms>(c, tx, path, true, [](const Node& n) { return n.perms; });
-}
-
-bool Store::domain_exists(DomId domid) const {
-  if (domid == options_.priv_domid || domid == options_.store_domid) return true;
-  auto it = domains_.find(domid);
-  if (it != domains_.end()) return it->second.introduced;
-  return options_.every_domain_exists && !released_.count(domid);
-}
-
+// do_set_perms(): the arguments are checked before the node is looked at.
 Errno Store::set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& perms) {
   Conn* cn = conn(c);
   if (!cn) return ECONNRESET;
@@ -381,275 +343,35 @@ Errno Store::set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& 
   if (Errno e = transaction_of(*cn, tx, t)) return e;
   if (perms.empty()) return EINVAL;
   if (!cn->privileged && perms.size() > options_.quotas.perms_per_node) return ENOSPC;
-  if (Errno e = canonical(*cn, path, true)) return e;
-  const bool special = is_special(scratch_);
-  View v(*this, *cn, special ? nullptr : t);
+  const std::uint64_t ignored = ignored_entries(perms);
+  if (ignored & 1) return ENOENT;  // the owner does not exist
+  if (is_special(path)) {          // set_perms_special()
+    XsPerms* special = const_cast<XsPerms*>(special_perms(path));
+    if (!special) return EINVAL;
+    if ((perm_for(*cn, *special, 0, kNoGeneration) & (kWrite | kOwner)) != (kWrite | kOwner)) return EACCES;
+    *special = perms;
+    return 0;
+  }
+  if (Errno e = node_path(*cn, path)) return e;
+  View v = view_for(*cn, t);
   Errno err;
-  const Node* n = get_node(v, *cn, scratch_, kWrite | kOwner, err);
+  Node* n = get_node(v, *cn, scratch_, kWrite | kOwner, err);
   if (!n) return err;
   if (!cn->privileged && perms.front().domid != n->perms.front().domid) return EPERM;
-  // do_set_perms: domain_alloc_permrefs marks entries naming a domain that does not exist as ignored,
-  // and an ignored owner fails the request with ENOENT (other entries are kept). Found by the
-  // differential check against C xenstored (docs/fidelity.md, S1).
-  if (!domain_exists(perms.front().domid)) return ENOENT;
   const XsPerms old = n->perms;
-  if (old.front().domid != perms.front().domid) {
-    if (Errno e = check_owned_quota(*cn, perms.front().domid, 1)) return e;
-    if (!v.tx) {
-      add_owned(old.front().domid, -1);
-      add_owned(perms.front().domid, 1);
-    }
+  if (!cn->privileged && n->record_size() - 8 * old.size() + 8 * perms.size() >= options_.quotas.node_size) {
+    if (t) t->failed = true;
+    return ENOSPC;
   }
-  v.modify(scratch_)->perms = perms;
-  if (!special) fire_watches(v, scratch_, false, perms, &old);  // set_perms_special fires nothing
+  if (!t && old.front().domid != perms.front().domid) {
+    tree_.count_owner(old.front().domid, -1);
+    tree_.count_owner(perms.front().domid, 1);
+  }
+  n->perms = perms;
+  n->ignored_entries = ignored;
+  v.changed(scratch_, *n);
+  fire_watches(v, scratch_, false, n, &old);
   return 0;
-}
-
-// --- transactions ---
-
-Result<TxId> Store::transaction_start(ConnId c) {
-  using R = Result<TxId>;
-  Conn* cn = conn(c);
-  if (!cn) return R::error(ECONNRESET);
-  if (!cn->privileged && cn->transactions.size() >= options_.quotas.transactions) return R::error(ENOSPC);
-  TxId id = cn->next_tx;
-  while (id == kNoTx || cn->transactions.count(id)) ++id;
-  cn->next_tx = id + 1;
-  cn->transactions.emplace(id, Transaction{});
-  return R::success(id);
-}
-
-bool Store::has_transaction(ConnId c, TxId tx) const {
-  const Conn* cn = conn(c);
-  return cn && cn->transactions.count(tx) != 0;
-}
-
-Errno Store::transaction_end(ConnId c, TxId tx, bool commit) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  auto it = cn->transactions.find(tx);
-  if (it == cn->transactions.end()) return ENOENT;
-  Transaction t = std::move(it->second);
-  cn->transactions.erase(it);
-  if (!commit) return 0;
-  if (t.failed) return ENOMEM;
-  // finalize_transaction: every node the transaction touched must still have its recorded generation.
-  for (const auto& [path, e] : t.entries) {
-    auto g = nodes_.find(path);
-    const std::uint64_t now = g == nodes_.end() ? kNoGeneration : g->second.generation;
-    if (now != e.recorded_generation) return EAGAIN;
-  }
-  for (const auto& path : t.order) {
-    TxEntry& e = t.entries.find(path)->second;
-    if (!e.modified) continue;
-    auto g = nodes_.find(path);
-    if (g != nodes_.end()) add_owned(g->second.perms.front().domid, -1);
-    if (e.node) {
-      Node n = *e.node;
-      n.generation = ++generation_;
-      add_owned(n.perms.front().domid, 1);
-      if (g != nodes_.end()) g->second = std::move(n);
-      else nodes_.emplace(path, std::move(n));
-    } else if (g != nodes_.end()) {
-      nodes_.erase(g);
-    }
-  }
-  for (const auto& path : t.order) {
-    const TxEntry& e = t.entries.find(path)->second;
-    if (e.fire) fire_now(path, e.fire_exact, e.fire_perms, nullptr);
-  }
-  return 0;
-}
-
-// --- watches ---
-
-Errno Store::watch(ConnId c, std::string_view path, std::string_view token) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (Errno e = canonical(*cn, path, true)) return e;
-  for (const auto& w : cn->watches)
-    if (w.path == scratch_ && w.token == token) return EEXIST;
-  if (!cn->privileged && cn->watches.size() >= options_.quotas.watches) return ENOSPC;
-  Watch w;
-  w.path = scratch_;
-  w.token = std::string(token);
-  if (!path.empty() && path[0] != '/' && path[0] != '@') w.relative_prefix = cn->implicit.size() + 1;
-  cn->watches.push_back(std::move(w));
-  // "We fire once up front: simplifies clients and restart."
-  const Watch& added = cn->watches.back();
-  queue_event(c, *cn, added, added.path);
-  return 0;
-}
-
-Errno Store::unwatch(ConnId c, std::string_view path, std::string_view token) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (Errno e = canonical(*cn, path, true)) return e;
-  auto it = std::find_if(cn->watches.begin(), cn->watches.end(),
-                         [&](const Watch& w) { return w.path == scratch_ && w.token == token; });
-  if (it == cn->watches.end()) return ENOENT;
-  cn->watches.erase(it);
-  return 0;
-}
-
-Errno Store::reset_watches(ConnId c) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  cn->watches.clear();
-  cn->transactions.clear();
-  return 0;
-}
-
-bool Store::has_event(ConnId c) const {
-  const Conn* cn = conn(c);
-  return cn && !cn->pending.empty();
-}
-
-std::size_t Store::pending_events(ConnId c) const {
-  const Conn* cn = conn(c);
-  return cn ? cn->pending.size() : 0;
-}
-
-std::optional<XsWatchEvent> Store::pop_event(ConnId c) {
-  Conn* cn = conn(c);
-  if (!cn || cn->pending.empty()) return std::nullopt;
-  XsWatchEvent e = std::move(cn->pending.front());
-  cn->pending.pop_front();
-  return e;
-}
-
-void Store::fire_watches(View& v, const std::string& path, bool exact, const XsPerms& perms, const XsPerms* old) {
-  if (v.tx) {  // queue_watches: fired at commit, in first-access order
-    Errno ignored = 0;
-    TxEntry* e = v.entry(path, ignored);
-    if (e && !e->fire) {
-      e->fire = true;
-      e->fire_exact = exact;
-      e->fire_perms = perms;
-    }
-    return;
-  }
-  fire_now(path, exact, perms, old);
-}
-
-void Store::fire_now(std::string_view path, bool exact, const XsPerms& perms, const XsPerms* old) {
-  for (ConnId id = 0; id < conns_.size(); ++id) {
-    Conn* cn = conns_[id].get();
-    if (!cn) continue;
-    for (std::size_t i = 0; i < cn->watches.size(); ++i) {
-      const Watch& w = cn->watches[i];
-      const bool match = exact ? path == w.path : is_child(path, w.path);
-      if (match && watch_permitted(*cn, path, perms, old)) queue_event(id, *cn, w, path);
-    }
-  }
-}
-
-void Store::fire_special(std::string_view name) {
-  const Node* special = peek(name);
-  for (ConnId id = 0; id < conns_.size(); ++id) {
-    Conn* cn = conns_[id].get();
-    if (!cn) continue;
-    for (const Watch& w : cn->watches)
-      if (w.path == name && (cn->privileged || (special && (perm_for(*cn, special->perms) & kRead))))
-        queue_event(id, *cn, w, name);
-  }
-}
-
-bool Store::watch_permitted(const Conn& cn, std::string_view path, const XsPerms& perms, const XsPerms* old) const {
-  if (cn.privileged) return true;
-  if (perm_for(cn, perms) & kRead) return true;
-  if (old && (perm_for(cn, *old) & kRead)) return true;
-  const Node* parent = peek(parent_of(path));
-  return parent && (perm_for(cn, parent->perms) & kRead);
-}
-
-void Store::queue_event(ConnId, Conn& cn, const Watch& w, std::string_view path) {
-  const std::string_view shown = path.substr(std::min(w.relative_prefix, path.size()));
-  if (shown.size() + w.token.size() + 2 > kPayloadMax) return;  // send_event drops what cannot be sent
-  if (options_.coalesce_events && !is_special(path)) {
-    for (const auto& e : cn.pending)
-      if (e.path == shown && e.token == w.token) return;  // "dropping duplicate watch"
-  }
-  cn.pending.push_back(XsWatchEvent{std::string(shown), w.token});
-  if (cn.listener) cn.listener();
-}
-
-// --- domains ---
-
-Errno Store::introduce_domain(ConnId c, DomId domid, std::uint64_t mfn, std::uint32_t port) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (!cn->privileged) return EACCES;
-  if (domid == options_.priv_domid || port == 0) return EINVAL;
-  Domain& d = domains_[domid];
-  const bool first = !d.introduced;
-  d.introduced = true;
-  d.mfn = mfn;
-  d.port = port;  // a second introduce only re-binds the event channel
-  if (first) fire_special("@introduceDomain");
-  return 0;
-}
-
-Errno Store::release_domain(ConnId c, DomId domid) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (!cn->privileged) return EACCES;
-  if (domid == options_.priv_domid) return EINVAL;
-  auto it = domains_.find(domid);
-  if (it == domains_.end() || !it->second.introduced) return ENOENT;
-  released_.insert(it->first);
-  domains_.erase(it);
-  // domain_adjust_node_perms, applied at once: the released domain's nodes become dom0's and its entries
-  // are ignored, so a later domain reusing the domid inherits nothing.
-  for (auto& [path, node] : nodes_) {
-    XsPerms& p = node.perms;
-    if (p.front().domid == domid) {
-      add_owned(domid, -1);
-      add_owned(options_.priv_domid, 1);
-      p.front().domid = options_.priv_domid;
-    }
-    p.erase(std::remove_if(p.begin() + 1, p.end(), [&](const XsPerm& e) { return e.domid == domid; }), p.end());
-  }
-  fire_special("@releaseDomain");
-  return 0;
-}
-
-Result<std::string> Store::get_domain_path(ConnId c, DomId domid) {
-  if (!conn(c)) return Result<std::string>::error(ECONNRESET);
-  return Result<std::string>::success(implicit_path(domid));
-}
-
-Result<bool> Store::is_domain_introduced(ConnId c, DomId domid) {
-  Conn* cn = conn(c);
-  if (!cn) return Result<bool>::error(ECONNRESET);
-  if (!cn->privileged) return Result<bool>::error(EACCES);
-  if (domid == options_.priv_domid) return Result<bool>::success(true);
-  auto it = domains_.find(domid);
-  return Result<bool>::success(it != domains_.end() && it->second.introduced);
-}
-
-Result<std::uint32_t> Store::domain_features(ConnId c, DomId domid) {
-  Conn* cn = conn(c);
-  if (!cn) return Result<std::uint32_t>::error(ECONNRESET);
-  if (!cn->privileged) return Result<std::uint32_t>::error(EACCES);
-  auto it = domains_.find(domid);
-  if (it == domains_.end() || !it->second.introduced) return Result<std::uint32_t>::error(ENOENT);
-  return Result<std::uint32_t>::success(it->second.features);
-}
-
-Errno Store::set_domain_features(ConnId c, DomId domid, std::uint32_t features) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (!cn->privileged) return EACCES;
-  auto it = domains_.find(domid);
-  if (it == domains_.end() || !it->second.introduced) return ENOENT;
-  it->second.features = features;
-  return 0;
-}
-
-const Node* Store::peek(std::string_view absolute_path) const {
-  auto it = nodes_.find(absolute_path);
-  return it == nodes_.end() ? nullptr : &it->second;
 }
 
 }  // namespace xenrace::xs

@@ -76,6 +76,9 @@ TEST_F(LibXenstore, LongDirectoriesFallBackToDirectoryPart) {
 
 TEST_F(LibXenstore, Permissions) {
   Handle x;
+  // Entries count only for domains that exist: as a toolstack does, introduce them first.
+  ASSERT_TRUE(xs_introduce_domain(x.h, 5, 1, 1));
+  ASSERT_TRUE(xs_introduce_domain(x.h, 6, 1, 1));
   ASSERT_TRUE(xs_write(x.h, XBT_NULL, "/p", "v", 1));
   xs_permissions perms[2] = {{0, XS_PERM_NONE}, {5, XS_PERM_READ}};
   ASSERT_TRUE(xs_set_permissions(x.h, XBT_NULL, "/p", perms, 2));

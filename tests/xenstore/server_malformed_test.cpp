@@ -79,6 +79,34 @@ TEST(Malformed, ErrorsAsXenstoredGivesThem) {
   EXPECT_EQ(s.generation(), before);  // nothing changed
 }
 
+// What the 4.17 dispatch table and argument parsers do with the messages that newer or older clients
+// send (wire_funcs, get_strings, xs_strings_to_perms).
+TEST(Malformed, NewerTypesAndLooseArgumentsAsXenstored4_17) {
+  Store s;
+  for (std::uint32_t type : {23u, 24u, 25u, 26u})
+    EXPECT_EQ(error_of(s, request(type, std::string("\0", 1))), std::string("ENOSYS\0", 7)) << type;
+  EXPECT_EQ(error_of(s, request(wire::reset_watches, "", 7, 42)), std::string("ENOENT\0", 7));  // checks tx_id
+  // SET_PERMS: strtol(base 0) into an unsigned int: -1 is domain 4294967295, which does not exist.
+  EXPECT_EQ(error_of(s, request(wire::set_perms, std::string("/\0n-1\0", 6))), std::string("ENOENT\0", 7));
+  EXPECT_EQ(error_of(s, request(wire::set_perms, std::string("/\0n4294967295\0", 14))), std::string("ENOENT\0", 7));
+  EXPECT_EQ(error_of(s, request(wire::set_perms, std::string("/\0r\0", 4))), std::string("EINVAL\0", 7));
+  EXPECT_EQ(error_of(s, request(wire::set_perms, std::string("/\0n0x\0", 6))), std::string("EINVAL\0", 7));
+  EXPECT_EQ(error_of(s, request(wire::set_perms, std::string("@foo\0n0\0", 8))), std::string("EINVAL\0", 7));
+  EXPECT_EQ(error_of(s, request(wire::get_perms, std::string("@introduceDomain\0", 17))), std::string("EINVAL\0", 7));
+  EXPECT_EQ(error_of(s, request(wire::write, std::string("@foo\0v", 6))), std::string("EINVAL\0", 7));
+  // WATCH takes the first two strings and ignores a third; UNWATCH of an invalid path is just unknown.
+  ProtocolConnection c(s);
+  ASSERT_TRUE(c.receive(request(wire::watch, std::string("/w\0t\0extra\0", 11))));
+  ASSERT_TRUE(c.receive(request(wire::set_perms, std::string("/\0n0x0\0", 7))));  // hex: domain 0
+  c.handle_all();
+  auto replies = decode(c.take_output());
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[0].payload, std::string("OK\0", 3));
+  EXPECT_EQ(replies[1].h.type, wire::watch_event);
+  EXPECT_EQ(replies[2].payload, std::string("OK\0", 3));
+  EXPECT_EQ(error_of(s, request(wire::unwatch, std::string("/a b\0t\0", 7))), std::string("ENOENT\0", 7));
+}
+
 TEST(Malformed, RepliesEchoTheHeaderAndWatchEventsFollowTheOk) {
   Store s;
   ProtocolConnection c(s);

@@ -1,42 +1,12 @@
-// One test per worked example in fakes/xenstore/xs_store.hpp (E = nodes, P = permissions,
-// T = transactions, W = watches, D = domains, Q = quotas).
+// One test per worked example in fakes/xenstore/xs_store.hpp (E = nodes, P = permissions, Q = quotas)
+// and the watch and domain examples not in their own files (W, D). Transactions (X):
+// transaction_examples_test.cpp.
 #include <gtest/gtest.h>
 
-#include "fakes/xenstore/xs_store.hpp"
+#include "tests/xenstore/store_fixture.hpp"
 
 namespace xenrace::xs {
 namespace {
-
-using Events = std::vector<std::pair<std::string, std::string>>;
-
-Events drain(Store& s, ConnId c) {
-  Events out;
-  while (auto e = s.pop_event(c)) out.emplace_back(e->path, e->token);
-  return out;
-}
-
-XsPerms perms(std::initializer_list<const char*> texts) {
-  XsPerms out;
-  for (const char* t : texts) {
-    XsPerm p;
-    EXPECT_TRUE(parse_perm(t, p)) << t;
-    out.push_back(p);
-  }
-  return out;
-}
-
-StoreOptions guest_domains_exist() {
-  StoreOptions o;
-  o.every_domain_exists = true;
-  return o;
-}
-
-struct StoreTest : ::testing::Test {
-  // The worked examples name guest domains without creating them, as scenarios do.
-  Store s{guest_domains_exist()};
-  ConnId dom0 = s.open_connection(0);
-  ConnId other = s.open_connection(0);
-};
 
 TEST_F(StoreTest, E1_WriteCreatesParentsAndFiresOnlyForTheWrittenPath) {
   ASSERT_EQ(s.watch(other, "/", "root"), 0);
@@ -84,7 +54,6 @@ TEST_F(StoreTest, E4_DirectoryKeepsCreationOrder) {
 TEST_F(StoreTest, E5_RelativePathsOfSocketConnectionsHangFromDom0) {
   ASSERT_EQ(s.write(dom0, kNoTx, "backend/vbd/1", "x"), 0);
   EXPECT_EQ(s.read(dom0, kNoTx, "/local/domain/0/backend/vbd/1").value, "x");
-  EXPECT_EQ(s.read(dom0, kNoTx, "@releaseDomain").err, ENOENT);  // no special paths for reads
   for (const char* bad : {"", "/a/", "/a//b", "/a b", "/a\n", "/ä"}) EXPECT_EQ(s.write(dom0, kNoTx, bad, "v"), EINVAL) << bad;
   EXPECT_EQ(s.read(dom0, kNoTx, "/").value, "");
 }
@@ -92,7 +61,26 @@ TEST_F(StoreTest, E5_RelativePathsOfSocketConnectionsHangFromDom0) {
 TEST_F(StoreTest, P1_Dom0MayDoAnythingAndChildrenInheritItsPerms) {
   ASSERT_EQ(s.write(dom0, kNoTx, "/a", ""), 0);
   EXPECT_EQ(s.get_perms(dom0, kNoTx, "/a").value, perms({"n0"}));
-  EXPECT_EQ(s.get_perms(dom0, kNoTx, "@releaseDomain").value, perms({"n0"}));
+  EXPECT_EQ(*s.special_perms("@releaseDomain"), perms({"n0"}));  // outside the tree
+}
+
+TEST_F(StoreTest, E6_OnlySlashRootedPathsNameNodesAndNoneIsLongerThanThePathQuota) {
+  for (const char* special : {"@releaseDomain", "@introduceDomain", "@foo"}) {
+    EXPECT_EQ(s.read(dom0, kNoTx, special).err, EINVAL) << special;
+    EXPECT_EQ(s.write(dom0, kNoTx, special, "v"), EINVAL) << special;
+    EXPECT_EQ(s.get_perms(dom0, kNoTx, special).err, EINVAL) << special;
+  }
+  EXPECT_EQ(s.peek("/local/domain/0/@foo"), nullptr);
+  EXPECT_EQ(s.watch(dom0, "@foo", "t"), 0);  // watches take any "@" name
+  // 2048 characters counted from "/" (or after "/local/domain/<id>/"), for dom0 as for everyone.
+  const std::string abs_ok = "/" + std::string(2047, 'a');
+  EXPECT_EQ(s.write(dom0, kNoTx, abs_ok, "v"), 0);
+  EXPECT_EQ(s.write(dom0, kNoTx, abs_ok + "b", "v"), EINVAL);
+  EXPECT_EQ(s.write(dom0, kNoTx, "/" + std::string(2999, 'a'), "v"), EINVAL);
+  EXPECT_EQ(s.write(dom0, kNoTx, std::string(2048, 'r'), "v"), 0);  // relative: /local/domain/0/ + 2048
+  EXPECT_EQ(s.write(dom0, kNoTx, std::string(2049, 'r'), "v"), EINVAL);
+  EXPECT_EQ(s.write(dom0, kNoTx, "/local/domain/7/" + std::string(2048, 'x'), "v"), 0);
+  EXPECT_EQ(s.read(dom0, kNoTx, "/local/domain/7/" + std::string(2049, 'x')).err, EINVAL);
 }
 
 TEST_F(StoreTest, P2_ReadAndWriteFollowTheEntries) {
@@ -131,96 +119,6 @@ TEST_F(StoreTest, P5_OnlyOwnersSetPermsAndOnlyDom0ChangesTheOwner) {
   EXPECT_EQ(s.set_perms(d5, kNoTx, "/d", perms({"n5", "r6"})), 0);
   EXPECT_EQ(s.set_perms(d6, kNoTx, "/d", perms({"n5"})), EACCES);
   EXPECT_EQ(s.set_perms(dom0, kNoTx, "/d", {}), EINVAL);
-}
-
-TEST_F(StoreTest, T1_OutsideWriteToAReadNodeMakesCommitFail) {
-  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.read(dom0, t, "/a").value, "1");
-  ASSERT_EQ(s.write(dom0, t, "/mine", "m"), 0);
-  ASSERT_EQ(s.write(other, kNoTx, "/a", "2"), 0);
-  EXPECT_EQ(s.transaction_end(dom0, t, true), EAGAIN);
-  EXPECT_EQ(s.read(dom0, kNoTx, "/mine").err, ENOENT);
-  EXPECT_EQ(s.transaction_end(dom0, t, true), ENOENT);  // gone either way
-}
-
-TEST_F(StoreTest, T2_WritesToUntouchedNodesDoNotConflict) {
-  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
-  ASSERT_EQ(s.write(dom0, kNoTx, "/b", "1"), 0);
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.write(dom0, t, "/a", "2"), 0);
-  ASSERT_EQ(s.write(other, kNoTx, "/b", "2"), 0);
-  EXPECT_EQ(s.transaction_end(dom0, t, true), 0);
-  EXPECT_EQ(s.read(dom0, kNoTx, "/a").value, "2");
-}
-
-TEST_F(StoreTest, T3_ReadsOfMissingNodesAreRecorded) {
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.read(dom0, t, "/n").err, ENOENT);
-  ASSERT_EQ(s.write(other, kNoTx, "/n", "x"), 0);
-  EXPECT_EQ(s.transaction_end(dom0, t, true), EAGAIN);
-}
-
-TEST_F(StoreTest, T4_SiblingCreationRewritesTheParent) {
-  ASSERT_EQ(s.mkdir(dom0, kNoTx, "/p"), 0);
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.write(dom0, t, "/p/x", "1"), 0);
-  ASSERT_EQ(s.write(other, kNoTx, "/p/y", "1"), 0);
-  EXPECT_EQ(s.transaction_end(dom0, t, true), EAGAIN);
-  EXPECT_EQ(s.directory(dom0, kNoTx, "/p").value, (std::vector<std::string>{"y"}));
-}
-
-TEST_F(StoreTest, T5_FirstReadAfterAnOutsideWriteSeesItAndCommits) {
-  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.write(other, kNoTx, "/a", "2"), 0);
-  EXPECT_EQ(s.read(dom0, t, "/a").value, "2");
-  EXPECT_EQ(s.transaction_end(dom0, t, true), 0);
-}
-
-TEST_F(StoreTest, T6_ReadsAreRepeatable) {
-  ASSERT_EQ(s.write(dom0, kNoTx, "/a", "1"), 0);
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.read(dom0, t, "/a").value, "1");
-  ASSERT_EQ(s.write(other, kNoTx, "/a", "2"), 0);
-  EXPECT_EQ(s.read(dom0, t, "/a").value, "1");
-  EXPECT_EQ(s.transaction_end(dom0, t, false), 0);
-}
-
-TEST_F(StoreTest, T7_UnknownTransactionsAndFailedCreations) {
-  EXPECT_EQ(s.read(dom0, 42, "/").err, ENOENT);
-  EXPECT_EQ(s.transaction_end(dom0, 42, true), ENOENT);
-  TxId t1 = s.transaction_start(dom0).value, t2 = s.transaction_start(dom0).value;
-  EXPECT_EQ(t1, 1u);
-  EXPECT_EQ(t2, 2u);
-  EXPECT_EQ(s.read(other, t1, "/").err, ENOENT);  // ids are per connection
-  Store small(StoreOptions{.quotas = Quotas{.nodes = 1}});
-  ConnId d5 = small.open_connection(5), d0 = small.open_connection(0);
-  ASSERT_EQ(small.write(d0, kNoTx, "/d", ""), 0);
-  ASSERT_EQ(small.set_perms(d0, kNoTx, "/d", {XsPerm{XsPerm::Access::both, 0}}), 0);
-  TxId t = small.transaction_start(d5).value;
-  ASSERT_EQ(small.write(d5, t, "/d/a", ""), 0);
-  ASSERT_EQ(small.write(d5, kNoTx, "/d/b", ""), 0);
-  EXPECT_EQ(small.write(d5, t, "/d/c/e", ""), ENOSPC);
-  EXPECT_EQ(small.transaction_end(d5, t, true), ENOMEM);
-}
-
-TEST_F(StoreTest, T8_TransactionEventsFireAtCommitInFirstAccessOrder) {
-  ASSERT_EQ(s.write(dom0, kNoTx, "/b", "1"), 0);
-  ASSERT_EQ(s.watch(other, "/", "w"), 0);
-  drain(s, other);
-  TxId t = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.read(dom0, t, "/b").value, "1");
-  ASSERT_EQ(s.write(dom0, t, "/a", "1"), 0);
-  ASSERT_EQ(s.write(dom0, t, "/b", "2"), 0);
-  EXPECT_TRUE(drain(s, other).empty());
-  ASSERT_EQ(s.transaction_end(dom0, t, true), 0);
-  EXPECT_EQ(drain(s, other), (Events{{"/b", "w"}, {"/a", "w"}}));
-  TxId aborted = s.transaction_start(dom0).value;
-  ASSERT_EQ(s.write(dom0, aborted, "/c", "1"), 0);
-  ASSERT_EQ(s.transaction_end(dom0, aborted, false), 0);
-  EXPECT_TRUE(drain(s, other).empty());
-  EXPECT_EQ(s.read(dom0, kNoTx, "/c").err, ENOENT);
 }
 
 TEST_F(StoreTest, W1_RegistrationFiresOnce) {
@@ -273,30 +171,6 @@ TEST_F(StoreTest, W5_UnprivilegedWatchersSeeOnlyWhatTheyMayRead) {
   EXPECT_EQ(drain(s, d5), (Events{{"/d/open", "w"}, {"/d/open/child", "w"}}));
 }
 
-TEST_F(StoreTest, D1_IntroduceAndReleaseFireSpecialWatches) {
-  ConnId d5 = s.open_connection(5);
-  ASSERT_EQ(s.watch(other, "@releaseDomain", "r"), 0);
-  drain(s, other);
-  EXPECT_EQ(s.release_domain(dom0, 7), ENOENT);
-  EXPECT_EQ(s.introduce_domain(d5, 7, 1, 1), EACCES);
-  EXPECT_EQ(s.introduce_domain(dom0, 7, 1, 1), 0);
-  EXPECT_TRUE(s.is_domain_introduced(dom0, 7).value);
-  EXPECT_EQ(s.get_domain_path(d5, 7).value, "/local/domain/7");
-  EXPECT_EQ(s.release_domain(d5, 7), EACCES);
-  EXPECT_EQ(s.release_domain(dom0, 7), 0);
-  EXPECT_FALSE(s.is_domain_introduced(dom0, 7).value);
-  EXPECT_EQ(drain(s, other), (Events{{"@releaseDomain", "r"}}));
-}
-
-TEST_F(StoreTest, D2_ReleasedDomainsNodesBecomeDom0s) {
-  ASSERT_EQ(s.introduce_domain(dom0, 5, 1, 1), 0);
-  ASSERT_EQ(s.write(dom0, kNoTx, "/local/domain/5/x", ""), 0);
-  ASSERT_EQ(s.set_perms(dom0, kNoTx, "/local/domain/5/x", perms({"b5", "r6", "w5"})), 0);
-  ASSERT_EQ(s.release_domain(dom0, 5), 0);
-  EXPECT_EQ(s.get_perms(dom0, kNoTx, "/local/domain/5/x").value, perms({"b0", "r6"}));
-  EXPECT_EQ(s.owned_nodes(5), 0u);
-}
-
 TEST(StoreQuotas, Q1_UnprivilegedLimitsGiveEnospc) {
   Store s(StoreOptions{.quotas = Quotas{.nodes = 3, .watches = 2, .transactions = 1, .nodes_per_transaction = 4,
                                         .perms_per_node = 2, .path_max = 2048, .node_size = 64},
@@ -308,10 +182,13 @@ TEST(StoreQuotas, Q1_UnprivilegedLimitsGiveEnospc) {
   EXPECT_EQ(s.write(d5, kNoTx, "a", "1"), 0);
   EXPECT_EQ(s.write(d5, kNoTx, "b", "1"), 0);
   EXPECT_EQ(s.write(d5, kNoTx, "c", "1"), ENOSPC);  // owns /local/domain/5, a, b
+  // xenstored compares with ">": one watch and one transaction more than the quota fit.
   EXPECT_EQ(s.watch(d5, "a", "1"), 0);
   EXPECT_EQ(s.watch(d5, "a", "2"), 0);
-  EXPECT_EQ(s.watch(d5, "a", "3"), ENOSPC);
+  EXPECT_EQ(s.watch(d5, "a", "3"), 0);
+  EXPECT_EQ(s.watch(d5, "a", "4"), E2BIG);
   TxId t = s.transaction_start(d5).value;
+  EXPECT_EQ(s.transaction_start(d5).err, 0);
   EXPECT_EQ(s.transaction_start(d5).err, ENOSPC);
   for (const char* p : {"a", "b", "x1"}) s.read(d5, t, p);  // x1 is missing: its parent is touched too
   EXPECT_EQ(s.read(d5, t, "x2").err, ENOSPC);
@@ -355,14 +232,16 @@ TEST(StoreFidelity, S1_SetPermsWithAnOwnerThatDoesNotExistIsEnoent) {
   EXPECT_EQ(s.set_perms(dom0, kNoTx, "/p", {{XsPerm::Access::read, 1}}), ENOENT);
 }
 
-TEST(StoreFidelity, S2_PathsLongerThanXenstoreAbsPathMaxAreEinvalEvenForDom0) {
+// is_valid_nodename() holds every connection to quota_max_path_len (2048), not XENSTORE_ABS_PATH_MAX.
+TEST(StoreFidelity, S2_PathsLongerThan2048CharactersAreEinvalEvenForDom0) {
   Store s;
   ConnId dom0 = s.open_connection(0);
-  std::string ok = "/" + std::string(3071, 'a');   // 3072 characters: the limit itself
+  std::string ok = "/" + std::string(2047, 'a');
   std::string too_long = ok + "b";
   EXPECT_EQ(s.write(dom0, kNoTx, ok, "v"), 0);
   EXPECT_EQ(s.write(dom0, kNoTx, too_long, "v"), EINVAL);
   EXPECT_EQ(s.read(dom0, kNoTx, too_long).err, EINVAL);
+  EXPECT_EQ(s.write(dom0, kNoTx, "/" + std::string(3071, 'a'), "v"), EINVAL);
 }
 
 }  // namespace
