@@ -28,6 +28,7 @@ struct XsServer::Client {
   std::uint32_t number = 0;
   std::unique_ptr<ProtocolConnection> conn;
   bool closing = false;
+  bool blocked = false;  // its socket was full: write again only once poll says it drains
   ~Client() {
     if (fd >= 0) ::close(fd);
   }
@@ -108,7 +109,10 @@ bool XsServer::write_to(Client& c) {
   while (c.conn->has_output()) {
     const std::string_view out = c.conn->output();
     const ssize_t n = ::send(c.fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    if (n < 0) {
+      c.blocked = errno == EAGAIN || errno == EWOULDBLOCK;
+      return c.blocked || errno == EINTR;
+    }
     c.conn->sent(static_cast<std::size_t>(n));
   }
   return true;
@@ -175,6 +179,7 @@ void XsServer::run() {
     if (fds[2].revents & POLLIN) accept_clients();
     for (std::size_t i = 3; i < fds.size(); ++i) {
       Client& c = *clients_[i - 3];
+      if (fds[i].revents & POLLOUT) c.blocked = false;
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && !read_from(c)) c.closing = true;
     }
     if (chooser_) {
@@ -189,8 +194,8 @@ void XsServer::run() {
         }
       }
     }
-    for (auto& c : clients_)
-      if (!c->closing && !write_to(*c)) c->closing = true;
+    for (auto& c : clients_)  // a client that does not read costs no system call until it drains
+      if (!c->closing && !c->blocked && !write_to(*c)) c->closing = true;
     std::lock_guard<std::mutex> lock(mu_);
     bool closed = false;
     for (auto it = clients_.begin(); it != clients_.end();) {
