@@ -330,15 +330,17 @@ class Harness {
     Client& c = clients_[ci];
     // The transaction state as the request finds it (the tx_id names one of this connection's).
     const bool in_tx = req && req->tx_id != kNoTx && store_->has_transaction(c.conn->id(), req->tx_id);
-    const bool ok = c.conn->receive(bytes);
-    if (ok) c.conn->handle_all();
-    const std::vector<Out> out = split(c.conn->take_output(), ci);
     if (trace_) {  // XS_FUZZ_TRACE=1: every request and what came back, to read a reproducer
       if (req)
         std::fprintf(stderr, "conn %zu dom%u > %s tx %u %s\n", ci, c.domid, wire::type_name(req->type), req->tx_id,
                      printable(req->payload).c_str());
       else
         std::fprintf(stderr, "conn %zu dom%u > raw %s\n", ci, c.domid, printable(bytes).c_str());
+    }
+    const bool ok = c.conn->receive(bytes);
+    if (ok) c.conn->handle_all();
+    const std::vector<Out> out = split(c.conn->take_output(), ci);
+    if (trace_) {
       for (const auto& o : out)
         std::fprintf(stderr, "conn %zu      < %s tx %u %s\n", ci, wire::type_name(o.h.type), o.h.tx_id,
                      printable(o.payload).c_str());
