@@ -1,6 +1,7 @@
 #include "fakes/sim_world.hpp"
 
 #include "fakes/blkback/sim_blkback.hpp"
+#include "fakes/hypervisor/sim_hypervisor.hpp"
 #include "fakes/loop/sim_loop.hpp"
 #include "fakes/mdev/sim_mdev_bus.hpp"
 #include "fakes/pci/sim_pciback.hpp"
@@ -18,6 +19,11 @@ SimWorld::~SimWorld() = default;
 XenStore& SimWorld::xenstore() {
   if (!xenstore_) xenstore_ = std::make_unique<SimXenStore>(ex_);
   return *xenstore_;
+}
+
+Hypervisor& SimWorld::hypervisor() {
+  if (!hypervisor_) hypervisor_ = std::make_unique<SimHypervisor>(ex_, static_cast<SimXenStore&>(xenstore()).model());
+  return *hypervisor_;
 }
 
 LoopDevices& SimWorld::loop() { return sim_loop(); }

@@ -15,6 +15,7 @@ class SimKernelDevices;
 class SimUdevd;
 class SimServiceManager;
 class SimPciBack;
+class SimHypervisor;
 
 class SimWorld final : public World {
  public:
@@ -29,6 +30,7 @@ class SimWorld final : public World {
   KernelModules& kernel_modules() override;
   Services& services() override;
   PciBack& pci() override;
+  Hypervisor& hypervisor() override;
   // The fakes themselves, to select kernel variants and observe them in invariants.
   SimLoop& sim_loop();
   SimBlockBackends& sim_block_backends();
@@ -43,6 +45,7 @@ class SimWorld final : public World {
  private:
   Execution& ex_;
   std::unique_ptr<XenStore> xenstore_;
+  std::unique_ptr<SimHypervisor> hypervisor_;
   std::unique_ptr<SimPciBack> pci_;  // its xenbus drivers hold XenStore connections: destroyed first
   std::unique_ptr<SimLoop> loop_;
   std::unique_ptr<SimBlockBackends> block_backends_;  // after what it refers to: destroyed first

@@ -12,6 +12,7 @@
 namespace xenrace {
 
 class XenStore;
+class Hypervisor;
 class LoopDevices;
 class BlockBackends;
 class MdevBus;
@@ -30,6 +31,10 @@ class World {
   virtual ~World() = default;
   virtual std::string_view backend() const = 0;  // "sim" or "dom0"
   virtual XenStore& xenstore() = 0;
+  // Domain lifecycle (create, shutdown, destroy); the real host's is not driven by scenarios.
+  virtual Hypervisor& hypervisor() {
+    throw ComponentUnavailable(std::string(backend()) + " backend cannot create or destroy domains");
+  }
   // Device components (loop, blkback, mdev, pciback, udev/services) are added beside these.
   virtual LoopDevices& loop() { throw ComponentUnavailable(std::string(backend()) + " backend has no loop devices"); }
   virtual BlockBackends& block_backends() {

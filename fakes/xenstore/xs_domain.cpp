@@ -20,11 +20,16 @@ Domain& Store::known_domain(DomId domid) {
   return it->second;
 }
 
-bool Store::domain_exists(DomId domid) const {
+DomainState Store::hypervisor_state(DomId domid) const {
+  if (domid == options_.priv_domid || domid == options_.store_domid) return DomainState::running;
+  if (auto it = hypervisor_.find(domid); it != hypervisor_.end()) return it->second;
+  return options_.every_domain_exists ? DomainState::running : DomainState::gone;
+}
+
+bool Store::domain_created(DomId domid) const {
   if (domid == options_.priv_domid || domid == options_.store_domid) return true;
-  if (auto it = domains_.find(domid); it != domains_.end()) return it->second.state != DomainState::gone;
-  if (destroyed_.count(domid)) return false;
-  return options_.every_domain_exists;
+  auto it = hypervisor_.find(domid);
+  return it != hypervisor_.end() && it->second != DomainState::gone;
 }
 
 // --- requests ---
@@ -104,17 +109,13 @@ Errno Store::set_domain_features(ConnId c, DomId domid, std::uint32_t features) 
 // --- the hypervisor ---
 
 void Store::hypervisor_domain_created(DomId domid) {
-  destroyed_.erase(domid);
-  if (Domain* d = find_domain(domid); d && d->state != DomainState::gone) return;
-  domains_.erase(domid);
-  known_domain(domid).state = DomainState::running;
+  if (domain_created(domid)) return;
+  hypervisor_[domid] = DomainState::running;
 }
 
 void Store::hypervisor_domain_state(DomId domid, DomainState state) {
-  if (domid == options_.priv_domid) return;
-  Domain& d = known_domain(domid);
-  if (d.state == DomainState::gone) return;  // a dead domain stays dead
-  d.state = state;
+  if (domid == options_.priv_domid || !domain_exists(domid)) return;  // a dead domain stays dead
+  hypervisor_[domid] = state;
   check_domains();
 }
 
@@ -125,25 +126,24 @@ void Store::check_domains() {
   bool notify = false;
   std::vector<DomId> destroy, forget;
   for (auto& [domid, d] : domains_) {
-    const bool valid = d.state != DomainState::gone;
+    if (domid == options_.priv_domid) continue;
+    const DomainState state = hypervisor_state(domid);
+    const bool valid = state != DomainState::gone;
     if (!d.introduced) {
       if (!valid) forget.push_back(domid);
       continue;
     }
     if (valid) {
-      if (d.state == DomainState::shut_down && !d.shutdown_seen) {
+      if (state == DomainState::shut_down && !d.shutdown_seen) {
         d.shutdown_seen = true;
         notify = true;
       }
-      if (d.state != DomainState::dying) continue;
+      if (state != DomainState::dying) continue;
     }
     destroy.push_back(domid);
     notify = false;  // destroy_domain() fires the watch
   }
-  for (DomId domid : forget) {
-    domains_.erase(domid);
-    destroyed_[domid] = DomainState::gone;
-  }
+  for (DomId domid : forget) domains_.erase(domid);
   for (DomId domid : destroy) destroy_domain(domid);
   if (notify) fire_special("@releaseDomain");
 }
@@ -159,9 +159,7 @@ void Store::destroy_domain(DomId domid) {
     for (std::size_t i = p->size(); i-- > 1;)
       if ((*p)[i].domid == domid) p->erase(p->begin() + static_cast<long>(i));
   }
-  const DomainState state = domains_.count(domid) ? domains_[domid].state : DomainState::gone;
   domains_.erase(domid);
-  destroyed_[domid] = state;
   fire_special("@releaseDomain");
 }
 

@@ -24,8 +24,8 @@ namespace xenrace::xs {
 // The hypervisor's view of one domain (XEN_DOMINF_* as check_domains reads them).
 enum class DomainState { running, shut_down, dying, gone };
 
+// What xenstored keeps of a domain it knows (struct domain): introduced, or named by a permission.
 struct Domain {
-  DomainState state = DomainState::running;
   std::uint64_t generation = 0;  // the tree's generation when xenstored first knew the domain
   bool introduced = false;
   bool shutdown_seen = false;    // domain->shutdown: @releaseDomain already fired for the shutdown

@@ -91,8 +91,12 @@ unsigned Store::perm_for(const Conn& cn, const XsPerms& perms, std::uint64_t ign
   for (std::size_t i = 1; i < perms.size(); ++i) {
     if (perms[i].domid != cn.domid) continue;
     if (i < 64 && ((ignored >> i) & 1)) continue;
+    // chk_domain_generation(): xenstored must know the domain, from before the node was written. The
+    // simulator's guests that nobody created or destroyed are taken to have always existed.
     auto d = domains_.find(perms[i].domid);
-    if (d != domains_.end() ? d->second.generation > generation : !domain_exists(perms[i].domid)) continue;
+    const bool known = d != domains_.end() ? d->second.generation <= generation
+                                           : options_.every_domain_exists && !hypervisor_.count(perms[i].domid);
+    if (!known) continue;
     return access_bits(perms[i].access);
   }
   return access_bits(perms.front().access);

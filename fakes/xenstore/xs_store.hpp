@@ -135,7 +135,9 @@ class Store {
   // What the hypervisor reports (VIRQ_DOM_EXC, then check_domains): xs_domain.hpp D2, D3, D6.
   void hypervisor_domain_created(DomId domid);
   void hypervisor_domain_state(DomId domid, DomainState state);
-  bool domain_exists(DomId domid) const;
+  DomainState hypervisor_state(DomId domid) const;
+  bool domain_exists(DomId domid) const { return hypervisor_state(domid) != DomainState::gone; }
+  bool domain_created(DomId domid) const;  // created (or introduced) and not gone: not merely assumed
 
   bool privileged(ConnId c) const;
   DomId domid(ConnId c) const;
@@ -206,7 +208,7 @@ class Store {
   Tree tree_;
   std::vector<std::unique_ptr<Conn>> conns_;  // by ConnId; closed connections leave null
   std::map<DomId, Domain> domains_;           // struct domain: introduced, or named by a permission
-  std::map<DomId, DomainState> destroyed_;    // gone for good unless the hypervisor creates them again
+  std::map<DomId, DomainState> hypervisor_;   // what the hypervisor said of each domain it was asked about
   XsPerms introduce_perms_, release_perms_;   // the special nodes' permissions (domain.c)
   std::string scratch_;                       // canonical path of the current request
 };

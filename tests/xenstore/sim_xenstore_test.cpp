@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "fakes/hypervisor/sim_hypervisor.hpp"
 #include "fakes/xenstore/sim_xenstore.hpp"
 #include "harness/execution.hpp"
 
@@ -48,6 +49,43 @@ TEST(SimXenStore, AWatcherBlocksUntilTheWriteAndEveryCallIsTraced) {
     std::set<std::string> ops;
     for (const auto& e : res.events) ops.insert(e.op);
     EXPECT_TRUE(ops.count("xs.watch") && ops.count("xs.read_watch") && ops.count("xs.write"));
+  }
+}
+
+// A scenario drives a domain's life through the hypervisor and sees @releaseDomain as xenstored fires it:
+// once for the shutdown, once when destroyed, with the domain's own nodes gone before the second.
+TEST(SimHypervisor, DomainLifecycleReachesTheStoreAndFiresReleaseDomain) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    SimRun r(seed);
+    auto& xs = r.ex->make<SimXenStore>(*r.ex);
+    auto& hv = r.ex->make<SimHypervisor>(*r.ex, xs.model());
+    auto& got = r.ex->make<std::vector<std::string>>();
+    auto& c = r.ex->make<std::unique_ptr<XsConnection>>(xs.connect());
+    ASSERT_EQ(hv.create_domain(3), 0);
+    ASSERT_EQ(c->introduce_domain(3, 1, 1), 0);
+    ASSERT_EQ(c->mkdir(kNoTx, "/local/domain/3"), 0);  // the toolstack gives the guest its home
+    ASSERT_EQ(c->set_perms(kNoTx, "/local/domain/3", {{XsPerm::Access::none, 3}}), 0);
+    auto guest = xs.connect(3);
+    ASSERT_EQ(guest->write(kNoTx, "data", "1"), 0);  // owned by domain 3
+    ASSERT_EQ(c->watch("@releaseDomain", "r"), 0);
+    ASSERT_EQ(c->read_watch(0).value.path, "@releaseDomain");  // registration
+    r.ex->spawn("toolstack", [&c, &got] {
+      for (int i = 0; i < 2; ++i) {
+        auto ev = c->read_watch();
+        if (!ev.ok()) throw std::runtime_error("read_watch failed");
+        got.push_back(ev.value.path + (c->read(kNoTx, "/local/domain/3/data").ok() ? " data" : " no-data"));
+      }
+    });
+    r.ex->spawn("domain", [&hv] {
+      if (hv.shutdown_domain(3) || hv.destroy_domain(3) || hv.reap_domain(3)) throw std::runtime_error("lifecycle");
+    });
+    ExecutionResult res = r.ex->run();
+    ASSERT_FALSE(res.failed()) << res.message;
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[1], "@releaseDomain no-data") << "destroyed: its nodes are gone before the event";
+    EXPECT_EQ(hv.shutdown_domain(3), ENOENT);
+    EXPECT_EQ(hv.create_domain(3), 0);  // the domid may be used again
+    EXPECT_EQ(hv.create_domain(3), EEXIST);
   }
 }
 
