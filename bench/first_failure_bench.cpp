@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "fakes/sim_world.hpp"
-#include "harness/explorer.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "run/explorer.hpp"
 
 namespace {
 

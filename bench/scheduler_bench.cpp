@@ -2,9 +2,9 @@
 // the chosen one), and whole executions of a 100-step scenario including setup and teardown.
 #include <benchmark/benchmark.h>
 
-#include "harness/execution.hpp"
-#include "harness/strategies/pct_strategy.hpp"
-#include "harness/strategies/random_strategy.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/pct_strategy.hpp"
+#include "runtime/strategies/random_strategy.hpp"
 
 namespace xenrace {
 namespace {

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <thread>
 
-#include "fakes/xenstore/xs_server.hpp"
-#include "fakes/xenstore/xs_wire.hpp"
+#include "backends/sim/xenstore/xs_server.hpp"
+#include "backends/sim/xenstore/xs_wire.hpp"
 
 namespace {
 using namespace xenrace;

@@ -22,7 +22,7 @@
 #include <fstream>
 #include <string>
 
-#include "fakes/xenstore/xs_wire.hpp"
+#include "backends/sim/xenstore/xs_wire.hpp"
 
 namespace {
 using namespace xenrace::xs;

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string_view>
 
-#include "fakes/xenstore/xs_path.hpp"
-#include "fakes/xenstore/xs_protocol.hpp"
+#include "backends/sim/xenstore/xs_path.hpp"
+#include "backends/sim/xenstore/xs_protocol.hpp"
 
 namespace {
 using namespace xenrace;

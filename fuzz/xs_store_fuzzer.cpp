@@ -47,9 +47,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fakes/xenstore/xs_message.hpp"
-#include "fakes/xenstore/xs_path.hpp"
-#include "fakes/xenstore/xs_protocol.hpp"
+#include "backends/sim/xenstore/xs_message.hpp"
+#include "backends/sim/xenstore/xs_path.hpp"
+#include "backends/sim/xenstore/xs_protocol.hpp"
 
 namespace {
 using namespace xenrace;

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/trace.hpp"
+#include "runtime/trace.hpp"
 
 namespace xenrace::reports {
 

@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <optional>
 
-#include "harness/execution.hpp"
+#include "runtime/execution.hpp"
 
 namespace xenrace::reports {
 

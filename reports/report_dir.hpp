@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/types.hpp"
+#include "runtime/types.hpp"
 #include "reports/report_entry.hpp"
 #include "reports/results_json.hpp"
 

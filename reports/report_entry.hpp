@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/explorer.hpp"
+#include "run/explorer.hpp"
 
 namespace xenrace::reports {
 

@@ -1,5 +1,5 @@
 // The explicit list of every scenario xenrace ships. Add a line here when adding a scenario file.
-#include "harness/scenario.hpp"
+#include "runtime/scenario.hpp"
 
 namespace xenrace {
 

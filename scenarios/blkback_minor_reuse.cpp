@@ -9,9 +9,9 @@
 // fixed scripts on Debian 12's loop driver (LoopKernel::v6_1), where the check is passed inside the detach.
 #include <fmt/format.h>
 
-#include "harness/scenario.hpp"
+#include "runtime/scenario.hpp"
 #include "world/host_block_script.hpp"
-#include "scenarios/block_script_steps.hpp"
+#include "toolstack/block_script_steps.hpp"
 
 namespace xenrace {
 namespace {

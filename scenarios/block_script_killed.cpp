@@ -23,8 +23,8 @@
 
 #include <fmt/format.h>
 
-#include "fault-injection/sim_faults.hpp"
-#include "harness/scenario.hpp"
+#include "faults/sim_faults.hpp"
+#include "runtime/scenario.hpp"
 #include "world/loop.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"

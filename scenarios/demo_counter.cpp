@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/scenario.hpp"
+#include "runtime/scenario.hpp"
 
 namespace xenrace {
 namespace {

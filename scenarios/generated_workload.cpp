@@ -31,13 +31,13 @@
 
 #include <fmt/format.h>
 
-#include "fakes/blkback/physical_device.hpp"
-#include "fakes/blkback/sim_blkback.hpp"
-#include "fakes/loop/sim_loop.hpp"
-#include "fakes/mdev/sim_mdev_bus.hpp"
-#include "fakes/sim_world.hpp"
-#include "harness/scenario.hpp"
-#include "scenarios/flock.hpp"
+#include "backends/sim/blkback/physical_device.hpp"
+#include "backends/sim/blkback/sim_blkback.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "backends/sim/mdev/sim_mdev_bus.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/scenario.hpp"
+#include "toolstack/flock.hpp"
 #include "world/block_backend.hpp"
 #include "world/loop.hpp"
 #include "world/mdev.hpp"

@@ -16,10 +16,10 @@
 
 #include <fmt/format.h>
 
-#include "harness/scenario.hpp"
+#include "runtime/scenario.hpp"
 #include "world/host_block_script.hpp"
-#include "scenarios/flock.hpp"
-#include "scenarios/block_script_steps.hpp"
+#include "toolstack/flock.hpp"
+#include "toolstack/block_script_steps.hpp"
 
 namespace xenrace {
 namespace {

@@ -11,14 +11,14 @@
 // EAGAIN), and takes the UUID off the list only at the final release. The current code also deletes
 // the `remove` file before mdev_device_remove can say EAGAIN, and never puts it back: variant
 // new-core-lost-remove-file shows that the device can then no longer be removed through sysfs.
-// Kernel behaviour: fakes/mdev/sim_mdev_bus.hpp; facts: docs/fidelity.md §5.
+// Kernel behaviour: backends/sim/mdev/sim_mdev_bus.hpp; facts: docs/fidelity.md §5.
 #include <string>
 
 #include <fmt/format.h>
 
-#include "fakes/mdev/sim_mdev_bus.hpp"
-#include "fakes/sim_world.hpp"
-#include "harness/scenario.hpp"
+#include "backends/sim/mdev/sim_mdev_bus.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/scenario.hpp"
 #include "world/mdev.hpp"
 #include "world/world.hpp"
 

@@ -47,8 +47,8 @@
 
 #include <fmt/format.h>
 
-#include "harness/scenario.hpp"
-#include "scenarios/flock.hpp"
+#include "runtime/scenario.hpp"
+#include "toolstack/flock.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"

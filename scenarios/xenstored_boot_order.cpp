@@ -11,17 +11,17 @@
 // that ordering; the patch was withdrawn.
 //
 // Units are written as in tools/hotplug/Linux/systemd/*.in and systemd's units/ (fidelity.md §7);
-// systemd, udevd and the kernel side: fakes/udev/. With devtmpfs (every current distribution) the node
+// systemd, udevd and the kernel side: backends/sim/udev/. With devtmpfs (every current distribution) the node
 // exists as soon as modprobe returns, so module loading before xenstored is all the ordering needed.
 #include <string>
 
 #include <fmt/format.h>
 
-#include "fakes/sim_world.hpp"
-#include "fakes/udev/sim_kernel_devices.hpp"
-#include "fakes/udev/sim_service_manager.hpp"
-#include "fakes/udev/sim_udevd.hpp"
-#include "harness/scenario.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "backends/sim/udev/sim_service_manager.hpp"
+#include "backends/sim/udev/sim_udevd.hpp"
+#include "runtime/scenario.hpp"
 #include "world/services.hpp"
 #include "world/world.hpp"
 

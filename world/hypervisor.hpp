@@ -1,7 +1,7 @@
 // The hypervisor's domain lifecycle, as hotplug code sees it: a domain is created, runs, shuts down or
 // crashes, is dying while the toolstack destroys it, and is gone. xenstored hears of every change
 // (VIRQ_DOM_EXC) and fires @releaseDomain as C xenstored 4.17 does: once when a domain is first seen shut
-// down, and when it is destroyed (fakes/xenstore/xs_domain.hpp, D2-D6). Races such as "the toolstack
+// down, and when it is destroyed (backends/sim/xenstore/xs_domain.hpp, D2-D6). Races such as "the toolstack
 // waits for @releaseDomain while the domain is already dying" (Xen d3ec7b04d0) are written against this.
 #pragma once
 #include "world/result.hpp"

@@ -1,6 +1,6 @@
 // Loop devices as a process sees them: /dev/loop-control ioctls, /dev/loopN file descriptors and their
 // ioctls, and the sysfs attributes. Each call maps onto one real call, so the dom0 backend implements it
-// with open(2)/ioctl(2)/read(2) and the simulator (fakes/loop) models drivers/block/loop.c.
+// with open(2)/ioctl(2)/read(2) and the simulator (backends/sim/loop) models drivers/block/loop.c.
 //
 // Devices are numbered by index: with max_part=0, /dev/loopN is always block device 7:N, so a reused index
 // is the identical dev_t (what makes blkback's open-by-number race possible).

@@ -3,8 +3,8 @@
 // one read or write of one sysfs file, so a dom0 backend implements it by doing exactly that; results are
 // the errno values those writes give.
 //
-// Implemented by the simulated pciback (fakes/pci/sim_pciback); on a real dom0 with `pciback = real` the
-// sysfs half (PciSysfs) is the host's files (dom0/real_pciback) under the simulated xenbus half.
+// Implemented by the simulated pciback (backends/sim/pci/sim_pciback); on a real dom0 with `pciback = real` the
+// sysfs half (PciSysfs) is the host's files (backends/dom0/real_pciback) under the simulated xenbus half.
 #pragma once
 #include <compare>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The World is everything a scenario's actors can touch, as interfaces: one implementation per backend
-// (fakes/sim_world: simulated components under the scheduler; dom0/: the real host). A scenario is
+// (backends/sim/sim_world: simulated components under the scheduler; backends/dom0/: the real host). A scenario is
 // written once against these and runs unchanged on both.
 //
 // A backend that lacks a component throws ComponentUnavailable from its accessor, naming what is

@@ -1,6 +1,6 @@
 // The XenStore as a scenario sees it: connections that read, write, list, watch and transact, with the
 // errno results of the real interface (xs_wire.h error strings mapped to errno as libxenstore does).
-// Implemented by the simulated store (fakes/xenstore) and by real libxenstore (dom0/).
+// Implemented by the simulated store (backends/sim/xenstore) and by real libxenstore (backends/dom0/).
 //
 // In the simulator every call is a visible operation (a scheduling point), and read_watch blocks in
 // virtual time, so "the event arrives before / after the next operation" is a choice the strategy makes.
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/types.hpp"
+#include "runtime/types.hpp"
 #include "world/result.hpp"
 
 namespace xenrace {

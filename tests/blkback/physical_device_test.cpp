@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "fakes/blkback/physical_device.hpp"
+#include "backends/sim/blkback/physical_device.hpp"
 
 namespace xenrace {
 namespace {

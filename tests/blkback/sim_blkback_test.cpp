@@ -1,10 +1,10 @@
-// The worked examples of fakes/blkback/sim_blkback.hpp, one test each.
+// The worked examples of backends/sim/blkback/sim_blkback.hpp, one test each.
 #include <gtest/gtest.h>
 
-#include "fakes/blkback/physical_device.hpp"
-#include "fakes/blkback/sim_blkback.hpp"
-#include "fakes/loop/sim_loop.hpp"
-#include "fakes/xenstore/sim_xenstore.hpp"
+#include "backends/sim/blkback/physical_device.hpp"
+#include "backends/sim/blkback/sim_blkback.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "loop_test_support.hpp"
 
 namespace xenrace {

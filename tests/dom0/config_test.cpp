@@ -3,10 +3,10 @@
 
 #include <fmt/format.h>
 
-#include "dom0/dom0_config.hpp"
-#include "dom0/host_ops.hpp"
-#include "dom0/xs_path_map.hpp"
-#include "harness/types.hpp"
+#include "backends/dom0/dom0_config.hpp"
+#include "backends/dom0/host_ops.hpp"
+#include "backends/dom0/xs_path_map.hpp"
+#include "runtime/types.hpp"
 
 namespace xenrace::dom0 {
 namespace {

@@ -15,11 +15,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "dom0/dom0_run.hpp"
-#include "dom0/dom0_session.hpp"
-#include "fakes/sim_world.hpp"
-#include "harness/explorer.hpp"
-#include "harness/scenario.hpp"
+#include "run/dom0_run.hpp"
+#include "backends/dom0/dom0_session.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "run/explorer.hpp"
+#include "runtime/scenario.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
 #include "test_host_config.hpp"

@@ -8,14 +8,14 @@
 
 #include <gtest/gtest.h>
 
-#include "dom0/cleanup.hpp"
-#include "dom0/dom0_loop.hpp"
-#include "dom0/dom0_session.hpp"
-#include "dom0/dom0_world.hpp"
-#include "dom0/host_ops.hpp"
-#include "dom0/ledger.hpp"
-#include "harness/execution.hpp"
-#include "harness/strategies/replay_strategy.hpp"
+#include "backends/dom0/cleanup.hpp"
+#include "backends/dom0/dom0_loop.hpp"
+#include "backends/dom0/dom0_session.hpp"
+#include "backends/dom0/dom0_world.hpp"
+#include "backends/dom0/host_ops.hpp"
+#include "backends/dom0/ledger.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
 #include "temp_dir.hpp"
 #include "test_host_config.hpp"
 #include "world/loop.hpp"

@@ -3,11 +3,11 @@
 // actor's write), EAGAIN on a conflicting transaction and the retry that follows, and cleanup.
 #include <gtest/gtest.h>
 
-#include "dom0/dom0_session.hpp"
-#include "dom0/dom0_world.hpp"
-#include "dom0/xs_handle.hpp"
-#include "harness/execution.hpp"
-#include "harness/strategies/replay_strategy.hpp"
+#include "backends/dom0/dom0_session.hpp"
+#include "backends/dom0/dom0_world.hpp"
+#include "backends/dom0/xs_handle.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
 #include "served_session_test.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"

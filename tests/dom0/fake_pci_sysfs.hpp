@@ -1,4 +1,4 @@
-// A temporary directory laid out like the part of sysfs pciback uses (dom0/pci_sysfs.hpp): pciback's
+// A temporary directory laid out like the part of sysfs pciback uses (backends/dom0/pci_sysfs.hpp): pciback's
 // attribute files and devices with a driver link. The kernel's behaviour is NOT emulated: writing a BDF to
 // `bind` moves no link and `slots` lists only what a test puts there. What these trees prove is which file
 // receives which text and how what is read is parsed; what the kernel does with the writes is tested on a

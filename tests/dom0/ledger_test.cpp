@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dom0/cleanup.hpp"
-#include "dom0/ledger.hpp"
+#include "backends/dom0/cleanup.hpp"
+#include "backends/dom0/ledger.hpp"
 #include "temp_dir.hpp"
 
 namespace xenrace::dom0 {

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/execution.hpp"
-#include "harness/strategy.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategy.hpp"
 
 namespace xenrace {
 namespace {

@@ -1,4 +1,4 @@
-// A real vbd backend directory (dom0/real_vbd.hpp) against the project's XenStore server: what xen-blkback
+// A real vbd backend directory (backends/dom0/real_vbd.hpp) against the project's XenStore server: what xen-blkback
 // needs is there when the directory appears, it is ledgered, and undoing it removes it, what the kernel
 // wrote beside it and the parents it created, and nothing of anyone else's. No Xen needed.
 #include <unistd.h>
@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "dom0/cleanup.hpp"
-#include "dom0/dom0_session.hpp"
-#include "dom0/real_vbd.hpp"
-#include "dom0/xs_handle.hpp"
+#include "backends/dom0/cleanup.hpp"
+#include "backends/dom0/dom0_session.hpp"
+#include "backends/dom0/real_vbd.hpp"
+#include "backends/dom0/xs_handle.hpp"
 #include "served_session_test.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"

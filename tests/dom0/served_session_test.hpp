@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "dom0/dom0_session.hpp"
-#include "harness/execution.hpp"
-#include "harness/strategies/replay_strategy.hpp"
+#include "backends/dom0/dom0_session.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
 #include "test_host_config.hpp"

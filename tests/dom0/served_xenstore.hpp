@@ -1,13 +1,13 @@
 // A xenstore server for tests of the real libxenstore path: the project's own `serve-xenstore` server
-// (fakes/xenstore/xs_server.hpp) on a private socket, on its own thread in this process; bound and
+// (backends/sim/xenstore/xs_server.hpp) on a private socket, on its own thread in this process; bound and
 // listening when constructed, stopped and its socket removed when destroyed. unavailable() says why there
 // is none (a tree without the server), and the test then skips.
 #pragma once
 #include <memory>
 #include <string>
 
-#if __has_include("fakes/xenstore/xs_server.hpp")
-#include "fakes/xenstore/xs_server.hpp"
+#if __has_include("backends/sim/xenstore/xs_server.hpp")
+#include "backends/sim/xenstore/xs_server.hpp"
 #define XENRACE_HAVE_XS_SERVER 1
 #endif
 
@@ -23,7 +23,7 @@ class ServedXenstore {
       why_ = std::string("the xenstore server did not start: ") + e.what();
     }
 #else
-    why_ = "this tree has no xenstore server (fakes/xenstore/xs_server.hpp)";
+    why_ = "this tree has no xenstore server (backends/sim/xenstore/xs_server.hpp)";
 #endif
   }
   const std::string& unavailable() const { return why_; }

@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "dom0/dom0_config.hpp"
+#include "backends/dom0/dom0_config.hpp"
 #include "temp_dir.hpp"
 
 namespace xenrace::dom0 {

@@ -41,14 +41,14 @@ SCENARIOS = [
     ("drivers/vfio/mdev/mdev_core.c", {"mdev"}),
     ("99-xen-backend.rules", {"udev"}),          # a bare file name, as a distribution diff may give
     ("debian/xenstored.service", {"services", "udev"}),
-    ("./fakes/pci/sim_pciback.cpp", {"pci"}),
+    ("./backends/sim/pci/sim_pciback.cpp", {"pci"}),
     ("README.md", set()),
 ])
 def test_changed_file_tags(path, tags):
     assert gate.tags_for_file(path) == (tags, False)
 
 
-@pytest.mark.parametrize("path", ["harness/explorer.cpp", "world/world.hpp", "ci/gate"])
+@pytest.mark.parametrize("path", ["run/explorer.cpp", "world/world.hpp", "ci/gate"])
 def test_runtime_changes_select_everything(path):
     assert gate.tags_for_file(path) == (set(), True)
 

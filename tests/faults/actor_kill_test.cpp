@@ -2,8 +2,8 @@
 // and what it held is released as at process exit (its loop fd closes, so an AUTOCLEAR device detaches).
 #include <gtest/gtest.h>
 
-#include "fakes/loop/sim_loop.hpp"
-#include "fault-injection/sim_faults.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "faults/sim_faults.hpp"
 #include "fault_test_support.hpp"
 
 namespace xenrace {

@@ -4,8 +4,8 @@
 #include <set>
 #include <string>
 
-#include "fault-injection/fault_catalogue.hpp"
-#include "fault-injection/fault_plan.hpp"
+#include "faults/fault_catalogue.hpp"
+#include "faults/fault_plan.hpp"
 
 namespace xenrace {
 namespace {

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/execution.hpp"
-#include "harness/fiber.hpp"
-#include "harness/strategy.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/fiber.hpp"
+#include "runtime/strategy.hpp"
 
 namespace xenrace::testing {
 

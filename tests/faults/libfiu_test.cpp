@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "fault-injection/real_faults.hpp"
+#include "faults/real_faults.hpp"
 
 extern char** environ;
 

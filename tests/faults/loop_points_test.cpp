@@ -1,10 +1,10 @@
 // Each loop failure point fires exactly where it is placed: enabled and chosen, the operation returns the
 // injected errno, changes nothing, and the trace shows "fault.<point>" just before the fake's own event.
-// Moving or removing a fault_here() call from fakes/loop makes these fail.
+// Moving or removing a fault_here() call from backends/sim/loop makes these fail.
 #include <gtest/gtest.h>
 
-#include "fakes/loop/sim_loop.hpp"
-#include "fault-injection/sim_faults.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "faults/sim_faults.hpp"
 #include "fault_test_support.hpp"
 
 namespace xenrace {

@@ -1,9 +1,9 @@
-// The mdev failure points fire where they are placed in fakes/mdev/sim_mdev_bus.cpp: the sysfs write
+// The mdev failure points fire where they are placed in backends/sim/mdev/sim_mdev_bus.cpp: the sysfs write
 // returns the injected errno, no device appears or goes, and "fault.<point>" precedes the write's result.
 #include <gtest/gtest.h>
 
-#include "fakes/mdev/sim_mdev_bus.hpp"
-#include "fault-injection/sim_faults.hpp"
+#include "backends/sim/mdev/sim_mdev_bus.hpp"
+#include "faults/sim_faults.hpp"
 #include "fault_test_support.hpp"
 
 namespace xenrace {

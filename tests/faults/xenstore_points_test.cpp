@@ -1,9 +1,9 @@
-// Each XenStore failure point fires where it is placed in fakes/xenstore/sim_xenstore.cpp: the call returns
+// Each XenStore failure point fires where it is placed in backends/sim/xenstore/sim_xenstore.cpp: the call returns
 // the injected errno, the store is unchanged, and "fault.<point>" precedes the operation's own event.
 #include <gtest/gtest.h>
 
-#include "fakes/xenstore/sim_xenstore.hpp"
-#include "fault-injection/sim_faults.hpp"
+#include "backends/sim/xenstore/sim_xenstore.hpp"
+#include "faults/sim_faults.hpp"
 #include "fault_test_support.hpp"
 
 namespace xenrace {

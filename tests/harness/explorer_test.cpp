@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "fakes/sim_world.hpp"
-#include "harness/explorer.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "run/explorer.hpp"
 #include "test_scenarios.hpp"
 #include "xenrace/version.hpp"
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "harness/schedule.hpp"
-#include "harness/types.hpp"
+#include "runtime/schedule.hpp"
+#include "runtime/types.hpp"
 
 namespace xenrace {
 namespace {

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "harness/execution.hpp"
-#include "harness/strategies/random_strategy.hpp"
-#include "harness/strategies/replay_strategy.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/random_strategy.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
 #include "test_scenarios.hpp"
 
 namespace xenrace {

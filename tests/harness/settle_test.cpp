@@ -3,8 +3,8 @@
 // acted is judged by the `always` checks, re-run after the wait.
 #include <gtest/gtest.h>
 
-#include "harness/execution.hpp"
-#include "harness/strategies/replay_strategy.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
 
 namespace xenrace {
 namespace {

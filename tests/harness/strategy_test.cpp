@@ -3,10 +3,10 @@
 
 #include <set>
 
-#include "harness/explorer.hpp"
-#include "harness/strategies/dfs_strategy.hpp"
-#include "harness/strategies/pct_strategy.hpp"
-#include "harness/strategies/random_strategy.hpp"
+#include "run/explorer.hpp"
+#include "runtime/strategies/dfs_strategy.hpp"
+#include "runtime/strategies/pct_strategy.hpp"
+#include "runtime/strategies/random_strategy.hpp"
 #include "test_scenarios.hpp"
 
 namespace xenrace {

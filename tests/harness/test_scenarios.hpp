@@ -3,8 +3,8 @@
 #include <functional>
 #include <string>
 
-#include "harness/explorer.hpp"
-#include "harness/scenario.hpp"
+#include "run/explorer.hpp"
+#include "runtime/scenario.hpp"
 #include "world/world.hpp"
 
 namespace xenrace::testing {

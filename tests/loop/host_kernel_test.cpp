@@ -1,7 +1,7 @@
-// The examples of fakes/loop/host_kernel.hpp: which loop-driver models a host kernel release runs.
+// The examples of backends/sim/loop/host_kernel.hpp: which loop-driver models a host kernel release runs.
 #include <gtest/gtest.h>
 
-#include "fakes/loop/host_kernel.hpp"
+#include "backends/sim/loop/host_kernel.hpp"
 
 namespace xenrace {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "fakes/loop/sim_loop.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
 #include "loop_test_support.hpp"
 #include "real_loop.hpp"
 

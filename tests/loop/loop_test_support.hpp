@@ -4,9 +4,9 @@
 #include <functional>
 #include <memory>
 
-#include "harness/execution.hpp"
-#include "harness/fiber.hpp"
-#include "harness/strategy.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/fiber.hpp"
+#include "runtime/strategy.hpp"
 
 namespace xenrace::testing {
 

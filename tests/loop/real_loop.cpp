@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "dom0/host_ops.hpp"
+#include "backends/dom0/host_ops.hpp"
 
 #ifndef BLKGETDISKSEQ
 #define BLKGETDISKSEQ _IOR(0x12, 128, __u64)

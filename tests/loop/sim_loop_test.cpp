@@ -1,4 +1,4 @@
-// The worked examples of fakes/loop/sim_loop.hpp, one test each, and properties over random operations.
+// The worked examples of backends/sim/loop/sim_loop.hpp, one test each, and properties over random operations.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "fakes/loop/sim_loop.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
 #include "loop_test_support.hpp"
 
 namespace xenrace {

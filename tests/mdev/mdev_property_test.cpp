@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "fakes/mdev/sim_mdev_bus.hpp"
+#include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "sim_run.hpp"
 
 namespace xenrace {

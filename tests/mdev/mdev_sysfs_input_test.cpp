@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "fakes/mdev/mdev_sysfs_input.hpp"
+#include "backends/sim/mdev/mdev_sysfs_input.hpp"
 
 namespace xenrace {
 namespace {

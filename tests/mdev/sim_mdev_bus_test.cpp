@@ -1,10 +1,10 @@
-// The worked examples of fakes/mdev/sim_mdev_bus.hpp, each forced with a chosen interleaving.
+// The worked examples of backends/sim/mdev/sim_mdev_bus.hpp, each forced with a chosen interleaving.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "fakes/mdev/sim_mdev_bus.hpp"
+#include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "sim_run.hpp"
 
 namespace xenrace {

@@ -4,9 +4,9 @@
 #include <functional>
 #include <string_view>
 
-#include "fakes/sim_world.hpp"
-#include "harness/execution.hpp"
-#include "harness/strategy.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategy.hpp"
 
 namespace xenrace::testing {
 

@@ -1,15 +1,15 @@
-// The worked examples of fakes/pci/pciback_xenbus.hpp (X1-X6) and pcifront.hpp (F1-F6): the xenbus
+// The worked examples of backends/sim/pci/pciback_xenbus.hpp (X1-X6) and pcifront.hpp (F1-F6): the xenbus
 // handshake between the simulated pciback and pcifront over the simulated XenStore, each run under many
 // random schedules, all of which must end in the same state.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
-#include "fakes/pci/pciback_xenbus.hpp"
-#include "fakes/pci/sim_pciback.hpp"
-#include "fakes/sim_world.hpp"
-#include "harness/execution.hpp"
-#include "harness/strategy.hpp"
+#include "backends/sim/pci/pciback_xenbus.hpp"
+#include "backends/sim/pci/sim_pciback.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategy.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {

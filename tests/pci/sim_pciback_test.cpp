@@ -1,11 +1,11 @@
-// The worked examples S1-S7 of fakes/pci/sim_pciback.hpp: pciback's sysfs files and the device claim.
+// The worked examples S1-S7 of backends/sim/pci/sim_pciback.hpp: pciback's sysfs files and the device claim.
 // Called from setup code (outside any actor), so nothing is scheduled and each call runs at once.
 #include <gtest/gtest.h>
 
-#include "fakes/pci/sim_pciback.hpp"
-#include "fakes/sim_world.hpp"
-#include "harness/execution.hpp"
-#include "harness/strategy.hpp"
+#include "backends/sim/pci/sim_pciback.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategy.hpp"
 
 namespace xenrace {
 namespace {

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "fakes/sim_world.hpp"
-#include "harness/scenario.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/scenario.hpp"
 
 namespace xenrace::reports::testing {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "fakes/sim_world.hpp"
-#include "harness/explorer.hpp"
-#include "harness/scenario.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "run/explorer.hpp"
+#include "runtime/scenario.hpp"
 
 namespace xenrace {
 namespace {

@@ -1,9 +1,9 @@
-// The worked examples of fakes/udev/sim_kernel_devices.hpp and sim_udevd.hpp.
+// The worked examples of backends/sim/udev/sim_kernel_devices.hpp and sim_udevd.hpp.
 #include <gtest/gtest.h>
 
-#include "fakes/udev/sim_kernel_devices.hpp"
-#include "fakes/udev/sim_service_manager.hpp"
-#include "fakes/udev/sim_udevd.hpp"
+#include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "backends/sim/udev/sim_service_manager.hpp"
+#include "backends/sim/udev/sim_udevd.hpp"
 #include "tests/mdev/sim_run.hpp"
 
 namespace xenrace {

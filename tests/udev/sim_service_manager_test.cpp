@@ -1,13 +1,13 @@
-// The worked examples of fakes/udev/sim_service_manager.hpp.
+// The worked examples of backends/sim/udev/sim_service_manager.hpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "fakes/udev/sim_kernel_devices.hpp"
-#include "fakes/udev/sim_service_manager.hpp"
-#include "fakes/udev/sim_udevd.hpp"
+#include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "backends/sim/udev/sim_service_manager.hpp"
+#include "backends/sim/udev/sim_udevd.hpp"
 #include "tests/mdev/sim_run.hpp"
 
 namespace xenrace {

@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "fakes/udev/sim_udevd.hpp"
-#include "fakes/udev/unit_config.hpp"
+#include "backends/sim/udev/sim_udevd.hpp"
+#include "backends/sim/udev/unit_config.hpp"
 
 namespace xenrace {
 namespace {

@@ -1,4 +1,4 @@
-// One test per worked example in fakes/xenstore/xs_domain.hpp (D1-D6).
+// One test per worked example in backends/sim/xenstore/xs_domain.hpp (D1-D6).
 #include "tests/xenstore/store_fixture.hpp"
 
 namespace xenrace::xs {

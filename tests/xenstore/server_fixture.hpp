@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "fakes/xenstore/xs_server.hpp"
+#include "backends/sim/xenstore/xs_server.hpp"
 
 namespace xenrace::xs {
 

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "fakes/xenstore/xs_protocol.hpp"
+#include "backends/sim/xenstore/xs_protocol.hpp"
 #include "server_fixture.hpp"
 
 #if __has_include(<xen/io/xs_wire.h>)

@@ -1,8 +1,8 @@
 // SimWorld::xenstore() hands out the simulated store (built on first use, one per world).
 #include <gtest/gtest.h>
 
-#include "fakes/sim_world.hpp"
-#include "harness/execution.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/execution.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {

@@ -4,9 +4,9 @@
 
 #include <set>
 
-#include "fakes/hypervisor/sim_hypervisor.hpp"
-#include "fakes/xenstore/sim_xenstore.hpp"
-#include "harness/execution.hpp"
+#include "backends/sim/hypervisor/sim_hypervisor.hpp"
+#include "backends/sim/xenstore/sim_xenstore.hpp"
+#include "runtime/execution.hpp"
 
 namespace xenrace {
 namespace {

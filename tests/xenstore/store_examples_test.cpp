@@ -1,4 +1,4 @@
-// One test per worked example in fakes/xenstore/xs_store.hpp (E = nodes, P = permissions, Q = quotas)
+// One test per worked example in backends/sim/xenstore/xs_store.hpp (E = nodes, P = permissions, Q = quotas)
 // and the watch and domain examples not in their own files (W, D). Transactions (X):
 // transaction_examples_test.cpp.
 #include <gtest/gtest.h>

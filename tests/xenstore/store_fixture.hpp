@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "fakes/xenstore/xs_store.hpp"
+#include "backends/sim/xenstore/xs_store.hpp"
 
 namespace xenrace::xs {
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "fakes/xenstore/xs_path.hpp"
-#include "fakes/xenstore/xs_store.hpp"
+#include "backends/sim/xenstore/xs_path.hpp"
+#include "backends/sim/xenstore/xs_store.hpp"
 
 namespace xenrace::xs {
 namespace {

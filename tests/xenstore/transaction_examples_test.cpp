@@ -1,4 +1,4 @@
-// One test per worked interleaving in fakes/xenstore/xs_transaction.hpp (X1-X14).
+// One test per worked interleaving in backends/sim/xenstore/xs_transaction.hpp (X1-X14).
 #include "tests/xenstore/store_fixture.hpp"
 
 namespace xenrace::xs {

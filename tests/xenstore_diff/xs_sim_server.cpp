@@ -1,4 +1,4 @@
-// xs_sim_server: serves the simulated XenStore (fakes/xenstore XsServer, default options) on a Unix
+// xs_sim_server: serves the simulated XenStore (backends/sim/xenstore XsServer, default options) on a Unix
 // socket until SIGTERM/SIGINT. A stand-in for `xenrace serve-xenstore --socket PATH` while that
 // command is not built; ci/xenstore-differential prefers xenrace's command when it works.
 #include <signal.h>
@@ -8,7 +8,7 @@
 #include <iostream>
 #include <string>
 
-#include "fakes/xenstore/xs_server.hpp"
+#include "backends/sim/xenstore/xs_server.hpp"
 
 int main(int argc, char** argv) {
   std::string socket;

@@ -1,0 +1,151 @@
+#include "backends/sim/blkback/sim_blkback.hpp"
+
+#include <fmt/format.h>
+
+#include "backends/sim/blkback/physical_device.hpp"
+
+namespace xenrace {
+namespace {
+
+constexpr std::string_view kDom0Home = "/local/domain/0/";
+
+// "/local/domain/0/backend/vbd/1/51712" -> "backend/vbd/1/51712", the xenbus device's nodename.
+std::string_view nodename(std::string_view path) {
+  if (path.substr(0, kDom0Home.size()) == kDom0Home) path.remove_prefix(kDom0Home.size());
+  return path;
+}
+
+}  // namespace
+
+const char* to_string(BlkbackDiskseq d) {
+  switch (d) {
+    case BlkbackDiskseq::unsupported: return "no-diskseq";
+    case BlkbackDiskseq::node: return "diskseq-node";
+    case BlkbackDiskseq::in_physical_device: return "diskseq-in-physical-device";
+  }
+  return "?";
+}
+
+SimBlockBackends::SimBlockBackends(Execution& ex, XenStore& xenstore, KernelBlockOpen& block)
+    : ex_(ex), xenstore_(xenstore), loop_(block) {}
+
+Errno SimBlockBackends::probe(std::string_view backend_path) {
+  if (backends_.count(backend_path)) return EEXIST;
+  Backend& be = backends_[std::string(backend_path)];
+  be.path = std::string(backend_path);
+  std::string_view name = nodename(backend_path);
+  if (name.substr(0, 8) == "backend/") name.remove_prefix(8);
+  ex_.spawn_daemon(fmt::format("blkback {}", name), [this, &be] { run(be); });
+  return 0;
+}
+
+std::optional<ExportedDisk> SimBlockBackends::exported(std::string_view backend_path) const {
+  auto it = backends_.find(backend_path);
+  return it == backends_.end() ? std::nullopt : it->second.exported;
+}
+
+void SimBlockBackends::run(Backend& be) {
+  auto xs = xenstore_.connect(0);
+  // xen_blkbk_probe
+  if (writes_opened()) xs->write(kNoTx, be.path + "/opened", "0");
+  xs->watch(be.path + "/physical-device", "physical-device");
+  xs->watch(be.path + "/online", "online");  // the xenbus core's removal path, reduced to this node
+  xs->write(kNoTx, be.path + "/state", "2");  // XenbusStateInitWait
+  for (;;) {
+    auto ev = xs->read_watch();
+    if (!ev.ok()) continue;
+    if (ev.value.token == "physical-device") {
+      backend_changed(be, *xs);
+    } else if (ev.value.token == "online") {
+      auto online = xs->read(kNoTx, be.path + "/online");
+      if (!online.ok() || online.value != "0") continue;
+      xs->write(kNoTx, be.path + "/state", "6");  // XenbusStateClosed, then device_unregister
+      if (be.ref >= 0) {
+        loop_.kernel_close(be.ref);  // xen_vbd_free -> blkdev_put
+        be.ref = -1;
+        if (be.exported) be.exported->released = true;
+      }
+      return;
+    }
+  }
+}
+
+void SimBlockBackends::fatal(Backend& be, XsConnection& xs, Errno err, const std::string& message) {
+  // xenbus_dev_fatal: the error node under dom0's error/ tree, then Closing.
+  xs.write(kNoTx, fmt::format("{}error/{}/error", kDom0Home, nodename(be.path)), fmt::format("{} {}", err, message));
+  xs.write(kNoTx, be.path + "/state", "5");
+}
+
+void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
+  auto text = xs.read(kNoTx, be.path + "/physical-device");
+  if (!text.ok()) return;  // XENBUS_EXIST_ERR: the event at registration, before the script wrote it
+  Result<PhysicalDevice> pd = diskseq_ == BlkbackDiskseq::in_physical_device
+                                  ? parse_physical_device_with_diskseq(text.value)
+                                  : parse_major_minor(text.value);
+  if (!pd.ok()) {
+    if (diskseq_ == BlkbackDiskseq::in_physical_device) {
+      fatal(be, xs, pd.err, "reading physical-device");
+    } else {  // xenbus_dev_error: an error node, no state change
+      xs.write(kNoTx, fmt::format("{}error/{}/error", kDom0Home, nodename(be.path)),
+               fmt::format("{} reading physical-device", pd.err));
+    }
+    return;
+  }
+  if (diskseq_ == BlkbackDiskseq::node) {
+    auto seq = xs.read(kNoTx, be.path + "/diskseq");
+    if (seq.ok()) {
+      DiskseqError why;
+      auto parsed = parse_diskseq(seq.value, &why);
+      if (!parsed.ok()) {
+        fatal(be, xs, why.err, why.message);
+        return;
+      }
+      pd.value.diskseq = parsed.value;
+    }
+  }
+  const PhysicalDevice want = pd.value;
+  if (be.major || be.minor || be.diskseq) {
+    if (be.major != want.major || be.minor != want.minor || be.diskseq != want.diskseq) {
+      ex_.record("blkback.warn",
+                 fmt::format("changing physical device (from {:x}:{:x} to {:x}:{:x}) not supported.", be.major,
+                             be.minor, want.major, want.minor),
+                 "ignored");
+    }
+    return;
+  }
+  auto mode = xs.read(kNoTx, be.path + "/mode");
+  if (!mode.ok()) {
+    fatal(be, xs, mode.err, "reading mode");
+    return;
+  }
+  be.major = want.major;
+  be.minor = want.minor;
+  be.diskseq = want.diskseq;
+  // xen_vbd_create: open by number, now.
+  auto ref = loop_.kernel_open(want.major, want.minor);
+  Errno err = ref.ok() ? 0 : ENOENT;
+  LoopMedium medium;
+  if (ref.ok()) {
+    medium = loop_.medium_of_ref(ref.value);
+    if (want.diskseq != 0 && medium.diskseq != want.diskseq) {
+      ex_.record("blkback.warn",
+                 fmt::format("device {:x}:{:x} has incorrect sequence number {:#x} (expected {:#x})", want.major,
+                             want.minor, medium.diskseq, want.diskseq),
+                 "ENODEV");
+      loop_.kernel_close(ref.value);
+      err = ENODEV;
+    }
+  }
+  if (err) {
+    fatal(be, xs, err, "creating vbd structure");
+    be.major = be.minor = 0;
+    be.diskseq = 0;
+    return;
+  }
+  be.ref = ref.value;
+  be.exported = ExportedDisk{want.major, want.minor, medium.bound, medium.backing_file, medium.file, medium.diskseq, false};
+  if (writes_opened()) xs.write(kNoTx, be.path + "/opened", "1");
+  xs.write(kNoTx, be.path + "/state", "4");  // connect(): XenbusStateConnected
+}
+
+}  // namespace xenrace

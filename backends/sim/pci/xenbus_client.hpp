@@ -1,0 +1,38 @@
+// The few pieces of the Linux xenbus core that xen-pciback and xen-pcifront call, over one XenStore
+// connection (drivers/xen/xenbus/xenbus_client.c, xenbus_probe.c, xenbus_xs.c):
+//
+//   read_driver_state("/b")        xenbus_read_driver_state: "/b/state" parsed as a number; a missing or
+//                                  unparsable node reads as Unknown (0).
+//   switch_state(dev, Connected)   __xenbus_switch_state: nothing when dev.state already is Connected (the
+//                                  cached value, not the node); else a transaction that reads "state"
+//                                  (aborting, but still caching the new state, when the node is gone, as
+//                                  Linux does) and writes the new value, retried on EAGAIN.
+//   dev_fatal(dev, ENODEV, "...")  xenbus_dev_fatal: writes "<errno> <message>" to
+//                                  /local/domain/<own>/error/<nodename>/error, then switches to Closing.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "backends/sim/pci/xenbus_state.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace {
+
+// struct xenbus_device, the parts that matter here. Paths are absolute.
+struct XenbusDevice {
+  std::string nodename;  // this driver's directory
+  std::string otherend;  // the other end's directory
+  DomId otherend_id = 0;
+  XenbusState state = XenbusState::initialising;  // dev->state: what this driver last switched to
+};
+
+// xenbus_read_unsigned(dir, node, default): decimal value of dir/node, `fallback` when missing or garbage.
+unsigned read_unsigned(XsConnection& xs, std::string_view dir, std::string_view node, unsigned fallback);
+// A node as a string, or nullopt when it cannot be read.
+std::optional<std::string> read_node(XsConnection& xs, std::string_view dir, std::string_view node);
+XenbusState read_driver_state(XsConnection& xs, std::string_view dir);
+void switch_state(XsConnection& xs, XenbusDevice& dev, XenbusState state);
+void dev_fatal(XsConnection& xs, XenbusDevice& dev, DomId own_domid, Errno err, std::string_view message);
+
+}  // namespace xenrace

@@ -1,0 +1,75 @@
+#include "backends/sim/sim_world.hpp"
+
+#include "backends/sim/blkback/sim_blkback.hpp"
+#include "backends/sim/hypervisor/sim_hypervisor.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "backends/sim/mdev/sim_mdev_bus.hpp"
+#include "backends/sim/pci/sim_pciback.hpp"
+#include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "backends/sim/udev/sim_service_manager.hpp"
+#include "backends/sim/udev/sim_udevd.hpp"
+#include "backends/sim/xenstore/sim_xenstore.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace {
+
+SimWorld::SimWorld(Execution& ex) : ex_(ex) {}
+SimWorld::~SimWorld() = default;
+
+XenStore& SimWorld::xenstore() {
+  if (!xenstore_) xenstore_ = std::make_unique<SimXenStore>(ex_);
+  return *xenstore_;
+}
+
+Hypervisor& SimWorld::hypervisor() {
+  if (!hypervisor_) hypervisor_ = std::make_unique<SimHypervisor>(ex_, static_cast<SimXenStore&>(xenstore()).model());
+  return *hypervisor_;
+}
+
+LoopDevices& SimWorld::loop() { return sim_loop(); }
+PciBack& SimWorld::pci() { return sim_pci(); }
+
+SimPciBack& SimWorld::sim_pci() {
+  if (!pci_) pci_ = std::make_unique<SimPciBack>(ex_, *this);
+  return *pci_;
+}
+BlockBackends& SimWorld::block_backends() { return sim_block_backends(); }
+
+SimLoop& SimWorld::sim_loop() {
+  if (!loop_) loop_ = std::make_unique<SimLoop>(ex_);
+  return *loop_;
+}
+
+SimBlockBackends& SimWorld::sim_block_backends() {
+  if (!block_backends_) block_backends_ = std::make_unique<SimBlockBackends>(ex_, xenstore(), sim_loop());
+  return *block_backends_;
+}
+
+MdevBus& SimWorld::mdev() { return sim_mdev(); }
+DeviceNodes& SimWorld::device_nodes() { return sim_kernel_devices(); }
+KernelModules& SimWorld::kernel_modules() { return sim_kernel_devices(); }
+Services& SimWorld::services() { return sim_services(); }
+
+SimMdevBus& SimWorld::sim_mdev() {
+  if (!mdev_) mdev_ = std::make_unique<SimMdevBus>(ex_);
+  return *mdev_;
+}
+
+SimKernelDevices& SimWorld::sim_kernel_devices() {
+  if (!kernel_devices_) kernel_devices_ = std::make_unique<SimKernelDevices>(ex_);
+  return *kernel_devices_;
+}
+
+SimServiceManager& SimWorld::sim_services() {
+  if (!services_) services_ = std::make_unique<SimServiceManager>(ex_);
+  return *services_;
+}
+
+SimUdevd& SimWorld::sim_udevd() {
+  if (!udevd_)
+    udevd_ = std::make_unique<SimUdevd>(ex_, sim_kernel_devices(),
+                                        [this](std::string_view unit) { sim_services().device_plugged(unit); });
+  return *udevd_;
+}
+
+}  // namespace xenrace

@@ -1,0 +1,58 @@
+// The simulated World: every component is a fake that runs under the execution's scheduler. Components
+// are built on first use, so a scenario pays only for what it touches.
+#pragma once
+#include <memory>
+
+#include "runtime/execution.hpp"
+#include "world/world.hpp"
+
+namespace xenrace {
+
+class SimLoop;
+class SimBlockBackends;
+class SimMdevBus;
+class SimKernelDevices;
+class SimUdevd;
+class SimServiceManager;
+class SimPciBack;
+class SimHypervisor;
+
+class SimWorld final : public World {
+ public:
+  explicit SimWorld(Execution& ex);
+  ~SimWorld() override;
+  std::string_view backend() const override { return "sim"; }
+  XenStore& xenstore() override;
+  LoopDevices& loop() override;
+  BlockBackends& block_backends() override;
+  MdevBus& mdev() override;
+  DeviceNodes& device_nodes() override;
+  KernelModules& kernel_modules() override;
+  Services& services() override;
+  PciBack& pci() override;
+  Hypervisor& hypervisor() override;
+  // The fakes themselves, to select kernel variants and observe them in invariants.
+  SimLoop& sim_loop();
+  SimBlockBackends& sim_block_backends();
+  SimMdevBus& sim_mdev();
+  SimKernelDevices& sim_kernel_devices();
+  SimUdevd& sim_udevd();  // wired to sim_services(): tagged devices plug .device units
+  SimServiceManager& sim_services();
+  SimPciBack& sim_pci();
+
+  Execution& execution() { return ex_; }
+
+ private:
+  Execution& ex_;
+  std::unique_ptr<XenStore> xenstore_;
+  std::unique_ptr<SimHypervisor> hypervisor_;
+  std::unique_ptr<SimPciBack> pci_;  // its xenbus drivers hold XenStore connections: destroyed first
+  std::unique_ptr<SimLoop> loop_;
+  std::unique_ptr<SimBlockBackends> block_backends_;  // after what it refers to: destroyed first
+  std::unique_ptr<SimMdevBus> mdev_;
+  std::unique_ptr<SimKernelDevices> kernel_devices_;
+  std::unique_ptr<SimServiceManager> services_;
+  std::unique_ptr<SimUdevd> udevd_;  // after what it refers to: destroyed first
+};
+
+}  // namespace xenrace

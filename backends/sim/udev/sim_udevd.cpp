@@ -1,0 +1,54 @@
+#include "backends/sim/udev/sim_udevd.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace xenrace {
+
+namespace {
+constexpr VirtualTime kSlowWorker = 50'000'000;  // 50 ms
+}  // namespace
+
+std::string device_unit_for(std::string_view path) {
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  std::string out;
+  for (char c : path) {
+    if (c == '/') out.push_back('-');
+    else if (c == '-') out += "\\x2d";
+    else out.push_back(c);
+  }
+  return out + ".device";
+}
+
+void SimUdevd::start() {
+  ex_.spawn_daemon("systemd-udevd", [this] {
+    for (;;) {
+      while (!kernel_.has_uevent()) ex_.sched().wait(kernel_.uevent_arrived(), "udevd: uevent");
+      // A worker may be slow (rules, a busy boot): then the event waits until nothing else can run.
+      if (ex_.choose(2, ChoiceKind::data) == 1) ex_.sched().sleep(kSlowWorker);
+      ex_.before_visible();
+      if (!kernel_.has_uevent()) continue;
+      handle(kernel_.take_uevent());
+    }
+  });
+}
+
+void SimUdevd::handle(const Uevent& e) {
+  const std::string path = "/dev/" + e.devname;
+  std::string what;
+  if (!kernel_.has_node(path)) {
+    kernel_.mknod(path);
+    what = "node created";
+  } else {
+    what = "node present";
+  }
+  const bool tagged = std::find(systemd_tagged_.begin(), systemd_tagged_.end(), e.devname) != systemd_tagged_.end();
+  if (tagged) {
+    what += ", TAG systemd";
+    plugged_(device_unit_for(path));
+  }
+  ex_.record("udevd.event", fmt::format("{} {}", e.action, e.devname), what);
+}
+
+}  // namespace xenrace

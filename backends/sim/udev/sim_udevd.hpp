@@ -1,0 +1,52 @@
+// SimUdevd: systemd-udevd handling kernel uevents one at a time, as a daemon actor.
+//
+// Source of truth: systemd src/udev/udevd.c (event queue, one worker per event), udev-rules
+// (TAG+="systemd" makes systemd create a .device unit for the device: src/core/device.c
+// device_setup_units, which aliases the /dev node name: dev-xen-gntdev.device), rules/99-systemd.rules
+// (misc devices such as xen/gntdev are not tagged by default; the seed's systemd PR #28962 proposed
+// a rule that tags them).
+//
+// On each uevent: if the node is missing (no devtmpfs), udevd creates it; if a rule tags the device
+// for systemd, the service manager learns that the device unit is plugged. udevd may handle the event
+// at any time after the kernel queued it: it is an actor like any other, and for each event a recorded
+// data choice says whether its worker is slow (the event is handled only once nothing else can run,
+// 50 ms of virtual time later) or not (0, the default the shrinker prefers).
+//
+// Worked examples (tests/udev/):
+//  1. uevent "add xen/gntdev" with a systemd tag rule -> dev-xen-gntdev.device becomes plugged.
+//  2. the same without the rule -> the node exists (devtmpfs) but no device unit ever appears.
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "runtime/execution.hpp"
+
+namespace xenrace {
+
+class SimUdevd {
+ public:
+  // `plugged` is called with the device unit name when a tagged device appears (the service manager).
+  SimUdevd(Execution& ex, SimKernelDevices& kernel, std::function<void(std::string_view)> plugged)
+      : ex_(ex), kernel_(kernel), plugged_(std::move(plugged)) {}
+
+  // A rule: KERNEL=="<devname>", TAG+="systemd".
+  void tag_for_systemd(std::string devname) { systemd_tagged_.push_back(std::move(devname)); }
+  // Spawns the "systemd-udevd" daemon actor.
+  void start();
+
+ private:
+  void handle(const Uevent& e);
+
+  Execution& ex_;
+  SimKernelDevices& kernel_;
+  std::function<void(std::string_view)> plugged_;
+  std::vector<std::string> systemd_tagged_;
+};
+
+// systemd-escape --path: "/dev/xen/gntdev" -> "dev-xen-gntdev", then the suffix ".device".
+std::string device_unit_for(std::string_view path);
+
+}  // namespace xenrace

@@ -1,0 +1,42 @@
+// The simulated XenStore as the scenarios' World sees it: the xenstored model (xs_store.hpp) behind
+// world/xenstore.hpp, where every call is a visible operation of the calling actor (a scheduling point,
+// then a trace event "xs.<op>"), and read_watch blocks in virtual time on the connection's events.
+//
+//   - read_watch is itself a scheduling point, so "the event is consumed before / after the next
+//     operation of another actor" is a choice of the strategy; with nothing pending it waits until an
+//     event is queued or `timeout` of virtual time passes (ETIMEDOUT).
+//   - A connection opened by an actor is closed when that actor ends or is killed (sched().at_exit),
+//     like a process's xs_handle: its transactions are aborted and its watches removed. Destroying the
+//     XsConnection closes it too.
+//   - Setup and invariant code (outside any actor) may use connections without scheduling; they cannot
+//     block, so read_watch there returns ETIMEDOUT at once when nothing is pending.
+#pragma once
+#include <memory>
+
+#include "backends/sim/xenstore/xs_store.hpp"
+#include "runtime/execution.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace {
+
+class SimXenStore final : public XenStore {
+ public:
+  explicit SimXenStore(Execution& ex, xs::StoreOptions options = simulator_options());
+  // The simulator's defaults: every domain a scenario names exists (scenarios do not create domains).
+  static xs::StoreOptions simulator_options() {
+    xs::StoreOptions o;
+    o.every_domain_exists = true;
+    return o;
+  }
+  std::unique_ptr<XsConnection> connect(DomId domid = 0) override;
+
+  // The model itself, for invariants and tests: no scheduling, no trace, no permission checks in peek().
+  xs::Store& model() { return *store_; }
+  const xs::Store& model() const { return *store_; }
+
+ private:
+  Execution& ex_;
+  std::shared_ptr<xs::Store> store_;  // shared with the connections, which may outlive this object
+};
+
+}  // namespace xenrace

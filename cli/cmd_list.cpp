@@ -1,0 +1,39 @@
+#include <iostream>
+
+#include "cli/cli.hpp"
+
+namespace xenrace::cli {
+
+Runner add_list_command(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("list", "List the scenarios and their variants");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print a JSON array");
+  return [&ctx, json] {
+    if (*json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& s : ctx.registry.all()) {
+        const auto& i = s->info();
+        nlohmann::json variants = nlohmann::json::array();
+        for (const auto& v : i.variants)
+          variants.push_back({{"name", v.name}, {"expect", to_string(v.expect)}, {"summary", v.summary}});
+        out.push_back({{"name", i.name},
+                       {"description", i.description},
+                       {"source", i.source},
+                       {"tags", i.tags},
+                       {"default_iterations", i.default_iterations},
+                       {"variants", variants}});
+      }
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    for (const auto& s : ctx.registry.all()) {
+      const auto& i = s->info();
+      std::cout << i.name << "\n  " << i.description << "\n  source: " << i.source << "\n";
+      for (const auto& v : i.variants)
+        std::cout << "    " << v.name << " (expect " << to_string(v.expect) << "): " << v.summary << "\n";
+    }
+    return 0;
+  };
+}
+
+}  // namespace xenrace::cli

@@ -1,0 +1,67 @@
+#include <chrono>
+#include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cli/cli.hpp"
+#include "reports/report_dir.hpp"
+#include "xenrace/version.hpp"
+
+namespace xenrace::cli {
+
+Runner add_replay_command(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("replay", "Re-run exactly the execution a replay token recorded, and print its trace");
+  auto token_text = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("token", *token_text, "The token printed after 'xenrace replay'")->required();
+  cmd->add_flag("--json", *json, "Print the result and trace as JSON");
+  auto report_dir_name = std::make_shared<std::string>();
+  cmd->add_option("--report-dir", *report_dir_name,
+                  "Write junit.xml, results.json, timeline.html and a Chrome trace into this directory");
+  return [&ctx, token_text, json, report_dir_name] {
+    ReplayToken token = ReplayToken::decode(*token_text);
+    std::optional<reports::ReportDir> report_dir;
+    if (!report_dir_name->empty()) report_dir.emplace(*report_dir_name);
+    bool diverged = false;
+    const auto started = std::chrono::steady_clock::now();
+    ExecutionResult r = replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    const auto* variant = ctx.registry.get(token.scenario).info().variant(token.variant);
+    const bool met = r.failed() == (variant->expect == Expect::fail);
+    if (*json || report_dir) {
+      nlohmann::json j = {{"scenario", token.scenario},
+                          {"variant", token.variant},
+                          {"expect", to_string(variant->expect)},
+                          {"verdict", r.failed() ? "fail" : "pass"},
+                          {"met_expectation", met},
+                          {"strategy", token.strategy},
+                          {"seed", token.seed},
+                          {"steps", r.steps},
+                          {"trace_hash", format_hash(r.trace_hash)},
+                          {"violated", r.failed() ? r.check : std::string()},
+                          {"message", r.message},
+                          {"diverged", diverged}};
+      if (report_dir)
+        report_dir->write({reports::entry_from_replay(token, variant->expect, r, j, replay_command(ctx, token),
+                                                      took.count())},
+                          {"replay", kVersion});
+      j["trace"] = trace_json(r);
+      if (*json) std::cout << j.dump(2) << "\n";
+    }
+    if (!*json) {
+      std::cout << fmt::format("replaying {}/{} (found by {} seed {}): {} steps\n", token.scenario, token.variant,
+                               token.strategy, token.seed, r.steps);
+      std::cout << format_trace(r);
+      if (r.failed())
+        std::cout << fmt::format("verdict: FAIL: {}: {}\n", r.check, r.message);
+      else
+        std::cout << "verdict: pass (no check was violated)\n";
+      if (diverged) std::cout << "warning: the schedule did not fit this program (it diverged from the token)\n";
+      std::cout << "trace_hash: " << format_hash(r.trace_hash) << "\n";
+    }
+    return met ? 0 : 1;
+  };
+}
+
+}  // namespace xenrace::cli

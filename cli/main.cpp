@@ -1,0 +1,69 @@
+// xenrace: deterministic race reproduction for Xen device hotplug. Exit codes: 0 every explored variant
+// met its expectation, 1 some did not, 2 bad usage or input, 4 a dom0 run skipped (the host lacks a component).
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "backends/sim/sim_world.hpp"
+#include "cli/cli.hpp"
+#include "xenrace/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace xenrace;
+  cli::Context ctx;
+  ctx.argv0 = argc > 0 ? argv[0] : "xenrace";
+  register_builtin_scenarios(ctx.registry);
+  ctx.sim_world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+
+  CLI::App app{"xenrace: deterministic race reproduction for Xen device hotplug"};
+  app.set_version_flag("--version", std::string("xenrace ") + kVersion);
+  app.require_subcommand(1);
+  std::map<CLI::App*, cli::Runner> runners;
+  auto add = [&](cli::Runner (*adder)(CLI::App&, cli::Context&)) {
+    std::size_t before = app.get_subcommands({}).size();
+    cli::Runner r = adder(app, ctx);
+    runners[app.get_subcommands({})[before]] = std::move(r);
+  };
+  add(cli::add_list_command);
+  add(cli::add_explore_command);
+  add(cli::add_replay_command);
+  add(cli::add_serve_xenstore_command);
+  add(cli::add_run_command);
+  add(cli::add_compare_command);
+  add(cli::add_cleanup_command);
+  add(cli::add_faults_command);
+
+  std::string known;
+  bool is_command = false;
+  for (auto* sub : app.get_subcommands({})) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+    is_command |= argc > 1 && sub->get_name() == argv[1];
+  }
+  if (argc > 1 && argv[1][0] != '-' && !is_command) {
+    std::cerr << "xenrace: unknown command '" << argv[1] << "' (commands: " << known << ")\n";
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "xenrace: " << e.what() << " (see 'xenrace --help')\n";
+    return 2;
+  }
+  try {
+    for (auto* sub : app.get_subcommands())
+      if (auto it = runners.find(sub); it != runners.end()) return it->second();
+  } catch (const UsageError& e) {
+    std::cerr << "xenrace: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "xenrace: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 2;
+}

@@ -1,0 +1,62 @@
+#include "faults/sim_faults.hpp"
+
+#include <string>
+
+#include "faults/fault_plan.hpp"
+
+namespace xenrace {
+namespace {
+
+// Asks the strategy whether a fault fires now: 0 = no, i > 0 = outcome i. Counts against max-faults.
+std::uint32_t choose_fault(Execution& ex, const FaultPlan& plan, std::uint32_t outcomes) {
+  if (faults_taken(ex) >= plan.max_faults) return 0;
+  return ex.choose(1 + outcomes, ChoiceKind::fault);
+}
+
+void record_fault(Execution& ex, FaultPoint point, std::string_view target, std::string_view result) {
+  std::string op = "fault.";
+  op += fault_info(point).name;
+  ex.record(op, target, result);
+}
+
+// The visible-operation hook of killable actors (installed only when actor/kill is on for them).
+void maybe_kill(Execution& ex) {
+  Scheduler& s = ex.sched();
+  const ActorId self = s.current();
+  if (s.exiting(self) || s.killed(self)) return;
+  if (choose_fault(ex, FaultPlan::from_params(ex.options().params), 1) == 0) return;
+  record_fault(ex, FaultPoint::actor_kill, s.actor_name(self), "SIGKILL");
+  s.kill(self);
+  throw ActorKilled{};  // unwinds now, before the operation; the scheduler runs its exit handlers
+}
+
+}  // namespace
+
+unsigned faults_taken(Execution& ex) {
+  unsigned n = 0;
+  for (const Decision& d : ex.sched().schedule().decisions)
+    if (d.kind == ChoiceKind::fault && d.value != 0) ++n;
+  return n;
+}
+
+Errno fault_here(Execution& ex, FaultPoint point, std::string_view target) {
+  if (ex.options().params.empty()) return 0;  // the common case: no fault enabled, nothing parsed
+  const FaultPointInfo& info = fault_info(point);
+  if (info.effect != FaultEffect::returns_error || info.errors.empty()) return 0;
+  const FaultPlan plan = FaultPlan::from_params(ex.options().params);
+  if (!plan.enables(point)) return 0;
+  const std::uint32_t v = choose_fault(ex, plan, static_cast<std::uint32_t>(info.errors.size()));
+  if (v == 0) return 0;
+  const Errno e = info.errors[v - 1];
+  record_fault(ex, point, target, errno_name(e));
+  return e;
+}
+
+void make_killable(Execution& ex, ActorId actor, FaultDefault by_default) {
+  if (ex.sched().os_threads()) return;  // real threads are not ours to kill at a point
+  const FaultPlan plan = FaultPlan::from_params(ex.options().params);
+  const bool on = plan.listed ? plan.enables(FaultPoint::actor_kill) : by_default == FaultDefault::on;
+  if (on) ex.hook_visible(actor_bit(actor), &maybe_kill);
+}
+
+}  // namespace xenrace

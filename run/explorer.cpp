@@ -1,0 +1,219 @@
+#include "run/explorer.hpp"
+
+#include <fmt/format.h>
+
+#include "runtime/strategies/replay_strategy.hpp"
+#include "xenrace/version.hpp"
+
+namespace xenrace {
+
+ExecutionOptions execution_options_for(const ScenarioInfo& info, const Params& params, bool keep_trace) {
+  ExecutionOptions o;
+  o.max_steps = info.max_steps;
+  o.keep_trace = keep_trace;
+  o.params = params;
+  return o;
+}
+
+ExecutionResult run_execution(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
+                              Strategy& strategy, StackPool& stacks, const ExecutionOptions& options) {
+  Execution ex(strategy, stacks, options);
+  World& w = world(ex);
+  scenario.build(ex, w, variant);
+  return ex.run();
+}
+
+namespace {
+
+ExecutionResult replay_schedule(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
+                                StackPool& stacks, const ExecutionOptions& options, Schedule schedule,
+                                bool* diverged = nullptr) {
+  ReplayStrategy strategy(std::move(schedule));
+  strategy.begin_execution(0);
+  ExecutionResult r = run_execution(scenario, variant, world, strategy, stacks, options);
+  if (diverged) *diverged = strategy.diverged();
+  return r;
+}
+
+// Smaller is better: fewer explicit decisions (preemptions, faults, data), then fewer steps.
+bool simpler(const ExecutionResult& a, const ExecutionResult& b) {
+  if (a.schedule.decisions.size() != b.schedule.decisions.size())
+    return a.schedule.decisions.size() < b.schedule.decisions.size();
+  return a.steps < b.steps;
+}
+
+// Delta debugging over explicit decisions: drop chunks (halving their size), keep any candidate that
+// still breaks the same check and is simpler. Each candidate is one replay.
+ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
+                       StackPool& stacks, const ExecutionOptions& options, ExecutionResult best,
+                       std::uint64_t budget, std::uint64_t& runs) {
+  auto attempt = [&](Schedule candidate) -> bool {
+    if (runs >= budget) return false;
+    ++runs;
+    ExecutionResult r = replay_schedule(scenario, variant, world, stacks, options, std::move(candidate));
+    if (r.same_failure(best) && simpler(r, best)) {
+      best = std::move(r);
+      return true;
+    }
+    return false;
+  };
+  // The recorded schedule may contain decisions after the failure: the failing run's own record is exact.
+  for (std::size_t chunk = std::max<std::size_t>(1, best.schedule.decisions.size() / 2); chunk >= 1;) {
+    bool progressed = false;
+    for (std::size_t start = 0; start < best.schedule.decisions.size() && runs < budget;) {
+      Schedule candidate = best.schedule;
+      auto& d = candidate.decisions;
+      const std::size_t end = std::min(d.size(), start + chunk);
+      d.erase(d.begin() + static_cast<std::ptrdiff_t>(start), d.begin() + static_cast<std::ptrdiff_t>(end));
+      if (attempt(std::move(candidate)))
+        progressed = true;  // same start: the next chunk slid into place
+      else
+        start += chunk;
+    }
+    if (runs >= budget) break;
+    if (!progressed) {
+      if (chunk == 1) break;
+      chunk /= 2;
+    }
+  }
+  // A different value at one decision can replace several others (one preemption where the strategy
+  // happened to use two): keep decision i with each other value, and drop all the rest, or all later ones.
+  auto swap_pass = [&]() -> bool {
+    std::uint32_t max_value = 1;
+    for (const auto& d : best.schedule.decisions) max_value = std::max(max_value, d.value + 1);
+    for (std::size_t i = 0; i < best.schedule.decisions.size() && runs < budget; ++i) {
+      for (std::uint32_t v = 0; v <= max_value && runs < budget; ++v) {
+        if (v == best.schedule.decisions[i].value) continue;
+        Decision keep = best.schedule.decisions[i];
+        keep.value = v;
+        Schedule only = best.schedule;
+        only.decisions = {keep};
+        if (attempt(std::move(only))) return true;
+        Schedule prefix = best.schedule;
+        prefix.decisions.resize(i + 1);
+        prefix.decisions[i].value = v;
+        if (prefix.decisions.size() < best.schedule.decisions.size() && attempt(std::move(prefix))) return true;
+      }
+    }
+    return false;
+  };
+  while (best.schedule.decisions.size() > 1 && swap_pass()) {
+  }
+  // Deletion works on positions, so a lone decision at the right place can stay out of its reach.
+  // When more than one remains, try every schedule of exactly one explicit decision: (index, value).
+  if (best.schedule.decisions.size() > 1) {
+    std::uint32_t values = 2;
+    for (const auto& d : best.schedule.decisions) values = std::max(values, d.value + 2);
+    const std::uint32_t total = best.schedule.total;
+    for (std::uint32_t index = 0; index < total && best.schedule.decisions.size() > 1 && runs < budget; ++index) {
+      for (std::uint32_t v = 0; v < values && runs < budget; ++v) {
+        for (ChoiceKind kind : {ChoiceKind::actor, ChoiceKind::fault, ChoiceKind::data}) {
+          if (kind != ChoiceKind::actor && v == 0) continue;
+          Schedule one;
+          one.total = index + 1;
+          one.decisions = {Decision{index, kind, v}};
+          if (attempt(std::move(one))) break;
+        }
+      }
+    }
+  }
+  // Then try smaller values for what remains (an earlier actor, a smaller generated value).
+  for (std::size_t i = 0; i < best.schedule.decisions.size() && runs < budget; ++i) {
+    for (std::uint32_t v = 0; v < best.schedule.decisions[i].value && runs < budget; ++v) {
+      Schedule candidate = best.schedule;
+      candidate.decisions[i].value = v;
+      if (attempt(std::move(candidate))) break;
+    }
+  }
+  return best;
+}
+
+std::uint64_t mix_hash(std::uint64_t acc, std::uint64_t h) {
+  acc ^= h + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2);
+  return acc;
+}
+
+}  // namespace
+
+VariantReport explore_variant(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
+                              const ExploreOptions& options, StackPool& stacks) {
+  const ScenarioInfo& info = scenario.info();
+  VariantReport rep;
+  rep.scenario = info.name;
+  rep.variant = variant.name;
+  rep.expect = variant.expect;
+  rep.strategy = options.strategy.name;
+  rep.seed = options.strategy.seed;
+  const std::uint64_t budget = options.iterations ? options.iterations : info.default_iterations;
+  auto strategy = make_strategy(options.strategy);
+  const ExecutionOptions exopts = execution_options_for(info, options.params, false);
+
+  auto token_for = [&](const Schedule& schedule) {
+    ReplayToken t;
+    t.version = kVersion;
+    t.scenario = info.name;
+    t.variant = variant.name;
+    t.strategy = options.strategy.name;
+    t.seed = options.strategy.seed;
+    t.params = options.params;
+    t.schedule = schedule;
+    return t;
+  };
+
+  std::uint64_t combined = 0;
+  Schedule busiest;  // copied only when an execution beats it: rarely, and never inside a step
+  std::size_t busiest_preemptions = 0;
+  for (std::uint64_t i = 0; i < budget; ++i) {
+    if (!strategy->has_more()) {
+      rep.exhausted = true;
+      break;
+    }
+    strategy->begin_execution(i);
+    ExecutionResult r = run_execution(scenario, variant.name, world, *strategy, stacks, exopts);
+    strategy->end_execution(r.steps);
+    ++rep.executions;
+    rep.steps += r.steps;
+    combined = mix_hash(combined, r.trace_hash);
+    if (options.progress && (i + 1) % 1000 == 0) options.progress(i + 1, budget);
+    if (!r.failed()) {
+      if (const std::size_t p = r.schedule.preemptions(); i == 0 || p > busiest_preemptions) {
+        busiest = r.schedule;
+        busiest_preemptions = p;
+      }
+      continue;
+    }
+
+    rep.failed = true;
+    rep.first_failure_steps = r.steps;
+    ExecutionResult best = options.shrink ? shrink(scenario, variant.name, world, stacks, exopts, std::move(r),
+                                                   options.shrink_budget, rep.shrink_runs)
+                                          : std::move(r);
+    // Re-run the final schedule with its trace kept: this is exactly what `xenrace replay` will show.
+    ExecutionOptions keep = execution_options_for(info, options.params, true);
+    rep.failure = replay_schedule(scenario, variant.name, world, stacks, keep, best.schedule);
+    rep.trace_hash = rep.failure.trace_hash;
+    rep.message = rep.failure.message;
+    rep.replay = token_for(rep.failure.schedule);
+    return rep;
+  }
+  if (!strategy->has_more()) rep.exhausted = true;
+  rep.trace_hash = combined;
+  if (rep.executions > 0) rep.busiest_pass = token_for(busiest);
+  return rep;
+}
+
+ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken& token, const WorldFactory& world,
+                             StackPool& stacks, bool* diverged) {
+  if (token.version != kVersion)
+    throw UsageError(fmt::format("replay token was made by xenrace {}, this is xenrace {}: re-run the exploration "
+                                 "with this version to get a new token",
+                                 token.version, kVersion));
+  const Scenario* scenario = registry.find(token.scenario);
+  if (!scenario) throw UsageError("replay token names unknown scenario '" + token.scenario + "'");
+  if (!scenario->info().variant(token.variant))
+    throw UsageError("replay token names unknown variant '" + token.variant + "' of scenario '" + token.scenario + "'");
+  ExecutionOptions o = execution_options_for(scenario->info(), token.params, true);
+  return replay_schedule(*scenario, token.variant, world, stacks, o, token.schedule, diverged);
+}
+
+}  // namespace xenrace

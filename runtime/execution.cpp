@@ -1,0 +1,140 @@
+#include "runtime/execution.hpp"
+
+#include <fmt/format.h>
+
+namespace xenrace {
+
+const char* to_string(Outcome o) {
+  switch (o) {
+    case Outcome::passed: return "passed";
+    case Outcome::invariant_violated: return "invariant violated";
+    case Outcome::deadlock: return "deadlock";
+    case Outcome::actor_failed: return "actor failed";
+    case Outcome::step_limit: return "step limit";
+  }
+  return "?";
+}
+
+Execution::Execution(Strategy& strategy, StackPool& stacks, ExecutionOptions options)
+    : options_(std::move(options)),
+      sched_(stacks, strategy, static_cast<std::uint32_t>(options_.max_steps)),
+      trace_(options_.keep_trace) {
+  if (options_.os_threads) sched_.use_os_threads();
+}
+
+Execution::~Execution() {
+  // Actor stacks may hold references into owned objects: unwind them first. Then destroy the owned
+  // objects newest first, so an object may safely refer to any object made before it.
+  sched_.unwind_all();
+  while (!owned_.empty()) owned_.pop_back();
+}
+
+ActorId Execution::spawn_actor(std::string name, std::function<void()> body, ActorKind kind) {
+  ActorId id = sched_.spawn(name, std::move(body), kind);
+  trace_.name_actor(id, name);
+  return id;
+}
+
+void Execution::actor_returned_error(const std::string& error) { throw std::runtime_error(error); }
+
+void Execution::always(std::string name, Check check) { always_.push_back({std::move(name), std::move(check)}); }
+void Execution::at_end(std::string name, Check check) { at_end_.push_back({std::move(name), std::move(check)}); }
+void Execution::settle(std::string name, Check wait) { settle_.push_back({std::move(name), std::move(wait)}); }
+
+const std::string* Execution::param(std::string_view key) const {
+  for (const auto& [k, v] : options_.params)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+std::string_view Execution::current_actor_name() const {
+  return sched_.in_actor() ? std::string_view(sched_.actor_name(sched_.current())) : std::string_view("harness");
+}
+
+void Execution::record(std::string_view op, std::string_view args, std::string_view result) {
+  trace_.record(sched_.steps(), sched_.in_actor() ? sched_.current() : kNoActor, sched_.now(), op, args, result);
+}
+
+void Execution::run_visible_hook() {
+  if (sched_.in_actor() && (visible_hook_actors_ & actor_bit(sched_.current())) && visible_hook_) visible_hook_(*this);
+}
+
+void Execution::check_always() {
+  for (const auto& inv : always_) {
+    std::string what = inv.check();
+    if (!what.empty()) {
+      violated_check_ = inv.name;
+      violation_ = std::move(what);
+      sched_.request_stop();
+      return;
+    }
+  }
+}
+
+ExecutionResult Execution::run() {
+  ExecutionResult r;
+  std::function<void()> after_step;
+  if (!always_.empty()) after_step = [this] { check_always(); };
+  // Setup may already have broken an invariant.
+  check_always();
+  RunEnd end = violated_check_.empty() ? sched_.run(options_.max_steps, after_step) : RunEnd::stopped;
+
+  if (!violated_check_.empty()) {
+    r.outcome = Outcome::invariant_violated;
+    r.check = violated_check_;
+    r.message = violation_;
+  } else if (!sched_.actor_error().empty()) {
+    r.outcome = Outcome::actor_failed;
+    r.check = "actor failed";
+    r.message = fmt::format("{} failed: {}", sched_.actor_name(sched_.failed_actor()), sched_.actor_error());
+  } else if (end == RunEnd::deadlock) {
+    r.outcome = Outcome::deadlock;
+    r.check = "deadlock";
+    auto blocked = sched_.blocked_processes();
+    r.message = fmt::format("deadlock: nothing can run and no timer is pending; blocked: {}", fmt::join(blocked, ", "));
+  } else if (end == RunEnd::step_limit) {
+    r.outcome = Outcome::step_limit;
+    r.check = "step limit";
+    r.message = fmt::format("no progress: still running after {} steps (a retry loop that never ends?)",
+                            options_.max_steps);
+  } else {
+    // Observed components act on their own time: give them the chance before the verdict.
+    for (const auto& s : settle_) {
+      std::string why = s.check();
+      if (!why.empty()) {
+        r.inconclusive = fmt::format("{}: {}", s.name, why);
+        record("inconclusive", s.name, why);
+        break;
+      }
+    }
+    if (!settle_.empty()) check_always();
+  }
+  if (!r.failed() && !violated_check_.empty()) {  // broken once the observed component acted: a real failure
+    r.outcome = Outcome::invariant_violated;
+    r.check = violated_check_;
+    r.message = violation_;
+    r.inconclusive.clear();
+  } else if (!r.failed() && r.inconclusive.empty()) {
+    for (const auto& inv : at_end_) {
+      std::string what = inv.check();
+      if (!what.empty()) {
+        r.outcome = Outcome::invariant_violated;
+        r.check = inv.name;
+        r.message = std::move(what);
+        break;
+      }
+    }
+  }
+  if (r.failed()) record("verdict", r.check, r.message);
+  sched_.unwind_all();
+  r.steps = sched_.steps();
+  r.trace_hash = trace_.hash();
+  r.schedule = sched_.schedule();
+  if (trace_.keeps_events()) {
+    r.events = trace_.events();
+    r.actors = trace_.actor_names();
+  }
+  return r;
+}
+
+}  // namespace xenrace

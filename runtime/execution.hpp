@@ -1,0 +1,147 @@
+// One Execution is one run of one scenario variant under one strategy: it owns the Scheduler, the Trace,
+// the invariants and every object the scenario builds for it (the world), and turns how the run ended
+// into an ExecutionResult. Nothing outlives it, so executions never leak state into each other.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "runtime/scheduler.hpp"
+#include "runtime/trace.hpp"
+
+namespace xenrace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+struct ExecutionOptions {
+  std::uint64_t max_steps = 20000;  // beyond this the execution is a livelock failure
+  bool keep_trace = false;          // keep events (replay, reports), not just the hash
+  Params params;                    // options a scenario or fake reads (fault points, sizes...)
+  bool os_threads = false;          // actors as OS threads, no strategy picks (dom0 free mode)
+};
+
+enum class Outcome : std::uint8_t { passed, invariant_violated, deadlock, actor_failed, step_limit };
+const char* to_string(Outcome o);
+
+struct ExecutionResult {
+  Outcome outcome = Outcome::passed;
+  std::string check;    // the violated invariant's name, or the outcome's name
+  std::string message;  // what went wrong, in the scenario's words
+  std::uint64_t steps = 0;
+  std::uint64_t trace_hash = 0;
+  Schedule schedule;
+  // Filled when the execution kept its trace (replay, reports).
+  std::vector<TraceEvent> events;
+  std::vector<std::string> actors;
+  // Non-empty: a settle hook gave up waiting for an observed component (a real kernel driver never acted),
+  // so the run has no verdict: neither a pass nor a failure (outcome stays `passed`; callers check this).
+  std::string inconclusive;
+  bool failed() const { return outcome != Outcome::passed; }
+  // Two failures are "the same bug" for shrinking when they broke the same check.
+  bool same_failure(const ExecutionResult& other) const { return outcome == other.outcome && check == other.check; }
+};
+
+// Returned by an actor body that ends with an error, like a program's non-zero exit.
+struct ActorStatus {
+  std::string error;  // empty: success
+  static ActorStatus ok() { return {}; }
+  static ActorStatus fail(std::string message) { return {std::move(message)}; }
+};
+
+class Execution {
+ public:
+  using Check = std::function<std::string()>;  // returns "" when the invariant holds, else what is wrong
+
+  Execution(Strategy& strategy, StackPool& stacks, ExecutionOptions options);
+  ~Execution();
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  // An actor body is `void()` (throw std::exception to fail) or `ActorStatus()`.
+  template <class F>
+  ActorId spawn(std::string name, F body, ActorKind kind = ActorKind::process) {
+    if constexpr (std::is_same_v<std::invoke_result_t<F&>, ActorStatus>) {
+      return spawn_actor(std::move(name), [this, body = std::move(body)]() mutable {
+        ActorStatus st = body();
+        if (!st.error.empty()) actor_returned_error(st.error);
+      }, kind);
+    } else {
+      return spawn_actor(std::move(name), std::function<void()>(std::move(body)), kind);
+    }
+  }
+  template <class F>
+  ActorId spawn_daemon(std::string name, F body) {
+    return spawn(std::move(name), std::move(body), ActorKind::daemon);
+  }
+
+  // Checked after every step; the first violation stops the execution.
+  void always(std::string name, Check check);
+  // Checked once, when every process has finished.
+  void at_end(std::string name, Check check);
+  // Runs once when every process has finished and nothing was violated, before the final checks: it waits
+  // (bounded, in real time) for a component the run only observes (a host's kernel driver) to act. It returns
+  // "" once it did, else why not; the run is then inconclusive. The `always` checks are re-run after it.
+  void settle(std::string name, Check wait);
+
+  // An object that lives exactly as long as this execution (world components, shared state).
+  template <class T, class... A>
+  T& make(A&&... args) {
+    auto p = std::make_unique<T>(std::forward<A>(args)...);
+    T& ref = *p;
+    owned_.push_back(std::shared_ptr<void>(std::move(p)));
+    return ref;
+  }
+
+  // --- for world components ---
+  // A visible operation: a scheduling point (when called by an actor), then the trace event.
+  void before_visible() {
+    sched_.yield();
+    if (visible_hook_actors_ != 0) [[unlikely]] run_visible_hook();
+  }
+  // Runs `hook` after the scheduling point of every visible operation of the actors in `actors`
+  // (fault-injection's actor/kill); with no actor hooked, before_visible costs one more branch.
+  using VisibleHook = void (*)(Execution&);
+  void hook_visible(ActorMask actors, VisibleHook hook) {
+    visible_hook_actors_ |= actors;
+    visible_hook_ = hook;
+  }
+  void record(std::string_view op, std::string_view args, std::string_view result);
+  std::uint32_t choose(std::uint32_t n, ChoiceKind kind) { return sched_.choose(n, kind); }
+  const std::string* param(std::string_view key) const;
+
+  Scheduler& sched() { return sched_; }
+  Trace& trace() { return trace_; }
+  const ExecutionOptions& options() const { return options_; }
+  // The name of the actor running now, or "harness" from setup and invariant code.
+  std::string_view current_actor_name() const;
+
+  ExecutionResult run();
+
+ private:
+  ActorId spawn_actor(std::string name, std::function<void()> body, ActorKind kind);
+  void actor_returned_error(const std::string& error);
+  void check_always();
+  void run_visible_hook();
+
+  struct Invariant {
+    std::string name;
+    Check check;
+  };
+  ExecutionOptions options_;
+  Scheduler sched_;
+  Trace trace_;
+  std::vector<Invariant> always_;
+  std::vector<Invariant> at_end_;
+  std::vector<Invariant> settle_;
+  ActorMask visible_hook_actors_ = 0;
+  VisibleHook visible_hook_ = nullptr;
+  std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound
+  std::string violated_check_;
+  std::string violation_;
+};
+
+}  // namespace xenrace

@@ -1,0 +1,46 @@
+// A Schedule is the list of decisions that made one execution what it was: actor picks, generated values
+// and fault choices, in the order they were asked. Only decisions that differ from the default
+// (non-preemptive pick, value 0) are kept, so a shrunk schedule is a handful of entries and its token is short.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/types.hpp"
+
+namespace xenrace {
+
+struct Decision {
+  std::uint32_t index;  // position among all decisions of the execution
+  ChoiceKind kind;
+  std::uint32_t value;  // actor id for actor picks, the value otherwise
+  bool operator==(const Decision&) const = default;
+};
+
+struct Schedule {
+  std::vector<Decision> decisions;  // explicit (non-default) decisions, ordered by index
+  std::uint32_t total = 0;          // decisions asked in the execution, default ones included
+
+  std::size_t preemptions() const;  // explicit actor picks
+  bool operator==(const Schedule&) const = default;
+};
+
+// What `xenrace replay` needs to re-run one execution exactly. Printed as `xr1-<base64url>`.
+struct ReplayToken {
+  std::string version;   // xenrace version that made it; a different version refuses it
+  std::string scenario;
+  std::string variant;
+  std::string strategy;  // informational: which strategy found it
+  std::uint64_t seed = 0;
+  std::vector<std::pair<std::string, std::string>> params;  // execution options (faults enabled, ...)
+  Schedule schedule;
+
+  std::string encode() const;
+  // Throws UsageError naming what is wrong: prefix, base64, truncation, checksum, format version.
+  static ReplayToken decode(std::string_view text);
+  const std::string* param(std::string_view key) const;
+};
+
+}  // namespace xenrace

@@ -1,0 +1,239 @@
+#include "runtime/scheduler.hpp"
+
+#include "runtime/scheduler_threads.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+
+namespace xenrace {
+
+Scheduler::Scheduler(StackPool& stacks, Strategy& strategy, std::uint32_t max_decisions_hint)
+    : stacks_(stacks), strategy_(strategy) {
+  actors_.reserve(8);
+  schedule_.decisions.reserve(std::min<std::uint32_t>(max_decisions_hint, 1u << 16));
+}
+
+Scheduler::~Scheduler() {
+  unwind_all();
+  for (auto& a : actors_)
+    if (a->fiber) stacks_.release(a->fiber->take_stack());
+}
+
+ActorId Scheduler::spawn(std::string name, std::function<void()> body, ActorKind kind) {
+  if (actors_.size() >= kMaxActors) throw std::length_error("too many actors (at most 64 per execution)");
+  auto a = std::make_unique<Actor>();
+  a->sched = this;
+  a->id = static_cast<ActorId>(actors_.size());
+  a->name = std::move(name);
+  a->body = std::move(body);
+  a->kind = kind;
+  if (threads_) return spawn_thread(std::move(a));
+  a->fiber.emplace(stacks_.acquire(), &Scheduler::actor_main, a.get());
+  runnable_ |= actor_bit(a->id);
+  if (kind == ActorKind::process) ++live_processes_;
+  actors_.push_back(std::move(a));
+  Actor& child = *actors_.back();
+  // Run the actor's local code up to its first visible operation now: it touches nothing shared, so
+  // it needs no scheduling decision, and steps then count visible operations only.
+  const ActorId parent = current_;
+  const bool was_running = running_;
+  current_ = child.id;
+  running_ = true;
+  child.fiber->resume();
+  current_ = parent;
+  running_ = was_running;
+  return child.id;
+}
+
+void Scheduler::actor_main(void* arg) {
+  auto& a = *static_cast<Actor*>(arg);
+  Scheduler& s = *a.sched;
+  if (!a.unwinding && !a.kill_requested) {
+    try {
+      a.body();
+    } catch (const ActorUnwind&) {
+    } catch (const ActorKilled&) {
+      a.killed = true;
+    } catch (const std::exception& e) {
+      if (s.actor_error_.empty()) {
+        s.actor_error_ = e.what();
+        s.failed_actor_ = a.id;
+      }
+      s.stop_ = true;
+    } catch (...) {
+      if (s.actor_error_.empty()) {
+        s.actor_error_ = "unknown exception";
+        s.failed_actor_ = a.id;
+      }
+      s.stop_ = true;
+    }
+  } else if (a.kill_requested) {
+    a.killed = true;
+  }
+  s.finish(a);
+}
+
+void Scheduler::finish(Actor& a) {
+  // Exit handlers model what the kernel releases when a process ends; they are not scheduling points.
+  if (!a.unwinding) {
+    a.exiting = true;
+    for (auto it = a.exit_handlers.rbegin(); it != a.exit_handlers.rend(); ++it) (*it)();
+  }
+  a.exit_handlers.clear();
+  a.state = State::finished;
+  runnable_ &= ~actor_bit(a.id);
+  if (a.kind == ActorKind::process) --live_processes_;
+}
+
+void Scheduler::switch_out(Actor& a) {
+  a.fiber->suspend();
+  if (a.unwinding) throw ActorUnwind{};
+  if (a.kill_requested && !a.exiting) throw ActorKilled{};
+}
+
+void Scheduler::yield() {
+  if (threads_) return yield_thread();
+  if (!in_actor()) return;  // invariant checks and setup code read the world without scheduling
+  Actor& a = *actors_[current_];
+  if (a.exiting) return;
+  switch_out(a);
+}
+
+bool Scheduler::wait(WaitQueue& q, std::string_view what, VirtualTime timeout) {
+  if (!in_actor()) std::abort();  // only an actor can block
+  if (threads_) return wait_thread(q, what, timeout);
+  Actor& a = *actors_[current_];
+  if (a.exiting) return false;
+  const std::size_t n = std::min(what.size(), a.what.size() - 1);
+  std::memcpy(a.what.data(), what.data(), n);
+  a.what[n] = '\0';
+  a.state = State::blocked;
+  a.timed_out = false;
+  a.waiting_on = &q;
+  a.deadline = timeout == kForever ? kForever : now_ + timeout;
+  runnable_ &= ~actor_bit(a.id);
+  q.waiters |= actor_bit(a.id);
+  switch_out(a);
+  return !a.timed_out;
+}
+
+void Scheduler::sleep(VirtualTime duration) {
+  WaitQueue never;
+  wait(never, "sleep", duration);
+}
+
+void Scheduler::notify_all(WaitQueue& q) {
+  for (ActorMask m = q.waiters; m; m &= m - 1) {
+    Actor& a = *actors_[lowest_actor(m)];
+    a.state = State::runnable;
+    a.waiting_on = nullptr;
+    a.deadline = kForever;
+    runnable_ |= actor_bit(a.id);
+  }
+  q.waiters = 0;
+  if (threads_) threads_->wake.notify_all();
+}
+
+void Scheduler::kill(ActorId id) {
+  Actor& a = *actors_[id];
+  if (a.state == State::finished) return;
+  a.kill_requested = true;
+  if (a.state == State::blocked) {
+    if (a.waiting_on) a.waiting_on->waiters &= ~actor_bit(id);
+    a.waiting_on = nullptr;
+    a.state = State::runnable;
+    runnable_ |= actor_bit(id);
+  }
+  if (threads_) threads_->wake.notify_all();
+}
+
+void Scheduler::at_exit(std::function<void()> fn) {
+  if (!in_actor()) return;
+  actors_[current_]->exit_handlers.push_back(std::move(fn));
+}
+
+void Scheduler::record(ChoiceKind kind, std::uint32_t value, bool is_default) {
+  const std::uint32_t index = schedule_.total++;
+  if (!is_default) schedule_.decisions.push_back(Decision{index, kind, value});
+}
+
+std::uint32_t Scheduler::choose(std::uint32_t n, ChoiceKind kind) {
+  if (n < 2) return 0;
+  std::uint32_t v = strategy_.pick_value(n, kind);
+  if (v >= n) v = 0;
+  record(kind, v, v == 0);
+  return v;
+}
+
+ActorId Scheduler::pick() {
+  if (std::has_single_bit(runnable_)) return lowest_actor(runnable_);
+  const PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size())};
+  ActorId chosen = strategy_.pick_actor(ctx);
+  if (chosen >= actors_.size() || !(runnable_ & actor_bit(chosen))) chosen = default_pick(ctx);
+  record(ChoiceKind::actor, chosen, chosen == default_pick(ctx));
+  return chosen;
+}
+
+bool Scheduler::fire_earliest_timer() {
+  VirtualTime earliest = kForever;
+  for (const auto& a : actors_)
+    if (a->state == State::blocked) earliest = std::min(earliest, a->deadline);
+  if (earliest == kForever) return false;
+  now_ = earliest;
+  for (auto& a : actors_) {
+    if (a->state != State::blocked || a->deadline != earliest) continue;
+    if (a->waiting_on) a->waiting_on->waiters &= ~actor_bit(a->id);
+    a->waiting_on = nullptr;
+    a->deadline = kForever;
+    a->timed_out = true;
+    a->state = State::runnable;
+    runnable_ |= actor_bit(a->id);
+  }
+  return true;
+}
+
+RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& after_step) {
+  if (threads_) return run_threads(max_steps, after_step);
+  for (;;) {
+    if (stop_) return RunEnd::stopped;
+    if (runnable_ == 0) {
+      if (live_processes_ == 0) return RunEnd::completed;
+      if (!fire_earliest_timer()) return RunEnd::deadlock;
+      continue;
+    }
+    if (steps_ >= max_steps) return RunEnd::step_limit;
+    const ActorId next = pick();
+    current_ = next;
+    running_ = true;
+    actors_[next]->fiber->resume();
+    running_ = false;
+    ++steps_;
+    if (after_step) after_step();
+  }
+}
+
+void Scheduler::unwind_all() {
+  if (threads_) return join_threads();
+  for (auto& a : actors_) {
+    if (a->state == State::finished || !a->fiber) continue;
+    a->unwinding = true;
+    current_ = a->id;
+    running_ = true;
+    a->fiber->resume();
+    running_ = false;
+  }
+  current_ = kNoActor;
+}
+
+std::vector<std::string> Scheduler::blocked_processes() const {
+  if (threads_ && !threads_->blocked_at_end.empty()) return threads_->blocked_at_end;
+  std::vector<std::string> out;
+  for (const auto& a : actors_)
+    if (a->kind == ActorKind::process && a->state == State::blocked)
+      out.push_back(a->name + " (waiting for " + a->what.data() + ")");
+  return out;
+}
+
+}  // namespace xenrace

@@ -1,0 +1,36 @@
+// pct(seed, depth): Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte,
+// ASPLOS 2010). Each actor gets a random distinct priority; the highest-priority runnable actor runs;
+// at d-1 randomly chosen steps the running actor's priority drops below every initial one. A bug of
+// depth d is found with probability at least 1/(n k^(d-1)) per execution for n actors and k steps.
+// k is learned: the largest step count seen so far (16 until the first execution has been seen; too
+// large an estimate puts the change points past the end of short executions, and they never fire).
+#pragma once
+#include <array>
+#include <vector>
+
+#include "runtime/rng.hpp"
+#include "runtime/strategy.hpp"
+
+namespace xenrace {
+
+class PctStrategy final : public Strategy {
+ public:
+  PctStrategy(std::uint64_t seed, unsigned depth);
+  std::string_view name() const override { return "pct"; }
+  void begin_execution(std::uint64_t index) override;
+  ActorId pick_actor(const PickContext& ctx) override;
+  std::uint32_t pick_value(std::uint32_t n, ChoiceKind) override { return rng_.below(n); }
+  void end_execution(std::uint64_t steps) override;
+
+ private:
+  std::uint64_t seed_;
+  unsigned depth_;
+  std::uint64_t step_bound_ = 0;  // 0: no execution seen yet
+  Rng rng_;
+  ActorId prioritised_ = 0;  // actors [0, prioritised_) have a priority this execution
+  std::array<std::uint64_t, kMaxActors> priority_{};
+  std::vector<std::uint64_t> change_points_;  // sorted steps at which the running actor is demoted
+  std::size_t next_change_ = 0;
+};
+
+}  // namespace xenrace

@@ -1,0 +1,55 @@
+// A Strategy is the policy that decides every nondeterministic choice of an execution: which runnable
+// actor goes next, and which value a data or fault choice takes. The Scheduler is the mechanism that asks.
+// Three calls, as in shuttle: begin an execution, pick the next actor, pick a value.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "runtime/types.hpp"
+
+namespace xenrace {
+
+struct PickContext {
+  ActorMask runnable;      // bit i set: actor i may run now (never empty)
+  ActorId current;         // the actor that ran last, or kNoActor
+  std::uint64_t step;      // scheduling steps taken so far in this execution
+  ActorId actor_count;     // actors spawned so far
+};
+
+// The choice a non-preemptive scheduler makes: keep running the current actor, else the lowest id.
+// Replay fills gaps with it and the shrinker removes explicit decisions towards it.
+inline ActorId default_pick(const PickContext& c) {
+  if (c.current != kNoActor && (c.runnable & actor_bit(c.current))) return c.current;
+  return lowest_actor(c.runnable);
+}
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view name() const = 0;
+  // Called before execution `index` (0-based) of an exploration.
+  virtual void begin_execution(std::uint64_t index) = 0;
+  virtual ActorId pick_actor(const PickContext& ctx) = 0;
+  // A value in [0, n) for a data or fault choice; 0 is the "nothing unusual" value.
+  virtual std::uint32_t pick_value(std::uint32_t n, ChoiceKind kind) = 0;
+  // Called after an execution with the number of steps it took (PCT learns its step bound from this).
+  virtual void end_execution(std::uint64_t steps) { (void)steps; }
+  // False when the strategy has nothing left to try (exhaustive strategies); random ones never run out.
+  virtual bool has_more() const { return true; }
+};
+
+struct StrategyOptions {
+  std::string name = "pct";
+  std::uint64_t seed = 1;
+  unsigned pct_depth = 3;
+  unsigned preemption_bound = 2;  // dfs
+};
+
+// Throws UsageError for an unknown name. "replay" is not built here: it needs a schedule.
+std::unique_ptr<Strategy> make_strategy(const StrategyOptions& options);
+bool is_exploring_strategy(std::string_view name);
+const char* exploring_strategy_names();  // "random|pct|dfs", for help texts
+
+}  // namespace xenrace

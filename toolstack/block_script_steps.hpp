@@ -1,0 +1,97 @@
+// Steps shared by the block-path scenarios (blkback-minor-reuse, loop-block-script): what a block hotplug
+// script and losetup(8) do, written against the World interfaces, and the choice of kernel behaviour.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "backends/sim/blkback/physical_device.hpp"
+#include "backends/sim/blkback/sim_blkback.hpp"
+#include "backends/sim/loop/host_kernel.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "backends/sim/sim_world.hpp"
+#include "runtime/execution.hpp"
+#include "world/block_backend.hpp"
+#include "world/loop.hpp"
+#include "world/world.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace::block {
+
+inline std::string backend_path(int domid, int devid = 51712) {
+  return fmt::format("/local/domain/0/backend/vbd/{}/{}", domid, devid);
+}
+
+// `stat -L -c %t:%T /dev/loopN`: loopN is 7:N.
+inline std::string loop_devnum(int index) { return format_major_minor(kLoopMajor, static_cast<unsigned>(index)); }
+
+// A variant's kernel behaviour. The loop driver's is the simulator's model only in the simulator; on a real
+// host the kernel decides, so a variant whose model the host's kernel release does not match is skipped
+// (backends/sim/loop/host_kernel.hpp). The v6.1 window is inside one LOOP_CLR_FD system call: replay forces the
+// order of the actors' calls, never the kernel's steps within one, so there only free runs can meet it.
+// The blkback behaviour (diskseq checked or not) follows the variant wherever blkback is the simulated
+// driver: always in the simulator, and on a dom0 host without xen-blkback, where it stands in on the real
+// loop devices. A real xen-blkback has no diskseq check (never merged), so those variants are skipped there.
+inline void select_kernel(Execution& ex, World& world, LoopKernel loop, BlkbackDiskseq blkback) {
+  if (auto* sim = dynamic_cast<SimLoop*>(&world.loop())) {
+    sim->set_kernel(loop);
+  } else if (std::string why = host_cannot_run(loop, world.kernel_release()); !why.empty()) {
+    throw ComponentUnavailable(why);
+  } else if (loop == LoopKernel::v6_1 && !ex.sched().os_threads()) {
+    throw ComponentUnavailable(fmt::format(
+        "on {} this variant's race is inside one LOOP_CLR_FD system call, which replay cannot split; "
+        "free mode (--mode free) runs it",
+        world.kernel_release()));
+  }
+  if (auto* sim = dynamic_cast<SimBlockBackends*>(&world.block_backends())) {
+    sim->set_diskseq_support(blkback);
+    return;
+  }
+  if (blkback != BlkbackDiskseq::unsupported)
+    throw ComponentUnavailable(fmt::format(
+        "this variant needs a blkback with {} (never merged upstream); a real xen-blkback has no diskseq check",
+        to_string(blkback)));
+}
+
+// util-linux `losetup -f --show FILE` with LOOP_CONFIGURE: find a free device, bind it, and start over when
+// another loop user bound that index first (EBUSY). Returns the index; `fd` stays open for the caller.
+inline Result<int> losetup_find_and_configure(LoopDevices& loop, std::string_view file, std::uint32_t flags, LoopFd& fd) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto index = loop.get_free();
+    if (!index.ok()) return index;
+    auto opened = loop.open(index.value);
+    if (!opened.ok()) continue;  // removed or torn down meanwhile
+    const Errno err = loop.configure(opened.value, file, flags);
+    if (err == 0) {
+      fd = opened.value;
+      return index;
+    }
+    loop.close(opened.value);
+    if (err != EBUSY) return Result<int>::error(err);
+  }
+  return Result<int>::error(EBUSY);
+}
+
+// `losetup -d /dev/loopN`: open, LOOP_CLR_FD, close.
+inline Errno losetup_detach(LoopDevices& loop, int index) {
+  auto fd = loop.open(index);
+  if (!fd.ok()) return fd.err;
+  const Errno err = loop.clr_fd(fd.value);
+  loop.close(fd.value);
+  return err;
+}
+
+// Blocks until `path` satisfies `done(value or "")`, using a watch as libxl's xswait does.
+template <class Pred>
+void wait_for_node(XsConnection& xs, const std::string& path, Pred done) {
+  xs.watch(path, "wait");
+  for (;;) {
+    auto v = xs.read(kNoTx, path);
+    if (done(v.ok() ? v.value : std::string())) break;
+    xs.read_watch();
+  }
+  xs.unwatch(path, "wait");
+}
+
+}  // namespace xenrace::block
