@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 
 #include "backends/sim/xenstore/xs_wire.hpp"
@@ -73,13 +75,34 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
+// The server's CPU time (user + system), which the machine's other load does not inflate as it does wall time.
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
+    if (i == 14) utime = std::stoul(field);
+    if (i == 15) stime = std::stoul(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+struct Phase {
+  double wall, cpu;  // seconds; cpu: the server's
+};
+
 template <class Each>
-double phase(long count, Each each) {
+Phase phase(pid_t server, long count, Each each) {
   const auto t0 = Clock::now();
+  const double c0 = cpu_seconds(server);
   for (long i = 0; i < count; ++i) each(i);
-  return seconds_since(t0);
+  return Phase{seconds_since(t0), cpu_seconds(server) - c0};
 }
 }  // namespace
 
@@ -113,13 +136,13 @@ int main(int argc, char** argv) {
   if (fd < 0) die("connect to " + sock + " (is " + server + " a xenrace binary?)");
 
   const long rss_start = rss_kib(pid);
-  const double one = phase(count, [&](long i) { call(fd, wire::write, std::string("/bench/one\0", 11) + std::to_string(i)); });
-  const double distinct = phase(count, [&](long i) { call(fd, wire::write, "/bench/d/n" + std::to_string(i) + std::string("\0v", 2)); });
+  const Phase one = phase(pid, count, [&](long i) { call(fd, wire::write, std::string("/bench/one\0", 11) + std::to_string(i)); });
+  const Phase distinct = phase(pid, count, [&](long i) { call(fd, wire::write, "/bench/d/n" + std::to_string(i) + std::string("\0v", 2)); });
   const long rss_before_watcher = rss_kib(pid);
   const int watcher = connect_to(sock);
   if (watcher < 0) die("connect the watcher");
   call(watcher, wire::watch, std::string("/\0w\0", 4));  // its registration event stays unread, like all
-  const double watched = phase(count, [&](long i) { call(fd, wire::write, "/bench/w/n" + std::to_string(i) + std::string("\0v", 2)); });
+  const Phase watched = phase(pid, count, [&](long i) { call(fd, wire::write, "/bench/w/n" + std::to_string(i) + std::string("\0v", 2)); });
   const long rss_peak = rss_kib(pid);
   call(fd, wire::rm, std::string("/bench/w\0", 9));  // back to the tree it had before the watcher came
   ::close(watcher);
@@ -128,9 +151,13 @@ int main(int argc, char** argv) {
   const long rss_after = rss_kib(pid);
 
   std::printf("server %s, %ld operations a phase\n", server.c_str(), count);
-  std::printf("%-44s %9.2f s  %8.0f ops/s  1.00x\n", "writes to one node", one, count / one);
-  std::printf("%-44s %9.2f s  %8.0f ops/s  %.2fx\n", "creates of distinct nodes", distinct, count / distinct, distinct / one);
-  std::printf("%-44s %9.2f s  %8.0f ops/s  %.2fx\n", "creates, a watcher on / that never reads", watched, count / watched, watched / one);
+  auto row = [&](const char* what, const Phase& p) {
+    std::printf("%-42s %7.2f s wall %6.2fx  %7.2f s server CPU %6.2fx\n", what, p.wall, p.wall / one.wall, p.cpu,
+                one.cpu > 0 ? p.cpu / one.cpu : 0.0);
+  };
+  row("writes to one node", one);
+  row("creates of distinct nodes", distinct);
+  row("creates, a watcher on / that never reads", watched);
   std::printf("server VmRSS: start %ld KiB, before the watcher %ld KiB, peak %ld KiB, after it left %ld KiB (%+.1f%%)\n",
               rss_start, rss_before_watcher, rss_peak, rss_after,
               100.0 * static_cast<double>(rss_after - rss_before_watcher) / static_cast<double>(rss_before_watcher));

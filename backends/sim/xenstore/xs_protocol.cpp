@@ -56,8 +56,9 @@ const ProtocolConnection::Operation ProtocolConnection::kOperations[wire::type_c
 ProtocolConnection::ProtocolConnection(Store& store) : ProtocolConnection(store, store.options().store_domid) {}
 
 ProtocolConnection::ProtocolConnection(Store& store, DomId domid) : store_(store), id_(store.open_connection(domid)) {
-  store_.set_event_listener(id_, [this] {
-    if (!defer_events_) flush_events();
+  store_.set_event_sink(id_, [this](std::string_view path, std::string_view token) {
+    if (defer_events_) deferred_.push_back(XsWatchEvent{std::string(path), std::string(token)});
+    else queue_event(path, token);
   });
 }
 
@@ -96,25 +97,22 @@ void ProtocolConnection::queue_reply(const Message& m, const Reply& r) {
   out_.push_back(std::move(o));
   if (defer_events_) {  // WATCH: "OK" first, then the registration event
     defer_events_ = false;
-    flush_events();
+    for (const auto& e : deferred_) queue_event(e.path, e.token);
+    deferred_.clear();
   }
 }
 
-void ProtocolConnection::flush_events() {
-  while (auto e = store_.pop_event(id_)) queue_event(*e);
-}
-
-void ProtocolConnection::queue_event(const XsWatchEvent& e) {
+void ProtocolConnection::queue_event(std::string_view path, std::string_view token) {
   Outgoing o;
-  std::string payload = e.path;
-  payload.push_back('\0');
-  payload += e.token;
-  payload.push_back('\0');
-  wire::append_message(o.bytes, wire::watch_event, 0, 0, payload);
+  const wire::Header h{wire::watch_event, 0, 0, static_cast<std::uint32_t>(path.size() + token.size() + 2)};
+  o.bytes.reserve(sizeof h + h.len);
+  o.bytes.append(reinterpret_cast<const char*>(&h), sizeof h);
+  o.bytes.append(path).push_back('\0');
+  o.bytes.append(token).push_back('\0');
   o.event = true;
   // send_event: an identical event still on the out list is dropped ("@" events never are); and an
   // unprivileged domain's queue is bounded by its memory quota (StoreOptions for dom0's).
-  o.mergeable = e.path.empty() || e.path[0] != '@';
+  o.mergeable = path.empty() || path[0] != '@';
   if (o.mergeable && queued_events_.count(o.bytes)) return;
   const std::size_t budget = store_.event_budget(id_);
   if (budget != 0 && event_bytes_ + o.bytes.size() >= budget) return;

@@ -74,8 +74,7 @@ class ProtocolConnection {
   static const Operation kOperations[wire::type_count];
 
   void queue_reply(const Message& m, const Reply& r);
-  void flush_events();
-  void queue_event(const XsWatchEvent& e);
+  void queue_event(std::string_view path, std::string_view token);
 
   Reply op_control(const Message& m, TxId tx);
   Reply op_directory(const Message& m, TxId tx);
@@ -107,6 +106,7 @@ class ProtocolConnection {
   std::unordered_set<std::string_view> queued_events_;  // the mergeable events in out_, by their bytes
   std::size_t event_bytes_ = 0;                         // the events' bytes in out_ (their budget)
   bool defer_events_ = false;
+  std::vector<XsWatchEvent> deferred_;  // WATCH's registration event, sent after the reply
 };
 
 }  // namespace xenrace::xs

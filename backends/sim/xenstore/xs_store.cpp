@@ -60,6 +60,10 @@ void Store::set_event_listener(ConnId c, std::function<void()> listener) {
   if (Conn* cn = conn(c)) cn->listener = std::move(listener);
 }
 
+void Store::set_event_sink(ConnId c, EventSink sink) {
+  if (Conn* cn = conn(c)) cn->sink = std::move(sink);
+}
+
 Store::Conn* Store::conn(ConnId c) { return c < conns_.size() ? conns_[c].get() : nullptr; }
 const Store::Conn* Store::conn(ConnId c) const { return c < conns_.size() ? conns_[c].get() : nullptr; }
 bool Store::privileged(ConnId c) const { return conn(c) && conn(c)->privileged; }

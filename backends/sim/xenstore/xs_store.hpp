@@ -97,6 +97,10 @@ class Store {
   bool is_open(ConnId c) const;
   // Called whenever an event is queued on `c` (wake a reader, mark a socket writable).
   void set_event_listener(ConnId c, std::function<void()> listener);
+  // A transport with an out list of its own (the wire protocol): `c`'s events go straight to `sink`
+  // instead of the store's queue, which is then the sink's to merge and bound (event_budget).
+  using EventSink = std::function<void(std::string_view path, std::string_view token)>;
+  void set_event_sink(ConnId c, EventSink sink);
 
   Result<std::string> read(ConnId c, TxId tx, std::string_view path);
   Errno write(ConnId c, TxId tx, std::string_view path, std::string_view value);
@@ -161,6 +165,7 @@ class Store {
     std::map<TxId, Transaction> transactions;
     TxId next_tx = 1;
     std::function<void()> listener;
+    EventSink sink;
   };
 
   Conn* conn(ConnId c);

@@ -162,6 +162,10 @@ void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
     if (!shown.empty() && shown[0] == '/') shown.remove_prefix(1);
   }
   if (shown.size() + w.token.size() + 2 > kPayloadMax) return;  // send_event drops what cannot be sent
+  if (cn.sink) {
+    cn.sink(shown, w.token);
+    return;
+  }
   const bool may_merge = options_.coalesce_events && !is_special(shown);
   const std::size_t budget = cn.privileged ? options_.privileged_event_bytes : options_.quotas.memory_hard;
   if (cn.pending.push(shown, w.token, may_merge, budget) != EventQueue::Push::queued) return;
