@@ -42,6 +42,7 @@
 //   xs_campaign --socket PATH (--seed N [--count K] | --sequences A..B) [--steps N] [--timeout-ms MS]
 //   xs_campaign --compare EXPECTED.log ACTUAL.log [--ignore-txid-values] [--context N] [--max-show N]
 //   xs_campaign --print (--seed N | --sequences A..B)   the generated requests, without a server
+//   xs_campaign --socket PATH --script FILE               hand-written sequences (for shrinking)
 // Exit: 0 ok / no divergence; 1 divergence (compare); 2 usage or I/O error; 3 server lost.
 
 #include <poll.h>
@@ -490,6 +491,56 @@ struct Gen {
   }
 };
 
+// ---------------------------------------------------------------- hand-written scripts (--script)
+// For shrinking: blocks "=== seq N conns K" followed by request lines in the log's own syntax,
+//   c<conn> [tx<slot>|txid=<n>] TYPE arg... ("" is an empty argument; a WRITE value may be quoted)
+// TRANSACTION_START without a tx opens the next slot (tx0, tx1, ... in order). No teardown is added.
+uint32_t type_of(const std::string& n) {
+  for (uint32_t t = 0; t < 32; t++) if (type_name(t) && n == type_name(t)) return t;
+  if (n.rfind("TYPE", 0) == 0) return static_cast<uint32_t>(strtoul(n.c_str() + 4, nullptr, 10));
+  return 0xffffffffu;
+}
+
+std::vector<Gen> load_script(const std::string& file) {
+  std::vector<Gen> v;
+  std::ifstream in(file);
+  if (!in) { std::cerr << "xs_campaign: cannot read " << file << "\n"; exit(2); }
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    std::vector<std::string> w;
+    for (std::string x; ls >> x;) w.push_back(x);
+    if (w.size() >= 5 && w[0] == "===" && w[1] == "seq") {
+      v.emplace_back(strtoull(w[2].c_str(), nullptr, 10));
+      Gen& g = v.back();
+      g.nconn = atoi(w[4].c_str());
+      g.open.assign(static_cast<size_t>(g.nconn), {});
+      g.watches.assign(static_cast<size_t>(g.nconn), {});
+      continue;
+    }
+    if (v.empty() || w.size() < 2 || w[0][0] != 'c') { std::cerr << "xs_campaign: bad script line: " << line << "\n"; exit(2); }
+    Gen& g = v.back();
+    Op o;
+    o.conn = atoi(w[0].c_str() + 1);
+    size_t i = 1;
+    if (w[i].rfind("txid=", 0) == 0) { o.tx.kind = TxKind::Raw; o.tx.raw = static_cast<uint32_t>(strtoul(w[i].c_str() + 5, nullptr, 10)); i++; }
+    else if (w[i].rfind("tx", 0) == 0) { o.tx.kind = TxKind::Slot; o.tx.slot = atoi(w[i].c_str() + 2); i++; }
+    if (i >= w.size() || (o.type = type_of(w[i])) == 0xffffffffu) { std::cerr << "xs_campaign: bad type in: " << line << "\n"; exit(2); }
+    for (i++; i < w.size(); i++) {
+      std::string a = w[i];
+      if (a.size() >= 2 && a.front() == '"' && a.back() == '"') a = a.substr(1, a.size() - 2);
+      o.args.push_back(a);
+    }
+    if (o.type == XS_TRANSACTION_START) {
+      o.args = {""};
+      if (o.tx.kind == TxKind::None) { o.start_slot = g.next_slot++; g.slot_owner.push_back(o.conn); }
+    }
+    g.ops.push_back(o);
+  }
+  return v;
+}
+
 // ---------------------------------------------------------------- connections
 struct Msg { uint32_t type, req_id, tx_id; std::string payload; };
 
@@ -835,6 +886,7 @@ int main(int argc, char** argv) {
   bool have_seq = false;
   uint64_t count = 1;
   std::optional<uint64_t> seed;
+  std::string script;
   for (size_t i = 0; i < args.size(); i++) {
     auto need = [&](const char* what) -> std::string {
       if (i + 1 >= args.size()) { std::cerr << "xs_campaign: " << what << " needs a value\n"; exit(2); }
@@ -848,6 +900,7 @@ int main(int argc, char** argv) {
     else if (a == "--steps") steps = atoi(need("--steps").c_str());
     else if (a == "--timeout-ms") g_timeout_ms = atoi(need("--timeout-ms").c_str());
     else if (a == "--print") print_only = true;
+    else if (a == "--script") script = need("--script");
     else if (a == "--compare") { cmp_a = need("--compare"); cmp_b = need("--compare"); }
     else if (a == "--ignore-txid-values") strip = true;
     else if (a == "--context") context = atoi(need("--context").c_str());
@@ -861,6 +914,14 @@ int main(int argc, char** argv) {
     } else { std::cerr << "xs_campaign: unknown argument " << a << "\n"; return 2; }
   }
   if (!cmp_a.empty()) return compare(cmp_a, cmp_b, strip, context, max_show, label);
+  if (!script.empty()) {
+    if (g_socket.empty()) { std::cerr << "xs_campaign: --socket PATH is required\n"; return 2; }
+    for (Gen& g : load_script(script)) {
+      Runner r(std::cout);
+      if (!r.run(g)) return 3;
+    }
+    return 0;
+  }
   if (seed) { first = *seed; last = *seed + (count ? count - 1 : 0); }
   else if (!have_seq) { std::cerr << "xs_campaign: give --seed N or --sequences A..B\n"; return 2; }
   if (!print_only && g_socket.empty()) { std::cerr << "xs_campaign: --socket PATH is required\n"; return 2; }
