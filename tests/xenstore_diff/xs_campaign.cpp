@@ -43,6 +43,8 @@
 //   xs_campaign --compare EXPECTED.log ACTUAL.log [--ignore-txid-values] [--context N] [--max-show N]
 //   xs_campaign --print (--seed N | --sequences A..B)   the generated requests, without a server
 //   xs_campaign --socket PATH --script FILE               hand-written sequences (for shrinking)
+//   --hazards: also generate the malformed READ/DIRECTORY/GET_PERMS/MKDIR/RM that C xenstored 4.17
+//   answers with a stale errno or, when that errno is 0, by aborting (see Gen::malformed).
 // Exit: 0 ok / no divergence; 1 divergence (compare); 2 usage or I/O error; 3 server lost.
 
 #include <poll.h>
@@ -167,11 +169,12 @@ struct Gen {
   std::vector<Op> ops;
   int next_slot = 0;
   int next_tok = 0;
+  bool hazards = false;                        // --hazards: also the malformed requests C answers with a stale errno
   std::vector<int> slot_owner;                 // slot -> conn
   std::vector<std::vector<int>> open;          // conn -> open slots (as planned)
   std::vector<std::vector<std::pair<std::string, std::string>>> watches;  // conn -> (path, token)
 
-  Gen(uint64_t s) : r(s), seq(s) {
+  Gen(uint64_t s, bool hz = false) : r(s), seq(s), hazards(hz) {
     nconn = 2 + static_cast<int>(r.below(7));
     B = "/campaign/" + std::to_string(seq);
     Rel = "campaign/" + std::to_string(seq);
@@ -376,21 +379,35 @@ struct Gen {
     malformed(c);
   }
 
+  // Malformed raw messages. C xenstored 4.17 answers READ, DIRECTORY, GET_PERMS, MKDIR and RM whose
+  // payload is not exactly one NUL-terminated string (no NUL, two strings, empty) with whatever errno
+  // was left over (onearg() gives NULL, canonicalize(NULL) fails without setting errno); when that
+  // stale errno is 0 it sends no reply and dies on assert(conn->in == NULL) in consider_message. Both
+  // are unspecified behaviour that no other server can reproduce, so those five are generated only
+  // with --hazards; the others below have a defined answer.
   void malformed(int c) {
     uint32_t k = r.below(100);
     Op o; o.conn = c;
-    if (k < 14) { o.type = XS_READ; o.raw = path(); o.note = "no-NUL"; }
-    else if (k < 22) { o.type = XS_WRITE; o.raw = std::string(); o.note = "empty"; }
-    else if (k < 30) { o.type = XS_READ; o.raw = path() + std::string(1, '\0') + "a" + std::string(1, '\0'); o.note = "2-args"; }
-    else if (k < 36) { o.type = XS_WATCH; o.raw = path() + std::string(1, '\0'); o.note = "1-arg"; }
-    else if (k < 42) { o.type = XS_SET_PERMS; o.raw = path() + std::string(1, '\0'); o.note = "no-perms"; }
-    else if (k < 47) { o.type = XS_DIRECTORY_PART; o.raw = B + std::string(1, '\0'); o.note = "no-offset"; }
-    else if (k < 52) { o.type = XS_MKDIR; o.raw = std::string(); o.note = "empty"; }
-    else if (k < 57) { o.type = XS_TRANSACTION_END; o.raw = std::string("T"); o.note = "no-NUL"; }
-    else if (k < 62) { o.type = XS_WATCH; o.raw = path() + std::string(1, '\0') + "t"; o.note = "token-no-NUL"; }
-    else if (k < 66) { o.type = XS_UNWATCH; o.raw = std::string(); o.note = "empty"; }
-    else if (k < 70) { o.type = XS_GET_DOMAIN_PATH; o.raw = std::string("0"); o.note = "no-NUL"; }
-    else if (k < 90) {
+    if (hazards && k < 20) {
+      static const std::vector<uint32_t> t = {XS_READ, XS_DIRECTORY, XS_GET_PERMS, XS_MKDIR, XS_RM};
+      o.type = r.pick(t);
+      uint32_t h = r.below(3);
+      if (h == 0) { o.raw = path(); o.note = "no-NUL"; }
+      else if (h == 1) { o.raw = path() + std::string(1, '\0') + "a" + std::string(1, '\0'); o.note = "2-args"; }
+      else { o.raw = std::string(); o.note = "empty"; }
+    }
+    else if (k < 12) { o.type = XS_WRITE; o.raw = std::string(); o.note = "empty"; }
+    else if (k < 20) { o.type = XS_WRITE; o.raw = path(); o.note = "no-NUL"; }
+    else if (k < 28) { o.type = XS_WATCH; o.raw = path() + std::string(1, '\0'); o.note = "1-arg"; }
+    else if (k < 34) { o.type = XS_SET_PERMS; o.raw = path() + std::string(1, '\0'); o.note = "no-perms"; }
+    else if (k < 40) { o.type = XS_DIRECTORY_PART; o.raw = B + std::string(1, '\0'); o.note = "no-offset"; }
+    else if (k < 44) { o.type = XS_DIRECTORY_PART; o.raw = B + std::string(1, '\0') + "0" + std::string(1, '\0') + "1" + std::string(1, '\0'); o.note = "3-args"; }
+    else if (k < 50) { o.type = XS_TRANSACTION_END; o.raw = std::string("T"); o.note = "no-NUL"; }
+    else if (k < 56) { o.type = XS_WATCH; o.raw = path() + std::string(1, '\0') + "t"; o.note = "token-no-NUL"; }
+    else if (k < 60) { o.type = XS_UNWATCH; o.raw = std::string(); o.note = "empty"; }
+    else if (k < 64) { o.type = XS_GET_DOMAIN_PATH; o.raw = std::string("0"); o.note = "no-NUL"; }
+    else if (k < 66) { o.type = XS_IS_DOMAIN_INTRODUCED; o.raw = std::string(); o.note = "empty"; }
+    else if (k < 88) {
       static const std::vector<uint32_t> t = {20, 23, 24, 25, 99, 27, 0xffff};
       o.type = r.pick(t); o.raw = B + std::string(1, '\0'); o.note = "unknown-type";
     } else {
@@ -883,6 +900,7 @@ int main(int argc, char** argv) {
   bool print_only = false, strip = false;
   std::string cmp_a, cmp_b, label;
   int context = 4, max_show = 1000000;
+  bool hazards = false;
   bool have_seq = false;
   uint64_t count = 1;
   std::optional<uint64_t> seed;
@@ -901,6 +919,7 @@ int main(int argc, char** argv) {
     else if (a == "--timeout-ms") g_timeout_ms = atoi(need("--timeout-ms").c_str());
     else if (a == "--print") print_only = true;
     else if (a == "--script") script = need("--script");
+    else if (a == "--hazards") hazards = true;
     else if (a == "--compare") { cmp_a = need("--compare"); cmp_b = need("--compare"); }
     else if (a == "--ignore-txid-values") strip = true;
     else if (a == "--context") context = atoi(need("--context").c_str());
@@ -927,7 +946,7 @@ int main(int argc, char** argv) {
   if (!print_only && g_socket.empty()) { std::cerr << "xs_campaign: --socket PATH is required\n"; return 2; }
   std::ios::sync_with_stdio(false);
   for (uint64_t s = first; s <= last; s++) {
-    Gen g(s);
+    Gen g(s, hazards);
     g.generate(steps);
     if (print_only) {
       Runner r(std::cout);
