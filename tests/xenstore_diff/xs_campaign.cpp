@@ -209,7 +209,10 @@ struct Gen {
     }
     return p;
   }
-  std::string any_path() {
+  // root_ok: "/" may be generated. Only for requests whose answer does not depend on the rest of the
+  // store (READ, GET_PERMS, RM): DIRECTORY "/" lists the whole system and a watch on "/" sees every
+  // client of the real server, which differ between environments.
+  std::string any_path(bool root_ok = false) {
     uint32_t k = r.below(100);
     if (k < 78) return path();
     if (k < 86) return Rel + rel_path();                 // relative
@@ -219,7 +222,7 @@ struct Gen {
     if (k < 92) return B + "//a";
     if (k < 93) return B + "/a b";
     if (k < 94) return "";
-    if (k < 95) return "/";
+    if (k < 95) return root_ok ? "/" : B + "/";
     static const std::vector<size_t> rl = {2047, 2048, 2049}, al = {3000, 3071, 3072, 3073};
     if (k < 97) return long_path(r.pick(rl), false);
     return long_path(r.pick(al), true);
@@ -319,16 +322,16 @@ struct Gen {
     int c = static_cast<int>(r.below(static_cast<uint32_t>(nconn)));
     uint32_t k = r.below(1000);
     TxRef tx = maybe_tx(c);
-    if (k < 150) { push(mk(c, tx, XS_READ, {any_path()})); return; }
+    if (k < 150) { push(mk(c, tx, XS_READ, {any_path(true)})); return; }
     if (k < 330) { push(mk(c, tx, XS_WRITE, {any_path(), value()})); return; }
     if (k < 390) { push(mk(c, tx, XS_MKDIR, {any_path()})); return; }
-    if (k < 470) { push(mk(c, tx, XS_RM, {r.chance(90) ? path() : any_path()})); return; }
+    if (k < 470) { push(mk(c, tx, XS_RM, {r.chance(90) ? path() : any_path(true)})); return; }
     if (k < 530) { push(mk(c, tx, XS_DIRECTORY, {r.chance(80) ? parent_path() : any_path()})); return; }
     if (k < 560) {
       static const std::vector<std::string> off = {"0", "0", "1", "2", "3", "100", "x", ""};
       push(mk(c, tx, XS_DIRECTORY_PART, {r.chance(85) ? parent_path() : any_path(), r.pick(off)})); return;
     }
-    if (k < 600) { push(mk(c, tx, XS_GET_PERMS, {r.chance(85) ? path() : any_path()})); return; }
+    if (k < 600) { push(mk(c, tx, XS_GET_PERMS, {r.chance(85) ? path() : any_path(true)})); return; }
     if (k < 660) {
       auto v = perms();
       v.insert(v.begin(), r.chance(85) ? path() : any_path());
@@ -497,8 +500,12 @@ struct Gen {
     if (r.chance(90)) end(t, s, r.chance(85));
   }
 
+  // Setup creates both bases, so that every sequence starts from the same state whatever ran before on
+  // the server (the parents /campaign and /local/domain/0/campaign are never removed; an RM of a missing
+  // node answers OK or ENOENT depending on whether its parent exists).
   void generate(int steps) {
     push(mk(0, {}, XS_MKDIR, {B}));
+    push(mk(0, {}, XS_MKDIR, {"/local/domain/0/" + Rel}));
     while (static_cast<int>(ops.size()) < steps) {
       if (r.chance(12)) pattern(); else random_op();
     }
