@@ -43,8 +43,9 @@
 //   xs_campaign --compare EXPECTED.log ACTUAL.log [--ignore-txid-values] [--context N] [--max-show N]
 //   xs_campaign --print (--seed N | --sequences A..B)   the generated requests, without a server
 //   xs_campaign --socket PATH --script FILE               hand-written sequences (for shrinking)
-//   --hazards: also generate the malformed READ/DIRECTORY/GET_PERMS/MKDIR/RM that C xenstored 4.17
-//   answers with a stale errno or, when that errno is 0, by aborting (see Gen::malformed).
+//   --hazards: also generate the malformed READ/DIRECTORY/GET_PERMS/MKDIR/RM and the SET_PERMS of
+//   '@' paths that C xenstored 4.17 answers with a stale errno or, when that errno is 0, by aborting
+//   (see Gen::malformed and the SET_PERMS case of Gen::random_op).
 // Exit: 0 ok / no divergence; 1 divergence (compare); 2 usage or I/O error; 3 server lost.
 
 #include <poll.h>
@@ -334,7 +335,14 @@ struct Gen {
     if (k < 600) { push(mk(c, tx, XS_GET_PERMS, {r.chance(85) ? path() : any_path(true)})); return; }
     if (k < 660) {
       auto v = perms();
-      v.insert(v.begin(), r.chance(85) ? path() : any_path());
+      std::string p = r.chance(85) ? path() : any_path();
+      // C xenstored 4.17 do_set_perms answers a special path with `return errno` where it means the
+      // value set_perms_special() returned: "@foo" gets a stale errno, or no reply and an abort when
+      // that errno is 0 (the real server died on it in sequence 1505 of the first recording); and an
+      // accepted SET_PERMS @introduceDomain changes global state that outlives the sequence. So '@'
+      // paths become "<base>/@..." (a valid node name) unless --hazards.
+      if (!hazards && !p.empty() && p[0] == '@') p = B + "/" + p;
+      v.insert(v.begin(), p);
       push(mk(c, tx, XS_SET_PERMS, v)); return;
     }
     if (k < 740) {
