@@ -3,7 +3,8 @@
 # this boot's real xenstored ($XENVM_XENSTORED: c or ocaml) and writes the normalised log. The
 # comparison with the simulated store is done on the host (ci/xenstore-campaign), or against the
 # recorded goldens (tests/xenstore_diff/goldens/c).
-# XSCAMP_SEQS (default 1..200), XSCAMP_STEPS (60), XSCAMP_DOMAINS (default 2: paused PV domains
+# XSCAMP_SEQS (default 1..200), XSCAMP_STEPS (60), XSCAMP_TIMEOUT_MS (10000: a reply slower than this
+# counts as a lost connection; oxenstored leaves some requests unanswered), XSCAMP_DOMAINS (default 2: paused PV domains
 # created first with `xl create -p` so that SET_PERMS may name existing domids 1..N; needs the dom0
 # kernel at /opt/vmlinuz, else none are created and the log header says so).
 # Writes $XENVM_OUT/xenstore-campaign/<xenstored>/campaign.log, domains.txt, campaign.err, time.txt.
@@ -13,6 +14,7 @@
 # Exit: 0 when the real server ran every sequence, 1 when it was lost (crash) or the run failed.
 seqs=${XSCAMP_SEQS:-1..200}
 steps=${XSCAMP_STEPS:-60}
+timeout_ms=${XSCAMP_TIMEOUT_MS:-10000}
 ndom=${XSCAMP_DOMAINS:-2}
 xs=${XENVM_XENSTORED:-c}
 out=$XENVM_OUT/xenstore-campaign/$xs
@@ -40,7 +42,7 @@ xl list | awk 'NR>1{print $2}' | sort -n | tr '\n' ' ' | sed 's/ $//' > "$out/do
 echo "domains: $(cat "$out/domains.txt") (asked for $ndom paused domains, created $made)"
 
 t0=$EPOCHREALTIME
-"$prog" --socket "$sock" --sequences "$seqs" --steps "$steps" > "$out/campaign.log" 2> "$out/campaign.err"
+"$prog" --socket "$sock" --sequences "$seqs" --steps "$steps" --timeout-ms "$timeout_ms" > "$out/campaign.log" 2> "$out/campaign.err"
 rc=$?
 secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b - a}')
 n=$(grep -c '^=== end seq' "$out/campaign.log")
