@@ -27,6 +27,7 @@ struct ServeArgs {
   std::string record;
   std::string replay;
   bool verbose = false;
+  std::vector<unsigned> domains;
 };
 }  // namespace
 
@@ -41,6 +42,10 @@ Runner add_serve_xenstore_command(CLI::App& app, Context&) {
   cmd->add_option("--record", a->record, "--scheduled: write the decisions to this file at exit");
   cmd->add_option("--replay", a->replay, "--scheduled: follow the decisions of a --record file");
   cmd->add_flag("--verbose", a->verbose, "Log connections and scheduling decisions to stderr");
+  cmd->add_option("--domains", a->domains,
+                  "Guest domains that exist and are introduced from the start, as after `xl create` (e.g. 1,2)")
+      ->delimiter(',')
+      ->check(CLI::Range(1u, 0x7fefu));
   return [a]() -> int {
     xs::ServerOptions o;
     o.socket_path = a->socket;
@@ -48,6 +53,7 @@ Runner add_serve_xenstore_command(CLI::App& app, Context&) {
     o.strategy.name = a->strategy;
     o.strategy.seed = a->seed;
     o.gather = std::chrono::microseconds(a->gather_us);
+    o.domains.assign(a->domains.begin(), a->domains.end());
     if (!a->replay.empty()) {
       std::ifstream in(a->replay);
       if (!in) throw UsageError("cannot read the --replay file " + a->replay);

@@ -182,7 +182,9 @@ ProtocolConnection::Reply ProtocolConnection::op_get_perms(const Message& m, TxI
   auto r = store_.get_perms(id_, tx, *path);
   if (!r.ok()) return {r.err, {}};
   std::string out;
-  for (const auto& p : r.value) out += with_nul(format_perm(p));
+  // xs_perm_to_string: "%i" of the domid, so a domid past INT_MAX reads negative ("n-1").
+  for (const auto& p : r.value)
+    out += with_nul(std::string(1, static_cast<char>(p.access)) + std::to_string(static_cast<std::int32_t>(p.domid)));
   return {0, out};
 }
 

@@ -36,6 +36,13 @@ struct XsServer::Client {
 
 XsServer::XsServer(ServerOptions options) : options_(std::move(options)), store_(options_.store) {
   if (options_.socket_path.empty()) throw std::invalid_argument("serve-xenstore needs a socket path");
+  if (!options_.domains.empty()) {  // the toolstack's INTRODUCE of each, before any client comes
+    const ConnId toolstack = store_.open_connection(options_.store.priv_domid);
+    for (DomId d : options_.domains)
+      if (Errno e = store_.introduce_domain(toolstack, d, 0, 1))
+        throw std::invalid_argument(fmt::format("cannot introduce domain {}: {}", d, errno_name(e)));
+    store_.close_connection(toolstack);
+  }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (options_.socket_path.size() >= sizeof addr.sun_path)

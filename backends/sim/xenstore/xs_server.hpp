@@ -33,6 +33,8 @@ struct ServerOptions {
   std::chrono::milliseconds replay_patience{2000};   // then give up waiting for a recorded client
   std::ostream* log = nullptr;                       // connections and decisions, one line each
   int stop_fd = -1;                                  // also stop when readable (a signalfd)
+  // Guest domains that exist and are introduced from the start, as after `xl create` on a real host.
+  std::vector<DomId> domains;
 };
 
 class XsServer {
