@@ -23,7 +23,8 @@
 // with fault_at(ex, point, target), so exploration asks it exactly where the kernel could fail.
 // note_event() traces an event that has no scheduling point of its own: a second event inside one step
 // (a kernel warning), the completion of an operation whose steps were traced one by one, or what the
-// kernel does for an actor at its exit.
+// kernel does for an actor at its exit. visible_step() is a step of a daemon or kernel path whose events,
+// zero or more, are not one operation's: the scheduling point, then the body, which notes them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -60,8 +61,16 @@ inline void note_event(Execution& ex, std::string_view op, std::string_view args
   ex.record(op, args, result);
 }
 
+// A step of a daemon or kernel path that traces its own events (note_event), if any.
+template <class Body>
+void visible_step(Execution& ex, Body&& body) {
+  ex.before_visible();
+  body();
+}
+
 // The result text of a visible operation, by the type its body returns.
 inline const char* describe(Errno e) { return errno_name(e); }
+inline std::string_view describe(const std::string& text) { return text; }  // a body that says what happened
 inline std::string_view describe(const Result<std::string>& r) {
   return r.ok() ? std::string_view(r.value) : std::string_view(errno_name(r.err));
 }
