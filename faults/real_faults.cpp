@@ -40,6 +40,18 @@ bool real_fault_fires(FaultPoint point, Errno& err) {
   return true;
 }
 
+namespace {
+int real_fault_hook(Execution& ex, std::uint8_t point, std::string_view target) {
+  const auto p = static_cast<FaultPoint>(point);
+  Errno err = 0;
+  if (!real_fault_fires(p, err)) return 0;
+  ex.record(fmt::format("fault.{}", fault_info(p).name), target, errno_name(err));
+  return err;
+}
+}  // namespace
+
+void use_real_faults(Execution& ex) { ex.set_fault_hook(&real_fault_hook); }
+
 void enable_real_fault(FaultPoint point, Errno err, RealFaultMode mode, float probability) {
   ensure_fiu_initialised();
   const int failnum = err != 0 ? err : first_error(point);

@@ -1,7 +1,8 @@
 // The catalogue's failure points on a real dom0, through libfiu (libfiu-dev; http://blitiri.com.ar/p/libfiu).
 //
-// In-process (the dom0 backend's own calls): the backend asks real_fault_fires() just before the real
-// call, with the same point names as the simulator; whoever drives the run switches points on and off
+// In-process (the dom0 backend's own calls): the dom0 world installs use_real_faults() as the execution's
+// fault hook, so the same visible_op (world/visible_op.hpp) that declares a failure point in a fake asks
+// real_fault_fires() just before the real call, with the same point names as the simulator; whoever drives the run switches points on and off
 // with enable_real_fault()/disable_real_fault(), enable_real_faults(params), or from outside the process
 // with `fiu-ctrl` once enable_real_fault_remote_control() was called. Nothing is explored here: on a real
 // host a point fires always, once, or with a probability.
@@ -26,6 +27,11 @@ namespace xenrace {
 // failnum when it is one of the point's errors (enable_real_fault stores it there), else the point's
 // first error (`fiu-ctrl -c "enable name=..."` passes failnum 1).
 bool real_fault_fires(FaultPoint point, Errno& err);
+
+// Makes libfiu the execution's fault hook: a visible operation's failure point fires when real_fault_fires
+// says so, and leaves the same trace event "fault.<point>" (args: the target, result: the errno name) as
+// in the simulator. Replaces any hook installed before (a simulated stand-in's).
+void use_real_faults(Execution& ex);
 
 enum class RealFaultMode { always, once };
 // err 0: the point's first error. probability < 1: each call fires with that probability.

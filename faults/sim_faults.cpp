@@ -52,6 +52,16 @@ Errno fault_here(Execution& ex, FaultPoint point, std::string_view target) {
   return e;
 }
 
+namespace {
+int sim_fault_hook(Execution& ex, std::uint8_t point, std::string_view target) {
+  return fault_here(ex, static_cast<FaultPoint>(point), target);
+}
+}  // namespace
+
+void use_sim_faults(Execution& ex) {
+  if (ex.fault_hook() == nullptr) ex.set_fault_hook(&sim_fault_hook);
+}
+
 void make_killable(Execution& ex, ActorId actor, FaultDefault by_default) {
   if (ex.sched().os_threads()) return;  // real threads are not ours to kill at a point
   const FaultPlan plan = FaultPlan::from_params(ex.options().params);

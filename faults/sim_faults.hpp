@@ -3,12 +3,13 @@
 // "fails here / does not", the replay token reproduces the fault, and the shrinker drops faults the
 // failure does not need.
 //
-// A fake asks just after its scheduling point and before it changes anything, so a fault looks like the
-// real component refusing the call:
+// A fake declares its failure point at its visible operation (world/visible_op.hpp), which asks it just
+// after the scheduling point and before the operation changes anything, so a fault looks like the real
+// component refusing the call:
 //
-//   ex_.before_visible();
-//   if (Errno e = fault_here(ex_, FaultPoint::loop_configure, backing_file)) { ex_.record(op, args, errno_name(e)); return e; }
+//   return visible_op(ex_, "loop.get_free", Fault{FaultPoint::loop_get_free}, "", [&] { ... });
 //
+// visible_op asks through the execution's fault hook; use_sim_faults() installs fault_here as that hook.
 // A fault that fires leaves a trace event "fault.<point>" (args: `target`, result: the errno name)
 // before the fake's own event, so the trace and its hash show it.
 #pragma once
@@ -22,6 +23,11 @@ namespace xenrace {
 // 0, or the injected errno. Asks the strategy only when the execution enables `point` and has taken
 // fewer than max-faults faults; otherwise asks nothing and costs a scan of the params.
 Errno fault_here(Execution& ex, FaultPoint point, std::string_view target = {});
+
+// Makes fault_here the execution's fault hook, unless a backend installed one already (dom0's, when a
+// simulated component stands in on a real host). SimWorld and the constructor of every simulated component
+// with a failure point call it, so a fake made on its own (as tests make them) explores its failure points too.
+void use_sim_faults(Execution& ex);
 
 // Faults this execution has taken so far: the fault decisions its schedule records with a non-zero value.
 unsigned faults_taken(Execution& ex);

@@ -97,7 +97,8 @@ class Execution {
   }
 
   // --- for world components ---
-  // A visible operation: a scheduling point (when called by an actor), then the trace event.
+  // A visible operation: a scheduling point (when called by an actor), then the trace event. World
+  // components do not call these two by hand: visible_op (world/visible_op.hpp) is the one place that does.
   void before_visible() {
     sched_.yield();
     if (visible_hook_actors_ != 0) [[unlikely]] run_visible_hook();
@@ -110,6 +111,18 @@ class Execution {
     visible_hook_ = hook;
   }
   void record(std::string_view op, std::string_view args, std::string_view result);
+
+  // The fault hook: how a visible operation asks whether its failure point fails now. The backend installs
+  // it (the simulator's asks the strategy, dom0's asks libfiu); this floor sees a point only as its number in
+  // the catalogue (faults/fault_catalogue.hpp) and the answer only as an errno. Without a hook nothing fails.
+  using FaultHook = int (*)(Execution&, std::uint8_t point, std::string_view target);
+  void set_fault_hook(FaultHook hook) { fault_hook_ = hook; }
+  FaultHook fault_hook() const { return fault_hook_; }
+  // 0, or the errno the point fails with now. Called by visible_op (world/visible_op.hpp), not by hand.
+  int fault(std::uint8_t point, std::string_view target) {
+    return fault_hook_ != nullptr ? fault_hook_(*this, point, target) : 0;
+  }
+
   std::uint32_t choose(std::uint32_t n, ChoiceKind kind) { return sched_.choose(n, kind); }
   const std::string* param(std::string_view key) const;
 
@@ -139,6 +152,7 @@ class Execution {
   std::vector<Invariant> settle_;
   ActorMask visible_hook_actors_ = 0;
   VisibleHook visible_hook_ = nullptr;
+  FaultHook fault_hook_ = nullptr;
   std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound
   std::string violated_check_;
   std::string violation_;

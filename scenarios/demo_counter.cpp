@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "runtime/scenario.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 namespace {
@@ -17,22 +18,17 @@ class ToyMap {
  public:
   explicit ToyMap(Execution& ex) : ex_(ex) {}
   int get(const std::string& key) {
-    ex_.before_visible();
-    int v = values_[key];
-    ex_.record("map.get", key, std::to_string(v));
-    return v;
+    return visible_op(ex_, "map.get", key, [&] { return values_[key]; }, [](int v) { return std::to_string(v); });
   }
   void put(const std::string& key, int value) {
-    ex_.before_visible();
-    values_[key] = value;
-    ex_.record("map.put", fmt::format("{}={}", key, value), "OK");
+    visible_op(ex_, "map.put", fmt::format("{}={}", key, value), [&] { values_[key] = value; });
   }
   bool compare_and_set(const std::string& key, int expected, int value) {
-    ex_.before_visible();
-    bool ok = values_[key] == expected;
-    if (ok) values_[key] = value;
-    ex_.record("map.cas", fmt::format("{}: {}->{}", key, expected, value), ok ? "OK" : "CHANGED");
-    return ok;
+    return visible_op(ex_, "map.cas", fmt::format("{}: {}->{}", key, expected, value), [&] {
+      const bool ok = values_[key] == expected;
+      if (ok) values_[key] = value;
+      return ok;
+    }, [](bool ok) { return ok ? "OK" : "CHANGED"; });
   }
   int peek(const std::string& key) const {
     auto it = values_.find(key);

@@ -41,6 +41,7 @@
 #include "world/block_backend.hpp"
 #include "world/loop.hpp"
 #include "world/mdev.hpp"
+#include "world/visible_op.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
@@ -139,7 +140,7 @@ class Toolstack {
         case OpKind::create_mdev: result = create_mdev(op.item, op.parent); break;
         case OpKind::remove_mdev: result = remove_mdev(op.item); break;
       }
-      s_.ex.record("workload.done", what, result);
+      note_event(s_.ex, "workload.done", what, result);  // after the operations it traced as it went
     }
   }
 
@@ -465,9 +466,9 @@ class GeneratedWorkload final : public Scenario {
         if (std::uint32_t v = ex.choose(kOps.size() + 1, ChoiceKind::data)) s.plan[g].push_back(kOps[v - 1]);
     for (int slot = 0; slot < kUdisksSlots; ++slot) s.udisks_runs += ex.choose(2, ChoiceKind::data) ? 1 : 0;
     for (int g = 0; g < kGuests; ++g)
-      for (const Op& op : s.plan[g]) ex.record("workload.op", fmt::format("guest {}: {}", domid_of(g), describe(op)), "");
+      for (const Op& op : s.plan[g]) note_event(ex, "workload.op", fmt::format("guest {}: {}", domid_of(g), describe(op)), "");
     for (int r = 0; r < s.udisks_runs; ++r)
-      ex.record("workload.op", "udisksd: loop-mount the ISO, unmount, losetup -d the remembered index", "");
+      note_event(ex, "workload.op", "udisksd: loop-mount the ISO, unmount, losetup -d the remembered index", "");
 
     for (int g = 0; g < kGuests; ++g) {
       if (s.plan[g].empty()) continue;

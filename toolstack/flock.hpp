@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "runtime/execution.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 
@@ -23,21 +24,18 @@ class FlockLock {
   FlockLock(Execution& ex, Names names) : ex_(ex), names_(names) {}
 
   void acquire() {
-    ex_.before_visible();
-    while (holder_ != kNoActor) ex_.sched().wait(released_, names_.waiting_for);
-    const ActorId me = ex_.sched().current();
-    holder_ = me;
-    ex_.sched().at_exit([this, me] {
-      if (holder_ == me) drop();
+    // flock(LOCK_EX) blocks inside the call: the wait is part of the operation.
+    visible_op(ex_, names_.acquire_op, names_.object, [&] {
+      while (holder_ != kNoActor) ex_.sched().wait(released_, names_.waiting_for);
+      const ActorId me = ex_.sched().current();
+      holder_ = me;
+      ex_.sched().at_exit([this, me] {
+        if (holder_ == me) drop();
+      });
     });
-    ex_.record(names_.acquire_op, names_.object, "OK");
   }
 
-  void release() {
-    ex_.before_visible();
-    drop();
-    ex_.record(names_.release_op, names_.object, "OK");
-  }
+  void release() { visible_op(ex_, names_.release_op, names_.object, [&] { drop(); }); }
 
  private:
   void drop() {

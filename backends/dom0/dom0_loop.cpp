@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 
 #include "backends/dom0/host_ops.hpp"
+#include "faults/fault_catalogue.hpp"
+#include "world/visible_op.hpp"
 #include "world/world.hpp"
 
 namespace xenrace::dom0 {
@@ -131,20 +133,15 @@ int Dom0Loop::fd_of(LoopFd fd, int& index) const {
 }
 
 Result<int> Dom0Loop::get_free() {
-  ex_.before_visible();
-  int host = -1;
-  Errno e;
-  {
-    Scheduler::IoWindow io(ex_.sched());
-    e = loop_get_free(host);
-  }
-  if (e) {
-    ex_.record("loop.get_free", "", errno_name(e));
-    return Result<int>::error(e);
-  }
-  const int index = scenario_index(host);
-  ex_.record("loop.get_free", "", device_name(index));
-  return Result<int>::success(index);
+  return visible_op(ex_, "loop.get_free", Fault{FaultPoint::loop_get_free}, "", [&] {
+    int host = -1;
+    Errno e;
+    {
+      Scheduler::IoWindow io(ex_.sched());
+      e = loop_get_free(host);
+    }
+    return e ? Result<int>::error(e) : Result<int>::success(scenario_index(host));
+  }, value_or_errno([this](int index) { return device_name(index); }));
 }
 
 // LOOP_CTL_ADD names a global number, and on a real host loopN may be anyone's. The run's loop numbers are
@@ -157,105 +154,89 @@ Result<int> Dom0Loop::add(int index) {
         "LOOP_CTL_ADD of loop{} while the run has {} loop device(s): on a real host loop numbers are global, and a "
         "run only uses devices it obtained, in order",
         index, next));
-  ex_.before_visible();
-  Result<int> r;
-  if (index < 0) {
-    r = Result<int>::error(EINVAL);
-  } else if (index < next) {
-    r = Result<int>::error(EEXIST);
-  } else {
+  return visible_op(ex_, "loop.ctl_add", device_name(index), [&] {
+    if (index < 0) return Result<int>::error(EINVAL);
+    if (index < next) return Result<int>::error(EEXIST);
     int host = -1;
     Errno e;
     {
       Scheduler::IoWindow io(ex_.sched());
       e = loop_get_free(host);
     }
-    if (e)
-      r = Result<int>::error(e);
-    else if (scenario_index(host) != index)  // the host's free device is one the run already has
-      r = Result<int>::error(EEXIST);
-    else
-      r = Result<int>::success(index);
-  }
-  ex_.record("loop.ctl_add", device_name(index), r.ok() ? device_name(index) : errno_name(r.err));
-  return r;
+    if (e) return Result<int>::error(e);
+    if (scenario_index(host) != index) return Result<int>::error(EEXIST);  // the host's free device is one the run already has
+    return Result<int>::success(index);
+  }, value_or_errno([this](int i) { return device_name(i); }));
 }
 
 Errno Dom0Loop::remove(int index) {
-  ex_.before_visible();
-  const int host = host_index(index);
-  Errno e = ENODEV;
-  if (host >= 0) {
-    Scheduler::IoWindow io(ex_.sched());
-    e = loop_remove(host);
-  }
-  ex_.record("loop.ctl_remove", device_name(index), errno_name(e));
-  return e;
+  return visible_op(ex_, "loop.ctl_remove", device_name(index), [&] {
+    const int host = host_index(index);
+    Errno e = ENODEV;
+    if (host >= 0) {
+      Scheduler::IoWindow io(ex_.sched());
+      e = loop_remove(host);
+    }
+    return e;
+  });
 }
 
 Result<LoopFd> Dom0Loop::open(int index) {
-  ex_.before_visible();
-  int host = host_index(index);
-  if (host < 0 && index >= 0 && others_entry_) {
-    adopt_bound_devices();  // a device the block script bound since is the run's next index
-    host = host_index(index);
-  }
-  Result<LoopFd> r;
-  if (host < 0) {
-    r = Result<LoopFd>::error(ENOENT);  // never obtained by this run: as if it did not exist
-  } else {
+  return visible_op(ex_, "loop.open", device_name(index), [&] {
+    int host = host_index(index);
+    if (host < 0 && index >= 0 && others_entry_) {
+      adopt_bound_devices();  // a device the block script bound since is the run's next index
+      host = host_index(index);
+    }
+    if (host < 0) return Result<LoopFd>::error(ENOENT);  // never obtained by this run: as if it did not exist
     int fd;
     {
       Scheduler::IoWindow io(ex_.sched());
       fd = ::open(loop_path(host).c_str(), O_RDWR | O_CLOEXEC);
     }
-    if (fd < 0) {
-      r = Result<LoopFd>::error(errno_or_eio());
-    } else {
-      LoopFd id{static_cast<std::int32_t>(fds_.size())};
-      fds_.push_back(OpenFd{fd, index});
-      r = Result<LoopFd>::success(id);
-      // The kernel closes a process's descriptors when it exits or is killed.
-      ex_.sched().at_exit([this, id] {
-        if (fds_[id.id].fd < 0) return;
-        ::close(fds_[id.id].fd);
-        fds_[id.id].fd = -1;
-        ex_.record("loop.close", fmt::format("{} (at exit)", device_name(fds_[id.id].index)), "OK");
-      });
-    }
-  }
-  ex_.record("loop.open", device_name(index), r.ok() ? fmt::format("fd{}", r.value.id) : errno_name(r.err));
-  return r;
+    if (fd < 0) return Result<LoopFd>::error(errno_or_eio());
+    LoopFd id{static_cast<std::int32_t>(fds_.size())};
+    fds_.push_back(OpenFd{fd, index});
+    // The kernel closes a process's descriptors when it exits or is killed.
+    ex_.sched().at_exit([this, id] {
+      if (fds_[id.id].fd < 0) return;
+      ::close(fds_[id.id].fd);
+      fds_[id.id].fd = -1;
+      note_event(ex_, "loop.close", fmt::format("{} (at exit)", device_name(fds_[id.id].index)), "OK");
+    });
+    return Result<LoopFd>::success(id);
+  }, value_or_errno([](LoopFd fd) { return fmt::format("fd{}", fd.id); }));
 }
 
 Errno Dom0Loop::close(LoopFd fd) {
-  ex_.before_visible();
   int index = -1;
-  const int real = fd_of(fd, index);
-  Errno e = EBADF;
-  if (real >= 0) {
-    Scheduler::IoWindow io(ex_.sched());
-    e = ::close(real) == 0 ? 0 : errno_or_eio();
-  }
-  if (real >= 0) fds_[fd.id].fd = -1;
-  ex_.record("loop.close", real >= 0 ? device_name(index) : fmt::format("fd{}", fd.id), errno_name(e));
-  return e;
+  int real = -1;
+  return visible_op(ex_, "loop.close", [&] { return real >= 0 ? device_name(index) : fmt::format("fd{}", fd.id); },
+                    [&] {
+                      real = fd_of(fd, index);
+                      Errno e = EBADF;
+                      if (real >= 0) {
+                        Scheduler::IoWindow io(ex_.sched());
+                        e = ::close(real) == 0 ? 0 : errno_or_eio();
+                      }
+                      if (real >= 0) fds_[fd.id].fd = -1;
+                      return e;
+                    });
 }
 
 Errno Dom0Loop::bind(LoopFd fd, std::string_view op, std::string_view path, std::uint32_t flags, bool configure) {
-  ex_.before_visible();
   int index = -1;
-  const int real = fd_of(fd, index);
-  const std::string host = host_file(path);
-  Errno e = 0;
-  if (real < 0) {
-    e = EBADF;
-  } else if (!files_.count(host)) {
-    e = ENOENT;  // only the run's own files can be bound
-  } else {
+  return visible_op(ex_, op, [&] { return fmt::format("{} {} {}", device_name(index), path, flags_text(flags)); }, [&] {
+    const int real = fd_of(fd, index);
+    const std::string host = host_file(path);
+    if (real < 0) return EBADF;
+    if (!files_.count(host)) return ENOENT;  // only the run's own files can be bound
+    // Asked where the simulator asks it: once the arguments are accepted, before the ioctl.
+    if (const Errno injected = fault_at(ex_, FaultPoint::loop_configure, path)) return injected;
     const int host_idx = host_index(index);
     // Ledgered before the ioctl: a crash right after it still leaves the binding listed.
     Ledger::Creation c(session_.ledger(), "loop", {loop_path(host_idx), host});
+    Errno e;
     {
       Scheduler::IoWindow io(ex_.sched());
       e = loop_bind(real, host, flags, configure);
@@ -266,9 +247,8 @@ Errno Dom0Loop::bind(LoopFd fd, std::string_view op, std::string_view path, std:
       bindings_[host_idx] = {host, c.id()};
     else
       session_.ledger().released(c.id());
-  }
-  ex_.record(op, fmt::format("{} {} {}", device_name(index), path, flags_text(flags)), errno_name(e));
-  return e;
+    return e;
+  });
 }
 
 Errno Dom0Loop::configure(LoopFd fd, std::string_view backing_file, std::uint32_t flags) {
@@ -280,31 +260,25 @@ Errno Dom0Loop::set_fd(LoopFd fd, std::string_view backing_file) {
 }
 
 Errno Dom0Loop::set_status_flags(LoopFd fd, std::uint32_t flags) {
-  ex_.before_visible();
   int index = -1;
-  const int real = fd_of(fd, index);
-  Errno e = EBADF;
-  if (real >= 0) {
-    Scheduler::IoWindow io(ex_.sched());
-    loop_info64 info;
-    std::memset(&info, 0, sizeof info);
-    if (::ioctl(real, LOOP_GET_STATUS64, &info) != 0) {
-      e = errno_or_eio();
-    } else {
-      info.lo_flags = flags;
-      e = ::ioctl(real, LOOP_SET_STATUS64, &info) == 0 ? 0 : errno_or_eio();
-    }
-  }
-  ex_.record("loop.set_status", fmt::format("{} {}", device_name(index), flags_text(flags)), errno_name(e));
-  return e;
+  return visible_op(ex_, "loop.set_status", [&] { return fmt::format("{} {}", device_name(index), flags_text(flags)); },
+                    [&] {
+                      const int real = fd_of(fd, index);
+                      if (real < 0) return EBADF;
+                      Scheduler::IoWindow io(ex_.sched());
+                      loop_info64 info;
+                      std::memset(&info, 0, sizeof info);
+                      if (::ioctl(real, LOOP_GET_STATUS64, &info) != 0) return errno_or_eio();
+                      info.lo_flags = flags;
+                      return ::ioctl(real, LOOP_SET_STATUS64, &info) == 0 ? 0 : errno_or_eio();
+                    });
 }
 
 Result<LoopStatus> Dom0Loop::get_status(LoopFd fd) {
-  ex_.before_visible();
   int index = -1;
-  const int real = fd_of(fd, index);
-  Result<LoopStatus> r = Result<LoopStatus>::error(EBADF);
-  if (real >= 0) {
+  return visible_op(ex_, "loop.get_status", [&] { return device_name(index); }, [&] {
+    const int real = fd_of(fd, index);
+    if (real < 0) return Result<LoopStatus>::error(EBADF);
     loop_info64 info;
     std::memset(&info, 0, sizeof info);
     int rc;
@@ -312,72 +286,58 @@ Result<LoopStatus> Dom0Loop::get_status(LoopFd fd) {
       Scheduler::IoWindow io(ex_.sched());
       rc = ::ioctl(real, LOOP_GET_STATUS64, &info);
     }
-    if (rc != 0) {
-      r = Result<LoopStatus>::error(errno_or_eio());
-    } else {
-      LoopStatus s;
-      // lo_file_name is cut at 64 bytes; sysfs has the whole path.
-      std::string bound;
-      s.backing_file = loop_backing_file(host_index(index), bound) == 0
-                           ? scenario_file(bound)
-                           : scenario_file(reinterpret_cast<const char*>(info.lo_file_name));
-      s.file = FileIdentity{info.lo_device, info.lo_inode};
-      s.flags = info.lo_flags;
-      r = Result<LoopStatus>::success(std::move(s));
-    }
-  }
-  ex_.record("loop.get_status", device_name(index),
-             r.ok() ? fmt::format("{} {}", r.value.backing_file, flags_text(r.value.flags)) : errno_name(r.err));
-  return r;
+    if (rc != 0) return Result<LoopStatus>::error(errno_or_eio());
+    LoopStatus s;
+    // lo_file_name is cut at 64 bytes; sysfs has the whole path.
+    std::string bound;
+    s.backing_file = loop_backing_file(host_index(index), bound) == 0
+                         ? scenario_file(bound)
+                         : scenario_file(reinterpret_cast<const char*>(info.lo_file_name));
+    s.file = FileIdentity{info.lo_device, info.lo_inode};
+    s.flags = info.lo_flags;
+    return Result<LoopStatus>::success(std::move(s));
+  }, value_or_errno([](const LoopStatus& st) { return fmt::format("{} {}", st.backing_file, flags_text(st.flags)); }));
 }
 
 Errno Dom0Loop::clr_fd(LoopFd fd) {
-  ex_.before_visible();
   int index = -1;
-  const int real = fd_of(fd, index);
-  Errno e = EBADF;
-  if (real >= 0) {
+  return visible_op(ex_, "loop.clr_fd", [&] { return device_name(index); }, [&] {
+    const int real = fd_of(fd, index);
+    if (real < 0) return EBADF;
+    // Asked where the simulator asks it: for a descriptor the kernel accepted, before the ioctl.
+    if (const Errno injected = fault_at(ex_, FaultPoint::loop_clr_fd, device_name(index))) return injected;
     Scheduler::IoWindow io(ex_.sched());
-    e = ::ioctl(real, LOOP_CLR_FD, 0) == 0 ? 0 : errno_or_eio();
-  }
-  ex_.record("loop.clr_fd", device_name(index), errno_name(e));
-  return e;
+    return ::ioctl(real, LOOP_CLR_FD, 0) == 0 ? 0 : errno_or_eio();
+  });
 }
 
 Result<std::uint64_t> Dom0Loop::fd_diskseq(LoopFd fd) {
-  ex_.before_visible();
   int index = -1;
-  const int real = fd_of(fd, index);
-  Result<std::uint64_t> r = Result<std::uint64_t>::error(EBADF);
-  if (real >= 0) {
+  return visible_op(ex_, "loop.blkgetdiskseq", [&] { return device_name(index); }, [&] {
+    const int real = fd_of(fd, index);
+    if (real < 0) return Result<std::uint64_t>::error(EBADF);
     __u64 seq = 0;
     Scheduler::IoWindow io(ex_.sched());
-    r = ::ioctl(real, BLKGETDISKSEQ, &seq) == 0 ? Result<std::uint64_t>::success(seq)
-                                                 : Result<std::uint64_t>::error(errno_or_eio());
-  }
-  ex_.record("loop.blkgetdiskseq", device_name(index), r.ok() ? std::to_string(r.value) : errno_name(r.err));
-  return r;
+    return ::ioctl(real, BLKGETDISKSEQ, &seq) == 0 ? Result<std::uint64_t>::success(seq)
+                                                    : Result<std::uint64_t>::error(errno_or_eio());
+  }, value_or_errno([](std::uint64_t seq) { return std::to_string(seq); }));
 }
 
 Result<std::uint64_t> Dom0Loop::diskseq(int index) {
-  ex_.before_visible();
-  const int host = host_index(index);
-  Result<std::uint64_t> r = Result<std::uint64_t>::error(ENOENT);
-  if (host >= 0) {
+  return visible_op(ex_, "loop.read_diskseq", device_name(index), [&] {
+    const int host = host_index(index);
+    if (host < 0) return Result<std::uint64_t>::error(ENOENT);
     std::uint64_t seq = 0;
     Scheduler::IoWindow io(ex_.sched());
     const Errno e = loop_diskseq(host, seq);
-    r = e ? Result<std::uint64_t>::error(e) : Result<std::uint64_t>::success(seq);
-  }
-  ex_.record("loop.read_diskseq", device_name(index), r.ok() ? std::to_string(r.value) : errno_name(r.err));
-  return r;
+    return e ? Result<std::uint64_t>::error(e) : Result<std::uint64_t>::success(seq);
+  }, value_or_errno([](std::uint64_t seq) { return std::to_string(seq); }));
 }
 
 Result<std::string> Dom0Loop::backing_file(int index) {
-  ex_.before_visible();
-  const int host = host_index(index);
-  Result<std::string> r = Result<std::string>::error(ENOENT);
-  if (host >= 0) {
+  return visible_op(ex_, "loop.read_backing_file", device_name(index), [&] {
+    const int host = host_index(index);
+    if (host < 0) return Result<std::string>::error(ENOENT);
     std::string bound;
     Errno e;
     {
@@ -385,83 +345,77 @@ Result<std::string> Dom0Loop::backing_file(int index) {
       e = loop_backing_file(host, bound);
     }
     // The interface says ENOENT for "no such device or unbound".
-    r = e ? Result<std::string>::error(ENOENT) : Result<std::string>::success(scenario_file(bound));
-  }
-  ex_.record("loop.read_backing_file", device_name(index), r.ok() ? r.value : errno_name(r.err));
-  return r;
+    return e ? Result<std::string>::error(ENOENT) : Result<std::string>::success(scenario_file(bound));
+  });
 }
 
 Result<std::vector<int>> Dom0Loop::find_by_file(std::string_view path) {
-  ex_.before_visible();
-  const std::string host = host_file(path);
-  std::vector<int> found;
-  {
-    Scheduler::IoWindow io(ex_.sched());
-    // sysfs only: reading the host's other devices' attributes opens none of them.
-    for (int h = 0; h < 1024; ++h) {
-      std::string bound;
-      const Errno e = loop_backing_file(h, bound);
-      if (e == ENODEV) continue;
-      if (e == 0 && (bound == host || bound == host + " (deleted)")) found.push_back(h);
+  return visible_op(ex_, "loop.find_by_file", path, [&] {
+    const std::string host = host_file(path);
+    std::vector<int> found;
+    {
+      Scheduler::IoWindow io(ex_.sched());
+      // sysfs only: reading the host's other devices' attributes opens none of them.
+      for (int h = 0; h < 1024; ++h) {
+        std::string bound;
+        const Errno e = loop_backing_file(h, bound);
+        if (e == ENODEV) continue;
+        if (e == 0 && (bound == host || bound == host + " (deleted)")) found.push_back(h);
+      }
     }
-  }
-  std::vector<int> out;
-  for (int h : found) out.push_back(scenario_index(h));
-  std::sort(out.begin(), out.end());
-  ex_.record("loop.find_by_file", std::string(path), fmt::format("[{}]", fmt::join(out, " ")));
-  return Result<std::vector<int>>::success(std::move(out));
+    std::vector<int> out;
+    for (int h : found) out.push_back(scenario_index(h));
+    std::sort(out.begin(), out.end());
+    return Result<std::vector<int>>::success(std::move(out));
+  }, [](const Result<std::vector<int>>& r) { return fmt::format("[{}]", fmt::join(r.value, " ")); });
 }
 
 Result<int> Dom0Loop::kernel_open(unsigned major, unsigned minor) {
-  ex_.before_visible();
-  const int index = static_cast<int>(minor);
-  const int host = major == kLoopMajor ? host_index(index) : -1;
-  Result<int> r = Result<int>::error(ENXIO);  // as blkdev_get_by_dev for a device that does not exist
+  const std::string dev = fmt::format("{}:{}", major, minor);
   LoopMedium m;
-  m.index = index;
-  if (host >= 0) {
-    int fd = -1;
+  return visible_op(ex_, "blkdev.get_by_dev", Fault{FaultPoint::blkback_open, dev}, dev, [&] {
+    const int index = static_cast<int>(minor);
+    const int host = major == kLoopMajor ? host_index(index) : -1;
+    m.index = index;
+    if (host < 0) return Result<int>::error(ENXIO);  // as blkdev_get_by_dev for a device that does not exist
     std::optional<Scheduler::IoWindow> io(std::in_place, ex_.sched());
-    fd = ::open(loop_path(host).c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-      r = Result<int>::error(errno_or_eio());
-    } else {
-      // The medium behind the descriptor, read before anything else can run.
-      __u64 seq = 0;
-      if (::ioctl(fd, BLKGETDISKSEQ, &seq) == 0) m.diskseq = seq;
-      loop_info64 info;
-      std::memset(&info, 0, sizeof info);
-      if (::ioctl(fd, LOOP_GET_STATUS64, &info) == 0) {  // ENXIO: unbound, no medium
-        std::string bound;
-        m.bound = true;
-        m.file = FileIdentity{info.lo_device, info.lo_inode};
-        m.backing_file = loop_backing_file(host, bound) == 0
-                             ? scenario_file(bound)
-                             : scenario_file(reinterpret_cast<const char*>(info.lo_file_name));
-      }
-      // Shared state only once the actor lock is held again: other actors run during the window.
-      io.reset();
-      r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
-      kernel_refs_.push_back(KernelRef{fd, m});
+    const int fd = ::open(loop_path(host).c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return Result<int>::error(errno_or_eio());
+    // The medium behind the descriptor, read before anything else can run.
+    __u64 seq = 0;
+    if (::ioctl(fd, BLKGETDISKSEQ, &seq) == 0) m.diskseq = seq;
+    loop_info64 info;
+    std::memset(&info, 0, sizeof info);
+    if (::ioctl(fd, LOOP_GET_STATUS64, &info) == 0) {  // ENXIO: unbound, no medium
+      std::string bound;
+      m.bound = true;
+      m.file = FileIdentity{info.lo_device, info.lo_inode};
+      m.backing_file = loop_backing_file(host, bound) == 0
+                           ? scenario_file(bound)
+                           : scenario_file(reinterpret_cast<const char*>(info.lo_file_name));
     }
-  }
-  std::string result = errno_name(r.err);
-  if (r.ok()) result = m.bound ? fmt::format("OK ({}, diskseq {})", m.backing_file, m.diskseq) : "OK (no medium)";
-  ex_.record("blkdev.get_by_dev", fmt::format("{}:{}", major, minor), result);
-  return r;
+    // Shared state only once the actor lock is held again: other actors run during the window.
+    io.reset();
+    const Result<int> r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
+    kernel_refs_.push_back(KernelRef{fd, m});
+    return r;
+  }, [&](const Result<int>& r) {
+    if (!r.ok()) return std::string(errno_name(r.err));
+    return m.bound ? fmt::format("OK ({}, diskseq {})", m.backing_file, m.diskseq) : std::string("OK (no medium)");
+  });
 }
 
 void Dom0Loop::kernel_close(int ref) {
-  ex_.before_visible();
-  // No reference into kernel_refs_ across the I/O window: another actor may append to it meanwhile (free
-  // mode), which reallocates the vector.
   const auto at = static_cast<std::size_t>(ref);
-  const int fd = std::exchange(kernel_refs_.at(at).fd, -1);
-  if (fd >= 0) {
-    Scheduler::IoWindow io(ex_.sched());
-    ::close(fd);
-  }
-  ex_.record("blkdev.put", device_name(kernel_refs_.at(at).medium.index), "OK");
+  visible_op(ex_, "blkdev.put", [&] { return device_name(kernel_refs_.at(at).medium.index); }, [&] {
+    // No reference into kernel_refs_ across the I/O window: another actor may append to it meanwhile (free
+    // mode), which reallocates the vector.
+    const int fd = std::exchange(kernel_refs_.at(at).fd, -1);
+    if (fd >= 0) {
+      Scheduler::IoWindow io(ex_.sched());
+      ::close(fd);
+    }
+  });
 }
 
 LoopMedium Dom0Loop::medium_of_ref(int ref) const { return kernel_refs_.at(static_cast<std::size_t>(ref)).medium; }

@@ -18,10 +18,14 @@
 #include "backends/dom0/xs_handle.hpp"
 #include "backends/sim/blkback/sim_blkback.hpp"
 #include "backends/sim/pci/sim_pciback.hpp"
+#include "faults/real_faults.hpp"
 
 namespace xenrace::dom0 {
 
-Dom0World::Dom0World(Execution& ex, Dom0Session& session) : ex_(ex), session_(session) {}
+Dom0World::Dom0World(Execution& ex, Dom0Session& session) : ex_(ex), session_(session) {
+  // The failure points the components declare at their visible operations fire through libfiu here.
+  use_real_faults(ex_);
+}
 Dom0World::~Dom0World() = default;
 
 void Dom0World::unavailable(const std::string& why) {

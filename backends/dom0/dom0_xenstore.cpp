@@ -9,6 +9,8 @@
 
 #include "backends/dom0/ledger.hpp"
 #include "backends/dom0/xs_handle.hpp"
+#include "faults/fault_catalogue.hpp"
+#include "world/visible_op.hpp"
 #include "world/world.hpp"
 
 namespace xenrace::dom0 {
@@ -39,202 +41,194 @@ class Dom0XsConnection final : public XsConnection {
   ~Dom0XsConnection() override { std::erase(*parked_, this); }
 
   Result<std::string> read(TxId tx, std::string_view path) override {
-    ex_.before_visible();
-    Result<std::string> r;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      r = h_.read(tx, hp);
-    }
-    if (r.ok() && store_.real_dirs()) r.value = store_.real_dirs()->scenario_value(path, r.value);
-    ex_.record("xs.read", with_tx(tx, path), r.ok() ? shorten(r.value) : errno_name(r.err));
-    return r;
+    return visible_op(ex_, "xs.read", with_tx(tx, path), [&] {
+      Result<std::string> r;
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        r = h_.read(tx, hp);
+      }
+      if (r.ok() && store_.real_dirs()) r.value = store_.real_dirs()->scenario_value(path, r.value);
+      return r;
+    }, value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
-    ex_.before_visible();
-    std::string hv(value);
-    Errno e = prepare(path, &hv);
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    if (e == 0) {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.write(tx, hp, hv);
-    }
-    changed(tx, e);
-    ex_.record("xs.write", with_tx(tx, fmt::format("{}={}", path, shorten(value))), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.write", Fault{FaultPoint::xenstore_write, path},
+                      with_tx(tx, fmt::format("{}={}", path, shorten(value))), [&] {
+                        std::string hv(value);
+                        Errno e = prepare(path, &hv);
+                        const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+                        if (e == 0) {
+                          Scheduler::IoWindow io(ex_.sched());
+                          e = h_.write(tx, hp, hv);
+                        }
+                        changed(tx, e);
+                        return e;
+                      });
   }
   Errno mkdir(TxId tx, std::string_view path) override {
-    ex_.before_visible();
-    Errno e = prepare(path, nullptr);
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    if (e == 0) {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.mkdir(tx, hp);
-    }
-    changed(tx, e);
-    ex_.record("xs.mkdir", with_tx(tx, path), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path), [&] {
+      Errno e = prepare(path, nullptr);
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      if (e == 0) {
+        Scheduler::IoWindow io(ex_.sched());
+        e = h_.mkdir(tx, hp);
+      }
+      changed(tx, e);
+      return e;
+    });
   }
   Errno rm(TxId tx, std::string_view path) override {
-    ex_.before_visible();
-    Errno e;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      // "/" of the scenario is the run's subtree root: removing it would remove the run's own anchor.
-      e = path == "/" ? EINVAL : h_.rm(hp, tx);
-    }
-    changed(tx, e);
-    ex_.record("xs.rm", with_tx(tx, path), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.rm", Fault{FaultPoint::xenstore_rm, path}, with_tx(tx, path), [&] {
+      Errno e;
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        // "/" of the scenario is the run's subtree root: removing it would remove the run's own anchor.
+        e = path == "/" ? EINVAL : h_.rm(hp, tx);
+      }
+      changed(tx, e);
+      return e;
+    });
   }
   Result<std::vector<std::string>> directory(TxId tx, std::string_view path) override {
-    ex_.before_visible();
-    Result<std::vector<std::string>> r;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      r = h_.directory(tx, hp);
-    }
     // Formatted as the simulator formats it, so a replayed trace reads line for line like the recorded one.
-    ex_.record("xs.directory", with_tx(tx, path),
-               r.ok() ? shorten(fmt::format("{}", fmt::join(r.value, " "))) : errno_name(r.err));
-    return r;
+    return visible_op(ex_, "xs.directory", with_tx(tx, path), [&] {
+      Result<std::vector<std::string>> r;
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        r = h_.directory(tx, hp);
+      }
+      return r;
+    }, value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
-    ex_.before_visible();
-    Result<XsPerms> r;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      r = h_.get_perms(tx, hp);
-    }
-    ex_.record("xs.get_perms", with_tx(tx, path), r.ok() ? format_perms(r.value) : errno_name(r.err));
-    return r;
+    return visible_op(ex_, "xs.get_perms", with_tx(tx, path), [&] {
+      Result<XsPerms> r;
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        r = h_.get_perms(tx, hp);
+      }
+      return r;
+    }, value_or_errno(format_perms));
   }
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
-    ex_.before_visible();
-    Errno e;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.set_perms(tx, hp, perms);
-    }
-    changed(tx, e);
-    ex_.record("xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))), [&] {
+      Errno e;
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        e = h_.set_perms(tx, hp, perms);
+      }
+      changed(tx, e);
+      return e;
+    });
   }
   Result<TxId> transaction_start() override {
-    ex_.before_visible();
-    Result<TxId> r;
-    {
+    return visible_op(ex_, "xs.transaction_start", Fault{FaultPoint::xenstore_transaction_start}, "", [&] {
       Scheduler::IoWindow io(ex_.sched());
-      r = h_.transaction_start();
-    }
-    ex_.record("xs.transaction_start", "", r.ok() ? fmt::format("t{}", r.value) : errno_name(r.err));
-    return r;
+      return h_.transaction_start();
+    }, value_or_errno([](TxId tx) { return fmt::format("t{}", tx); }));
   }
   Errno transaction_end(TxId tx, bool commit) override {
-    ex_.before_visible();
-    Errno e;
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.transaction_end(tx, commit);
-    }
-    if (commit) changed(kNoTx, e);
-    ex_.record("xs.transaction_end", fmt::format("t{} {}", tx, commit ? "commit" : "abort"), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.transaction_end", fmt::format("t{} {}", tx, commit ? "commit" : "abort"), [&] {
+      // As in the simulator: a failed commit ends the transaction with nothing applied, so the point is asked
+      // inside the body and the transaction is aborted for real.
+      const Errno injected = commit ? fault_at(ex_, FaultPoint::xenstore_transaction_end) : 0;
+      Errno e;
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        e = h_.transaction_end(tx, commit && injected == 0);
+      }
+      if (commit && injected == 0) changed(kNoTx, e);
+      return injected && e == 0 ? injected : e;
+    });
   }
   Errno watch(std::string_view path, std::string_view token) override {
-    ex_.before_visible();
-    Errno e;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.watch(hp, std::string(token));
-    }
-    if (e == 0 && relative(path)) relative_watches_.push_back({hp, std::string(token)});
-    ex_.record("xs.watch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.watch", Fault{FaultPoint::xenstore_watch, path}, fmt::format("{} {}", path, shorten(token)),
+                      [&] {
+                        Errno e;
+                        const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+                        {
+                          Scheduler::IoWindow io(ex_.sched());
+                          e = h_.watch(hp, std::string(token));
+                        }
+                        if (e == 0 && relative(path)) relative_watches_.push_back({hp, std::string(token)});
+                        return e;
+                      });
   }
   Errno unwatch(std::string_view path, std::string_view token) override {
-    ex_.before_visible();
-    Errno e;
-    const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.unwatch(hp, std::string(token));
-    }
-    if (e == 0 && relative(path)) std::erase(relative_watches_, RelativeWatch{hp, std::string(token)});
-    ex_.record("xs.unwatch", fmt::format("{} {}", path, shorten(token)), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.unwatch", fmt::format("{} {}", path, shorten(token)), [&] {
+      Errno e;
+      const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        e = h_.unwatch(hp, std::string(token));
+      }
+      if (e == 0 && relative(path)) std::erase(relative_watches_, RelativeWatch{hp, std::string(token)});
+      return e;
+    });
   }
   Result<XsWatchEvent> read_watch(VirtualTime timeout) override {
-    ex_.before_visible();
-    Scheduler& s = ex_.sched();
-    const VirtualTime deadline = timeout == kForever || s.now() + timeout < s.now() ? kForever : s.now() + timeout;
-    while (!fetch_pending()) {
-      Errno e = !h_ ? ECONNRESET : ETIMEDOUT;
-      const bool can_wait = e == ETIMEDOUT && s.in_actor() && s.now() < deadline;
-      store_.park(this);
-      const bool woken =
-          can_wait && s.wait(events_, "xenstore watch event", deadline == kForever ? kForever : deadline - s.now());
-      store_.unpark(this);
-      if (!woken) {
-        if (fetch_pending()) break;
-        ex_.record("xs.read_watch", "", errno_name(e));
-        return Result<XsWatchEvent>::error(e);
+    // The wait is part of the operation: the scheduling point comes first, the event when it returns.
+    return visible_op(ex_, "xs.read_watch", "", [&] {
+      Scheduler& s = ex_.sched();
+      const VirtualTime deadline = timeout == kForever || s.now() + timeout < s.now() ? kForever : s.now() + timeout;
+      while (!fetch_pending()) {
+        Errno e = !h_ ? ECONNRESET : ETIMEDOUT;
+        const bool can_wait = e == ETIMEDOUT && s.in_actor() && s.now() < deadline;
+        store_.park(this);
+        const bool woken =
+            can_wait && s.wait(events_, "xenstore watch event", deadline == kForever ? kForever : deadline - s.now());
+        store_.unpark(this);
+        if (!woken) {
+          if (fetch_pending()) break;
+          return Result<XsWatchEvent>::error(e);
+        }
       }
-    }
-    XsWatchEvent ev = std::move(pending_.front());
-    pending_.pop_front();
-    ex_.record("xs.read_watch", "", fmt::format("{} {}", ev.path, shorten(ev.token)));
-    return Result<XsWatchEvent>::success(std::move(ev));
+      XsWatchEvent ev = std::move(pending_.front());
+      pending_.pop_front();
+      return Result<XsWatchEvent>::success(std::move(ev));
+    }, value_or_errno([](const XsWatchEvent& ev) { return fmt::format("{} {}", ev.path, shorten(ev.token)); }));
   }
   Errno introduce_domain(DomId domid, std::uint64_t mfn, std::uint32_t port) override {
     require_domain_management("introduce");
-    ex_.before_visible();
-    Errno e;
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.introduce_domain(domid, mfn, port);
-    }
-    changed(kNoTx, e);
-    ex_.record("xs.introduce", fmt::format("{} {} {}", domid, mfn, port), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.introduce", fmt::format("{} {} {}", domid, mfn, port), [&] {
+      Errno e;
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        e = h_.introduce_domain(domid, mfn, port);
+      }
+      changed(kNoTx, e);
+      return e;
+    });
   }
   Errno release_domain(DomId domid) override {
     require_domain_management("release");
-    ex_.before_visible();
-    Errno e;
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      e = h_.release_domain(domid);
-    }
-    changed(kNoTx, e);
-    ex_.record("xs.release", std::to_string(domid), errno_name(e));
-    return e;
+    return visible_op(ex_, "xs.release", std::to_string(domid), [&] {
+      Errno e;
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        e = h_.release_domain(domid);
+      }
+      changed(kNoTx, e);
+      return e;
+    });
   }
   Result<std::string> get_domain_path(DomId domid) override {
-    ex_.before_visible();
-    Result<std::string> r;
-    {
-      Scheduler::IoWindow io(ex_.sched());
-      r = h_.get_domain_path(domid);
-    }
     // The daemon's answer is a path in the scenario's own namespace (/local/domain/N): not remapped.
-    ex_.record("xs.get_domain_path", std::to_string(domid), r.ok() ? r.value : errno_name(r.err));
-    return r;
+    return visible_op(ex_, "xs.get_domain_path", std::to_string(domid), [&] {
+      Scheduler::IoWindow io(ex_.sched());
+      return h_.get_domain_path(domid);
+    });
   }
   Result<bool> is_domain_introduced(DomId domid) override {
-    ex_.before_visible();
-    Result<bool> r;
-    {
+    return visible_op(ex_, "xs.is_domain_introduced", std::to_string(domid), [&] {
       Scheduler::IoWindow io(ex_.sched());
-      r = h_.is_domain_introduced(domid);
-    }
-    ex_.record("xs.is_domain_introduced", std::to_string(domid), r.ok() ? (r.value ? "T" : "F") : errno_name(r.err));
-    return r;
+      return h_.is_domain_introduced(domid);
+    }, value_or_errno([](bool yes) { return yes ? "T" : "F"; }));
   }
 
   // True when an event is pending. The round trip makes the answer deterministic (see the header).

@@ -16,6 +16,7 @@
 #include "backends/dom0/host_ops.hpp"
 #include "backends/dom0/xs_handle.hpp"
 #include "world/world.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace::dom0 {
 namespace {
@@ -150,8 +151,8 @@ std::string RealBlockBackends::scenario_value(std::string_view path, std::string
 
 Errno RealBlockBackends::probe(std::string_view backend_path) {
   const Vbd* v = find(backend_path);
-  // The kernel probes by itself when the directory appears; nothing to start.
-  ex_.record("blkback.probe", backend_path,
+  // The kernel probes by itself when the directory appears; nothing to start, so no scheduling point.
+  note_event(ex_, "blkback.probe", backend_path,
              v ? fmt::format("real xen-blkback watches {}", v->real.backend) : std::string("ENOENT"));
   return v ? 0 : ENOENT;
 }

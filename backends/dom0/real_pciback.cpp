@@ -8,6 +8,7 @@
 
 #include "backends/dom0/host_ops.hpp"
 #include "backends/dom0/pci_sysfs.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace::dom0 {
 
@@ -75,17 +76,14 @@ Result<std::string> RealPciBack::target(std::string_view scenario_bdf, Errno mal
 
 Errno RealPciBack::write_op(const char* op, std::string_view bdf, Errno malformed,
                             const std::function<std::string(const std::string&)>& path) {
-  ex_.before_visible();
-  Result<std::string> host = target(bdf, malformed);
-  Errno err = host.err;
-  if (host.ok()) {
+  return visible_op(ex_, op, bdf, [&] {
+    Result<std::string> host = target(bdf, malformed);
+    if (!host.ok()) return host.err;
     Ledger::Change change(ledger_);
     const std::string file = path(host.value);
     Scheduler::IoWindow io(ex_.sched());
-    err = write_file(file, host.value);
-  }
-  ex_.record(op, bdf, errno_name(err));
-  return err;
+    return write_file(file, host.value);
+  });
 }
 
 Errno RealPciBack::new_slot(std::string_view bdf) {
@@ -111,40 +109,34 @@ Errno RealPciBack::unbind(std::string_view bdf) {
 }
 
 Result<std::vector<std::string>> RealPciBack::slots() {
-  ex_.before_visible();
-  std::string text;
-  int err;
-  {
-    Scheduler::IoWindow io(ex_.sched());
-    err = read_file(pci_driver_dir(root_, kPcibackDriver) + "/slots", text);
-  }
-  if (err) {
-    ex_.record("pci.slots", "", errno_name(err));
-    return Result<std::vector<std::string>>::error(err);
-  }
-  // Entries of devices the run was not given are the host's business: the scenario does not see them.
-  std::vector<std::string> list;
-  for (const auto& host : parse_pciback_slots(text))
-    if (auto s = map_.scenario_of(canonical_bdf(host))) list.push_back(*s);
-  ex_.record("pci.slots", "", fmt::format("{}", fmt::join(list, " ")));
-  return Result<std::vector<std::string>>::success(std::move(list));
+  return visible_op(ex_, "pci.slots", "", [&] {
+    std::string text;
+    int err;
+    {
+      Scheduler::IoWindow io(ex_.sched());
+      err = read_file(pci_driver_dir(root_, kPcibackDriver) + "/slots", text);
+    }
+    if (err) return Result<std::vector<std::string>>::error(err);
+    // Entries of devices the run was not given are the host's business: the scenario does not see them.
+    std::vector<std::string> list;
+    for (const auto& host : parse_pciback_slots(text))
+      if (auto s = map_.scenario_of(canonical_bdf(host))) list.push_back(*s);
+    return Result<std::vector<std::string>>::success(std::move(list));
+  }, value_or_errno([](const std::vector<std::string>& list) { return fmt::format("{}", fmt::join(list, " ")); }));
 }
 
 Result<std::string> RealPciBack::driver(std::string_view bdf) {
-  ex_.before_visible();
-  Result<std::string> host = target(bdf, ENODEV);
-  Result<std::string> r = Result<std::string>::error(host.err);
-  if (host.ok()) {
+  return visible_op(ex_, "pci.driver", bdf, [&] {
+    Result<std::string> host = target(bdf, ENODEV);
+    if (!host.ok()) return Result<std::string>::error(host.err);
     std::string name;
     int err;
     {
       Scheduler::IoWindow io(ex_.sched());
       err = read_pci_driver(root_, host.value, name);
     }
-    r = err ? Result<std::string>::error(err) : Result<std::string>::success(std::move(name));
-  }
-  ex_.record("pci.driver", bdf, r.ok() ? (r.value.empty() ? "(none)" : r.value) : errno_name(r.err));
-  return r;
+    return err ? Result<std::string>::error(err) : Result<std::string>::success(std::move(name));
+  }, value_or_errno([](const std::string& name) { return name.empty() ? std::string("(none)") : name; }));
 }
 
 std::optional<std::string> RealPciBack::driver_now(const PciAddress& addr) {

@@ -9,11 +9,12 @@
 #include "backends/sim/udev/sim_service_manager.hpp"
 #include "backends/sim/udev/sim_udevd.hpp"
 #include "backends/sim/xenstore/sim_xenstore.hpp"
+#include "faults/sim_faults.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {
 
-SimWorld::SimWorld(Execution& ex) : ex_(ex) {}
+SimWorld::SimWorld(Execution& ex) : ex_(ex) { use_sim_faults(ex_); }
 SimWorld::~SimWorld() = default;
 
 XenStore& SimWorld::xenstore() {

@@ -6,6 +6,7 @@
 #include "backends/dom0/dom0_session.hpp"
 #include "backends/dom0/dom0_world.hpp"
 #include "backends/dom0/xs_handle.hpp"
+#include "faults/real_faults.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/strategies/replay_strategy.hpp"
 #include "served_session_test.hpp"
@@ -164,6 +165,31 @@ TEST_F(Dom0XenStoreTest, GuestConnectionsAreUnavailableNotFaked) {
   EXPECT_THROW(w.xenstore().connect(5), ComponentUnavailable);
   auto c = w.xenstore().connect(0);
   EXPECT_THROW(c->introduce_domain(5, 1, 2), ComponentUnavailable);
+}
+
+// The dom0 world asks the same failure points as the simulator, through libfiu: the point is declared once,
+// at the operation's visible_op, and fires with the errno libfiu was given, before the real request is sent.
+TEST_F(Dom0XenStoreTest, AWriteFailsWithTheErrnoLibfiuInjects) {
+  struct Disable {
+    ~Disable() { disable_all_real_faults(); }
+  } disable;
+  Execution ex(default_order_, stacks_, options());
+  Dom0World& w = ex.make<Dom0World>(ex, *session_);
+  auto c = w.xenstore().connect(0);
+  enable_real_fault(FaultPoint::xenstore_write, ENOSPC);
+  EXPECT_EQ(c->write(kNoTx, "/f", "x"), ENOSPC);
+  EXPECT_EQ(c->mkdir(kNoTx, "/d"), 0) << "other points stay off";
+  disable_real_fault(FaultPoint::xenstore_write);
+  EXPECT_EQ(c->read(kNoTx, "/f").err, ENOENT) << "the failed write never reached xenstored";
+  EXPECT_EQ(c->write(kNoTx, "/f", "x"), 0);
+
+  std::vector<std::string> events;
+  for (const auto& e : ex.trace().events()) events.push_back(e.op + " " + e.args + " -> " + e.result);
+  const std::vector<std::string> want = {
+      "fault.xenstore/write /f -> ENOSPC", "xs.write /f=x -> ENOSPC", "xs.mkdir /d -> OK",
+      "xs.read /f -> ENOENT",              "xs.write /f=x -> OK",
+  };
+  EXPECT_EQ(events, want);
 }
 
 TEST(Dom0XenStoreAbsent, NoDaemonMeansUnavailableWithTheReason) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "backends/sim/blkback/physical_device.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 namespace {
@@ -106,7 +107,7 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
   const PhysicalDevice want = pd.value;
   if (be.major || be.minor || be.diskseq) {
     if (be.major != want.major || be.minor != want.minor || be.diskseq != want.diskseq) {
-      ex_.record("blkback.warn",
+      note_event(ex_, "blkback.warn",
                  fmt::format("changing physical device (from {:x}:{:x} to {:x}:{:x}) not supported.", be.major,
                              be.minor, want.major, want.minor),
                  "ignored");
@@ -128,7 +129,7 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
   if (ref.ok()) {
     medium = loop_.medium_of_ref(ref.value);
     if (want.diskseq != 0 && medium.diskseq != want.diskseq) {
-      ex_.record("blkback.warn",
+      note_event(ex_, "blkback.warn",
                  fmt::format("device {:x}:{:x} has incorrect sequence number {:#x} (expected {:#x})", want.major,
                              want.minor, medium.diskseq, want.diskseq),
                  "ENODEV");

@@ -2,29 +2,28 @@
 
 #include <string>
 
+#include "world/visible_op.hpp"
+
 namespace xenrace {
 
 Errno SimHypervisor::create_domain(DomId domid) {
-  ex_.before_visible();
-  Errno e = 0;
-  // A domain the simulator only assumed to exist (scenarios name guests without creating them) may be
-  // created explicitly; one created and not yet gone may not.
-  if (store_.domain_created(domid)) e = EEXIST;
-  else store_.hypervisor_domain_created(domid);
-  ex_.record("hv.create", std::to_string(domid), errno_name(e));
-  return e;
+  return visible_op(ex_, "hv.create", std::to_string(domid), [&]() -> Errno {
+    // A domain the simulator only assumed to exist (scenarios name guests without creating them) may be
+    // created explicitly; one created and not yet gone may not.
+    if (store_.domain_created(domid)) return EEXIST;
+    store_.hypervisor_domain_created(domid);
+    return 0;
+  });
 }
 
 Errno SimHypervisor::transition(const char* op, DomId domid, xs::DomainState state) {
-  ex_.before_visible();
-  Errno e = 0;
-  if (domid == store_.options().priv_domid) e = EPERM;
-  else if (!store_.domain_exists(domid)) e = ENOENT;
-  else store_.hypervisor_domain_state(domid, state);
-  ex_.record(op, std::to_string(domid), errno_name(e));
-  return e;
+  return visible_op(ex_, op, std::to_string(domid), [&]() -> Errno {
+    if (domid == store_.options().priv_domid) return EPERM;
+    if (!store_.domain_exists(domid)) return ENOENT;
+    store_.hypervisor_domain_state(domid, state);
+    return 0;
+  });
 }
-
 Errno SimHypervisor::shutdown_domain(DomId domid) { return transition("hv.shutdown", domid, xs::DomainState::shut_down); }
 Errno SimHypervisor::destroy_domain(DomId domid) { return transition("hv.destroy", domid, xs::DomainState::dying); }
 Errno SimHypervisor::reap_domain(DomId domid) { return transition("hv.reap", domid, xs::DomainState::gone); }

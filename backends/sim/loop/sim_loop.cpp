@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "faults/sim_faults.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 namespace {
@@ -34,7 +35,7 @@ const char* to_string(LoopKernel k) {
   return "?";
 }
 
-SimLoop::SimLoop(Execution& ex, LoopKernel kernel) : ex_(ex), kernel_(kernel) {}
+SimLoop::SimLoop(Execution& ex, LoopKernel kernel) : ex_(ex), kernel_(kernel) { use_sim_faults(ex_); }
 
 std::string SimLoop::device_name(int index) const { return fmt::format("loop{}", index); }
 
@@ -82,66 +83,48 @@ void SimLoop::release(int index) {
 }
 
 Result<int> SimLoop::get_free() {
-  ex_.before_visible();
-  if (Errno e = fault_here(ex_, FaultPoint::loop_get_free)) {
-    ex_.record("loop.get_free", "", errno_name(e));
-    return Result<int>::error(e);
-  }
-  int index = -1;
-  for (const auto& [i, d] : devices_) {
-    if (d.state == State::unbound) {
-      index = i;
-      break;
+  return visible_op(ex_, "loop.get_free", Fault{FaultPoint::loop_get_free}, "", [&] {
+    int index = -1;
+    for (const auto& [i, d] : devices_) {
+      if (d.state == State::unbound) {
+        index = i;
+        break;
+      }
     }
-  }
-  if (index < 0) {  // loop_add(-1): the lowest free id
-    index = 0;
-    while (devices_.count(index)) ++index;
-    allocate(index);
-  }
-  ex_.record("loop.get_free", "", device_name(index));
-  return Result<int>::success(index);
+    if (index < 0) {  // loop_add(-1): the lowest free id
+      index = 0;
+      while (devices_.count(index)) ++index;
+      allocate(index);
+    }
+    return Result<int>::success(index);
+  }, value_or_errno([this](int index) { return device_name(index); }));
 }
 
 Result<int> SimLoop::add(int index) {
-  ex_.before_visible();
-  Result<int> r;
-  if (index < 0) {
-    r = Result<int>::error(EINVAL);
-  } else if (find(index)) {
-    r = Result<int>::error(EEXIST);
-  } else {
+  return visible_op(ex_, "loop.ctl_add", device_name(index), [&] {
+    if (index < 0) return Result<int>::error(EINVAL);
+    if (find(index)) return Result<int>::error(EEXIST);
     allocate(index);
-    r = Result<int>::success(index);
-  }
-  ex_.record("loop.ctl_add", device_name(index), r.ok() ? device_name(index) : errno_name(r.err));
-  return r;
+    return Result<int>::success(index);
+  }, value_or_errno([this](int i) { return device_name(i); }));
 }
 
 Errno SimLoop::remove(int index) {
-  ex_.before_visible();
-  Errno err = 0;
-  Device* d = find(index);
-  if (!d) {
-    err = ENODEV;
-  } else if (d->state != State::unbound || d->openers > 0) {
-    err = EBUSY;
-  } else {
+  return visible_op(ex_, "loop.ctl_remove", device_name(index), [&]() -> Errno {
+    Device* d = find(index);
+    if (!d) return ENODEV;
+    if (d->state != State::unbound || d->openers > 0) return EBUSY;
     devices_.erase(index);
-  }
-  ex_.record("loop.ctl_remove", device_name(index), errno_name(err));
-  return err;
+    return 0;
+  });
 }
 
 Result<LoopFd> SimLoop::open(int index) {
-  ex_.before_visible();
-  Result<LoopFd> r;
-  Device* d = find(index);
-  if (!d) {
-    r = Result<LoopFd>::error(ENOENT);  // no /dev/loopN node
-  } else if (d->state == State::rundown && kernel_ == LoopKernel::v6_11) {
-    r = Result<LoopFd>::error(ENXIO);  // lo_open refuses while the device is torn down
-  } else {
+  return visible_op(ex_, "loop.open", device_name(index), [&] {
+    Device* d = find(index);
+    if (!d) return Result<LoopFd>::error(ENOENT);  // no /dev/loopN node
+    if (d->state == State::rundown && kernel_ == LoopKernel::v6_11)
+      return Result<LoopFd>::error(ENXIO);  // lo_open refuses while the device is torn down
     ++d->openers;
     const LoopFd fd{static_cast<std::int32_t>(fds_.size())};
     fds_.push_back(Opener{index, true});
@@ -150,49 +133,46 @@ Result<LoopFd> SimLoop::open(int index) {
       if (!fds_[fd.id].open) return;
       fds_[fd.id].open = false;
       release(fds_[fd.id].index);
-      ex_.record("loop.close", fmt::format("{} (at exit)", device_name(fds_[fd.id].index)), "OK");
+      note_event(ex_, "loop.close", fmt::format("{} (at exit)", device_name(fds_[fd.id].index)), "OK");
     });
-    r = Result<LoopFd>::success(fd);
-  }
-  ex_.record("loop.open", device_name(index), r.ok() ? fmt::format("fd{}", r.value.id) : errno_name(r.err));
-  return r;
+    return Result<LoopFd>::success(fd);
+  }, value_or_errno([](LoopFd fd) { return fmt::format("fd{}", fd.id); }));
 }
 
 Errno SimLoop::close(LoopFd fd) {
-  ex_.before_visible();
-  Errno err = 0;
   int index = -1;
-  if (fd.id < 0 || static_cast<std::size_t>(fd.id) >= fds_.size() || !fds_[fd.id].open) {
-    err = EBADF;
-  } else {
-    fds_[fd.id].open = false;
-    index = fds_[fd.id].index;
-    release(index);
-  }
-  ex_.record("loop.close", index >= 0 ? device_name(index) : fmt::format("fd{}", fd.id), errno_name(err));
-  return err;
+  return visible_op(ex_, "loop.close", [&] { return index >= 0 ? device_name(index) : fmt::format("fd{}", fd.id); },
+                    [&]() -> Errno {
+                      if (fd.id < 0 || static_cast<std::size_t>(fd.id) >= fds_.size() || !fds_[fd.id].open) return EBADF;
+                      fds_[fd.id].open = false;
+                      index = fds_[fd.id].index;
+                      release(index);
+                      return 0;
+                    });
 }
 
 Errno SimLoop::bind(LoopFd fd, std::string_view op, std::string_view path, std::uint32_t flags) {
-  ex_.before_visible();
-  Errno err = 0;
-  Device* d = device_of(fd, err);
-  auto file = files_.find(path);
-  if (err == 0 && !d) err = ENXIO;
-  if (err == 0 && file == files_.end()) err = ENOENT;  // opening the backing file failed
-  if (err == 0 && d->state != State::unbound) err = EBUSY;
-  const int index = fd.id >= 0 && static_cast<std::size_t>(fd.id) < fds_.size() ? fds_[fd.id].index : -1;
-  if (err == 0) err = fault_here(ex_, FaultPoint::loop_configure, path);
-  if (err == 0) {
-    media_changed(*d);  // loop_configure calls disk_force_media_change before binding
-    d->state = State::bound;
-    d->flags = flags & kConfigureSettable;
-    d->backing_file = std::string(path);
-    d->status_name = op == "loop.configure" ? std::string(path) : std::string();
-    d->file = file->second;
-  }
-  ex_.record(op, fmt::format("{} {} {}", device_name(index), path, flags_text(flags)), errno_name(err));
-  return err;
+  int index = -1;
+  return visible_op(ex_, op, [&] { return fmt::format("{} {} {}", device_name(index), path, flags_text(flags)); }, [&] {
+    Errno err = 0;
+    Device* d = device_of(fd, err);
+    auto file = files_.find(path);
+    if (err == 0 && !d) err = ENXIO;
+    if (err == 0 && file == files_.end()) err = ENOENT;  // opening the backing file failed
+    if (err == 0 && d->state != State::unbound) err = EBUSY;
+    index = fd.id >= 0 && static_cast<std::size_t>(fd.id) < fds_.size() ? fds_[fd.id].index : -1;
+    // Asked once the kernel accepted the arguments: LOOP_CONFIGURE fails here, not before.
+    if (err == 0) err = fault_at(ex_, FaultPoint::loop_configure, path);
+    if (err == 0) {
+      media_changed(*d);  // loop_configure calls disk_force_media_change before binding
+      d->state = State::bound;
+      d->flags = flags & kConfigureSettable;
+      d->backing_file = std::string(path);
+      d->status_name = op == "loop.configure" ? std::string(path) : std::string();
+      d->file = file->second;
+    }
+    return err;
+  });
 }
 
 Errno SimLoop::configure(LoopFd fd, std::string_view backing_file, std::uint32_t flags) {
@@ -202,61 +182,71 @@ Errno SimLoop::configure(LoopFd fd, std::string_view backing_file, std::uint32_t
 Errno SimLoop::set_fd(LoopFd fd, std::string_view backing_file) { return bind(fd, "loop.set_fd", backing_file, 0); }
 
 Errno SimLoop::set_status_flags(LoopFd fd, std::uint32_t flags) {
-  ex_.before_visible();
-  Errno err = 0;
-  Device* d = device_of(fd, err);
-  if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
-  if (err == 0) d->flags = (d->flags & ~kSetStatusClearable) | (flags & kSetStatusSettable);
-  const int index = err == EBADF ? -1 : fds_[fd.id].index;
-  ex_.record("loop.set_status", fmt::format("{} {}", device_name(index), flags_text(flags)), errno_name(err));
-  return err;
+  int index = -1;
+  return visible_op(ex_, "loop.set_status", [&] { return fmt::format("{} {}", device_name(index), flags_text(flags)); },
+                    [&] {
+                      Errno err = 0;
+                      Device* d = device_of(fd, err);
+                      if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
+                      if (err == 0) d->flags = (d->flags & ~kSetStatusClearable) | (flags & kSetStatusSettable);
+                      index = err == EBADF ? -1 : fds_[fd.id].index;
+                      return err;
+                    });
 }
 
 Result<LoopStatus> SimLoop::get_status(LoopFd fd) {
-  ex_.before_visible();
-  Errno err = 0;
-  Device* d = device_of(fd, err);
-  if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
-  Result<LoopStatus> r = err ? Result<LoopStatus>::error(err)
-                             : Result<LoopStatus>::success(LoopStatus{d->status_name, d->file, d->flags});
-  const int index = err == EBADF ? -1 : fds_[fd.id].index;
-  ex_.record("loop.get_status", device_name(index), r.ok() ? r.value.backing_file : errno_name(err));
-  return r;
+  int index = -1;
+  return visible_op(ex_, "loop.get_status", [&] { return device_name(index); }, [&] {
+    Errno err = 0;
+    Device* d = device_of(fd, err);
+    if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
+    index = err == EBADF ? -1 : fds_[fd.id].index;
+    return err ? Result<LoopStatus>::error(err)
+               : Result<LoopStatus>::success(LoopStatus{d->status_name, d->file, d->flags});
+  }, value_or_errno([](const LoopStatus& st) { return st.backing_file; }));
 }
 
 Errno SimLoop::clr_fd(LoopFd fd) {
-  ex_.before_visible();
-  Errno err = 0;
-  Device* d = device_of(fd, err);
-  if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
-  const int index = err == EBADF ? -1 : fds_[fd.id].index;
-  if (err == 0) err = fault_here(ex_, FaultPoint::loop_clr_fd, device_name(index));
+  int index = -1;
   std::string what;
   bool rundown_first = false;
-  if (err == 0) {
-    what = d->backing_file;
-    if (kernel_ == LoopKernel::v6_11) {
-      d->flags |= kLoFlagsAutoclear;  // detached at the last close
-      if (d->openers == 1) d->state = State::rundown;
-    } else if (d->openers > 1) {
-      d->flags |= kLoFlagsAutoclear;  // deferred: someone else still has it open
-    } else if (kernel_ == LoopKernel::v6_1) {
-      d->state = State::rundown;  // the rest is __loop_clr_fd, after lo_mutex is dropped
-      rundown_first = true;
-    } else {
-      detach(index, *d, "clr_fd");
-    }
-  }
-  ex_.record("loop.clr_fd", what.empty() ? device_name(index) : fmt::format("{} ({})", device_name(index), what),
-             rundown_first ? "Lo_rundown" : errno_name(err));
+  Device* d = nullptr;
+  const Errno result = visible_op(
+      ex_, "loop.clr_fd",
+      [&] { return what.empty() ? device_name(index) : fmt::format("{} ({})", device_name(index), what); },
+      [&] {
+        Errno err = 0;
+        d = device_of(fd, err);
+        if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
+        index = err == EBADF ? -1 : fds_[fd.id].index;
+        if (err == 0) err = fault_at(ex_, FaultPoint::loop_clr_fd, device_name(index));
+        if (err == 0) {
+          what = d->backing_file;
+          if (kernel_ == LoopKernel::v6_11) {
+            d->flags |= kLoFlagsAutoclear;  // detached at the last close
+            if (d->openers == 1) d->state = State::rundown;
+          } else if (d->openers > 1) {
+            d->flags |= kLoFlagsAutoclear;  // deferred: someone else still has it open
+          } else if (kernel_ == LoopKernel::v6_1) {
+            d->state = State::rundown;  // the rest is __loop_clr_fd, after lo_mutex is dropped
+            rundown_first = true;
+          } else {
+            detach(index, *d, "clr_fd");
+          }
+        }
+        return err;
+      },
+      [&](Errno e) { return rundown_first ? "Lo_rundown" : errno_name(e); });
   if (rundown_first) finish_clr_fd(index, *d, what);
-  return err;
+  return result;
 }
 
 void SimLoop::finish_clr_fd(int index, Device& d, const std::string& file) {
+  // The second half of LOOP_CLR_FD: not a visible operation of its own (a kill must not land before it),
+  // so a bare scheduling point and then its event.
   auto tear_down = [&] {
     detach(index, d, "clr_fd");
-    ex_.record("loop.clr_fd.teardown", fmt::format("{} ({})", device_name(index), file), "OK");
+    note_event(ex_, "loop.clr_fd.teardown", fmt::format("{} ({})", device_name(index), file), "OK");
   };
   // Nothing blocks an opener here (no lo_open, no open_mutex held), so any actor may run. A kill lands when
   // the ioctl returns: the teardown completes first. d stays valid: remove() refuses a device not unbound.
@@ -270,51 +260,46 @@ void SimLoop::finish_clr_fd(int index, Device& d, const std::string& file) {
 }
 
 Result<std::uint64_t> SimLoop::fd_diskseq(LoopFd fd) {
-  ex_.before_visible();
-  Errno err = 0;
-  Device* d = device_of(fd, err);
-  if (err == 0 && !d) err = ENXIO;
-  auto r = err ? Result<std::uint64_t>::error(err) : Result<std::uint64_t>::success(d->diskseq);
-  const int index = err == EBADF ? -1 : fds_[fd.id].index;
-  ex_.record("loop.blkgetdiskseq", device_name(index), r.ok() ? std::to_string(r.value) : errno_name(err));
-  return r;
+  int index = -1;
+  return visible_op(ex_, "loop.blkgetdiskseq", [&] { return device_name(index); }, [&] {
+    Errno err = 0;
+    Device* d = device_of(fd, err);
+    if (err == 0 && !d) err = ENXIO;
+    index = err == EBADF ? -1 : fds_[fd.id].index;
+    return err ? Result<std::uint64_t>::error(err) : Result<std::uint64_t>::success(d->diskseq);
+  }, value_or_errno([](std::uint64_t seq) { return std::to_string(seq); }));
 }
 
 Result<std::uint64_t> SimLoop::diskseq(int index) {
-  ex_.before_visible();
-  Device* d = find(index);
-  auto r = d ? Result<std::uint64_t>::success(d->diskseq) : Result<std::uint64_t>::error(ENOENT);
-  ex_.record("loop.read_diskseq", device_name(index), r.ok() ? std::to_string(r.value) : errno_name(r.err));
-  return r;
+  return visible_op(ex_, "loop.read_diskseq", device_name(index), [&] {
+    Device* d = find(index);
+    return d ? Result<std::uint64_t>::success(d->diskseq) : Result<std::uint64_t>::error(ENOENT);
+  }, value_or_errno([](std::uint64_t seq) { return std::to_string(seq); }));
 }
 
 Result<std::string> SimLoop::backing_file(int index) {
-  ex_.before_visible();
-  Device* d = find(index);
-  // The sysfs "loop" group exists while the device has a backing file (bound or being torn down).
-  auto r = d && d->state != State::unbound ? Result<std::string>::success(d->backing_file)
+  return visible_op(ex_, "loop.read_backing_file", device_name(index), [&] {
+    Device* d = find(index);
+    // The sysfs "loop" group exists while the device has a backing file (bound or being torn down).
+    return d && d->state != State::unbound ? Result<std::string>::success(d->backing_file)
                                            : Result<std::string>::error(ENOENT);
-  ex_.record("loop.read_backing_file", device_name(index), r.ok() ? r.value : errno_name(r.err));
-  return r;
+  });
 }
 
 Result<std::vector<int>> SimLoop::find_by_file(std::string_view path) {
-  ex_.before_visible();
-  auto file = files_.find(path);
-  Result<std::vector<int>> r;
-  if (file == files_.end()) {
-    r = Result<std::vector<int>>::error(ENOENT);
-  } else {
+  return visible_op(ex_, "loop.find_by_file", path, [&] {
+    auto file = files_.find(path);
+    if (file == files_.end()) return Result<std::vector<int>>::error(ENOENT);
     std::vector<int> found;
     for (const auto& [i, d] : devices_)
       if (d.state == State::bound && d.file == file->second) found.push_back(i);  // GET_STATUS64 fails unless bound
-    r = Result<std::vector<int>>::success(std::move(found));
-  }
-  std::string result;
-  if (!r.ok()) result = errno_name(r.err);
-  for (int i : r.value) result += (result.empty() ? "" : ",") + device_name(i);
-  ex_.record("loop.find_by_file", path, result.empty() ? "none" : result);
-  return r;
+    return Result<std::vector<int>>::success(std::move(found));
+  }, [this](const Result<std::vector<int>>& r) {
+    std::string result;
+    if (!r.ok()) result = errno_name(r.err);
+    for (int i : r.value) result += (result.empty() ? "" : ",") + device_name(i);
+    return result.empty() ? std::string("none") : result;
+  });
 }
 
 Errno SimLoop::create_file(std::string_view path) {
@@ -329,39 +314,34 @@ Result<FileIdentity> SimLoop::stat_file(std::string_view path) {
 }
 
 Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
-  ex_.before_visible();
-  Result<int> r;
-  Device* d = major == kLoopMajor ? find(static_cast<int>(minor)) : nullptr;
-  if (Errno injected = fault_here(ex_, FaultPoint::blkback_open, fmt::format("{}:{}", major, minor))) {
-    r = Result<int>::error(injected);
-  } else if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) {
-    r = Result<int>::error(ENXIO);
-  } else {
+  const std::string dev = fmt::format("{}:{}", major, minor);
+  Device* d = nullptr;
+  return visible_op(ex_, "blkdev.get_by_dev", Fault{FaultPoint::blkback_open, dev}, dev, [&] {
+    d = major == kLoopMajor ? find(static_cast<int>(minor)) : nullptr;
+    if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) return Result<int>::error(ENXIO);
     ++d->openers;
-    r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
+    const Result<int> r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
     kernel_refs_.push_back(Opener{static_cast<int>(minor), true});
-  }
-  std::string result = errno_name(r.err);
-  if (r.ok()) {
-    if (d->state == State::unbound)
-      result = "OK (no medium)";
-    else if (d->state == State::rundown)  // only v6.1 lets an open in here
-      result = fmt::format("OK (being torn down, diskseq {})", d->diskseq);
-    else
-      result = fmt::format("OK ({}, diskseq {})", d->backing_file, d->diskseq);
-  }
-  ex_.record("blkdev.get_by_dev", fmt::format("{}:{}", major, minor), result);
-  return r;
+    return r;
+  }, [&](const Result<int>& r) {
+    if (!r.ok()) return std::string(errno_name(r.err));
+    if (d->state == State::unbound) return std::string("OK (no medium)");
+    if (d->state == State::rundown)  // only v6.1 lets an open in here
+      return fmt::format("OK (being torn down, diskseq {})", d->diskseq);
+    return fmt::format("OK ({}, diskseq {})", d->backing_file, d->diskseq);
+  });
 }
 
 void SimLoop::kernel_close(int ref) {
-  ex_.before_visible();
-  Opener& o = kernel_refs_.at(static_cast<std::size_t>(ref));
-  if (o.open) {
-    o.open = false;
-    release(o.index);
-  }
-  ex_.record("blkdev.put", device_name(o.index), "OK");
+  int index = -1;
+  visible_op(ex_, "blkdev.put", [&] { return device_name(index); }, [&] {
+    Opener& o = kernel_refs_.at(static_cast<std::size_t>(ref));
+    index = o.index;
+    if (o.open) {
+      o.open = false;
+      release(o.index);
+    }
+  });
 }
 
 LoopMedium SimLoop::medium_of_ref(int ref) const {

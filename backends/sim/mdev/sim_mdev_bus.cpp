@@ -8,6 +8,7 @@
 
 #include "backends/sim/mdev/mdev_sysfs_input.hpp"
 #include "faults/sim_faults.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 
@@ -32,6 +33,8 @@ std::string lower(std::string_view s) {
 }
 }  // namespace
 
+SimMdevBus::SimMdevBus(Execution& ex) : ex_(ex) { use_sim_faults(ex_); }
+
 void SimMdevBus::add_parent(std::string name, std::vector<std::string> types) {
   Parent& p = parents_.emplace_back();
   p.name = std::move(name);
@@ -39,8 +42,7 @@ void SimMdevBus::add_parent(std::string name, std::vector<std::string> types) {
 }
 
 void SimMdevBus::step(std::string_view op, std::string_view args, std::string_view result) {
-  ex_.before_visible();
-  ex_.record(op, args, result);
+  visible_op(ex_, op, args, [] {}, result);
 }
 
 SimMdevBus::Parent* SimMdevBus::find_parent(std::string_view name) {
@@ -79,281 +81,257 @@ void SimMdevBus::put_device(Device& d) {
 }
 
 Errno SimMdevBus::write_create(std::string_view parent, std::string_view type, std::string_view text) {
-  ex_.before_visible();
   const std::string args = fmt::format("{} > {}/{}/create", printable(text), parent, type);
-  Parent* p = find_parent(parent);
-  if (p == nullptr || std::find(p->types.begin(), p->types.end(), type) == p->types.end()) {
-    ex_.record("mdev.create", args, errno_name(ENOENT));
-    return ENOENT;
-  }
-  Result<std::string> uuid = parse_mdev_create_text(text);
-  if (!uuid.ok()) {
-    ex_.record("mdev.create", args, errno_name(uuid.err));
-    return uuid.err;
-  }
-  if (Errno injected = fault_here(ex_, FaultPoint::mdev_create, uuid.value)) {
-    ex_.record("mdev.create", args, errno_name(injected));
-    return injected;
-  }
-  ex_.record("mdev.create", args, "writing");
-  creating_.push_back(uuid.value);
-  const Errno e = core_ == MdevCore::per_parent_lock ? create_per_parent(*p, type, uuid.value)
-                                                     : create_global(*p, type, uuid.value);
-  creating_.erase(std::find(creating_.begin(), creating_.end(), uuid.value));
-  ex_.record("mdev.create", args, errno_name(e));
+  Parent* p = nullptr;
+  std::string uuid;
+  bool writing = false;  // the text was accepted: the steps below follow
+  const Errno refused = visible_op(ex_, "mdev.create", args, [&]() -> Errno {
+    p = find_parent(parent);
+    if (p == nullptr || std::find(p->types.begin(), p->types.end(), type) == p->types.end()) return ENOENT;
+    Result<std::string> parsed = parse_mdev_create_text(text);
+    if (!parsed.ok()) return parsed.err;
+    uuid = parsed.value;
+    // Asked once the kernel accepted the text, as mdev_device_create fails.
+    if (const Errno injected = fault_at(ex_, FaultPoint::mdev_create, uuid)) return injected;
+    writing = true;
+    return 0;
+  }, [&](Errno e) { return writing ? "writing" : errno_name(e); });
+  if (!writing) return refused;
+  creating_.push_back(uuid);
+  const Errno e = core_ == MdevCore::per_parent_lock ? create_per_parent(*p, type, uuid) : create_global(*p, type, uuid);
+  creating_.erase(std::find(creating_.begin(), creating_.end(), uuid));
+  note_event(ex_, "mdev.create", args, errno_name(e));  // the write returns, after its steps
   return e;
 }
 
 Errno SimMdevBus::create_per_parent(Parent& p, std::string_view type, const std::string& uuid) {
   lock_parent(p);
-  ex_.before_visible();
-  for (const Device& d : devices_) {
-    if (!d.freed && d.in_parent_dir && d.parent == p.name && d.uuid == uuid) {
-      ex_.record("mdev.create.check", fmt::format("{} on {}", uuid, p.name), "EEXIST (child of this parent)");
-      unlock_parent(p);
-      return EEXIST;
-    }
-  }
-  ex_.record("mdev.create.check", fmt::format("{} on {}", uuid, p.name), "no child of this parent");
-  Device& d = devices_.emplace_back();
-  d.uuid = uuid;
-  d.parent = p.name;
-  d.type = type;
-  d.refs = 1;
-
-  ex_.before_visible();
-  d.in_parent_dir = true;
-  ex_.record("mdev.create.kobject_add", fmt::format("{}/{}", p.name, uuid), "OK");
-
-  ex_.before_visible();
-  if (bus_device(uuid) != nullptr) {
-    warnings_.push_back(fmt::format("sysfs: cannot create duplicate filename '/bus/mdev/devices/{}'", uuid));
-    ex_.record("kernel.warn", warnings_.back(), "WARN");
-    d.in_parent_dir = false;
-    put_device(d);
-    ex_.record("mdev.create.bus_link", uuid, "EEXIST (duplicate sysfs link)");
+  Device* d = nullptr;
+  const Errno exists = visible_op(ex_, "mdev.create.check", fmt::format("{} on {}", uuid, p.name), [&]() -> Errno {
+    for (const Device& other : devices_)
+      if (!other.freed && other.in_parent_dir && other.parent == p.name && other.uuid == uuid) return EEXIST;
+    d = &devices_.emplace_back();
+    d->uuid = uuid;
+    d->parent = p.name;
+    d->type = type;
+    d->refs = 1;
+    return 0;
+  }, [](Errno e) { return e ? "EEXIST (child of this parent)" : "no child of this parent"; });
+  if (exists) {
     unlock_parent(p);
-    return EEXIST;
+    return exists;
   }
-  d.bus_link = true;
-  ex_.record("mdev.create.bus_link", uuid, "OK, uevent add");
+
+  visible_op(ex_, "mdev.create.kobject_add", fmt::format("{}/{}", p.name, uuid), [&] { d->in_parent_dir = true; });
+
+  if (const Errno e = bus_link(*d, [&] { d->in_parent_dir = false; })) {
+    unlock_parent(p);
+    return e;
+  }
 
   step("mdev.create.vendor_create", uuid, "OK");
 
-  ex_.before_visible();
-  d.type_links = true;
-  d.remove_attr = true;
-  ++d.remove_attr_generation;
-  ex_.record("mdev.create.sysfs_files", uuid, "mdev_type, remove");
+  visible_op(ex_, "mdev.create.sysfs_files", uuid, [&] {
+    d->type_links = true;
+    d->remove_attr = true;
+    ++d->remove_attr_generation;
+  }, "mdev_type, remove");
   unlock_parent(p);
 
-  ex_.before_visible();
-  d.on_list = true;
-  ex_.record("mdev.create.list_add", uuid, "OK");
+  visible_op(ex_, "mdev.create.list_add", uuid, [&] { d->on_list = true; });
   return 0;
 }
 
-Errno SimMdevBus::create_global(Parent& p, std::string_view type, const std::string& uuid) {
-  ex_.before_visible();
-  for (const Device& d : devices_) {
-    if (!d.freed && d.on_list && d.uuid == uuid) {
-      ex_.record("mdev.create.list_add", uuid, "EEXIST (on mdev_list)");
+Errno SimMdevBus::bus_link(Device& d, const std::function<void()>& undo) {
+  return visible_op(ex_, "mdev.create.bus_link", d.uuid, [&]() -> Errno {
+    if (bus_device(d.uuid) != nullptr) {
+      warnings_.push_back(fmt::format("sysfs: cannot create duplicate filename '/bus/mdev/devices/{}'", d.uuid));
+      note_event(ex_, "kernel.warn", warnings_.back(), "WARN");
+      undo();
+      put_device(d);
       return EEXIST;
     }
-  }
-  Device& d = devices_.emplace_back();
-  d.uuid = uuid;
-  d.parent = p.name;
-  d.type = type;
-  d.refs = 1;
-  d.on_list = true;
-  ex_.record("mdev.create.list_add", uuid, "reserved, inactive");
+    d.bus_link = true;
+    return 0;
+  }, [](Errno e) { return e ? "EEXIST (duplicate sysfs link)" : "OK, uevent add"; });
+}
 
-  ex_.before_visible();
-  d.in_parent_dir = true;
-  d.remove_attr = true;  // dev.groups: the attribute comes with device_add
-  ++d.remove_attr_generation;
-  ex_.record("mdev.create.device_add", fmt::format("{}/{}", p.name, uuid), "OK, remove visible");
+Errno SimMdevBus::create_global(Parent& p, std::string_view type, const std::string& uuid) {
+  Device* d = nullptr;
+  const Errno listed = visible_op(ex_, "mdev.create.list_add", uuid, [&]() -> Errno {
+    for (const Device& other : devices_)
+      if (!other.freed && other.on_list && other.uuid == uuid) return EEXIST;
+    d = &devices_.emplace_back();
+    d->uuid = uuid;
+    d->parent = p.name;
+    d->type = type;
+    d->refs = 1;
+    d->on_list = true;
+    return 0;
+  }, [](Errno e) { return e ? "EEXIST (on mdev_list)" : "reserved, inactive"; });
+  if (listed) return listed;
 
-  ex_.before_visible();
-  if (bus_device(uuid) != nullptr) {  // unreachable while the list reserves UUIDs; kept as the kernel has it
-    warnings_.push_back(fmt::format("sysfs: cannot create duplicate filename '/bus/mdev/devices/{}'", uuid));
-    ex_.record("kernel.warn", warnings_.back(), "WARN");
-    d.in_parent_dir = false;
-    d.remove_attr = false;
-    put_device(d);
-    ex_.record("mdev.create.bus_link", uuid, "EEXIST (duplicate sysfs link)");
-    return EEXIST;
-  }
-  d.bus_link = true;
-  ex_.record("mdev.create.bus_link", uuid, "OK, uevent add");
+  visible_op(ex_, "mdev.create.device_add", fmt::format("{}/{}", p.name, uuid), [&] {
+    d->in_parent_dir = true;
+    d->remove_attr = true;  // dev.groups: the attribute comes with device_add
+    ++d->remove_attr_generation;
+  }, "OK, remove visible");
+
+  // Unreachable while the list reserves UUIDs; kept as the kernel has it.
+  if (const Errno e = bus_link(*d, [&] {
+        d->in_parent_dir = false;
+        d->remove_attr = false;
+      }))
+    return e;
 
   step("mdev.create.driver_attach", uuid, "OK");
 
-  ex_.before_visible();
-  d.type_links = true;
-  ex_.record("mdev.create.sysfs_files", uuid, "mdev_type");
+  visible_op(ex_, "mdev.create.sysfs_files", uuid, [&] { d->type_links = true; }, "mdev_type");
 
-  ex_.before_visible();
-  d.active = true;
-  ex_.record("mdev.create.active", uuid, "OK");
+  visible_op(ex_, "mdev.create.active", uuid, [&] { d->active = true; });
   return 0;
 }
 
 Errno SimMdevBus::write_remove(std::string_view uuid_text, std::string_view text) {
-  ex_.before_visible();
   const std::string uuid = lower(uuid_text);
   const std::string args = fmt::format("{} > {}/remove", printable(text), uuid);
-  Device* d = bus_device(uuid);
-  if (d == nullptr || !d->remove_attr) {
-    ex_.record("mdev.remove", args, errno_name(ENOENT));
-    return ENOENT;
-  }
-  Result<unsigned long> value = parse_mdev_remove_text(text);
-  if (!value.ok() || value.value == 0) {
-    ex_.record("mdev.remove", args, errno_name(value.err));
-    return value.err;
-  }
-  if (Errno injected = fault_here(ex_, FaultPoint::mdev_remove, uuid)) {
-    ex_.record("mdev.remove", args, errno_name(injected));
-    return injected;
-  }
-  const unsigned opened_generation = d->remove_attr_generation;
-  ex_.record("mdev.remove", args, "writing");
+  Device* d = nullptr;
+  unsigned opened_generation = 0;
+  bool writing = false;  // the text was accepted: the steps below follow
+  const Errno refused = visible_op(ex_, "mdev.remove", args, [&]() -> Errno {
+    d = bus_device(uuid);
+    if (d == nullptr || !d->remove_attr) return ENOENT;
+    Result<unsigned long> value = parse_mdev_remove_text(text);
+    if (!value.ok() || value.value == 0) return value.err;  // "0" is accepted and does nothing
+    if (const Errno injected = fault_at(ex_, FaultPoint::mdev_remove, uuid)) return injected;
+    opened_generation = d->remove_attr_generation;
+    writing = true;
+    return 0;
+  }, [&](Errno e) { return writing ? "writing" : errno_name(e); });
+  if (!writing) return refused;
 
   // device_remove_file_self: only the first writer removes.
-  ex_.before_visible();
-  if (!d->remove_attr || d->remove_attr_generation != opened_generation) {
-    ex_.record("mdev.remove.remove_self", uuid, "lost: another writer is removing");
+  const bool won = visible_op(ex_, "mdev.remove.remove_self", uuid, [&] {
+    if (!d->remove_attr || d->remove_attr_generation != opened_generation) return false;
+    d->remove_attr = false;
+    d->removing = true;
+    return true;
+  }, [](bool w) { return w ? "won: remove attribute deleted" : "lost: another writer is removing"; });
+  if (!won) {
     while (d->removing) ex_.sched().wait(d->remove_write_done, "kernfs_remove_self of another writer");
-    ex_.record("mdev.remove", args, "OK (nothing removed)");
+    note_event(ex_, "mdev.remove", args, "OK (nothing removed)");
     return 0;
   }
-  d->remove_attr = false;
-  d->removing = true;
-  ex_.record("mdev.remove.remove_self", uuid, "won: remove attribute deleted");
 
   const Errno e = core_ == MdevCore::per_parent_lock ? remove_per_parent(*d) : remove_global(*d);
   d->removing = false;
   ex_.sched().notify_all(d->remove_write_done);
-  ex_.record("mdev.remove", args, errno_name(e));
+  note_event(ex_, "mdev.remove", args, errno_name(e));  // the write returns, after its steps
   return e;
 }
 
 Errno SimMdevBus::remove_per_parent(Device& d) {
-  ex_.before_visible();
-  if (!d.on_list) {
-    d.remove_attr = true;  // remove_store re-creates the attribute when the remove failed
-    ++d.remove_attr_generation;
-    ex_.record("mdev.remove.list_del", d.uuid, "ENODEV (not on mdev_list); remove re-created");
-    return ENODEV;
-  }
-  d.on_list = false;
-  ex_.record("mdev.remove.list_del", d.uuid, "OK");
+  const Errno off = visible_op(ex_, "mdev.remove.list_del", d.uuid, [&]() -> Errno {
+    if (!d.on_list) {
+      d.remove_attr = true;  // remove_store re-creates the attribute when the remove failed
+      ++d.remove_attr_generation;
+      return ENODEV;
+    }
+    d.on_list = false;
+    return 0;
+  }, [](Errno e) { return e ? "ENODEV (not on mdev_list); remove re-created" : "OK"; });
+  if (off) return off;
 
   Parent& p = *find_parent(d.parent);
   lock_parent(p);
   step("mdev.remove.vendor_remove", d.uuid, "OK");
 
-  ex_.before_visible();
-  d.type_links = false;
-  ex_.record("mdev.remove.sysfs_files", d.uuid, "OK");
+  visible_op(ex_, "mdev.remove.sysfs_files", d.uuid, [&] { d.type_links = false; });
 
-  ex_.before_visible();
-  d.bus_link = false;
-  d.in_parent_dir = false;
-  put_device(d);
-  ex_.record("mdev.remove.device_unregister", fmt::format("{}/{}", d.parent, d.uuid), "OK");
+  visible_op(ex_, "mdev.remove.device_unregister", fmt::format("{}/{}", d.parent, d.uuid), [&] {
+    d.bus_link = false;
+    d.in_parent_dir = false;
+    put_device(d);
+  });
   unlock_parent(p);
   return 0;
 }
 
 Errno SimMdevBus::remove_global(Device& d) {
-  ex_.before_visible();
-  if (!d.on_list) {
-    ex_.record("mdev.remove.check", d.uuid, "ENODEV (not on mdev_list)");
-    return ENODEV;
-  }
-  if (!d.active) {
-    ex_.record("mdev.remove.check", d.uuid, "EAGAIN (not active); remove attribute stays deleted");
-    return EAGAIN;
-  }
-  d.active = false;
-  ex_.record("mdev.remove.check", d.uuid, "OK, inactive");
+  const Errno refused = visible_op(ex_, "mdev.remove.check", d.uuid, [&]() -> Errno {
+    if (!d.on_list) return ENODEV;
+    if (!d.active) return EAGAIN;
+    d.active = false;
+    return 0;
+  }, [](Errno e) {
+    return e == ENODEV ? "ENODEV (not on mdev_list)"
+           : e == EAGAIN ? "EAGAIN (not active); remove attribute stays deleted"
+                         : "OK, inactive";
+  });
+  if (refused) return refused;
 
-  ex_.before_visible();
-  d.type_links = false;
-  ex_.record("mdev.remove.sysfs_files", d.uuid, "OK");
+  visible_op(ex_, "mdev.remove.sysfs_files", d.uuid, [&] { d.type_links = false; });
 
-  ex_.before_visible();
-  d.bus_link = false;
-  d.in_parent_dir = false;
-  d.remove_attr = false;
-  ex_.record("mdev.remove.device_del", fmt::format("{}/{}", d.parent, d.uuid), "OK");
+  visible_op(ex_, "mdev.remove.device_del", fmt::format("{}/{}", d.parent, d.uuid), [&] {
+    d.bus_link = false;
+    d.in_parent_dir = false;
+    d.remove_attr = false;
+  });
 
-  ex_.before_visible();
-  put_device(d);
-  ex_.record("mdev.remove.put_device", d.uuid, d.freed ? "released, off mdev_list" : "still referenced");
+  visible_op(ex_, "mdev.remove.put_device", d.uuid, [&] { put_device(d); },
+             [&] { return d.freed ? "released, off mdev_list" : "still referenced"; });
   return 0;
 }
 
 std::vector<std::string> SimMdevBus::list_devices() {
-  ex_.before_visible();
-  std::vector<std::string> out;
-  for (const Device& d : devices_)
-    if (!d.freed && d.bus_link) out.push_back(d.uuid);
-  std::sort(out.begin(), out.end());
-  ex_.record("mdev.list", "/sys/bus/mdev/devices", fmt::format("{}", fmt::join(out, " ")));
-  return out;
+  return visible_op(ex_, "mdev.list", "/sys/bus/mdev/devices", [&] {
+    std::vector<std::string> out;
+    for (const Device& d : devices_)
+      if (!d.freed && d.bus_link) out.push_back(d.uuid);
+    std::sort(out.begin(), out.end());
+    return out;
+  }, [](const std::vector<std::string>& out) { return fmt::format("{}", fmt::join(out, " ")); });
 }
 
 Result<std::string> SimMdevBus::device_parent(std::string_view uuid_text) {
-  ex_.before_visible();
   const std::string uuid = lower(uuid_text);
-  const Device* d = bus_device(uuid);
-  if (d == nullptr) {
-    ex_.record("mdev.parent", uuid, errno_name(ENOENT));
-    return Result<std::string>::error(ENOENT);
-  }
-  ex_.record("mdev.parent", uuid, d->parent);
-  return Result<std::string>::success(d->parent);
+  return visible_op(ex_, "mdev.parent", uuid, [&] {
+    const Device* d = bus_device(uuid);
+    return d == nullptr ? Result<std::string>::error(ENOENT) : Result<std::string>::success(d->parent);
+  });
 }
 
 bool SimMdevBus::remove_visible(std::string_view uuid_text) {
-  ex_.before_visible();
   const std::string uuid = lower(uuid_text);
-  const Device* d = bus_device(uuid);
-  const bool visible = d != nullptr && d->remove_attr;
-  ex_.record("mdev.remove_visible", uuid, visible ? "yes" : "no");
-  return visible;
+  return visible_op(ex_, "mdev.remove_visible", uuid, [&] {
+    const Device* d = bus_device(uuid);
+    return d != nullptr && d->remove_attr;
+  }, [](bool visible) { return visible ? "yes" : "no"; });
 }
 
 Errno SimMdevBus::hold(std::string_view uuid_text) {
-  ex_.before_visible();
   const std::string uuid = lower(uuid_text);
-  Device* d = bus_device(uuid);
-  if (d == nullptr) {
-    ex_.record("mdev.get_device", uuid, errno_name(ENOENT));
-    return ENOENT;
-  }
-  ++d->refs;
-  ++d->holds;
-  ex_.record("mdev.get_device", uuid, "OK");
-  return 0;
+  return visible_op(ex_, "mdev.get_device", uuid, [&]() -> Errno {
+    Device* d = bus_device(uuid);
+    if (d == nullptr) return ENOENT;
+    ++d->refs;
+    ++d->holds;
+    return 0;
+  });
 }
 
 void SimMdevBus::release_hold(std::string_view uuid_text) {
-  ex_.before_visible();
   const std::string uuid = lower(uuid_text);
-  for (Device& d : devices_) {
-    if (!d.freed && d.uuid == uuid && d.holds > 0) {
-      --d.holds;
-      put_device(d);
-      ex_.record("mdev.put_device", uuid, d.freed ? "released, off mdev_list" : "OK");
-      return;
+  visible_op(ex_, "mdev.put_device", uuid, [&]() -> const char* {
+    for (Device& d : devices_) {
+      if (!d.freed && d.uuid == uuid && d.holds > 0) {
+        --d.holds;
+        put_device(d);
+        return d.freed ? "released, off mdev_list" : "OK";
+      }
     }
-  }
-  ex_.record("mdev.put_device", uuid, "no reference held");
+    return "no reference held";
+  }, [](const char* text) { return text; });
 }
 
 std::vector<std::string> SimMdevBus::parents_with(std::string_view uuid) const {

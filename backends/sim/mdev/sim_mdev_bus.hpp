@@ -39,6 +39,7 @@
 //  5. Two writers of `remove` on one device -> both succeed, the device is removed once.
 #pragma once
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,7 +54,7 @@ const char* to_string(MdevCore core);
 
 class SimMdevBus final : public MdevBus {
  public:
-  explicit SimMdevBus(Execution& ex) : ex_(ex) {}
+  explicit SimMdevBus(Execution& ex);
 
   // --- configuration (setup code) ---
   void set_core(MdevCore core) { core_ = core; }
@@ -115,6 +116,9 @@ class SimMdevBus final : public MdevBus {
   void put_device(Device& d);
   Errno create_per_parent(Parent& p, std::string_view type, const std::string& uuid);
   Errno create_global(Parent& p, std::string_view type, const std::string& uuid);
+  // The bus link of a device being created: EEXIST (a kernel warning, `undo`, the reference dropped) when
+  // another device of that UUID has it.
+  Errno bus_link(Device& d, const std::function<void()>& undo);
   Errno remove_per_parent(Device& d);
   Errno remove_global(Device& d);
   void step(std::string_view op, std::string_view args, std::string_view result);

@@ -7,6 +7,7 @@
 
 #include "backends/sim/pci/pciback_xenbus.hpp"
 #include "backends/sim/pci/sim_pciback.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 
@@ -161,7 +162,7 @@ void Pcifront::detach_devices(XenbusDevice& d) {
     auto vdev = read_node(*xs_, d.otherend, fmt::format("vdev-{}", i));
     auto v = vdev ? parse_bdf(*vdev) : std::nullopt;
     if (!v) return fatal(d, EINVAL, fmt::format("Error reading PCI device {}", i));
-    if (bus_.erase(v->slot)) ex_.record("pcifront.remove", *vdev, "OK");
+    if (bus_.erase(v->slot)) note_event(ex_, "pcifront.remove", *vdev, "OK");
   }
   switch_state(*xs_, d, XenbusState::reconfiguring);
 }
@@ -192,7 +193,7 @@ bool Pcifront::scan_roots(XenbusDevice& d) {
   if (auto* back = pci_.backend_driver())
     for (const auto& e : back->exports_for(guest_)) bus_[e.vslot] = e.host;
   auto seen = visible_devices();
-  ex_.record("pcifront.scan", fmt::format("dom{}", guest_), fmt::format("{}", fmt::join(seen, " ")));
+  note_event(ex_, "pcifront.scan", fmt::format("dom{}", guest_), fmt::format("{}", fmt::join(seen, " ")));
   return true;
 }
 

@@ -7,6 +7,7 @@
 
 #include "backends/sim/pci/pciback_xenbus.hpp"
 #include "backends/sim/pci/pcifront.hpp"
+#include "world/visible_op.hpp"
 
 namespace xenrace {
 
@@ -65,15 +66,11 @@ SimPciBack::HostDevice* SimPciBack::find(const PciAddress& a) {
   return it == devices_.end() ? nullptr : &it->second;
 }
 
-void SimPciBack::visible(const char* op, std::string_view args, Errno result) {
-  ex_.record(op, args, errno_name(result));
-}
-
 Errno SimPciBack::new_slot(std::string_view bdf) {
   if (host_) return host_->new_slot(bdf);
-  ex_.before_visible();
-  Errno err = 0;
-  if (auto s = parse_slot(bdf)) {
+  return visible_op(ex_, "pci.new_slot", bdf, [&]() -> Errno {
+    auto s = parse_slot(bdf);
+    if (!s) return EINVAL;
     // pcistub_device_id_add expands wildcards into one entry per slot/function; an entry already on the list
     // is not added again (9f8bee9c981f "xen/pciback: avoid multiple entries in slot list", v4.9), and the
     // write still succeeds.
@@ -83,51 +80,39 @@ Errno SimPciBack::new_slot(std::string_view bdf) {
                            static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(func)};
         if (std::find(slots_.begin(), slots_.end(), a) == slots_.end()) slots_.push_back(a);
       }
-  } else {
-    err = EINVAL;
-  }
-  visible("pci.new_slot", bdf, err);
-  return err;
+    return 0;
+  });
 }
 
 Errno SimPciBack::remove_slot(std::string_view bdf) {
   if (host_) return host_->remove_slot(bdf);
-  ex_.before_visible();
-  Errno err = EINVAL;
-  if (auto s = parse_slot(bdf)) {
+  return visible_op(ex_, "pci.remove_slot", bdf, [&]() -> Errno {
+    auto s = parse_slot(bdf);
+    if (!s) return EINVAL;
     // pcistub_device_id_remove compares devfn with PCI_DEVFN(slot, func): a wildcard's -1 keeps its low bits.
     PciAddress key{static_cast<std::uint32_t>(s->domain), static_cast<std::uint32_t>(s->bus),
                    static_cast<std::uint32_t>(s->slot) & 0x1f, static_cast<std::uint32_t>(s->func) & 7};
-    auto removed = std::erase(slots_, key);
-    err = removed ? 0 : ENOENT;
-  }
-  visible("pci.remove_slot", bdf, err);
-  return err;
+    return std::erase(slots_, key) ? 0 : ENOENT;
+  });
 }
 
 Result<std::vector<std::string>> SimPciBack::slots() {
   if (host_) return host_->slots();
-  ex_.before_visible();
-  auto list = peek_slots();
-  ex_.record("pci.slots", "", fmt::format("{}", fmt::join(list, " ")));
-  return Result<std::vector<std::string>>::success(std::move(list));
+  return visible_op(ex_, "pci.slots", "", [&] { return Result<std::vector<std::string>>::success(peek_slots()); },
+                    value_or_errno([](const std::vector<std::string>& list) { return fmt::format("{}", fmt::join(list, " ")); }));
 }
 
 Errno SimPciBack::bind(std::string_view bdf) {
   if (host_) return host_->bind(bdf);
-  ex_.before_visible();
-  Errno err = ENODEV;
-  auto a = parse_bdf(bdf);
-  if (HostDevice* d = a ? find(*a) : nullptr) {
-    if (!d->driver.empty()) {
-      err = EBUSY;  // __driver_probe_device: dev->driver already set
-    } else if (std::find(slots_.begin(), slots_.end(), *a) != slots_.end()) {
-      d->driver = "pciback";  // pcistub_probe seizes devices on the slot list only
-      err = 0;
-    }
-  }
-  visible("pci.bind", bdf, err);
-  return err;
+  return visible_op(ex_, "pci.bind", bdf, [&]() -> Errno {
+    auto a = parse_bdf(bdf);
+    HostDevice* d = a ? find(*a) : nullptr;
+    if (!d) return ENODEV;
+    if (!d->driver.empty()) return EBUSY;  // __driver_probe_device: dev->driver already set
+    if (std::find(slots_.begin(), slots_.end(), *a) == slots_.end()) return ENODEV;
+    d->driver = "pciback";  // pcistub_probe seizes devices on the slot list only
+    return 0;
+  });
 }
 
 Errno SimPciBack::unbind(std::string_view bdf) {
@@ -137,35 +122,32 @@ Errno SimPciBack::unbind(std::string_view bdf) {
     HostDevice* d = a && err == 0 ? find(*a) : nullptr;
     if (d && d->user) {
       // The host's pcistub_remove took the device from the guest; the simulated xenbus half follows.
-      ex_.record("pciback.warning", fmt::format("removing {} while still in-use by domain {}", bdf, *d->user), "");
+      note_event(ex_, "pciback.warning", fmt::format("removing {} while still in-use by domain {}", bdf, *d->user), "");
       d->user.reset();
     }
     return err;
   }
-  ex_.before_visible();
-  Errno err = ENOENT;
-  auto a = parse_bdf(bdf);
-  if (HostDevice* d = a ? find(*a) : nullptr; d && !d->driver.empty()) {
+  return visible_op(ex_, "pci.unbind", bdf, [&]() -> Errno {
+    auto a = parse_bdf(bdf);
+    HostDevice* d = a ? find(*a) : nullptr;
+    if (!d || d->driver.empty()) return ENOENT;
     if (d->driver == "pciback" && d->user) {
       // pcistub_remove: "removing device ... while still in-use by domain N!" and takes it away.
-      ex_.record("pciback.warning", fmt::format("removing {} while still in-use by domain {}", bdf, *d->user), "");
+      note_event(ex_, "pciback.warning", fmt::format("removing {} while still in-use by domain {}", bdf, *d->user), "");
       d->user.reset();
     }
     d->driver.clear();
-    err = 0;
-  }
-  visible("pci.unbind", bdf, err);
-  return err;
+    return 0;
+  });
 }
 
 Result<std::string> SimPciBack::driver(std::string_view bdf) {
   if (host_) return host_->driver(bdf);
-  ex_.before_visible();
-  auto a = parse_bdf(bdf);
-  HostDevice* d = a ? find(*a) : nullptr;
-  auto r = d ? Result<std::string>::success(d->driver) : Result<std::string>::error(ENODEV);
-  ex_.record("pci.driver", bdf, d ? (d->driver.empty() ? "(none)" : d->driver) : errno_name(ENODEV));
-  return r;
+  return visible_op(ex_, "pci.driver", bdf, [&] {
+    auto a = parse_bdf(bdf);
+    HostDevice* d = a ? find(*a) : nullptr;
+    return d ? Result<std::string>::success(d->driver) : Result<std::string>::error(ENODEV);
+  }, value_or_errno([](const std::string& name) { return name.empty() ? std::string("(none)") : name; }));
 }
 
 Errno SimPciBack::start_xenbus_drivers(DomId guest) {
@@ -190,7 +172,8 @@ bool SimPciBack::claim(const PciAddress& addr, DomId domid) {
   HostDevice* d = bound ? &devices_[addr] : nullptr;
   bool ok = d && !d->user;
   if (ok) d->user = domid;
-  ex_.record("pciback.claim", fmt::format("{} for dom{}", format_bdf(addr), domid), ok ? "OK" : "ENODEV");
+  // The kernel side of a xenbus driver's operation: traced inside it, with no scheduling point of its own.
+  note_event(ex_, "pciback.claim", fmt::format("{} for dom{}", format_bdf(addr), domid), ok ? "OK" : "ENODEV");
   return ok;
 }
 
@@ -198,7 +181,7 @@ bool SimPciBack::release(const PciAddress& addr, DomId domid) {
   HostDevice* d = find(addr);
   bool ok = d && d->user == domid;
   if (ok) d->user.reset();
-  ex_.record("pciback.release", fmt::format("{} from dom{}", format_bdf(addr), domid), ok ? "OK" : "ENODEV");
+  note_event(ex_, "pciback.release", fmt::format("{} from dom{}", format_bdf(addr), domid), ok ? "OK" : "ENODEV");
   return ok;
 }
 

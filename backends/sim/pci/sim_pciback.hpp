@@ -89,7 +89,6 @@ class SimPciBack final : public PciBack {
     std::optional<DomId> user;  // the domain pciback handed it to
   };
   HostDevice* find(const PciAddress& a);
-  void visible(const char* op, std::string_view args, Errno result);
 
   Execution& ex_;
   World& world_;

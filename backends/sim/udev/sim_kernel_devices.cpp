@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "world/visible_op.hpp"
+
 namespace xenrace {
 
 void SimKernelDevices::add_module(std::string name, std::vector<std::string> devnames) {
@@ -30,44 +32,36 @@ bool SimKernelDevices::loaded(std::string_view module) const {
 }
 
 Errno SimKernelDevices::open_node(std::string_view path) {
-  ex_.before_visible();
-  const Errno e = has_node(path) ? 0 : ENOENT;
-  ex_.record("open", path, errno_name(e));
-  return e;
+  return visible_op(ex_, "open", path, [&]() -> Errno { return has_node(path) ? 0 : ENOENT; });
 }
 
 bool SimKernelDevices::node_exists(std::string_view path) {
-  ex_.before_visible();
-  const bool exists = has_node(path);
-  ex_.record("stat", path, exists ? "OK" : errno_name(ENOENT));
-  return exists;
+  return visible_op(ex_, "stat", path, [&] { return has_node(path); },
+                    [](bool exists) { return exists ? "OK" : errno_name(ENOENT); });
 }
 
 Errno SimKernelDevices::modprobe(std::string_view module) {
-  ex_.before_visible();
   Module* m = nullptr;
-  for (Module& candidate : modules_)
-    if (candidate.name == module) m = &candidate;
-  if (m == nullptr) {
-    ex_.record("modprobe", module, "ENOENT (module not found)");
-    return ENOENT;
-  }
-  if (m->loaded) {
-    ex_.record("modprobe", module, "OK (already loaded)");
-    return 0;
-  }
-  ex_.record("modprobe", module, "loading");
+  const std::string_view start = visible_op(ex_, "modprobe", module, [&]() -> std::string_view {
+    for (Module& candidate : modules_)
+      if (candidate.name == module) m = &candidate;
+    if (m == nullptr) return "ENOENT (module not found)";
+    if (m->loaded) return "OK (already loaded)";
+    return "loading";
+  }, [](std::string_view text) { return text; });
+  if (m == nullptr) return ENOENT;
+  if (start != "loading") return 0;
   for (const std::string& devname : m->devnames) {
     // misc_register -> device_add: devtmpfs has the node before device_add returns, then the uevent.
-    ex_.before_visible();
-    const std::string path = "/dev/" + devname;
-    if (devtmpfs_ && !has_node(path)) nodes_.push_back(path);
-    uevents_.push_back(Uevent{"add", devname});
-    ex_.sched().notify_all(uevent_arrived_);
-    ex_.record("kernel.device_add", devname, devtmpfs_ ? "devtmpfs node created, uevent queued" : "uevent queued");
+    visible_op(ex_, "kernel.device_add", devname, [&] {
+      const std::string path = "/dev/" + devname;
+      if (devtmpfs_ && !has_node(path)) nodes_.push_back(path);
+      uevents_.push_back(Uevent{"add", devname});
+      ex_.sched().notify_all(uevent_arrived_);
+    }, devtmpfs_ ? "devtmpfs node created, uevent queued" : "uevent queued");
   }
   m->loaded = true;
-  ex_.record("modprobe", module, "OK");
+  note_event(ex_, "modprobe", module, "OK");  // the call returns after its devices' steps
   return 0;
 }
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "world/visible_op.hpp"
+
 namespace xenrace {
 
 namespace {
@@ -110,20 +112,20 @@ void SimServiceManager::boot() {
 }
 
 void SimServiceManager::run_boot() {
-  ex_.before_visible();
-  resolve();
-  booted_ = true;
-  // The start transaction: everything the default target pulls in through Requires=/Wants=.
-  transaction_.push_back(unit_index(default_target_));
-  for (std::size_t k = 0; k < transaction_.size(); ++k) {
-    const Unit& u = units_[transaction_[k]];
-    std::vector<std::size_t> pulled = u.requires_units;
-    pulled.insert(pulled.end(), u.wants.begin(), u.wants.end());
-    for (std::size_t d : pulled)
-      if (!contains(transaction_, d)) transaction_.push_back(d);
-  }
-  for (std::size_t i : transaction_) units_[i].job = Job::waiting;
-  ex_.record("systemd.transaction", "start " + default_target_, fmt::format("{} jobs", transaction_.size()));
+  visible_op(ex_, "systemd.transaction", "start " + default_target_, [&] {
+    resolve();
+    booted_ = true;
+    // The start transaction: everything the default target pulls in through Requires=/Wants=.
+    transaction_.push_back(unit_index(default_target_));
+    for (std::size_t k = 0; k < transaction_.size(); ++k) {
+      const Unit& u = units_[transaction_[k]];
+      std::vector<std::size_t> pulled = u.requires_units;
+      pulled.insert(pulled.end(), u.wants.begin(), u.wants.end());
+      for (std::size_t d : pulled)
+        if (!contains(transaction_, d)) transaction_.push_back(d);
+    }
+    for (std::size_t i : transaction_) units_[i].job = Job::waiting;
+  }, [&] { return fmt::format("{} jobs", transaction_.size()); });
 
   for (;;) {
     if (dispatch_one()) continue;
@@ -139,18 +141,21 @@ void SimServiceManager::run_boot() {
     const bool woken = ex_.sched().wait(events_, "systemd: jobs running",
                                         deadline == kForever ? kForever : deadline - std::min(deadline, now));
     if (woken) continue;
-    ex_.before_visible();
-    for (std::size_t i : transaction_) {
-      Unit& u = units_[i];
-      if (u.job != Job::running || u.deadline > ex_.sched().now()) continue;
-      log(fmt::format("Timed out waiting for device {}.", u.spec.name));
-      ex_.record("systemd.job", "start " + u.spec.name, "timeout");
-      finish_job(u, "timeout", "inactive");
-    }
+    // Every job whose time ran out fails in this one step.
+    visible_step(ex_, [&] {
+      for (std::size_t i : transaction_) {
+        Unit& u = units_[i];
+        if (u.job != Job::running || u.deadline > ex_.sched().now()) continue;
+        log(fmt::format("Timed out waiting for device {}.", u.spec.name));
+        note_event(ex_, "systemd.job", "start " + u.spec.name, "timeout");
+        finish_job(u, "timeout", "inactive");
+      }
+    });
   }
-  ex_.before_visible();
-  log("Startup finished.");
-  ex_.record("systemd.startup_finished", default_target_, state_of(default_target_));
+  visible_op(ex_, "systemd.startup_finished", default_target_, [&] {
+    log("Startup finished.");
+    return state_of(default_target_);
+  });
 }
 
 bool SimServiceManager::ordered_ready(const Unit& u) const {
@@ -170,71 +175,64 @@ bool SimServiceManager::dispatch_one() {
 }
 
 void SimServiceManager::run_job(std::size_t i) {
-  ex_.before_visible();
-  Unit& u = units_[i];
-  const std::string what = "start " + u.spec.name;
-  for (std::size_t r : u.requires_units) {
-    const Unit& req = units_[r];
-    if (req.job == Job::finished && req.result != "done") {
-      log(fmt::format("Dependency failed for {}.", u.spec.name));
-      ex_.record("systemd.job", what, fmt::format("dependency failed ({} {})", req.spec.name, req.result));
-      finish_job(u, "dependency", "inactive");
-      return;
+  const std::function<int()>* program = nullptr;
+  visible_op(ex_, "systemd.job", "start " + units_[i].spec.name, [&]() -> std::string {
+    Unit& u = units_[i];
+    for (std::size_t r : u.requires_units) {
+      const Unit& req = units_[r];
+      if (req.job == Job::finished && req.result != "done") {
+        log(fmt::format("Dependency failed for {}.", u.spec.name));
+        finish_job(u, "dependency", "inactive");
+        return fmt::format("dependency failed ({} {})", req.spec.name, req.result);
+      }
     }
-  }
-  if (!u.loaded) {
-    log(fmt::format("Unit {} not found.", u.spec.name));
-    ex_.record("systemd.job", what, "not found");
-    finish_job(u, "failed", "inactive");
-    return;
-  }
-  switch (u.kind) {
-    case Kind::device:
-      if (u.plugged) {
-        ex_.record("systemd.job", what, "device present");
-        finish_job(u, "done", "active");
-      } else {
+    if (!u.loaded) {
+      log(fmt::format("Unit {} not found.", u.spec.name));
+      finish_job(u, "failed", "inactive");
+      return "not found";
+    }
+    switch (u.kind) {
+      case Kind::device:
+        if (u.plugged) {
+          finish_job(u, "done", "active");
+          return "device present";
+        }
         u.job = Job::running;
         u.deadline = ex_.sched().now() + device_timeout_;
-        ex_.record("systemd.job", what, "waiting for the device");
+        return "waiting for the device";
+      case Kind::service: {
+        for (const auto& [name, main] : programs_)
+          if (name == u.spec.exec_start) program = &main;
+        if (program == nullptr) {
+          log(fmt::format("Started {}.", u.spec.name));
+          finish_job(u, "done", "active");
+          return "started (no process)";
+        }
+        log(fmt::format("Starting {}...", u.spec.name));
+        u.job = Job::running;
+        u.state = "activating";
+        u.spawned = true;
+        return "fork " + u.spec.exec_start;  // the process starts once the job's event is traced
       }
-      return;
-    case Kind::service: {
-      const std::function<int()>* program = nullptr;
-      for (const auto& [name, main] : programs_)
-        if (name == u.spec.exec_start) program = &main;
-      if (program == nullptr) {
-        ex_.record("systemd.job", what, "started (no process)");
-        log(fmt::format("Started {}.", u.spec.name));
+      case Kind::target:
+        log(fmt::format("Reached target {}.", u.spec.name));
         finish_job(u, "done", "active");
-        return;
-      }
-      log(fmt::format("Starting {}...", u.spec.name));
-      u.job = Job::running;
-      u.state = "activating";
-      u.spawned = true;
-      ex_.record("systemd.job", what, "fork " + u.spec.exec_start);
-      std::function<int()> main = *program;
-      u.main = ex_.spawn(u.spec.exec_start, [this, i, main] {
-        const int status = main();
-        ex_.before_visible();
-        main_exited(i, status);
-      });
-      if (units_[i].spec.type == ServiceType::simple && units_[i].job == Job::running)
-        finish_job(units_[i], "done", "active");
-      return;
+        return "reached";
+      case Kind::mount:
+      case Kind::unknown:
+        finish_job(u, "done", "active");
+        return "done";
     }
-    case Kind::target:
-      log(fmt::format("Reached target {}.", u.spec.name));
-      ex_.record("systemd.job", what, "reached");
-      finish_job(u, "done", "active");
-      return;
-    case Kind::mount:
-    case Kind::unknown:
-      ex_.record("systemd.job", what, "done");
-      finish_job(u, "done", "active");
-      return;
-  }
+    return "done";
+  });
+  if (program == nullptr) return;  // set only when the job forks its service's main process
+  std::function<int()> main = *program;
+  units_[i].main = ex_.spawn(units_[i].spec.exec_start, [this, i, main] {
+    const int status = main();
+    visible_op(ex_, "systemd.sigchld", units_[i].spec.name, [&] { return main_exited(i, status); });
+  });
+  if (units_[i].spec.type == ServiceType::simple && units_[i].job == Job::running)
+    finish_job(units_[i], "done", "active");
 }
 
 void SimServiceManager::finish_job(Unit& u, std::string result, std::string state) {
@@ -245,7 +243,7 @@ void SimServiceManager::finish_job(Unit& u, std::string result, std::string stat
   ex_.sched().notify_all(events_);
 }
 
-void SimServiceManager::main_exited(std::size_t i, int status) {
+std::string SimServiceManager::main_exited(std::size_t i, int status) {
   Unit& u = units_[i];
   u.main = kNoActor;
   std::string state;
@@ -260,7 +258,6 @@ void SimServiceManager::main_exited(std::size_t i, int status) {
   } else {
     state = u.spec.remain_after_exit ? "active" : "inactive";
   }
-  ex_.record("systemd.sigchld", u.spec.name, fmt::format("status={}", status));
   if (u.job == Job::running) {
     if (ok) log(fmt::format("Finished {}.", u.spec.name));
     else log(fmt::format("Failed to start {}.", u.spec.name));
@@ -269,22 +266,25 @@ void SimServiceManager::main_exited(std::size_t i, int status) {
     u.state = state;
     ex_.sched().notify_all(events_);
   }
+  return fmt::format("status={}", status);
 }
 
 void SimServiceManager::notify_ready() {
-  ex_.before_visible();
-  const ActorId me = ex_.sched().current();
-  for (Unit& u : units_) {
-    if (u.main != me || me == kNoActor) continue;
-    u.ready = true;
-    ex_.record("sd_notify", u.spec.name, "READY=1");
-    if (u.job == Job::running && u.spec.type == ServiceType::notify) {
-      log(fmt::format("Started {}.", u.spec.name));
-      finish_job(u, "done", "active");
+  std::string who(ex_.current_actor_name());
+  visible_op(ex_, "sd_notify", [&]() -> std::string_view { return who; }, [&]() -> std::string {
+    const ActorId me = ex_.sched().current();
+    for (Unit& u : units_) {
+      if (u.main != me || me == kNoActor) continue;
+      u.ready = true;
+      who = u.spec.name;
+      if (u.job == Job::running && u.spec.type == ServiceType::notify) {
+        log(fmt::format("Started {}.", u.spec.name));
+        finish_job(u, "done", "active");
+      }
+      return "READY=1";
     }
-    return;
-  }
-  ex_.record("sd_notify", ex_.current_actor_name(), "ignored: not a service's main process");
+    return "ignored: not a service's main process";
+  });
 }
 
 void SimServiceManager::device_plugged(std::string_view unit) {
@@ -302,10 +302,7 @@ void SimServiceManager::device_plugged(std::string_view unit) {
 }
 
 std::string SimServiceManager::active_state(std::string_view unit) {
-  ex_.before_visible();
-  std::string s = state_of(unit);
-  ex_.record("systemctl.show", unit, s);
-  return s;
+  return visible_op(ex_, "systemctl.show", unit, [&] { return state_of(unit); });
 }
 
 std::string SimServiceManager::state_of(std::string_view unit) const {

@@ -90,7 +90,7 @@ class SimServiceManager final : public Services {
   bool ordered_ready(const Unit& u) const;
   void run_job(std::size_t i);
   void finish_job(Unit& u, std::string result, std::string state);
-  void main_exited(std::size_t i, int status);
+  std::string main_exited(std::size_t i, int status);  // returns the sigchld event's result
   void log(std::string line);
 
   Execution& ex_;

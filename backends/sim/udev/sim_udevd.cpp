@@ -1,4 +1,5 @@
 #include "backends/sim/udev/sim_udevd.hpp"
+#include "world/visible_op.hpp"
 
 #include <algorithm>
 
@@ -27,9 +28,9 @@ void SimUdevd::start() {
       while (!kernel_.has_uevent()) ex_.sched().wait(kernel_.uevent_arrived(), "udevd: uevent");
       // A worker may be slow (rules, a busy boot): then the event waits until nothing else can run.
       if (ex_.choose(2, ChoiceKind::data) == 1) ex_.sched().sleep(kSlowWorker);
-      ex_.before_visible();
-      if (!kernel_.has_uevent()) continue;
-      handle(kernel_.take_uevent());
+      visible_step(ex_, [&] {
+        if (kernel_.has_uevent()) handle(kernel_.take_uevent());
+      });
     }
   });
 }
@@ -48,7 +49,7 @@ void SimUdevd::handle(const Uevent& e) {
     what += ", TAG systemd";
     plugged_(device_unit_for(path));
   }
-  ex_.record("udevd.event", fmt::format("{} {}", e.action, e.devname), what);
+  note_event(ex_, "udevd.event", fmt::format("{} {}", e.action, e.devname), what);
 }
 
 }  // namespace xenrace
