@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "cli/options.hpp"
 #include "reports/report_dir.hpp"
 #include "xenrace/version.hpp"
 
@@ -21,6 +22,8 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
                   "Write junit.xml, results.json, timeline.html and a Chrome trace into this directory");
   return [&ctx, token_text, json, report_dir_name] {
     ReplayToken token = ReplayToken::decode(*token_text);
+    if (const Scenario* s = ctx.registry.find(token.scenario))
+      check_params(token.params, {s}, ParamScope::simulator, "the replay token's parameter");
     std::optional<reports::ReportDir> report_dir;
     if (!report_dir_name->empty()) report_dir.emplace(*report_dir_name);
     bool diverged = false;
