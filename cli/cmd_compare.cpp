@@ -23,6 +23,7 @@
 #include "run/dom0_run.hpp"
 #include "backends/dom0/interrupt_guard.hpp"
 #include "cli/cli.hpp"
+#include "cli/options.hpp"
 #include "cli/dom0_options.hpp"
 #include "reports/report_dir.hpp"
 #include "xenrace/version.hpp"
@@ -127,9 +128,12 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
   cmd->add_option("scenario", a->scenarios, "Scenarios (default: all)");
   cmd->add_option("--backend", a->backend, "Where to run: dom0")->required();
   cmd->add_option("--variant", a->variant, "Only this variant (with one scenario)");
-  cmd->add_option("--runs", a->runs, "Free-running executions per variant (0: none)")->capture_default_str();
+  cmd->add_option("--runs", a->runs, "Free-running executions per variant (0: none)")
+      ->capture_default_str()
+      ->transform(whole_number());
   cmd->add_option("--seed", a->seed, "Seed of the simulator's exploration and of the free runs")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(whole_number());
   cmd->add_option("--strategy", a->strategy.name, "Simulator strategy: random | pct | dfs")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the rows as JSON");
   cmd->add_option("--report-dir", a->report_dir, "Write compare.json, ledgers and replay traces here");

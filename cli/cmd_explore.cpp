@@ -8,6 +8,7 @@
 
 #include "faults/fault_plan.hpp"
 #include "cli/cli.hpp"
+#include "cli/options.hpp"
 #include "reports/report_dir.hpp"
 #include "xenrace/version.hpp"
 
@@ -27,17 +28,6 @@ struct ExploreArgs {
   std::string faults;
   std::optional<unsigned> max_faults;
 };
-
-Params parse_params(const std::vector<std::string>& raw) {
-  Params out;
-  for (const auto& p : raw) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw UsageError("--param expects KEY=VALUE, got '" + p + "'");
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
-}
 
 void print_human(const Context& ctx, const VariantReport& r) {
   const char* verdict = r.failed ? "FAIL" : "pass";
@@ -62,13 +52,21 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--all", a->all, "Explore every scenario");
   cmd->add_option("--variant", a->variants, "Only these variants (repeatable)");
   cmd->add_option("--strategy", a->strategy.name, "random | pct | dfs")->capture_default_str();
-  cmd->add_option("--seed", a->strategy.seed, "Seed of the strategy")->capture_default_str();
-  cmd->add_option("--iterations", a->iterations, "Executions per variant (default: the scenario's budget)");
-  cmd->add_option("--depth", a->strategy.pct_depth, "PCT bug depth d")->capture_default_str();
-  cmd->add_option("--preemptions", a->strategy.preemption_bound, "dfs preemption bound")->capture_default_str();
+  cmd->add_option("--seed", a->strategy.seed, "Seed of the strategy")
+      ->capture_default_str()
+      ->transform(whole_number());
+  cmd->add_option("--iterations", a->iterations, "Executions per variant (default: the scenario's budget)")
+      ->transform(whole_number(1));
+  cmd->add_option("--depth", a->strategy.pct_depth, "PCT bug depth d")
+      ->capture_default_str()
+      ->transform(whole_number(1, std::numeric_limits<unsigned>::max()));
+  cmd->add_option("--preemptions", a->strategy.preemption_bound, "dfs preemption bound")
+      ->capture_default_str()
+      ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
   cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
-  cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)");
+  cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)")
+      ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_flag("--no-shrink", a->no_shrink, "Report the first failing schedule as found");
   cmd->add_flag("--json", a->json, "Print a JSON array, one object per variant");
   cmd->add_option("--report-dir", a->report_dir,
@@ -81,8 +79,6 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     opts.strategy = a->strategy;
     opts.iterations = a->iterations;
     opts.shrink = !a->no_shrink;
-    opts.params = parse_params(a->params);
-    add_fault_params(opts.params, a->faults, a->max_faults);
 
     std::vector<std::pair<const Scenario*, const VariantInfo*>> todo;
     std::vector<const Scenario*> scenarios;
@@ -90,6 +86,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       for (const auto& s : ctx.registry.all()) scenarios.push_back(s.get());
     else
       scenarios.push_back(&ctx.registry.get(a->scenario));
+    opts.params = parse_params(a->params, scenarios, ParamScope::simulator);
+    add_fault_params(opts.params, a->faults, a->max_faults);
     for (const auto& v : a->variants) {
       bool known = false;
       for (const auto* s : scenarios) known |= s->info().variant(v) != nullptr;

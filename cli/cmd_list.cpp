@@ -16,11 +16,14 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
         nlohmann::json variants = nlohmann::json::array();
         for (const auto& v : i.variants)
           variants.push_back({{"name", v.name}, {"expect", to_string(v.expect)}, {"summary", v.summary}});
+        nlohmann::json params = nlohmann::json::array();
+        for (const auto& p : i.params) params.push_back({{"name", p.name}, {"summary", p.summary}});
         out.push_back({{"name", i.name},
                        {"description", i.description},
                        {"source", i.source},
                        {"tags", i.tags},
                        {"default_iterations", i.default_iterations},
+                       {"params", params},
                        {"variants", variants}});
       }
       std::cout << out.dump(2) << "\n";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "cli/options.hpp"
 #include "reports/report_dir.hpp"
 #include "xenrace/version.hpp"
 
@@ -21,14 +22,18 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
                   "Write junit.xml, results.json, timeline.html and a Chrome trace into this directory");
   return [&ctx, token_text, json, report_dir_name] {
     ReplayToken token = ReplayToken::decode(*token_text);
+    if (const Scenario* s = ctx.registry.find(token.scenario))
+      check_params(token.params, {s}, ParamScope::simulator, "the replay token's parameter");
     std::optional<reports::ReportDir> report_dir;
     if (!report_dir_name->empty()) report_dir.emplace(*report_dir_name);
     bool diverged = false;
+    std::string divergence;
     const auto started = std::chrono::steady_clock::now();
-    ExecutionResult r = replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged);
+    ExecutionResult r = replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged, &divergence);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     const auto* variant = ctx.registry.get(token.scenario).info().variant(token.variant);
-    const bool met = r.failed() == (variant->expect == Expect::fail);
+    // A diverged replay is not the recorded execution: its verdict cannot meet the expectation.
+    const bool met = !diverged && r.failed() == (variant->expect == Expect::fail);
     if (*json || report_dir) {
       nlohmann::json j = {{"scenario", token.scenario},
                           {"variant", token.variant},
@@ -41,11 +46,14 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
                           {"trace_hash", format_hash(r.trace_hash)},
                           {"violated", r.failed() ? r.check : std::string()},
                           {"message", r.message},
-                          {"diverged", diverged}};
-      if (report_dir)
-        report_dir->write({reports::entry_from_replay(token, variant->expect, r, j, replay_command(ctx, token),
-                                                      took.count())},
-                          {"replay", kVersion});
+                          {"diverged", diverged},
+                          {"divergence", divergence}};
+      if (report_dir) {
+        reports::ReportEntry e =
+            reports::entry_from_replay(token, variant->expect, r, j, replay_command(ctx, token), took.count());
+        e.divergence = divergence;
+        report_dir->write({e}, {"replay", kVersion});
+      }
       j["trace"] = trace_json(r);
       if (*json) std::cout << j.dump(2) << "\n";
     }
@@ -57,8 +65,13 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
         std::cout << fmt::format("verdict: FAIL: {}: {}\n", r.check, r.message);
       else
         std::cout << "verdict: pass (no check was violated)\n";
-      if (diverged) std::cout << "warning: the schedule did not fit this program (it diverged from the token)\n";
+      if (diverged) std::cout << "DIVERGED: " << divergence << "\n";
       std::cout << "trace_hash: " << format_hash(r.trace_hash) << "\n";
+    }
+    // The run above is not the recorded execution: its verdict says nothing about the token. Bad input.
+    if (diverged) {
+      std::cerr << "xenrace: replay diverged: " << divergence << "\n";
+      return 2;
     }
     return met ? 0 : 1;
   };

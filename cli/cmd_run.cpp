@@ -11,6 +11,7 @@
 #include "backends/dom0/interrupt_guard.hpp"
 #include "cli/cli.hpp"
 #include "cli/dom0_options.hpp"
+#include "cli/options.hpp"
 #include "reports/report_dir.hpp"
 
 namespace xenrace::cli {
@@ -31,16 +32,6 @@ struct RunArgs {
   Dom0Options host;
   std::vector<std::string> params;
 };
-
-Params parse_run_params(const std::vector<std::string>& raw) {
-  Params out;
-  for (const auto& p : raw) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("--param expects KEY=VALUE, got '" + p + "'");
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
-}
 
 nlohmann::json run_json(const dom0::Dom0RunReport& r, const dom0::Dom0Session& session,
                         const dom0::CleanupReport& cleanup) {
@@ -113,8 +104,11 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--variant", a->variant, "Variant (default: the token's, else the first)");
   cmd->add_option("--mode", a->mode, "free | replay (default: replay with --replay, else free)");
   cmd->add_option("--replay", a->replay, "Replay token: force this recorded schedule on the host");
-  cmd->add_option("--runs", a->runs, "Executions (free; default 100) or repetitions (replay; default 1)");
-  cmd->add_option("--seed", a->seed, "Seed for data and fault choices in free mode")->capture_default_str();
+  cmd->add_option("--runs", a->runs, "Executions (free; default 100) or repetitions (replay; default 1)")
+      ->transform(whole_number(1));
+  cmd->add_option("--seed", a->seed, "Seed for data and fault choices in free mode")
+      ->capture_default_str()
+      ->transform(whole_number());
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->add_option("--report-dir", a->report_dir, "Write report JSON and the ledger into this directory");
@@ -132,6 +126,7 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
       if (!a->variant.empty() && a->variant != opts.token->variant)
         throw UsageError(fmt::format("the replay token is for variant '{}', not '{}'", opts.token->variant, a->variant));
       a->variant = opts.token->variant;
+      check_params(opts.token->params, {&scenario}, ParamScope::host, "the replay token's parameter");
       opts.params = opts.token->params;
     }
     if (a->mode.empty()) a->mode = opts.token ? "replay" : "free";
@@ -148,7 +143,7 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
     if (!variant) throw UsageError("unknown variant '" + a->variant + "' of scenario '" + a->scenario + "'");
     opts.runs = a->runs ? a->runs : (opts.mode == dom0::Dom0Mode::free ? 100 : 1);
     opts.seed = a->seed;
-    for (auto& p : parse_run_params(a->params)) opts.params.push_back(std::move(p));
+    for (auto& p : parse_params(a->params, {&scenario}, ParamScope::host)) opts.params.push_back(std::move(p));
 
     const dom0::Dom0Config config = a->host.load();
     // Created and proved writable before the host is touched: a bad directory is a usage error (exit 2).

@@ -14,6 +14,7 @@
 
 #include "backends/sim/xenstore/xs_server.hpp"
 #include "cli/cli.hpp"
+#include "cli/options.hpp"
 
 namespace xenrace::cli {
 
@@ -37,15 +38,16 @@ Runner add_serve_xenstore_command(CLI::App& app, Context&) {
   cmd->add_option("--socket", a->socket, "Unix socket to listen on (clients: XENSTORED_PATH=PATH)")->required();
   cmd->add_flag("--scheduled", a->scheduled, "Let a strategy decide the order of concurrent clients' requests");
   cmd->add_option("--strategy", a->strategy, std::string("Strategy of --scheduled: ") + exploring_strategy_names());
-  cmd->add_option("--seed", a->seed, "Seed of the --scheduled strategy");
-  cmd->add_option("--gather-us", a->gather_us, "--scheduled: microseconds to wait for concurrent requests before each choice");
+  cmd->add_option("--seed", a->seed, "Seed of the --scheduled strategy")->transform(whole_number());
+  cmd->add_option("--gather-us", a->gather_us, "--scheduled: microseconds to wait for concurrent requests before each choice")
+      ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_option("--record", a->record, "--scheduled: write the decisions to this file at exit");
   cmd->add_option("--replay", a->replay, "--scheduled: follow the decisions of a --record file");
   cmd->add_flag("--verbose", a->verbose, "Log connections and scheduling decisions to stderr");
   cmd->add_option("--domains", a->domains,
                   "Guest domains that exist and are introduced from the start, as after `xl create` (e.g. 1,2)")
       ->delimiter(',')
-      ->check(CLI::Range(1u, 0x7fefu));
+      ->transform(whole_number(1, 0x7fef));
   return [a]() -> int {
     xs::ServerOptions o;
     o.socket_path = a->socket;

@@ -67,9 +67,12 @@ std::string junit_xml(const std::vector<ReportEntry>& entries) {
                          xml_attribute(e->variant), seconds_text(e->seconds));
       if (!e->met_expectation()) {
         const std::string message =
-            e->failed ? fmt::format("violated: {}: {}", e->violated, e->message)
-                      : fmt::format("expected a failure, but {} executions all passed", e->executions);
-        const char* type = e->failed ? "unexpected-failure" : "race-not-found";
+            !e->divergence.empty() ? "replay diverged: " + e->divergence
+            : e->failed            ? fmt::format("violated: {}: {}", e->violated, e->message)
+                                   : fmt::format("expected a failure, but {} executions all passed", e->executions);
+        const char* type = !e->divergence.empty() ? "replay-diverged"
+                           : e->failed            ? "unexpected-failure"
+                                                  : "race-not-found";
         out += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attribute(message), type,
                            xml_text(failure_text(*e)));
       }

@@ -24,8 +24,9 @@ struct ReportEntry {
   double seconds = 0;           // wall-clock time spent on the variant
   nlohmann::json summary;       // the object `xenrace ... --json` prints for this variant
   ExecutionResult failure;      // failing: the (shrunk) execution, events kept
+  std::string divergence;       // a replay whose schedule did not fit: why (then its verdict means nothing)
 
-  bool met_expectation() const { return failed == (expect == Expect::fail); }
+  bool met_expectation() const { return divergence.empty() && failed == (expect == Expect::fail); }
   std::string id() const { return scenario + "/" + variant; }
 };
 

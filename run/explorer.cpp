@@ -27,11 +27,11 @@ namespace {
 
 ExecutionResult replay_schedule(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
                                 StackPool& stacks, const ExecutionOptions& options, Schedule schedule,
-                                bool* diverged = nullptr) {
+                                std::string* divergence = nullptr) {
   ReplayStrategy strategy(std::move(schedule));
   strategy.begin_execution(0);
   ExecutionResult r = run_execution(scenario, variant, world, strategy, stacks, options);
-  if (diverged) *diverged = strategy.diverged();
+  if (divergence) *divergence = strategy.divergence();
   return r;
 }
 
@@ -148,7 +148,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   auto strategy = make_strategy(options.strategy);
   const ExecutionOptions exopts = execution_options_for(info, options.params, false);
 
-  auto token_for = [&](const Schedule& schedule) {
+  auto token_for = [&](const Schedule& schedule, std::uint64_t steps, std::uint64_t trace_hash) {
     ReplayToken t;
     t.version = kVersion;
     t.scenario = info.name;
@@ -157,12 +157,14 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     t.seed = options.strategy.seed;
     t.params = options.params;
     t.schedule = schedule;
+    t.recorded = ExecutionFingerprint{steps, trace_hash};
     return t;
   };
 
   std::uint64_t combined = 0;
   Schedule busiest;  // copied only when an execution beats it: rarely, and never inside a step
   std::size_t busiest_preemptions = 0;
+  ExecutionFingerprint busiest_recorded;
   for (std::uint64_t i = 0; i < budget; ++i) {
     if (!strategy->has_more()) {
       rep.exhausted = true;
@@ -179,6 +181,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
       if (const std::size_t p = r.schedule.preemptions(); i == 0 || p > busiest_preemptions) {
         busiest = r.schedule;
         busiest_preemptions = p;
+        busiest_recorded = {r.steps, r.trace_hash};
       }
       continue;
     }
@@ -193,17 +196,17 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     rep.failure = replay_schedule(scenario, variant.name, world, stacks, keep, best.schedule);
     rep.trace_hash = rep.failure.trace_hash;
     rep.message = rep.failure.message;
-    rep.replay = token_for(rep.failure.schedule);
+    rep.replay = token_for(rep.failure.schedule, rep.failure.steps, rep.failure.trace_hash);
     return rep;
   }
   if (!strategy->has_more()) rep.exhausted = true;
   rep.trace_hash = combined;
-  if (rep.executions > 0) rep.busiest_pass = token_for(busiest);
+  if (rep.executions > 0) rep.busiest_pass = token_for(busiest, busiest_recorded.steps, busiest_recorded.trace_hash);
   return rep;
 }
 
 ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken& token, const WorldFactory& world,
-                             StackPool& stacks, bool* diverged) {
+                             StackPool& stacks, bool* diverged, std::string* divergence) {
   if (token.version != kVersion)
     throw UsageError(fmt::format("replay token was made by xenrace {}, this is xenrace {}: re-run the exploration "
                                  "with this version to get a new token",
@@ -213,7 +216,20 @@ ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken
   if (!scenario->info().variant(token.variant))
     throw UsageError("replay token names unknown variant '" + token.variant + "' of scenario '" + token.scenario + "'");
   ExecutionOptions o = execution_options_for(scenario->info(), token.params, true);
-  return replay_schedule(*scenario, token.variant, world, stacks, o, token.schedule, diverged);
+  std::string why;
+  ExecutionResult r = replay_schedule(*scenario, token.variant, world, stacks, o, token.schedule, &why);
+  const ExecutionFingerprint got{r.steps, r.trace_hash};
+  if (why.empty() && token.recorded && *token.recorded != got)
+    why = fmt::format("the token's execution took {} steps (trace_hash {}), this replay took {} (trace_hash {})",
+                      token.recorded->steps, format_hash(token.recorded->trace_hash), got.steps,
+                      format_hash(got.trace_hash));
+  if (!why.empty())
+    why = fmt::format("the schedule does not fit {}/{}: {}; the token was made against another variant or another "
+                      "version of the scenario",
+                      token.scenario, token.variant, why);
+  if (diverged) *diverged = !why.empty();
+  if (divergence) *divergence = std::move(why);
+  return r;
 }
 
 }  // namespace xenrace

@@ -57,9 +57,12 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
                               const ExploreOptions& options, StackPool& stacks);
 
 // Re-runs exactly the execution a token describes, keeping its trace. Throws UsageError when the token
-// belongs to another xenrace version, an unknown scenario or variant, or does not fit the program.
+// belongs to another xenrace version or an unknown scenario or variant. When the schedule does not fit the
+// program (a recorded decision that cannot be made where it is met, recorded decisions never reached, another
+// number of decisions, or another step count or trace hash than the token recorded), sets *diverged and
+// says why in *divergence ("" when it fit).
 ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken& token, const WorldFactory& world,
-                             StackPool& stacks, bool* diverged = nullptr);
+                             StackPool& stacks, bool* diverged = nullptr, std::string* divergence = nullptr);
 
 ExecutionOptions execution_options_for(const ScenarioInfo& info, const Params& params, bool keep_trace);
 

@@ -19,6 +19,12 @@ struct VariantInfo {
   std::string summary;  // one line: what this variant models
 };
 
+// An execution option (`--param KEY=VALUE`) the scenario reads with ex.param(KEY).
+struct ParamInfo {
+  std::string name;
+  std::string summary;  // what it changes and the values it takes
+};
+
 struct ScenarioInfo {
   std::string name;
   std::string description;
@@ -27,6 +33,10 @@ struct ScenarioInfo {
   std::vector<VariantInfo> variants;
   std::uint64_t default_iterations = 2000;  // the budget `explore --all` spends per variant
   std::uint64_t max_steps = 20000;
+  // The keys this scenario reads through ex.param(), besides the global ones every scenario accepts
+  // (faults, max-faults; on a host the real components' settings). The CLI refuses any other key, so a
+  // scenario that reads a key must declare it here.
+  std::vector<ParamInfo> params;
 
   const VariantInfo* variant(std::string_view name) const;
 };

@@ -13,7 +13,8 @@ std::size_t Schedule::preemptions() const {
 namespace {
 
 constexpr std::string_view kPrefix = "xr1-";
-constexpr std::uint8_t kFormat = 1;
+constexpr std::uint8_t kFormat = 2;     // 2: the schedule is followed by the recorded fingerprint
+constexpr std::uint8_t kOldFormat = 1;  // 1: no fingerprint; still read
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::uint32_t fnv1a32(const std::string& bytes) {
@@ -139,6 +140,11 @@ std::string ReplayToken::encode() const {
     put_varint(b, d.value);
     next = d.index + 1;
   }
+  b.push_back(recorded ? 1 : 0);
+  if (recorded) {
+    put_varint(b, recorded->steps);
+    put_varint(b, recorded->trace_hash);
+  }
   std::uint32_t sum = fnv1a32(b);
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
   return std::string(kPrefix) + base64url(b);
@@ -158,7 +164,7 @@ ReplayToken ReplayToken::decode(std::string_view text) {
     throw UsageError("invalid replay token: checksum mismatch (the token was truncated or altered)");
   Reader r(bytes);
   std::uint8_t format = r.byte("format");
-  if (format != kFormat)
+  if (format != kFormat && format != kOldFormat)
     throw UsageError("invalid replay token: token format " + std::to_string(format) + " is not known to this xenrace");
   ReplayToken t;
   t.version = r.string("version");
@@ -188,6 +194,16 @@ ReplayToken ReplayToken::decode(std::string_view text) {
     d.index = static_cast<std::uint32_t>(index);
     t.schedule.decisions.push_back(d);
     next = index + 1;
+  }
+  if (format >= 2) {
+    const std::uint8_t has = r.byte("fingerprint flag");
+    if (has > 1) throw UsageError("invalid replay token: malformed fingerprint flag " + std::to_string(has));
+    if (has) {
+      ExecutionFingerprint f;
+      f.steps = r.varint("fingerprint steps");
+      f.trace_hash = r.varint("fingerprint trace hash");
+      t.recorded = f;
+    }
   }
   if (!r.at_end()) throw UsageError("invalid replay token: trailing bytes after the schedule");
   return t;

@@ -3,6 +3,7 @@
 // (non-preemptive pick, value 0) are kept, so a shrunk schedule is a handful of entries and its token is short.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,7 +28,17 @@ struct Schedule {
   bool operator==(const Schedule&) const = default;
 };
 
-// What `xenrace replay` needs to re-run one execution exactly. Printed as `xr1-<base64url>`.
+// What the recorded execution was, so a replay can tell whether it re-made it: its scheduling steps and its
+// trace hash. A replay of the same program from the same schedule reproduces both exactly; a schedule
+// relabelled as another variant, or replayed against a changed scenario, does not.
+struct ExecutionFingerprint {
+  std::uint64_t steps = 0;
+  std::uint64_t trace_hash = 0;
+  bool operator==(const ExecutionFingerprint&) const = default;
+};
+
+// What `xenrace replay` needs to re-run one execution exactly. Printed as `xr1-<base64url>`; the first
+// byte is the format (2: with the fingerprint; 1, without it, is still read).
 struct ReplayToken {
   std::string version;   // xenrace version that made it; a different version refuses it
   std::string scenario;
@@ -36,6 +47,7 @@ struct ReplayToken {
   std::uint64_t seed = 0;
   std::vector<std::pair<std::string, std::string>> params;  // execution options (faults enabled, ...)
   Schedule schedule;
+  std::optional<ExecutionFingerprint> recorded;  // absent in format 1 and in hand-made tokens
 
   std::string encode() const;
   // Throws UsageError naming what is wrong: prefix, base64, truncation, checksum, format version.

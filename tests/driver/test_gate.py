@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,12 @@ SCENARIOS = [
     ("debian/xenstored.service", {"services", "udev"}),
     ("./backends/sim/pci/sim_pciback.cpp", {"pci"}),
     ("README.md", set()),
+    # Bare file names, as the help allows: matched by name against the rules that name files.
+    ("libxl_pci.c", {"pci", "libxl"}),
+    ("block-common.sh", {"loop", "blkback", "xenstore"}),
+    ("loop.c", {"loop"}),
+    ("xen-pcifront.c", {"pci"}),
+    ("mdev_core.c", set()),  # its rule names a directory (drivers/vfio/mdev/*), not the file
 ])
 def test_changed_file_tags(path, tags):
     assert gate.tags_for_file(path) == (tags, False)
@@ -71,6 +78,13 @@ def test_changed_files_select_by_tag_and_say_why():
 
 def test_a_scenario_source_selects_that_scenario():
     assert selection("--changed-files", "scenarios/demo_counter.cpp")[0] == ["demo-counter"]
+    assert selection("--changed-files", "demo_counter.cpp")[0] == ["demo-counter"]
+
+
+def test_a_bare_file_name_selects_by_its_rules():
+    names, reasons = selection("--changed-files", "libxl_pci.c")
+    assert names == ["pci-attach"]
+    assert reasons["pci-attach"] == ["libxl_pci.c -> libxl, pci"]
 
 
 def test_unknown_file_selects_nothing_unless_asked():
@@ -81,6 +95,15 @@ def test_unknown_file_selects_nothing_unless_asked():
 def test_tags_and_scenarios_combine():
     assert selection("--tags", "mdev,demo", "--scenario", "pci-attach")[0] == [
         "demo-counter", "pci-attach", "mdev-create-remove"]
+
+
+@pytest.mark.parametrize("argv", [["--iterations", "-5"], ["--iterations", "0"], ["--seed", "-1"],
+                                  ["--seed", "abc"]])
+def test_bad_numbers_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        gate.parse_args(argv)
+    assert e.value.code == 2
+    assert argv[0] in capsys.readouterr().err
 
 
 def test_unknown_scenario_is_a_usage_error():
@@ -129,10 +152,40 @@ def test_gate_fails_listing_replay_commands(run_gate, tmp_path):
     assert json.loads(again.stdout)["verdict"] == "fail"
 
 
-def test_gate_with_nothing_selected_passes(run_gate):
+def test_require_pass_reports_agree_with_the_exit_status(run_gate, tmp_path):
+    p = run_gate("--tags", "demo", "--require-pass")
+    assert p.returncode == 1, p.stdout + p.stderr
+    r = tmp_path / "r"
+    for junit in (r / "junit.xml", r / "demo-counter" / "junit.xml"):
+        root = ET.parse(junit).getroot()
+        assert root.get("failures") == "1", junit
+        failed = {c.get("name") for c in root.iter("testcase") if c.find("failure") is not None}
+        assert failed == {"buggy"}, junit
+        [failure] = root.iter("failure")
+        assert failure.get("type") == "required-pass" and "no lost update" in failure.get("message")
+    results = json.loads((r / "demo-counter" / "results.json").read_text())
+    assert results["summary"]["all_met"] is False and results["summary"]["unmet_expectations"] == 1
+    met = {x["variant"]: x["met_expectation"] for x in results["results"]}
+    assert met == {"buggy": False, "fixed": True}
+    assert json.loads((r / "gate.json").read_text())["unmet"] == 1
+
+
+def test_gate_with_nothing_selected_passes(run_gate, tmp_path):
     p = run_gate("--changed-files", "README.md")
     assert p.returncode == 0
     assert "nothing to explore" in p.stdout
+    # A junit.xml all the same (a Jenkins junit step fails on a missing file): one skipped test saying why.
+    root = ET.parse(tmp_path / "r" / "junit.xml").getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("1", "0", "1")
+    [case] = root.iter("testcase")
+    assert case.find("skipped") is not None and "nothing" in case.find("skipped").get("message")
+
+
+def test_nothing_selected_replaces_a_stale_junit(run_gate, tmp_path):
+    assert run_gate("--tags", "demo", "--require-pass").returncode == 1
+    assert run_gate("--changed-files", "README.md").returncode == 0
+    root = ET.parse(tmp_path / "r" / "junit.xml").getroot()
+    assert root.get("failures") == "0" and root.get("skipped") == "1"
 
 
 def test_unwritable_report_dir_is_a_usage_error(run_gate, tmp_path):

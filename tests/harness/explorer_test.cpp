@@ -101,6 +101,74 @@ TEST(Explorer, TokenFromAnotherVersionIsRefused) {
   EXPECT_THROW(replay_token(b.registry, t, b.world, b.stacks), UsageError);
 }
 
+TEST(Explorer, ReplayOfItsOwnTokenFits) {
+  Builtins b;
+  VariantReport r = explore(b, "demo-counter", "buggy");
+  ASSERT_TRUE(r.replay.has_value() && r.replay->recorded.has_value());
+  EXPECT_EQ(r.replay->recorded->steps, r.failure.steps);
+  bool diverged = true;
+  std::string why = "unset";
+  replay_token(b.registry, ReplayToken::decode(r.replay->encode()), b.world, b.stacks, &diverged, &why);
+  EXPECT_FALSE(diverged);
+  EXPECT_EQ(why, "");
+}
+
+// The same decisions relabelled as another variant: the token's fingerprint is not reproduced.
+TEST(Explorer, RelabelledTokenIsReportedAsNotFitting) {
+  Builtins b;
+  for (const char* scenario : {"demo-counter", "pci-attach"}) {
+    const ScenarioInfo& info = b.registry.get(scenario).info();
+    const VariantInfo& buggy = info.variants.front();
+    VariantReport r = explore(b, scenario, buggy.name);
+    ASSERT_TRUE(r.failed) << scenario;
+    for (const VariantInfo& other : info.variants) {
+      if (other.name == buggy.name) continue;
+      ReplayToken t = ReplayToken::decode(r.replay->encode());
+      t.variant = other.name;
+      bool diverged = false;
+      std::string why;
+      replay_token(b.registry, ReplayToken::decode(t.encode()), b.world, b.stacks, &diverged, &why);
+      EXPECT_TRUE(diverged) << scenario << "/" << other.name;
+      EXPECT_NE(why.find("does not fit " + std::string(scenario) + "/" + other.name), std::string::npos) << why;
+    }
+  }
+}
+
+// Recorded decisions dropped from the end: the replay is not the recorded execution, with or without the
+// fingerprint (a format-1 token has none: the decision count and the unreached decisions tell).
+TEST(Explorer, TruncatedDecisionListIsReported) {
+  Builtins b;
+  VariantReport r = explore(b, "pci-attach", "buggy");
+  ASSERT_TRUE(r.failed);
+  ASSERT_FALSE(r.replay->schedule.decisions.empty());
+  for (bool fingerprint : {true, false}) {
+    ReplayToken t = *r.replay;
+    t.schedule.decisions.pop_back();
+    if (!fingerprint) t.recorded.reset();
+    bool diverged = false;
+    std::string why;
+    replay_token(b.registry, ReplayToken::decode(t.encode()), b.world, b.stacks, &diverged, &why);
+    EXPECT_TRUE(diverged) << "fingerprint " << fingerprint;
+    EXPECT_FALSE(why.empty());
+  }
+}
+
+// Decisions recorded past the end of the execution are never reached: reported, not ignored.
+TEST(Explorer, DecisionsLeftOverAtTheEndAreReported) {
+  Builtins b;
+  VariantReport r = explore(b, "demo-counter", "buggy");
+  ASSERT_TRUE(r.failed);
+  ReplayToken t = *r.replay;
+  t.recorded.reset();
+  t.schedule.total += 10;
+  t.schedule.decisions.push_back({t.schedule.total - 1, ChoiceKind::actor, 0});
+  bool diverged = false;
+  std::string why;
+  replay_token(b.registry, t, b.world, b.stacks, &diverged, &why);
+  EXPECT_TRUE(diverged);
+  EXPECT_NE(why.find("never reached"), std::string::npos) << why;
+}
+
 TEST(Explorer, ShrinkingRemovesIrrelevantPreemptions) {
   // Ten noisy actors and one racing pair: whatever random found, the shrunk schedule needs one preemption.
   testing::LambdaScenario scenario("noisy", [](Execution& ex, std::string_view) {

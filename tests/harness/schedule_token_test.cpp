@@ -30,6 +30,28 @@ TEST(ReplayToken, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.seed, t.seed);
   EXPECT_EQ(back.params, t.params);
   EXPECT_EQ(back.schedule, t.schedule);
+  EXPECT_EQ(back.recorded, std::nullopt);
+}
+
+TEST(ReplayToken, RoundTripKeepsTheFingerprint) {
+  ReplayToken t = sample();
+  t.recorded = ExecutionFingerprint{1234, 0xfedcba9876543210ULL};
+  ReplayToken back = ReplayToken::decode(t.encode());
+  ASSERT_TRUE(back.recorded.has_value());
+  EXPECT_EQ(*back.recorded, *t.recorded);
+  EXPECT_EQ(back.schedule, t.schedule);
+}
+
+// A token printed before the fingerprint (format 1) still decodes, without one: demo-counter/buggy as
+// `xenrace explore --all --json` printed it.
+constexpr const char* kFormat1Token = "xr1-AQUwLjEuMAxkZW1vLWNvdW50ZXIFYnVnZ3kDcGN0AQADAQEAAX4_n3I";
+
+TEST(ReplayToken, ReadsFormat1WithoutFingerprint) {
+  ReplayToken t = ReplayToken::decode(kFormat1Token);
+  EXPECT_EQ(t.scenario, "demo-counter");
+  EXPECT_EQ(t.variant, "buggy");
+  EXPECT_FALSE(t.schedule.decisions.empty());
+  EXPECT_EQ(t.recorded, std::nullopt);
 }
 
 TEST(ReplayToken, IsOneShortPrintableWord) {

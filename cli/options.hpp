@@ -1,0 +1,39 @@
+// Strict command-line input shared by the subcommands: whole numbers that refuse what CLI11's own
+// conversion would wrap or reinterpret ("-5", "0x10", "010", "1e3"), and --param keys checked against what the
+// scenarios read. A violation is a usage error (exit 2) before anything runs.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/execution.hpp"
+#include "runtime/scenario.hpp"
+
+namespace xenrace::cli {
+
+// A decimal whole number in [min, max], digits only. The value is handed on without leading zeros, as CLI11
+// would read "010" as octal: add it with ->transform(), which may rewrite the value (->check() may not). The
+// error names the option and the range it takes.
+CLI::Validator whole_number(std::uint64_t min = 0, std::uint64_t max = std::numeric_limits<std::uint64_t>::max());
+
+// Where the params will be read: the simulator (explore, replay) or a real host (run, compare), whose
+// components read a few settings of their own.
+enum class ParamScope { simulator, host };
+
+// KEY=VALUE strings to params. Every key must be one `scenarios` read (ScenarioInfo::params; with several
+// scenarios, one of them) or a global one (faults, max-faults; on a host also the real components' settings),
+// and a global key's value must be well formed. Throws UsageError naming the key and the accepted keys.
+Params parse_params(const std::vector<std::string>& raw, const std::vector<const Scenario*>& scenarios,
+                    ParamScope scope, const std::string& what = "--param");
+
+// The same check for params that arrive already split (a replay token's).
+void check_params(const Params& params, const std::vector<const Scenario*>& scenarios, ParamScope scope,
+                  const std::string& what);
+
+// The keys one scenario accepts in `scope`, comma-separated: its own, then the global ones.
+std::string accepted_params(const ScenarioInfo& info, ParamScope scope);
+
+}  // namespace xenrace::cli
