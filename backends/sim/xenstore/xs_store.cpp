@@ -73,6 +73,14 @@ Errno Store::node_path(const Conn& cn, std::string_view path) {
   return xs::node_path(path, cn.implicit, options_.quotas.path_max, scratch_);
 }
 
+// Every node request starts the same way: its connection, its transaction, its canonical path (scratch_).
+Errno Store::begin_request(ConnId c, TxId tx, std::string_view path, Conn*& cn, Transaction*& t) {
+  cn = conn(c);
+  if (!cn) return ECONNRESET;
+  if (Errno e = transaction_of(*cn, tx, t)) return e;
+  return node_path(*cn, path);
+}
+
 Errno Store::transaction_of(Conn& cn, TxId tx, Transaction*& out) {
   out = nullptr;
   if (tx == kNoTx) return 0;
@@ -224,11 +232,9 @@ Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::st
 // checked for read access, projected to what the request returns.
 template <class T, class Project>
 Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, Project project) {
-  Conn* cn = conn(c);
-  if (!cn) return Result<T>::error(ECONNRESET);
+  Conn* cn;
   Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return Result<T>::error(e);
-  if (Errno e = node_path(*cn, path)) return Result<T>::error(e);
+  if (Errno e = begin_request(c, tx, path, cn, t)) return Result<T>::error(e);
   View v = view_for(*cn, t);
   Errno err;
   const Node* n = get_node(v, *cn, scratch_, kRead, err);
@@ -253,11 +259,9 @@ Result<XsPerms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
 }
 
 Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view value) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
+  Conn* cn;
   Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return e;
-  if (Errno e = node_path(*cn, path)) return e;
+  if (Errno e = begin_request(c, tx, path, cn, t)) return e;
   View v = view_for(*cn, t);
   Errno err;
   Node* n = get_node(v, *cn, scratch_, kWrite, err);
@@ -278,11 +282,9 @@ Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view va
 }
 
 Errno Store::mkdir(ConnId c, TxId tx, std::string_view path) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
+  Conn* cn;
   Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return e;
-  if (Errno e = node_path(*cn, path)) return e;
+  if (Errno e = begin_request(c, tx, path, cn, t)) return e;
   View v = view_for(*cn, t);
   Errno err;
   if (get_node(v, *cn, scratch_, kWrite, err)) return 0;  // already there: nothing, no event
@@ -293,11 +295,9 @@ Errno Store::mkdir(ConnId c, TxId tx, std::string_view path) {
 }
 
 Errno Store::rm(ConnId c, TxId tx, std::string_view path) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
+  Conn* cn;
   Transaction* t;
-  if (Errno e = transaction_of(*cn, tx, t)) return e;
-  if (Errno e = node_path(*cn, path)) return e;
+  if (Errno e = begin_request(c, tx, path, cn, t)) return e;
   View v = view_for(*cn, t);
   Errno err;
   if (!get_node(v, *cn, scratch_, kWrite, err)) {

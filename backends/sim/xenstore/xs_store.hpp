@@ -172,6 +172,8 @@ class Store {
   const Conn* conn(ConnId c) const;
   // The canonical path of a node request into scratch_ (canonicalize + is_valid_nodename), or EINVAL.
   Errno node_path(const Conn& cn, std::string_view path);
+  // The connection, the transaction and the canonical path (into scratch_) of a node request.
+  Errno begin_request(ConnId c, TxId tx, std::string_view path, Conn*& cn, Transaction*& t);
   // Looks up the transaction; ENOENT when tx is not open on this connection.
   Errno transaction_of(Conn& cn, TxId tx, Transaction*& out);
   View view_for(const Conn& cn, Transaction* t) {
