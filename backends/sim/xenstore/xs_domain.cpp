@@ -50,24 +50,26 @@ Errno Store::introduce_domain(ConnId c, DomId domid, std::uint64_t mfn, std::uin
   return 0;
 }
 
-Errno Store::release_domain(ConnId c, DomId domid) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (!cn->privileged) return EACCES;
-  if (domid == 0) return EINVAL;  // onearg_domain: atoi() == 0
+Domain* Store::connected_domain(ConnId c, DomId domid, Errno& err) {
+  const Conn* cn = conn(c);
+  err = !cn ? ECONNRESET : !cn->privileged ? EACCES : domid == 0 ? EINVAL : 0;  // atoi() == 0: EINVAL
+  if (err) return nullptr;
   Domain* d = find_domain(domid);
-  if (!d || !d->introduced) return ENOENT;
+  if (!d || !d->introduced) err = ENOENT;
+  return err ? nullptr : d;
+}
+
+Errno Store::release_domain(ConnId c, DomId domid) {
+  Errno err;
+  if (!connected_domain(c, domid, err)) return err;
   destroy_domain(domid);
   return 0;
 }
 
 Errno Store::resume_domain(ConnId c, DomId domid) {
-  Conn* cn = conn(c);
-  if (!cn) return ECONNRESET;
-  if (!cn->privileged) return EACCES;
-  if (domid == 0) return EINVAL;
-  Domain* d = find_domain(domid);
-  if (!d || !d->introduced) return ENOENT;
+  Errno err;
+  Domain* d = connected_domain(c, domid, err);
+  if (!d) return err;
   d->shutdown_seen = false;
   return 0;
 }

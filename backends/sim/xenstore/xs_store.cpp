@@ -165,9 +165,10 @@ std::size_t Store::owned_nodes(DomId d) const {
   return it == tree_.owned.end() ? 0 : it->second;
 }
 
-Errno Store::check_node_size(const Conn& cn, const Node& n) const {
+// write_node_raw(): an unprivileged connection may not write a record of node-size bytes or more.
+Errno Store::node_size_quota(const Conn& cn, std::size_t record_size) const {
   if (cn.privileged) return 0;
-  return n.record_size() >= options_.quotas.node_size ? ENOSPC : 0;  // write_node_raw
+  return record_size >= options_.quotas.node_size ? ENOSPC : 0;
 }
 
 // --- node operations ---
@@ -176,16 +177,7 @@ Errno Store::check_node_size(const Conn& cn, const Node& n) const {
 // is recorded in a transaction), then write the new nodes bottom up and the existing parent with its
 // new child. Quotas are checked before anything is written; a failure inside a transaction fails it.
 Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::string_view value) {
-  std::string_view missing[64];
-  std::vector<std::string_view> deep;  // only for paths over 64 levels
-  std::size_t levels = 0;
-  auto push = [&](std::string_view p) {
-    if (levels < 64) missing[levels] = p;
-    else deep.push_back(p);
-    ++levels;
-  };
-  auto at = [&](std::size_t i) { return i < 64 ? missing[i] : deep[i - 64]; };
-  push(path);
+  std::vector<std::string_view> missing{path};  // the path, then each missing ancestor upwards
   std::string_view top = parent_of(path);
   Node* parent = nullptr;
   for (;;) {
@@ -193,7 +185,7 @@ Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::st
     parent = v.read(top, err);
     if (parent) break;
     if (err != ENOENT || top == "/") return err ? err : EINVAL;
-    push(top);
+    missing.push_back(top);
     top = parent_of(top);
   }
   if (Transaction* t = v.transaction()) t->node_created = true;
@@ -202,28 +194,27 @@ Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::st
   const std::uint64_t ignored = parent->ignored_entries;
 
   Errno err = 0;
-  if (!cn.privileged && owned_nodes(cn.domid) + levels > options_.quotas.nodes) err = ENOSPC;
+  if (!cn.privileged && owned_nodes(cn.domid) + missing.size() > options_.quotas.nodes) err = ENOSPC;
   Node leaf;
   leaf.value.assign(value);
   leaf.perms = perms;
-  if (!err) err = check_node_size(cn, leaf);
-  const std::string_view first_new = basename_of(at(levels - 1));
-  if (!err && !cn.privileged && parent->record_size() + first_new.size() + 1 >= options_.quotas.node_size) err = ENOSPC;
+  if (!err) err = node_size_quota(cn, leaf.record_size());
+  const std::string_view first_new = basename_of(missing.back());
+  if (!err) err = node_size_quota(cn, parent->record_size() + first_new.size() + 1);
   if (err) {
     if (Transaction* t = v.transaction()) t->failed = true;  // destroy_node(): a failed creation fails it
     return err;
   }
   leaf.ignored_entries = ignored;
   v.create(path, std::move(leaf));
-  for (std::size_t i = 1; i < levels; ++i) {
+  for (std::size_t i = 1; i < missing.size(); ++i) {
     Node n;
     n.perms = perms;
     n.ignored_entries = ignored;
-    n.add_child(basename_of(at(i - 1)));
-    v.create(at(i), std::move(n));
+    n.add_child(basename_of(missing[i - 1]));
+    v.create(missing[i], std::move(n));
   }
-  parent = v.read(top);  // the same node: reading again through the view is free of side effects now
-  parent->add_child(first_new);
+  parent->add_child(first_new);  // still valid: creating other nodes moves no element of a hash map
   v.changed(top, *parent);
   return 0;
 }
@@ -270,7 +261,7 @@ Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view va
     if ((err = create_node(v, *cn, scratch_, value))) return err;
     n = v.read(scratch_);
   } else {
-    if (!cn->privileged && n->record_size() - n->value.size() + value.size() >= options_.quotas.node_size) {
+    if (node_size_quota(*cn, n->record_size() - n->value.size() + value.size())) {
       if (t) t->failed = true;  // write_node() fails the transaction
       return ENOSPC;
     }
@@ -367,7 +358,7 @@ Errno Store::set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& 
   if (!n) return err;
   if (!cn->privileged && perms.front().domid != n->perms.front().domid) return EPERM;
   const XsPerms old = n->perms;
-  if (!cn->privileged && n->record_size() - 8 * old.size() + 8 * perms.size() >= options_.quotas.node_size) {
+  if (node_size_quota(*cn, n->record_size() - 8 * old.size() + 8 * perms.size())) {
     if (t) t->failed = true;
     return ENOSPC;
   }

@@ -188,7 +188,7 @@ class Store {
   template <class T, class Project>
   Result<T> look_up(ConnId c, TxId tx, std::string_view path, Project project);
   Errno create_node(View& v, const Conn& cn, std::string_view path, std::string_view value);
-  Errno check_node_size(const Conn& cn, const Node& n) const;
+  Errno node_size_quota(const Conn& cn, std::size_t record_size) const;
   Errno rm_node(View& v, const std::string& path);
   std::uint64_t ignored_entries(const XsPerms& perms);  // also notes the existing domains it names
 
@@ -200,12 +200,15 @@ class Store {
   void fire_special(std::string_view name);
   bool watch_permitted(const Conn& cn, std::string_view path, const Node* node, const XsPerms* old) const;
   void queue_event(Conn& cn, const Watch& w, std::string_view path);
+  std::size_t event_budget(const Conn& cn) const;
 
   // --- transactions (xs_transaction.cpp) ---
   Errno finalize(Conn& cn, Transaction& t);
 
   // --- domains (xs_domain.cpp) ---
   Domain* find_domain(DomId domid);
+  // onearg_domain(): the introduced domain a privileged request names; null with the error otherwise.
+  Domain* connected_domain(ConnId c, DomId domid, Errno& err);
   Domain& known_domain(DomId domid);  // find_or_alloc_domain
   void check_domains();
   void destroy_domain(DomId domid);

@@ -102,8 +102,11 @@ std::size_t Store::pending_event_bytes(ConnId c) const {
 
 std::size_t Store::event_budget(ConnId c) const {
   const Conn* cn = conn(c);
-  if (!cn) return 0;
-  return cn->privileged ? options_.privileged_event_bytes : options_.quotas.memory_hard;
+  return cn ? event_budget(*cn) : 0;
+}
+
+std::size_t Store::event_budget(const Conn& cn) const {
+  return cn.privileged ? options_.privileged_event_bytes : options_.quotas.memory_hard;
 }
 
 std::optional<XsWatchEvent> Store::pop_event(ConnId c) {
@@ -167,8 +170,7 @@ void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
     return;
   }
   const bool may_merge = options_.coalesce_events && !is_special(shown);
-  const std::size_t budget = cn.privileged ? options_.privileged_event_bytes : options_.quotas.memory_hard;
-  if (cn.pending.push(shown, w.token, may_merge, budget) != EventQueue::Push::queued) return;
+  if (cn.pending.push(shown, w.token, may_merge, event_budget(cn)) != EventQueue::Push::queued) return;
   if (cn.listener) cn.listener();
 }
 
