@@ -12,10 +12,17 @@ namespace xenrace::cli {
 
 struct Context {
   std::string argv0;  // as the user typed it, so printed replay commands can be pasted back
-  ScenarioRegistry registry;
+  ScenarioRegistry registry;  // built in, then the --load libraries' (their origin is the library's path)
   WorldFactory sim_world;
   StackPool stacks;
 };
+
+// Loads each shared library of scenarios (`--load PATH`, repeatable, and XENRACE_LOAD=PATH[:PATH]) and fills
+// ctx.registry: the built-in scenarios, then each library's. Throws UsageError naming the library when it
+// cannot be loaded, registers nothing, or registers a name already taken.
+void load_scenarios(Context& ctx, const std::vector<std::string>& libraries);
+// The --load paths on a command line (`--load PATH` or `--load=PATH`), then XENRACE_LOAD's.
+std::vector<std::string> libraries_to_load(int argc, char** argv);
 
 // Each command adds its subcommand and returns the function that runs it (exit code).
 using Runner = std::function<int()>;

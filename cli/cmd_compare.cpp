@@ -37,7 +37,7 @@ struct CompareArgs {
   std::string variant;
   std::uint64_t runs = 100;
   std::uint64_t seed = 1;
-  StrategyOptions strategy;  // explore's default
+  StrategyChoice strategy;  // explore's: the scenario's own unless given
   bool json = false;
   std::string report_dir;
   Dom0Options host;
@@ -134,13 +134,16 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", a->seed, "Seed of the simulator's exploration and of the free runs")
       ->capture_default_str()
       ->transform(whole_number());
-  cmd->add_option("--strategy", a->strategy.name, "Simulator strategy: random | pct | dfs")->capture_default_str();
+  auto* strategy = cmd->add_option("--strategy", a->strategy.given.name,
+                                   "Simulator strategy: random | pct | dfs (default: the scenario's own)");
   cmd->add_flag("--json", a->json, "Print the rows as JSON");
   cmd->add_option("--report-dir", a->report_dir, "Write compare.json, ledgers and replay traces here");
   a->host.add_to(*cmd);
-  return [&ctx, a]() -> int {
+  return [&ctx, a, strategy]() -> int {
     if (a->backend != "dom0") throw UsageError("unknown backend '" + a->backend + "' (compare knows: dom0)");
-    if (!is_exploring_strategy(a->strategy.name)) make_strategy(a->strategy);  // throws the usage error
+    a->strategy.name = strategy->count() > 0;
+    if (a->strategy.name && !is_exploring_strategy(a->strategy.given.name))
+      make_strategy(a->strategy.given);  // throws the usage error
     std::vector<const Scenario*> scenarios;
     if (a->scenarios.empty())
       for (const auto& s : ctx.registry.all()) scenarios.push_back(s.get());
@@ -163,7 +166,7 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
         if (!a->variant.empty() && v.name != a->variant) continue;
         Row row;
         ExploreOptions eo;
-        eo.strategy = a->strategy;
+        eo.strategy = a->strategy.for_scenario(s->info());
         eo.strategy.seed = a->seed;
         const auto explored = std::chrono::steady_clock::now();
         row.sim = explore_variant(*s, v, ctx.sim_world, eo, ctx.stacks);

@@ -19,7 +19,7 @@ struct ExploreArgs {
   std::string scenario;
   std::vector<std::string> variants;
   bool all = false;
-  StrategyOptions strategy;
+  StrategyChoice strategy;
   std::uint64_t iterations = 0;
   bool json = false;
   bool no_shrink = false;
@@ -51,17 +51,17 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_option("scenario", a->scenario, "Scenario name (see 'xenrace list')");
   cmd->add_flag("--all", a->all, "Explore every scenario");
   cmd->add_option("--variant", a->variants, "Only these variants (repeatable)");
-  cmd->add_option("--strategy", a->strategy.name, "random | pct | dfs")->capture_default_str();
-  cmd->add_option("--seed", a->strategy.seed, "Seed of the strategy")
+  auto* strategy = cmd->add_option("--strategy", a->strategy.given.name,
+                                   "random | pct | dfs (default: each scenario's own, see 'xenrace list --json')");
+  cmd->add_option("--seed", a->strategy.given.seed, "Seed of the strategy")
       ->capture_default_str()
       ->transform(whole_number());
   cmd->add_option("--iterations", a->iterations, "Executions per variant (default: the scenario's budget)")
       ->transform(whole_number(1));
-  cmd->add_option("--depth", a->strategy.pct_depth, "PCT bug depth d")
-      ->capture_default_str()
+  auto* depth = cmd->add_option("--depth", a->strategy.given.pct_depth, "PCT bug depth d (default: the scenario's)")
       ->transform(whole_number(1, std::numeric_limits<unsigned>::max()));
-  cmd->add_option("--preemptions", a->strategy.preemption_bound, "dfs preemption bound")
-      ->capture_default_str()
+  auto* preemptions =
+      cmd->add_option("--preemptions", a->strategy.given.preemption_bound, "dfs preemption bound (default: the scenario's)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
   cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
@@ -71,12 +71,15 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--json", a->json, "Print a JSON array, one object per variant");
   cmd->add_option("--report-dir", a->report_dir,
                   "Write junit.xml, results.json, timeline.html and Chrome traces into this directory");
-  return [&ctx, a] {
+  return [&ctx, a, strategy, depth, preemptions] {
     if (a->all == !a->scenario.empty())
       throw UsageError("explore needs exactly one of SCENARIO or --all");
-    if (!is_exploring_strategy(a->strategy.name)) make_strategy(a->strategy);  // throws the usage error
+    a->strategy.name = strategy->count() > 0;
+    a->strategy.depth = depth->count() > 0;
+    a->strategy.preemptions = preemptions->count() > 0;
+    if (a->strategy.name && !is_exploring_strategy(a->strategy.given.name))
+      make_strategy(a->strategy.given);  // throws the usage error
     ExploreOptions opts;
-    opts.strategy = a->strategy;
     opts.iterations = a->iterations;
     opts.shrink = !a->no_shrink;
 
@@ -107,6 +110,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     nlohmann::json out = nlohmann::json::array();
     bool all_met = true;
     for (auto [s, v] : todo) {
+      opts.strategy = a->strategy.for_scenario(s->info());
       if (tty)
         opts.progress = [s, v](std::uint64_t done, std::uint64_t budget) {
           std::cerr << fmt::format("\r  {}/{}: {}/{} executions", s->info().name, v->name, done, budget) << std::flush;

@@ -17,12 +17,15 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
         for (const auto& v : i.variants)
           variants.push_back({{"name", v.name}, {"expect", to_string(v.expect)}, {"summary", v.summary}});
         nlohmann::json params = nlohmann::json::array();
-        for (const auto& p : i.params) params.push_back({{"name", p.name}, {"summary", p.summary}});
+        for (const auto& p : i.params)
+          params.push_back({{"name", p.name}, {"summary", p.summary}, {"values", p.describe_values()}});
         out.push_back({{"name", i.name},
                        {"description", i.description},
                        {"source", i.source},
                        {"tags", i.tags},
                        {"default_iterations", i.default_iterations},
+                       {"default_strategy", i.default_strategy},
+                       {"loaded_from", ctx.registry.origin(*s)},
                        {"params", params},
                        {"variants", variants}});
       }
@@ -32,8 +35,11 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
     for (const auto& s : ctx.registry.all()) {
       const auto& i = s->info();
       std::cout << i.name << "\n  " << i.description << "\n  source: " << i.source << "\n";
+      if (const std::string& lib = ctx.registry.origin(*s); !lib.empty()) std::cout << "  loaded from: " << lib << "\n";
       for (const auto& v : i.variants)
         std::cout << "    " << v.name << " (expect " << to_string(v.expect) << "): " << v.summary << "\n";
+      for (const auto& p : i.params)
+        std::cout << "    --param " << p.name << "=... (" << p.describe_values() << "): " << p.summary << "\n";
     }
     return 0;
   };

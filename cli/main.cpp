@@ -4,6 +4,9 @@
 #include <iostream>
 #include <map>
 
+#include <string_view>
+#include <vector>
+
 #include "backends/sim/sim_world.hpp"
 #include "cli/cli.hpp"
 #include "xenrace/version.hpp"
@@ -12,12 +15,23 @@ int main(int argc, char** argv) {
   using namespace xenrace;
   cli::Context ctx;
   ctx.argv0 = argc > 0 ? argv[0] : "xenrace";
-  register_builtin_scenarios(ctx.registry);
+  std::vector<std::string> libraries;
+  try {
+    libraries = cli::libraries_to_load(argc, argv);
+    cli::load_scenarios(ctx, libraries);
+  } catch (const UsageError& e) {
+    std::cerr << "xenrace: " << e.what() << "\n";
+    return 2;
+  }
   ctx.sim_world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
 
   CLI::App app{"xenrace: deterministic race reproduction for Xen device hotplug"};
   app.set_version_flag("--version", std::string("xenrace ") + kVersion);
   app.require_subcommand(1);
+  app.add_option("--load", libraries,
+                 "Load the scenarios of this shared library (repeatable; also XENRACE_LOAD=PATH[:PATH])")
+      ->type_name("LIB.so");
+  app.fallthrough();
   std::map<CLI::App*, cli::Runner> runners;
   auto add = [&](cli::Runner (*adder)(CLI::App&, cli::Context&)) {
     std::size_t before = app.get_subcommands({}).size();
@@ -34,14 +48,18 @@ int main(int argc, char** argv) {
   add(cli::add_faults_command);
 
   std::string known;
-  bool is_command = false;
-  for (auto* sub : app.get_subcommands({})) {
-    known += (known.empty() ? "" : ", ") + sub->get_name();
-    is_command |= argc > 1 && sub->get_name() == argv[1];
-  }
-  if (argc > 1 && argv[1][0] != '-' && !is_command) {
-    std::cerr << "xenrace: unknown command '" << argv[1] << "' (commands: " << known << ")\n";
-    return 2;
+  for (auto* sub : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
+  // The first word that is not --load or its value names the command.
+  int first = 1;
+  while (first < argc && (std::string_view(argv[first]) == "--load" || std::string_view(argv[first]).starts_with("--load=")))
+    first += std::string_view(argv[first]) == "--load" ? 2 : 1;
+  if (first < argc && argv[first][0] != '-') {
+    bool known_command = false;
+    for (auto* sub : app.get_subcommands({})) known_command |= sub->get_name() == argv[first];
+    if (!known_command) {
+      std::cerr << "xenrace: unknown command '" << argv[first] << "' (commands: " << known << ")\n";
+      return 2;
+    }
   }
   try {
     app.parse(argc, argv);

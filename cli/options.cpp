@@ -77,6 +77,17 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
   return CLI::Validator([min, max](std::string& text) { return check_whole_number(text, min, max); }, desc);
 }
 
+StrategyOptions StrategyChoice::for_scenario(const ScenarioInfo& info) const {
+  StrategyOptions o = given;
+  if (!name) o.name = info.default_strategy;
+  if (!depth) o.pct_depth = info.default_depth;
+  if (!preemptions) o.preemption_bound = info.default_preemptions;
+  if (!is_exploring_strategy(o.name))
+    throw UsageError("scenario '" + info.name + "' names an unknown default strategy '" + o.name + "' (known: " +
+                     exploring_strategy_names() + ")");
+  return o;
+}
+
 std::string accepted_params(const ScenarioInfo& info, ParamScope scope) {
   std::string out;
   for (const auto& p : info.params) out += (out.empty() ? "" : ", ") + p.name;
@@ -93,9 +104,21 @@ void check_params(const Params& params, const std::vector<const Scenario*>& scen
       continue;
     }
     bool read = false;
-    for (const Scenario* s : scenarios)
-      for (const auto& p : s->info().params) read |= p.name == key;
+    std::string refused;  // what the first scenario that declares the key says of the value
+    for (const Scenario* s : scenarios) {
+      const ParamInfo* p = s->info().param(key);
+      if (p == nullptr) continue;
+      std::string wrong = p->check(value);
+      if (wrong.empty()) {
+        read = true;
+        break;
+      }
+      if (refused.empty())
+        refused = what + " " + key + "=" + value + ": " + wrong + " (scenario '" + s->info().name + "' takes " +
+                  p->describe_values() + ")";
+    }
     if (read) continue;
+    if (!refused.empty()) throw UsageError(refused);
     std::string msg = what + " key '" + key + "' is not read by ";
     if (scenarios.size() == 1) {
       msg += "scenario '" + scenarios.front()->info().name + "' (it accepts: " +

@@ -33,6 +33,17 @@ Params parse_params(const std::vector<std::string>& raw, const std::vector<const
 void check_params(const Params& params, const std::vector<const Scenario*>& scenarios, ParamScope scope,
                   const std::string& what);
 
+// The strategy options the user gave, each field only when given on the command line: the rest come from
+// the scenario (ScenarioInfo::default_strategy and friends), so every scenario is explored its own way
+// unless the command line says otherwise.
+struct StrategyChoice {
+  StrategyOptions given;  // the seed always applies; the other fields only where the flag below is set
+  bool name = false;
+  bool depth = false;
+  bool preemptions = false;
+  StrategyOptions for_scenario(const ScenarioInfo& info) const;
+};
+
 // The keys one scenario accepts in `scope`, comma-separated: its own, then the global ones.
 std::string accepted_params(const ScenarioInfo& info, ParamScope scope);
 

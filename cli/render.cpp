@@ -8,8 +8,24 @@ std::string format_time(VirtualTime t) {
   return fmt::format("{}.{:06}s", t / 1000000000ULL, (t % 1000000000ULL) / 1000ULL);
 }
 
+namespace {
+// `text` as one shell word: as is when it is plain, else single-quoted.
+std::string shell_word(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+-=:,") ==
+                           std::string::npos)
+    return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
 std::string replay_command(const Context& ctx, const ReplayToken& token) {
-  return ctx.argv0 + " replay " + token.encode();
+  // A scenario from a library replays only with that library loaded: the command says so.
+  std::string load;
+  if (const Scenario* s = ctx.registry.find(token.scenario))
+    if (const std::string& lib = ctx.registry.origin(*s); !lib.empty()) load = " --load " + shell_word(lib);
+  return ctx.argv0 + load + " replay " + token.encode();
 }
 
 nlohmann::json report_json(const VariantReport& r) {

@@ -212,7 +212,9 @@ ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken
                                  "with this version to get a new token",
                                  token.version, kVersion));
   const Scenario* scenario = registry.find(token.scenario);
-  if (!scenario) throw UsageError("replay token names unknown scenario '" + token.scenario + "'");
+  if (!scenario)
+    throw UsageError("replay token names unknown scenario '" + token.scenario +
+                     "' (a scenario built into a library replays with that library: --load LIB.so)");
   if (!scenario->info().variant(token.variant))
     throw UsageError("replay token names unknown variant '" + token.variant + "' of scenario '" + token.scenario + "'");
   ExecutionOptions o = execution_options_for(scenario->info(), token.params, true);

@@ -1,5 +1,8 @@
 #include "runtime/execution.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 namespace xenrace {
@@ -51,8 +54,44 @@ std::string_view Execution::current_actor_name() const {
   return sched_.in_actor() ? std::string_view(sched_.actor_name(sched_.current())) : std::string_view("harness");
 }
 
-void Execution::record(std::string_view op, std::string_view args, std::string_view result) {
+void Execution::trace_record(std::string_view op, std::string_view args, std::string_view result) {
   trace_.record(sched_.steps(), sched_.in_actor() ? sched_.current() : kNoActor, sched_.now(), op, args, result);
+}
+
+namespace {
+// Free mode: how often wait_until re-checks, as a real poll loop would (libxl polls backends every 100 ms).
+constexpr VirtualTime kFreeModePoll = 10'000'000;
+}  // namespace
+
+void Execution::wake_waiters_after_record() {
+  if (sched_.in_actor() && (checking_ & actor_bit(sched_.current()))) return;
+  sched_.notify_all(progress_);
+}
+
+bool Execution::wait_until(const std::function<bool()>& condition, std::string_view what, VirtualTime timeout) {
+  if (!sched_.in_actor()) throw std::logic_error("wait_until is for actors, not for setup or invariants");
+  const ActorMask me = actor_bit(sched_.current());
+  const VirtualTime deadline = timeout == kForever ? kForever : sched_.now() + timeout;
+  for (;;) {
+    checking_ |= me;
+    bool holds = false;
+    try {
+      holds = condition();
+    } catch (...) {
+      checking_ &= ~me;
+      throw;
+    }
+    checking_ &= ~me;
+    if (holds) return true;
+    const VirtualTime now = sched_.now();
+    if (now >= deadline) return false;
+    const VirtualTime left = deadline == kForever ? kForever : deadline - now;
+    if (sched_.os_threads()) {
+      sched_.sleep(std::min(left, kFreeModePoll));
+    } else if (!sched_.wait(progress_, what, left)) {
+      return condition();  // timed out: one last look, as a poll loop's final check would
+    }
+  }
 }
 
 void Execution::run_visible_hook() {

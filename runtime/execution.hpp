@@ -87,6 +87,13 @@ class Execution {
   // "" once it did, else why not; the run is then inconclusive. The `always` checks are re-run after it.
   void settle(std::string name, Check wait);
 
+  // Blocks the calling actor until `condition()` holds, and says so: a run that ends with it still waiting
+  // is a deadlock reported as "waiting for <what>". The condition is re-checked each time another actor has
+  // performed a visible operation (in free mode, where the real kernel acts unseen, every `poll` of virtual
+  // time), never in a busy loop. It may read through visible operations; it must change nothing. Returns
+  // false when `timeout` (virtual time) passed first.
+  bool wait_until(const std::function<bool()>& condition, std::string_view what, VirtualTime timeout = kForever);
+
   // An object that lives exactly as long as this execution (world components, shared state).
   template <class T, class... A>
   T& make(A&&... args) {
@@ -110,7 +117,12 @@ class Execution {
     visible_hook_actors_ |= actors;
     visible_hook_ = hook;
   }
-  void record(std::string_view op, std::string_view args, std::string_view result);
+  void record(std::string_view op, std::string_view args, std::string_view result) {
+    trace_record(op, args, result);
+    // wait_until's waiters re-check after another actor's operation; their own checks wake nobody, so two
+    // waiters never keep each other busy.
+    if (!progress_.empty()) [[unlikely]] wake_waiters_after_record();
+  }
 
   // The fault hook: how a visible operation asks whether its failure point fails now. The backend installs
   // it (the simulator's asks the strategy, dom0's asks libfiu); this floor sees a point only as its number in
@@ -139,6 +151,8 @@ class Execution {
   void actor_returned_error(const std::string& error);
   void check_always();
   void run_visible_hook();
+  void trace_record(std::string_view op, std::string_view args, std::string_view result);
+  void wake_waiters_after_record();
 
   struct Invariant {
     std::string name;
@@ -153,6 +167,8 @@ class Execution {
   ActorMask visible_hook_actors_ = 0;
   VisibleHook visible_hook_ = nullptr;
   FaultHook fault_hook_ = nullptr;
+  WaitQueue progress_;       // actors in wait_until
+  ActorMask checking_ = 0;   // actors evaluating their wait_until condition now
   std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound
   std::string violated_check_;
   std::string violation_;

@@ -9,7 +9,7 @@
 // fixed scripts on Debian 12's loop driver (LoopKernel::v6_1), where the check is passed inside the detach.
 #include <fmt/format.h>
 
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "world/host_block_script.hpp"
 #include "toolstack/block_script_steps.hpp"
 
@@ -41,16 +41,13 @@ Variant variant_of(std::string_view name) {
   throw UsageError(fmt::format("blkback-minor-reuse has no variant '{}'", name));
 }
 
-class BlkbackMinorReuse final : public Scenario {
- public:
-  BlkbackMinorReuse() {
-    info_.name = "blkback-minor-reuse";
-    info_.description =
-        "The block script binds a loop device and writes physical-device; another process detaches and rebinds loop "
-        "devices; blkback opens the device by major:minor afterwards.";
-    info_.source = "xen-devel \"xen-blkback: diskseq support\" (2022-2023, seed 002); Linux b90ecc0379eb";
-    info_.tags = {"xenstore", "loop", "blkback"};
-    info_.variants = {
+XENRACE_SCENARIO({
+    .name = "blkback-minor-reuse",
+    .description = "The block script binds a loop device and writes physical-device; another process detaches and rebinds loop "
+        "devices; blkback opens the device by major:minor afterwards.",
+    .source = "xen-devel \"xen-blkback: diskseq support\" (2022-2023, seed 002); Linux b90ecc0379eb",
+    .tags = {"xenstore", "loop", "blkback"},
+    .variants = {
         {"buggy", Expect::fail, "no diskseq: blkback opens 7:N and exports whatever is bound there now"},
         {"fixed", Expect::pass, "the script writes diskseq (read with BLKGETDISKSEQ) before physical-device; blkback checks it"},
         {"diskseq-after-physical-device", Expect::fail,
@@ -67,97 +64,91 @@ class BlkbackMinorReuse final : public Scenario {
         {"diskseq-in-physical-device-on-linux-6.1", Expect::fail,
          "diskseq@major:minor on the 6.1 loop driver: the same teardown window; one node does not help, since the open "
          "itself races the detach"},
-    };
-    info_.default_iterations = 2000;
-    info_.max_steps = 2000;
+    },
+    .default_iterations = 2000,
+    .max_steps = 2000,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant_name = race.variant;
+  const Variant v = variant_of(variant_name);
+  block::select_kernel(ex, world, v.loop, v.blkback);
+  // On a host asked to run its own block script (dom0 --block-script real), that script plays the add.
+  // Xen 4.17's script writes no diskseq, so it is the `buggy` variant's script and no other's.
+  HostBlockScript* host_script = world.host_block_script();
+  if (host_script && v.script != DiskseqUse::none)
+    throw ComponentUnavailable(
+        "this variant models a block script that writes diskseq; the host's block script (Xen 4.17) writes none "
+        "(only node, physical-device, physical-device-path, hotplug-status)");
+  LoopDevices& loop = world.loop();
+  loop.create_file(kGuestImage);
+  loop.create_file(kOtherImage);
+  const std::string be = block::backend_path(1);
+  {
+    auto xs = world.xenstore().connect(0);
+    xs->write(kNoTx, be + "/params", kGuestImage);
+    xs->write(kNoTx, be + "/mode", "w");
+    xs->write(kNoTx, be + "/online", "1");
   }
-  const ScenarioInfo& info() const override { return info_; }
+  world.block_backends().probe(be);
 
-  void build(Execution& ex, World& world, std::string_view variant_name) const override {
-    const Variant v = variant_of(variant_name);
-    block::select_kernel(ex, world, v.loop, v.blkback);
-    // On a host asked to run its own block script (dom0 --block-script real), that script plays the add.
-    // Xen 4.17's script writes no diskseq, so it is the `buggy` variant's script and no other's.
-    HostBlockScript* host_script = world.host_block_script();
-    if (host_script && v.script != DiskseqUse::none)
-      throw ComponentUnavailable(
-          "this variant models a block script that writes diskseq; the host's block script (Xen 4.17) writes none "
-          "(only node, physical-device, physical-device-path, hotplug-status)");
-    LoopDevices& loop = world.loop();
-    loop.create_file(kGuestImage);
-    loop.create_file(kOtherImage);
-    const std::string be = block::backend_path(1);
-    {
-      auto xs = world.xenstore().connect(0);
-      xs->write(kNoTx, be + "/params", kGuestImage);
-      xs->write(kNoTx, be + "/mode", "w");
-      xs->write(kNoTx, be + "/online", "1");
+  ex.spawn("block add vbd/1/51712", [&world, &loop, be, v, host_script]() -> ActorStatus {
+    if (host_script) {
+      const std::string error = host_script->add(be);
+      return error.empty() ? ActorStatus::ok() : ActorStatus::fail(error);
     }
-    world.block_backends().probe(be);
+    auto xs = world.xenstore().connect(0);
+    LoopFd fd;
+    auto index = block::losetup_find_and_configure(loop, kGuestImage, 0, fd);
+    if (!index.ok()) return ActorStatus::fail(fmt::format("losetup -f {}: {}", kGuestImage, errno_name(index.err)));
+    std::uint64_t seq = 0;
+    if (v.script != DiskseqUse::none) seq = loop.fd_diskseq(fd).value;  // BLKGETDISKSEQ while we hold it
+    loop.close(fd);
+    const std::string devnum = block::loop_devnum(index.value);
+    switch (v.script) {
+      case DiskseqUse::none:
+        xs->write(kNoTx, be + "/physical-device", devnum);
+        break;
+      case DiskseqUse::before_physical_device:
+        xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
+        xs->write(kNoTx, be + "/physical-device", devnum);
+        break;
+      case DiskseqUse::after_physical_device:
+        xs->write(kNoTx, be + "/physical-device", devnum);
+        xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
+        break;
+      case DiskseqUse::inside_physical_device:
+        xs->write(kNoTx, be + "/physical-device", format_diskseq(seq) + "@" + devnum);
+        break;
+    }
+    xs->write(kNoTx, be + "/hotplug-status", "connected");
+    return ActorStatus::ok();
+  });
 
-    ex.spawn("block add vbd/1/51712", [&world, &loop, be, v, host_script]() -> ActorStatus {
-      if (host_script) {
-        const std::string error = host_script->add(be);
-        return error.empty() ? ActorStatus::ok() : ActorStatus::fail(error);
-      }
-      auto xs = world.xenstore().connect(0);
-      LoopFd fd;
-      auto index = block::losetup_find_and_configure(loop, kGuestImage, 0, fd);
-      if (!index.ok()) return ActorStatus::fail(fmt::format("losetup -f {}: {}", kGuestImage, errno_name(index.err)));
-      std::uint64_t seq = 0;
-      if (v.script != DiskseqUse::none) seq = loop.fd_diskseq(fd).value;  // BLKGETDISKSEQ while we hold it
-      loop.close(fd);
-      const std::string devnum = block::loop_devnum(index.value);
-      switch (v.script) {
-        case DiskseqUse::none:
-          xs->write(kNoTx, be + "/physical-device", devnum);
-          break;
-        case DiskseqUse::before_physical_device:
-          xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
-          xs->write(kNoTx, be + "/physical-device", devnum);
-          break;
-        case DiskseqUse::after_physical_device:
-          xs->write(kNoTx, be + "/physical-device", devnum);
-          xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
-          break;
-        case DiskseqUse::inside_physical_device:
-          xs->write(kNoTx, be + "/physical-device", format_diskseq(seq) + "@" + devnum);
-          break;
-      }
-      xs->write(kNoTx, be + "/hotplug-status", "connected");
-      return ActorStatus::ok();
-    });
+  // An admin cleaning up the scratch device they had on loop0 earlier (it is long gone: the index is stale),
+  // then attaching another image.
+  ex.spawn("admin losetup", [&loop] {
+    block::losetup_detach(loop, 0);
+    LoopFd fd;
+    if (block::losetup_find_and_configure(loop, kOtherImage, 0, fd).ok()) loop.close(fd);
+  });
 
-    // An admin cleaning up the scratch device they had on loop0 earlier (it is long gone: the index is stale),
-    // then attaching another image.
-    ex.spawn("admin losetup", [&loop] {
-      block::losetup_detach(loop, 0);
-      LoopFd fd;
-      if (block::losetup_find_and_configure(loop, kOtherImage, 0, fd).ok()) loop.close(fd);
-    });
-
-    ex.always("blkback exports the image the block script set up", [&world, &loop, be]() -> std::string {
-      auto e = world.block_backends().exported(be);
-      if (!e) return {};
-      const FileIdentity guest = loop.stat_file(kGuestImage).value;
-      if (e->has_medium && e->file == guest) return {};
-      if (!e->has_medium)
-        return fmt::format("blkback for vbd/1/51712 opened {:x}:{:x} after it was detached and exported a loop device "
-                           "with no backing file to the guest",
-                           e->major, e->minor);
-      return fmt::format(
-          "blkback for vbd/1/51712 opened {:x}:{:x} and exported {} (diskseq {}) to domain 1, but the block script set up "
-          "{}: the loop minor was reused between the physical-device write and blkback's open",
-          e->major, e->minor, e->backing_file, e->diskseq, kGuestImage);
-    });
-  }
-
- private:
-  ScenarioInfo info_;
-};
+  ex.always("blkback exports the image the block script set up", [&world, &loop, be]() -> std::string {
+    auto e = world.block_backends().exported(be);
+    if (!e) return {};
+    const FileIdentity guest = loop.stat_file(kGuestImage).value;
+    if (e->has_medium && e->file == guest) return {};
+    if (!e->has_medium)
+      return fmt::format("blkback for vbd/1/51712 opened {:x}:{:x} after it was detached and exported a loop device "
+                         "with no backing file to the guest",
+                         e->major, e->minor);
+    return fmt::format(
+        "blkback for vbd/1/51712 opened {:x}:{:x} and exported {} (diskseq {}) to domain 1, but the block script set up "
+        "{}: the loop minor was reused between the physical-device write and blkback's open",
+        e->major, e->minor, e->backing_file, e->diskseq, kGuestImage);
+  });
+}
 
 }  // namespace
-
-std::unique_ptr<Scenario> make_blkback_minor_reuse() { return std::make_unique<BlkbackMinorReuse>(); }
 
 }  // namespace xenrace

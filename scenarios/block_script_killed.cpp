@@ -24,7 +24,7 @@
 #include <fmt/format.h>
 
 #include "faults/sim_faults.hpp"
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "world/loop.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
@@ -88,60 +88,51 @@ void block_remove(World& world, bool search_by_file) {
   xs->rm(kNoTx, kBackend);
 }
 
-class BlockScriptKilled final : public Scenario {
- public:
-  BlockScriptKilled() {
-    info_.name = "block-script-killed";
-    info_.description =
-        "The block hotplug script is killed between binding a loop device and recording it in xenstore; "
-        "the remove that follows cannot find the device (needs fault actor/kill, on by default)";
-    info_.source = "tools/hotplug/Linux/block add/remove (losetup -f; losetup; node written after); cf. 92e6cb5673";
-    info_.tags = {"loop", "xenstore", "faults"};
-    info_.variants = {
+XENRACE_SCENARIO({
+    .name = "block-script-killed",
+    .description = "The block hotplug script is killed between binding a loop device and recording it in xenstore; "
+        "the remove that follows cannot find the device (needs fault actor/kill, on by default)",
+    .source = "tools/hotplug/Linux/block add/remove (losetup -f; losetup; node written after); cf. 92e6cb5673",
+    .tags = {"loop", "xenstore", "faults"},
+    .variants = {
         {"buggy", Expect::fail, "remove detaches only the device named by the node `add` writes last"},
         {"fixed", Expect::pass, "remove falls back to `losetup -j` on the image when node is missing"},
-    };
-    info_.default_iterations = 500;
-  }
-  const ScenarioInfo& info() const override { return info_; }
+    },
+    .default_iterations = 500,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant = race.variant;
+  auto& st = ex.make<BlockScriptState>();
+  world.loop().create_file(kImage);
+  st.setup = world.xenstore().connect(0);
+  st.setup->write(kNoTx, node("params"), kImage);
+  st.setup->write(kNoTx, node("type"), "file");
+  st.setup->write(kNoTx, node("state"), "2");  // InitWait: libxl runs the script now
 
-  void build(Execution& ex, World& world, std::string_view variant) const override {
-    auto& st = ex.make<BlockScriptState>();
-    world.loop().create_file(kImage);
-    st.setup = world.xenstore().connect(0);
-    st.setup->write(kNoTx, node("params"), kImage);
-    st.setup->write(kNoTx, node("type"), "file");
-    st.setup->write(kNoTx, node("state"), "2");  // InitWait: libxl runs the script now
-
-    const ActorId add = ex.spawn("block add", [&ex, &st, &world] {
-      // Runs however the script ends, killed included: libxl's child-exit callback.
-      ex.sched().at_exit([&ex, &st] {
-        st.add_exited = true;
-        ex.sched().notify_all(st.add_done);
-      });
-      block_add(world);
+  const ActorId add = ex.spawn("block add", [&ex, &st, &world] {
+    // Runs however the script ends, killed included: libxl's child-exit callback.
+    ex.sched().at_exit([&ex, &st] {
+      st.add_exited = true;
+      ex.sched().notify_all(st.add_done);
     });
-    make_killable(ex, add, FaultDefault::on);
+    block_add(world);
+  });
+  make_killable(ex, add, FaultDefault::on);
 
-    const bool search_by_file = variant == "fixed";
-    ex.spawn("block remove", [&ex, &st, &world, search_by_file] {
-      while (!st.add_exited) ex.sched().wait(st.add_done, "block add to exit");
-      block_remove(world, search_by_file);
-    });
+  const bool search_by_file = variant == "fixed";
+  ex.spawn("block remove", [&ex, &st, &world, search_by_file] {
+    while (!st.add_exited) ex.sched().wait(st.add_done, "block add to exit");
+    block_remove(world, search_by_file);
+  });
 
-    ex.at_end("no loop device left bound to the image", [&world] {
-      auto found = world.loop().find_by_file(kImage);
-      if (!found.ok() || found.value.empty()) return std::string();
-      return fmt::format("/dev/loop{} is still bound to {} after `block remove`: leaked", found.value.front(), kImage);
-    });
-  }
-
- private:
-  ScenarioInfo info_;
-};
+  ex.at_end("no loop device left bound to the image", [&world] {
+    auto found = world.loop().find_by_file(kImage);
+    if (!found.ok() || found.value.empty()) return std::string();
+    return fmt::format("/dev/loop{} is still bound to {} after `block remove`: leaked", found.value.front(), kImage);
+  });
+}
 
 }  // namespace
-
-std::unique_ptr<Scenario> make_block_script_killed() { return std::make_unique<BlockScriptKilled>(); }
 
 }  // namespace xenrace

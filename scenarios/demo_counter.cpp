@@ -7,8 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/scenario.hpp"
-#include "world/visible_op.hpp"
+#include <xenrace/scenario.hpp>
 
 namespace xenrace {
 namespace {
@@ -40,51 +39,39 @@ class ToyMap {
   std::map<std::string, int> values_;
 };
 
-class DemoCounter final : public Scenario {
- public:
-  DemoCounter() {
-    info_.name = "demo-counter";
-    info_.description = "Two clients increment a shared counter: read-then-write loses an update, compare-and-set does not.";
-    info_.source = "xenrace's own demonstration of the runtime (the shape of the libxl num_devs race)";
-    info_.tags = {"demo"};
-    info_.variants = {
-        {"buggy", Expect::fail, "read the counter, then write counter+1 as a separate operation"},
-        {"fixed", Expect::pass, "compare-and-set retried until nobody changed the counter meanwhile"},
-    };
-    info_.default_iterations = 500;
-  }
-  const ScenarioInfo& info() const override { return info_; }
-
-  void build(Execution& ex, World&, std::string_view variant) const override {
-    auto& map = ex.make<ToyMap>(ex);
-    auto& done = ex.make<int>(0);
-    const bool buggy = variant == "buggy";
-    for (const char* name : {"client A", "client B"}) {
-      ex.spawn(name, [&map, &done, buggy] {
-        if (buggy) {
-          int v = map.get("counter");
-          map.put("counter", v + 1);
-        } else {
-          for (;;) {
-            int v = map.get("counter");
-            if (map.compare_and_set("counter", v, v + 1)) break;
-          }
-        }
-        ++done;
-      });
-    }
-    ex.at_end("no lost update", [&map, &done] {
-      int v = map.peek("counter");
-      return v == done ? std::string() : fmt::format("counter is {} after {} increments: an update was lost", v, done);
-    });
-  }
-
- private:
-  ScenarioInfo info_;
-};
-
 }  // namespace
 
-std::unique_ptr<Scenario> make_demo_counter() { return std::make_unique<DemoCounter>(); }
+XENRACE_SCENARIO({
+    .name = "demo-counter",
+    .description = "Two clients increment a shared counter: read-then-write loses an update, compare-and-set does not.",
+    .source = "xenrace's own demonstration of the runtime (the shape of the libxl num_devs race)",
+    .tags = {"demo"},
+    .variants = {{"buggy", Expect::fail, "read the counter, then write counter+1 as a separate operation"},
+                 {"fixed", Expect::pass, "compare-and-set retried until nobody changed the counter meanwhile"}},
+    .default_iterations = 500,
+}) {
+  auto& map = race.make<ToyMap>(race.ex);
+  auto& done = race.make<int>(0);
+  const bool buggy = race.is("buggy");
+  for (const char* name : {"client A", "client B"}) {
+    race.spawn(name, [&map, &done, buggy] {
+      if (buggy) {
+        int v = map.get("counter");
+        map.put("counter", v + 1);
+      } else {
+        for (;;) {
+          int v = map.get("counter");
+          if (map.compare_and_set("counter", v, v + 1)) break;
+        }
+      }
+      ++done;
+    });
+  }
+  race.at_end("no lost update", [&map, &done] {
+    int v = map.peek("counter");
+    return v == done ? std::string() : fmt::format("counter is {} after {} increments: an update was lost", v, done);
+  });
+}
+
 
 }  // namespace xenrace

@@ -36,7 +36,7 @@
 #include "backends/sim/loop/sim_loop.hpp"
 #include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "backends/sim/sim_world.hpp"
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "toolstack/flock.hpp"
 #include "world/block_backend.hpp"
 #include "world/loop.hpp"
@@ -514,6 +514,6 @@ class GeneratedWorkload final : public Scenario {
 
 }  // namespace
 
-std::unique_ptr<Scenario> make_generated_workload() { return std::make_unique<GeneratedWorkload>(); }
+const RegisterScenario<GeneratedWorkload> registered;
 
 }  // namespace xenrace

@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "world/host_block_script.hpp"
 #include "toolstack/flock.hpp"
 #include "toolstack/block_script_steps.hpp"
@@ -270,6 +270,6 @@ class LoopBlockScript final : public Scenario {
 
 }  // namespace
 
-std::unique_ptr<Scenario> make_loop_block_script() { return std::make_unique<LoopBlockScript>(); }
+const RegisterScenario<LoopBlockScript> registered;
 
 }  // namespace xenrace

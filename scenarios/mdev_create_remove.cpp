@@ -18,7 +18,7 @@
 
 #include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "backends/sim/sim_world.hpp"
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "world/mdev.hpp"
 #include "world/world.hpp"
 
@@ -160,6 +160,6 @@ class MdevCreateRemove final : public Scenario {
 
 }  // namespace
 
-std::unique_ptr<Scenario> make_mdev_create_remove() { return std::make_unique<MdevCreateRemove>(); }
+const RegisterScenario<MdevCreateRemove> registered;
 
 }  // namespace xenrace

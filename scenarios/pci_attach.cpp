@@ -47,7 +47,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "toolstack/flock.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
@@ -370,17 +370,13 @@ VariantSetup setup_for(std::string_view variant) {
   throw UsageError(fmt::format("pci-attach has no variant '{}'", variant));
 }
 
-class PciAttachScenario final : public Scenario {
- public:
-  PciAttachScenario() {
-    info_.name = "pci-attach";
-    info_.description =
-        "Two `xl pci-attach` in parallel on one running PV guest: libxl reads num_devs outside its transaction "
-        "and waits for a backend that may not exist yet.";
-    info_.source =
-        "\"libxl: Fix stubdom PCI passthrough\" (xen-devel, Aug 2021); regression 0fdb48ffe7a1, guard 73ee2795aa";
-    info_.tags = {"xenstore", "pci", "libxl"};
-    info_.variants = {
+XENRACE_SCENARIO({
+    .name = "pci-attach",
+    .description = "Two `xl pci-attach` in parallel on one running PV guest: libxl reads num_devs outside its transaction "
+        "and waits for a backend that may not exist yet.",
+    .source = "\"libxl: Fix stubdom PCI passthrough\" (xen-devel, Aug 2021); regression 0fdb48ffe7a1, guard 73ee2795aa",
+    .tags = {"xenstore", "pci", "libxl"},
+    .variants = {
         {"buggy", Expect::fail, "libxl 73ee2795aa, first devices: the second backend creation (xs_rm) wipes the first"},
         {"buggy-existing-backend", Expect::fail,
          "libxl 73ee2795aa, guest has one device: both attaches take dev-1, one overwrites the other"},
@@ -392,52 +388,46 @@ class PciAttachScenario final : public Scenario {
         {"fixed", Expect::pass, "reads inside the transaction loop, wait after the add for both ends: first devices"},
         {"fixed-existing-backend", Expect::pass,
          "reads inside the transaction loop, wait after the add: guest has one device"},
-    };
-    info_.default_iterations = 1000;  // pct finds the slowest bug (backend-wait-only) in at most ~300
-    info_.max_steps = 20000;
+    },
+    .default_iterations = 1000,  // pct finds the slowest bug (backend-wait-only) in at most ~300
+    .max_steps = 20000,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant = race.variant;
+  const VariantSetup setup = setup_for(variant);
+  auto& st = ex.make<AttachState>(ex, world);
+  st.observer = world.xenstore().connect(0);
+  XsConnection& xs = *st.observer;
+  PciBack& pci = world.pci();
+
+  create_guest(xs);
+  for (const char* bdf : {kAttachA, kAttachB}) make_assignable(pci, bdf);
+  if (setup.existing_backend) {
+    make_assignable(pci, kBootDevice);
+    coldplugged_backend(xs, kBootDevice);
+    st.initial = {kBootDevice};
+    st.config = {kBootDevice};
   }
-  const ScenarioInfo& info() const override { return info_; }
+  pci.start_xenbus_drivers(kGuest);
 
-  void build(Execution& ex, World& world, std::string_view variant) const override {
-    const VariantSetup setup = setup_for(variant);
-    auto& st = ex.make<AttachState>(ex, world);
-    st.observer = world.xenstore().connect(0);
-    XsConnection& xs = *st.observer;
-    PciBack& pci = world.pci();
-
-    create_guest(xs);
-    for (const char* bdf : {kAttachA, kAttachB}) make_assignable(pci, bdf);
-    if (setup.existing_backend) {
-      make_assignable(pci, kBootDevice);
-      coldplugged_backend(xs, kBootDevice);
-      st.initial = {kBootDevice};
-      st.config = {kBootDevice};
-    }
-    pci.start_xenbus_drivers(kGuest);
-
-    for (const char* bdf : {kAttachA, kAttachB}) {
-      auto& attach = ex.make<PciAttach>(st, setup.code, bdf);
-      ex.spawn(fmt::format("xl pci-attach {} {}", kGuest, bdf), [&attach] { attach.run(); });
-    }
-
-    ex.always("no attach fails on a missing backend", [&st] {
-      return st.missing_backend.empty()
-                 ? std::string()
-                 : st.missing_backend + " (the request was valid: the device is assignable and the guest runs)";
-    });
-    ex.at_end("each attached device has its own dev-N", [&st] { return check_slots(st); });
-    ex.at_end("the guest is connected to every device", [&st] { return check_connected(st); });
-    ex.at_end("every attach succeeds", [&st] {
-      return st.failures.empty() ? std::string() : fmt::format("{}", fmt::join(st.failures, "; "));
-    });
+  for (const char* bdf : {kAttachA, kAttachB}) {
+    auto& attach = ex.make<PciAttach>(st, setup.code, bdf);
+    ex.spawn(fmt::format("xl pci-attach {} {}", kGuest, bdf), [&attach] { attach.run(); });
   }
 
- private:
-  ScenarioInfo info_;
-};
+  ex.always("no attach fails on a missing backend", [&st] {
+    return st.missing_backend.empty()
+               ? std::string()
+               : st.missing_backend + " (the request was valid: the device is assignable and the guest runs)";
+  });
+  ex.at_end("each attached device has its own dev-N", [&st] { return check_slots(st); });
+  ex.at_end("the guest is connected to every device", [&st] { return check_connected(st); });
+  ex.at_end("every attach succeeds", [&st] {
+    return st.failures.empty() ? std::string() : fmt::format("{}", fmt::join(st.failures, "; "));
+  });
+}
 
 }  // namespace
-
-std::unique_ptr<Scenario> make_pci_attach() { return std::make_unique<PciAttachScenario>(); }
 
 }  // namespace xenrace

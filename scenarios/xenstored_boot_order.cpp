@@ -21,7 +21,7 @@
 #include "backends/sim/udev/sim_kernel_devices.hpp"
 #include "backends/sim/udev/sim_service_manager.hpp"
 #include "backends/sim/udev/sim_udevd.hpp"
-#include "runtime/scenario.hpp"
+#include <xenrace/scenario.hpp>
 #include "world/services.hpp"
 #include "world/world.hpp"
 
@@ -220,6 +220,6 @@ class XenstoredBootOrder final : public Scenario {
 
 }  // namespace
 
-std::unique_ptr<Scenario> make_xenstored_boot_order() { return std::make_unique<XenstoredBootOrder>(); }
+const RegisterScenario<XenstoredBootOrder> registered;
 
 }  // namespace xenrace

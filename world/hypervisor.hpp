@@ -4,10 +4,16 @@
 // down, and when it is destroyed (backends/sim/xenstore/xs_domain.hpp, D2-D6). Races such as "the toolstack
 // waits for @releaseDomain while the domain is already dying" (Xen d3ec7b04d0) are written against this.
 #pragma once
+#include <cstdint>
+
 #include "world/result.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {
+
+// What the hypervisor says of a domain (xc_domain_getinfo's flags): gone when it has no such domain.
+enum class DomainState : std::uint8_t { running, shut_down, dying, gone };
+const char* to_string(DomainState s);
 
 class Hypervisor {
  public:
@@ -20,6 +26,8 @@ class Hypervisor {
   virtual Errno destroy_domain(DomId domid) = 0;
   // ...then gone: the domid may be used again.
   virtual Errno reap_domain(DomId domid) = 0;
+  // The domain's state now, as the toolstack asks it (xc_domain_getinfo): running, shut_down, dying or gone.
+  virtual DomainState domain_state(DomId domid) = 0;
 };
 
 }  // namespace xenrace

@@ -28,4 +28,9 @@ Errno SimHypervisor::shutdown_domain(DomId domid) { return transition("hv.shutdo
 Errno SimHypervisor::destroy_domain(DomId domid) { return transition("hv.destroy", domid, xs::DomainState::dying); }
 Errno SimHypervisor::reap_domain(DomId domid) { return transition("hv.reap", domid, xs::DomainState::gone); }
 
+DomainState SimHypervisor::domain_state(DomId domid) {
+  return visible_op(ex_, "hv.getinfo", std::to_string(domid), [&] { return store_.hypervisor_state(domid); },
+                    [](DomainState s) { return to_string(s); });
+}
+
 }  // namespace xenrace

@@ -15,6 +15,7 @@ class SimHypervisor final : public Hypervisor {
   Errno shutdown_domain(DomId domid) override;
   Errno destroy_domain(DomId domid) override;
   Errno reap_domain(DomId domid) override;
+  DomainState domain_state(DomId domid) override;
 
  private:
   // Moves an existing domain to `state`; ENOENT when it is gone (or never was).

@@ -17,12 +17,13 @@
 #include <cstdint>
 #include <map>
 
+#include "world/hypervisor.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace::xs {
 
-// The hypervisor's view of one domain (XEN_DOMINF_* as check_domains reads them).
-enum class DomainState { running, shut_down, dying, gone };
+// The hypervisor's view of one domain (XEN_DOMINF_* as check_domains reads them): world/hypervisor.hpp's.
+using DomainState = xenrace::DomainState;
 
 // What xenstored keeps of a domain it knows (struct domain): introduced, or named by a permission.
 struct Domain {
