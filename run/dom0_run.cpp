@@ -1,6 +1,7 @@
 #include "run/dom0_run.hpp"
 
 #include "backends/dom0/dom0_world.hpp"
+#include "faults/real_faults.hpp"
 #include "runtime/strategies/replay_strategy.hpp"
 #include "world/world.hpp"
 #include "xenrace/version.hpp"
@@ -10,6 +11,21 @@ namespace xenrace::dom0 {
 const char* to_string(Dom0Mode m) { return m == Dom0Mode::free ? "free" : "replay"; }
 
 namespace {
+
+// The run's --faults, switched on in libfiu for one execution and off after it, however it ends: the dom0
+// world's fault hook (use_real_faults) then fails the same visible operations the simulator explores.
+class RealFaultsEnabled {
+ public:
+  explicit RealFaultsEnabled(const Params& params) : points_(enable_real_faults(params)) {}
+  ~RealFaultsEnabled() {
+    for (FaultPoint p : points_) disable_real_fault(p);
+  }
+  RealFaultsEnabled(const RealFaultsEnabled&) = delete;
+  RealFaultsEnabled& operator=(const RealFaultsEnabled&) = delete;
+
+ private:
+  std::vector<FaultPoint> points_;
+};
 
 struct OneRun {
   ExecutionResult result;
@@ -44,7 +60,10 @@ OneRun run_once(const Scenario& scenario, const VariantInfo& variant, Dom0Sessio
     out.unavailable = e.what();
     return out;
   }
-  out.result = ex.run();
+  {
+    const RealFaultsEnabled faults(eo.params);
+    out.result = ex.run();
+  }
   out.unavailable = world.unavailable();
   out.observed = world.observed_components();
   out.real = world.real_components();
