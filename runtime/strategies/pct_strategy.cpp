@@ -14,8 +14,10 @@ void PctStrategy::begin_execution(std::uint64_t index) {
   change_points_.clear();
   next_change_ = 0;
   const std::uint64_t k = step_bound_ ? step_bound_ : 16;
-  for (unsigned i = 1; i < depth_; ++i) change_points_.push_back(rng_.next() % k);
-  std::sort(change_points_.begin(), change_points_.end());
+  for (unsigned i = 1; i < depth_; ++i) change_points_.push_back({rng_.next() % k, i});
+  // Firing order is time order; each keeps the priority it was drawn with.
+  std::stable_sort(change_points_.begin(), change_points_.end(),
+                   [](const ChangePoint& a, const ChangePoint& b) { return a.step < b.step; });
 }
 
 void PctStrategy::end_execution(std::uint64_t steps) { step_bound_ = std::max(step_bound_, steps); }
@@ -33,9 +35,9 @@ ActorId PctStrategy::pick_actor(const PickContext& ctx) {
     return best;
   };
   ActorId chosen = highest();
-  while (next_change_ < change_points_.size() && change_points_[next_change_] <= ctx.step) {
-    // Change point i demotes the actor about to run to priority i (below all initial priorities).
-    priority_[chosen] = ++next_change_;
+  while (next_change_ < change_points_.size() && change_points_[next_change_].step <= ctx.step) {
+    // A change point demotes the actor about to run to its priority (below all initial priorities).
+    priority_[chosen] = change_points_[next_change_++].priority;
     chosen = highest();
   }
   return chosen;

@@ -1,6 +1,9 @@
 // pct(seed, depth): Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte,
 // ASPLOS 2010). Each actor gets a random distinct priority; the highest-priority runnable actor runs;
-// at d-1 randomly chosen steps the running actor's priority drops below every initial one. A bug of
+// at d-1 randomly chosen steps the running actor's priority drops below every initial one. Change point i
+// (i = 1..d-1) is drawn uniformly over the steps and carries priority i whatever its place in time, as in
+// the paper: the first demotion in time is not always the lowest, so a demoted actor can run again before
+// an actor demoted after it. A bug of
 // depth d is found with probability at least 1/(n k^(d-1)) per execution for n actors and k steps.
 // k is learned: the largest step count seen so far (16 until the first execution has been seen; too
 // large an estimate puts the change points past the end of short executions, and they never fire).
@@ -29,7 +32,11 @@ class PctStrategy final : public Strategy {
   Rng rng_;
   ActorId prioritised_ = 0;  // actors [0, prioritised_) have a priority this execution
   std::array<std::uint64_t, kMaxActors> priority_{};
-  std::vector<std::uint64_t> change_points_;  // sorted steps at which the running actor is demoted
+  struct ChangePoint {
+    std::uint64_t step;      // the step at which the running actor is demoted...
+    std::uint64_t priority;  // ...to this priority (1..d-1, all below the initial ones)
+  };
+  std::vector<ChangePoint> change_points_;  // sorted by step
   std::size_t next_change_ = 0;
 };
 

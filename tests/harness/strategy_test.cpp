@@ -119,3 +119,45 @@ RC_GTEST_PROP(PctProperty, FindsDepthTwoBugWithinExpectedRuns, ()) {
 
 }  // namespace
 }  // namespace xenrace
+
+namespace xenrace {
+namespace {
+
+// PCT as published (Burckhardt et al., ASPLOS 2010): change point i carries priority i whatever its place in
+// time, so the actor demoted first is not always the lowest. Three actors always runnable until the one never
+// demoted finishes at step 90; after that the two demoted ones compete, and the higher of their two change-point
+// priorities runs. Both outcomes must occur over many executions; a PCT that gives priorities in time order
+// would always run the actor demoted second.
+TEST(PctStrategy, ChangePointPrioritiesAreIndependentOfTheirTimeOrder) {
+  PctStrategy pct(11, 3);
+  pct.begin_execution(0);
+  pct.end_execution(100);  // k, the step estimate: both change points land in [0, 100)
+  int first_demoted_runs = 0, second_demoted_runs = 0;
+  for (std::uint64_t e = 1; e <= 400; ++e) {
+    pct.begin_execution(e);
+    ActorId current = kNoActor;
+    std::vector<ActorId> demoted;  // in time order: the running actor whenever the pick changed it
+    ActorMask runnable = 0b111;
+    ActorId after_top_finished = kNoActor;
+    for (std::uint64_t step = 0; step < 100; ++step) {
+      const ActorId chosen = pct.pick_actor({runnable, current, step, 3});
+      if (current != kNoActor && chosen != current && (runnable & actor_bit(current)) &&
+          std::find(demoted.begin(), demoted.end(), current) == demoted.end())
+        demoted.push_back(current);
+      if (step >= 90 && after_top_finished == kNoActor) after_top_finished = chosen;
+      current = chosen;
+      if (step == 89 && demoted.size() == 2) {
+        for (ActorId a = 0; a < 3; ++a)
+          if (std::find(demoted.begin(), demoted.end(), a) == demoted.end()) runnable &= ~actor_bit(a);
+      }
+    }
+    if (demoted.size() != 2 || runnable == 0b111) continue;  // a change point fell after step 89
+    if (after_top_finished == demoted[0]) ++first_demoted_runs;
+    if (after_top_finished == demoted[1]) ++second_demoted_runs;
+  }
+  EXPECT_GT(first_demoted_runs, 0);
+  EXPECT_GT(second_demoted_runs, 0);
+}
+
+}  // namespace
+}  // namespace xenrace
