@@ -5,6 +5,8 @@
 #include "backends/sim/loop/sim_loop.hpp"
 #include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "backends/sim/pci/sim_pciback.hpp"
+#include "backends/sim/sim_kernel.hpp"
+#include "backends/sim/udev/sim_boot.hpp"
 #include "backends/sim/udev/sim_kernel_devices.hpp"
 #include "backends/sim/udev/sim_service_manager.hpp"
 #include "backends/sim/udev/sim_udevd.hpp"
@@ -25,6 +27,16 @@ XenStore& SimWorld::xenstore() {
 Hypervisor& SimWorld::hypervisor() {
   if (!hypervisor_) hypervisor_ = std::make_unique<SimHypervisor>(ex_, static_cast<SimXenStore&>(xenstore()).model());
   return *hypervisor_;
+}
+
+Kernel& SimWorld::kernel() {
+  if (!kernel_) kernel_ = std::make_unique<SimKernel>(*this);
+  return *kernel_;
+}
+
+Boot& SimWorld::boot() {
+  if (!boot_) boot_ = std::make_unique<SimBoot>(*this);
+  return *boot_;
 }
 
 LoopDevices& SimWorld::loop() { return sim_loop(); }

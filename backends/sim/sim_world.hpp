@@ -16,6 +16,8 @@ class SimUdevd;
 class SimServiceManager;
 class SimPciBack;
 class SimHypervisor;
+class SimKernel;
+class SimBoot;
 
 class SimWorld final : public World {
  public:
@@ -31,7 +33,9 @@ class SimWorld final : public World {
   Services& services() override;
   PciBack& pci() override;
   Hypervisor& hypervisor() override;
-  // The fakes themselves, to select kernel variants and observe them in invariants.
+  Kernel& kernel() override;  // the variant's models, and the fakes' state for invariants
+  Boot& boot() override;      // sim_kernel_devices, sim_udevd and sim_services as one boot
+  // The fakes themselves, for the simulator's own tests (scenarios go through kernel() and boot()).
   SimLoop& sim_loop();
   SimBlockBackends& sim_block_backends();
   SimMdevBus& sim_mdev();
@@ -53,6 +57,8 @@ class SimWorld final : public World {
   std::unique_ptr<SimKernelDevices> kernel_devices_;
   std::unique_ptr<SimServiceManager> services_;
   std::unique_ptr<SimUdevd> udevd_;  // after what it refers to: destroyed first
+  std::unique_ptr<SimKernel> kernel_;
+  std::unique_ptr<SimBoot> boot_;
 };
 
 }  // namespace xenrace
