@@ -23,6 +23,8 @@ class PciBack;
 class HostBlockScript;
 class Kernel;
 class Boot;
+class FileSystem;
+class Sysfs;
 
 struct ComponentUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -60,6 +62,11 @@ class World {
   virtual Boot& boot() {
     throw ComponentUnavailable(std::string(backend()) +
                                " backend cannot boot a dom0: a real host has booted already; the boot is simulated only");
+  }
+  // Files, directories, their locks (flock, fcntl) and process identity, as hotplug scripts' and libxl's locks
+  // use them (world/file_system.hpp).
+  virtual FileSystem& file_system() {
+    throw ComponentUnavailable(std::string(backend()) + " backend has no file system component");
   }
   // The release (uname -r) of the real kernel behind the devices, which decides which kernel models a
   // variant may claim there; empty in the simulator, where the variant's model is the kernel.

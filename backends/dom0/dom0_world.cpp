@@ -153,6 +153,11 @@ KernelModules& Dom0World::kernel_modules() {
   unavailable("dom0 backend never loads or unloads kernel modules");
 }
 Services& Dom0World::services() { unavailable("dom0 backend does not drive the host's service manager"); }
+FileSystem& Dom0World::file_system() {
+  unavailable("dom0 backend has no file-system component: it races only on the host's Xen components (xenstore, loop "
+              "devices, blkback, pciback); file-system and lock races (locking.sh, libxl's userdata lock) run in the "
+              "simulator");
+}
 PciBack& Dom0World::pci() {
   if (pci_) return *pci_;
   const Dom0Config& c = session_.config();

@@ -53,6 +53,8 @@ class Dom0World final : public World {
   DeviceNodes& device_nodes() override;
   KernelModules& kernel_modules() override;
   Services& services() override;
+  // Refused: the dom0 backend races only on the host's Xen components; lock and file races run in the simulator.
+  FileSystem& file_system() override;
   std::string kernel_release() const override;  // uname(2)
   // Whether the host's kernel matches a variant's model (backends/dom0/host_kernel), and no internal state.
   Kernel& kernel() override;

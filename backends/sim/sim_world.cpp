@@ -1,6 +1,7 @@
 #include "backends/sim/sim_world.hpp"
 
 #include "backends/sim/blkback/sim_blkback.hpp"
+#include "backends/sim/fs/sim_file_system.hpp"
 #include "backends/sim/hypervisor/sim_hypervisor.hpp"
 #include "backends/sim/loop/sim_loop.hpp"
 #include "backends/sim/mdev/sim_mdev_bus.hpp"
@@ -37,6 +38,12 @@ Kernel& SimWorld::kernel() {
 Boot& SimWorld::boot() {
   if (!boot_) boot_ = std::make_unique<SimBoot>(*this);
   return *boot_;
+}
+
+FileSystem& SimWorld::file_system() { return sim_file_system(); }
+SimFileSystem& SimWorld::sim_file_system() {
+  if (!file_system_) file_system_ = std::make_unique<SimFileSystem>(ex_);
+  return *file_system_;
 }
 
 LoopDevices& SimWorld::loop() { return sim_loop(); }
