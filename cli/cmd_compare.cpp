@@ -89,6 +89,7 @@ nlohmann::json row_json(const Row& r) {
   j["real_components"] = r.replay.real_components;
   j["simulated_components"] = r.replay.simulated_components;
   j["observed_components"] = r.replay.observed_components;
+  j["unchecked"] = r.replay.unchecked;
   j["cleanup_ok"] = r.cleanup_ok;
   j["seconds"] = std::round(r.seconds * 1000) / 1000;
   j["run_id"] = r.run_id;

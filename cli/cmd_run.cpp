@@ -55,6 +55,7 @@ nlohmann::json run_json(const dom0::Dom0RunReport& r, const dom0::Dom0Session& s
   j["simulated_components"] = r.simulated_components;
   j["driven_actors"] = r.driven_actors;
   j["outcomes"] = r.outcomes;
+  j["unchecked"] = r.unchecked;
   j["run_id"] = session.run_id();
   j["ledger"] = session.ledger_path();
   nlohmann::json items = nlohmann::json::array();
@@ -85,6 +86,7 @@ void print_human(const dom0::Dom0RunReport& r, const dom0::Dom0Session& session,
     for (const auto& c : r.observed_components) std::cout << "  observed, not driven: " << c << "\n";
     for (const auto& c : r.real_components) std::cout << "  real: " << c << "\n";
     for (const auto& c : r.simulated_components) std::cout << "  simulated on this host (driven): " << c << "\n";
+    for (const auto& c : r.unchecked) std::cout << "  NOT CHECKED on this host: " << c << "\n";
     if (b.failed) {
       std::cout << fmt::format("  violated: {}: {}\n", b.failure.check, b.message);
       std::cout << format_trace(b.failure);

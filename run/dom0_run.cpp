@@ -102,6 +102,7 @@ Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, 
     rep.real_components = one.real;
     rep.simulated_components = one.simulated;
     rep.driven_actors = r.actors;
+    rep.unchecked = r.unchecked;
     if (!r.inconclusive.empty()) ++rep.inconclusive;
     rep.outcomes.push_back(r.failed() ? r.check : !r.inconclusive.empty() ? "inconclusive: " + r.inconclusive : "pass");
     rep.enforced_steps = options.mode == Dom0Mode::replay ? r.steps : 0;

@@ -48,6 +48,9 @@ struct Dom0RunReport {
   std::vector<std::string> simulated_components;
   std::vector<std::string> driven_actors;  // the actors the scheduler ran (last run), simulated drivers included
   std::vector<std::string> outcomes;  // per run: "pass", the violated check, or "inconclusive: why"
+  // Invariants the scenario could not check on this host (Execution::unchecked), "name: why": a pass here
+  // says nothing about them.
+  std::vector<std::string> unchecked;
 };
 
 Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, Dom0Session& session,

@@ -43,6 +43,9 @@ void Execution::actor_returned_error(const std::string& error) { throw std::runt
 void Execution::always(std::string name, Check check) { always_.push_back({std::move(name), std::move(check)}); }
 void Execution::at_end(std::string name, Check check) { at_end_.push_back({std::move(name), std::move(check)}); }
 void Execution::settle(std::string name, Check wait) { settle_.push_back({std::move(name), std::move(wait)}); }
+void Execution::unchecked(std::string name, std::string why) {
+  unchecked_.push_back(fmt::format("{}: {}", name, why));
+}
 
 const std::string* Execution::param(std::string_view key) const {
   for (const auto& [k, v] : options_.params)
@@ -169,6 +172,7 @@ ExecutionResult Execution::run() {
   r.steps = sched_.steps();
   r.trace_hash = trace_.hash();
   r.schedule = sched_.schedule();
+  r.unchecked = unchecked_;
   if (trace_.keeps_events()) {
     r.events = trace_.events();
     r.actors = trace_.actor_names();

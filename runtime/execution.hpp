@@ -40,6 +40,9 @@ struct ExecutionResult {
   // Non-empty: a settle hook gave up waiting for an observed component (a real kernel driver never acted),
   // so the run has no verdict: neither a pass nor a failure (outcome stays `passed`; callers check this).
   std::string inconclusive;
+  // Invariants this backend could not check (what they need is not observable here), "name: why" each. A
+  // pass says nothing about them; reports list them.
+  std::vector<std::string> unchecked;
   bool failed() const { return outcome != Outcome::passed; }
   // Two failures are "the same bug" for shrinking when they broke the same check.
   bool same_failure(const ExecutionResult& other) const { return outcome == other.outcome && check == other.check; }
@@ -86,6 +89,9 @@ class Execution {
   // (bounded, in real time) for a component the run only observes (a host's kernel driver) to act. It returns
   // "" once it did, else why not; the run is then inconclusive. The `always` checks are re-run after it.
   void settle(std::string name, Check wait);
+  // An invariant the scenario would register but cannot check on this backend (the kernel state it reads is
+  // not observable on a real host, say), and why. Not a check: it never fails a run; the result lists it.
+  void unchecked(std::string name, std::string why);
 
   // Blocks the calling actor until `condition()` holds, and says so: a run that ends with it still waiting
   // is a deadlock reported as "waiting for <what>". The condition is re-checked each time another actor has
@@ -164,6 +170,7 @@ class Execution {
   std::vector<Invariant> always_;
   std::vector<Invariant> at_end_;
   std::vector<Invariant> settle_;
+  std::vector<std::string> unchecked_;
   ActorMask visible_hook_actors_ = 0;
   VisibleHook visible_hook_ = nullptr;
   FaultHook fault_hook_ = nullptr;

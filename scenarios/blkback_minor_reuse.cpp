@@ -72,7 +72,7 @@ XENRACE_SCENARIO({
   World& world = race.world;
   const std::string_view variant_name = race.variant;
   const Variant v = variant_of(variant_name);
-  block::select_kernel(ex, world, v.loop, v.blkback);
+  block::select_kernel(world, v.loop, v.blkback);
   // On a host asked to run its own block script (dom0 --block-script real), that script plays the add.
   // Xen 4.17's script writes no diskseq, so it is the `buggy` variant's script and no other's.
   HostBlockScript* host_script = world.host_block_script();

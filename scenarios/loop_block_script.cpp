@@ -20,6 +20,7 @@
 #include "world/host_block_script.hpp"
 #include "toolstack/flock.hpp"
 #include "toolstack/block_script_steps.hpp"
+#include "world/kernel.hpp"
 
 namespace xenrace {
 namespace {
@@ -74,7 +75,7 @@ class LoopBlockScript final : public Scenario {
   void build(Execution& ex, World& world, std::string_view variant) const override {
     const Mode mode = mode_of(variant);
     const bool fixed = mode != Mode::shell_script;
-    block::select_kernel(ex, world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
+    block::select_kernel(world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
     // Its adds and remove share a lock with its own model of the script and check which actor detached what:
     // the host's script (dom0 --block-script real) does not fit in those actors yet.
     if (world.host_block_script())
@@ -220,10 +221,11 @@ class LoopBlockScript final : public Scenario {
       }
       return {};
     });
-    auto* sim = dynamic_cast<SimWorld*>(&world);
-    if (sim) {
-      ex.always("only a disk's own teardown detaches its loop device", [&ex, sim, &disks, &seen]() -> std::string {
-        for (const LoopDetach& det : sim->sim_loop().detaches()) {
+    // The loop driver's detach history and openers are kernel state: observable in the simulator only.
+    const LoopKernelState* kernel_loop = world.kernel().loop_state();
+    if (kernel_loop) {
+      ex.always("only a disk's own teardown detaches its loop device", [&ex, kernel_loop, &disks, &seen]() -> std::string {
+        for (const LoopDetach& det : kernel_loop->detaches()) {
           for (const Disk& d : disks) {
             if (det.backing_file != d.image) continue;
             // A killed add's device was set up with AUTOCLEAR: whoever closes it last frees it, as intended.
@@ -238,6 +240,8 @@ class LoopBlockScript final : public Scenario {
         }
         return {};
       });
+    } else {
+      ex.unchecked("only a disk's own teardown detaches its loop device", world.kernel().unobservable());
     }
     ex.at_end("every block-script add succeeds", [&ex, &seen]() -> std::string {
       for (int k = 0; k < 2; ++k) {
@@ -247,17 +251,20 @@ class LoopBlockScript final : public Scenario {
       }
       return {};
     });
-    ex.at_end("no leaked loop device", [&world, &disks, sim]() -> std::string {
-      if (!sim) return {};
-      for (int i : sim->sim_loop().indexes()) {
-        auto m = sim->sim_loop().peek(i);
+    if (!kernel_loop) {
+      ex.unchecked("no leaked loop device", world.kernel().unobservable());
+      return;
+    }
+    ex.at_end("no leaked loop device", [&world, &disks, kernel_loop]() -> std::string {
+      for (int i : kernel_loop->indexes()) {
+        auto m = kernel_loop->peek(i);
         if (!m->bound) continue;
         bool in_use = false;
         for (const Disk& d : disks) {
           auto e = world.block_backends().exported(d.be);
           if (e && !e->released && e->minor == static_cast<unsigned>(i) && e->file == m->file) in_use = true;
         }
-        if (!in_use && sim->sim_loop().openers(i) == 0)
+        if (!in_use && kernel_loop->openers(i) == 0)
           return fmt::format("loop{} is still bound to {} but no backend uses it: leaked", i, m->backing_file);
       }
       return {};

@@ -11,14 +11,14 @@
 // EAGAIN), and takes the UUID off the list only at the final release. The current code also deletes
 // the `remove` file before mdev_device_remove can say EAGAIN, and never puts it back: variant
 // new-core-lost-remove-file shows that the device can then no longer be removed through sysfs.
-// Kernel behaviour: backends/sim/mdev/sim_mdev_bus.hpp; facts: docs/fidelity.md §5.
+// Kernel behaviour: backends/sim/mdev/sim_mdev_bus.hpp (the simulator's model); facts: docs/fidelity.md §5.
 #include <string>
 
 #include <fmt/format.h>
 
-#include "backends/sim/mdev/sim_mdev_bus.hpp"
-#include "backends/sim/sim_world.hpp"
 #include <xenrace/scenario.hpp>
+
+#include "world/kernel.hpp"
 #include "world/mdev.hpp"
 #include "world/world.hpp"
 
@@ -33,7 +33,7 @@ constexpr int kPolls = 10;  // how often a tool looks for the remove file before
 
 // What the actors saw that must not happen; the invariants report it.
 struct Observed {
-  SimMdevBus* sim = nullptr;  // null on a real host: the kernel-internal checks are skipped
+  const MdevKernelState* kernel = nullptr;  // null where the kernel's state is not observable (a real host)
   std::string enodev;         // remove said ENODEV on a visible device
   std::string eagain_outside_gap;
   bool remove_got_eagain = false;
@@ -77,12 +77,11 @@ class MdevCreateRemove final : public Scenario {
                                                                  : Workload::create_gap;
     Observed& seen = ex.make<Observed>();
     MdevBus& bus = world.mdev();
-    if (auto* sim = dynamic_cast<SimWorld*>(&world)) {
-      seen.sim = &sim->sim_mdev();
-      seen.sim->set_core(old_core ? MdevCore::per_parent_lock : MdevCore::global_list);
-      seen.sim->add_parent(kGpuA, {kType});
-      seen.sim->add_parent(kGpuB, {kType});
-    }
+    Kernel& kernel = world.kernel();
+    require_model(kernel, old_core ? MdevCore::per_parent_lock : MdevCore::global_list);
+    for (const char* gpu : {kGpuA, kGpuB})
+      if (std::string why = kernel.add_mdev_parent(gpu, {kType}); !why.empty()) throw ComponentUnavailable(why);
+    seen.kernel = kernel.mdev_state();
 
     switch (workload) {
       case Workload::two_parents:
@@ -107,31 +106,36 @@ class MdevCreateRemove final : public Scenario {
         break;
     }
 
-    ex.always("one device per UUID", [&seen]() -> std::string {
-      if (!seen.sim) return {};
-      const auto parents = seen.sim->parents_with(kUuid);
+    // The kernel-internal checks (devices per parent, WARNs, the creation gap) need the kernel's state.
+    const auto kernel_check = [&](std::string name, Execution::Check check, bool at_end = false) {
+      if (!seen.kernel) ex.unchecked(std::move(name), kernel.unobservable());
+      else if (at_end) ex.at_end(std::move(name), std::move(check));
+      else ex.always(std::move(name), std::move(check));
+    };
+    kernel_check("one device per UUID", [&seen]() -> std::string {
+      const auto parents = seen.kernel->parents_with(kUuid);
       if (parents.size() < 2) return {};
       return fmt::format("mdev {} has a device under parent {} and under parent {} at once: create checked for "
                          "duplicates among its own parent's children only (mdev_device_exist under parent->lock)",
                          kUuid, parents[0], parents[1]);
     });
-    ex.always("no duplicate sysfs link", [&seen]() -> std::string {
-      if (!seen.sim || seen.sim->kernel_warnings().empty()) return {};
+    kernel_check("no duplicate sysfs link", [&seen]() -> std::string {
+      if (seen.kernel->kernel_warnings().empty()) return {};
       return fmt::format("kernel WARN: {} (device_add of the second {} hit the bus link of the first)",
-                         seen.sim->kernel_warnings().front(), kUuid);
+                         seen.kernel->kernel_warnings().front(), kUuid);
     });
     ex.always("remove of a visible device never says ENODEV", [&seen] { return seen.enodev; });
-    ex.always("EAGAIN only inside the creation gap", [&seen] { return seen.eagain_outside_gap; });
+    kernel_check("EAGAIN only inside the creation gap", [&seen] { return seen.eagain_outside_gap; });
     if (variant == "new-core-lost-remove-file") {
-      ex.at_end("a live mdev can be removed through sysfs", [&seen]() -> std::string {
-        if (!seen.sim || !seen.remove_got_eagain) return {};
-        const auto parents = seen.sim->parents_with(kUuid);
-        if (parents.empty() || seen.sim->has_remove_attribute(kUuid)) return {};
+      kernel_check("a live mdev can be removed through sysfs", [&seen]() -> std::string {
+        if (!seen.remove_got_eagain) return {};
+        const auto parents = seen.kernel->parents_with(kUuid);
+        if (parents.empty() || seen.kernel->has_remove_attribute(kUuid)) return {};
         return fmt::format("mdev {} is live on {} but /sys/bus/mdev/devices/{}/remove is gone: remove_store deleted "
                            "it (device_remove_file_self) before mdev_device_remove returned EAGAIN, and nothing "
                            "re-creates it",
                            kUuid, parents[0], kUuid);
-      });
+      }, true);
     }
   }
 
@@ -149,7 +153,7 @@ class MdevCreateRemove final : public Scenario {
       }
       if (e == EAGAIN) {
         seen.remove_got_eagain = true;
-        if (seen.sim && !seen.sim->creating(kUuid) && seen.eagain_outside_gap.empty())
+        if (seen.kernel && !seen.kernel->creating(kUuid) && seen.eagain_outside_gap.empty())
           seen.eagain_outside_gap = fmt::format("remove of {} returned EAGAIN while no create of it was running", kUuid);
       }
     }

@@ -11,17 +11,16 @@
 // that ordering; the patch was withdrawn.
 //
 // Units are written as in tools/hotplug/Linux/systemd/*.in and systemd's units/ (fidelity.md §7);
-// systemd, udevd and the kernel side: backends/sim/udev/. With devtmpfs (every current distribution) the node
-// exists as soon as modprobe returns, so module loading before xenstored is all the ordering needed.
+// systemd, udevd and the kernel side: world/boot.hpp, simulated in backends/sim/udev/. With devtmpfs (every
+// current distribution) the node exists as soon as modprobe returns, so module loading before xenstored is all
+// the ordering needed.
 #include <string>
 
 #include <fmt/format.h>
 
-#include "backends/sim/sim_world.hpp"
-#include "backends/sim/udev/sim_kernel_devices.hpp"
-#include "backends/sim/udev/sim_service_manager.hpp"
-#include "backends/sim/udev/sim_udevd.hpp"
 #include <xenrace/scenario.hpp>
+
+#include "world/boot.hpp"
 #include "world/services.hpp"
 #include "world/world.hpp"
 
@@ -156,18 +155,14 @@ class XenstoredBootOrder final : public Scenario {
   const ScenarioInfo& info() const override { return info_; }
 
   void build(Execution& ex, World& world, std::string_view variant) const override {
-    auto* sim = dynamic_cast<SimWorld*>(&world);
-    if (sim == nullptr) throw ComponentUnavailable("xenstored-boot-order simulates a whole boot: sim backend only");
+    Boot& systemd = world.boot();  // a whole boot: the simulator's only
     const Variant config = variant_config(variant);
 
-    SimKernelDevices& kernel = sim->sim_kernel_devices();
-    kernel.add_xen_dom0_modules();
-    kernel.set_devtmpfs(config.devtmpfs);
-    SimUdevd& udevd = sim->sim_udevd();
-    if (config.udev_tags_gntdev) udevd.tag_for_systemd("xen/gntdev");
-    udevd.start();
+    systemd.add_xen_dom0_modules();
+    systemd.set_devtmpfs(config.devtmpfs);
+    if (config.udev_tags_gntdev) systemd.udev_tag_for_systemd("xen/gntdev");
+    systemd.start_udevd();
 
-    SimServiceManager& systemd = sim->sim_services();
     if (config.custom_modules_load) systemd.load_units(kCustomModulesLoad);
     systemd.load_units(kProcXenMount);
     systemd.load_units(config.xenstored_unit);

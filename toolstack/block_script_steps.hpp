@@ -6,13 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "backends/sim/blkback/physical_device.hpp"
-#include "backends/sim/blkback/sim_blkback.hpp"
-#include "backends/sim/loop/host_kernel.hpp"
-#include "backends/sim/loop/sim_loop.hpp"
-#include "backends/sim/sim_world.hpp"
 #include "runtime/execution.hpp"
 #include "world/block_backend.hpp"
+#include "world/kernel.hpp"
 #include "world/loop.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
@@ -26,32 +22,15 @@ inline std::string backend_path(int domid, int devid = 51712) {
 // `stat -L -c %t:%T /dev/loopN`: loopN is 7:N.
 inline std::string loop_devnum(int index) { return format_major_minor(kLoopMajor, static_cast<unsigned>(index)); }
 
-// A variant's kernel behaviour. The loop driver's is the simulator's model only in the simulator; on a real
-// host the kernel decides, so a variant whose model the host's kernel release does not match is skipped
-// (backends/sim/loop/host_kernel.hpp). The v6.1 window is inside one LOOP_CLR_FD system call: replay forces the
-// order of the actors' calls, never the kernel's steps within one, so there only free runs can meet it.
-// The blkback behaviour (diskseq checked or not) follows the variant wherever blkback is the simulated
-// driver: always in the simulator, and on a dom0 host without xen-blkback, where it stands in on the real
-// loop devices. A real xen-blkback has no diskseq check (never merged), so those variants are skipped there.
-inline void select_kernel(Execution& ex, World& world, LoopKernel loop, BlkbackDiskseq blkback) {
-  if (auto* sim = dynamic_cast<SimLoop*>(&world.loop())) {
-    sim->set_kernel(loop);
-  } else if (std::string why = host_cannot_run(loop, world.kernel_release()); !why.empty()) {
-    throw ComponentUnavailable(why);
-  } else if (loop == LoopKernel::v6_1 && !ex.sched().os_threads()) {
-    throw ComponentUnavailable(fmt::format(
-        "on {} this variant's race is inside one LOOP_CLR_FD system call, which replay cannot split; "
-        "free mode (--mode free) runs it",
-        world.kernel_release()));
-  }
-  if (auto* sim = dynamic_cast<SimBlockBackends*>(&world.block_backends())) {
-    sim->set_diskseq_support(blkback);
-    return;
-  }
-  if (blkback != BlkbackDiskseq::unsupported)
-    throw ComponentUnavailable(fmt::format(
-        "this variant needs a blkback with {} (never merged upstream); a real xen-blkback has no diskseq check",
-        to_string(blkback)));
+// A variant's kernel behaviour (world/kernel.hpp). The loop driver's model is the kernel only in the simulator;
+// on a real host the kernel decides, so a variant whose model the host's kernel does not match is skipped with
+// the backend's reason (backends/dom0/host_kernel.hpp; a v6.1 race inside one LOOP_CLR_FD call only free runs
+// can meet). The blkback behaviour (diskseq checked or not) follows the variant wherever blkback is the
+// simulated driver: always in the simulator, and on a dom0 host where it stands in on the real loop devices.
+// A real xen-blkback has no diskseq check (never merged), so those variants are skipped there.
+inline void select_kernel(World& world, LoopKernel loop, BlkbackDiskseq blkback) {
+  require_model(world.kernel(), loop);
+  require_model(world.kernel(), blkback);
 }
 
 // util-linux `losetup -f --show FILE` with LOOP_CONFIGURE: find a free device, bind it, and start over when

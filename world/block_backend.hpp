@@ -4,7 +4,9 @@
 // itself and probe() only checks that the backend exists. What the backend exported is observed, never
 // driven: a scenario's invariants compare it with what the block script meant to export.
 #pragma once
+#include <cinttypes>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +15,18 @@
 #include "world/result.hpp"
 
 namespace xenrace {
+
+// What a block script writes: "%x:%x" (stat -c %t:%T) into physical-device, and a diskseq in lowercase hex.
+inline std::string format_major_minor(unsigned major, unsigned minor) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%x:%x", major, minor);
+  return buf;
+}
+inline std::string format_diskseq(std::uint64_t diskseq) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%" PRIx64, diskseq);
+  return buf;
+}
 
 // The medium blkback opened, read at the moment it opened the device by major:minor.
 struct ExportedDisk {

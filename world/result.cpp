@@ -18,6 +18,7 @@ constexpr Name kNames[] = {
     {ENOTSUP, "ENOTSUP"}, {EBADF, "EBADF"},     {ESRCH, "ESRCH"},     {EINTR, "EINTR"},
     {ENOTDIR, "ENOTDIR"}, {ECONNRESET, "ECONNRESET"}, {EPIPE, "EPIPE"}, {EMFILE, "EMFILE"},
     {ERANGE, "ERANGE"},   {EFAULT, "EFAULT"},  // blkback's diskseq parser
+    {EDEADLK, "EDEADLK"},  // fcntl F_SETLKW's deadlock detection
 };
 }  // namespace
 

@@ -21,6 +21,10 @@ class KernelModules;
 class Services;
 class PciBack;
 class HostBlockScript;
+class Kernel;
+class Boot;
+class FileSystem;
+class Sysfs;
 
 struct ComponentUnavailable : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -51,6 +55,19 @@ class World {
   // null (the default, and always in the simulator) means "model it". Throws ComponentUnavailable when the
   // run asked for it and the host cannot run it.
   virtual HostBlockScript* host_block_script() { return nullptr; }
+  // The kernel behind the devices: the model a variant claims (choose) and its internal state for invariants
+  // (world/kernel.hpp).
+  virtual Kernel& kernel() { throw ComponentUnavailable(std::string(backend()) + " backend has no kernel model"); }
+  // A whole modelled dom0 boot: kernel devices, udevd, systemd (world/boot.hpp). The simulator's only.
+  virtual Boot& boot() {
+    throw ComponentUnavailable(std::string(backend()) +
+                               " backend cannot boot a dom0: a real host has booted already; the boot is simulated only");
+  }
+  // Files, directories, their locks (flock, fcntl) and process identity, as hotplug scripts' and libxl's locks
+  // use them (world/file_system.hpp).
+  virtual FileSystem& file_system() {
+    throw ComponentUnavailable(std::string(backend()) + " backend has no file system component");
+  }
   // The release (uname -r) of the real kernel behind the devices, which decides which kernel models a
   // variant may claim there; empty in the simulator, where the variant's model is the kernel.
   virtual std::string kernel_release() const { return {}; }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "backends/dom0/dom0_config.hpp"
+#include "backends/dom0/dom0_kernel.hpp"
 #include "backends/dom0/dom0_loop.hpp"
 #include "backends/dom0/dom0_xenstore.hpp"
 #include "backends/dom0/pci_sysfs.hpp"
@@ -138,6 +139,11 @@ MdevBus& Dom0World::mdev() {
 DeviceNodes& Dom0World::device_nodes() {
   unavailable("dom0 backend has no /dev nodes component: a real host's udev is not driven by xenrace");
 }
+Kernel& Dom0World::kernel() {
+  if (!kernel_) kernel_ = std::make_unique<Dom0Kernel>(ex_, *this);
+  return *kernel_;
+}
+
 std::string Dom0World::kernel_release() const {
   struct utsname u;
   return ::uname(&u) == 0 ? std::string(u.release) : std::string();
@@ -147,6 +153,11 @@ KernelModules& Dom0World::kernel_modules() {
   unavailable("dom0 backend never loads or unloads kernel modules");
 }
 Services& Dom0World::services() { unavailable("dom0 backend does not drive the host's service manager"); }
+FileSystem& Dom0World::file_system() {
+  unavailable("dom0 backend has no file-system component: it races only on the host's Xen components (xenstore, loop "
+              "devices, blkback, pciback); file-system and lock races (locking.sh, libxl's userdata lock) run in the "
+              "simulator");
+}
 PciBack& Dom0World::pci() {
   if (pci_) return *pci_;
   const Dom0Config& c = session_.config();

@@ -29,6 +29,7 @@ namespace xenrace::dom0 {
 class Dom0XenStore;
 class Dom0Loop;
 class RealPciBack;
+class Dom0Kernel;
 
 class Dom0World final : public World {
  public:
@@ -52,7 +53,11 @@ class Dom0World final : public World {
   DeviceNodes& device_nodes() override;
   KernelModules& kernel_modules() override;
   Services& services() override;
+  // Refused: the dom0 backend races only on the host's Xen components; lock and file races run in the simulator.
+  FileSystem& file_system() override;
   std::string kernel_release() const override;  // uname(2)
+  // Whether the host's kernel matches a variant's model (backends/dom0/host_kernel), and no internal state.
+  Kernel& kernel() override;
 
   // Why a component was unavailable (empty when none was): the run's skip reason. Kept here as well as
   // thrown, because an actor that hits it ends as an ordinary actor failure.
@@ -72,6 +77,7 @@ class Dom0World final : public World {
   Execution& ex_;
   Dom0Session& session_;
   std::unique_ptr<Dom0XenStore> xenstore_;
+  std::unique_ptr<Dom0Kernel> kernel_;
   std::unique_ptr<Dom0Loop> loop_;
   std::unique_ptr<BlockBackends> block_backends_;  // after what it uses: destroyed first
   std::unique_ptr<HostBlockScript> block_script_;  // after the backends and loop devices it uses

@@ -1,10 +1,13 @@
 #include "backends/sim/sim_world.hpp"
 
 #include "backends/sim/blkback/sim_blkback.hpp"
+#include "backends/sim/fs/sim_file_system.hpp"
 #include "backends/sim/hypervisor/sim_hypervisor.hpp"
 #include "backends/sim/loop/sim_loop.hpp"
 #include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "backends/sim/pci/sim_pciback.hpp"
+#include "backends/sim/sim_kernel.hpp"
+#include "backends/sim/udev/sim_boot.hpp"
 #include "backends/sim/udev/sim_kernel_devices.hpp"
 #include "backends/sim/udev/sim_service_manager.hpp"
 #include "backends/sim/udev/sim_udevd.hpp"
@@ -25,6 +28,22 @@ XenStore& SimWorld::xenstore() {
 Hypervisor& SimWorld::hypervisor() {
   if (!hypervisor_) hypervisor_ = std::make_unique<SimHypervisor>(ex_, static_cast<SimXenStore&>(xenstore()).model());
   return *hypervisor_;
+}
+
+Kernel& SimWorld::kernel() {
+  if (!kernel_) kernel_ = std::make_unique<SimKernel>(*this);
+  return *kernel_;
+}
+
+Boot& SimWorld::boot() {
+  if (!boot_) boot_ = std::make_unique<SimBoot>(*this);
+  return *boot_;
+}
+
+FileSystem& SimWorld::file_system() { return sim_file_system(); }
+SimFileSystem& SimWorld::sim_file_system() {
+  if (!file_system_) file_system_ = std::make_unique<SimFileSystem>(ex_);
+  return *file_system_;
 }
 
 LoopDevices& SimWorld::loop() { return sim_loop(); }

@@ -16,6 +16,9 @@ class SimUdevd;
 class SimServiceManager;
 class SimPciBack;
 class SimHypervisor;
+class SimKernel;
+class SimBoot;
+class SimFileSystem;
 
 class SimWorld final : public World {
  public:
@@ -31,7 +34,10 @@ class SimWorld final : public World {
   Services& services() override;
   PciBack& pci() override;
   Hypervisor& hypervisor() override;
-  // The fakes themselves, to select kernel variants and observe them in invariants.
+  Kernel& kernel() override;  // the variant's models, and the fakes' state for invariants
+  Boot& boot() override;      // sim_kernel_devices, sim_udevd and sim_services as one boot
+  FileSystem& file_system() override;
+  // The fakes themselves, for the simulator's own tests (scenarios go through kernel() and boot()).
   SimLoop& sim_loop();
   SimBlockBackends& sim_block_backends();
   SimMdevBus& sim_mdev();
@@ -39,6 +45,7 @@ class SimWorld final : public World {
   SimUdevd& sim_udevd();  // wired to sim_services(): tagged devices plug .device units
   SimServiceManager& sim_services();
   SimPciBack& sim_pci();
+  SimFileSystem& sim_file_system();
 
   Execution& execution() { return ex_; }
 
@@ -53,6 +60,9 @@ class SimWorld final : public World {
   std::unique_ptr<SimKernelDevices> kernel_devices_;
   std::unique_ptr<SimServiceManager> services_;
   std::unique_ptr<SimUdevd> udevd_;  // after what it refers to: destroyed first
+  std::unique_ptr<SimKernel> kernel_;
+  std::unique_ptr<SimFileSystem> file_system_;
+  std::unique_ptr<SimBoot> boot_;
 };
 
 }  // namespace xenrace

@@ -34,7 +34,10 @@
 #include "runtime/execution.hpp"
 #include "runtime/scenario.hpp"
 #include "world/block_backend.hpp"
+#include "world/boot.hpp"
+#include "world/file_system.hpp"
 #include "world/hypervisor.hpp"
+#include "world/kernel.hpp"
 #include "world/loop.hpp"
 #include "world/mdev.hpp"
 #include "world/pci.hpp"
@@ -101,6 +104,10 @@ class Race {
   // `at_end` once every process has finished.
   void always(std::string name, Execution::Check check) { ex.always(std::move(name), std::move(check)); }
   void at_end(std::string name, Execution::Check check) { ex.at_end(std::move(name), std::move(check)); }
+
+  // An invariant this backend cannot observe (kernel-internal state on a real host): reported as not checked,
+  // never as held.
+  void unchecked(std::string name, std::string why) { ex.unchecked(std::move(name), std::move(why)); }
 
   // State shared by the actors, living as long as the execution.
   template <class T, class... A>

@@ -20,7 +20,7 @@
 #include "run/dom0_run.hpp"
 #include "backends/dom0/dom0_session.hpp"
 #include "backends/dom0/host_ops.hpp"
-#include "backends/sim/loop/host_kernel.hpp"
+#include "backends/dom0/host_kernel.hpp"
 #include "backends/sim/sim_world.hpp"
 #include "run/explorer.hpp"
 #include "runtime/scenario.hpp"

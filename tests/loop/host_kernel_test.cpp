@@ -1,9 +1,9 @@
-// The examples of backends/sim/loop/host_kernel.hpp: which loop-driver models a host kernel release runs.
+// The examples of backends/dom0/host_kernel.hpp: which loop-driver and mdev models a host kernel release runs.
 #include <gtest/gtest.h>
 
-#include "backends/sim/loop/host_kernel.hpp"
+#include "backends/dom0/host_kernel.hpp"
 
-namespace xenrace {
+namespace xenrace::dom0 {
 namespace {
 
 TEST(HostKernel, MajorMinorOfAReleaseString) {
@@ -35,5 +35,17 @@ TEST(HostKernel, OtherModelsKeepTheirRules) {
   }
 }
 
+TEST(HostKernel, TheMdevCoreFollowsTheRelease) {
+  EXPECT_EQ(host_cannot_run(MdevCore::global_list, "6.1.0-56-amd64"), "");
+  EXPECT_EQ(host_cannot_run(MdevCore::global_list, "4.18.0"), "");
+  EXPECT_EQ(host_cannot_run(MdevCore::per_parent_lock, "4.14.0-3-amd64"), "");
+  const std::string why = host_cannot_run(MdevCore::per_parent_lock, "6.1.0-56-amd64");
+  EXPECT_NE(why.find("6.1.0-56-amd64"), std::string::npos) << why;
+  EXPECT_NE(why.find("per-parent-lock"), std::string::npos) << why;
+  EXPECT_NE(host_cannot_run(MdevCore::global_list, "4.17.19"), "");
+  EXPECT_NE(host_cannot_run(MdevCore::per_parent_lock, "4.9.0"), "");
+  EXPECT_NE(host_cannot_run(MdevCore::global_list, "garbage"), "");
+}
+
 }  // namespace
-}  // namespace xenrace
+}  // namespace xenrace::dom0

@@ -89,8 +89,4 @@ Result<PhysicalDevice> parse_physical_device_with_diskseq(std::string_view text)
   return Result<PhysicalDevice>::success(out);
 }
 
-std::string format_major_minor(unsigned major, unsigned minor) { return fmt::format("{:x}:{:x}", major, minor); }
-
-std::string format_diskseq(std::uint64_t diskseq) { return fmt::format("{:x}", diskseq); }
-
 }  // namespace xenrace

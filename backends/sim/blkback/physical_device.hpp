@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "world/block_backend.hpp"
 #include "world/result.hpp"
 
 namespace xenrace {
@@ -41,8 +42,6 @@ Result<PhysicalDevice> parse_major_minor(std::string_view text);
 // digits, bytes restricted to 0x21..0x7e, diskseq 0 invalid) or plain "major:minor".
 Result<PhysicalDevice> parse_physical_device_with_diskseq(std::string_view text);
 
-// What a block script writes: "%x:%x" (stat -c %t:%T) and the diskseq in lowercase hex.
-std::string format_major_minor(unsigned major, unsigned minor);
-std::string format_diskseq(std::uint64_t diskseq);
+// What a block script writes (format_major_minor, format_diskseq): world/block_backend.hpp.
 
 }  // namespace xenrace

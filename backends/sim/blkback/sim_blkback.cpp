@@ -18,15 +18,6 @@ std::string_view nodename(std::string_view path) {
 
 }  // namespace
 
-const char* to_string(BlkbackDiskseq d) {
-  switch (d) {
-    case BlkbackDiskseq::unsupported: return "no-diskseq";
-    case BlkbackDiskseq::node: return "diskseq-node";
-    case BlkbackDiskseq::in_physical_device: return "diskseq-in-physical-device";
-  }
-  return "?";
-}
-
 SimBlockBackends::SimBlockBackends(Execution& ex, XenStore& xenstore, KernelBlockOpen& block)
     : ex_(ex), xenstore_(xenstore), loop_(block) {}
 

@@ -30,16 +30,12 @@
 #include "backends/sim/loop/kernel_block_open.hpp"
 #include "runtime/execution.hpp"
 #include "world/block_backend.hpp"
+#include "world/kernel.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {
 
-enum class BlkbackDiskseq : std::uint8_t {
-  unsupported,         // every released kernel: physical-device only
-  node,                // v2 2023-05-30: a separate `diskseq` node, read when physical-device fires
-  in_physical_device,  // RFC 2023-01-26: physical-device = "diskseq@major:minor"
-};
-const char* to_string(BlkbackDiskseq d);
+// BlkbackDiskseq, the selectable diskseq check: world/kernel.hpp.
 
 class SimBlockBackends final : public BlockBackends {
  public:

@@ -10,19 +10,13 @@
 #include <cstdint>
 #include <string>
 
+#include "world/kernel.hpp"
 #include "world/loop.hpp"
 #include "world/result.hpp"
 
 namespace xenrace {
 
-// What a kernel-side opener finds behind a device number.
-struct LoopMedium {
-  int index = -1;
-  bool bound = false;
-  std::string backing_file;  // empty when unbound
-  FileIdentity file;
-  std::uint64_t diskseq = 0;
-};
+// What a kernel-side opener finds behind a device number: LoopMedium (world/kernel.hpp).
 
 class KernelBlockOpen {
  public:

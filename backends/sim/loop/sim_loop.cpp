@@ -25,16 +25,6 @@ std::string flags_text(std::uint32_t flags) {
 
 }  // namespace
 
-const char* to_string(LoopKernel k) {
-  switch (k) {
-    case LoopKernel::before_b90ecc0379eb: return "before-b90ecc0379eb";
-    case LoopKernel::v6_5: return "v6.5";
-    case LoopKernel::v6_11: return "v6.11";
-    case LoopKernel::v6_1: return "v6.1";
-  }
-  return "?";
-}
-
 SimLoop::SimLoop(Execution& ex, LoopKernel kernel) : ex_(ex), kernel_(kernel) { use_sim_faults(ex_); }
 
 std::string SimLoop::device_name(int index) const { return fmt::format("loop{}", index); }

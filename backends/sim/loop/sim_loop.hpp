@@ -49,28 +49,14 @@
 
 #include "backends/sim/loop/kernel_block_open.hpp"
 #include "runtime/execution.hpp"
+#include "world/kernel.hpp"
 #include "world/loop.hpp"
 
 namespace xenrace {
 
-enum class LoopKernel : std::uint8_t {
-  before_b90ecc0379eb,  // diskseq set only at allocation; a sole opener's LOOP_CLR_FD detaches at once
-  v6_5,                 // diskseq bumped on every media change (configure and detach)
-  v6_11,                // LOOP_CLR_FD always defers the detach to the last close (this machine's behaviour)
-  v6_1,                 // v6.5's rules, and a sole opener's LOOP_CLR_FD tears down in a step opens can enter
-};
-const char* to_string(LoopKernel k);
+// LoopKernel (the models), LoopMedium and LoopDetach: world/kernel.hpp.
 
-// A detach that actually happened (not a deferred request): what the device was backed by and who caused it.
-struct LoopDetach {
-  int index = -1;
-  std::string backing_file;
-  FileIdentity file;
-  std::string by;      // the actor whose call or exit detached it
-  std::string reason;  // "clr_fd" or "autoclear"
-};
-
-class SimLoop final : public LoopDevices, public KernelBlockOpen {
+class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKernelState {
  public:
   explicit SimLoop(Execution& ex, LoopKernel kernel = LoopKernel::v6_11);
 
@@ -100,11 +86,11 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen {
   // --- observation for invariants and tests (no scheduling point, no trace event) ---
   LoopKernel kernel() const { return kernel_; }
   void set_kernel(LoopKernel k) { kernel_ = k; }
-  std::optional<LoopMedium> peek(int index) const;
-  std::vector<int> indexes() const;
-  int openers(int index) const;
+  std::optional<LoopMedium> peek(int index) const override;
+  std::vector<int> indexes() const override;
+  int openers(int index) const override;
   bool rundown(int index) const;  // Lo_rundown: v6.11's deferred detach, or inside v6.1's LOOP_CLR_FD
-  const std::vector<LoopDetach>& detaches() const { return detaches_; }
+  const std::vector<LoopDetach>& detaches() const override { return detaches_; }
   std::uint64_t last_diskseq() const { return diskseq_counter_; }
 
  private:

@@ -12,10 +12,6 @@
 
 namespace xenrace {
 
-const char* to_string(MdevCore core) {
-  return core == MdevCore::per_parent_lock ? "per-parent-lock" : "global-list";
-}
-
 namespace {
 // Written text as a shell user would type it, for trace arguments.
 std::string printable(std::string_view text) {

@@ -45,14 +45,14 @@
 #include <vector>
 
 #include "runtime/execution.hpp"
+#include "world/kernel.hpp"
 #include "world/mdev.hpp"
 
 namespace xenrace {
 
-enum class MdevCore : std::uint8_t { per_parent_lock, global_list };
-const char* to_string(MdevCore core);
+// MdevCore, the two cores above: world/kernel.hpp.
 
-class SimMdevBus final : public MdevBus {
+class SimMdevBus final : public MdevBus, public MdevKernelState {
  public:
   explicit SimMdevBus(Execution& ex);
 
@@ -75,12 +75,12 @@ class SimMdevBus final : public MdevBus {
 
   // --- inspection for invariants and tests: no scheduling point, no trace event ---
   // Parents that have a device directory /sys/devices/.../PARENT/UUID now.
-  std::vector<std::string> parents_with(std::string_view uuid) const;
+  std::vector<std::string> parents_with(std::string_view uuid) const override;
   bool on_list(std::string_view uuid) const;
-  bool has_remove_attribute(std::string_view uuid) const;  // /sys/bus/mdev/devices/UUID/remove exists
-  bool creating(std::string_view uuid) const;  // a create of uuid has started and not returned
+  bool has_remove_attribute(std::string_view uuid) const override;  // /sys/bus/mdev/devices/UUID/remove exists
+  bool creating(std::string_view uuid) const override;  // a create of uuid has started and not returned
   bool removing(std::string_view uuid) const;  // a remove of uuid has won remove_self and not returned
-  const std::vector<std::string>& kernel_warnings() const { return warnings_; }
+  const std::vector<std::string>& kernel_warnings() const override { return warnings_; }
 
  private:
   struct Device {

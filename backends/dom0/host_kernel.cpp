@@ -1,10 +1,10 @@
-#include "backends/sim/loop/host_kernel.hpp"
+#include "backends/dom0/host_kernel.hpp"
 
 #include <charconv>
 
 #include <fmt/format.h>
 
-namespace xenrace {
+namespace xenrace::dom0 {
 namespace {
 
 bool number(std::string_view& s, int& out) {
@@ -41,6 +41,16 @@ std::string host_cannot_run(LoopKernel model, std::string_view release) {
     }
   }
   return "unknown loop-driver model";
+}
+
+std::string host_cannot_run(MdevCore model, std::string_view release) {
+  const auto v = kernel_major_minor(release);
+  const bool global = v && *v >= std::make_pair(4, 18);
+  const bool per_parent = v && *v >= std::make_pair(4, 10) && !global;
+  if (model == MdevCore::global_list ? global : per_parent) return {};
+  return fmt::format("this variant models the {} mdev core ({}); the host runs {}", to_string(model),
+                     model == MdevCore::global_list ? "Linux 4.18 on" : "Linux 4.10 to 4.17",
+                     release.empty() ? "an unknown kernel" : std::string(release));
 }
 
 }  // namespace xenrace

@@ -1,0 +1,24 @@
+#include "backends/sim/udev/sim_boot.hpp"
+
+#include "backends/sim/sim_world.hpp"
+#include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "backends/sim/udev/sim_service_manager.hpp"
+#include "backends/sim/udev/sim_udevd.hpp"
+
+namespace xenrace {
+
+void SimBoot::add_xen_dom0_modules() { world_.sim_kernel_devices().add_xen_dom0_modules(); }
+void SimBoot::set_devtmpfs(bool mounted) { world_.sim_kernel_devices().set_devtmpfs(mounted); }
+void SimBoot::udev_tag_for_systemd(std::string devname) { world_.sim_udevd().tag_for_systemd(std::move(devname)); }
+void SimBoot::start_udevd() { world_.sim_udevd().start(); }
+void SimBoot::load_units(std::string_view config) { world_.sim_services().load_units(config); }
+void SimBoot::bind_program(std::string name, std::function<int()> main) {
+  world_.sim_services().bind_program(std::move(name), std::move(main));
+}
+void SimBoot::boot() { world_.sim_services().boot(); }
+
+std::string SimBoot::state_of(std::string_view unit) const { return world_.sim_services().state_of(unit); }
+std::string SimBoot::job_result_of(std::string_view unit) const { return world_.sim_services().job_result_of(unit); }
+const std::vector<std::string>& SimBoot::journal() const { return world_.sim_services().journal(); }
+
+}  // namespace xenrace
