@@ -200,3 +200,13 @@ def test_help_is_the_same_as_dash_dash_help(command):
 def test_help_for_an_unknown_command_is_a_usage_error():
     p = xenrace("help", "frobnicate")
     assert p.returncode == 2 and "unknown command 'frobnicate'" in p.stderr
+
+
+def test_replay_folds_its_trace_too_unless_told_not_to():
+    out = xenrace("explore", "pci-attach/buggy-backend-wait-only", check_code=0).stdout
+    token = next(l for l in out.splitlines() if l.startswith("  replay: ")).split(" replay ", 1)[1]
+    folded = xenrace("replay", token, check_code=0).stdout
+    every = xenrace("replay", token, "--no-fold", check_code=0).stdout
+    assert "…×" in folded and "…×" not in every
+    assert folded.splitlines()[-2:] == every.splitlines()[-2:]  # verdict and trace_hash
+    assert len(every.splitlines()) > len(folded.splitlines()) + 50
