@@ -101,11 +101,8 @@ std::string trace_header(const VariantReport& r, bool shrunk) {
   // Shrinking keeps the fewest decisions that still break the check; the step count may go either way.
   if (!shrunk)
     text += " (the first failure, not shrunk)";
-  else if (r.first_failure_steps == r.failure.steps)
-    text += " (shrunk to the fewest decisions; the first failure also had " + std::to_string(r.first_failure_steps) +
-            " steps)";
   else
-    text += fmt::format(" (shrunk to the fewest decisions from a {}-step first failure)", r.first_failure_steps);
+    text += fmt::format(" (shrunk to the fewest decisions; the first failure had {} steps)", r.first_failure_steps);
   return text;
 }
 
