@@ -26,7 +26,7 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
-TEST(TraceText, RepeatsOfOneEventAreOneLine) {
+TEST(ReportTraceText, RepeatsOfOneEventAreOneLine) {
   std::vector<TraceEvent> e;
   for (std::uint64_t i = 0; i < 5; ++i) e.push_back(ev(i, 0, "xs.read", "ENOENT"));
   e.push_back(ev(5, 1, "xs.write", "OK"));
@@ -42,7 +42,7 @@ TEST(TraceText, RepeatsOfOneEventAreOneLine) {
   EXPECT_NE(text[0].find("…×5 (to step 4)"), std::string::npos) << text[0];
 }
 
-TEST(TraceText, ACycleOfEventsIsPrintedOnceWithItsCount) {
+TEST(ReportTraceText, ACycleOfEventsIsPrintedOnceWithItsCount) {
   std::vector<TraceEvent> e;
   std::uint64_t step = 0;
   for (int i = 0; i < 4; ++i) {
@@ -60,7 +60,7 @@ TEST(TraceText, ACycleOfEventsIsPrintedOnceWithItsCount) {
   EXPECT_NE(text[3].find("xs.write"), std::string::npos);
 }
 
-TEST(TraceText, EventsThatDifferInAnyFieldAreNotFolded) {
+TEST(ReportTraceText, EventsThatDifferInAnyFieldAreNotFolded) {
   std::vector<TraceEvent> e = {ev(0, 0, "xs.read", "ENOENT"), ev(1, 1, "xs.read", "ENOENT"),
                                ev(2, 0, "xs.read", "0"), ev(3, 0, "xs.write", "0")};
   e.push_back(e.back());
@@ -73,13 +73,13 @@ TEST(TraceText, EventsThatDifferInAnyFieldAreNotFolded) {
   EXPECT_EQ(lines(trace_text(trace(same))).size(), 1u);
 }
 
-TEST(TraceText, NoTimeColumnWhileTheClockStandsStill) {
+TEST(ReportTraceText, NoTimeColumnWhileTheClockStandsStill) {
   const auto text = trace_text(trace({ev(0, 0, "xs.read", "ENOENT"), ev(1, 1, "xs.write", "OK")}));
   EXPECT_EQ(text.find("0.000000s"), std::string::npos) << text;
   EXPECT_EQ(text.rfind("     0  poller", 0), 0u) << "the actor follows the step: " << text;
 }
 
-TEST(TraceText, TheTimeIsShownWhereTheClockMoves) {
+TEST(ReportTraceText, TheTimeIsShownWhereTheClockMoves) {
   const auto text = lines(trace_text(trace({ev(0, 0, "a", "1"), ev(1, 0, "b", "2"), ev(2, 0, "c", "3", 2500000000),
                                             ev(3, 0, "d", "4", 2500000000)})));
   ASSERT_EQ(text.size(), 4u);
@@ -91,7 +91,7 @@ TEST(TraceText, TheTimeIsShownWhereTheClockMoves) {
   EXPECT_EQ(text[1].find("poller"), text[2].find("poller")) << "the columns stay aligned";
 }
 
-TEST(TraceText, AFoldedLoopSaysWhereTheClockGotTo) {
+TEST(ReportTraceText, AFoldedLoopSaysWhereTheClockGotTo) {
   std::vector<TraceEvent> e;
   for (std::uint64_t i = 0; i < 3; ++i) e.push_back(ev(i, 0, "xs.read", "ENOENT", i * 1000000000));
   const auto text = lines(trace_text(trace(e)));
