@@ -38,8 +38,33 @@ Runner add_faults_command(CLI::App& app, Context& ctx);
 nlohmann::json report_json(const VariantReport& r);
 nlohmann::json trace_json(const ExecutionResult& r);
 std::string replay_command(const Context& ctx, const ReplayToken& token);
-// One line per event: step, virtual time, actor, operation, arguments, result.
-std::string format_trace(const ExecutionResult& r);
+// One line per event: step, virtual time (where it moves), actor, operation, arguments, result; with `fold`,
+// repeated events and short repeated cycles of events on one line marked `…×N` (reports/trace_text.hpp).
+std::string format_trace(const ExecutionResult& r, bool fold = true);
 std::string format_time(VirtualTime t);
+
+// What `explore` prints for one variant, by its verdict against the expectation:
+//   XFAIL  ID  violated: CHECK  (found after N executions)      a buggy variant failed, as it must
+//   PASS   ID  (N executions)                                   a fixed variant passed, as it must
+//   FAIL   ID  violated: CHECK: MESSAGE  (...; expected to pass) the expectation is not met
+//   UNEXPECTED PASS  ID  no failure in N executions (...)        the expectation is not met
+// `id_width` aligns the ids of one listing.
+std::string verdict_line(const VariantReport& r, std::size_t id_width = 0);
+// The header of a failing variant's printed trace: its steps and preemptions, and what shrinking did.
+std::string trace_header(const VariantReport& r, bool shrunk);
+
+// How a set of explored variants went, counted for the summary line.
+struct Tally {
+  std::size_t passed = 0;           // expected pass, passed
+  std::size_t failed_as_expected = 0;
+  std::size_t unexpected_pass = 0;  // expected fail, passed
+  std::size_t failed = 0;           // expected pass, failed
+  void add(const VariantReport& r);
+  std::size_t met() const { return passed + failed_as_expected; }
+  std::size_t not_met() const { return unexpected_pass + failed; }
+  std::size_t total() const { return met() + not_met(); }
+};
+// "36 variants: 36 met expectation (20 passed, 16 failed as expected), 0 not met in 8.3 s"
+std::string summary_line(const Tally& t, double seconds);
 
 }  // namespace xenrace::cli

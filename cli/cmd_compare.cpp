@@ -25,6 +25,7 @@
 #include "cli/cli.hpp"
 #include "cli/options.hpp"
 #include "cli/dom0_options.hpp"
+#include "cli/selection.hpp"
 #include "reports/report_dir.hpp"
 #include "xenrace/version.hpp"
 
@@ -34,7 +35,7 @@ namespace {
 struct CompareArgs {
   std::vector<std::string> scenarios;
   std::string backend;
-  std::string variant;
+  std::vector<std::string> variants;
   std::uint64_t runs = 100;
   std::uint64_t seed = 1;
   StrategyChoice strategy;  // explore's: the scenario's own unless given
@@ -126,9 +127,9 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "compare", "On a real host: every variant's simulator verdict next to its replay and free runs there");
   auto a = std::make_shared<CompareArgs>();
-  cmd->add_option("scenario", a->scenarios, "Scenarios (default: all)");
+  cmd->add_option("scenario", a->scenarios, "Scenarios, variant ids, globs or comma lists, as for explore (default: all)");
   cmd->add_option("--backend", a->backend, "Where to run: dom0")->required();
-  cmd->add_option("--variant", a->variant, "Only this variant (with one scenario)");
+  cmd->add_option("--variant", a->variants, "Only these variants: names, globs or comma lists (repeatable)");
   cmd->add_option("--runs", a->runs, "Free-running executions per variant (0: none)")
       ->capture_default_str()
       ->transform(whole_number());
@@ -145,11 +146,7 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
     a->strategy.name = strategy->count() > 0;
     if (a->strategy.name && !is_exploring_strategy(a->strategy.given.name))
       make_strategy(a->strategy.given);  // throws the usage error
-    std::vector<const Scenario*> scenarios;
-    if (a->scenarios.empty())
-      for (const auto& s : ctx.registry.all()) scenarios.push_back(s.get());
-    for (const auto& name : a->scenarios) scenarios.push_back(&ctx.registry.get(name));
-    if (!a->variant.empty() && scenarios.size() != 1) throw UsageError("--variant needs exactly one scenario");
+    const std::vector<SelectedVariant> todo = select_variants(ctx.registry, a->scenarios, a->scenarios.empty(), a->variants);
     const dom0::Dom0Config config = a->host.load();
     dom0::require_test_host(config);
     // Checked before any host is touched: a bad directory is a usage error, not a lost run.
@@ -162,9 +159,9 @@ Runner add_compare_command(CLI::App& app, Context& ctx) {
     std::vector<reports::ReportEntry> sim_entries, host_entries;
 
     std::vector<Row> rows;
-    for (const Scenario* s : scenarios) {
-      for (const VariantInfo& v : s->info().variants) {
-        if (!a->variant.empty() && v.name != a->variant) continue;
+    for (const auto& [s, variant] : todo) {
+      {
+        const VariantInfo& v = *variant;
         Row row;
         ExploreOptions eo;
         eo.strategy = a->strategy.for_scenario(s->info());

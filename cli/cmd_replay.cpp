@@ -17,10 +17,12 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
   auto json = std::make_shared<bool>(false);
   cmd->add_option("token", *token_text, "The token printed after 'xenrace replay'")->required();
   cmd->add_flag("--json", *json, "Print the result and trace as JSON");
+  auto no_fold = std::make_shared<bool>(false);
+  cmd->add_flag("--no-fold", *no_fold, "Print every event of the trace (no …×N for repeats)");
   auto report_dir_name = std::make_shared<std::string>();
   cmd->add_option("--report-dir", *report_dir_name,
                   "Write junit.xml, results.json, timeline.html and a Chrome trace into this directory");
-  return [&ctx, token_text, json, report_dir_name] {
+  return [&ctx, token_text, json, report_dir_name, no_fold] {
     ReplayToken token = ReplayToken::decode(*token_text);
     if (const Scenario* s = ctx.registry.find(token.scenario))
       check_params(token.params, {s}, ParamScope::simulator, "the replay token's parameter");
@@ -60,7 +62,7 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
     if (!*json) {
       std::cout << fmt::format("replaying {}/{} (found by {} seed {}): {} steps\n", token.scenario, token.variant,
                                token.strategy, token.seed, r.steps);
-      std::cout << format_trace(r);
+      std::cout << format_trace(r, !*no_fold);
       if (r.failed())
         std::cout << fmt::format("verdict: FAIL: {}: {}\n", r.check, r.message);
       else

@@ -101,7 +101,7 @@ void print_human(const dom0::Dom0RunReport& r, const dom0::Dom0Session& session,
 Runner add_run_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("run", "Run a scenario on a real dom0 host (backend dom0)");
   auto a = std::make_shared<RunArgs>();
-  cmd->add_option("scenario", a->scenario, "Scenario name (see 'xenrace list')")->required();
+  cmd->add_option("scenario", a->scenario, "Scenario name or variant id, SCENARIO/VARIANT (see 'xenrace list')")->required();
   cmd->add_option("--backend", a->backend, "Where to run: dom0 (the simulator is 'xenrace explore')")->required();
   cmd->add_option("--variant", a->variant, "Variant (default: the token's, else the first)");
   cmd->add_option("--mode", a->mode, "free | replay (default: replay with --replay, else free)");
@@ -118,6 +118,14 @@ Runner add_run_command(CLI::App& app, Context& ctx) {
   return [&ctx, a]() -> int {
     if (a->backend != "dom0")
       throw UsageError("unknown backend '" + a->backend + "' (run knows: dom0; the simulator is 'xenrace explore')");
+    // An id as explore prints it, SCENARIO/VARIANT, names the variant too.
+    if (const auto slash = a->scenario.find('/'); slash != std::string::npos) {
+      const std::string variant = a->scenario.substr(slash + 1);
+      if (!a->variant.empty() && a->variant != variant)
+        throw UsageError(fmt::format("'{}' and --variant {} name two variants", a->scenario, a->variant));
+      a->variant = variant;
+      a->scenario.resize(slash);
+    }
     const Scenario& scenario = ctx.registry.get(a->scenario);
     dom0::Dom0RunOptions opts;
     if (!a->replay.empty()) {

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   add(cli::add_compare_command);
   add(cli::add_cleanup_command);
   add(cli::add_faults_command);
+  app.add_subcommand("help", "Show the help of xenrace, or of one COMMAND: 'xenrace help explore' is 'xenrace explore --help'");
 
   std::string known;
   for (auto* sub : app.get_subcommands({})) known += (known.empty() ? "" : ", ") + sub->get_name();
@@ -53,6 +54,19 @@ int main(int argc, char** argv) {
   int first = 1;
   while (first < argc && (std::string_view(argv[first]) == "--load" || std::string_view(argv[first]).starts_with("--load=")))
     first += std::string_view(argv[first]) == "--load" ? 2 : 1;
+  // `xenrace help [COMMAND]` is `xenrace [COMMAND] --help`: the same text, from the same place.
+  std::vector<char*> args(argv, argv + argc);
+  static char help_flag[] = "--help";
+  if (first < argc && std::string_view(argv[first]) == "help") {
+    if (argc - first > 2) {
+      std::cerr << "xenrace: help takes at most one command (xenrace help [COMMAND])\n";
+      return 2;
+    }
+    args.erase(args.begin() + first);
+    args.push_back(help_flag);
+    argc = static_cast<int>(args.size());
+    argv = args.data();
+  }
   if (first < argc && argv[first][0] != '-') {
     bool known_command = false;
     for (auto* sub : app.get_subcommands({})) known_command |= sub->get_name() == argv[first];

@@ -1,12 +1,12 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "cli/progress.hpp"
+#include "reports/trace_text.hpp"
 
 namespace xenrace::cli {
 
-std::string format_time(VirtualTime t) {
-  return fmt::format("{}.{:06}s", t / 1000000000ULL, (t % 1000000000ULL) / 1000ULL);
-}
+std::string format_time(VirtualTime t) { return reports::format_virtual_time(t); }
 
 namespace {
 // `text` as one shell word: as is when it is plain, else single-quoted.
@@ -70,16 +70,58 @@ nlohmann::json trace_json(const ExecutionResult& r) {
   return {{"actors", r.actors}, {"events", events}};
 }
 
-std::string format_trace(const ExecutionResult& r) {
-  std::size_t width = 7;
-  for (const auto& a : r.actors) width = std::max(width, a.size());
-  std::string out;
-  for (const auto& e : r.events) {
-    const std::string& actor = e.actor < r.actors.size() ? r.actors[e.actor] : std::string("harness");
-    out += fmt::format("  {:>4}  {}  {:<{}}  {:<18} {}  -> {}\n", e.step, format_time(e.time), actor, width, e.op,
-                       e.args, e.result);
-  }
-  return out;
+std::string format_trace(const ExecutionResult& r, bool fold) {
+  reports::TraceTextOptions options;
+  options.fold = fold;
+  return reports::trace_text(r, options);
+}
+
+namespace {
+std::string executions(std::uint64_t n) { return fmt::format("{} execution{}", n, n == 1 ? "" : "s"); }
+}  // namespace
+
+std::string verdict_line(const VariantReport& r, std::size_t id_width) {
+  const std::string id = r.scenario + "/" + r.variant;
+  const bool met = r.met_expectation();
+  if (r.failed && met)
+    return fmt::format("XFAIL  {:<{}}  violated: {}  (found after {})", id, id_width, r.failure.check,
+                       executions(r.executions));
+  if (r.failed)
+    return fmt::format("FAIL   {:<{}}  violated: {}: {}  (found after {}; expected to pass)", id, id_width,
+                       r.failure.check, r.message, executions(r.executions));
+  const std::string how = r.exhausted ? ", every schedule in the bound" : "";
+  if (met) return fmt::format("PASS   {:<{}}  ({}{})", id, id_width, executions(r.executions), how);
+  return fmt::format("UNEXPECTED PASS  {}  no failure in {}{} (expected to fail) [{} seed {}]", id,
+                     executions(r.executions), how, r.strategy, r.seed);
+}
+
+std::string trace_header(const VariantReport& r, bool shrunk) {
+  const std::size_t p = r.failure.schedule.preemptions();
+  std::string text = fmt::format("trace: {} steps, {} preemption{}", r.failure.steps, p, p == 1 ? "" : "s");
+  // Shrinking keeps the fewest decisions that still break the check; the step count may go either way.
+  if (!shrunk)
+    text += " (the first failure, not shrunk)";
+  else
+    text += fmt::format(" (shrunk to the fewest decisions; the first failure had {} steps)", r.first_failure_steps);
+  return text;
+}
+
+void Tally::add(const VariantReport& r) {
+  if (r.met_expectation())
+    ++(r.failed ? failed_as_expected : passed);
+  else
+    ++(r.failed ? failed : unexpected_pass);
+}
+
+std::string summary_line(const Tally& t, double seconds) {
+  std::string text = fmt::format("{} variant{}: {} met expectation ({} passed, {} failed as expected), ", t.total(),
+                                 t.total() == 1 ? "" : "s", t.met(), t.passed, t.failed_as_expected);
+  if (t.not_met() == 0)
+    text += "0 not met";
+  else
+    text += fmt::format("{} NOT MET ({} unexpected pass{}, {} failed)", t.not_met(), t.unexpected_pass,
+                        t.unexpected_pass == 1 ? "" : "es", t.failed);
+  return text + " in " + format_duration(seconds);
 }
 
 }  // namespace xenrace::cli

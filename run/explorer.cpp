@@ -176,7 +176,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     ++rep.executions;
     rep.steps += r.steps;
     combined = mix_hash(combined, r.trace_hash);
-    if (options.progress && (i + 1) % 1000 == 0) options.progress(i + 1, budget);
+    if (options.progress && (i + 1) % options.progress_every == 0) options.progress(i + 1, budget);
     if (!r.failed()) {
       if (const std::size_t p = r.schedule.preemptions(); i == 0 || p > busiest_preemptions) {
         busiest = r.schedule;

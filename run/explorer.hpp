@@ -22,8 +22,10 @@ struct ExploreOptions {
   bool shrink = true;
   std::uint64_t shrink_budget = 1000;  // replays the shrinker may spend
   Params params;                       // execution options, carried into the replay token
-  // Called every so many executions (progress line); may be empty.
+  // Called every `progress_every` executions (the CLI's progress line); may be empty. It only observes:
+  // nothing it does feeds back into exploration.
   std::function<void(std::uint64_t done, std::uint64_t budget)> progress;
+  std::uint64_t progress_every = 1000;  // at least 1
 };
 
 struct VariantReport {

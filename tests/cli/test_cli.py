@@ -83,7 +83,7 @@ def test_same_seed_gives_byte_identical_output():
 
 
 def test_human_failure_output_has_invariant_trace_and_replay_command():
-    out = xenrace("explore", "demo-counter", "--variant", "buggy", check_code=0).stdout
+    out = xenrace("explore", "demo-counter", "--variant", "buggy", "--verbose", check_code=0).stdout
     assert "violated: no lost update" in out
     assert "map.put" in out
     assert " replay xr1-" in out

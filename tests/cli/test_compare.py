@@ -90,8 +90,9 @@ def test_compare_lists_a_variant_the_host_cannot_run_as_skipped(xenstored, tmp_p
 
 @pytest.mark.parametrize("args,needle", [
     (["compare", "--backend", "sim"], "unknown backend"),
-    (["compare", "--backend", "dom0", "demo-counter", "pci-attach", "--variant", "fixed",
-      "--i-know-this-is-a-test-host"], "--variant needs exactly one scenario"),
+    (["compare", "--backend", "dom0", "demo-counter", "pci-attach", "--variant", "nope*",
+      "--i-know-this-is-a-test-host"], "--variant 'nope*' matches no variant"),
+    (["compare", "--backend", "dom0", "pci-*/nope", "--i-know-this-is-a-test-host"], "unknown variant 'nope' of scenario 'pci-attach'"),
     (["compare", "--backend", "dom0", "no-such-scenario", "--i-know-this-is-a-test-host"], "no-such-scenario"),
     (["compare", "--backend", "dom0", "--config", "/dev/null"], "refusing to run on this host"),
     (["compare", "--backend", "dom0", "--blkback", "kernel", "--i-know-this-is-a-test-host"], "blkback must be"),

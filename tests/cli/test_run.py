@@ -26,3 +26,12 @@ def test_run_refuses_a_report_dir_it_cannot_write_before_touching_the_host(xenst
     p = run(xenstored, "demo-counter", "--report-dir", str(blocker / "reports"))
     assert p.returncode == 2, (p.stdout, p.stderr)
     assert str(blocker / "reports") in p.stderr and "dom0 run" not in p.stderr
+
+
+def test_run_takes_a_variant_id_as_explore_prints_it(xenstored):
+    p = run(xenstored, "demo-counter/fixed", "--runs", "2", "--json")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    report = json.loads(p.stdout)
+    assert (report["scenario"], report["variant"]) == ("demo-counter", "fixed")
+    p = run(xenstored, "demo-counter/fixed", "--variant", "buggy")
+    assert p.returncode == 2 and "name two variants" in p.stderr, (p.stdout, p.stderr)

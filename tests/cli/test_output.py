@@ -1,0 +1,212 @@
+"""What a person sees from `xenrace explore`: one line per variant and a summary by default, the trace with
+-v (polling loops folded, the time only where the virtual clock moves), -q, progress on stderr in a log,
+ids and globs as input, and `xenrace help`. Scripts read --json, which these tests leave alone.
+
+Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli
+"""
+import json
+import os
+import pty
+import re
+import subprocess
+
+import pytest
+
+from test_cli import BIN, xenrace
+
+SUMMARY = re.compile(r"^(\d+) variants?: (\d+) met expectation \((\d+) passed, (\d+) failed as expected\), "
+                     r"(?:0 not met|(\d+) NOT MET \((\d+) unexpected pass(?:es)?, (\d+) failed\)) in [\d.]+ s$")
+
+
+@pytest.fixture(scope="module")
+def listed():
+    return {(s["name"], v["name"]): v["expect"] for s in json.loads(xenrace("list", "--json").stdout)
+            for v in s["variants"]}
+
+
+def selected(*args):
+    """The (scenario, variant) pairs `explore ARGS` runs, from its (unchanged) --json output."""
+    p = xenrace("explore", *args, "--iterations", "1", "--no-shrink", "--json")
+    assert p.returncode in (0, 1), (args, p.stderr)
+    return [(r["scenario"], r["variant"]) for r in json.loads(p.stdout)]
+
+
+def test_explore_all_prints_a_line_per_variant_a_replay_per_failure_and_a_summary(listed):
+    out = xenrace("explore", "--all", check_code=0).stdout.splitlines()
+    failing = sum(1 for e in listed.values() if e == "fail")
+    assert len(out) == len(listed) + failing + 1, "\n".join(out[:40])
+    verdicts = [l for l in out if l.startswith(("XFAIL ", "PASS "))]
+    assert len(verdicts) == len(listed)
+    for line in verdicts:
+        ident = line.split()[1]
+        scenario, variant = ident.split("/")
+        assert line.startswith("XFAIL " if listed[(scenario, variant)] == "fail" else "PASS "), line
+        if line.startswith("XFAIL "):
+            assert "  violated: " in line and "(found after " in line, line
+    assert sum(1 for l in out if l.startswith("  replay: ")) == failing
+    m = SUMMARY.match(out[-1])
+    assert m, out[-1]
+    assert int(m.group(1)) == len(listed) and int(m.group(2)) == len(listed)
+    assert int(m.group(3)) == len(listed) - failing and int(m.group(4)) == failing
+
+
+def test_the_default_output_has_no_trace_and_verbose_has_it():
+    quiet = xenrace("explore", "demo-counter/buggy", check_code=0).stdout
+    assert "map.put" not in quiet
+    assert quiet.splitlines()[0].startswith("XFAIL  demo-counter/buggy  violated: no lost update  (found after ")
+    loud = xenrace("explore", "demo-counter/buggy", "-v", check_code=0).stdout
+    assert "map.put" in loud
+    assert "  violated: no lost update: counter is 1 after 2 increments" in loud
+    assert re.search(r"^  trace: \d+ steps, 1 preemption \(shrunk to the fewest decisions", loud, re.M), loud
+    assert "0.000000s" not in loud, "the clock never moves in demo-counter: no time column"
+    first = xenrace("explore", "demo-counter/buggy", "-v", "--no-shrink", check_code=0).stdout
+    assert re.search(r"^  trace: \d+ steps, \d+ preemptions? \(the first failure, not shrunk\)$", first, re.M), first
+    assert "shortest trace found" not in loud + first
+
+
+def expand(printed):
+    """The events a folded trace stands for, as (step, 'actor op args -> result') with whitespace squeezed."""
+    events, block = [], []
+    for line in printed:
+        marker = re.match(r"^\s+…×(\d+) \(the (\d+) lines above", line)
+        if marker:
+            n, length = int(marker.group(1)), int(marker.group(2))
+            body = events[-length:]
+            events += [(None, text) for _ in range(n - 1) for _, text in body]
+            continue
+        m = re.match(r"^\s+(\d+)\s+(?:\d+\.\d{6}s\s+)?(.*?)(?:  …×(\d+) \(to step \d+.*\))?$", line)
+        assert m, line
+        text = " ".join(m.group(2).split())
+        events.append((int(m.group(1)), text))
+        events += [(None, text)] * (int(m.group(3) or 1) - 1)
+    return events
+
+
+def test_a_verbose_trace_folds_polling_loops_and_stands_for_every_event():
+    # The shrunk failure of this variant waits 10 s of virtual time for the backend: 100 polls of one node.
+    p = xenrace("explore", "pci-attach/buggy-backend-wait-only", "-v", check_code=0)
+    lines = p.stdout.splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("  trace: ")) + 1
+    end = next(i for i, l in enumerate(lines) if l.startswith("  replay: "))
+    printed = lines[start:end]
+    token = lines[end].split(" replay ", 1)[1]
+    trace = json.loads(xenrace("replay", token, "--json", check_code=0).stdout)["trace"]
+    want = [" ".join(f"{e['actor']} {e['op']} {e['args']} -> {e['result']}".split()) for e in trace["events"]]
+    assert any("…×" in l for l in printed), "\n".join(printed)
+    assert len(printed) < len(want) * 3 // 4, (len(printed), len(want))
+    got = expand(printed)
+    assert [t for _, t in got] == want
+    for (printed_step, _), event in zip(got, trace["events"]):
+        assert printed_step is None or printed_step == event["step"]
+    every = xenrace("explore", "pci-attach/buggy-backend-wait-only", "-v", "--no-fold", check_code=0).stdout.splitlines()
+    assert "…×" not in "\n".join(every)
+    assert len(every) - len(lines) == len(want) - len(printed)
+
+
+def test_the_time_column_shows_only_where_the_virtual_clock_moves():
+    p = xenrace("explore", "pci-attach/buggy-backend-wait-only", "-v", "--no-fold", check_code=0)
+    trace = [l for l in p.stdout.splitlines() if re.match(r"^\s+\d+\s", l)]
+    times = [m.group(1) for l in trace if (m := re.match(r"^\s+\d+\s+(\d+\.\d{6}s)\s", l))]
+    assert len(times) > 10 and len(times) < len(trace) // 2, (len(times), len(trace))
+    for a, b in zip(times, times[1:]):
+        assert a != b, times
+    assert times[-1] == "10.000000s"
+
+
+def test_a_not_met_expectation_is_loud_and_quiet_prints_only_it_and_the_summary():
+    args = ["explore", "demo-counter", "--strategy", "dfs", "--preemptions", "0"]
+    out = xenrace(*args, check_code=1).stdout.splitlines()
+    assert out[0].startswith("UNEXPECTED PASS  demo-counter/buggy  no failure in "), out
+    assert out[1].startswith("PASS   demo-counter/fixed  ("), out
+    m = SUMMARY.match(out[-1])
+    assert m and m.group(5) == "1" and m.group(6) == "1" and m.group(7) == "0", out[-1]
+    q = xenrace(*args, "-q", check_code=1).stdout.splitlines()
+    assert q == [out[0], out[-1]], q
+    assert xenrace("explore", "--all", "-q", check_code=0).stdout.count("\n") == 1
+
+
+def test_report_dir_is_named_in_the_output(tmp_path):
+    out = xenrace("explore", "demo-counter", "--report-dir", str(tmp_path / "r"), check_code=0).stdout
+    assert out.splitlines()[-1].startswith(f"reports: {tmp_path / 'r'} ("), out
+    assert (tmp_path / "r" / "junit.xml").exists()
+
+
+def test_progress_goes_to_stderr_of_a_log_with_rate_and_budget():
+    p = xenrace("explore", "demo-counter/fixed", "--progress-interval", "0", check_code=0)
+    lines = p.stderr.splitlines()
+    assert lines, "no progress line"
+    for l in lines:
+        assert re.match(r"^progress: demo-counter/fixed: \d+/\d+ executions, \d+ executions/s(, ETA at most "
+                        r"[\d.]+ s)?$", l), l
+    assert "\r" not in p.stderr
+    assert xenrace("explore", "demo-counter/fixed", "--progress-interval", "0", "--no-progress").stderr == ""
+    assert xenrace("explore", "demo-counter/fixed", "--progress-interval", "0", "--json").stdout == \
+        xenrace("explore", "demo-counter/fixed", "--json").stdout
+
+
+def test_progress_on_a_terminal_is_one_rewritten_line():
+    leader, follower = pty.openpty()
+    p = subprocess.run([BIN, "explore", "demo-counter/fixed"], stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert p.returncode == 0
+    text = seen.decode()
+    assert "\r\x1b[K" in text and "executions/s" in text, repr(text[:300])
+    assert "\n" not in text.replace("\r\n", ""), "a terminal gets no new lines"
+
+
+def test_ids_as_printed_lists_and_globs_are_accepted(listed):
+    assert selected("demo-counter/buggy") == [("demo-counter", "buggy")]
+    assert selected("demo-counter/fixed,demo-counter/buggy") == [("demo-counter", "fixed"), ("demo-counter", "buggy")]
+    both = selected("xenstored-boot-order", "demo-counter/fixed")
+    assert both == [k for k in listed if k[0] == "xenstored-boot-order"] + [("demo-counter", "fixed")]
+    assert selected("*/buggy") == [k for k in listed if k[1] == "buggy"]
+    assert selected("demo-*", "--variant", "fix*") == [("demo-counter", "fixed")]
+    assert selected("--all", "--variant", "fixed*") == [k for k in listed if k[1].startswith("fixed")]
+    assert selected("demo-counter", "demo-counter/buggy") == [("demo-counter", "buggy"), ("demo-counter", "fixed")]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["explore", "nomatch-*"], "'nomatch-*' matches no scenario"),
+    (["explore", "demo-counter/nope"], "unknown variant 'nope' of scenario 'demo-counter'"),
+    (["explore", "demo-counter/x*"], "'demo-counter/x*' matches no variant"),
+    (["explore", "demo-counter", "--variant", "zz*"], "--variant 'zz*' matches no variant"),
+    (["explore", "demo-counter,nope"], "unknown scenario 'nope'"),
+])
+def test_names_and_globs_that_match_nothing_are_usage_errors(args, needle):
+    p = xenrace(*args)
+    assert p.returncode == 2, (args, p.stdout, p.stderr)
+    assert p.stdout == ""
+    assert needle in p.stderr and len(p.stderr.splitlines()) == 1, p.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["explore"], ["replay"], ["list"]])
+def test_help_is_the_same_as_dash_dash_help(command):
+    a = xenrace("help", *command, check_code=0).stdout
+    b = xenrace(*command, "--help", check_code=0).stdout
+    assert a == b
+    assert "usage" in a.lower() and "--help" in a
+
+
+def test_help_for_an_unknown_command_is_a_usage_error():
+    p = xenrace("help", "frobnicate")
+    assert p.returncode == 2 and "unknown command 'frobnicate'" in p.stderr
+
+
+def test_replay_folds_its_trace_too_unless_told_not_to():
+    out = xenrace("explore", "pci-attach/buggy-backend-wait-only", check_code=0).stdout
+    token = next(l for l in out.splitlines() if l.startswith("  replay: ")).split(" replay ", 1)[1]
+    folded = xenrace("replay", token, check_code=0).stdout
+    every = xenrace("replay", token, "--no-fold", check_code=0).stdout
+    assert "…×" in folded and "…×" not in every
+    assert folded.splitlines()[-2:] == every.splitlines()[-2:]  # verdict and trace_hash
+    assert len(every.splitlines()) > len(folded.splitlines()) + 50
