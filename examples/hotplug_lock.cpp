@@ -20,7 +20,7 @@ XENRACE_SCENARIO({
                  {"fixed", Expect::pass, "after flock, the fd's inode must be the path's, else start over"}},
     .default_strategy = "random",
     .default_iterations = 500,
-    .params = {integer_param("scripts", 3, "how many block scripts run at once", 2, 8)},
+    .params = {integer_param("scripts", 3, "how many block scripts run at once (the race needs three)", 3, 8)},
 }) {
   FileSystem& fs = race.world.file_system();
   LoopDevices& loop = race.world.loop();

@@ -416,105 +416,95 @@ std::string check_nothing_leaked(Shared& s, XsConnection& xs) {
 
 // --- the scenario ---
 
-class GeneratedWorkload final : public Scenario {
- public:
-  GeneratedWorkload() {
-    info_.name = "generated-workload";
-    info_.description =
-        "Generated sequences of disk attach/detach and mdev create/remove for 1-3 guests, plus a non-Xen loop user, "
-        "run concurrently with global invariants; shrinking gives a minimal operation sequence and schedule.";
-    info_.source =
-        "the seed threads together: xen-devel \"libxl: support common cases without block script\" (2021, seed 004), "
-        "\"xen-blkback: diskseq support\" (seed 002), \"vfio/mdev: Check globally for duplicate devices\" (seed 003)";
-    info_.tags = {"xenstore", "loop", "blkback", "mdev"};
-    info_.variants = {
+XENRACE_SCENARIO({
+    .name = "generated-workload",
+    .description = "Generated sequences of disk attach/detach and mdev create/remove for 1-3 guests, plus a non-Xen loop user, "
+        "run concurrently with global invariants; shrinking gives a minimal operation sequence and schedule.",
+    .source = "the seed threads together: xen-devel \"libxl: support common cases without block script\" (2021, seed 004), "
+        "\"xen-blkback: diskseq support\" (seed 002), \"vfio/mdev: Check globally for duplicate devices\" (seed 003)",
+    .tags = {"xenstore", "loop", "blkback", "mdev"},
+    .variants = {
         {"buggy", Expect::fail,
          "the shell block script (losetup -f then losetup DEV FILE, losetup -d $node, sharing check blind to loop "
          "devices), blkback without diskseq, the per-parent mdev core"},
         {"fixed", Expect::pass,
          "sharing check with losetup -j, LOOP_CONFIGURE + AUTOCLEAR with the fd held until blkback opened it, diskseq "
          "checked, the global-list mdev core"},
-    };
-    info_.default_iterations = 20000;  // about 1.5 s of fixed-variant exploration here; buggy fails at once
-    info_.max_steps = 5000;
+    },
+    .default_iterations = 20000,  // about 1.5 s of fixed-variant exploration here; buggy fails at once
+    .max_steps = 5000,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant = race.variant;
+  if (variant != "buggy" && variant != "fixed")
+    throw UsageError(fmt::format("generated-workload has no variant '{}'", variant));
+  const bool fixed = variant == "fixed";
+  auto& s = ex.make<Shared>(ex, world, fixed);
+  Kernel& kernel = world.kernel();
+  require_model(kernel, LoopKernel::v6_11);
+  require_model(kernel, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
+  require_model(kernel, fixed ? MdevCore::global_list : MdevCore::per_parent_lock);
+  for (const char* gpu : kGpus)
+    if (std::string why = kernel.add_mdev_parent(gpu, {kMdevType}); !why.empty()) throw ComponentUnavailable(why);
+  s.loop_state = kernel.loop_state();
+  s.mdev_state = kernel.mdev_state();
+  for (const char* img : kImages) world.loop().create_file(img);
+  world.loop().create_file(kIso);
+
+  // The workload: every slot is one recorded data choice, made here in a fixed order so that a slot keeps
+  // its position in the schedule whatever the other slots hold.
+  for (int g = 0; g < kGuests; ++g)
+    for (int slot = 0; slot < kSlotsPerGuest; ++slot)
+      if (std::uint32_t v = ex.choose(kOps.size() + 1, ChoiceKind::data)) s.plan[g].push_back(kOps[v - 1]);
+  for (int slot = 0; slot < kUdisksSlots; ++slot) s.udisks_runs += ex.choose(2, ChoiceKind::data) ? 1 : 0;
+  for (int g = 0; g < kGuests; ++g)
+    for (const Op& op : s.plan[g]) note_event(ex, "workload.op", fmt::format("guest {}: {}", domid_of(g), describe(op)), "");
+  for (int r = 0; r < s.udisks_runs; ++r)
+    note_event(ex, "workload.op", "udisksd: loop-mount the ISO, unmount, losetup -d the remembered index", "");
+
+  for (int g = 0; g < kGuests; ++g) {
+    if (s.plan[g].empty()) continue;
+    auto& toolstack = ex.make<Toolstack>(s, g);
+    ex.spawn(fmt::format("xl (domain {})", domid_of(g)), [&toolstack] { toolstack.run(); });
   }
-  const ScenarioInfo& info() const override { return info_; }
-
-  void build(Execution& ex, World& world, std::string_view variant) const override {
-    if (variant != "buggy" && variant != "fixed")
-      throw UsageError(fmt::format("generated-workload has no variant '{}'", variant));
-    const bool fixed = variant == "fixed";
-    auto& s = ex.make<Shared>(ex, world, fixed);
-    Kernel& kernel = world.kernel();
-    require_model(kernel, LoopKernel::v6_11);
-    require_model(kernel, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
-    require_model(kernel, fixed ? MdevCore::global_list : MdevCore::per_parent_lock);
-    for (const char* gpu : kGpus)
-      if (std::string why = kernel.add_mdev_parent(gpu, {kMdevType}); !why.empty()) throw ComponentUnavailable(why);
-    s.loop_state = kernel.loop_state();
-    s.mdev_state = kernel.mdev_state();
-    for (const char* img : kImages) world.loop().create_file(img);
-    world.loop().create_file(kIso);
-
-    // The workload: every slot is one recorded data choice, made here in a fixed order so that a slot keeps
-    // its position in the schedule whatever the other slots hold.
-    for (int g = 0; g < kGuests; ++g)
-      for (int slot = 0; slot < kSlotsPerGuest; ++slot)
-        if (std::uint32_t v = ex.choose(kOps.size() + 1, ChoiceKind::data)) s.plan[g].push_back(kOps[v - 1]);
-    for (int slot = 0; slot < kUdisksSlots; ++slot) s.udisks_runs += ex.choose(2, ChoiceKind::data) ? 1 : 0;
-    for (int g = 0; g < kGuests; ++g)
-      for (const Op& op : s.plan[g]) note_event(ex, "workload.op", fmt::format("guest {}: {}", domid_of(g), describe(op)), "");
-    for (int r = 0; r < s.udisks_runs; ++r)
-      note_event(ex, "workload.op", "udisksd: loop-mount the ISO, unmount, losetup -d the remembered index", "");
-
-    for (int g = 0; g < kGuests; ++g) {
-      if (s.plan[g].empty()) continue;
-      auto& toolstack = ex.make<Toolstack>(s, g);
-      ex.spawn(fmt::format("xl (domain {})", domid_of(g)), [&toolstack] { toolstack.run(); });
-    }
-    if (s.udisks_runs > 0) {
-      ex.spawn("udisksd", [&s] {
-        LoopDevices& loop = s.world.loop();
-        for (int r = 0; r < s.udisks_runs; ++r) {
-          // losetup -f --show -o ... ISO with AUTOCLEAR (LOOP_CONFIGURE), mounted, then unmounted: the last
-          // close frees the device; the cleanup path later detaches the index it remembered.
-          int index = -1;
-          for (int attempt = 0; attempt < kRetries && index < 0; ++attempt) {
-            auto free = loop.get_free();
-            if (!free.ok()) return;
-            auto fd = loop.open(free.value);
-            if (!fd.ok()) continue;
-            const Errno err = loop.configure(fd.value, kIso, kLoFlagsAutoclear);
-            loop.close(fd.value);
-            if (err == 0) index = free.value;
-          }
-          if (index < 0) return;
-          auto fd = loop.open(index);
+  if (s.udisks_runs > 0) {
+    ex.spawn("udisksd", [&s] {
+      LoopDevices& loop = s.world.loop();
+      for (int r = 0; r < s.udisks_runs; ++r) {
+        // losetup -f --show -o ... ISO with AUTOCLEAR (LOOP_CONFIGURE), mounted, then unmounted: the last
+        // close frees the device; the cleanup path later detaches the index it remembered.
+        int index = -1;
+        for (int attempt = 0; attempt < kRetries && index < 0; ++attempt) {
+          auto free = loop.get_free();
+          if (!free.ok()) return;
+          auto fd = loop.open(free.value);
           if (!fd.ok()) continue;
-          loop.clr_fd(fd.value);
+          const Errno err = loop.configure(fd.value, kIso, kLoFlagsAutoclear);
           loop.close(fd.value);
+          if (err == 0) index = free.value;
         }
-      });
-    }
-
-    ex.always("no device given to two guests", [&s] { return check_not_shared(s); });
-    ex.always("each guest is given the file it asked for", [&s] { return check_right_file(s); });
-    if (s.mdev_state) ex.always("no mdev UUID live twice", [&s] { return check_mdevs_unique(s); });
-    else ex.unchecked("no mdev UUID live twice", kernel.unobservable());
-    auto observer = std::shared_ptr<XsConnection>(world.xenstore().connect(0));
-    ex.at_end("no leaked loop device or backend, every state Connected or Closed",
-              [&s, observer] { return check_nothing_leaked(s, *observer); });
-    if (!s.loop_state || !s.mdev_state)
-      ex.unchecked("no leaked loop device or backend, every state Connected or Closed: its loop-device and mdev half",
-                   kernel.unobservable());
+        if (index < 0) return;
+        auto fd = loop.open(index);
+        if (!fd.ok()) continue;
+        loop.clr_fd(fd.value);
+        loop.close(fd.value);
+      }
+    });
   }
 
- private:
-  ScenarioInfo info_;
-};
+  ex.always("no device given to two guests", [&s] { return check_not_shared(s); });
+  ex.always("each guest is given the file it asked for", [&s] { return check_right_file(s); });
+  if (s.mdev_state) ex.always("no mdev UUID live twice", [&s] { return check_mdevs_unique(s); });
+  else ex.unchecked("no mdev UUID live twice", kernel.unobservable());
+  auto observer = std::shared_ptr<XsConnection>(world.xenstore().connect(0));
+  ex.at_end("no leaked loop device or backend, every state Connected or Closed",
+            [&s, observer] { return check_nothing_leaked(s, *observer); });
+  if (!s.loop_state || !s.mdev_state)
+    ex.unchecked("no leaked loop device or backend, every state Connected or Closed: its loop-device and mdev half",
+                 kernel.unobservable());
+}
 
 }  // namespace
-
-const RegisterScenario<GeneratedWorkload> registered;
 
 }  // namespace xenrace

@@ -49,16 +49,13 @@ struct Observed {
   ActorId add_actor[2] = {kNoActor, kNoActor};
 };
 
-class LoopBlockScript final : public Scenario {
- public:
-  LoopBlockScript() {
-    info_.name = "loop-block-script";
-    info_.description =
-        "Two block-script adds and a remove on file-backed disks, plus a non-Xen loop user (udisksd) that sets up an "
-        "ISO and later runs losetup -d on the index it remembered.";
-    info_.source = "xen-devel \"libxl: support common cases without block script\" (2021, seed 004); Xen 92e6cb5673";
-    info_.tags = {"xenstore", "loop", "blkback"};
-    info_.variants = {
+XENRACE_SCENARIO({
+    .name = "loop-block-script",
+    .description = "Two block-script adds and a remove on file-backed disks, plus a non-Xen loop user (udisksd) that sets up an "
+        "ISO and later runs losetup -d on the index it remembered.",
+    .source = "xen-devel \"libxl: support common cases without block script\" (2021, seed 004); Xen 92e6cb5673",
+    .tags = {"xenstore", "loop", "blkback"},
+    .variants = {
         {"buggy", Expect::fail,
          "the shell script: losetup -f, then losetup DEV FILE, close, write physical-device; remove runs losetup -d $node"},
         {"fixed", Expect::pass,
@@ -66,217 +63,211 @@ class LoopBlockScript final : public Scenario {
          "physical-device; remove leaves the detach to autoclear"},
         {"fixed-killed", Expect::pass,
          "the fixed script, killed at a point the explorer chooses: no loop device leaked, no guest given the wrong file"},
-    };
-    info_.default_iterations = 2000;
-    info_.max_steps = 3000;
+    },
+    .default_iterations = 2000,
+    .max_steps = 3000,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant = race.variant;
+  const Mode mode = mode_of(variant);
+  const bool fixed = mode != Mode::shell_script;
+  block::select_kernel(world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
+  // Its adds and remove share a lock with its own model of the script and check which actor detached what:
+  // the host's script (dom0 --block-script real) does not fit in those actors yet.
+  if (world.host_block_script())
+    throw ComponentUnavailable("the host's block script (--block-script real) is built for blkback-minor-reuse only; "
+                               "loop-block-script runs its model of the script (--block-script modelled)");
+  LoopDevices& loop = world.loop();
+  auto& lock = ex.make<FlockLock>(ex, hotplug_block_lock_names());
+  auto& seen = ex.make<Observed>();
+  auto& disks = ex.make<std::vector<Disk>>(std::vector<Disk>{
+      {1, "/images/dom1.img", block::backend_path(1)},
+      {2, "/images/dom2.img", block::backend_path(2)},
+      {3, "/images/dom3.img", block::backend_path(3)},
+  });
+  for (const Disk& d : disks) loop.create_file(d.image);
+  loop.create_file(kIso);
+
+  // Domain 3's disk was attached earlier by the same script: loop0, physical-device 7:0, blkback holds it.
+  {
+    auto xs = world.xenstore().connect(0);
+    loop.add(0);
+    LoopFd fd = loop.open(0).value;
+    loop.configure(fd, disks[2].image, 0);
+    loop.close(fd);
+    for (const Disk& d : disks) {
+      xs->write(kNoTx, d.be + "/params", d.image);
+      xs->write(kNoTx, d.be + "/mode", "w");
+      xs->write(kNoTx, d.be + "/online", "1");
+    }
+    xs->write(kNoTx, disks[2].be + "/node", "/dev/loop0");
+    if (fixed) xs->write(kNoTx, disks[2].be + "/diskseq", format_diskseq(loop.diskseq(0).value));
+    xs->write(kNoTx, disks[2].be + "/physical-device", block::loop_devnum(0));
   }
-  const ScenarioInfo& info() const override { return info_; }
+  for (const Disk& d : disks) world.block_backends().probe(d.be);
 
-  void build(Execution& ex, World& world, std::string_view variant) const override {
-    const Mode mode = mode_of(variant);
-    const bool fixed = mode != Mode::shell_script;
-    block::select_kernel(world, LoopKernel::v6_11, fixed ? BlkbackDiskseq::node : BlkbackDiskseq::unsupported);
-    // Its adds and remove share a lock with its own model of the script and check which actor detached what:
-    // the host's script (dom0 --block-script real) does not fit in those actors yet.
-    if (world.host_block_script())
-      throw ComponentUnavailable("the host's block script (--block-script real) is built for blkback-minor-reuse only; "
-                                 "loop-block-script runs its model of the script (--block-script modelled)");
-    LoopDevices& loop = world.loop();
-    auto& lock = ex.make<FlockLock>(ex, hotplug_block_lock_names());
-    auto& seen = ex.make<Observed>();
-    auto& disks = ex.make<std::vector<Disk>>(std::vector<Disk>{
-        {1, "/images/dom1.img", block::backend_path(1)},
-        {2, "/images/dom2.img", block::backend_path(2)},
-        {3, "/images/dom3.img", block::backend_path(3)},
-    });
-    for (const Disk& d : disks) loop.create_file(d.image);
-    loop.create_file(kIso);
-
-    // Domain 3's disk was attached earlier by the same script: loop0, physical-device 7:0, blkback holds it.
-    {
+  // --- block add, for domains 1 and 2 ---
+  for (int k = 0; k < 2; ++k) {
+    const std::uint32_t kill_points = mode == Mode::configure_autoclear_killed && k == 0 ? 8 : 0;
+    seen.add_actor[k] = ex.spawn(fmt::format("block add vbd/{}/51712", k + 1), [&ex, &world, &loop, &lock, &seen, &disks, k, fixed, kill_points] {
+      const Disk& d = disks[k];
+      // Where the OOM killer or libxl's timeout strikes: 0 = never (the default schedule).
+      const std::uint32_t kill_at = kill_points ? ex.choose(kill_points, ChoiceKind::fault) : 0;
+      std::uint32_t step = 0;
+      auto maybe_killed = [&] {
+        if (kill_at && ++step == kill_at) ex.sched().kill(ex.sched().current());
+      };
       auto xs = world.xenstore().connect(0);
-      loop.add(0);
-      LoopFd fd = loop.open(0).value;
-      loop.configure(fd, disks[2].image, 0);
-      loop.close(fd);
-      for (const Disk& d : disks) {
-        xs->write(kNoTx, d.be + "/params", d.image);
-        xs->write(kNoTx, d.be + "/mode", "w");
-        xs->write(kNoTx, d.be + "/online", "1");
-      }
-      xs->write(kNoTx, disks[2].be + "/node", "/dev/loop0");
-      if (fixed) xs->write(kNoTx, disks[2].be + "/diskseq", format_diskseq(loop.diskseq(0).value));
-      xs->write(kNoTx, disks[2].be + "/physical-device", block::loop_devnum(0));
-    }
-    for (const Disk& d : disks) world.block_backends().probe(d.be);
-
-    // --- block add, for domains 1 and 2 ---
-    for (int k = 0; k < 2; ++k) {
-      const std::uint32_t kill_points = mode == Mode::configure_autoclear_killed && k == 0 ? 8 : 0;
-      seen.add_actor[k] = ex.spawn(fmt::format("block add vbd/{}/51712", k + 1), [&ex, &world, &loop, &lock, &seen, &disks, k, fixed, kill_points] {
-        const Disk& d = disks[k];
-        // Where the OOM killer or libxl's timeout strikes: 0 = never (the default schedule).
-        const std::uint32_t kill_at = kill_points ? ex.choose(kill_points, ChoiceKind::fault) : 0;
-        std::uint32_t step = 0;
-        auto maybe_killed = [&] {
-          if (kill_at && ++step == kill_at) ex.sched().kill(ex.sched().current());
-        };
-        auto xs = world.xenstore().connect(0);
-        lock.acquire();
-        maybe_killed();
-        LoopFd fd;
-        int index = -1;
-        if (!fixed) {
-          // loopdev=$(losetup -f); losetup "$loopdev" "$file" (do_or_die)
-          index = loop.get_free().value;
-          auto dev = loop.open(index);
-          const Errno err = dev.ok() ? loop.set_fd(dev.value, d.image) : dev.err;
-          if (dev.ok()) loop.close(dev.value);
-          if (err) {
-            seen.add_error[k] = fmt::format("losetup /dev/loop{} {} failed: {}", index, d.image, errno_name(err));
-            xs->write(kNoTx, d.be + "/hotplug-status", "error");
-            lock.release();
-            return;
-          }
-        } else {
-          auto r = block::losetup_find_and_configure(loop, d.image, kLoFlagsAutoclear, fd);
-          maybe_killed();
-          if (!r.ok()) {
-            seen.add_error[k] = fmt::format("LOOP_CONFIGURE {} failed: {}", d.image, errno_name(r.err));
-            xs->write(kNoTx, d.be + "/hotplug-status", "error");
-            lock.release();
-            return;
-          }
-          index = r.value;
-        }
-        xs->write(kNoTx, d.be + "/node", fmt::format("/dev/loop{}", index));
-        maybe_killed();
-        if (fixed) {
-          xs->write(kNoTx, d.be + "/diskseq", format_diskseq(loop.fd_diskseq(fd).value));
-          maybe_killed();
-        }
-        xs->write(kNoTx, d.be + "/physical-device", block::loop_devnum(index));
-        maybe_killed();
-        if (fixed) {
-          // Hold the device until blkback has its own reference (or has refused it).
-          std::string state;
-          block::wait_for_node(*xs, d.be + "/opened", [&](const std::string& v) {
-            state = xs->read(kNoTx, d.be + "/state").value;
-            return v == "1" || state == "5";
-          });
-          maybe_killed();
-          loop.close(fd);
-          if (state == "5") {
-            seen.add_error[k] = "blkback refused the device";
-            xs->write(kNoTx, d.be + "/hotplug-status", "error");
-            lock.release();
-            return;
-          }
-        }
-        xs->write(kNoTx, d.be + "/hotplug-status", "connected");
-        maybe_killed();
-        lock.release();
-        seen.add_done[k] = true;
-      });
-    }
-
-    // --- xl block-detach 3: the backend closes, then the block script's remove ---
-    ex.spawn("block remove vbd/3/51712", [&world, &loop, &lock, &disks, fixed] {
-      const Disk& d = disks[2];
-      auto xs = world.xenstore().connect(0);
-      xs->write(kNoTx, d.be + "/online", "0");
-      block::wait_for_node(*xs, d.be + "/state", [](const std::string& v) { return v == "6"; });
       lock.acquire();
-      auto node = xs->read(kNoTx, d.be + "/node");
-      const int index = node.ok() ? std::atoi(node.value.c_str() + std::string_view("/dev/loop").size()) : -1;
-      if (!fixed) {
-        block::losetup_detach(loop, index);  // losetup -d "$node": whatever loopN is now
-      } else if (auto fd = loop.open(index); fd.ok()) {
-        // Detach only if the device still backs this disk's file; holding the fd, nobody can rebind it meanwhile.
-        auto st = loop.get_status(fd.value);
-        if (st.ok() && st.value.file == loop.stat_file(d.image).value) loop.clr_fd(fd.value);
-        loop.close(fd.value);
-      }
-      lock.release();
-    });
-
-    // --- udisksd: an ISO with AUTOCLEAR, unmounted, then `losetup -d` by the remembered index ---
-    ex.spawn("udisksd", [&loop] {
+      maybe_killed();
       LoopFd fd;
-      auto index = block::losetup_find_and_configure(loop, kIso, kLoFlagsAutoclear, fd);
-      if (!index.ok()) return;
-      loop.close(fd);  // unmounted: autoclear frees the device, the index may be reused at once
-      block::losetup_detach(loop, index.value);  // the cleanup path, by the remembered index
+      int index = -1;
+      if (!fixed) {
+        // loopdev=$(losetup -f); losetup "$loopdev" "$file" (do_or_die)
+        index = loop.get_free().value;
+        auto dev = loop.open(index);
+        const Errno err = dev.ok() ? loop.set_fd(dev.value, d.image) : dev.err;
+        if (dev.ok()) loop.close(dev.value);
+        if (err) {
+          seen.add_error[k] = fmt::format("losetup /dev/loop{} {} failed: {}", index, d.image, errno_name(err));
+          xs->write(kNoTx, d.be + "/hotplug-status", "error");
+          lock.release();
+          return;
+        }
+      } else {
+        auto r = block::losetup_find_and_configure(loop, d.image, kLoFlagsAutoclear, fd);
+        maybe_killed();
+        if (!r.ok()) {
+          seen.add_error[k] = fmt::format("LOOP_CONFIGURE {} failed: {}", d.image, errno_name(r.err));
+          xs->write(kNoTx, d.be + "/hotplug-status", "error");
+          lock.release();
+          return;
+        }
+        index = r.value;
+      }
+      xs->write(kNoTx, d.be + "/node", fmt::format("/dev/loop{}", index));
+      maybe_killed();
+      if (fixed) {
+        xs->write(kNoTx, d.be + "/diskseq", format_diskseq(loop.fd_diskseq(fd).value));
+        maybe_killed();
+      }
+      xs->write(kNoTx, d.be + "/physical-device", block::loop_devnum(index));
+      maybe_killed();
+      if (fixed) {
+        // Hold the device until blkback has its own reference (or has refused it).
+        std::string state;
+        block::wait_for_node(*xs, d.be + "/opened", [&](const std::string& v) {
+          state = xs->read(kNoTx, d.be + "/state").value;
+          return v == "1" || state == "5";
+        });
+        maybe_killed();
+        loop.close(fd);
+        if (state == "5") {
+          seen.add_error[k] = "blkback refused the device";
+          xs->write(kNoTx, d.be + "/hotplug-status", "error");
+          lock.release();
+          return;
+        }
+      }
+      xs->write(kNoTx, d.be + "/hotplug-status", "connected");
+      maybe_killed();
+      lock.release();
+      seen.add_done[k] = true;
     });
+  }
 
-    // --- invariants ---
-    ex.always("each guest is given its own file", [&world, &loop, &disks]() -> std::string {
+  // --- xl block-detach 3: the backend closes, then the block script's remove ---
+  ex.spawn("block remove vbd/3/51712", [&world, &loop, &lock, &disks, fixed] {
+    const Disk& d = disks[2];
+    auto xs = world.xenstore().connect(0);
+    xs->write(kNoTx, d.be + "/online", "0");
+    block::wait_for_node(*xs, d.be + "/state", [](const std::string& v) { return v == "6"; });
+    lock.acquire();
+    auto node = xs->read(kNoTx, d.be + "/node");
+    const int index = node.ok() ? std::atoi(node.value.c_str() + std::string_view("/dev/loop").size()) : -1;
+    if (!fixed) {
+      block::losetup_detach(loop, index);  // losetup -d "$node": whatever loopN is now
+    } else if (auto fd = loop.open(index); fd.ok()) {
+      // Detach only if the device still backs this disk's file; holding the fd, nobody can rebind it meanwhile.
+      auto st = loop.get_status(fd.value);
+      if (st.ok() && st.value.file == loop.stat_file(d.image).value) loop.clr_fd(fd.value);
+      loop.close(fd.value);
+    }
+    lock.release();
+  });
+
+  // --- udisksd: an ISO with AUTOCLEAR, unmounted, then `losetup -d` by the remembered index ---
+  ex.spawn("udisksd", [&loop] {
+    LoopFd fd;
+    auto index = block::losetup_find_and_configure(loop, kIso, kLoFlagsAutoclear, fd);
+    if (!index.ok()) return;
+    loop.close(fd);  // unmounted: autoclear frees the device, the index may be reused at once
+    block::losetup_detach(loop, index.value);  // the cleanup path, by the remembered index
+  });
+
+  // --- invariants ---
+  ex.always("each guest is given its own file", [&world, &loop, &disks]() -> std::string {
+    for (const Disk& d : disks) {
+      auto e = world.block_backends().exported(d.be);
+      if (!e) continue;
+      if (e->has_medium && e->file == loop.stat_file(d.image).value) continue;
+      return fmt::format("blkback for vbd/{}/51712 opened {:x}:{:x} and gave domain {} {} instead of {}", d.domid,
+                         e->major, e->minor, d.domid, e->has_medium ? e->backing_file : "an unbound loop device",
+                         d.image);
+    }
+    return {};
+  });
+  // The loop driver's detach history and openers are kernel state: observable in the simulator only.
+  const LoopKernelState* kernel_loop = world.kernel().loop_state();
+  if (kernel_loop) {
+    ex.always("only a disk's own teardown detaches its loop device", [&ex, kernel_loop, &disks, &seen]() -> std::string {
+      for (const LoopDetach& det : kernel_loop->detaches()) {
+        for (const Disk& d : disks) {
+          if (det.backing_file != d.image) continue;
+          // A killed add's device was set up with AUTOCLEAR: whoever closes it last frees it, as intended.
+          if (d.domid <= 2 && ex.sched().killed(seen.add_actor[d.domid - 1])) continue;
+          const std::string own_add = fmt::format("block add vbd/{}/51712", d.domid);
+          const std::string own_remove = fmt::format("block remove vbd/{}/51712", d.domid);
+          const std::string own_backend = fmt::format("blkback vbd/{}/51712", d.domid);
+          if (det.by == own_add || det.by == own_remove || det.by == own_backend) continue;
+          return fmt::format("{} detached loop{} while it backed {} (domain {}'s disk): the wrong loop device was freed",
+                             det.by, det.index, d.image, d.domid);
+        }
+      }
+      return {};
+    });
+  } else {
+    ex.unchecked("only a disk's own teardown detaches its loop device", world.kernel().unobservable());
+  }
+  ex.at_end("every block-script add succeeds", [&ex, &seen]() -> std::string {
+    for (int k = 0; k < 2; ++k) {
+      if (seen.add_done[k] || ex.sched().killed(seen.add_actor[k])) continue;
+      return fmt::format("block add for vbd/{}/51712 failed ({}): hotplug-status=error for a valid disk", k + 1,
+                         seen.add_error[k].empty() ? "did not finish" : seen.add_error[k]);
+    }
+    return {};
+  });
+  if (!kernel_loop) {
+    ex.unchecked("no leaked loop device", world.kernel().unobservable());
+    return;
+  }
+  ex.at_end("no leaked loop device", [&world, &disks, kernel_loop]() -> std::string {
+    for (int i : kernel_loop->indexes()) {
+      auto m = kernel_loop->peek(i);
+      if (!m->bound) continue;
+      bool in_use = false;
       for (const Disk& d : disks) {
         auto e = world.block_backends().exported(d.be);
-        if (!e) continue;
-        if (e->has_medium && e->file == loop.stat_file(d.image).value) continue;
-        return fmt::format("blkback for vbd/{}/51712 opened {:x}:{:x} and gave domain {} {} instead of {}", d.domid,
-                           e->major, e->minor, d.domid, e->has_medium ? e->backing_file : "an unbound loop device",
-                           d.image);
+        if (e && !e->released && e->minor == static_cast<unsigned>(i) && e->file == m->file) in_use = true;
       }
-      return {};
-    });
-    // The loop driver's detach history and openers are kernel state: observable in the simulator only.
-    const LoopKernelState* kernel_loop = world.kernel().loop_state();
-    if (kernel_loop) {
-      ex.always("only a disk's own teardown detaches its loop device", [&ex, kernel_loop, &disks, &seen]() -> std::string {
-        for (const LoopDetach& det : kernel_loop->detaches()) {
-          for (const Disk& d : disks) {
-            if (det.backing_file != d.image) continue;
-            // A killed add's device was set up with AUTOCLEAR: whoever closes it last frees it, as intended.
-            if (d.domid <= 2 && ex.sched().killed(seen.add_actor[d.domid - 1])) continue;
-            const std::string own_add = fmt::format("block add vbd/{}/51712", d.domid);
-            const std::string own_remove = fmt::format("block remove vbd/{}/51712", d.domid);
-            const std::string own_backend = fmt::format("blkback vbd/{}/51712", d.domid);
-            if (det.by == own_add || det.by == own_remove || det.by == own_backend) continue;
-            return fmt::format("{} detached loop{} while it backed {} (domain {}'s disk): the wrong loop device was freed",
-                               det.by, det.index, d.image, d.domid);
-          }
-        }
-        return {};
-      });
-    } else {
-      ex.unchecked("only a disk's own teardown detaches its loop device", world.kernel().unobservable());
+      if (!in_use && kernel_loop->openers(i) == 0)
+        return fmt::format("loop{} is still bound to {} but no backend uses it: leaked", i, m->backing_file);
     }
-    ex.at_end("every block-script add succeeds", [&ex, &seen]() -> std::string {
-      for (int k = 0; k < 2; ++k) {
-        if (seen.add_done[k] || ex.sched().killed(seen.add_actor[k])) continue;
-        return fmt::format("block add for vbd/{}/51712 failed ({}): hotplug-status=error for a valid disk", k + 1,
-                           seen.add_error[k].empty() ? "did not finish" : seen.add_error[k]);
-      }
-      return {};
-    });
-    if (!kernel_loop) {
-      ex.unchecked("no leaked loop device", world.kernel().unobservable());
-      return;
-    }
-    ex.at_end("no leaked loop device", [&world, &disks, kernel_loop]() -> std::string {
-      for (int i : kernel_loop->indexes()) {
-        auto m = kernel_loop->peek(i);
-        if (!m->bound) continue;
-        bool in_use = false;
-        for (const Disk& d : disks) {
-          auto e = world.block_backends().exported(d.be);
-          if (e && !e->released && e->minor == static_cast<unsigned>(i) && e->file == m->file) in_use = true;
-        }
-        if (!in_use && kernel_loop->openers(i) == 0)
-          return fmt::format("loop{} is still bound to {} but no backend uses it: leaked", i, m->backing_file);
-      }
-      return {};
-    });
-  }
-
- private:
-  ScenarioInfo info_;
-};
+    return {};
+  });
+}
 
 }  // namespace
-
-const RegisterScenario<LoopBlockScript> registered;
 
 }  // namespace xenrace

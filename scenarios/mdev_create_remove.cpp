@@ -41,16 +41,32 @@ struct Observed {
 
 enum class Workload : std::uint8_t { two_parents, create_gap, remove_then_create };
 
-class MdevCreateRemove final : public Scenario {
- public:
-  MdevCreateRemove() {
-    info_.name = "mdev-create-remove";
-    info_.description =
-        "Create and remove of one mdev UUID by concurrent writers, on one parent and across two parents, "
-        "with the pre-2018 per-parent mdev core and the global-list core.";
-    info_.source = "[PATCH v3] vfio/mdev: Check globally for duplicate devices (linux-kernel, 2018-05)";
-    info_.tags = {"mdev"};
-    info_.variants = {
+// echo 1 > .../remove once the file shows; retried after EAGAIN, as the 2018 thread expects users to.
+void remove_when_visible(MdevBus& bus, Observed& seen) {
+  for (int i = 0; i < kPolls; ++i) {
+    if (!bus.remove_visible(kUuid)) continue;
+    const Errno e = bus.write_remove(kUuid, "1\n");
+    if (e == 0) return;
+    if (e == ENODEV && seen.enodev.empty()) {
+      seen.enodev = fmt::format("echo 1 > /sys/bus/mdev/devices/{}/remove returned ENODEV although the device and "
+                                "its remove file were visible: creation had not reached list_add on mdev_list yet",
+                                kUuid);
+    }
+    if (e == EAGAIN) {
+      seen.remove_got_eagain = true;
+      if (seen.kernel && !seen.kernel->creating(kUuid) && seen.eagain_outside_gap.empty())
+        seen.eagain_outside_gap = fmt::format("remove of {} returned EAGAIN while no create of it was running", kUuid);
+    }
+  }
+}
+
+XENRACE_SCENARIO({
+    .name = "mdev-create-remove",
+    .description = "Create and remove of one mdev UUID by concurrent writers, on one parent and across two parents, "
+        "with the pre-2018 per-parent mdev core and the global-list core.",
+    .source = "[PATCH v3] vfio/mdev: Check globally for duplicate devices (linux-kernel, 2018-05)",
+    .tags = {"mdev"},
+    .variants = {
         {"old-core-two-parents", Expect::fail,
          "per-parent lock: the same UUID created on two GPUs at once; the per-parent check misses it"},
         {"new-core-two-parents", Expect::pass, "global mdev_list: the second create gets EEXIST, no WARN"},
@@ -64,106 +80,81 @@ class MdevCreateRemove final : public Scenario {
         {"new-core-lost-remove-file", Expect::fail,
          "current code: after EAGAIN in the creation gap the remove file stays deleted, so the live device "
          "cannot be removed through sysfs"},
-    };
-    info_.default_iterations = 1000;
-    info_.max_steps = 2000;
+    },
+    .default_iterations = 1000,
+    .max_steps = 2000,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant = race.variant;
+  const bool old_core = variant.starts_with("old-core");
+  const Workload workload = variant.ends_with("two-parents")  ? Workload::two_parents
+                            : variant.ends_with("then-create") ? Workload::remove_then_create
+                                                               : Workload::create_gap;
+  Observed& seen = ex.make<Observed>();
+  MdevBus& bus = world.mdev();
+  Kernel& kernel = world.kernel();
+  require_model(kernel, old_core ? MdevCore::per_parent_lock : MdevCore::global_list);
+  for (const char* gpu : {kGpuA, kGpuB})
+    if (std::string why = kernel.add_mdev_parent(gpu, {kType}); !why.empty()) throw ComponentUnavailable(why);
+  seen.kernel = kernel.mdev_state();
+
+  switch (workload) {
+    case Workload::two_parents:
+      ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
+      ex.spawn("mdevctl start on B", [&bus] { bus.write_create(kGpuB, kType, kUuid); });
+      break;
+    case Workload::create_gap:
+      ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
+      ex.spawn("cleanup tool", [&bus, &seen] { remove_when_visible(bus, seen); });
+      break;
+    case Workload::remove_then_create:
+      bus.write_create(kGpuA, kType, kUuid);  // setup: the device exists on GPU A
+      ex.spawn("mdevctl stop on A", [&bus, &seen] { remove_when_visible(bus, seen); });
+      ex.spawn("mdevctl start on B", [&bus] {
+        // Moves the UUID to GPU B once A's device is going away: its remove file has vanished.
+        bool vanished = false;
+        for (int i = 0; i < kPolls && !vanished; ++i) vanished = !bus.remove_visible(kUuid);
+        if (!vanished) return;
+        for (int i = 0; i < kPolls && bus.write_create(kGpuB, kType, kUuid) == EEXIST; ++i) {
+        }
+      });
+      break;
   }
-  const ScenarioInfo& info() const override { return info_; }
 
-  void build(Execution& ex, World& world, std::string_view variant) const override {
-    const bool old_core = variant.starts_with("old-core");
-    const Workload workload = variant.ends_with("two-parents")  ? Workload::two_parents
-                              : variant.ends_with("then-create") ? Workload::remove_then_create
-                                                                 : Workload::create_gap;
-    Observed& seen = ex.make<Observed>();
-    MdevBus& bus = world.mdev();
-    Kernel& kernel = world.kernel();
-    require_model(kernel, old_core ? MdevCore::per_parent_lock : MdevCore::global_list);
-    for (const char* gpu : {kGpuA, kGpuB})
-      if (std::string why = kernel.add_mdev_parent(gpu, {kType}); !why.empty()) throw ComponentUnavailable(why);
-    seen.kernel = kernel.mdev_state();
-
-    switch (workload) {
-      case Workload::two_parents:
-        ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
-        ex.spawn("mdevctl start on B", [&bus] { bus.write_create(kGpuB, kType, kUuid); });
-        break;
-      case Workload::create_gap:
-        ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
-        ex.spawn("cleanup tool", [&bus, &seen] { remove_when_visible(bus, seen); });
-        break;
-      case Workload::remove_then_create:
-        bus.write_create(kGpuA, kType, kUuid);  // setup: the device exists on GPU A
-        ex.spawn("mdevctl stop on A", [&bus, &seen] { remove_when_visible(bus, seen); });
-        ex.spawn("mdevctl start on B", [&bus] {
-          // Moves the UUID to GPU B once A's device is going away: its remove file has vanished.
-          bool vanished = false;
-          for (int i = 0; i < kPolls && !vanished; ++i) vanished = !bus.remove_visible(kUuid);
-          if (!vanished) return;
-          for (int i = 0; i < kPolls && bus.write_create(kGpuB, kType, kUuid) == EEXIST; ++i) {
-          }
-        });
-        break;
-    }
-
-    // The kernel-internal checks (devices per parent, WARNs, the creation gap) need the kernel's state.
-    const auto kernel_check = [&](std::string name, Execution::Check check, bool at_end = false) {
-      if (!seen.kernel) ex.unchecked(std::move(name), kernel.unobservable());
-      else if (at_end) ex.at_end(std::move(name), std::move(check));
-      else ex.always(std::move(name), std::move(check));
-    };
-    kernel_check("one device per UUID", [&seen]() -> std::string {
+  // The kernel-internal checks (devices per parent, WARNs, the creation gap) need the kernel's state.
+  const auto kernel_check = [&](std::string name, Execution::Check check, bool at_end = false) {
+    if (!seen.kernel) ex.unchecked(std::move(name), kernel.unobservable());
+    else if (at_end) ex.at_end(std::move(name), std::move(check));
+    else ex.always(std::move(name), std::move(check));
+  };
+  kernel_check("one device per UUID", [&seen]() -> std::string {
+    const auto parents = seen.kernel->parents_with(kUuid);
+    if (parents.size() < 2) return {};
+    return fmt::format("mdev {} has a device under parent {} and under parent {} at once: create checked for "
+                       "duplicates among its own parent's children only (mdev_device_exist under parent->lock)",
+                       kUuid, parents[0], parents[1]);
+  });
+  kernel_check("no duplicate sysfs link", [&seen]() -> std::string {
+    if (seen.kernel->kernel_warnings().empty()) return {};
+    return fmt::format("kernel WARN: {} (device_add of the second {} hit the bus link of the first)",
+                       seen.kernel->kernel_warnings().front(), kUuid);
+  });
+  ex.always("remove of a visible device never says ENODEV", [&seen] { return seen.enodev; });
+  kernel_check("EAGAIN only inside the creation gap", [&seen] { return seen.eagain_outside_gap; });
+  if (variant == "new-core-lost-remove-file") {
+    kernel_check("a live mdev can be removed through sysfs", [&seen]() -> std::string {
+      if (!seen.remove_got_eagain) return {};
       const auto parents = seen.kernel->parents_with(kUuid);
-      if (parents.size() < 2) return {};
-      return fmt::format("mdev {} has a device under parent {} and under parent {} at once: create checked for "
-                         "duplicates among its own parent's children only (mdev_device_exist under parent->lock)",
-                         kUuid, parents[0], parents[1]);
-    });
-    kernel_check("no duplicate sysfs link", [&seen]() -> std::string {
-      if (seen.kernel->kernel_warnings().empty()) return {};
-      return fmt::format("kernel WARN: {} (device_add of the second {} hit the bus link of the first)",
-                         seen.kernel->kernel_warnings().front(), kUuid);
-    });
-    ex.always("remove of a visible device never says ENODEV", [&seen] { return seen.enodev; });
-    kernel_check("EAGAIN only inside the creation gap", [&seen] { return seen.eagain_outside_gap; });
-    if (variant == "new-core-lost-remove-file") {
-      kernel_check("a live mdev can be removed through sysfs", [&seen]() -> std::string {
-        if (!seen.remove_got_eagain) return {};
-        const auto parents = seen.kernel->parents_with(kUuid);
-        if (parents.empty() || seen.kernel->has_remove_attribute(kUuid)) return {};
-        return fmt::format("mdev {} is live on {} but /sys/bus/mdev/devices/{}/remove is gone: remove_store deleted "
-                           "it (device_remove_file_self) before mdev_device_remove returned EAGAIN, and nothing "
-                           "re-creates it",
-                           kUuid, parents[0], kUuid);
-      }, true);
-    }
+      if (parents.empty() || seen.kernel->has_remove_attribute(kUuid)) return {};
+      return fmt::format("mdev {} is live on {} but /sys/bus/mdev/devices/{}/remove is gone: remove_store deleted "
+                         "it (device_remove_file_self) before mdev_device_remove returned EAGAIN, and nothing "
+                         "re-creates it",
+                         kUuid, parents[0], kUuid);
+    }, true);
   }
-
- private:
-  // echo 1 > .../remove once the file shows; retried after EAGAIN, as the 2018 thread expects users to.
-  static void remove_when_visible(MdevBus& bus, Observed& seen) {
-    for (int i = 0; i < kPolls; ++i) {
-      if (!bus.remove_visible(kUuid)) continue;
-      const Errno e = bus.write_remove(kUuid, "1\n");
-      if (e == 0) return;
-      if (e == ENODEV && seen.enodev.empty()) {
-        seen.enodev = fmt::format("echo 1 > /sys/bus/mdev/devices/{}/remove returned ENODEV although the device and "
-                                  "its remove file were visible: creation had not reached list_add on mdev_list yet",
-                                  kUuid);
-      }
-      if (e == EAGAIN) {
-        seen.remove_got_eagain = true;
-        if (seen.kernel && !seen.kernel->creating(kUuid) && seen.eagain_outside_gap.empty())
-          seen.eagain_outside_gap = fmt::format("remove of {} returned EAGAIN while no create of it was running", kUuid);
-      }
-    }
-  }
-
-  ScenarioInfo info_;
-};
+}
 
 }  // namespace
-
-const RegisterScenario<MdevCreateRemove> registered;
 
 }  // namespace xenrace

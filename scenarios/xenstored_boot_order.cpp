@@ -122,16 +122,13 @@ struct XenstoredLog {
   std::string missing_node;  // what xenstored failed to open
 };
 
-class XenstoredBootOrder final : public Scenario {
- public:
-  XenstoredBootOrder() {
-    info_.name = "xenstored-boot-order";
-    info_.description =
-        "dom0 boot: systemd starts xenstored by unit ordering while xen-gntdev registers /dev/xen/gntdev and "
-        "udev handles its uevent; xenstored exits if the node is missing.";
-    info_.source = "[PATCH v1] tools/hotplug: systemd: Make dependency on Xen device nodes (xen-devel, 2023-08)";
-    info_.tags = {"udev", "services"};
-    info_.variants = {
+XENRACE_SCENARIO({
+    .name = "xenstored-boot-order",
+    .description = "dom0 boot: systemd starts xenstored by unit ordering while xen-gntdev registers /dev/xen/gntdev and "
+        "udev handles its uevent; xenstored exits if the node is missing.",
+    .source = "[PATCH v1] tools/hotplug: systemd: Make dependency on Xen device nodes (xen-devel, 2023-08)",
+    .tags = {"udev", "services"},
+    .variants = {
         {"custom-modules-load", Expect::fail,
          "the seed's root cause: a local systemd-modules-load.service without Before=sysinit.target"},
         {"mount-only-ordering", Expect::fail,
@@ -148,73 +145,67 @@ class XenstoredBootOrder final : public Scenario {
          "the proposed patch together with its udev rule (TAG+=\"systemd\"): xenstored waits for the device unit"},
         {"standard-without-devtmpfs", Expect::fail,
          "standard units, but /dev filled only by udevd: sysinit.target does not wait for udev to create nodes"},
-    };
-    info_.default_iterations = 400;
-    info_.max_steps = 2000;
-  }
-  const ScenarioInfo& info() const override { return info_; }
+    },
+    .default_iterations = 400,
+    .max_steps = 2000,
+}) {
+  Execution& ex = race.ex;
+  World& world = race.world;
+  const std::string_view variant = race.variant;
+  Boot& systemd = world.boot();  // a whole boot: the simulator's only
+  const Variant config = variant_config(variant);
 
-  void build(Execution& ex, World& world, std::string_view variant) const override {
-    Boot& systemd = world.boot();  // a whole boot: the simulator's only
-    const Variant config = variant_config(variant);
+  systemd.add_xen_dom0_modules();
+  systemd.set_devtmpfs(config.devtmpfs);
+  if (config.udev_tags_gntdev) systemd.udev_tag_for_systemd("xen/gntdev");
+  systemd.start_udevd();
 
-    systemd.add_xen_dom0_modules();
-    systemd.set_devtmpfs(config.devtmpfs);
-    if (config.udev_tags_gntdev) systemd.udev_tag_for_systemd("xen/gntdev");
-    systemd.start_udevd();
+  if (config.custom_modules_load) systemd.load_units(kCustomModulesLoad);
+  systemd.load_units(kProcXenMount);
+  systemd.load_units(config.xenstored_unit);
 
-    if (config.custom_modules_load) systemd.load_units(kCustomModulesLoad);
-    systemd.load_units(kProcXenMount);
-    systemd.load_units(config.xenstored_unit);
-
-    XenstoredLog& log = ex.make<XenstoredLog>();
-    DeviceNodes& dev = world.device_nodes();
-    KernelModules& modules = world.kernel_modules();
-    Services& services = world.services();
-    systemd.bind_program("systemd-modules-load", [&modules] {
-      int status = 0;
-      for (const char* m : kXenConf)
-        if (modules.modprobe(m) != 0) status = 1;  // "Failed to find module 'evtchn'"
-      return status;
-    });
-    // xenstored's main (tools/xenstored/core.c): domain_early_init opens gntdev, domain_init evtchn;
-    // both fatal. Then sd_notify READY=1.
-    systemd.bind_program("launch-xenstore", [&dev, &services, &log] {
-      for (const char* node : {"/dev/xen/gntdev", "/dev/xen/evtchn"}) {
-        if (dev.open_node(node) != 0) {
-          log.missing_node = node;
-          return 1;
-        }
+  XenstoredLog& log = ex.make<XenstoredLog>();
+  DeviceNodes& dev = world.device_nodes();
+  KernelModules& modules = world.kernel_modules();
+  Services& services = world.services();
+  systemd.bind_program("systemd-modules-load", [&modules] {
+    int status = 0;
+    for (const char* m : kXenConf)
+      if (modules.modprobe(m) != 0) status = 1;  // "Failed to find module 'evtchn'"
+    return status;
+  });
+  // xenstored's main (tools/xenstored/core.c): domain_early_init opens gntdev, domain_init evtchn;
+  // both fatal. Then sd_notify READY=1.
+  systemd.bind_program("launch-xenstore", [&dev, &services, &log] {
+    for (const char* node : {"/dev/xen/gntdev", "/dev/xen/evtchn"}) {
+      if (dev.open_node(node) != 0) {
+        log.missing_node = node;
+        return 1;
       }
-      services.notify_ready();
-      return 0;
-    });
-    systemd.boot();
+    }
+    services.notify_ready();
+    return 0;
+  });
+  systemd.boot();
 
-    ex.always("xenstored never opens a missing node", [&log]() -> std::string {
-      if (log.missing_node.empty()) return {};
-      return fmt::format("xenstored started before {} existed: its open failed (ENOENT) and xenstored exited, "
-                         "so dom0 has no xenstore",
-                         log.missing_node);
-    });
-    ex.at_end("xenstored is running after boot", [&systemd]() -> std::string {
-      const std::string state = systemd.state_of("xenstored.service");
-      if (state == "active") return {};
-      std::string journal;
-      for (const std::string& line : systemd.journal())
-        if (line.find("xenstored") != std::string::npos || line.find("gntdev") != std::string::npos)
-          journal += " " + line;
-      return fmt::format("xenstored.service is {} after boot (job result: {});{}", state,
-                         systemd.job_result_of("xenstored.service"), journal);
-    });
-  }
-
- private:
-  ScenarioInfo info_;
-};
+  ex.always("xenstored never opens a missing node", [&log]() -> std::string {
+    if (log.missing_node.empty()) return {};
+    return fmt::format("xenstored started before {} existed: its open failed (ENOENT) and xenstored exited, "
+                       "so dom0 has no xenstore",
+                       log.missing_node);
+  });
+  ex.at_end("xenstored is running after boot", [&systemd]() -> std::string {
+    const std::string state = systemd.state_of("xenstored.service");
+    if (state == "active") return {};
+    std::string journal;
+    for (const std::string& line : systemd.journal())
+      if (line.find("xenstored") != std::string::npos || line.find("gntdev") != std::string::npos)
+        journal += " " + line;
+    return fmt::format("xenstored.service is {} after boot (job result: {});{}", state,
+                       systemd.job_result_of("xenstored.service"), journal);
+  });
+}
 
 }  // namespace
-
-const RegisterScenario<XenstoredBootOrder> registered;
 
 }  // namespace xenrace
