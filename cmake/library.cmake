@@ -9,6 +9,9 @@ add_library(xenrace_shared SHARED $<TARGET_OBJECTS:xenrace_scenarios>)
 add_library(xenrace::xenrace ALIAS xenrace_shared)
 set_target_properties(xenrace_shared PROPERTIES OUTPUT_NAME xenrace VERSION ${PROJECT_VERSION}
                                                 SOVERSION ${PROJECT_VERSION_MAJOR} EXPORT_NAME xenrace)
+# Calls inside the library bind to the library at link time, not through the PLT at run time: the
+# scheduling step pays no indirect jump for being in a shared library (bench/README.md).
+target_link_options(xenrace_shared PRIVATE -Wl,-Bsymbolic-functions)
 target_link_libraries(xenrace_shared PRIVATE -Wl,--whole-archive ${XENRACE_FLOORS} -Wl,--no-whole-archive)
 target_link_libraries(xenrace_shared PUBLIC fmt::fmt)
 target_include_directories(xenrace_shared PUBLIC
