@@ -35,11 +35,14 @@ ExecutionResult replay_schedule(const Scenario& scenario, std::string_view varia
   return r;
 }
 
-// Smaller is better: fewer explicit decisions (preemptions, faults, data), then fewer steps.
+// Smaller is better: fewer preemptions (Schedule::preemptions), then fewer steps, then fewer explicit
+// decisions (faults, generated data, picks that preempt nobody). The shrinker keeps a candidate only when it
+// is simpler, so a witness is never worse than the first failure found.
 bool simpler(const ExecutionResult& a, const ExecutionResult& b) {
-  if (a.schedule.decisions.size() != b.schedule.decisions.size())
-    return a.schedule.decisions.size() < b.schedule.decisions.size();
-  return a.steps < b.steps;
+  if (a.schedule.preemptions() != b.schedule.preemptions())
+    return a.schedule.preemptions() < b.schedule.preemptions();
+  if (a.steps != b.steps) return a.steps < b.steps;
+  return a.schedule.decisions.size() < b.schedule.decisions.size();
 }
 
 // Delta debugging over explicit decisions: drop chunks (halving their size), keep any candidate that

@@ -4,12 +4,6 @@
 
 namespace xenrace {
 
-std::size_t Schedule::preemptions() const {
-  std::size_t n = 0;
-  for (const auto& d : decisions) n += d.kind == ChoiceKind::actor;
-  return n;
-}
-
 namespace {
 
 constexpr std::string_view kPrefix = "xr1-";

@@ -24,8 +24,14 @@ struct Schedule {
   std::vector<Decision> decisions;  // explicit (non-default) decisions, ordered by index
   std::uint32_t total = 0;          // decisions asked in the execution, default ones included
 
-  std::size_t preemptions() const;  // explicit actor picks
-  bool operator==(const Schedule&) const = default;
+  // Preemptions: picks that switched away from an actor that could have gone on running. The one
+  // definition, used by the dfs bound, the shrinker, the trace and the reports; a non-default pick made
+  // when the running actor blocked or ended preempts nobody. Counted while the execution runs, and not
+  // carried in tokens: a decoded schedule says 0 until it is replayed.
+  std::uint32_t preempted = 0;
+
+  std::size_t preemptions() const { return preempted; }
+  bool operator==(const Schedule& o) const { return decisions == o.decisions && total == o.total; }
 };
 
 // What the recorded execution was, so a replay can tell whether it re-made it: its scheduling steps and its

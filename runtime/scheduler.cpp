@@ -173,6 +173,7 @@ ActorId Scheduler::pick() {
   ActorId chosen = strategy_.pick_actor(ctx);
   if (chosen >= actors_.size() || !(runnable_ & actor_bit(chosen))) chosen = default_pick(ctx);
   record(ChoiceKind::actor, chosen, chosen == default_pick(ctx));
+  if (chosen != current_ && current_ != kNoActor && (runnable_ & actor_bit(current_))) ++schedule_.preempted;
   return chosen;
 }
 

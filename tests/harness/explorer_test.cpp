@@ -218,3 +218,82 @@ RC_GTEST_PROP(ExplorerProperty, AnyScheduleReplaysToTheSameHash, (std::uint32_t 
 
 }  // namespace
 }  // namespace xenrace
+
+namespace xenrace {
+namespace {
+
+// One definition of a preemption: a pick that switches away from an actor that could have gone on. A
+// non-default pick made when the running actor blocked preempts nobody.
+TEST(Preemption, ASwitchAfterTheRunningActorBlockedIsNone) {
+  testing::LambdaScenario s("blockers", [](Execution& ex, std::string_view) {
+    auto& q = ex.make<WaitQueue>();
+    auto& go = ex.make<bool>(false);
+    ex.spawn("a", [&ex, &q, &go] {
+      while (!go) ex.sched().wait(q, "go");
+    });
+    ex.spawn("b", [&ex] { ex.before_visible(); });
+    ex.spawn("c", [&ex, &q, &go] {
+      ex.before_visible();
+      go = true;
+      ex.sched().notify_all(q);
+    });
+  }, Expect::pass);
+  StackPool stacks;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    // dfs at bound 0 explores every schedule without a preemption: each must count none.
+    auto dfs = make_strategy(StrategyOptions{"dfs", 0, 3, 0});
+    for (std::uint64_t i = 0; dfs->has_more() && i < 100; ++i) {
+      dfs->begin_execution(i);
+      ExecutionResult r = run_execution(s, "v", testing::empty_world(), *dfs, stacks, ExecutionOptions{});
+      dfs->end_execution(r.steps);
+      EXPECT_EQ(r.schedule.preemptions(), 0u) << "execution " << i << " of the preemption-free tree";
+    }
+  }
+}
+
+// The shrinker keeps a candidate only when it has fewer preemptions, or as many and fewer steps: the witness
+// is never worse than the first failure it started from.
+TEST(Shrinker, AWitnessIsNeverWorseThanTheFirstFailure) {
+  Builtins b;
+  const std::pair<const char*, const char*> cases[] = {{"demo-counter", "buggy"},
+                                                       {"blkback-minor-reuse", "buggy"},
+                                                       {"mdev-create-remove", "old-core-create-gap"},
+                                                       {"loop-block-script", "buggy"}};
+  for (const auto& [scenario, variant] : cases) {
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      ExploreOptions o;
+      o.strategy.name = "random";
+      o.strategy.seed = seed;
+      o.shrink = false;
+      const VariantReport first = explore(b, scenario, variant, o);
+      o.shrink = true;
+      const VariantReport shrunk = explore(b, scenario, variant, o);
+      ASSERT_TRUE(first.failed && shrunk.failed) << scenario << "/" << variant << " seed " << seed;
+      const auto key = [](const VariantReport& r) {
+        return std::make_pair(r.failure.schedule.preemptions(), r.failure.steps);
+      };
+      EXPECT_LE(key(shrunk), key(first)) << scenario << "/" << variant << " seed " << seed << ": shrunk to "
+                                         << shrunk.failure.schedule.preemptions() << " preemptions, "
+                                         << shrunk.failure.steps << " steps from "
+                                         << first.failure.schedule.preemptions() << ", " << first.failure.steps;
+    }
+  }
+}
+
+// dfs's bound and the reports count the same thing: a witness found at bound B has at most B preemptions.
+TEST(Preemption, ADfsWitnessStaysWithinItsBound) {
+  Builtins b;
+  for (unsigned bound : {1u, 2u}) {
+    ExploreOptions o;
+    o.strategy.name = "dfs";
+    o.strategy.preemption_bound = bound;
+    o.iterations = 20000;
+    o.shrink = false;
+    const VariantReport r = explore(b, "demo-counter", "buggy", o);
+    ASSERT_TRUE(r.failed);
+    EXPECT_LE(r.failure.schedule.preemptions(), bound);
+  }
+}
+
+}  // namespace
+}  // namespace xenrace
