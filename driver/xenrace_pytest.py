@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-__version__ = "0.1.0"  # xenrace's version: cmake/install.cmake checks that the two agree
+__version__ = "0.1.0"  # xenrace's version: cmake/install-tools.cmake checks that the two agree
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_collect_file"]
 
 _SSH_UNREACHABLE = 255  # ssh's own exit code when it cannot connect or authenticate
