@@ -8,7 +8,18 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("list", "List the scenarios and their variants");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print a JSON array");
-  return [&ctx, json] {
+  // Hidden (no group): the words shell completion offers, each scenario and each of its variant ids, one a line.
+  auto names = std::make_shared<bool>(false);
+  cmd->add_flag("--names", *names, "Print scenario names and variant ids, one a line")->group("");
+  return [&ctx, json, names] {
+    if (*names) {
+      for (const auto& s : ctx.registry.all()) {
+        const auto& i = s->info();
+        std::cout << i.name << "\n";
+        for (const auto& v : i.variants) std::cout << i.name << "/" << v.name << "\n";
+      }
+      return 0;
+    }
     if (*json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& s : ctx.registry.all()) {

@@ -7,8 +7,9 @@ Collection reads ``xenrace list --json`` once per session; each variant becomes 
   sim backend:  xenrace explore SCENARIO --variant V --json --report-dir DIR [--strategy/--iterations/--seed]
   dom0 backend: xenrace run SCENARIO --variant V --backend dom0 --json --report-dir DIR [--runs/--seed]
 
-(plus any --xenrace-arg), and the item passes when the variant met its expectation (a buggy variant whose
-race was found passes).
+(plus any --xenrace-arg). A fixed variant that passes is PASSED; a buggy variant whose race was found is
+XFAIL (it carries a strict ``xfail`` marker, and the reason names the violated check and the replay command);
+a fixed variant that fails is FAILED, a buggy variant whose race was not found is XPASS(strict), which fails.
   dom0 backend in a local Xen VM (``--xenrace-vm ci/nightly``): the nightly real-Xen run is started once per
   session (``ci/nightly --out DIR --xenrace BIN --xenstored X``), and each item is its ``xenrace compare`` row
   for the variant: it passes when the simulator met the expectation and the replay on real Xen gave the same
@@ -20,8 +21,10 @@ commands run on a dom0 host over ssh and the report directory is copied back.
 
 Items come from files named ``*.xenrace`` in the collected paths. Such a file holds one selector per line
 (``#`` starts a comment): a scenario name or glob (``pci-*``) or ``tag:NAME``; an empty file selects every
-scenario. Load the plugin with ``-p xenrace_pytest`` (``driver/`` on PYTHONPATH), or run pytest on the
-``driver/`` folder, whose conftest loads it.
+scenario. Installed (``cmake --install``, or the Debian package), the plugin is a ``pytest11`` entry point that
+pytest loads by itself; from a checkout, run pytest on the ``driver/`` folder, whose conftest loads it, or
+put ``driver/`` on PYTHONPATH and give ``-p xenrace_pytest``. Report directories default to pytest's own
+temporary directories (``tmp_path_factory``), which pytest prunes.
 """
 import fnmatch
 import json
@@ -29,12 +32,12 @@ import os
 import shlex
 import shutil
 import subprocess
-import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
+__version__ = "0.1.0"  # xenrace's version: cmake/install-tools.cmake checks that the two agree
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_collect_file"]
 
 _SSH_UNREACHABLE = 255  # ssh's own exit code when it cannot connect or authenticate
@@ -72,7 +75,8 @@ def pytest_addoption(parser):
     group.addoption("--xenrace-vm-xenstored", default="c", choices=("c", "ocaml"),
                     help="the VM's xenstored for --xenrace-vm (default: c)")
     group.addoption("--xenrace-report-dir", default=None,
-                    help="keep each variant's reports in DIR/<scenario>-<variant> (default: a temporary directory)")
+                    help="keep each variant's reports in DIR/<scenario>-<variant> (default: under pytest's temporary "
+                         "directory, tmp_path_factory)")
 
 
 def pytest_configure(config):
@@ -101,6 +105,7 @@ class Runner:
         self.extra_args = list(opt("xenrace_arg"))
         chosen = opt("xenrace_report_dir")
         self.report_root = Path(chosen).resolve() if chosen else None
+        self.config = config
         self._scenarios = None
         self.vm = opt("xenrace_vm")
         self.vm_xenstored = opt("xenrace_vm_xenstored")
@@ -165,10 +170,19 @@ class Runner:
             argv += ["--seed", str(self.seed)]
         return argv + self.extra_args + ["--json", "--report-dir", str(report_dir)]
 
-    def local_report_dir(self, scenario, variant):
+    def reports(self):
+        """The session's report root: --xenrace-report-dir, else a numbered directory from pytest's
+        tmp_path_factory (the object the `tmp_path_factory` fixture returns; under --basetemp when given, and
+        pruned by pytest like every tmp_path), so a session or xdist worker leaves nothing of its own in /tmp."""
         if self.report_root is None:
-            self.report_root = Path(tempfile.mkdtemp(prefix="xenrace-reports-"))
-        path = self.report_root / f"{scenario}-{variant}".replace("/", "_")
+            factory = getattr(self.config, "_tmp_path_factory", None)
+            if factory is None:
+                raise XenraceError("pytest's tmpdir plugin is disabled (-p no:tmpdir): give --xenrace-report-dir")
+            self.report_root = factory.mktemp("xenrace-reports", numbered=True)
+        return self.report_root
+
+    def local_report_dir(self, scenario, variant):
+        path = self.reports() / f"{scenario}-{variant}".replace("/", "_")
         if path.exists():
             shutil.rmtree(path)
         return path
@@ -191,9 +205,7 @@ class Runner:
         """The VM's `xenrace compare` rows by (scenario, variant): runs ci/nightly once per session."""
         if self._vm_rows is not None:
             return self._vm_rows
-        if self.report_root is None:
-            self.report_root = Path(tempfile.mkdtemp(prefix="xenrace-reports-"))
-        out = self.report_root / "nightly"
+        out = self.reports() / "nightly"
         binary = shutil.which(self.binary) or self.binary
         command = [self.vm, "--out", str(out), "--xenrace", binary, "--xenstored", self.vm_xenstored,
                    "--skip-unavailable"]
@@ -298,6 +310,13 @@ class VariantItem(pytest.Item):
         self.extra_keyword_matches.add(f"expect_{self.expect}")
         self.add_marker(pytest.mark.xenrace(scenario=self.scenario_name, variant=self.variant_name,
                                             expect=self.expect))
+        if self.expect == "fail":
+            # A modelled bug: finding its race is the expected failure (XFAIL, reason from RaceFound). Not
+            # finding it passes the item, which strict turns into a failure (XPASS(strict)); any other error
+            # (xenrace crashed, bad usage, the wrong check broken) is not a RaceFound and stays a FAILED.
+            self.add_marker(pytest.mark.xfail(
+                strict=True, raises=RaceFound,
+                reason=f"{self.scenario_name}/{self.variant_name} models a bug: xenrace must find its race"))
 
     def runtest(self):
         runner = self.config.stash[_runner_key]
@@ -310,8 +329,14 @@ class VariantItem(pytest.Item):
             reason = (printed or {}).get("skip_reason") or proc.stderr.strip() or f"exit {proc.returncode}"
             pytest.skip(f"dom0 backend not usable {runner.where()}: {reason}")
         if proc.returncode == 0:
+            if self.expect == "fail":
+                raise RaceFound(self._race_found_text(results))
             return
         if proc.returncode == 1:
+            if self.expect == "fail" and results is not None and results.get("verdict") == "pass":
+                # The race was not found: return, so that the strict xfail marker reports XPASS(strict).
+                self.add_report_section("call", "xenrace", self._failure_text(proc, results, report_dir))
+                return
             raise VariantFailed(self._failure_text(proc, results, report_dir))
         raise XenraceError(f"xenrace exited {proc.returncode} {runner.where()}: {proc.stderr.strip()}"
                            f"\ncommand: {shlex.join(runner.variant_command(self.scenario_name, self.variant_name, report_dir))}")
@@ -329,6 +354,11 @@ class VariantItem(pytest.Item):
         self.user_properties.append(("xenrace_compare", json.dumps(row)))
         if row.get("replayed"):
             self.user_properties.append(("xenrace_replay", f"xenrace replay {row['replayed']}"))
+        if self.expect == "fail" and row["sim_verdict"] == "pass":
+            # The simulator did not find the race: XPASS(strict), with the row as the reason.
+            self.add_report_section("call", "xenrace", f"{self.scenario_name}/{self.variant_name}: expected fail, "
+                                    "but the simulator found no race")
+            return None
         if row["sim_verdict"] != self.expect:
             raise VariantFailed(f"{self.scenario_name}/{self.variant_name}: expected {self.expect}, but the "
                                 f"simulator's verdict was {row['sim_verdict']} {row.get('sim_check', '')}")
@@ -343,7 +373,20 @@ class VariantItem(pytest.Item):
         if not row.get("cleanup_ok", True):
             raise VariantFailed(f"{self.scenario_name}/{self.variant_name}: the run on real Xen left resources "
                                 f"behind (run {row.get('run_id')})")
+        if self.expect == "fail":
+            raise RaceFound(f"race found as expected: the simulator and real Xen ({runner.vm_xenstored} xenstored) "
+                            f"both broke {row.get('sim_check') or 'a check'}; replayed: {row.get('replayed')}")
         return None
+
+    def _race_found_text(self, result):
+        """The XFAIL reason of a buggy variant whose race was found: the check and how to replay it."""
+        if not result:
+            return "race found as expected"
+        text = f"race found as expected: violated {result.get('violated') or '?'}"
+        if result.get("executions") is not None:
+            text += f" after {result['executions']} executions"
+        replay = result.get("replay_command") or result.get("replay")
+        return text + (f"; replay: {replay}" if replay else "")
 
     def _attach_reports(self, report_dir):
         """Records the report files as user properties; returns this variant's results.json entry, if any."""
@@ -390,7 +433,7 @@ class VariantItem(pytest.Item):
         return "\n".join(lines)
 
     def repr_failure(self, excinfo):
-        if isinstance(excinfo.value, (VariantFailed, XenraceError)):
+        if isinstance(excinfo.value, (VariantFailed, XenraceError, RaceFound)):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
@@ -400,3 +443,11 @@ class VariantItem(pytest.Item):
 
 class VariantFailed(Exception):
     """The variant did not meet its expectation; the message is the failure text."""
+
+
+class RaceFound(pytest.xfail.Exception):
+    """A buggy variant's race was found, as it must be: pytest reports it as XFAIL with this reason (with
+    --runxfail, as a failure carrying the same text)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)

@@ -144,9 +144,62 @@ def test_selector_file_narrows_the_scenarios(fake, pytester):
     result.stdout.fnmatch_lines(["scenarios.xenrace::beta-pci::fixed", "1 test collected*"])
 
 
-def test_met_expectations_pass_including_found_races(fake):
+def test_found_race_is_xfail_and_passing_fix_is_passed(fake):
     fake.outcomes(alpha__buggy={"verdict": "fail", "expect": "fail"})
-    fake.run().assert_outcomes(passed=3)
+    result = fake.run("-rxX")
+    result.assert_outcomes(passed=2, xfailed=1)
+    # The reason names the broken check and the replay command.
+    result.stdout.fnmatch_lines(["XFAIL scenarios.xenrace::alpha::buggy - reason: race found as expected: violated "
+                                 "no lost update after 5 executions; replay: xenrace replay xr1-FAKE"])
+
+
+def test_race_not_found_is_xpass_strict(fake):
+    fake.outcomes(alpha__buggy={"rc": 1, "verdict": "pass", "expect": "fail"})
+    result = fake.run("-k", "buggy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*[[]XPASS(strict)[]] alpha/buggy models a bug: xenrace must find its race*",
+                                 "*alpha/buggy: expected fail, but none of 5 executions broke a check*"])
+
+
+def test_xenrace_error_on_a_buggy_variant_is_a_failure_not_an_xfail(fake):
+    fake.outcomes(alpha__buggy={"rc": 2, "stderr": "xenrace: unknown strategy 'bogus'"})
+    result = fake.run("-k", "buggy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*xenrace exited 2 locally: xenrace: unknown strategy 'bogus'*"])
+
+
+def test_buggy_variant_breaking_the_check_but_unmet_is_a_failure(fake):
+    # Exit 1 with a failing verdict: not a found race (xenrace says the expectation was not met).
+    fake.outcomes(alpha__buggy={"rc": 1, "verdict": "fail", "expect": "fail"})
+    fake.run("-k", "buggy").assert_outcomes(failed=1)
+
+
+def test_runxfail_shows_the_found_race_as_a_failure(fake):
+    fake.outcomes(alpha__buggy={"verdict": "fail", "expect": "fail"})
+    result = fake.run("-k", "buggy", "--runxfail")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*race found as expected: violated no lost update*"])
+
+
+def test_default_report_dirs_live_under_pytests_basetemp(fake, pytester):
+    basetemp = pytester.path / "basetemp"
+    fake.outcomes(alpha__buggy={"verdict": "fail", "expect": "fail"})
+    fake.run("--basetemp", str(basetemp)).assert_outcomes(passed=2, xfailed=1)
+    dirs = {Path(c[c.index("--report-dir") + 1]) for c in fake.calls() if "--report-dir" in c}
+    assert len(dirs) == 3
+    for d in dirs:
+        assert d.parent.parent == basetemp and d.parent.name.startswith("xenrace-reports"), d
+        assert (d / "results.json").is_file()
+
+
+def test_no_report_directory_is_left_in_the_temp_dir(fake, pytester, monkeypatch):
+    # TMPDIR is where tempfile.mkdtemp would put one; pytest's own base directory is pinned elsewhere.
+    tmp = pytester.path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    fake.run("--basetemp", str(pytester.path / "basetemp")).assert_outcomes(passed=2, xfailed=1)
+    assert list(tmp.iterdir()) == []
 
 
 def test_unmet_expectation_fails_with_trace_and_replay(fake):
@@ -161,16 +214,9 @@ def test_unmet_expectation_fails_with_trace_and_replay(fake):
     ])
 
 
-def test_race_not_found_fails(fake):
-    fake.outcomes(alpha__buggy={"rc": 1, "verdict": "pass", "expect": "fail"})
-    result = fake.run("-k", "buggy")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*alpha/buggy: expected fail, but none of 5 executions broke a check*"])
-
-
 def test_report_files_are_attached_as_properties(fake, pytester):
     fake.outcomes(alpha__buggy={"verdict": "fail", "expect": "fail"})
-    fake.run("-k", "buggy", "--junitxml", "out.xml").assert_outcomes(passed=1)
+    fake.run("-k", "buggy", "--junitxml", "out.xml").assert_outcomes(xfailed=1)
     xml = (pytester.path / "out.xml").read_text()
     for name in ("results.json", "junit.xml", "timeline.html", "trace-alpha-buggy.json"):
         assert f'name="xenrace_report:{name}"' in xml
@@ -250,7 +296,7 @@ def test_host_runs_over_ssh_and_fetches_the_reports(fake, pytester):
     reports = pytester.path / "reports"
     result = fake.run("--xenrace-host", "dom0.example", "--xenrace-ssh", str(fake.path / "ssh"),
                       "--xenrace-report-dir", str(reports))
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=1, xfailed=1, failed=1)
     result.stdout.fnmatch_lines(["replay: xenrace replay xr1-FAKE"])
     assert set((fake.path / "ssh_hosts").read_text().split()) == {"dom0.example"}
     fetched = reports / "alpha-fixed"
@@ -305,7 +351,7 @@ def test_real_binary_demo_counter_meets_its_expectations(pytester):
     pytester.makefile(".xenrace", scenarios="demo-counter\n")
     reports = pytester.path / "reports"
     result = pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", binary, "--xenrace-report-dir", str(reports))
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=1, xfailed=1)
     assert (reports / "demo-counter-buggy" / "trace-demo-counter-buggy.json").is_file()
     assert json.loads((reports / "demo-counter-buggy" / "results.json").read_text())["complete"] is True
 
@@ -359,7 +405,7 @@ def test_vm_items_are_the_nightly_compare_rows(fake, fake_vm):
     rows = [vm_row("alpha", "buggy", "fail", "fail"), vm_row("alpha", "fixed", "pass", "pass"),
             vm_row("beta-pci", "fixed", "pass", "skipped")]
     result = fake_vm(rows, "--xenrace-vm-xenstored", "ocaml")
-    result.assert_outcomes(passed=2, skipped=1)
+    result.assert_outcomes(passed=1, xfailed=1, skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED*real Xen VM (ocaml xenstored) cannot host it: no mdev bus*"])
     [call] = nightly_calls(fake)  # one boot for the whole session
     assert call[call.index("--xenstored") + 1] == "ocaml"
@@ -372,6 +418,7 @@ def test_vm_disagreement_with_the_simulator_fails(fake, fake_vm):
             vm_row("beta-pci", "fixed", "pass", "pass", cleanup_ok=False)]
     result = fake_vm(rows)
     result.assert_outcomes(passed=1, failed=2)
+    result.stdout.no_fnmatch_line("*XFAIL*")
     result.stdout.fnmatch_lines(["*the simulator says fail (c), real Xen (c xenstored) says pass*",
                                  "*left resources behind*"])
 
@@ -396,3 +443,20 @@ def test_vm_needs_the_dom0_backend(fake):
     result = fake.run("--xenrace-vm", "ci/nightly")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--xenrace-vm needs --xenrace-backend dom0*"])
+
+
+def test_vm_race_not_found_by_the_simulator_is_xpass_strict(fake, fake_vm):
+    rows = [vm_row("alpha", "buggy", "pass", "pass"), vm_row("alpha", "fixed", "pass", "pass"),
+            vm_row("beta-pci", "fixed", "pass", "pass")]
+    result = fake_vm(rows, "-k", "buggy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*[[]XPASS(strict)[]]*", "*expected fail, but the simulator found no race*"])
+
+
+def test_node_ids_do_not_carry_the_checkout_path(fake, pytester):
+    # pytest started elsewhere on the checkout's driver/ folder, the binary outside the checkout: the ids are
+    # relative to driver/ (its pytest.ini), not to / or the checkout's parent.
+    result = pytester.runpytest_subprocess(str(DRIVER), "--xenrace-bin", fake.bin, "--collect-only", "-q")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids == ["scenarios.xenrace::alpha::buggy", "scenarios.xenrace::alpha::fixed",
+                   "scenarios.xenrace::beta-pci::fixed"], result.outlines

@@ -1,0 +1,35 @@
+# cmake -DXENRACE=PATH -DOUT=FILE -P man-commands.cmake: a help2man include file whose COMMANDS section is
+# each command's own --help, in the order `xenrace --help` lists them, so the man page says what the binary
+# says. Run at build time (cmake/install-tools.cmake).
+cmake_minimum_required(VERSION 3.22)
+execute_process(COMMAND ${XENRACE} --help OUTPUT_VARIABLE top RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${XENRACE} --help exited ${rc}")
+endif()
+string(TOLOWER "${top}" lower)
+string(FIND "${lower}" "\nsubcommands:\n" at)
+if(at LESS 0)
+  message(FATAL_ERROR "${XENRACE} --help lists no subcommands")
+endif()
+string(SUBSTRING "${top}" ${at} -1 commands_block)
+string(REGEX REPLACE "^\n[^\n]*\n" "" commands_block "${commands_block}")
+string(REGEX MATCHALL "\n? +([a-z][-a-z0-9]*)  " lines "\n${commands_block}")
+set(text "[COMMANDS]\n")
+foreach(line IN LISTS lines)
+  string(STRIP "${line}" command)
+  if(command STREQUAL "help")
+    continue()
+  endif()
+  execute_process(COMMAND ${XENRACE} ${command} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${XENRACE} ${command} --help exited ${rc}")
+  endif()
+  string(REPLACE "${XENRACE}" "xenrace" help "${help}")  # the usage line names the build's path
+  # Literal text for roff: backslashes escaped, no line taken for a request.
+  string(REPLACE "\\" "\\e" help "${help}")
+  string(REGEX REPLACE "(^|\n)([.'])" "\\1\\\\&\\2" help "${help}")
+  string(APPEND text ".SS \"xenrace ${command}\"\n.nf\n${help}.fi\n")
+endforeach()
+string(APPEND text "[SEE ALSO]\nThe README and docs/ of xenrace, installed with its source; \\fBxenrace-gate\\fR --help, "
+                   "\\fBxenrace-nightly\\fR --help, \\fBxenrace-xen-vm\\fR --help.\n")
+file(WRITE ${OUT} "${text}")
