@@ -67,6 +67,35 @@ CleanupItem undo(const LedgerEntry& e, const std::string& run_id) {
     if (!h) return outcome(h.open_error(), -1);
     return outcome(h.rm(field(0)), ENOENT);
   }
+  if (e.kind == "xs-parent") {
+    // A parent of the run's subtrees that the run brought into being: removed only while empty, in one
+    // transaction, so another run's node written meanwhile makes the commit fail (EAGAIN) and is kept.
+    item.what = "xenstore " + field(0);
+    const std::string socket = field(1) == "-" ? std::string() : field(1);
+    XsHandle h(socket);
+    if (!h) return outcome(h.open_error(), -1);
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      Result<TxId> tx = h.transaction_start();
+      if (!tx.ok()) return outcome(tx.err, -1);
+      Result<std::vector<std::string>> children = h.directory(tx.value, field(0));
+      if (!children.ok()) {
+        h.transaction_end(tx.value, false);
+        return outcome(children.err, ENOENT);
+      }
+      if (!children.value.empty()) {
+        h.transaction_end(tx.value, false);
+        item.result = fmt::format("kept: {} other node(s) below it", children.value.size());
+        return item;
+      }
+      if (Errno e = h.rm(field(0), tx.value)) {
+        h.transaction_end(tx.value, false);
+        return outcome(e, ENOENT);
+      }
+      const Errno committed = h.transaction_end(tx.value, true);
+      if (committed != EAGAIN) return outcome(committed, ENOENT);
+    }
+    return outcome(EAGAIN, -1);
+  }
   if (e.kind == "file" || e.kind == "dir") {
     item.what = e.kind + " " + field(0);
     if (!names_run(field(0), run_id)) return refuse("the path does not carry the run id " + run_id);
@@ -159,8 +188,25 @@ CleanupReport clean_up_ledger(const std::string& ledger_path) {
 }
 
 std::string format_cleanup(const CleanupReport& r) {
+  // What was already gone (each execution's subtree, removed when the execution ended) is a tally, not a
+  // list: an interrupted run of many executions would otherwise print one identical line for each.
+  std::size_t gone = 0;
+  const CleanupItem* first_gone = nullptr;
+  const CleanupItem* last_gone = nullptr;
+  std::string listed;
+  for (const auto& i : r.items) {
+    if (i.ok && i.result == "already gone") {
+      if (gone++ == 0) first_gone = &i;
+      last_gone = &i;
+      continue;
+    }
+    listed += fmt::format("  {}: {}\n", i.what, i.result);
+  }
   std::string out = fmt::format("cleanup of run {}: {} item(s)\n", r.run_id, r.items.size());
-  for (const auto& i : r.items) out += fmt::format("  {}: {}\n", i.what, i.result);
+  out += listed;
+  if (gone == 1) out += fmt::format("  {}: already gone\n", first_gone->what);
+  if (gone > 1)
+    out += fmt::format("  {} items already gone ({} ... {})\n", gone, first_gone->what, last_gone->what);
   return out;
 }
 

@@ -67,8 +67,15 @@ const std::string& Dom0Session::scratch_dir() {
 std::string Dom0Session::next_xenstore_prefix() {
   const std::string run_node = config_.xenstore_root + "/" + run_id_;
   if (!xs_run_node_) {
+    const std::string socket = config_.xenstored_path.empty() ? "-" : config_.xenstored_path;
+    // xenstored creates the missing parents of the first node written below them. A root this run brings
+    // into being is the run's to remove once empty (undone after the run node: the ledger unwinds backwards);
+    // one that was there before is left as found.
+    XsHandle h(config_.xenstored_path);
+    if (h && h.read(kNoTx, config_.xenstore_root).err == ENOENT)
+      ledger_->intend("xs-parent", {config_.xenstore_root, socket});
     // Ledgered before anything is written below it; removing it removes every execution's subtree.
-    ledger_->intend("xs-tree", {run_node, config_.xenstored_path.empty() ? "-" : config_.xenstored_path});
+    ledger_->intend("xs-tree", {run_node, socket});
     xs_run_node_ = true;
   }
   return fmt::format("{}/e{}", run_node, executions_++);

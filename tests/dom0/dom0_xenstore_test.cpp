@@ -60,6 +60,40 @@ TEST_F(Dom0XenStoreTest, EveryPathLandsInsideTheRunsSubtree) {
   CleanupReport r = session_->clean_up();
   EXPECT_TRUE(r.ok()) << format_cleanup(r);
   EXPECT_EQ(raw.read(kNoTx, session_->config().xenstore_root + "/" + session_->run_id()).err, ENOENT);
+  // The root the run's subtrees hung from did not exist before the run: it goes too, leaving nothing behind.
+  EXPECT_EQ(raw.read(kNoTx, session_->config().xenstore_root).err, ENOENT) << format_cleanup(r);
+}
+
+TEST_F(Dom0XenStoreTest, ARootThatWasThereBeforeTheRunIsLeftAsFound) {
+  XsHandle raw(server_->socket());
+  ASSERT_TRUE(raw);
+  const std::string root = session_->config().xenstore_root;
+  ASSERT_EQ(raw.write(kNoTx, root + "/someone-elses", "x"), 0);
+  {
+    Execution ex(default_order_, stacks_, options());
+    Dom0World& w = ex.make<Dom0World>(ex, *session_);
+    ASSERT_EQ(w.xenstore().connect(0)->write(kNoTx, "/a", "1"), 0);
+  }
+  CleanupReport r = session_->clean_up();
+  EXPECT_TRUE(r.ok()) << format_cleanup(r);
+  EXPECT_EQ(raw.read(kNoTx, root + "/someone-elses").value, "x");
+  EXPECT_EQ(raw.directory(kNoTx, root).value, (std::vector<std::string>{"someone-elses"}));
+}
+
+TEST_F(Dom0XenStoreTest, ANodeAnotherRunWroteBelowTheRootKeepsIt) {
+  XsHandle raw(server_->socket());
+  ASSERT_TRUE(raw);
+  const std::string root = session_->config().xenstore_root;
+  {
+    Execution ex(default_order_, stacks_, options());
+    Dom0World& w = ex.make<Dom0World>(ex, *session_);
+    ASSERT_EQ(w.xenstore().connect(0)->write(kNoTx, "/a", "1"), 0);
+  }
+  ASSERT_EQ(raw.write(kNoTx, root + "/r-another-run", ""), 0);  // a concurrent run, started after this one
+  CleanupReport r = session_->clean_up();
+  EXPECT_TRUE(r.ok()) << format_cleanup(r);
+  EXPECT_EQ(raw.directory(kNoTx, root).value, (std::vector<std::string>{"r-another-run"}));
+  EXPECT_NE(format_cleanup(r).find("kept: 1 other node(s) below it"), std::string::npos) << format_cleanup(r);
 }
 
 TEST_F(Dom0XenStoreTest, PermissionsRoundTrip) {
