@@ -9,6 +9,9 @@ namespace xenrace::reports {
 namespace {
 
 constexpr int kPid = 1;
+// Trace-event timestamps are microseconds. One scheduling step is shown as one millisecond, the unit declared
+// in displayTimeUnit, so a viewer's time axis reads in steps.
+constexpr double kStepUs = 1000.0;
 
 // Thread ids start at 1 (tid 0 reads as "no thread" in some viewers); the harness comes last.
 int track_of(const ExecutionResult& ex, const TraceEvent& e) {
@@ -42,14 +45,14 @@ nlohmann::json chrome_trace(const ReportEntry& entry) {
   for (std::size_t i = 0; i < ex.events.size(); ++i) {
     const auto& e = ex.events[i];
     const double n = static_cast<double>(per_step[e.step]);
-    start[i] = static_cast<double>(e.step) + static_cast<double>(seen[e.step]++) / n;
+    start[i] = kStepUs * (static_cast<double>(e.step) + static_cast<double>(seen[e.step]++) / n);
     events.push_back({{"ph", "X"},
                       {"pid", kPid},
                       {"tid", track_of(ex, e)},
                       {"name", e.op},
                       {"cat", to_string(event_kind(e))},
                       {"ts", start[i]},
-                      {"dur", 0.9 / n},
+                      {"dur", kStepUs * 0.9 / n},
                       {"args",
                        {{"step", e.step},
                         {"virtual_time_ns", e.time},
@@ -67,7 +70,7 @@ nlohmann::json chrome_trace(const ReportEntry& entry) {
     events.push_back({{"ph", "f"}, {"bp", "e"}, {"pid", kPid}, {"tid", track_of(ex, b)}, {"id", 1},
                       {"name", name}, {"cat", "racing"}, {"ts", start[pair->second]}});
   }
-  const double end = ex.events.empty() ? 0.0 : static_cast<double>(ex.events.back().step) + 1.0;
+  const double end = ex.events.empty() ? 0.0 : kStepUs * (static_cast<double>(ex.events.back().step) + 1.0);
   events.push_back({{"ph", "i"},
                     {"s", "g"},
                     {"pid", kPid},
@@ -78,14 +81,14 @@ nlohmann::json chrome_trace(const ReportEntry& entry) {
                     {"args", {{"message", entry.message}, {"replay", entry.replay_command}}}});
 
   return {{"traceEvents", events},
-          {"displayTimeUnit", "ns"},
+          {"displayTimeUnit", "ms"},
           {"otherData",
            {{"scenario", entry.scenario},
             {"variant", entry.variant},
             {"violated", entry.violated},
             {"message", entry.message},
             {"replay_command", entry.replay_command},
-            {"timestamps", "scheduling steps, one step = 1 us"}}}};
+            {"timestamps", "scheduling steps, one step = 1 ms (ts = 1000 us per step)"}}}};
 }
 
 }  // namespace xenrace::reports

@@ -1,8 +1,11 @@
 // timeline.html: one self-contained page (inline CSS, no script, no external resource; a Content
-// Security Policy forbids loading anything) that a developer opens from disk. It lists every variant's
-// verdict, then shows each failing execution as swimlanes: one column per actor, one row per event in
-// trace order, coloured by kind (XenStore operation, watch delivery, device operation, fault injection),
-// the racing pair highlighted, and the violated check with the replay command as the last row.
+// Security Policy forbids loading anything) that a developer opens from disk. Each failing execution opens
+// on a summary panel: the verdict, the violated invariant, the racing pair side by side and a compact
+// sequence of the racing actors' steps that matter, linked to the full trace below it. The full trace is
+// swimlanes: one column per actor, one row per event in trace order, coloured by kind (XenStore operation,
+// watch delivery, device operation, fault injection), the racing pair highlighted, the violated check as the
+// last row; the harness's setup rows and the actors outside the race are behind CSS-only toggles. A table of
+// every variant's verdict ends the page.
 #pragma once
 #include <string>
 #include <vector>

@@ -39,7 +39,7 @@ std::string failure_text(const ReportEntry& e) {
   return out;
 }
 
-std::string junit_xml(const std::vector<ReportEntry>& entries) {
+std::string junit_xml(const std::vector<ReportEntry>& entries, const std::string& timeline) {
   std::map<std::string, Suite> suites;  // by scenario, in name order
   int failures = 0;
   double seconds = 0;
@@ -76,8 +76,10 @@ std::string junit_xml(const std::vector<ReportEntry>& entries) {
         out += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attribute(message), type,
                            xml_text(failure_text(*e)));
       }
-      out += fmt::format("      <system-out>{}</system-out>\n",
-                         xml_text(e->failed ? failure_text(*e) : verdict_line(*e) + "\n"));
+      std::string system_out = e->failed ? failure_text(*e) : verdict_line(*e) + "\n";
+      // On a line of its own, nothing before or after it: how GitLab and junit-attachments find it.
+      if (e->failed && !timeline.empty()) system_out += "[[ATTACHMENT|" + timeline + "]]\n";
+      out += fmt::format("      <system-out>{}</system-out>\n", xml_text(system_out));
       out += "    </testcase>\n";
     }
     out += "  </testsuite>\n";

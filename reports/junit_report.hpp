@@ -11,7 +11,10 @@
 
 namespace xenrace::reports {
 
-std::string junit_xml(const std::vector<ReportEntry>& entries);
+// `timeline`: the path of timeline.html as the CI job sees it (relative to the job's directory); a failing
+// execution's testcase names it on a line `[[ATTACHMENT|PATH]]` of its system-out, which GitLab's test report
+// and Jenkins' junit-attachments plugin show as a link. Empty: no such line.
+std::string junit_xml(const std::vector<ReportEntry>& entries, const std::string& timeline = "");
 
 // The text a failure shows: the violated check, the trace one event per line, the replay command.
 std::string failure_text(const ReportEntry& entry);

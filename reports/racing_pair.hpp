@@ -1,11 +1,16 @@
 // The racing pair of a failing execution: the two events the timeline and the Chrome trace highlight as
 // "where the interleaving went wrong". Definition (docs/report-format.md):
-//   the last two events before the verdict that come from different actors and touch the same object
-//   (event_object), preferring pairs in which at least one event changes the object (is_read_only is false
-//   for one of them). Among candidates the pair whose later event is latest wins, then the latest earlier
-//   event. No such pair (one actor, no shared object): no racing pair.
-// It is a heuristic read from the trace: the last conflicting access pair is where the final interleaving
-// decision mattered in the shrunk schedule, which is what a reader looks for first.
+//   1. a stale read: an actor X reads an object (a value read, not a watch), another actor Y then changes it
+//      (storing another value than X read, visible: outside a transaction or in one that committed), and X
+//      then changes the object itself without reading it again, so X's change is built on the stale value
+//      (the "dependent" write; a read and a write in one XenStore transaction do not count, the commit would
+//      fail). The pair is X's read and Y's change. Of several, the one whose dependent write comes last,
+//      then the latest change, then the latest read.
+//   2. otherwise the last two events that come from different actors and touch the same object
+//      (event_object), preferring pairs in which both, then one, change the object.
+//   Harness events never race. No such pair (one actor, no shared object): no racing pair.
+// It is a heuristic read from the trace, generic over scenarios: a lost update or a decision taken on an
+// out-of-date value is the most common shape of these races, and the pair names both of its ends.
 #pragma once
 #include <cstddef>
 #include <optional>
@@ -17,6 +22,8 @@ namespace xenrace::reports {
 struct RacingPair {
   std::size_t first;   // index into ExecutionResult::events
   std::size_t second;  // later than first
+  bool stale_read = false;                 // first is a read that second made stale
+  std::optional<std::size_t> dependent;    // stale_read: the reader's later write built on the stale value
 };
 
 std::optional<RacingPair> find_racing_pair(const ExecutionResult& execution);

@@ -69,7 +69,7 @@ std::vector<std::filesystem::path> ReportDir::write(const std::vector<ReportEntr
   std::vector<std::pair<std::string, std::string>> files;  // name, content; results.json last
   for (const auto& e : entries)
     if (e.failed) files.emplace_back(chrome_trace_file_name(e), dump_json(chrome_trace(e)));
-  files.emplace_back("junit.xml", junit_xml(entries));
+  files.emplace_back("junit.xml", junit_xml(entries, (dir_ / "timeline.html").string()));
   files.emplace_back("timeline.html", html_timeline(entries, origin.command));
   files.emplace_back("results.json", dump_json(results_json(entries, origin)));
 

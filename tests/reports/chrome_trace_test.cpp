@@ -62,5 +62,26 @@ TEST(ChromeTrace, HarnessEventsGetTheirOwnTrack) {
   EXPECT_TRUE(harness);
 }
 
+// The Trace Event Format's timestamps are microseconds; displayTimeUnit says how a viewer shows them. A
+// step is shown as one millisecond, so the declared unit must be "ms" and an event at step s must start in
+// [s ms, s+1 ms): ts in [1000 s, 1000 (s+1)) microseconds.
+TEST(ChromeTrace, DeclaredUnitAgreesWithTheTimestamps) {
+  const auto& buggy = testing::explored_demo_counter()[0];
+  for (const auto& entry : {buggy, testing::nasty_entry()}) {
+    auto j = parsed_trace(entry);
+    EXPECT_EQ(j["displayTimeUnit"], "ms");
+    std::size_t slices = 0;
+    for (const auto& e : j["traceEvents"]) {
+      if (e["ph"] != "X") continue;
+      ++slices;
+      const double step = e["args"]["step"].get<double>();
+      const double ts = e["ts"].get<double>();
+      EXPECT_GE(ts, 1000 * step) << e.dump();
+      EXPECT_LT(ts + e["dur"].get<double>(), 1000 * (step + 1)) << e.dump();
+    }
+    EXPECT_EQ(slices, entry.failure.events.size());
+  }
+}
+
 }  // namespace
 }  // namespace xenrace::reports

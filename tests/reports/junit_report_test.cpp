@@ -93,5 +93,22 @@ TEST(JunitReport, TheCheckerRejectsBrokenXml) {
   EXPECT_NE(xmllint("<testsuites><testsuite name=\"a\"/></testsuites>", true).status, 0);
 }
 
+// GitLab and Jenkins (junit-attachments) link a testcase to a file named on a line of its own in its
+// system-out: the failing execution's timeline. A passing variant has no timeline to point at.
+TEST(JunitReport, FailingTestcaseAttachesTheTimeline) {
+  const std::string xml = junit_xml(testing::explored_demo_counter(), "out dir/timeline.html");
+  const auto buggy = xml.find("name=\"buggy\"");
+  const auto fixed = xml.find("name=\"fixed\"");
+  ASSERT_NE(buggy, std::string::npos);
+  ASSERT_NE(fixed, std::string::npos);
+  const auto out_start = xml.find("<system-out>", buggy);
+  const auto out_end = xml.find("</system-out>", buggy);
+  ASSERT_LT(out_start, out_end);
+  const std::string out = xml.substr(out_start, out_end - out_start);
+  EXPECT_NE(out.find("\n[[ATTACHMENT|out dir/timeline.html]]\n"), std::string::npos) << out;
+  EXPECT_EQ(count(xml, "[[ATTACHMENT|"), 1u) << "only the failing testcase has a timeline";
+  EXPECT_EQ(count(junit_xml(testing::explored_demo_counter()), "[[ATTACHMENT|"), 0u) << "no path, no line";
+}
+
 }  // namespace
 }  // namespace xenrace::reports

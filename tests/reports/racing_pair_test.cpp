@@ -76,5 +76,102 @@ TEST(RacingPair, DemoCounterRacesOnTheCounter) {
   EXPECT_EQ(event_object(b), "counter");
 }
 
+// A stale read: X reads an object, Y changes it, X then writes it from what it read. That read and the
+// write that made it stale are the pair, ahead of any later conflicting pair.
+TEST(RacingPair, StaleReadAndTheWriteThatMadeItStale) {
+  auto r = execution({
+      {1, 0, 0, "xs.read", "/n", "ENOENT"},  // 0  toolstack reads: absent
+      {2, 1, 0, "xs.read", "/n", "ENOENT"},  // 1  blkback reads: absent
+      {3, 1, 0, "xs.write", "/n=1", "OK"},   // 2  blkback writes: toolstack's read is now stale
+      {4, 0, 0, "xs.write", "/n=1", "OK"},   // 3  toolstack writes from its stale read
+      {5, 2, 0, "xs.write", "/m=1", "OK"},   // 4
+      {6, 0, 0, "xs.write", "/m=2", "OK"},   // 5  the last conflicting pair, but no stale read
+  });
+  auto pair = find_racing_pair(r);
+  ASSERT_TRUE(pair);
+  EXPECT_TRUE(pair->stale_read);
+  EXPECT_EQ(pair->first, 0u);
+  EXPECT_EQ(pair->second, 2u);
+  ASSERT_TRUE(pair->dependent);
+  EXPECT_EQ(*pair->dependent, 3u);
+}
+
+TEST(RacingPair, NoStaleReadWhenTheValueDidNotChangeOrTheReaderReadAgain) {
+  // The other write stores the value that was read: nothing went stale.
+  auto same = find_racing_pair(execution({
+      {1, 0, 0, "xs.read", "/n", "4"},
+      {2, 1, 0, "xs.write", "/n=4", "OK"},
+      {3, 0, 0, "xs.write", "/n=5", "OK"},
+  }));
+  ASSERT_TRUE(same);
+  EXPECT_FALSE(same->stale_read);
+  EXPECT_EQ(same->first, 1u);  // the fallback: the last pair of changes
+  EXPECT_EQ(same->second, 2u);
+  // The reader read again after the other write: its write builds on the fresh value.
+  auto reread = find_racing_pair(execution({
+      {1, 0, 0, "xs.read", "/n", "1"},
+      {2, 1, 0, "xs.write", "/n=2", "OK"},
+      {3, 0, 0, "xs.read", "/n", "2"},
+      {4, 0, 0, "xs.write", "/n=3", "OK"},
+  }));
+  ASSERT_TRUE(reread);
+  EXPECT_FALSE(reread->stale_read);
+  // A write inside a transaction that was not committed never made anything stale.
+  auto aborted = find_racing_pair(execution({
+      {1, 0, 0, "xs.read", "/n", "1"},
+      {2, 1, 0, "xs.transaction_start", "", "t4"},
+      {3, 1, 0, "xs.write", "t4 /n=2", "OK"},
+      {4, 1, 0, "xs.transaction_end", "t4 commit", "EAGAIN"},
+      {5, 0, 0, "xs.write", "/n=3", "OK"},
+  }));
+  ASSERT_TRUE(aborted);
+  EXPECT_FALSE(aborted->stale_read);
+}
+
+// pci-attach/buggy (libxl 73ee2795aa): one `xl pci-attach` reads num_devs outside its transaction, the other
+// attach commits num_devs=1, then the first writes num_devs from its stale read and wipes the other's dev-0.
+TEST(RacingPair, PciAttachBuggyIsTheStaleNumDevsRead) {
+  const ReportEntry* entry = nullptr;
+  for (const auto& e : testing::explored_builtin_failures())
+    if (e.id() == "pci-attach/buggy") entry = &e;
+  ASSERT_TRUE(entry && entry->failed);
+  const ExecutionResult& ex = entry->failure;
+  auto pair = find_racing_pair(ex);
+  ASSERT_TRUE(pair);
+  EXPECT_TRUE(pair->stale_read);
+  const auto& read = ex.events[pair->first];
+  const auto& write = ex.events[pair->second];
+  const std::string num_devs = "/local/domain/0/backend/pci/1/0/num_devs";
+  EXPECT_EQ(read.op, "xs.read");
+  EXPECT_EQ(read.args, num_devs) << "the read is outside any transaction";
+  EXPECT_EQ(write.op, "xs.write");
+  EXPECT_EQ(event_object(write), num_devs);
+  EXPECT_NE(write.actor, read.actor);
+  EXPECT_EQ(actor_name(ex, read).rfind("xl pci-attach", 0), 0u) << actor_name(ex, read);
+  EXPECT_EQ(actor_name(ex, write).rfind("xl pci-attach", 0), 0u) << actor_name(ex, write);
+  ASSERT_TRUE(pair->dependent);
+  const auto& dependent = ex.events[*pair->dependent];
+  EXPECT_EQ(dependent.actor, read.actor);
+  EXPECT_EQ(event_object(dependent), num_devs);
+  EXPECT_LT(pair->second, *pair->dependent);
+}
+
+TEST(RacingPair, DemoCounterIsTheStaleGetAndTheOtherClientsPut) {
+  const auto& buggy = testing::explored_demo_counter()[0];
+  ASSERT_TRUE(buggy.failed);
+  auto pair = find_racing_pair(buggy.failure);
+  ASSERT_TRUE(pair);
+  EXPECT_TRUE(pair->stale_read);
+  const auto& read = buggy.failure.events[pair->first];
+  const auto& write = buggy.failure.events[pair->second];
+  EXPECT_EQ(read.op, "map.get");
+  EXPECT_EQ(write.op, "map.put");
+  EXPECT_NE(read.actor, write.actor);
+  EXPECT_NE(write.args, "counter=" + read.result) << "the put changed the value the get returned";
+  ASSERT_TRUE(pair->dependent);
+  EXPECT_EQ(buggy.failure.events[*pair->dependent].op, "map.put");
+  EXPECT_EQ(buggy.failure.events[*pair->dependent].actor, read.actor);
+}
+
 }  // namespace
 }  // namespace xenrace::reports

@@ -27,6 +27,11 @@ TEST(ReportDir, WritesTheFourKindsOfReportAndNothingElse) {
             (std::vector<std::string>{"junit.xml", "results.json", "timeline.html", "trace-demo-counter-buggy.json"}));
   auto results = nlohmann::json::parse(testing::read_file(dir.path() / "results.json"));
   EXPECT_EQ(results["complete"], true);
+  // The failing testcase points at the timeline by the directory's path as given (relative stays relative,
+  // which is what GitLab wants: relative to the job's directory).
+  EXPECT_NE(testing::read_file(dir.path() / "junit.xml")
+                .find("[[ATTACHMENT|" + (dir.path() / "timeline.html").string() + "]]"),
+            std::string::npos);
 }
 
 TEST(ReportDir, ADirectoryThatCannotBeCreatedIsAnErrorNamingIt) {

@@ -10,6 +10,7 @@
 
 #include "report_fixtures.hpp"
 #include "reports/html_timeline.hpp"
+#include "reports/racing_pair.hpp"
 #include "reports/text_escape.hpp"
 
 namespace xenrace::reports {
@@ -43,6 +44,19 @@ PageLoad load(const std::string& browser, const std::string& html) {
   return r;
 }
 
+// A lane head for `name` (escaped as in the page): in the race ("lane-head") or behind the toggle for the
+// actors outside it ("lane-head other-lane").
+bool has_lane(const std::string& dom, const std::string& name) {
+  return dom.find("<th class=\"lane-head\">" + name + "</th>") != std::string::npos ||
+         dom.find("<th class=\"lane-head other-lane\">" + name + "</th>") != std::string::npos;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
 TEST(TimelineInBrowser, ConsoleMessagesAreDetected) {
   // Proves the check below can fail: a page with a script error is caught.
   const std::string browser = chromium();
@@ -62,7 +76,7 @@ TEST(TimelineInBrowser, LoadsCleanAndShowsEveryActor) {
   const auto& buggy = entries[0];
   ASSERT_TRUE(buggy.failed);
   for (const auto& actor : buggy.failure.actors)
-    EXPECT_NE(r.dom.find("<th class=\"lane-head\">" + html_text(actor) + "</th>"), std::string::npos) << actor;
+    EXPECT_TRUE(has_lane(r.dom, html_text(actor))) << actor;
   EXPECT_NE(r.dom.find("ev device racing"), std::string::npos) << "the racing pair is not highlighted";
   EXPECT_NE(r.dom.find("violated invariant: no lost update"), std::string::npos);
 }
@@ -93,14 +107,10 @@ TEST(TimelineInBrowser, EveryBuiltinScenarioFailureShowsAllItsActors) {
     const auto end = r.dom.find("</section>", section);
     const std::string body = r.dom.substr(section, end - section);
     for (const auto& actor : e.failure.actors)
-      EXPECT_NE(body.find("<th class=\"lane-head\">" + as_serialised(html_text(actor)) + "</th>"), std::string::npos)
-          << e.id() << ": no lane for " << actor;
+      EXPECT_TRUE(has_lane(body, as_serialised(html_text(actor)))) << e.id() << ": no lane for " << actor;
     EXPECT_NE(body.find("violated invariant: " + as_serialised(html_text(e.violated))), std::string::npos) << e.id();
   }
-  std::size_t lanes = 0;
-  for (auto p = r.dom.find("class=\"lane-head\""); p != std::string::npos; p = r.dom.find("class=\"lane-head\"", p + 1))
-    ++lanes;
-  EXPECT_EQ(lanes, lanes_expected);
+  EXPECT_EQ(count(r.dom, "class=\"lane-head"), lanes_expected);
 }
 
 TEST(TimelineInBrowser, HostileTraceTextStaysText) {
@@ -112,10 +122,61 @@ TEST(TimelineInBrowser, HostileTraceTextStaysText) {
   EXPECT_EQ(r.console, "");
   // The script in the trace text did not become an element, and both actors have their lane.
   EXPECT_EQ(r.dom.find("<script>alert"), std::string::npos);
-  std::size_t lanes = 0;
-  for (auto p = r.dom.find("class=\"lane-head\""); p != std::string::npos; p = r.dom.find("class=\"lane-head\"", p + 1))
-    ++lanes;
-  EXPECT_EQ(lanes, entry.failure.actors.size() + 1);  // + the harness lane for the verdict
+  EXPECT_EQ(count(r.dom, "class=\"lane-head"), entry.failure.actors.size() + 1);  // + the harness lane
+}
+
+// The page opens on the race: for pci-attach/buggy the summary panel (verdict, the pair side by side, the
+// compact sequence of the two racing actors) comes before the first row of the full trace, its links lead
+// to rows that exist, and the harness's setup rows and the other actors are behind toggles.
+TEST(TimelineInBrowser, OpensOnTheRacingPair) {
+  const std::string browser = chromium();
+  if (browser.empty()) GTEST_SKIP() << "chromium not installed (apt-get install chromium)";
+  const ReportEntry* entry = nullptr;
+  for (const auto& e : testing::explored_builtin_failures())
+    if (e.id() == "pci-attach/buggy") entry = &e;
+  ASSERT_TRUE(entry && entry->failed);
+  auto r = load(browser, html_timeline({*entry}));
+  ASSERT_EQ(r.status, 0);
+  EXPECT_EQ(r.console, "");
+  const auto panel = r.dom.find("<div class=\"race\">");
+  const auto lanes = r.dom.find("<table class=\"lanes\">");
+  ASSERT_NE(panel, std::string::npos) << "no summary panel";
+  ASSERT_NE(lanes, std::string::npos);
+  EXPECT_LT(panel, lanes) << "the panel must come before the full trace";
+  EXPECT_EQ(r.dom.find("<tr", r.dom.find("<body")), r.dom.find("<tr", panel)) << "a table row before the panel";
+  const std::string shown = r.dom.substr(panel, lanes - panel);
+  EXPECT_NE(shown.find("Violated invariant:"), std::string::npos);
+  EXPECT_NE(shown.find(as_serialised(html_text(entry->violated))), std::string::npos);
+
+  const auto pair = find_racing_pair(entry->failure);
+  ASSERT_TRUE(pair && pair->stale_read);
+  const auto& read = entry->failure.events[pair->first];
+  const auto& write = entry->failure.events[pair->second];
+  // Both cards: actor, op and arguments, each linked to its row of the full trace.
+  for (auto [index, ev] : {std::pair{pair->first, &read}, std::pair{pair->second, &write}}) {
+    const std::string link = "href=\"#f0-e" + std::to_string(index) + "\"";
+    const auto card = shown.find("<a class=\"card");
+    ASSERT_NE(card, std::string::npos);
+    EXPECT_NE(shown.find(link), std::string::npos) << "no link to event " << index;
+    EXPECT_NE(r.dom.find("<tr id=\"f0-e" + std::to_string(index) + "\""), std::string::npos) << "no row " << index;
+    EXPECT_NE(shown.find(as_serialised(html_text(actor_name(entry->failure, *ev)))), std::string::npos);
+    EXPECT_NE(shown.find(as_serialised(html_text(ev->args))), std::string::npos);
+  }
+  EXPECT_NE(shown.find("the stale read"), std::string::npos);
+  EXPECT_NE(shown.find("the write that made it stale"), std::string::npos);
+  // The sequence: one column per racing actor only, far fewer rows than the trace.
+  EXPECT_EQ(count(shown, "class=\"seq-head\""), 2u);
+  EXPECT_LT(count(shown, "<tr"), entry->failure.events.size() / 4);
+  // Setup rows and the actors outside the race are in the full trace but hidden until toggled.
+  std::size_t setup = 0;
+  while (setup < entry->failure.events.size() && entry->failure.events[setup].actor >= entry->failure.actors.size())
+    ++setup;
+  ASSERT_GT(setup, 0u);
+  EXPECT_EQ(count(r.dom, "class=\"setup\""), setup);
+  EXPECT_NE(r.dom.find(".lanes tr.setup, .lanes tr.other, .lanes .other-lane { display: none; }"), std::string::npos);
+  EXPECT_NE(r.dom.find("type=\"checkbox\" class=\"show-setup\""), std::string::npos);
+  EXPECT_NE(r.dom.find("type=\"checkbox\" class=\"show-others\""), std::string::npos);
+  EXPECT_EQ(count(r.dom, "<th class=\"lane-head other-lane\">"), entry->failure.actors.size() - 2);
 }
 
 }  // namespace
