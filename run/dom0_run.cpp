@@ -95,6 +95,7 @@ Dom0RunReport run_on_dom0(const Scenario& scenario, const VariantInfo& variant, 
       return rep;
     }
     const ExecutionResult& r = one.result;
+    session.count_finished_run(r.failed());
     ++b.executions;
     b.steps += r.steps;
     rep.diverged |= one.diverged;

@@ -70,13 +70,20 @@ std::string ParamInfo::describe_values() const {
   return out;
 }
 
-ParamInfo integer_param(std::string name, std::int64_t default_value, std::string summary, std::int64_t min,
-                        std::int64_t max) {
+namespace {
+ParamInfo param_of(ParamKind kind, std::string name, std::string default_value, std::string summary) {
   ParamInfo p;
   p.name = std::move(name);
   p.summary = std::move(summary);
-  p.kind = ParamKind::integer;
-  p.default_value = std::to_string(default_value);
+  p.kind = kind;
+  p.default_value = std::move(default_value);
+  return p;
+}
+}  // namespace
+
+ParamInfo integer_param(std::string name, std::int64_t default_value, std::string summary, std::int64_t min,
+                        std::int64_t max) {
+  ParamInfo p = param_of(ParamKind::integer, std::move(name), std::to_string(default_value), std::move(summary));
   p.min = min;
   p.max = max;
   if (default_value < min || default_value > max)
@@ -85,29 +92,16 @@ ParamInfo integer_param(std::string name, std::int64_t default_value, std::strin
 }
 
 ParamInfo flag_param(std::string name, bool default_value, std::string summary) {
-  ParamInfo p;
-  p.name = std::move(name);
-  p.summary = std::move(summary);
-  p.kind = ParamKind::boolean;
-  p.default_value = default_value ? "true" : "false";
-  return p;
+  return param_of(ParamKind::boolean, std::move(name), default_value ? "true" : "false", std::move(summary));
 }
 
 ParamInfo text_param(std::string name, std::string default_value, std::string summary) {
-  ParamInfo p;
-  p.name = std::move(name);
-  p.summary = std::move(summary);
-  p.default_value = std::move(default_value);
-  return p;
+  return param_of(ParamKind::text, std::move(name), std::move(default_value), std::move(summary));
 }
 
 ParamInfo choice_param(std::string name, std::vector<std::string> choices, std::string default_value,
                        std::string summary) {
-  ParamInfo p;
-  p.name = std::move(name);
-  p.summary = std::move(summary);
-  p.kind = ParamKind::choice;
-  p.default_value = std::move(default_value);
+  ParamInfo p = param_of(ParamKind::choice, std::move(name), std::move(default_value), std::move(summary));
   p.choices = std::move(choices);
   if (!p.check(p.default_value).empty()) throw std::logic_error("parameter " + p.name + ": default not a choice");
   return p;

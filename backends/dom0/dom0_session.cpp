@@ -81,6 +81,17 @@ std::string Dom0Session::next_xenstore_prefix() {
   return fmt::format("{}/e{}", run_node, executions_++);
 }
 
+void Dom0Session::count_finished_run(bool failed) {
+  finished_runs_.fetch_add(1, std::memory_order_relaxed);
+  if (failed) failed_runs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Dom0Session::tally() const {
+  const std::uint64_t n = finished_runs_.load(std::memory_order_relaxed);
+  const std::uint64_t f = failed_runs_.load(std::memory_order_relaxed);
+  return fmt::format("{} run{} finished: {} passed, {} failed", n, n == 1 ? "" : "s", n - f, f);
+}
+
 CleanupReport Dom0Session::clean_up() {
   if (cleaned_) return {run_id_, {}};
   cleaned_ = true;

@@ -1,6 +1,7 @@
 // One `xenrace run --backend dom0` invocation: its run id, its ledger, its scratch directory and the
 // XenStore subtree its executions live under. Every execution of the run builds a Dom0World on it.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,11 @@ class Dom0Session {
   std::string next_xenstore_prefix();
   std::uint64_t executions() const { return executions_; }
 
+  // The verdicts so far, counted as each execution ends, so an interrupted command can still say what it saw:
+  // "3 runs finished: 2 passed, 1 failed". Atomic: the interrupt guard reads it from its own thread.
+  void count_finished_run(bool failed);
+  std::string tally() const;
+
   // Undoes everything the ledger still lists; idempotent. Called by the destructor, by a signal, and by
   // the CLI before it prints the report.
   CleanupReport clean_up();
@@ -45,6 +51,8 @@ class Dom0Session {
   bool xs_run_node_ = false;
   std::uint64_t executions_ = 0;
   bool cleaned_ = false;
+  std::atomic<std::uint64_t> finished_runs_{0};
+  std::atomic<std::uint64_t> failed_runs_{0};
 };
 
 // A fresh run id: time and pid, e.g. "r20250101T120000-4242". Carries only [A-Za-z0-9-] (safe in

@@ -61,7 +61,8 @@ InterruptGuard undo_ledger_on_interrupt(Dom0Session& session) {
   return InterruptGuard([&session](int signo) {
     session.ledger().close_and_drain(10000);
     const CleanupReport report = clean_up_ledger(session.ledger_path());
-    std::cerr << fmt::format("xenrace: interrupted by signal {}; ", signo) << format_cleanup(report);
+    std::cerr << fmt::format("xenrace: interrupted by signal {} ({} before it); ", signo, session.tally())
+              << format_cleanup(report);
   });
 }
 

@@ -244,3 +244,19 @@ TEST(Dom0XenStoreAbsent, NoDaemonMeansUnavailableWithTheReason) {
 
 }  // namespace
 }  // namespace xenrace::dom0
+
+namespace xenrace::dom0 {
+namespace {
+
+// What an interrupted command prints before its cleanup: the verdicts of the runs that finished.
+TEST_F(Dom0XenStoreTest, TheSessionTalliesFinishedRunsForAnInterruptedCommand) {
+  EXPECT_EQ(session_->tally(), "0 runs finished: 0 passed, 0 failed");
+  session_->count_finished_run(false);
+  EXPECT_EQ(session_->tally(), "1 run finished: 1 passed, 0 failed");
+  session_->count_finished_run(true);
+  session_->count_finished_run(false);
+  EXPECT_EQ(session_->tally(), "3 runs finished: 2 passed, 1 failed");
+}
+
+}  // namespace
+}  // namespace xenrace::dom0
