@@ -57,6 +57,7 @@ XenStore& Dom0World::xenstore() {
     o.coalesce_undelivered_events = !ex_.options().os_threads;
     try {
       o.prefix = session_.next_xenstore_prefix();
+      o.covered_by_run_entry = true;  // the session ledgered the run's node
       xenstore_ = std::make_unique<Dom0XenStore>(ex_, session_.ledger(), o);
       real_.push_back(fmt::format("xenstore: libxenstore against {}", xenstored_socket_in_use()));
     } catch (const ComponentUnavailable& e) {

@@ -320,12 +320,17 @@ Dom0XenStore::Dom0XenStore(Execution& ex, Ledger& ledger, Dom0XenStoreOptions op
   if (!h)
     throw ComponentUnavailable(fmt::format("no xenstored answers at {}: {}", xenstored_socket_in_use(),
                                            std::strerror(h.open_error())));
-  {
-    Ledger::Creation c(ledger_, "xs-tree", {paths_.prefix(), options_.socket.empty() ? "-" : options_.socket});
-    subtree_entry_ = c.id();
+  auto create = [&] {
     if (Errno e = h.mkdir(kNoTx, paths_.prefix()))
       throw ComponentUnavailable(fmt::format("cannot create the run's xenstore subtree {}: {}", paths_.prefix(),
                                              errno_name(e)));
+  };
+  if (options_.covered_by_run_entry) {
+    create();
+  } else {
+    Ledger::Creation c(ledger_, "xs-tree", {paths_.prefix(), options_.socket.empty() ? "-" : options_.socket});
+    subtree_entry_ = c.id();
+    create();
   }
 }
 
@@ -337,7 +342,7 @@ void Dom0XenStore::remove_subtree() {
   XsHandle h(options_.socket);
   if (!h) return;  // the ledger still lists it: `xenrace cleanup` will retry
   Errno e = h.rm(paths_.prefix());
-  if (e == 0 || e == ENOENT) ledger_.released(subtree_entry_);
+  if ((e == 0 || e == ENOENT) && !options_.covered_by_run_entry) ledger_.released(subtree_entry_);
 }
 
 std::unique_ptr<XsConnection> Dom0XenStore::connect(DomId domid) {

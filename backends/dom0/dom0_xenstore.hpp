@@ -33,6 +33,10 @@ struct Dom0XenStoreOptions {
   // events in the store until read_watch; a real daemon sends them at once, so without this a replayed
   // schedule would meet events the recorded one never had. Free mode leaves the daemon's stream alone.
   bool coalesce_undelivered_events = false;
+  // The prefix lies below a node the session has ledgered already (Dom0Session::next_xenstore_prefix: the
+  // run's node, whose removal removes every execution's subtree). Then the subtree is not ledgered again, so
+  // the ledger does not grow by two lines with every execution.
+  bool covered_by_run_entry = false;
 };
 
 class Dom0XenStore final : public XenStore {
