@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "world/sysfs.hpp"
+
 namespace xenrace {
 
 class XenStore;
@@ -51,6 +53,9 @@ class World {
   }
   virtual Services& services() { throw ComponentUnavailable(std::string(backend()) + " backend has no service manager"); }
   virtual PciBack& pci() { throw ComponentUnavailable(std::string(backend()) + " backend has no xen-pciback"); }
+  // The sysfs files of the components above, by path (world/sysfs.hpp): each access is the owning
+  // component's visible operation, so it exists wherever that component does.
+  Sysfs sysfs() { return Sysfs(*this); }
   // The host's block hotplug script, when the run is to use it instead of the scenario's model of its steps;
   // null (the default, and always in the simulator) means "model it". Throws ComponentUnavailable when the
   // run asked for it and the host cannot run it.
