@@ -38,6 +38,11 @@ class Strategy {
   virtual void end_execution(std::uint64_t steps) { (void)steps; }
   // False when the strategy has nothing left to try (exhaustive strategies); random ones never run out.
   virtual bool has_more() const { return true; }
+  // True for strategies that enumerate (dfs, dpor): when has_more() turns false, every schedule in their
+  // scope() ran, so a pass is a proof within that scope and not a sample.
+  virtual bool exhaustive() const { return false; }
+  // What an exhaustive strategy covered, for verdicts: "bound 2", "unbounded". Empty for sampling ones.
+  virtual std::string scope() const { return {}; }
 };
 
 struct StrategyOptions {
@@ -45,6 +50,11 @@ struct StrategyOptions {
   std::uint64_t seed = 1;
   unsigned pct_depth = 3;
   unsigned preemption_bound = 2;  // dfs
+  // --shard K/N: this process explores part K (0-based) of N, disjoint from the other parts and together
+  // covering what one unsharded run would: a range of executions for sampling strategies, a share of the
+  // subtrees for enumerating ones.
+  unsigned shard_index = 0;
+  unsigned shard_count = 1;
 };
 
 // Throws UsageError for an unknown name. "replay" is not built here: it needs a schedule.

@@ -4,6 +4,7 @@
 // untried option is advanced. has_more() turns false when the tree is exhausted, so a fixed variant
 // that passes under dfs passes for every schedule within the bound.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "runtime/strategy.hpp"
@@ -19,6 +20,8 @@ class DfsStrategy final : public Strategy {
   std::uint32_t pick_value(std::uint32_t n, ChoiceKind kind) override;
   void end_execution(std::uint64_t steps) override;
   bool has_more() const override { return !exhausted_; }
+  bool exhaustive() const override { return true; }
+  std::string scope() const override { return "bound " + std::to_string(bound_); }
 
  private:
   struct Frame {
