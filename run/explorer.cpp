@@ -176,6 +176,10 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     strategy->begin_execution(i);
     ExecutionResult r = run_execution(scenario, variant.name, world, *strategy, stacks, exopts);
     strategy->end_execution(r.steps);
+    if (r.pruned) {  // dpor abandoned it: a repeat of an explored trace, no verdict
+      ++rep.pruned;
+      continue;
+    }
     ++rep.executions;
     rep.steps += r.steps;
     combined = mix_hash(combined, r.trace_hash);
