@@ -97,10 +97,12 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--jobs,-j", a->jobs,
                   "Worker processes, one variant each at a time (0 or 'auto': every core); output is the same "
                   "as with 1")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("N|auto");
   cmd->add_option("--shard", a->shard,
                   "Explore part K of N (e.g. 2/4) of every variant's search, for CI jobs that divide it; "
-                  "'xenrace merge' combines the parts' results.json");
+                  "'xenrace merge' combines the parts' results.json")
+      ->type_name("K/N");
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
   cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
   cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)")
@@ -129,6 +131,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     const unsigned jobs = parse_jobs(a->jobs);
     unsigned shard_index = 0, shard_count = 1;
     if (!a->shard.empty()) std::tie(shard_index, shard_count) = parse_shard(a->shard);
+    if (shard_count > 1 && a->report_dir.empty())
+      std::cerr << "xenrace: note: --shard without --report-dir writes no results.json for 'xenrace merge'\n";
     if (a->verify && a->strategy.name && !make_strategy(a->strategy.given)->exhaustive())
       throw UsageError(fmt::format("--verify needs a strategy that explores every schedule ({}), not '{}'; leave "
                                    "out --strategy to use {}",

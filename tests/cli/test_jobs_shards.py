@@ -209,3 +209,26 @@ def test_verify_that_runs_out_of_budget_says_so_and_exits_5():
 def test_verify_refuses_a_sampling_strategy():
     p = xenrace("explore", "demo-counter", "--verify", "--strategy", "random")
     assert p.returncode == 2 and "--verify" in p.stderr, p.stderr
+
+
+def test_verify_split_over_shards_is_verified_by_the_merge(tmp_path):
+    files = []
+    for k in (1, 2):
+        p = xenrace("explore", "demo-counter", "--verify", "--shard", f"{k}/2", "--report-dir", str(tmp_path / str(k)),
+                    "--no-progress")
+        # A shard that explored its whole part has not failed to verify: only the merge can say "verified".
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert f"every schedule of shard {k}/2 explored" in p.stdout
+        files.append(str(tmp_path / str(k) / "results.json"))
+    merged = xenrace("merge", *files, check_code=0).stdout
+    assert re.search(r"^PASS   demo-counter/fixed  verified: every schedule explored \(bound \d+, (dfs|dpor)\)", merged,
+                     re.M), merged
+    unfinished = []
+    for k in (1, 2):
+        p = xenrace("explore", "pci-attach/fixed", "--verify", "--iterations", "20", "--shard", f"{k}/2",
+                    "--report-dir", str(tmp_path / f"p{k}"), "--no-progress")
+        assert p.returncode == 5, p.stdout + p.stderr
+        unfinished.append(str(tmp_path / f"p{k}" / "results.json"))
+    p = xenrace("merge", *unfinished)
+    assert p.returncode == 5, p.stdout + p.stderr
+    assert "not verified within budget: 40 executions, search unfinished" in p.stdout
