@@ -139,6 +139,7 @@ VariantReport merge_variant(Context& ctx, const std::vector<ShardFile>& shards,
                                    r.variant, r.strategy, r.scope, shards.front().path, p.value("strategy", ""),
                                    p.value("scope", ""), shards[k].path));
     r.executions += p.value("executions", std::uint64_t{0});
+    r.pruned += p.value("pruned", std::uint64_t{0});
     r.steps += p.value("steps", std::uint64_t{0});
     r.budget += p.value("budget", std::uint64_t{0});
     seconds += p.value("seconds", 0.0);

@@ -38,6 +38,7 @@ nlohmann::json report_json(const VariantReport& r) {
   j["strategy"] = r.strategy;
   j["seed"] = r.seed;
   j["executions"] = r.executions;
+  j["pruned"] = r.pruned;
   j["steps"] = r.steps;
   j["replay"] = r.replay ? nlohmann::json(r.replay->encode()) : nlohmann::json(nullptr);
   j["trace_hash"] = format_hash(r.trace_hash);

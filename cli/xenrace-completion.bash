@@ -36,7 +36,7 @@ _xenrace() {
   COMPREPLY=()
   case $prev in
     --load) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --strategy) COMPREPLY=($(compgen -W "random pct dfs" -- "$cur")); return ;;
+    --strategy) COMPREPLY=($(compgen -W "random pct dfs dpor" -- "$cur")); return ;;
     --jobs|-j) COMPREPLY=($(compgen -W "auto 0 1 2 4 8" -- "$cur")); return ;;
     --shard) COMPREPLY=($(compgen -W "1/2 2/2 1/4 2/4 3/4 4/4" -- "$cur")); return ;;
     --backend) COMPREPLY=($(compgen -W "sim dom0" -- "$cur")); return ;;

@@ -189,6 +189,10 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     strategy->end_execution(r.steps);
     if (options.progress && (n + 1) % options.progress_every == 0) options.progress(n + 1, budget);
     if (!strategy->execution_in_shard()) continue;  // it only found where the tree splits: another shard's
+    if (r.pruned) {  // dpor abandoned it: a repeat of an explored trace, no verdict
+      ++rep.pruned;
+      continue;
+    }
     ++rep.executions;
     rep.steps += r.steps;
     combined = mix_hash(combined, r.trace_hash);

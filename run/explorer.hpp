@@ -36,6 +36,7 @@ struct VariantReport {
   std::uint64_t seed = 0;
   bool failed = false;               // the verdict: an execution broke a check
   std::uint64_t executions = 0;      // executions run (up to and including the first failure)
+  std::uint64_t pruned = 0;          // dpor: executions abandoned as repeats (not in `executions`)
   std::uint64_t steps = 0;           // scheduling steps over those executions
   std::uint64_t trace_hash = 0;      // failing: the shrunk execution's; passing: over all executions
   std::string message;               // failing: the violated check and what went wrong

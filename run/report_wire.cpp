@@ -104,6 +104,7 @@ void put_execution(WireWriter& w, const ExecutionResult& e) {
   put_strings(w, e.actors);
   w.str(e.inconclusive);
   put_strings(w, e.unchecked);
+  w.u64(e.pruned);
 }
 
 ExecutionResult get_execution(WireReader& r) {
@@ -126,6 +127,7 @@ ExecutionResult get_execution(WireReader& r) {
   e.actors = get_strings(r);
   e.inconclusive = r.str();
   e.unchecked = get_strings(r);
+  e.pruned = r.u64() != 0;
   return e;
 }
 
@@ -150,6 +152,7 @@ void WireWriter::report(const VariantReport& r) {
   u64(r.seed);
   u64(r.failed);
   u64(r.executions);
+  u64(r.pruned);
   u64(r.steps);
   u64(r.trace_hash);
   str(r.message);
@@ -195,6 +198,7 @@ VariantReport WireReader::report() {
   r.seed = u64();
   r.failed = u64() != 0;
   r.executions = u64();
+  r.pruned = u64();
   r.steps = u64();
   r.trace_hash = u64();
   r.message = str();

@@ -76,6 +76,9 @@ bool Execution::wait_until(const std::function<bool()>& condition, std::string_v
   const ActorMask me = actor_bit(sched_.current());
   const VirtualTime deadline = timeout == kForever ? kForever : sched_.now() + timeout;
   for (;;) {
+    // The condition may read anything, through footprints or not: the step that evaluates it is
+    // dependent with every other (partial-order reduction stays sound whatever the condition reads).
+    sched_.access_everything();
     checking_ |= me;
     bool holds = false;
     try {
@@ -139,6 +142,8 @@ ExecutionResult Execution::run() {
     r.check = "step limit";
     r.message = fmt::format("no progress: still running after {} steps (a retry loop that never ends?)",
                             options_.max_steps);
+  } else if (end == RunEnd::pruned) {
+    r.pruned = true;
   } else {
     // Observed components act on their own time: give them the chance before the verdict.
     for (const auto& s : settle_) {
@@ -156,7 +161,7 @@ ExecutionResult Execution::run() {
     r.check = violated_check_;
     r.message = violation_;
     r.inconclusive.clear();
-  } else if (!r.failed() && r.inconclusive.empty()) {
+  } else if (!r.failed() && r.inconclusive.empty() && !r.pruned) {
     for (const auto& inv : at_end_) {
       std::string what = inv.check();
       if (!what.empty()) {

@@ -43,6 +43,9 @@ struct ExecutionResult {
   // Invariants this backend could not check (what they need is not observable here), "name: why" each. A
   // pass says nothing about them; reports list them.
   std::vector<std::string> unchecked;
+  // The strategy abandoned the run half-way (dpor's sleep sets showed every way on repeats an explored
+  // schedule): no verdict, and not counted as an explored schedule.
+  bool pruned = false;
   bool failed() const { return outcome != Outcome::passed; }
   // Two failures are "the same bug" for shrinking when they broke the same check.
   bool same_failure(const ExecutionResult& other) const { return outcome == other.outcome && check == other.check; }
@@ -114,6 +117,7 @@ class Execution {
   // components do not call these two by hand: visible_op (world/visible_op.hpp) is the one place that does.
   void before_visible() {
     sched_.yield();
+    sched_.operation_began();
     if (visible_hook_actors_ != 0) [[unlikely]] run_visible_hook();
   }
   // Runs `hook` after the scheduling point of every visible operation of the actors in `actors`

@@ -10,7 +10,7 @@
 namespace xenrace {
 
 Scheduler::Scheduler(StackPool& stacks, Strategy& strategy, std::uint32_t max_decisions_hint)
-    : stacks_(stacks), strategy_(strategy) {
+    : stacks_(stacks), strategy_(strategy), observe_(strategy.observes_steps()) {
   actors_.reserve(8);
   schedule_.decisions.reserve(std::min<std::uint32_t>(max_decisions_hint, 1u << 16));
 }
@@ -125,6 +125,7 @@ void Scheduler::sleep(VirtualTime duration) {
 }
 
 void Scheduler::notify_all(WaitQueue& q) {
+  if (observe_ && running_) woke_ |= q.waiters;
   for (ActorMask m = q.waiters; m; m &= m - 1) {
     Actor& a = *actors_[lowest_actor(m)];
     a.state = State::runnable;
@@ -140,6 +141,11 @@ void Scheduler::kill(ActorId id) {
   Actor& a = *actors_[id];
   if (a.state == State::finished) return;
   a.kill_requested = true;
+  if (observe_ && running_) {
+    // A kill reaches into another actor's state: dependent with everything, and the victim runs after it.
+    footprint_.make_global();
+    woke_ |= actor_bit(id);
+  }
   if (a.state == State::blocked) {
     if (a.waiting_on) a.waiting_on->waiters &= ~actor_bit(id);
     a.waiting_on = nullptr;
@@ -168,9 +174,12 @@ std::uint32_t Scheduler::choose(std::uint32_t n, ChoiceKind kind) {
 }
 
 ActorId Scheduler::pick() {
-  if (std::has_single_bit(runnable_)) return lowest_actor(runnable_);
+  const bool forced = std::has_single_bit(runnable_);
+  if (forced && !observe_) return lowest_actor(runnable_);
   const PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size())};
   ActorId chosen = strategy_.pick_actor(ctx);
+  if (chosen == kPruneExecution) [[unlikely]] return chosen;
+  if (forced) return lowest_actor(runnable_);  // a forced step asks nothing and records nothing
   if (chosen >= actors_.size() || !(runnable_ & actor_bit(chosen))) chosen = default_pick(ctx);
   record(ChoiceKind::actor, chosen, chosen == default_pick(ctx));
   if (chosen != current_ && current_ != kNoActor && (runnable_ & actor_bit(current_))) ++schedule_.preempted;
@@ -189,6 +198,7 @@ bool Scheduler::fire_earliest_timer() {
     a->waiting_on = nullptr;
     a->deadline = kForever;
     a->timed_out = true;
+    timed_out_ |= actor_bit(a->id);
     a->state = State::runnable;
     runnable_ |= actor_bit(a->id);
   }
@@ -206,11 +216,23 @@ RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& afte
     }
     if (steps_ >= max_steps) return RunEnd::step_limit;
     const ActorId next = pick();
+    if (next == kPruneExecution) [[unlikely]] return RunEnd::pruned;
+    const ActorMask enabled = runnable_;
+    if (observe_) [[unlikely]] {
+      footprint_.clear();
+      woke_ = 0;
+    }
     current_ = next;
     running_ = true;
     actors_[next]->fiber->resume();
     running_ = false;
     ++steps_;
+    if (observe_) [[unlikely]] {
+      const bool after_timeout = (timed_out_ & actor_bit(next)) != 0;
+      timed_out_ &= ~actor_bit(next);
+      strategy_.step_done(StepRecord{next, enabled, &footprint_, woke_, after_timeout,
+                                     static_cast<ActorId>(actors_.size())});
+    }
     if (after_step) after_step();
   }
 }

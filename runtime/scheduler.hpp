@@ -43,7 +43,8 @@ struct WaitQueue {
   bool empty() const { return waiters == 0; }
 };
 
-enum class RunEnd : std::uint8_t { completed, stopped, deadlock, step_limit };
+// pruned: the strategy abandoned the execution (kPruneExecution): it can only repeat explored schedules.
+enum class RunEnd : std::uint8_t { completed, stopped, deadlock, step_limit, pruned };
 
 class Scheduler {
  public:
@@ -63,6 +64,24 @@ class Scheduler {
   std::uint32_t choose(std::uint32_t n, ChoiceKind kind);
   // Functions run when the current actor ends (returns, throws or is killed): what the kernel releases at exit.
   void at_exit(std::function<void()> fn);
+
+  // --- footprints (runtime/footprint.hpp), collected only for a step-observing strategy (dpor) ---
+  // A visible operation began (Execution::before_visible): its step is global until it declares.
+  void operation_began() {
+    if (observe_ && running_) footprint_.operation_began();
+  }
+  // The operation running now names everything shared it touches with access() (possibly nothing).
+  void declare_footprint() {
+    if (observe_ && running_) footprint_.operation_declared();
+  }
+  void access(std::uint64_t object, AccessMode mode) {
+    if (observe_ && running_) footprint_.add(object, mode);
+  }
+  // The step touched something no footprint names: it is dependent with every step.
+  void access_everything() {
+    if (observe_ && running_) footprint_.make_global();
+  }
+  bool observing() const { return observe_; }
 
   // --- OS-thread mode (dom0 free runs, runtime/scheduler_threads.cpp) ---
   // Actors become real threads; the OS decides the interleaving. Actor code runs under one lock held
@@ -163,6 +182,10 @@ class Scheduler {
   std::string actor_error_;
   ActorId failed_actor_ = kNoActor;
   std::unique_ptr<Threads> threads_;  // set in OS-thread mode only
+  bool observe_ = false;              // the strategy observes steps (dpor)
+  StepFootprint footprint_;           // the running step's accesses
+  ActorMask woke_ = 0;                // actors the running step made runnable
+  ActorMask timed_out_ = 0;           // actors made runnable by virtual time, until their next step
 };
 
 }  // namespace xenrace

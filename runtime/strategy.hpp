@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/footprint.hpp"
 #include "runtime/types.hpp"
 
 namespace xenrace {
@@ -17,6 +18,20 @@ struct PickContext {
   std::uint64_t step;      // scheduling steps taken so far in this execution
   ActorId actor_count;     // actors spawned so far
 };
+
+// What a step-observing strategy (dpor) learns after every scheduling step, forced ones included.
+struct StepRecord {
+  ActorId actor;            // who ran
+  ActorMask enabled;        // the runnable set it was picked from
+  const StepFootprint* footprint;
+  ActorMask woke;           // actors this step made runnable (notify_all, kill): they run after it
+  bool after_timeout;       // the actor ran because virtual time fired its timeout: after everything
+  ActorId actor_count;      // actors spawned so far (new ones were spawned by this step)
+};
+
+// pick_actor's answer "abandon this execution": every runnable actor's next step is known to lead only
+// to schedules already explored (a sleep-set-blocked execution). The run ends as pruned: no verdict.
+inline constexpr ActorId kPruneExecution = 0xfe;
 
 // The choice a non-preemptive scheduler makes: keep running the current actor, else the lowest id.
 // Replay fills gaps with it and the shrinker removes explicit decisions towards it.
@@ -34,6 +49,10 @@ class Strategy {
   virtual ActorId pick_actor(const PickContext& ctx) = 0;
   // A value in [0, n) for a data or fault choice; 0 is the "nothing unusual" value.
   virtual std::uint32_t pick_value(std::uint32_t n, ChoiceKind kind) = 0;
+  // Step-observing strategies are asked at every step, even when one actor only can run, and told what
+  // each step touched (StepRecord). Others are asked only when there is a choice.
+  virtual bool observes_steps() const { return false; }
+  virtual void step_done(const StepRecord& step) { (void)step; }
   // Called after an execution with the number of steps it took (PCT learns its step bound from this).
   virtual void end_execution(std::uint64_t steps) { (void)steps; }
   // False when the strategy has nothing left to try (exhaustive strategies); random ones never run out.

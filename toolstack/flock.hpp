@@ -26,18 +26,36 @@ class FlockLock {
   void acquire() {
     // flock(LOCK_EX) blocks inside the call: the wait is part of the operation.
     visible_op(ex_, names_.acquire_op, names_.object, [&] {
-      while (holder_ != kNoActor) ex_.sched().wait(released_, names_.waiting_for);
+      touch();
+      while (holder_ != kNoActor) {
+        ex_.sched().wait(released_, names_.waiting_for);
+        touch();
+      }
       const ActorId me = ex_.sched().current();
       holder_ = me;
       ex_.sched().at_exit([this, me] {
-        if (holder_ == me) drop();
+        if (holder_ == me) {
+          ex_.sched().access(object_key('l', names_.object), AccessMode::write);
+          drop();
+        }
       });
     });
   }
 
-  void release() { visible_op(ex_, names_.release_op, names_.object, [&] { drop(); }); }
+  void release() {
+    visible_op(ex_, names_.release_op, names_.object, [&] {
+      touch();
+      drop();
+    });
+  }
 
  private:
+  // The lock is the one shared thing either operation touches (partial-order reduction's footprint).
+  void touch() {
+    ex_.sched().declare_footprint();
+    ex_.sched().access(object_key('l', names_.object), AccessMode::write);
+  }
+
   void drop() {
     holder_ = kNoActor;
     ex_.sched().notify_all(released_);

@@ -18,9 +18,10 @@ class SimXsConnection final : public XsConnection {
  public:
   // Shares the model: objects an execution makes die in creation order, so a connection made after the
   // store may outlive it.
-  SimXsConnection(Execution& ex, std::shared_ptr<xs::Store> owner, DomId domid)
+  SimXsConnection(Execution& ex, std::shared_ptr<xs::Store> owner, DomId domid, SimXenStore::Footprints& footprints)
       : ex_(ex), owner_(std::move(owner)), store_(*owner_) {
     id_ = store_.open_connection(domid);
+    footprints.name_connection(id_);
     store_.set_event_listener(id_, [this] { ex_.sched().notify_all(events_); });
     if (ex_.sched().in_actor()) {
       // The kernel closes the process's xenstore socket when it exits or is killed.
@@ -30,43 +31,44 @@ class SimXsConnection final : public XsConnection {
   ~SimXsConnection() override { store_.close_connection(id_); }
 
   Result<std::string> read(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.read", with_tx(tx, path), [&] { return store_.read(id_, tx, path); },
+    return visible_op(ex_, "xs.read", with_tx(tx, path), [&] { declared(); return store_.read(id_, tx, path); },
                       value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
     return visible_op(ex_, "xs.write", Fault{FaultPoint::xenstore_write, path},
                       with_tx(tx, fmt::format("{}={}", path, shorten(value))),
-                      [&] { return store_.write(id_, tx, path, value); });
+                      [&] { declared(); return store_.write(id_, tx, path, value); });
   }
   Errno mkdir(TxId tx, std::string_view path) override {
     return visible_op(ex_, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path),
-                      [&] { return store_.mkdir(id_, tx, path); });
+                      [&] { declared(); return store_.mkdir(id_, tx, path); });
   }
   Errno rm(TxId tx, std::string_view path) override {
     return visible_op(ex_, "xs.rm", Fault{FaultPoint::xenstore_rm, path}, with_tx(tx, path),
-                      [&] { return store_.rm(id_, tx, path); });
+                      [&] { declared(); return store_.rm(id_, tx, path); });
   }
   Result<std::vector<std::string>> directory(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.directory", with_tx(tx, path), [&] { return store_.directory(id_, tx, path); },
+    return visible_op(ex_, "xs.directory", with_tx(tx, path), [&] { declared(); return store_.directory(id_, tx, path); },
                       value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.get_perms", with_tx(tx, path), [&] { return store_.get_perms(id_, tx, path); },
+    return visible_op(ex_, "xs.get_perms", with_tx(tx, path), [&] { declared(); return store_.get_perms(id_, tx, path); },
                       value_or_errno(format_perms));
   }
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
     return visible_op(ex_, "xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))),
-                      [&] { return store_.set_perms(id_, tx, path, perms); });
+                      [&] { declared(); return store_.set_perms(id_, tx, path, perms); });
   }
   Result<TxId> transaction_start() override {
     return visible_op(ex_, "xs.transaction_start", Fault{FaultPoint::xenstore_transaction_start}, "",
-                      [&] { return store_.transaction_start(id_); },
+                      [&] { declared(); return store_.transaction_start(id_); },
                       value_or_errno([](TxId tx) { return fmt::format("t{}", tx); }));
   }
   Errno transaction_end(TxId tx, bool commit) override {
     return visible_op(ex_, "xs.transaction_end", fmt::format("t{} {}", tx, commit ? "commit" : "abort"), [&] {
       // A failed commit ends the transaction with nothing applied, as finalize_transaction does: the body
       // runs either way, so the point is asked inside it.
+      declared();
       const Errno injected = commit ? fault_at(ex_, FaultPoint::xenstore_transaction_end) : 0;
       const Errno e = store_.transaction_end(id_, tx, commit && injected == 0);
       return injected && e == 0 ? injected : e;
@@ -74,15 +76,16 @@ class SimXsConnection final : public XsConnection {
   }
   Errno watch(std::string_view path, std::string_view token) override {
     return visible_op(ex_, "xs.watch", Fault{FaultPoint::xenstore_watch, path}, fmt::format("{} {}", path, shorten(token)),
-                      [&] { return store_.watch(id_, path, token); });
+                      [&] { declared(); return store_.watch(id_, path, token); });
   }
   Errno unwatch(std::string_view path, std::string_view token) override {
     return visible_op(ex_, "xs.unwatch", fmt::format("{} {}", path, shorten(token)),
-                      [&] { return store_.unwatch(id_, path, token); });
+                      [&] { declared(); return store_.unwatch(id_, path, token); });
   }
   Result<XsWatchEvent> read_watch(VirtualTime timeout) override {
     // The wait is part of the operation: the scheduling point comes first, the event when it returns.
     return visible_op(ex_, "xs.read_watch", "", [&] {
+      declared();
       Scheduler& s = ex_.sched();
       const VirtualTime deadline = timeout == kForever || s.now() + timeout < s.now() ? kForever : s.now() + timeout;
       while (!store_.has_event(id_)) {
@@ -115,6 +118,10 @@ class SimXsConnection final : public XsConnection {
   }
 
  private:
+  // Every request but the domain ones names what it touches through the store's AccessObserver; the
+  // domain requests declare nothing, so their steps count as dependent with everything.
+  void declared() { ex_.sched().declare_footprint(); }
+
   Execution& ex_;
   std::shared_ptr<xs::Store> owner_;
   xs::Store& store_;
@@ -124,13 +131,43 @@ class SimXsConnection final : public XsConnection {
 
 }  // namespace
 
-SimXenStore::SimXenStore(Execution& ex, xs::StoreOptions options)
-    : ex_(ex), store_(std::make_shared<xs::Store>(options)) {
-  use_sim_faults(ex_);
+void SimXenStore::Footprints::name_connection(xs::ConnId id) {
+  // Named by who opened it and how many that actor opened before: the same in every interleaving,
+  // unlike the ConnId, which depends on the order in which actors connected.
+  Scheduler& s = ex_.sched();
+  const std::size_t opener = s.in_actor() ? s.current() : kMaxActors;
+  const std::uint64_t name = (static_cast<std::uint64_t>(opener) << 32) | opened_by_[opener]++;
+  if (connection_keys_.size() <= id) connection_keys_.resize(id + 1);
+  connection_keys_[id] = object_key('c', name);
 }
 
+void SimXenStore::Footprints::node_read(std::string_view path) {
+  ex_.sched().access(object_key('n', path), AccessMode::read);
+}
+void SimXenStore::Footprints::node_written(std::string_view path) {
+  ex_.sched().access(object_key('n', path), AccessMode::write);
+}
+void SimXenStore::Footprints::watches_read() { ex_.sched().access(object_key('w', ""), AccessMode::read); }
+void SimXenStore::Footprints::watches_written() { ex_.sched().access(object_key('w', ""), AccessMode::write); }
+void SimXenStore::Footprints::events_touched(std::uint32_t conn) {
+  if (conn < connection_keys_.size()) ex_.sched().access(connection_keys_[conn], AccessMode::write);
+  else ex_.sched().access_everything();
+}
+void SimXenStore::Footprints::quota_touched(DomId owner) {
+  if (owner == priv_) return;  // the privileged domain has no node quota: nobody reads its count
+  ex_.sched().access(object_key('q', std::uint64_t{owner}), AccessMode::write);
+}
+
+SimXenStore::SimXenStore(Execution& ex, xs::StoreOptions options)
+    : ex_(ex), store_(std::make_shared<xs::Store>(options)), footprints_(ex, options.priv_domid) {
+  use_sim_faults(ex_);
+  if (ex_.sched().observing()) store_->set_access_observer(&footprints_);
+}
+
+SimXenStore::~SimXenStore() { store_->set_access_observer(nullptr); }
+
 std::unique_ptr<XsConnection> SimXenStore::connect(DomId domid) {
-  return std::make_unique<SimXsConnection>(ex_, store_, domid);
+  return std::make_unique<SimXsConnection>(ex_, store_, domid, footprints_);
 }
 
 }  // namespace xenrace

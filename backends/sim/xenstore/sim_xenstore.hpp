@@ -11,7 +11,9 @@
 //   - Setup and invariant code (outside any actor) may use connections without scheduling; they cannot
 //     block, so read_watch there returns ETIMEDOUT at once when nothing is pending.
 #pragma once
+#include <array>
 #include <memory>
+#include <vector>
 
 #include "backends/sim/xenstore/xs_store.hpp"
 #include "runtime/execution.hpp"
@@ -22,6 +24,7 @@ namespace xenrace {
 class SimXenStore final : public XenStore {
  public:
   explicit SimXenStore(Execution& ex, xs::StoreOptions options = simulator_options());
+  ~SimXenStore() override;
   // The simulator's defaults: every domain a scenario names exists (scenarios do not create domains).
   static xs::StoreOptions simulator_options() {
     xs::StoreOptions o;
@@ -34,9 +37,30 @@ class SimXenStore final : public XenStore {
   xs::Store& model() { return *store_; }
   const xs::Store& model() const { return *store_; }
 
+  // What each request touched, as the running step's footprint (for dpor; installed only when the
+  // strategy observes steps). Connections get names that do not depend on the interleaving.
+  class Footprints final : public xs::AccessObserver {
+   public:
+    Footprints(Execution& ex, DomId priv) : ex_(ex), priv_(priv) {}
+    void name_connection(xs::ConnId id);
+    void node_read(std::string_view path) override;
+    void node_written(std::string_view path) override;
+    void watches_read() override;
+    void watches_written() override;
+    void events_touched(std::uint32_t conn) override;
+    void quota_touched(DomId owner) override;
+
+   private:
+    Execution& ex_;
+    DomId priv_;
+    std::array<std::uint32_t, kMaxActors + 1> opened_by_{};  // connections each actor (and setup) opened
+    std::vector<std::uint64_t> connection_keys_;            // by ConnId
+  };
+
  private:
   Execution& ex_;
   std::shared_ptr<xs::Store> store_;  // shared with the connections, which may outlive this object
+  Footprints footprints_;
 };
 
 }  // namespace xenrace

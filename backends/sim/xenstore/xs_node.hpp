@@ -2,6 +2,7 @@
 // xs_tdb_record_hdr): a binary value, a permission list, the child names in creation order and the
 // generation of the last change.
 #pragma once
+#include "backends/sim/xenstore/xs_access_observer.hpp"
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -14,6 +15,8 @@
 #include "world/xenstore.hpp"
 
 namespace xenrace::xs {
+
+class AccessObserver;
 
 inline constexpr std::uint64_t kNoGeneration = ~std::uint64_t{0};  // a node that does not exist
 
@@ -56,6 +59,7 @@ using NodeMap = std::unordered_map<std::string, Node, PathHash, std::equal_to<>>
 // The committed tree: what every request outside a transaction sees and changes.
 struct Tree {
   NodeMap nodes;
+  AccessObserver* observer = nullptr;   // partial-order reduction's view of what requests touch, or none
   std::uint64_t generation = 0;         // the global counter; every change takes ++generation
   std::map<DomId, std::size_t> owned;  // nodes per owner domain (the node quota)
 
@@ -68,6 +72,7 @@ struct Tree {
     return it == nodes.end() ? nullptr : &it->second;
   }
   void count_owner(DomId owner, long delta) {
+    if (observer) observer->quota_touched(owner);
     auto& n = owned[owner];
     n = static_cast<std::size_t>(static_cast<long>(n) + delta);
   }

@@ -46,11 +46,16 @@ ConnId Store::open_connection(DomId domid) {
   c->domid = domid;
   c->privileged = domid == options_.priv_domid;
   c->implicit = implicit_path(domid);
+  c->id = static_cast<ConnId>(conns_.size());
   conns_.push_back(std::move(c));
   return static_cast<ConnId>(conns_.size() - 1);
 }
 
 void Store::close_connection(ConnId c) {
+  if (tree_.observer && conn(c)) {
+    tree_.observer->watches_written();  // its watches go
+    tree_.observer->events_touched(c);
+  }
   if (c < conns_.size()) conns_[c].reset();
 }
 
@@ -161,6 +166,7 @@ Node* Store::get_node(View& v, const Conn& cn, std::string_view path, unsigned p
 // --- quotas ---
 
 std::size_t Store::owned_nodes(DomId d) const {
+  if (tree_.observer) tree_.observer->quota_touched(d);
   auto it = tree_.owned.find(d);
   return it == tree_.owned.end() ? 0 : it->second;
 }

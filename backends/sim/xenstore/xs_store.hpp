@@ -143,6 +143,9 @@ class Store {
   bool domain_exists(DomId domid) const { return hypervisor_state(domid) != DomainState::gone; }
   bool domain_created(DomId domid) const;  // created (or introduced) and not gone: not merely assumed
 
+  // Tells `observer` what every request touches from now on (null: nobody; the socket server).
+  void set_access_observer(AccessObserver* observer) { tree_.observer = observer; }
+
   bool privileged(ConnId c) const;
   DomId domid(ConnId c) const;
   const StoreOptions& options() const { return options_; }
@@ -157,6 +160,7 @@ class Store {
 
  private:
   struct Conn {
+    ConnId id = 0;
     DomId domid = 0;
     bool privileged = false;
     std::string implicit;  // "/local/domain/<domid>"

@@ -15,6 +15,7 @@ AccessedNode* View::record(std::string_view path, Errno& err) {
   }
   AccessedNode a;
   a.check_generation = true;  // the first access of every request path is read_node()
+  if (tree_.observer) tree_.observer->node_read(path);  // later accesses use the private copy
   if (const Node* n = tree_.find(path)) {
     a.node = *n;
     a.generation = n->generation;
@@ -25,6 +26,7 @@ AccessedNode* View::record(std::string_view path, Errno& err) {
 
 Node* View::read(std::string_view path, Errno& err) {
   if (!tx_) {
+    if (tree_.observer) tree_.observer->node_read(path);
     Node* n = tree_.find(path);
     if (!n) err = ENOENT;
     return n;
@@ -40,13 +42,17 @@ Node* View::read(std::string_view path, Errno& err) {
 
 void View::changed(std::string_view path, Node& n) {
   n.generation = ++tree_.generation;
-  if (!tx_) return;
+  if (!tx_) {
+    if (tree_.observer) tree_.observer->node_written(path);
+    return;
+  }
   if (AccessedNode* a = tx_->find(path)) a->modified = true;  // `n` was read through this view: recorded
 }
 
 void View::create(std::string_view path, Node n) {
   n.generation = ++tree_.generation;
   if (!tx_) {
+    if (tree_.observer) tree_.observer->node_written(path);
     tree_.count_owner(n.perms.front().domid, 1);
     tree_.nodes.insert_or_assign(std::string(path), std::move(n));
     return;
@@ -62,6 +68,7 @@ void View::create(std::string_view path, Node n) {
 void View::erase(std::string_view path) {
   ++tree_.generation;  // access_node(DELETE) takes a generation too
   if (!tx_) {
+    if (tree_.observer) tree_.observer->node_written(path);
     auto it = tree_.nodes.find(path);
     if (it == tree_.nodes.end()) return;
     tree_.count_owner(it->second.perms.front().domid, -1);
@@ -129,6 +136,7 @@ Errno Store::finalize(Conn& cn, Transaction& t) {
   for (const std::string& path : t.order()) {
     const AccessedNode& a = t.at(path);
     if (!a.check_generation) continue;
+    if (tree_.observer) tree_.observer->node_read(path);
     const Node* now = tree_.find(path);
     if ((now ? now->generation : kNoGeneration) != a.generation) return EAGAIN;
   }
@@ -145,6 +153,7 @@ Errno Store::finalize(Conn& cn, Transaction& t) {
   for (const std::string& path : t.order()) {
     AccessedNode& a = t.at(path);
     if (!a.modified) continue;
+    if (tree_.observer) tree_.observer->node_written(path);
     auto g = tree_.nodes.find(path);
     if (g != tree_.nodes.end()) tree_.count_owner(g->second.perms.front().domid, -1);
     if (a.node) {

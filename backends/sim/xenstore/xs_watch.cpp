@@ -59,6 +59,7 @@ Errno Store::watch(ConnId c, std::string_view path, std::string_view token) {
   w.path = scratch_;
   w.token = std::string(token);
   if (!path.empty() && path[0] != '/' && path[0] != '@') w.relative_prefix = cn->implicit.size() + 1;
+  if (tree_.observer) tree_.observer->watches_written();
   cn->watches.push_back(std::move(w));
   // "We fire once up front: simplifies clients and restart."
   const Watch& added = cn->watches.back();
@@ -72,7 +73,9 @@ Errno Store::unwatch(ConnId c, std::string_view path, std::string_view token) {
   plain_canonical(path, cn->implicit, scratch_);  // do_unwatch canonicalizes but checks nothing
   auto it = std::find_if(cn->watches.begin(), cn->watches.end(),
                          [&](const Watch& w) { return w.path == scratch_ && w.token == token; });
+  if (tree_.observer) tree_.observer->watches_read();
   if (it == cn->watches.end()) return ENOENT;
+  if (tree_.observer) tree_.observer->watches_written();
   cn->watches.erase(it);
   return 0;
 }
@@ -80,12 +83,14 @@ Errno Store::unwatch(ConnId c, std::string_view path, std::string_view token) {
 Errno Store::reset_watches(ConnId c) {
   Conn* cn = conn(c);
   if (!cn) return ECONNRESET;
+  if (tree_.observer) tree_.observer->watches_written();
   cn->watches.clear();
   cn->transactions.clear();
   return 0;
 }
 
 bool Store::has_event(ConnId c) const {
+  if (tree_.observer) tree_.observer->events_touched(c);
   const Conn* cn = conn(c);
   return cn && !cn->pending.empty();
 }
@@ -110,6 +115,7 @@ std::size_t Store::event_budget(const Conn& cn) const {
 }
 
 std::optional<XsWatchEvent> Store::pop_event(ConnId c) {
+  if (tree_.observer) tree_.observer->events_touched(c);
   Conn* cn = conn(c);
   if (!cn) return std::nullopt;
   return cn->pending.pop();
@@ -126,6 +132,10 @@ void Store::fire_watches(View& v, std::string_view path, bool exact, const Node*
 }
 
 void Store::fire_now(std::string_view path, bool exact, const Node* node, const XsPerms* old) {
+  if (tree_.observer) {
+    tree_.observer->watches_read();
+    tree_.observer->node_read(parent_of(path));  // watch_permitted may look at the parent
+  }
   for (auto& owner : conns_) {
     Conn* cn = owner.get();
     if (!cn || cn->watches.empty()) continue;
@@ -138,6 +148,7 @@ void Store::fire_now(std::string_view path, bool exact, const Node* node, const 
 }
 
 void Store::fire_special(std::string_view name) {
+  if (tree_.observer) tree_.observer->watches_read();
   const XsPerms* perms = special_perms(name);
   for (auto& owner : conns_) {
     Conn* cn = owner.get();
@@ -159,6 +170,7 @@ bool Store::watch_permitted(const Conn& cn, std::string_view path, const Node* n
 }
 
 void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
+  if (tree_.observer) tree_.observer->events_touched(cn.id);
   std::string_view shown = path;
   if (w.relative_prefix) {  // get_watch_path: strip "/local/domain/<id>/"
     shown = path.substr(std::min(w.relative_prefix - 1, path.size()));

@@ -1,0 +1,38 @@
+// What a request touched in the store, reported as it happens, so partial-order reduction can tell which
+// requests commute (runtime/footprint.hpp). The store has no scheduler: the simulator's adapter
+// (sim_xenstore.cpp) turns these into the step's footprint; the socket server installs none.
+//
+// The model of dependence this gives, request by request:
+//   - every node read (a read, a listing, a permission check of a parent, a transaction's first access,
+//     a commit's validation) reads that node; every change to the committed tree writes it. Adding or
+//     removing a child rewrites the parent (children live in the parent's record), so a listing and a
+//     creation below it conflict;
+//   - inside a transaction, accesses after the first to a node touch only the transaction's own copy:
+//     nothing another connection can see before the commit, so they touch nothing shared. The commit
+//     reads every node the transaction first read (validation) and writes every node it changed;
+//   - every change looks at the set of watches (to fire them); adding or removing a watch changes it.
+//     A fired event, a watch's first event and popping an event touch that connection's queue;
+//   - creating or removing a node an unprivileged domain owns touches that domain's node count, which
+//     its quota checks read.
+// The tree's global generation counter is left out: it is only ever compared for equality with a
+// node's recorded generation, so which of two unrelated writes took the higher number is unobservable.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "world/xenstore.hpp"
+
+namespace xenrace::xs {
+
+class AccessObserver {
+ public:
+  virtual ~AccessObserver() = default;
+  virtual void node_read(std::string_view path) = 0;
+  virtual void node_written(std::string_view path) = 0;
+  virtual void watches_read() = 0;
+  virtual void watches_written() = 0;
+  virtual void events_touched(std::uint32_t conn) = 0;
+  virtual void quota_touched(DomId owner) = 0;
+};
+
+}  // namespace xenrace::xs

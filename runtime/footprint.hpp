@@ -1,0 +1,92 @@
+// What one scheduling step touched: the shared objects it read and wrote. Partial-order reduction (dpor)
+// needs it to tell two steps that commute from two that do not: steps are *dependent* when one writes an
+// object the other reads or writes, or when either is global. Everything else is independent, and so the
+// order of two adjacent independent steps of different actors cannot be observed: both orders reach the
+// same state, each step sees the same values, and neither enables nor disables the other.
+//
+// Soundness rests on the footprints being complete, so the default is the safe one: a step is global
+// (dependent with every step) unless every visible operation in it declared what it touches. A component
+// declares with Scheduler::declare_footprint() and then names its accesses with Scheduler::access();
+// a visible operation that declares nothing makes its step global. Objects are named by a 64-bit hash of
+// a kind and a name (a XenStore path, a lock's file): a collision only adds a dependency, never hides one.
+//
+// Collected only when the strategy asks (Strategy::observes_steps); otherwise access() is one branch.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace xenrace {
+
+enum class AccessMode : std::uint8_t { read, write };
+
+struct Access {
+  std::uint64_t object;
+  AccessMode mode;
+};
+
+// FNV-1a over a kind tag and a name: the object key of, say, ('n', "/local/domain/1/state").
+inline std::uint64_t object_key(char kind, std::string_view name) {
+  std::uint64_t h = 1469598103934665603ull;
+  h = (h ^ static_cast<unsigned char>(kind)) * 1099511628211ull;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+inline std::uint64_t object_key(char kind, std::uint64_t number) {
+  std::uint64_t h = 1469598103934665603ull;
+  h = (h ^ static_cast<unsigned char>(kind)) * 1099511628211ull;
+  for (int i = 0; i < 8; ++i) h = (h ^ ((number >> (8 * i)) & 0xff)) * 1099511628211ull;
+  return h;
+}
+
+// One step's accesses, in a fixed array: collecting them allocates nothing. A step that touches more
+// objects than fit is global, which is safe.
+class StepFootprint {
+ public:
+  static constexpr std::size_t kCapacity = 96;
+
+  void clear() {
+    count_ = 0;
+    global_ = false;
+    undeclared_ = false;
+  }
+  void add(std::uint64_t object, AccessMode mode) {
+    if (global_) return;
+    for (std::size_t i = 0; i < count_; ++i)
+      if (entries_[i].object == object) {
+        if (mode == AccessMode::write) entries_[i].mode = AccessMode::write;
+        return;
+      }
+    if (count_ == kCapacity) {
+      global_ = true;
+      return;
+    }
+    entries_[count_++] = Access{object, mode};
+  }
+  void make_global() { global_ = true; }
+  // A visible operation began; until it declares its footprint, the step counts as global.
+  void operation_began() { undeclared_ = true; }
+  void operation_declared() { undeclared_ = false; }
+
+  bool global() const { return global_ || undeclared_; }
+  std::size_t size() const { return count_; }
+  const Access* begin() const { return entries_.data(); }
+  const Access* end() const { return entries_.data() + count_; }
+
+ private:
+  std::array<Access, kCapacity> entries_{};
+  std::size_t count_ = 0;
+  bool global_ = false;
+  bool undeclared_ = false;
+};
+
+// Two access lists conflict when they share an object and at least one of the two accesses writes it.
+template <class A, class B>
+bool accesses_conflict(const A& a, const B& b) {
+  for (const Access& x : a)
+    for (const Access& y : b)
+      if (x.object == y.object && (x.mode == AccessMode::write || y.mode == AccessMode::write)) return true;
+  return false;
+}
+
+}  // namespace xenrace

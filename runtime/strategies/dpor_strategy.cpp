@@ -1,0 +1,334 @@
+#include "runtime/strategies/dpor_strategy.hpp"
+
+#include <bit>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace xenrace {
+
+namespace {
+
+void join(std::array<std::uint32_t, kMaxActors>& into, const std::array<std::uint32_t, kMaxActors>& from) {
+  for (std::size_t a = 0; a < kMaxActors; ++a)
+    if (from[a] > into[a]) into[a] = from[a];
+}
+
+bool conflict(const Access* a, const Access* a_end, const Access* b, const Access* b_end) {
+  for (const Access* x = a; x != a_end; ++x)
+    for (const Access* y = b; y != b_end; ++y)
+      if (x->object == y->object && (x->mode == AccessMode::write || y->mode == AccessMode::write)) return true;
+  return false;
+}
+
+}  // namespace
+
+void DporStrategy::Footprint::merge(bool g, const Access* begin, const Access* end) {
+  global = global || g;
+  for (const Access* a = begin; a != end; ++a) {
+    bool found = false;
+    for (Access& mine : accesses)
+      if (mine.object == a->object) {
+        if (a->mode == AccessMode::write) mine.mode = AccessMode::write;
+        found = true;
+        break;
+      }
+    if (!found) accesses.push_back(*a);
+  }
+}
+
+void DporStrategy::Node::reset() {
+  enabled = 0;
+  chosen = kNoActor;
+  backtrack = 0;
+  done = 0;
+  asleep.clear();
+  chosen_footprint.global = false;
+  chosen_footprint.accesses.clear();
+  values.clear();
+  split = false;
+}
+
+DporStrategy::DporStrategy(unsigned shard_index, unsigned shard_count)
+    : shard_index_(shard_index), shard_count_(shard_count == 0 ? 1 : shard_count) {}
+
+DporStrategy::Node& DporStrategy::node(std::size_t i) {
+  if (i >= nodes_.size()) nodes_.resize(i + 1);
+  nodes_[i].reset();
+  return nodes_[i];
+}
+
+ActorMask DporStrategy::sleep_mask(const Node& n) const {
+  ActorMask m = 0;
+  for (const Sleeper& s : n.asleep) m |= actor_bit(s.actor);
+  return m;
+}
+
+bool DporStrategy::happens_before(std::uint32_t i, const Clock& later) const {
+  const Event& e = events_[i];
+  return later[e.actor] >= e.local + 1;
+}
+
+bool DporStrategy::independent(const Sleeper& s, const Event& e) const {
+  if (s.actor == e.actor || s.footprint.global || e.global || e.after_timeout) return false;
+  return !conflict(s.footprint.accesses.data(), s.footprint.accesses.data() + s.footprint.accesses.size(),
+                   accesses_.data() + e.begin, accesses_.data() + e.end);
+}
+
+// Sleep(E.e) = { q in Sleep(E) | q's step independent of e }: what slept before the parent's step, and the
+// parent's explored siblings, stay asleep while what runs does not touch what their step touches.
+void DporStrategy::inherit_sleepers(std::size_t j) {
+  if (j == 0) return;
+  const Node& parent = nodes_[j - 1];
+  const Event& e = events_[j - 1];
+  Node& n = nodes_[j];
+  for (const Sleeper& s : parent.asleep)
+    if (independent(s, e)) n.asleep.push_back(s);
+}
+
+void DporStrategy::begin_execution(std::uint64_t index) {
+  (void)index;
+  reached_ = 0;
+  value_pos_ = 0;
+  events_.clear();
+  accesses_.clear();
+  clocks_.clear();
+  last_event_.fill(-1);
+  steps_of_.fill(0);
+  for (Clock& c : inbox_) c.fill(0);
+  all_.fill(0);
+  last_global_ = -1;
+  known_actors_ = 0;
+  ++epoch_;
+}
+
+std::vector<DporStrategy::ValueChoice>& DporStrategy::values_now() {
+  return reached_ == 0 ? prelude_values_ : nodes_[reached_ - 1].values;
+}
+
+std::uint32_t DporStrategy::pick_value(std::uint32_t n, ChoiceKind kind) {
+  (void)kind;
+  std::vector<ValueChoice>& values = values_now();
+  if (value_pos_ < values.size()) {
+    const ValueChoice& v = values[value_pos_++];
+    if (v.options != n)
+      throw std::runtime_error(fmt::format(
+          "dpor: the scenario did not repeat itself: a choice asked at step {} had {} options, before {} (does it "
+          "read state outside its world, such as the clock or an unseeded random number?)",
+          reached_, n, v.options));
+    return v.chosen;
+  }
+  values.push_back(ValueChoice{n, 0});
+  ++value_pos_;
+  return 0;
+}
+
+ActorId DporStrategy::pick_actor(const PickContext& ctx) {
+  const std::size_t j = ctx.step;
+  if (j == 0) known_actors_ = ctx.actor_count;
+  value_pos_ = 0;
+  if (j < depth_) {  // the shared prefix: replay it
+    const Node& n = nodes_[j];
+    if (n.enabled != ctx.runnable)
+      throw std::runtime_error(fmt::format(
+          "dpor: the scenario did not repeat itself: at step {} the runnable actors were {:#x}, before {:#x} (does it "
+          "read state outside its world, such as the clock or an unseeded random number?)",
+          j, ctx.runnable, n.enabled));
+    reached_ = j + 1;
+    return n.chosen;
+  }
+  Node& n = node(j);
+  n.enabled = ctx.runnable;
+  inherit_sleepers(j);
+  depth_ = j + 1;
+  reached_ = j + 1;
+  ActorMask candidates = ctx.runnable & ~sleep_mask(n);
+  if (shard_count_ > 1 && split_at_ < 0 && std::popcount(ctx.runnable) >= 2) {
+    n.split = true;
+    split_at_ = static_cast<std::int64_t>(j);
+    ActorMask mine = 0;
+    unsigned ordinal = 0;
+    for (ActorMask m = ctx.runnable; m; m &= m - 1, ++ordinal)
+      if (ordinal % shard_count_ == shard_index_) mine |= actor_bit(lowest_actor(m));
+    n.backtrack = ctx.runnable;     // every actor, no reduction at the split
+    n.done = ctx.runnable & ~mine;  // the other shards' subtrees
+    candidates &= mine;
+  }
+  if (candidates == 0) {
+    ++pruned_;
+    return kPruneExecution;
+  }
+  const ActorId preferred = default_pick(ctx);  // keep running: the fewest preemptions first
+  n.chosen = (candidates & actor_bit(preferred)) ? preferred : lowest_actor(candidates);
+  n.backtrack |= actor_bit(n.chosen);
+  return n.chosen;
+}
+
+void DporStrategy::add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const {
+  if (events_[i].actor == self) return;  // program order: no race
+  for (std::uint32_t k : out)
+    if (k == i) return;
+  out.push_back(i);
+}
+
+void DporStrategy::step_done(const StepRecord& step) {
+  const auto j = static_cast<std::uint32_t>(events_.size());
+  Node& n = nodes_[j];
+  const StepFootprint& fp = *step.footprint;
+  n.chosen_footprint.merge(fp.global(), fp.begin(), fp.end());
+
+  const ActorId a = step.actor;
+  Event e{a, steps_of_[a]++, fp.global(), step.after_timeout, static_cast<std::uint32_t>(accesses_.size()), 0};
+  accesses_.insert(accesses_.end(), fp.begin(), fp.end());
+  e.end = static_cast<std::uint32_t>(accesses_.size());
+
+  // Program order, the spawn and wake-ups: what the step follows whatever it touches.
+  Clock c{};
+  if (last_event_[a] >= 0) c = clocks_[static_cast<std::size_t>(last_event_[a])];
+  join(c, inbox_[a]);
+  inbox_[a].fill(0);
+  if (e.after_timeout) join(c, all_);  // time moved only because nothing else could run
+  const Clock ordered = c;
+
+  // The earlier steps this one is dependent with and that nothing dependent separates from it: the last
+  // write and the reads since of every object, the last global step, every actor's last step for a global one.
+  candidates_.clear();
+  if (!e.after_timeout) {
+    if (e.global) {
+      for (ActorId b = 0; b < kMaxActors; ++b)
+        if (last_event_[b] >= 0) add_candidate(static_cast<std::uint32_t>(last_event_[b]), a, candidates_);
+    } else {
+      for (std::uint32_t k = e.begin; k < e.end; ++k) {
+        const Access& acc = accesses_[k];
+        ObjectHistory& h = objects_[acc.object];
+        if (h.epoch != epoch_) {
+          h.epoch = epoch_;
+          h.last_write = -1;
+          h.reads.clear();
+        }
+        const std::int64_t last_write = std::max(h.last_write, last_global_);
+        if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
+        if (acc.mode == AccessMode::write)
+          for (const auto& [reader, index] : h.reads)
+            if (static_cast<std::int64_t>(index) > last_write) add_candidate(index, a, candidates_);
+      }
+      if (last_global_ >= 0) add_candidate(static_cast<std::uint32_t>(last_global_), a, candidates_);
+    }
+  }
+  for (std::uint32_t i : candidates_) join(c, clocks_[i]);
+  // A race is a candidate that reaches this step directly: not through program order or wake-ups, and not
+  // through a later candidate.
+  for (std::uint32_t i : candidates_) {
+    if (happens_before(i, ordered)) continue;
+    bool through_another = false;
+    for (std::uint32_t k : candidates_)
+      if (k > i && happens_before(i, clocks_[k])) {
+        through_another = true;
+        break;
+      }
+    if (!through_another) reverse_race(i, j, c);
+  }
+  c[a] = e.local + 1;
+
+  clocks_.push_back(c);
+  events_.push_back(e);
+  if (e.global) {
+    last_global_ = j;
+  } else {
+    for (std::uint32_t k = e.begin; k < e.end; ++k) {
+      const Access& acc = accesses_[k];
+      ObjectHistory& h = objects_[acc.object];
+      if (h.epoch != epoch_) {
+        h.epoch = epoch_;
+        h.last_write = -1;
+        h.reads.clear();
+      }
+      if (acc.mode == AccessMode::write) {
+        h.last_write = j;
+        h.reads.clear();
+      } else {
+        bool replaced = false;
+        for (auto& [reader, index] : h.reads)  // only each actor's last read can race with a write
+          if (reader == a) {
+            index = j;
+            replaced = true;
+          }
+        if (!replaced) h.reads.emplace_back(a, j);
+      }
+    }
+  }
+  join(all_, c);
+  last_event_[a] = j;
+  for (ActorMask m = step.woke; m; m &= m - 1) join(inbox_[lowest_actor(m)], c);
+  for (ActorId b = known_actors_; b < step.actor_count; ++b) inbox_[b] = c;  // spawned by this step
+  if (step.actor_count > known_actors_) known_actors_ = step.actor_count;
+}
+
+// Source-DPOR's backtrack rule for a race between step i and step j: v is what runs after i that does
+// not happen after it, then j. The state before i must be explored starting with one of v's initials
+// (actors whose first step in v follows nothing else in v), unless one already is.
+void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj) {
+  Node& before = nodes_[i];
+  ActorMask initials = 0;
+  included_.clear();
+  auto first_in_v = [&](const Clock& clock) {
+    for (std::uint32_t m : included_)
+      if (happens_before(m, clock)) return false;
+    return true;
+  };
+  for (std::uint32_t k = i + 1; k < j; ++k) {
+    if (happens_before(i, clocks_[k])) continue;
+    if (first_in_v(clocks_[k])) initials |= actor_bit(events_[k].actor);
+    included_.push_back(k);
+  }
+  if (first_in_v(cj)) initials |= actor_bit(nodes_[j].chosen);
+  if (initials & before.backtrack) return;
+  const ActorMask awake = before.enabled & ~sleep_mask(before);
+  if (const ActorMask m = initials & awake) {
+    before.backtrack |= actor_bit(lowest_actor(m));
+  } else if (const ActorMask asleep = initials & before.enabled) {
+    before.backtrack |= actor_bit(lowest_actor(asleep));  // covered by the sleeping actor's exploration
+  } else {
+    before.backtrack |= before.enabled;  // no initial can run there (it was blocked): try every actor
+  }
+}
+
+void DporStrategy::end_execution(std::uint64_t steps) {
+  (void)steps;
+  depth_ = reached_;
+  for (std::size_t i = depth_; i-- > 0;) {
+    Node& n = nodes_[i];
+    for (std::size_t k = n.values.size(); k-- > 0;)
+      if (n.values[k].chosen + 1 < n.values[k].options) {
+        ++n.values[k].chosen;
+        n.values.resize(k + 1);
+        depth_ = i + 1;
+        if (split_at_ > static_cast<std::int64_t>(i)) split_at_ = -1;
+        return;
+      }
+    if (n.chosen != kNoActor) {
+      const ActorMask alternatives = n.backtrack & ~n.done & ~actor_bit(n.chosen) & ~sleep_mask(n);
+      if (alternatives) {
+        n.done |= actor_bit(n.chosen);
+        n.asleep.push_back(Sleeper{n.chosen, std::move(n.chosen_footprint)});
+        n.chosen_footprint = {};
+        n.chosen = lowest_actor(alternatives);
+        n.values.clear();
+        depth_ = i + 1;
+        if (split_at_ > static_cast<std::int64_t>(i)) split_at_ = -1;
+        return;
+      }
+    }
+  }
+  depth_ = 0;
+  split_at_ = -1;
+  for (std::size_t k = prelude_values_.size(); k-- > 0;)
+    if (prelude_values_[k].chosen + 1 < prelude_values_[k].options) {
+      ++prelude_values_[k].chosen;
+      prelude_values_.resize(k + 1);
+      return;
+    }
+  exhausted_ = true;
+}
+
+}  // namespace xenrace

@@ -1,0 +1,133 @@
+// dpor: source-DPOR with sleep sets (Abdulla, Aronis, Jonsson, Sagonas, "Optimal dynamic partial order
+// reduction", POPL 2014, Algorithm 1), stateless, over the steps' footprints (runtime/footprint.hpp).
+//
+// Two executions that differ only in the order of adjacent independent steps are the same Mazurkiewicz
+// trace: nothing in the program can tell them apart. dpor runs one execution per trace instead of one per
+// interleaving:
+//   - after every step it computes happens-before with vector clocks (program order, spawns, wake-ups,
+//     and dependent steps) and finds the races: a step dependent with an earlier step of another actor
+//     that happens-before it only directly;
+//   - for each race it makes sure the state before the earlier step will also be explored starting with
+//     an actor that can start the reversed race (its initials), unless one already is (the source set);
+//   - sleep sets carry, down the tree, actors whose step from here was already explored and stays
+//     independent of what ran since; an execution in which every runnable actor sleeps would only repeat
+//     a trace, so it is pruned (Strategy::kPruneExecution) and not counted.
+// So every trace is run at least once (sound) and no two complete runs are the same trace.
+//
+// Value and fault choices are enumerated in full, as dfs does. A step woken by virtual time (a timeout)
+// runs only when nothing else could, so it happens after every step before it and races with none. The
+// search has no preemption bound: when it finishes, every schedule was covered ("unbounded").
+//
+// Sharding (--shard K/N): at the first step where more than one actor can run, every runnable actor is
+// explored (no reduction there) and shard K takes those whose position among them is K mod N. The
+// shards' subtrees are disjoint and together are the whole tree; sleep sets do not cross shards, so a
+// trace may be run by two shards, never missed.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "runtime/strategy.hpp"
+
+namespace xenrace {
+
+class DporStrategy final : public Strategy {
+ public:
+  DporStrategy(unsigned shard_index = 0, unsigned shard_count = 1);
+  std::string_view name() const override { return "dpor"; }
+  bool observes_steps() const override { return true; }
+  bool exhaustive() const override { return true; }
+  std::string scope() const override { return "unbounded"; }
+  bool has_more() const override { return !exhausted_; }
+
+  void begin_execution(std::uint64_t index) override;
+  ActorId pick_actor(const PickContext& ctx) override;
+  std::uint32_t pick_value(std::uint32_t n, ChoiceKind kind) override;
+  void step_done(const StepRecord& step) override;
+  void end_execution(std::uint64_t steps) override;
+
+  // Executions abandoned because every runnable actor was asleep (redundant by construction).
+  std::uint64_t pruned() const { return pruned_; }
+
+ private:
+  using Clock = std::array<std::uint32_t, kMaxActors>;
+  struct Footprint {
+    bool global = false;
+    std::vector<Access> accesses;
+    void merge(bool g, const Access* begin, const Access* end);
+  };
+  struct Sleeper {
+    ActorId actor;
+    Footprint footprint;
+  };
+  struct ValueChoice {
+    std::uint32_t options;
+    std::uint32_t chosen;
+  };
+  // One scheduling point of the tree, kept across executions for the prefix they share.
+  struct Node {
+    ActorMask enabled = 0;
+    ActorId chosen = kNoActor;  // kNoActor: every runnable actor slept (the execution was pruned here)
+    ActorMask backtrack = 0;    // actors this state must be explored with
+    ActorMask done = 0;         // actors explored from this state
+    std::vector<Sleeper> asleep;  // inherited sleepers, then the explored siblings of `chosen`
+    Footprint chosen_footprint;   // the chosen actor's step here, over every execution through it
+    std::vector<ValueChoice> values;  // value and fault choices asked during this step
+    bool split = false;           // the shard split point
+    void reset();
+  };
+  // One step of the current execution.
+  struct Event {
+    ActorId actor;
+    std::uint32_t local;   // its index among its actor's steps
+    bool global;
+    bool after_timeout;
+    std::uint32_t begin, end;  // its accesses in accesses_
+  };
+  struct ObjectHistory {
+    std::uint64_t epoch = 0;  // the execution it belongs to: older ones are stale (kept, not freed)
+    std::int64_t last_write = -1;
+    std::vector<std::pair<ActorId, std::uint32_t>> reads;  // each actor's last read since last_write
+  };
+
+  Node& node(std::size_t i);
+  ActorMask sleep_mask(const Node& n) const;
+  bool happens_before(std::uint32_t i, const Clock& later) const;
+  bool independent(const Sleeper& s, const Event& e) const;
+  void inherit_sleepers(std::size_t j);
+  void add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const;
+  void reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj);
+  std::vector<ValueChoice>& values_now();
+
+  unsigned shard_index_;
+  unsigned shard_count_;
+  std::vector<Node> nodes_;      // nodes_[0, depth_) are the path; later ones keep their capacity
+  std::size_t depth_ = 0;        // nodes of the path the next execution replays
+  std::size_t reached_ = 0;      // nodes of the path this execution reached
+  std::vector<ValueChoice> prelude_values_;  // choices asked before the first step (setup)
+  std::size_t value_pos_ = 0;
+  bool in_step_ = false;
+  bool exhausted_ = false;
+  std::uint64_t pruned_ = 0;
+  std::int64_t split_at_ = -1;  // the shard split node on the path, if reached
+
+  // Happens-before of the current execution.
+  std::vector<Event> events_;
+  std::vector<Access> accesses_;
+  std::vector<Clock> clocks_;
+  std::array<std::int64_t, kMaxActors> last_event_{};
+  std::array<std::uint32_t, kMaxActors> steps_of_{};
+  std::array<Clock, kMaxActors> inbox_{};  // joined into an actor's next step: its spawn and wake-ups
+  Clock all_{};                            // every step so far: what a timeout happens after
+  std::int64_t last_global_ = -1;
+  ActorId known_actors_ = 0;
+  std::unordered_map<std::uint64_t, ObjectHistory> objects_;
+  std::uint64_t epoch_ = 0;
+  std::vector<std::uint32_t> candidates_;
+  std::vector<std::uint32_t> included_;
+};
+
+}  // namespace xenrace
