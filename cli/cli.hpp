@@ -45,9 +45,11 @@ std::string format_time(VirtualTime t);
 
 // What `explore` prints for one variant, by its verdict against the expectation:
 //   XFAIL  ID  violated: CHECK  (found after N executions)      a buggy variant failed, as it must
-//   PASS   ID  (N executions)                                   a fixed variant passed, as it must
+//   PASS   ID  WHAT WAS SHOWN                                    a fixed variant passed, as it must
 //   FAIL   ID  violated: CHECK: MESSAGE  (...; expected to pass) the expectation is not met
-//   UNEXPECTED PASS  ID  no failure in N executions (...)        the expectation is not met
+//   UNEXPECTED PASS  ID  WHAT WAS SHOWN (expected to fail)       the expectation is not met
+// WHAT WAS SHOWN is shown_text(): "no failure in N sampled executions (pct, seed 1)" or "verified: every
+// schedule explored (bound 2, dfs), N executions", and the variants of these (run/explorer.hpp).
 // `id_width` aligns the ids of one listing.
 std::string verdict_line(const VariantReport& r, std::size_t id_width = 0);
 // The header of a failing variant's printed trace: its steps and preemptions, and what shrinking did.
@@ -59,12 +61,26 @@ struct Tally {
   std::size_t failed_as_expected = 0;
   std::size_t unexpected_pass = 0;  // expected fail, passed
   std::size_t failed = 0;           // expected pass, failed
+  std::size_t verified = 0;         // passed, every schedule explored (shown() == "verified")
+  std::size_t not_verified = 0;     // explore --verify: passed, but the search did not finish within the budget
   void add(const VariantReport& r);
   std::size_t met() const { return passed + failed_as_expected; }
   std::size_t not_met() const { return unexpected_pass + failed; }
   std::size_t total() const { return met() + not_met(); }
 };
-// "36 variants: 36 met expectation (20 passed, 16 failed as expected), 0 not met in 8.3 s"
+// "36 variants: 36 met expectation (20 passed, 16 failed as expected), 0 not met in 8.3 s", with
+// "; 2 verified" (and ", 1 not verified within budget" after --verify) before " in" when there are any.
 std::string summary_line(const Tally& t, double seconds);
+
+// Exit code of explore and merge: 0 every variant met its expectation, 1 some did not, 5 every one did but
+// --verify could not verify some passing variant within its budget.
+inline constexpr int kExitNotVerified = 5;
+int exit_code(const Tally& t);
+
+// `xenrace explore -v`'s lines for one variant (and the replay command of a failure); shared with merge.
+void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_width, bool verbose, bool fold,
+                   bool shrunk);
+
+Runner add_merge_command(CLI::App& app, Context& ctx);
 
 }  // namespace xenrace::cli

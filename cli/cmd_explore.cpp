@@ -12,10 +12,17 @@
 #include "cli/progress.hpp"
 #include "cli/selection.hpp"
 #include "reports/report_dir.hpp"
+#include "run/report_wire.hpp"
+#include "run/workers.hpp"
 #include "xenrace/version.hpp"
 
 namespace xenrace::cli {
 namespace {
+
+// explore --verify without --iterations: executions per variant the proof may take. dfs at bound 2 exhausts
+// demo-counter in a few dozen executions; pci-attach/fixed needs more than a million (bench/README.md), which
+// only dpor can hope to cut down: the budget bounds the wait, and the verdict says when it was not enough.
+constexpr std::uint64_t kDefaultVerifyBudget = 100000;
 
 struct ExploreArgs {
   std::vector<std::string> targets;
@@ -34,24 +41,32 @@ struct ExploreArgs {
   std::string report_dir;
   std::string faults;
   std::optional<unsigned> max_faults;
+  std::string jobs = "1";
+  std::string shard;
+  bool verify = false;
 };
 
-// One line per variant (and the replay command of a failure); with --verbose, the details and the trace.
-void print_human(const Context& ctx, const ExploreArgs& a, const VariantReport& r, std::size_t id_width) {
+// The strategy --verify proves with: dpor when this build has it, else dfs.
+std::string verify_strategy() { return is_exploring_strategy("dpor") ? "dpor" : "dfs"; }
+
+}  // namespace
+
+void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_width, bool verbose, bool fold,
+                   bool shrunk) {
   std::cout << verdict_line(r, id_width) << "\n";
-  if (a.verbose) {
-    std::cout << fmt::format("  {} seed {}: {} executions, {} steps{}\n", r.strategy, r.seed, r.executions, r.steps,
-                             r.exhausted ? ", every schedule in the bound explored" : "");
+  if (verbose) {
+    std::cout << fmt::format("  {} seed {}{}{}: {} executions, {} steps\n", r.strategy, r.seed,
+                             r.scope.empty() ? "" : ", " + r.scope,
+                             r.sharded() ? fmt::format(", shard {}/{}", r.shard_index + 1, r.shard_count) : "",
+                             r.executions, r.steps);
     if (r.failed) {
       std::cout << fmt::format("  violated: {}: {}\n", r.failure.check, r.message);
-      std::cout << "  " << trace_header(r, !a.no_shrink) << "\n";
-      std::cout << format_trace(r.failure, !a.no_fold);
+      std::cout << "  " << trace_header(r, shrunk) << "\n";
+      std::cout << format_trace(r.failure, fold);
     }
   }
   if (r.failed) std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
 }
-
-}  // namespace
 
 Runner add_explore_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("explore", "Explore interleavings of scenario variants in the simulator");
@@ -62,17 +77,32 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--all", a->all, "Explore every scenario");
   cmd->add_option("--variant", a->variants, "Only these variants: names, globs ('fixed*') or comma lists (repeatable)");
   auto* strategy = cmd->add_option("--strategy", a->strategy.given.name,
-                                   "random | pct | dfs (default: each scenario's own, see 'xenrace list --json')");
+                                   std::string(exploring_strategy_names()) +
+                                       " (default: each scenario's own, see 'xenrace list --json')");
   cmd->add_option("--seed", a->strategy.given.seed, "Seed of the strategy")
       ->capture_default_str()
       ->transform(whole_number());
-  cmd->add_option("--iterations", a->iterations, "Executions per variant (default: the scenario's budget)")
+  cmd->add_option("--iterations,--budget", a->iterations,
+                  fmt::format("Executions per variant (default: the scenario's budget; with --verify {})",
+                              kDefaultVerifyBudget))
       ->transform(whole_number(1));
   auto* depth = cmd->add_option("--depth", a->strategy.given.pct_depth, "PCT bug depth d (default: the scenario's)")
       ->transform(whole_number(1, std::numeric_limits<unsigned>::max()));
   auto* preemptions =
       cmd->add_option("--preemptions", a->strategy.given.preemption_bound, "dfs preemption bound (default: the scenario's)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
+  cmd->add_flag("--verify", a->verify,
+                "Try to prove each variant expected to pass: every schedule, by an exhaustive strategy (dpor when "
+                "built, else dfs), within the budget; exit 5 when one could not be verified");
+  cmd->add_option("--jobs,-j", a->jobs,
+                  "Worker processes, one variant each at a time (0 or 'auto': every core); output is the same "
+                  "as with 1")
+      ->capture_default_str()
+      ->type_name("N|auto");
+  cmd->add_option("--shard", a->shard,
+                  "Explore part K of N (e.g. 2/4) of every variant's search, for CI jobs that divide it; "
+                  "'xenrace merge' combines the parts' results.json")
+      ->type_name("K/N");
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
   cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
   cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)")
@@ -98,13 +128,39 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     a->strategy.preemptions = preemptions->count() > 0;
     if (a->strategy.name && !is_exploring_strategy(a->strategy.given.name))
       make_strategy(a->strategy.given);  // throws the usage error
-    ExploreOptions opts;
-    opts.iterations = a->iterations;
-    opts.shrink = !a->no_shrink;
+    const unsigned jobs = parse_jobs(a->jobs);
+    unsigned shard_index = 0, shard_count = 1;
+    if (!a->shard.empty()) std::tie(shard_index, shard_count) = parse_shard(a->shard);
+    if (shard_count > 1 && a->report_dir.empty())
+      std::cerr << "xenrace: note: --shard without --report-dir writes no results.json for 'xenrace merge'\n";
+    if (a->verify && a->strategy.name && !make_strategy(a->strategy.given)->exhaustive())
+      throw UsageError(fmt::format("--verify needs a strategy that explores every schedule ({}), not '{}'; leave "
+                                   "out --strategy to use {}",
+                                   verify_strategy(), a->strategy.given.name, verify_strategy()));
+    ExploreOptions base;
+    base.iterations = a->iterations;
+    base.shrink = !a->no_shrink;
 
     const std::vector<SelectedVariant> todo = select_variants(ctx.registry, a->targets, a->all, a->variants);
-    opts.params = parse_params(a->params, scenarios_of(todo), ParamScope::simulator);
-    add_fault_params(opts.params, a->faults, a->max_faults);
+    base.params = parse_params(a->params, scenarios_of(todo), ParamScope::simulator);
+    add_fault_params(base.params, a->faults, a->max_faults);
+
+    // Each variant's options, fixed before anything runs: the same in a worker as in this process.
+    std::vector<ExploreOptions> plans;
+    std::vector<bool> proving;
+    for (const auto& [s, v] : todo) {
+      ExploreOptions o = base;
+      o.strategy = a->strategy.for_scenario(s->info());
+      const bool prove = a->verify && v->expect == Expect::pass;
+      if (prove) {
+        if (!a->strategy.name) o.strategy.name = verify_strategy();
+        if (!a->iterations) o.iterations = kDefaultVerifyBudget;
+      }
+      o.strategy.shard_index = shard_index;
+      o.strategy.shard_count = shard_count;
+      plans.push_back(std::move(o));
+      proving.push_back(prove);
+    }
 
     // Checked before exploring, so a bad directory fails in a second, not after the whole budget.
     std::optional<reports::ReportDir> report_dir;
@@ -113,43 +169,84 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
 
     // Wall time is for the progress line and the summary only; exploration never sees it.
     Progress progress(std::cerr, isatty(STDERR_FILENO) != 0, static_cast<double>(a->progress_interval));
-    if (!a->no_progress) opts.progress_every = 100;
+    const bool in_process = jobs <= 1 || todo.size() <= 1;
     std::size_t id_width = 0;
     for (const auto& t : todo) id_width = std::max(id_width, t.id().size());
 
-    const auto began = std::chrono::steady_clock::now();
-    nlohmann::json out = nlohmann::json::array();
-    Tally tally;
-    for (const auto& [s, v] : todo) {
-      opts.strategy = a->strategy.for_scenario(s->info());
-      if (!a->no_progress) {
+    // One variant, in this process or in a worker: its report and the wall time it took, as bytes.
+    auto explore_one = [&](std::size_t i) -> std::string {
+      const auto& [s, v] = todo[i];
+      ExploreOptions opts = plans[i];
+      if (!a->no_progress && in_process) {
+        opts.progress_every = 100;
         progress.start(s->info().name + "/" + v->name);
         opts.progress = [&progress](std::uint64_t done, std::uint64_t budget) { progress.update(done, budget); };
       }
       const auto started = std::chrono::steady_clock::now();
       VariantReport r = explore_variant(*s, *v, ctx.sim_world, opts, ctx.stacks);
+      r.verifying = proving[i];
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-      progress.finish();
+      if (in_process) progress.finish();
+      WireWriter w;
+      w.f64(took.count());
+      w.report(r);
+      return w.bytes();
+    };
+
+    const auto began = std::chrono::steady_clock::now();
+    nlohmann::json out = nlohmann::json::array();
+    Tally tally;
+    auto take = [&](std::size_t, std::string bytes) {
+      WireReader in(bytes);
+      const double seconds = in.f64();
+      const VariantReport r = in.report();
       if (report_dir)
         entries.push_back(reports::entry_from_exploration(r, report_json(r),
-                                                          r.replay ? replay_command(ctx, *r.replay) : "",
-                                                          took.count()));
+                                                          r.replay ? replay_command(ctx, *r.replay) : "", seconds));
       tally.add(r);
+      if (!in_process) progress.finish();
       if (a->json)
         out.push_back(report_json(r));
       else if (!a->quiet || !r.met_expectation())
-        print_human(ctx, *a, r, id_width);
+        print_variant(ctx, r, id_width, a->verbose, !a->no_fold, !a->no_shrink);
       std::cout << std::flush;
-    }
+    };
+    if (!in_process && !a->no_progress) progress.start(fmt::format("explore, {} workers", jobs), "variants");
+    std::cout << std::flush;  // a worker is a fork: it must not inherit unwritten output
+    run_in_workers(
+        todo.size(), jobs, explore_one, take, [&](std::size_t i) { return todo[i].id(); },
+        [&](std::size_t finished, std::size_t count) {
+          if (!in_process && !a->no_progress) progress.update(finished, count);
+        });
+    progress.finish();
     if (a->json) std::cout << out.dump(2) << "\n";
-    if (report_dir) report_dir->write(entries, {"explore", kVersion});
+    if (report_dir) {
+      nlohmann::json selection = nlohmann::json::array();
+      for (const auto& t : todo) selection.push_back(t.id());
+      nlohmann::json params = nlohmann::json::array();
+      for (const auto& [k, v] : base.params) params.push_back({k, v});
+      auto given = [](bool set, auto value) { return set ? nlohmann::json(value) : nlohmann::json(nullptr); };
+      nlohmann::json exploration = {
+          {"strategy", given(a->strategy.name, a->strategy.given.name)},
+          {"seed", a->strategy.given.seed},
+          {"iterations", given(a->iterations != 0, a->iterations)},
+          {"depth", given(a->strategy.depth, a->strategy.given.pct_depth)},
+          {"preemptions", given(a->strategy.preemptions, a->strategy.given.preemption_bound)},
+          {"verify", a->verify},
+          {"shrink", !a->no_shrink},
+          {"params", params},
+          {"selection", selection},
+          {"shard", {{"index", shard_index + 1}, {"count", shard_count}}},
+      };
+      report_dir->write(entries, {"explore", kVersion, exploration});
+    }
     if (!a->json) {
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
       std::cout << summary_line(tally, took.count()) << "\n";
       if (report_dir)
         std::cout << "reports: " << a->report_dir << " (junit.xml, results.json, timeline.html, trace-*.json)\n";
     }
-    return tally.not_met() == 0 ? 0 : 1;
+    return exit_code(tally);
   };
 }
 

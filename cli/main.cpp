@@ -1,5 +1,6 @@
 // xenrace: deterministic race reproduction for Xen device hotplug. Exit codes: 0 every explored variant
-// met its expectation, 1 some did not, 2 bad usage or input, 4 a dom0 run skipped (the host lacks a component).
+// met its expectation, 1 some did not, 2 bad usage or input, 4 a dom0 run skipped (the host lacks a component),
+// 5 explore/merge --verify: every expectation met, but some passing variant was not verified within the budget.
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   };
   add(cli::add_list_command);
   add(cli::add_explore_command);
+  add(cli::add_merge_command);
   add(cli::add_replay_command);
   add(cli::add_serve_xenstore_command);
   add(cli::add_run_command);

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "faults/fault_plan.hpp"
+#include "run/workers.hpp"
 
 namespace xenrace::cli {
 namespace {
@@ -75,6 +76,28 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
                                ? "N>=" + std::to_string(min)
                                : "N in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
   return CLI::Validator([min, max](std::string& text) { return check_whole_number(text, min, max); }, desc);
+}
+
+unsigned parse_jobs(const std::string& text) {
+  if (text == "auto") return available_cores();
+  std::string value = text;
+  if (!check_whole_number(value, 0, 4096).empty())
+    throw UsageError("--jobs takes a whole number of processes from 0 to 4096 (0 or 'auto': every core), not '" +
+                     text + "'");
+  const unsigned n = static_cast<unsigned>(std::stoul(value));
+  return n == 0 ? available_cores() : n;
+}
+
+std::pair<unsigned, unsigned> parse_shard(const std::string& text) {
+  const std::string wrong = "--shard takes K/N, part K of N with 1 <= K <= N (e.g. 2/4), not '" + text + "'";
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw UsageError(wrong);
+  std::string k = text.substr(0, slash), n = text.substr(slash + 1);
+  constexpr std::uint64_t most = 1u << 20;
+  if (!check_whole_number(k, 1, most).empty() || !check_whole_number(n, 1, most).empty()) throw UsageError(wrong);
+  const auto kv = static_cast<unsigned>(std::stoul(k)), nv = static_cast<unsigned>(std::stoul(n));
+  if (kv > nv) throw UsageError(wrong);
+  return {kv - 1, nv};
 }
 
 StrategyOptions StrategyChoice::for_scenario(const ScenarioInfo& info) const {

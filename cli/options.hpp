@@ -44,6 +44,12 @@ struct StrategyChoice {
   StrategyOptions for_scenario(const ScenarioInfo& info) const;
 };
 
+// --jobs N: a whole number of worker processes, 0 or "auto" for every available core. Throws UsageError
+// naming --jobs otherwise ("x", "-1", "2.5").
+unsigned parse_jobs(const std::string& text);
+// --shard K/N: part K (1-based) of N, 1 <= K <= N. Returns {K-1, N}; throws UsageError naming --shard.
+std::pair<unsigned, unsigned> parse_shard(const std::string& text);
+
 // The keys one scenario accepts in `scope`, comma-separated: its own, then the global ones.
 std::string accepted_params(const ScenarioInfo& info, ParamScope scope);
 

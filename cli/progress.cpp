@@ -13,17 +13,18 @@ std::string format_duration(double seconds) {
   return fmt::format("{} h {:02} min", whole / 3600, whole % 3600 / 60);
 }
 
-std::string Progress::describe(std::uint64_t done, std::uint64_t budget, double seconds) {
-  std::string text = fmt::format("{}/{} executions", done, budget);
+std::string Progress::describe(std::uint64_t done, std::uint64_t budget, double seconds, const std::string& unit) {
+  std::string text = fmt::format("{}/{} {}", done, budget, unit);
   if (seconds <= 0 || done == 0) return text;
   const double rate = static_cast<double>(done) / seconds;
-  text += fmt::format(", {:.0f} executions/s", rate);
+  text += fmt::format(", {:.{}f} {}/s", rate, unit == "executions" ? 0 : 2, unit);
   if (budget > done) text += ", ETA at most " + format_duration(static_cast<double>(budget - done) / rate);
   return text;
 }
 
-void Progress::start(std::string label) {
+void Progress::start(std::string label, std::string unit) {
   label_ = std::move(label);
+  unit_ = std::move(unit);
   started_ = last_ = Clock::now();
   drawn_ = false;
 }
@@ -35,7 +36,7 @@ void Progress::update(std::uint64_t done, std::uint64_t budget) {
   if (terminal_ ? drawn_ && since_last < 0.2 : since_last < interval_) return;
   last_ = now;
   const std::string text =
-      fmt::format("{}: {}", label_, describe(done, budget, std::chrono::duration<double>(now - started_).count()));
+      fmt::format("{}: {}", label_, describe(done, budget, std::chrono::duration<double>(now - started_).count(), unit_));
   if (terminal_) {
     out_ << "\r\033[K" << text << std::flush;
     drawn_ = true;

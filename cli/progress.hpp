@@ -17,12 +17,14 @@ class Progress {
   // most a few times a second.
   Progress(std::ostream& out, bool terminal, double interval) : out_(out), terminal_(terminal), interval_(interval) {}
 
-  void start(std::string label);
+  // `unit`: what is counted ("executions", or "variants" when workers run whole variants).
+  void start(std::string label, std::string unit = "executions");
   void update(std::uint64_t done, std::uint64_t budget);
   void finish();  // clears the terminal line
 
   // "1200/50000 executions, 4100 executions/s, ETA at most 12s"
-  static std::string describe(std::uint64_t done, std::uint64_t budget, double seconds);
+  static std::string describe(std::uint64_t done, std::uint64_t budget, double seconds,
+                              const std::string& unit = "executions");
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -30,6 +32,7 @@ class Progress {
   bool terminal_;
   double interval_;
   std::string label_;
+  std::string unit_ = "executions";
   Clock::time_point started_{};
   Clock::time_point last_{};
   bool drawn_ = false;

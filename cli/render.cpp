@@ -38,6 +38,7 @@ nlohmann::json report_json(const VariantReport& r) {
   j["strategy"] = r.strategy;
   j["seed"] = r.seed;
   j["executions"] = r.executions;
+  j["pruned"] = r.pruned;
   j["steps"] = r.steps;
   j["replay"] = r.replay ? nlohmann::json(r.replay->encode()) : nlohmann::json(nullptr);
   j["trace_hash"] = format_hash(r.trace_hash);
@@ -54,6 +55,15 @@ nlohmann::json report_json(const VariantReport& r) {
     j["busiest_pass_preemptions"] = r.busiest_pass->schedule.preemptions();
   }
   j["exhausted"] = r.exhausted;
+  // What the verdict shows, and what the search was: enough for `xenrace merge` to put shards together.
+  j["shown"] = shown(r);
+  j["shown_text"] = r.failed ? std::string() : shown_text(r);
+  j["exhaustive"] = r.exhaustive;
+  j["scope"] = r.scope;
+  j["budget"] = r.budget;
+  j["first_index"] = r.first_index;
+  j["shard"] = r.sharded() ? nlohmann::json(fmt::format("{}/{}", r.shard_index + 1, r.shard_count)) : nlohmann::json(nullptr);
+  j["verify"] = r.verifying;
   return j;
 }
 
@@ -89,10 +99,8 @@ std::string verdict_line(const VariantReport& r, std::size_t id_width) {
   if (r.failed)
     return fmt::format("FAIL   {:<{}}  violated: {}: {}  (found after {}; expected to pass)", id, id_width,
                        r.failure.check, r.message, executions(r.executions));
-  const std::string how = r.exhausted ? ", every schedule in the bound" : "";
-  if (met) return fmt::format("PASS   {:<{}}  ({}{})", id, id_width, executions(r.executions), how);
-  return fmt::format("UNEXPECTED PASS  {}  no failure in {}{} (expected to fail) [{} seed {}]", id,
-                     executions(r.executions), how, r.strategy, r.seed);
+  if (met) return fmt::format("PASS   {:<{}}  {}", id, id_width, shown_text(r));
+  return fmt::format("UNEXPECTED PASS  {}  {} (expected to fail)", id, shown_text(r));
 }
 
 std::string trace_header(const VariantReport& r, bool shrunk) {
@@ -111,6 +119,17 @@ void Tally::add(const VariantReport& r) {
     ++(r.failed ? failed_as_expected : passed);
   else
     ++(r.failed ? failed : unexpected_pass);
+  // A shard that finished its part is neither: only merging every shard can verify.
+  const std::string_view how = shown(r);
+  if (how == "verified")
+    ++verified;
+  else if (how == "sampled" && r.verifying)
+    ++not_verified;
+}
+
+int exit_code(const Tally& t) {
+  if (t.not_met() != 0) return 1;
+  return t.not_verified != 0 ? kExitNotVerified : 0;
 }
 
 std::string summary_line(const Tally& t, double seconds) {
@@ -121,6 +140,8 @@ std::string summary_line(const Tally& t, double seconds) {
   else
     text += fmt::format("{} NOT MET ({} unexpected pass{}, {} failed)", t.not_met(), t.unexpected_pass,
                         t.unexpected_pass == 1 ? "" : "es", t.failed);
+  if (t.verified || t.not_verified) text += fmt::format("; {} verified", t.verified);
+  if (t.not_verified) text += fmt::format(", {} NOT VERIFIED within budget", t.not_verified);
   return text + " in " + format_duration(seconds);
 }
 

@@ -36,7 +36,9 @@ _xenrace() {
   COMPREPLY=()
   case $prev in
     --load) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --strategy) COMPREPLY=($(compgen -W "random pct dfs" -- "$cur")); return ;;
+    --strategy) COMPREPLY=($(compgen -W "random pct dfs dpor" -- "$cur")); return ;;
+    --jobs|-j) COMPREPLY=($(compgen -W "auto 0 1 2 4 8" -- "$cur")); return ;;
+    --shard) COMPREPLY=($(compgen -W "1/2 2/2 1/4 2/4 3/4 4/4" -- "$cur")); return ;;
     --backend) COMPREPLY=($(compgen -W "sim dom0" -- "$cur")); return ;;
     --report-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --socket|--record|--replay|--config|--ledger|--xenstored-path|--block-script) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -56,6 +58,7 @@ _xenrace() {
   case $cmd in
     explore|run|compare) COMPREPLY=($(compgen -W "$("$bin" "${load[@]}" list --names 2>/dev/null)" -- "$cur")) ;;
     help) COMPREPLY=($(compgen -W "$(_xenrace_help_words "$bin")" -- "$cur")) ;;
+    merge) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur")) ;;
   esac
 }
 complete -F _xenrace xenrace

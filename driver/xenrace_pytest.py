@@ -426,6 +426,9 @@ class VariantItem(pytest.Item):
                              f"{e.get('args', '')} -> {e.get('result', '')}")
             replay = result.get("replay_command") or result.get("replay")
             lines.append(f"replay: {replay}")
+        elif result.get("shown_text"):
+            # What the pass showed: a sample ("no failure in N sampled executions ...") or a proof ("verified: ...").
+            lines[0] += f", but {result['shown_text']}"
         else:
             lines[0] += f", but none of {result.get('executions', '?')} executions broke a check"
         files = sorted(n for n in os.listdir(report_dir) if not n.startswith(".")) if report_dir.is_dir() else []

@@ -12,6 +12,8 @@ namespace {
 std::string seconds_text(double s) { return fmt::format("{:.3f}", s < 0 ? 0.0 : s); }
 
 std::string verdict_line(const ReportEntry& e) {
+  if (!e.failed && !e.shown_text.empty())
+    return fmt::format("{}: verdict pass (expected {}): {}", e.id(), to_string(e.expect), e.shown_text);
   return fmt::format("{}: verdict {} (expected {}) after {} executions [{} seed {}]", e.id(),
                      e.failed ? "fail" : "pass", to_string(e.expect), e.executions, e.strategy, e.seed);
 }
@@ -27,7 +29,9 @@ struct Suite {
 std::string failure_text(const ReportEntry& e) {
   std::string out = verdict_line(e) + "\n";
   if (!e.failed) {
-    out += fmt::format("expected the race to be found, but none of {} executions broke a check\n", e.executions);
+    out += e.shown_text.empty()
+               ? fmt::format("expected the race to be found, but none of {} executions broke a check\n", e.executions)
+               : fmt::format("expected the race to be found, but {}\n", e.shown_text);
     return out;
   }
   out += fmt::format("violated: {}: {}\n", e.violated, e.message);
@@ -69,6 +73,7 @@ std::string junit_xml(const std::vector<ReportEntry>& entries, const std::string
         const std::string message =
             !e->divergence.empty() ? "replay diverged: " + e->divergence
             : e->failed            ? fmt::format("violated: {}: {}", e->violated, e->message)
+            : !e->shown_text.empty() ? "expected a failure, but " + e->shown_text
                                    : fmt::format("expected a failure, but {} executions all passed", e->executions);
         const char* type = !e->divergence.empty() ? "replay-diverged"
                            : e->failed            ? "unexpected-failure"

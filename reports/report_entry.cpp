@@ -1,5 +1,7 @@
 #include "reports/report_entry.hpp"
 
+#include <fmt/format.h>
+
 namespace xenrace::reports {
 
 ReportEntry entry_from_exploration(const VariantReport& report, nlohmann::json summary, std::string replay_command,
@@ -12,6 +14,8 @@ ReportEntry entry_from_exploration(const VariantReport& report, nlohmann::json s
   e.strategy = report.strategy;
   e.seed = report.seed;
   e.executions = report.executions;
+  e.shown = shown(report);
+  if (!report.failed) e.shown_text = shown_text(report);
   if (report.failed) {
     e.violated = report.failure.check;
     e.message = report.failure.message;
@@ -33,6 +37,8 @@ ReportEntry entry_from_replay(const ReplayToken& token, Expect expect, const Exe
   e.strategy = token.strategy;
   e.seed = token.seed;
   e.executions = 1;
+  e.shown = result.failed() ? "failed" : "sampled";
+  if (!result.failed()) e.shown_text = fmt::format("no failure in the 1 replayed execution ({}, seed {})", token.strategy, token.seed);
   if (result.failed()) {
     e.violated = result.check;
     e.message = result.message;

@@ -18,6 +18,8 @@ struct ReportEntry {
   std::string strategy;
   std::uint64_t seed = 0;
   std::uint64_t executions = 0;
+  std::string shown;            // "failed" | "sampled" | "verified" | "shard-complete" (run/explorer.hpp shown())
+  std::string shown_text;       // passing: what was shown, in words ("no failure in N sampled executions (...)")
   std::string violated;         // failing: the violated check (invariant, "deadlock", ...)
   std::string message;          // failing: what went wrong, in the scenario's words
   std::string replay_command;   // failing: pasteable command that replays the failure

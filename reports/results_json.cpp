@@ -45,6 +45,7 @@ nlohmann::json results_json(const std::vector<ReportEntry>& entries, const Repor
     r["verdict"] = e.failed ? "fail" : "pass";
     r["met_expectation"] = e.met_expectation();
     r["seconds"] = e.seconds;
+    if (!e.shown.empty()) r["shown"] = e.shown;
     if (e.failed) {
       r["violated"] = e.violated;
       r["replay_command"] = e.replay_command;
@@ -57,7 +58,7 @@ nlohmann::json results_json(const std::vector<ReportEntry>& entries, const Repor
     }
     results.push_back(std::move(r));
   }
-  return {{"schema", kResultsSchema},
+  nlohmann::json out = {{"schema", kResultsSchema},
           {"schema_version", kResultsSchemaVersion},
           {"xenrace_version", origin.xenrace_version},
           {"command", origin.command},
@@ -69,6 +70,8 @@ nlohmann::json results_json(const std::vector<ReportEntry>& entries, const Repor
             {"all_met", unmet == 0}}},
           {"files", {{"junit", "junit.xml"}, {"timeline", "timeline.html"}}},
           {"results", results}};
+  if (!origin.exploration.is_null()) out["exploration"] = origin.exploration;
+  return out;
 }
 
 std::string dump_json(const nlohmann::json& j) {

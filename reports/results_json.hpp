@@ -17,6 +17,9 @@ inline constexpr int kResultsSchemaVersion = 1;
 struct ReportOrigin {
   std::string command;  // "explore" or "replay"
   std::string xenrace_version;
+  // explore and merge: what was searched (strategy options as given, seed, budget, selection, shard), so
+  // `xenrace merge` can check that shards belong together. Null: not written.
+  nlohmann::json exploration = nullptr;
 };
 
 // The file name of a variant's Chrome trace: trace-<scenario>-<variant>.json, characters other than

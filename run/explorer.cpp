@@ -147,8 +147,19 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   rep.expect = variant.expect;
   rep.strategy = options.strategy.name;
   rep.seed = options.strategy.seed;
-  const std::uint64_t budget = options.iterations ? options.iterations : info.default_iterations;
   auto strategy = make_strategy(options.strategy);
+  rep.exhaustive = strategy->exhaustive();
+  rep.scope = strategy->scope();
+  rep.shard_index = options.strategy.shard_index;
+  rep.shard_count = options.strategy.shard_count ? options.strategy.shard_count : 1;
+  // A sampling strategy's execution i depends only on (seed, i): a shard runs its own range of indices. An
+  // enumerating one splits its tree (DfsStrategy) and may spend the whole budget in its part.
+  const std::uint64_t whole = options.iterations ? options.iterations : info.default_iterations;
+  const auto [first, last] =
+      rep.exhaustive ? std::pair<std::uint64_t, std::uint64_t>{0, whole} : shard_range(whole, rep.shard_index, rep.shard_count);
+  rep.first_index = first;
+  rep.budget = last - first;
+  const std::uint64_t budget = rep.budget;
   const ExecutionOptions exopts = execution_options_for(info, options.params, false);
 
   auto token_for = [&](const Schedule& schedule, std::uint64_t steps, std::uint64_t trace_hash) {
@@ -168,14 +179,16 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   Schedule busiest;  // copied only when an execution beats it: rarely, and never inside a step
   std::size_t busiest_preemptions = 0;
   ExecutionFingerprint busiest_recorded;
-  for (std::uint64_t i = 0; i < budget; ++i) {
+  for (std::uint64_t n = 0; n < budget; ++n) {
     if (!strategy->has_more()) {
       rep.exhausted = true;
       break;
     }
-    strategy->begin_execution(i);
+    strategy->begin_execution(first + n);
     ExecutionResult r = run_execution(scenario, variant.name, world, *strategy, stacks, exopts);
     strategy->end_execution(r.steps);
+    if (options.progress && (n + 1) % options.progress_every == 0) options.progress(n + 1, budget);
+    if (!strategy->execution_in_shard()) continue;  // it only found where the tree splits: another shard's
     if (r.pruned) {  // dpor abandoned it: a repeat of an explored trace, no verdict
       ++rep.pruned;
       continue;
@@ -183,9 +196,8 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     ++rep.executions;
     rep.steps += r.steps;
     combined = mix_hash(combined, r.trace_hash);
-    if (options.progress && (i + 1) % options.progress_every == 0) options.progress(i + 1, budget);
     if (!r.failed()) {
-      if (const std::size_t p = r.schedule.preemptions(); i == 0 || p > busiest_preemptions) {
+      if (const std::size_t p = r.schedule.preemptions(); rep.executions == 1 || p > busiest_preemptions) {
         busiest = r.schedule;
         busiest_preemptions = p;
         busiest_recorded = {r.steps, r.trace_hash};
@@ -210,6 +222,49 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   rep.trace_hash = combined;
   if (rep.executions > 0) rep.busiest_pass = token_for(busiest, busiest_recorded.steps, busiest_recorded.trace_hash);
   return rep;
+}
+
+std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t budget, unsigned index, unsigned count) {
+  if (count <= 1) return {0, budget};
+  auto at = [&](unsigned k) {
+    return static_cast<std::uint64_t>(static_cast<unsigned __int128>(budget) * k / count);
+  };
+  return {at(index), at(index + 1)};
+}
+
+const char* shown(const VariantReport& r) {
+  if (r.failed) return "failed";
+  if (r.exhaustive && r.exhausted) return r.sharded() ? "shard-complete" : "verified";
+  return "sampled";
+}
+
+namespace {
+std::string count_executions(std::uint64_t n, const char* adjective = "") {
+  return fmt::format("{} {}execution{}", n, adjective, n == 1 ? "" : "s");
+}
+}  // namespace
+
+std::string shown_text(const VariantReport& r) {
+  const std::string shard = r.sharded() ? fmt::format("shard {}/{}", r.shard_index + 1, r.shard_count) : "";
+  if (r.failed)
+    return fmt::format("failed after {} ({}, seed {}{}{})", count_executions(r.executions), r.strategy, r.seed,
+                       shard.empty() ? "" : ", ", shard);
+  if (r.exhaustive && r.exhausted) {
+    if (r.sharded())
+      return fmt::format("every schedule of {} explored ({}, {}), {}; merge all {} shards for the verdict", shard,
+                         r.scope, r.strategy, count_executions(r.executions), r.shard_count);
+    return fmt::format("verified: every schedule explored ({}, {}), {}", r.scope, r.strategy,
+                       count_executions(r.executions));
+  }
+  if (r.exhaustive) {
+    if (r.verifying)
+      return fmt::format("not verified within budget: {}, search unfinished ({}, {}{}{})",
+                         count_executions(r.executions), r.scope, r.strategy, shard.empty() ? "" : ", ", shard);
+    return fmt::format("no failure in {} of an unfinished {} search ({}{}{})", count_executions(r.executions),
+                       r.strategy, r.scope, shard.empty() ? "" : ", ", shard);
+  }
+  return fmt::format("no failure in {} ({}, seed {}{}{})", count_executions(r.executions, "sampled "), r.strategy,
+                     r.seed, shard.empty() ? "" : ", ", shard);
 }
 
 ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken& token, const WorldFactory& world,

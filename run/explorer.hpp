@@ -46,11 +46,34 @@ struct VariantReport {
   std::optional<ReplayToken> busiest_pass;
   std::uint64_t first_failure_steps = 0;  // steps of the failing execution before shrinking
   std::uint64_t shrink_runs = 0;
-  bool exhausted = false;            // an exhaustive strategy covered every schedule in its bound
+  bool exhausted = false;            // an exhaustive strategy covered every schedule in its scope (shard)
   ExecutionResult failure;           // the shrunk failing execution, events kept
+  // What the search was, for the verdict's wording and for merging shards.
+  std::uint64_t budget = 0;          // executions it was allowed (a sampling shard: its range's length)
+  bool exhaustive = false;           // the strategy enumerates (dfs, dpor): exhausted means covered
+  std::string scope;                 // what an exhaustive strategy covers: "bound 2", "unbounded"
+  unsigned shard_index = 0;          // --shard K/N: K-1
+  unsigned shard_count = 1;          //             N (1: not sharded)
+  std::uint64_t first_index = 0;     // a sampling shard: the execution index it began at
+  bool verifying = false;            // explore --verify: this run set out to prove the variant
 
   bool met_expectation() const { return failed == (expect == Expect::fail); }
+  bool sharded() const { return shard_count > 1; }
 };
+
+// What a report shows, in one word for scripts: "failed"; "verified" (an exhaustive strategy covered its
+// whole scope, unsharded); "shard-complete" (it covered this shard's whole part; merging every shard can
+// verify); "sampled" (anything else: a sampling strategy, or an enumeration that ran out of budget).
+const char* shown(const VariantReport& r);
+// The same for people, for a passing variant: "no failure in 500 sampled executions (pct, seed 1)",
+// "verified: every schedule explored (bound 2, dfs), 24 executions", "no failure in 1000 executions of an
+// unfinished dfs search (bound 2)", with --verify "not verified within budget: 1000 executions, search
+// unfinished (bound 2, dfs)", and the shard when there is one.
+std::string shown_text(const VariantReport& r);
+
+// Which executions shard `index` (0-based) of `count` runs of a sampling strategy's budget: the contiguous
+// range [first, last) of execution indices, the shards' ranges partitioning [0, budget) in order.
+std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t budget, unsigned index, unsigned count);
 
 // One execution of `variant` under `strategy` (already begun). Pure function of its inputs.
 ExecutionResult run_execution(const Scenario& scenario, std::string_view variant, const WorldFactory& world,

@@ -62,6 +62,12 @@ class Strategy {
   virtual bool exhaustive() const { return false; }
   // What an exhaustive strategy covered, for verdicts: "bound 2", "unbounded". Empty for sampling ones.
   virtual std::string scope() const { return {}; }
+  // False when the execution that just ended (after end_execution) lies outside this shard's part of the
+  // search (StrategyOptions::shard_*): an enumerating shard learns where the tree splits only by running
+  // into the split, so a shard whose part is empty runs that one execution and then has nothing more. The
+  // explorer neither counts nor judges such an execution. Sampling strategies are sharded by execution
+  // index instead, and always answer true.
+  virtual bool execution_in_shard() const { return true; }
 };
 
 struct StrategyOptions {

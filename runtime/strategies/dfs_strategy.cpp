@@ -20,9 +20,21 @@ std::uint32_t DfsStrategy::next_ordinal(std::uint32_t options, bool preempting) 
     if (ordinal && f.preempting) ++spent_;
     return ordinal;
   }
-  path_.push_back(Frame{0, options, preempting, spent_});
+  Frame f{0, options, preempting, spent_, false};
+  if (shard_count_ > 1 && !split_seen_ && options > 1) {
+    // The first branching node: this shard takes the options whose ordinal is shard_index_ mod shard_count_.
+    split_seen_ = true;
+    f.split = true;
+    if (allowed(f, shard_index_)) {
+      f.chosen = shard_index_;
+    } else {
+      in_shard_ = false;  // nothing here for this shard: finish this execution on the default and stop
+    }
+  }
+  path_.push_back(f);
   ++pos_;
-  return 0;
+  if (f.chosen && f.preempting) ++spent_;
+  return f.chosen;
 }
 
 ActorId DfsStrategy::pick_actor(const PickContext& ctx) {
@@ -42,11 +54,17 @@ std::uint32_t DfsStrategy::pick_value(std::uint32_t n, ChoiceKind kind) {
 void DfsStrategy::end_execution(std::uint64_t steps) {
   (void)steps;
   path_.resize(pos_);  // frames past where this execution stopped were never reached
+  // A tree without a branching node is one execution, and it belongs to the first shard.
+  if (shard_count_ > 1 && !split_seen_ && shard_index_ != 0) in_shard_ = false;
+  if (!in_shard_) {
+    exhausted_ = true;
+    return;
+  }
   while (!path_.empty()) {
     Frame& f = path_.back();
-    const bool can_advance = f.chosen + 1 < f.options && (!f.preempting || f.preemptions + 1 <= bound_);
-    if (can_advance) {
-      ++f.chosen;
+    const std::uint32_t next = f.chosen + (f.split ? shard_count_ : 1);
+    if (allowed(f, next)) {
+      f.chosen = next;
       return;
     }
     path_.pop_back();

@@ -15,7 +15,8 @@ import pytest
 from test_cli import BIN, xenrace
 
 SUMMARY = re.compile(r"^(\d+) variants?: (\d+) met expectation \((\d+) passed, (\d+) failed as expected\), "
-                     r"(?:0 not met|(\d+) NOT MET \((\d+) unexpected pass(?:es)?, (\d+) failed\)) in [\d.]+ s$")
+                     r"(?:0 not met|(\d+) NOT MET \((\d+) unexpected pass(?:es)?, (\d+) failed\))"
+                     r"(?:; (\d+) verified(?:, (\d+) NOT VERIFIED within budget)?)? in [\d.]+ s$")
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +117,14 @@ def test_the_time_column_shows_only_where_the_virtual_clock_moves():
 def test_a_not_met_expectation_is_loud_and_quiet_prints_only_it_and_the_summary():
     args = ["explore", "demo-counter", "--strategy", "dfs", "--preemptions", "0"]
     out = xenrace(*args, check_code=1).stdout.splitlines()
-    assert out[0].startswith("UNEXPECTED PASS  demo-counter/buggy  no failure in "), out
-    assert out[1].startswith("PASS   demo-counter/fixed  ("), out
+    # dfs at bound 0 finishes its tree: both verdicts are proofs within the bound, the buggy one a wrong one.
+    assert re.match(r"^UNEXPECTED PASS  demo-counter/buggy  verified: every schedule explored \(bound 0, dfs\), "
+                    r"\d+ executions \(expected to fail\)$", out[0]), out
+    assert re.match(r"^PASS   demo-counter/fixed  verified: every schedule explored \(bound 0, dfs\), \d+ executions$",
+                    out[1]), out
     m = SUMMARY.match(out[-1])
     assert m and m.group(5) == "1" and m.group(6) == "1" and m.group(7) == "0", out[-1]
+    assert m.group(8) == "2", out[-1]
     q = xenrace(*args, "-q", check_code=1).stdout.splitlines()
     assert q == [out[0], out[-1]], q
     assert xenrace("explore", "--all", "-q", check_code=0).stdout.count("\n") == 1

@@ -204,3 +204,19 @@ def test_scenario_list_that_is_not_json_is_a_usage_error(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "did not print valid JSON" in p.stderr
+
+
+def test_gate_says_whether_each_pass_was_verified_or_sampled(run_gate, tmp_path):
+    sampled = run_gate("--scenario", "demo-counter", "--strategy", "random", "--iterations", "50")
+    assert sampled.returncode == 0, sampled.stdout + sampled.stderr
+    assert "of 1 passing variant(s), 0 verified (every schedule explored), 1 sampled" in sampled.stdout
+    gate = json.loads((tmp_path / "r" / "gate.json").read_text())
+    fixed = next(v for v in gate["verdicts"] if v["variant"] == "fixed")
+    assert fixed["shown"] == "sampled"
+    assert fixed["shown_text"] == "no failure in 50 sampled executions (random, seed 1)"
+    proof = run_gate("--scenario", "demo-counter", "--strategy", "dfs", "--variant", "fixed",
+                     report_dir=tmp_path / "dfs")
+    assert proof.returncode == 0, proof.stdout + proof.stderr
+    assert "of 1 passing variant(s), 1 verified (every schedule explored), 0 sampled" in proof.stdout
+    gate = json.loads((tmp_path / "dfs" / "gate.json").read_text())
+    assert gate["verdicts"][0]["shown"] == "verified"

@@ -53,6 +53,7 @@ FAKE_XENRACE = textwrap.dedent("""\
     failed = o.get("verdict", "pass") == "fail"
     result = {"scenario": scenario, "variant": variant, "verdict": o.get("verdict", "pass"),
               "expect": o.get("expect", "pass"), "met_expectation": rc == 0, "executions": 5,
+              "shown_text": o.get("shown_text", ""),
               "violated": "no lost update" if failed else "",
               "message": "counter is 1 after 2 increments" if failed else "",
               "replay_command": "xenrace replay xr1-FAKE" if failed else None,
@@ -159,6 +160,15 @@ def test_race_not_found_is_xpass_strict(fake):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*[[]XPASS(strict)[]] alpha/buggy models a bug: xenrace must find its race*",
                                  "*alpha/buggy: expected fail, but none of 5 executions broke a check*"])
+
+
+def test_race_not_found_says_what_the_pass_showed(fake):
+    fake.outcomes(alpha__buggy={"rc": 1, "verdict": "pass", "expect": "fail",
+                                "shown_text": "verified: every schedule explored (bound 2, dfs), 6 executions"})
+    result = fake.run("-k", "buggy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*alpha/buggy: expected fail, but verified: every schedule explored (bound 2, dfs), "
+                                 "6 executions*"])
 
 
 def test_xenrace_error_on_a_buggy_variant_is_a_failure_not_an_xfail(fake):
