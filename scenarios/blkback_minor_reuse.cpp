@@ -7,6 +7,10 @@
 // race. The diskseq series was never merged; Roger Pau Monné's review pointed out that blkback only
 // watches physical-device, so `diskseq` must be written before it. The *-on-linux-6.1 variants run the
 // fixed scripts on Debian 12's loop driver (LoopKernel::v6_1), where the check is passed inside the detach.
+// `--param disks=N` attaches N guests' disks at once (domain 1's by default), each with its own block add.
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include <xenrace/scenario.hpp>
@@ -67,6 +71,10 @@ XENRACE_SCENARIO({
     },
     .default_iterations = 2000,
     .max_steps = 2000,
+    .params = {integer_param("disks", 1,
+                             "how many guests' disks are attached at once (domains 1..N, each with its own block add "
+                             "and image), against the one admin losetup",
+                             1, 4)},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -80,50 +88,68 @@ XENRACE_SCENARIO({
     throw ComponentUnavailable(
         "this variant models a block script that writes diskseq; the host's block script (Xen 4.17) writes none "
         "(only node, physical-device, physical-device-path, hotplug-status)");
+  const int disks = race.param<int>("disks");
+  if (host_script && disks > 1)
+    throw ComponentUnavailable("the host's block script plays one add (domain 1's); --param disks=1 on a host");
   LoopDevices& loop = world.loop();
-  loop.create_file(kGuestImage);
+  // Domain 1's image is guest.img, domain D's guestD.img.
+  struct GuestDisk {
+    int domid;
+    std::string image;
+    std::string be;
+  };
+  std::vector<GuestDisk> guest_disks;
+  for (int domid = 1; domid <= disks; ++domid)
+    guest_disks.push_back({domid, domid == 1 ? std::string(kGuestImage) : fmt::format("/images/guest{}.img", domid),
+                           block::backend_path(domid)});
+  for (const GuestDisk& g : guest_disks) loop.create_file(g.image);
   loop.create_file(kOtherImage);
-  const std::string be = block::backend_path(1);
   {
     auto xs = world.xenstore().connect(0);
-    xs->write(kNoTx, be + "/params", kGuestImage);
-    xs->write(kNoTx, be + "/mode", "w");
-    xs->write(kNoTx, be + "/online", "1");
+    for (const GuestDisk& g : guest_disks) {
+      xs->write(kNoTx, g.be + "/params", g.image);
+      xs->write(kNoTx, g.be + "/mode", "w");
+      xs->write(kNoTx, g.be + "/online", "1");
+    }
   }
-  world.block_backends().probe(be);
+  for (const GuestDisk& g : guest_disks) world.block_backends().probe(g.be);
 
-  ex.spawn("block add vbd/1/51712", [&world, &loop, be, v, host_script]() -> ActorStatus {
-    if (host_script) {
-      const std::string error = host_script->add(be);
-      return error.empty() ? ActorStatus::ok() : ActorStatus::fail(error);
-    }
-    auto xs = world.xenstore().connect(0);
-    LoopFd fd;
-    auto index = block::losetup_find_and_configure(loop, kGuestImage, 0, fd);
-    if (!index.ok()) return ActorStatus::fail(fmt::format("losetup -f {}: {}", kGuestImage, errno_name(index.err)));
-    std::uint64_t seq = 0;
-    if (v.script != DiskseqUse::none) seq = loop.fd_diskseq(fd).value;  // BLKGETDISKSEQ while we hold it
-    loop.close(fd);
-    const std::string devnum = block::loop_devnum(index.value);
-    switch (v.script) {
-      case DiskseqUse::none:
-        xs->write(kNoTx, be + "/physical-device", devnum);
-        break;
-      case DiskseqUse::before_physical_device:
-        xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
-        xs->write(kNoTx, be + "/physical-device", devnum);
-        break;
-      case DiskseqUse::after_physical_device:
-        xs->write(kNoTx, be + "/physical-device", devnum);
-        xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
-        break;
-      case DiskseqUse::inside_physical_device:
-        xs->write(kNoTx, be + "/physical-device", format_diskseq(seq) + "@" + devnum);
-        break;
-    }
-    xs->write(kNoTx, be + "/hotplug-status", "connected");
-    return ActorStatus::ok();
-  });
+  for (const GuestDisk& g : guest_disks) {
+    const std::string be = g.be;
+    const std::string image = g.image;
+    ex.spawn(fmt::format("block add vbd/{}/51712", g.domid), [&world, &loop, be, image, v, host_script]() -> ActorStatus {
+      if (host_script) {
+        const std::string error = host_script->add(be);
+        return error.empty() ? ActorStatus::ok() : ActorStatus::fail(error);
+      }
+      auto xs = world.xenstore().connect(0);
+      LoopFd fd;
+      auto index = block::losetup_find_and_configure(loop, image, 0, fd);
+      if (!index.ok()) return ActorStatus::fail(fmt::format("losetup -f {}: {}", image, errno_name(index.err)));
+      std::uint64_t seq = 0;
+      if (v.script != DiskseqUse::none) seq = loop.fd_diskseq(fd).value;  // BLKGETDISKSEQ while we hold it
+      loop.close(fd);
+      const std::string devnum = block::loop_devnum(index.value);
+      switch (v.script) {
+        case DiskseqUse::none:
+          xs->write(kNoTx, be + "/physical-device", devnum);
+          break;
+        case DiskseqUse::before_physical_device:
+          xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
+          xs->write(kNoTx, be + "/physical-device", devnum);
+          break;
+        case DiskseqUse::after_physical_device:
+          xs->write(kNoTx, be + "/physical-device", devnum);
+          xs->write(kNoTx, be + "/diskseq", format_diskseq(seq));
+          break;
+        case DiskseqUse::inside_physical_device:
+          xs->write(kNoTx, be + "/physical-device", format_diskseq(seq) + "@" + devnum);
+          break;
+      }
+      xs->write(kNoTx, be + "/hotplug-status", "connected");
+      return ActorStatus::ok();
+    });
+  }
 
   // An admin cleaning up the scratch device they had on loop0 earlier (it is long gone: the index is stale),
   // then attaching another image.
@@ -133,19 +159,22 @@ XENRACE_SCENARIO({
     if (block::losetup_find_and_configure(loop, kOtherImage, 0, fd).ok()) loop.close(fd);
   });
 
-  ex.always("blkback exports the image the block script set up", [&world, &loop, be]() -> std::string {
-    auto e = world.block_backends().exported(be);
-    if (!e) return {};
-    const FileIdentity guest = loop.stat_file(kGuestImage).value;
-    if (e->has_medium && e->file == guest) return {};
-    if (!e->has_medium)
-      return fmt::format("blkback for vbd/1/51712 opened {:x}:{:x} after it was detached and exported a loop device "
-                         "with no backing file to the guest",
-                         e->major, e->minor);
-    return fmt::format(
-        "blkback for vbd/1/51712 opened {:x}:{:x} and exported {} (diskseq {}) to domain 1, but the block script set up "
-        "{}: the loop minor was reused between the physical-device write and blkback's open",
-        e->major, e->minor, e->backing_file, e->diskseq, kGuestImage);
+  ex.always("blkback exports the image the block script set up", [&world, &loop, guest_disks]() -> std::string {
+    for (const GuestDisk& g : guest_disks) {
+      auto e = world.block_backends().exported(g.be);
+      if (!e) continue;
+      const FileIdentity guest = loop.stat_file(g.image).value;
+      if (e->has_medium && e->file == guest) continue;
+      if (!e->has_medium)
+        return fmt::format("blkback for vbd/{}/51712 opened {:x}:{:x} after it was detached and exported a loop device "
+                           "with no backing file to the guest",
+                           g.domid, e->major, e->minor);
+      return fmt::format(
+          "blkback for vbd/{}/51712 opened {:x}:{:x} and exported {} (diskseq {}) to domain {}, but the block script "
+          "set up {}: the loop minor was reused between the physical-device write and blkback's open",
+          g.domid, e->major, e->minor, e->backing_file, e->diskseq, g.domid, g.image);
+    }
+    return {};
   });
 }
 

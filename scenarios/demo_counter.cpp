@@ -1,5 +1,6 @@
 // demo-counter: the smallest race, to prove the runtime before any Xen component exists.
-// Two clients increment a counter kept in a toy shared map. The buggy client reads the value and writes
+// Two clients (`--param clients=N` for up to eight: client A, B, C...) increment a counter kept in a toy
+// shared map. The buggy client reads the value and writes
 // value+1 as two separate operations (the shape of libxl's num_devs read outside its transaction); the
 // fixed client retries a compare-and-set until no one changed the value in between.
 #include <map>
@@ -43,18 +44,20 @@ class ToyMap {
 
 XENRACE_SCENARIO({
     .name = "demo-counter",
-    .description = "Two clients increment a shared counter: read-then-write loses an update, compare-and-set does not.",
+    .description = "Clients (two by default) increment a shared counter: read-then-write loses an update, compare-and-set does not.",
     .source = "xenrace's own demonstration of the runtime (the shape of the libxl num_devs race)",
     .tags = {"demo"},
     .variants = {{"buggy", Expect::fail, "read the counter, then write counter+1 as a separate operation"},
                  {"fixed", Expect::pass, "compare-and-set retried until nobody changed the counter meanwhile"}},
     .default_iterations = 500,
+    .params = {integer_param("clients", 2, "how many clients increment the counter at once (client A, B, ...)", 2, 8)},
 }) {
   auto& map = race.make<ToyMap>(race.ex);
   auto& done = race.make<int>(0);
   const bool buggy = race.is("buggy");
-  for (const char* name : {"client A", "client B"}) {
-    race.spawn(name, [&map, &done, buggy] {
+  const int clients = race.param<int>("clients");
+  for (int i = 0; i < clients; ++i) {
+    race.spawn(fmt::format("client {}", static_cast<char>('A' + i)), [&map, &done, buggy] {
       if (buggy) {
         int v = map.get("counter");
         map.put("counter", v + 1);

@@ -1,8 +1,8 @@
 // generated-workload: not one seed race but the seed code paths together, under a workload the explorer
-// generates. Each of up to three guests has a toolstack actor (`xl` for that domain) that runs a short
-// sequence of operations over shared resources: attach/detach a file-backed disk (two images, through the
-// block hotplug script, the loop driver and blkback) and create/remove a mediated device (two UUIDs, two
-// parent GPUs). A non-Xen loop user (udisksd) may loop-mount an ISO, unmount it and clean up by the index
+// generates. Each guest (three by default; `--param guests=N`, 1-4) has a toolstack actor (`xl` for that
+// domain) that runs a short sequence of operations (up to three; `--param ops=N`, 1-5) over shared
+// resources: attach/detach a file-backed disk (two images, through the block hotplug script, the loop
+// driver and blkback) and create/remove a mediated device (two UUIDs, two parent GPUs). A non-Xen loop user (udisksd) may loop-mount an ISO, unmount it and clean up by the index
 // it remembered. Every operation is a recorded data choice (ex.choose), made during setup in fixed slots:
 // slot value 0 means "no operation", so the shrinker, which drives explicit decisions to 0, removes
 // operations as it removes preemptions, and the shrunk token replays a minimal sequence under a minimal
@@ -45,8 +45,8 @@
 namespace xenrace {
 namespace {
 
-constexpr int kGuests = 3;
-constexpr int kSlotsPerGuest = 3;
+constexpr int kMaxGuests = 4;      // --param guests (default 3)
+constexpr int kMaxSlotsPerGuest = 5;  // --param ops (default 3)
 constexpr int kUdisksSlots = 2;
 constexpr const char* kVbdRoot = "/local/domain/0/backend/vbd";
 constexpr std::array<const char*, 2> kImages = {"/images/d0.img", "/images/d1.img"};
@@ -105,11 +105,11 @@ struct Shared {
   // checks are then reported as unchecked.
   const LoopKernelState* loop_state = nullptr;
   const MdevKernelState* mdev_state = nullptr;
-  std::array<std::vector<Op>, kGuests> plan;
+  std::array<std::vector<Op>, kMaxGuests> plan;
   int udisks_runs = 0;
   // Every vbd backend a toolstack created (for the export checks).
   std::vector<AttachedDisk> backends;
-  std::array<std::vector<AttachedDisk>, kGuests> disks;  // attached now, per guest
+  std::array<std::vector<AttachedDisk>, kMaxGuests> disks;  // attached now, per guest
   std::array<int, kUuids.size()> mdev_owner{-1, -1};      // guest index, -1: none
   std::array<bool, kUuids.size()> mdev_removing{false, false};
   std::string double_owner;  // set by a create that succeeded for a UUID another guest holds
@@ -418,7 +418,7 @@ std::string check_nothing_leaked(Shared& s, XsConnection& xs) {
 
 XENRACE_SCENARIO({
     .name = "generated-workload",
-    .description = "Generated sequences of disk attach/detach and mdev create/remove for 1-3 guests, plus a non-Xen loop user, "
+    .description = "Generated sequences of disk attach/detach and mdev create/remove for 1-4 guests (3 by default), plus a non-Xen loop user, "
         "run concurrently with global invariants; shrinking gives a minimal operation sequence and schedule.",
     .source = "the seed threads together: xen-devel \"libxl: support common cases without block script\" (2021, seed 004), "
         "\"xen-blkback: diskseq support\" (seed 002), \"vfio/mdev: Check globally for duplicate devices\" (seed 003)",
@@ -433,6 +433,9 @@ XENRACE_SCENARIO({
     },
     .default_iterations = 20000,  // about 1.5 s of fixed-variant exploration here; buggy fails at once
     .max_steps = 5000,
+    .params = {integer_param("guests", 3, "how many guests' toolstacks run generated operations at once", 1, kMaxGuests),
+               integer_param("ops", 3, "operation slots per guest (each a generated choice, possibly none)", 1,
+                             kMaxSlotsPerGuest)},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -454,16 +457,18 @@ XENRACE_SCENARIO({
 
   // The workload: every slot is one recorded data choice, made here in a fixed order so that a slot keeps
   // its position in the schedule whatever the other slots hold.
-  for (int g = 0; g < kGuests; ++g)
-    for (int slot = 0; slot < kSlotsPerGuest; ++slot)
+  const int guests = race.param<int>("guests");
+  const int slots = race.param<int>("ops");
+  for (int g = 0; g < guests; ++g)
+    for (int slot = 0; slot < slots; ++slot)
       if (std::uint32_t v = ex.choose(kOps.size() + 1, ChoiceKind::data)) s.plan[g].push_back(kOps[v - 1]);
   for (int slot = 0; slot < kUdisksSlots; ++slot) s.udisks_runs += ex.choose(2, ChoiceKind::data) ? 1 : 0;
-  for (int g = 0; g < kGuests; ++g)
+  for (int g = 0; g < guests; ++g)
     for (const Op& op : s.plan[g]) note_event(ex, "workload.op", fmt::format("guest {}: {}", domid_of(g), describe(op)), "");
   for (int r = 0; r < s.udisks_runs; ++r)
     note_event(ex, "workload.op", "udisksd: loop-mount the ISO, unmount, losetup -d the remembered index", "");
 
-  for (int g = 0; g < kGuests; ++g) {
+  for (int g = 0; g < guests; ++g) {
     if (s.plan[g].empty()) continue;
     auto& toolstack = ex.make<Toolstack>(s, g);
     ex.spawn(fmt::format("xl (domain {})", domid_of(g)), [&toolstack] { toolstack.run(); });

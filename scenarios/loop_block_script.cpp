@@ -11,8 +11,10 @@
 //
 // The world: domain 3's disk (loop0) is being detached while domains 1 and 2 get new disks, and udisksd
 // (any non-Xen loop user) sets up an ISO with AUTOCLEAR, lets it go, and later cleans up with
-// `losetup -d` by the index it remembered.
+// `losetup -d` by the index it remembered. With `--param adds=N`, domains 1..N get new disks and domain N+1's
+// is the one detached.
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -42,16 +44,17 @@ Mode mode_of(std::string_view name) {
   throw UsageError(fmt::format("loop-block-script has no variant '{}'", name));
 }
 
-// What the scenario remembers across actors for its invariants.
+// What the scenario remembers across actors for its invariants, one entry per block add.
 struct Observed {
-  bool add_done[2] = {false, false};
-  std::string add_error[2];
-  ActorId add_actor[2] = {kNoActor, kNoActor};
+  explicit Observed(int adds) : add_done(adds, false), add_error(adds), add_actor(adds, kNoActor) {}
+  std::vector<bool> add_done;
+  std::vector<std::string> add_error;
+  std::vector<ActorId> add_actor;
 };
 
 XENRACE_SCENARIO({
     .name = "loop-block-script",
-    .description = "Two block-script adds and a remove on file-backed disks, plus a non-Xen loop user (udisksd) that sets up an "
+    .description = "Block-script adds (two by default) and a remove on file-backed disks, plus a non-Xen loop user (udisksd) that sets up an "
         "ISO and later runs losetup -d on the index it remembered.",
     .source = "xen-devel \"libxl: support common cases without block script\" (2021, seed 004); Xen 92e6cb5673",
     .tags = {"xenstore", "loop", "blkback"},
@@ -66,6 +69,10 @@ XENRACE_SCENARIO({
     },
     .default_iterations = 2000,
     .max_steps = 3000,
+    .params = {integer_param("adds", 2,
+                             "how many block-script adds run at once (domains 1..N get new disks; domain N+1's disk is "
+                             "the one removed)",
+                             1, 5)},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -80,35 +87,36 @@ XENRACE_SCENARIO({
                                "loop-block-script runs its model of the script (--block-script modelled)");
   LoopDevices& loop = world.loop();
   auto& lock = ex.make<FlockLock>(ex, hotplug_block_lock_names());
-  auto& seen = ex.make<Observed>();
-  auto& disks = ex.make<std::vector<Disk>>(std::vector<Disk>{
-      {1, "/images/dom1.img", block::backend_path(1)},
-      {2, "/images/dom2.img", block::backend_path(2)},
-      {3, "/images/dom3.img", block::backend_path(3)},
-  });
+  const int adds = race.param<int>("adds");
+  auto& seen = ex.make<Observed>(adds);
+  // Domains 1..adds get new disks; the last disk (domain adds+1, loop0) is the one being detached.
+  auto& disks = ex.make<std::vector<Disk>>();
+  for (int domid = 1; domid <= adds + 1; ++domid)
+    disks.push_back({domid, fmt::format("/images/dom{}.img", domid), block::backend_path(domid)});
+  const Disk& removed = disks.back();
   for (const Disk& d : disks) loop.create_file(d.image);
   loop.create_file(kIso);
 
-  // Domain 3's disk was attached earlier by the same script: loop0, physical-device 7:0, blkback holds it.
+  // The removed domain's disk was attached earlier by the same script: loop0, physical-device 7:0, blkback holds it.
   {
     auto xs = world.xenstore().connect(0);
     loop.add(0);
     LoopFd fd = loop.open(0).value;
-    loop.configure(fd, disks[2].image, 0);
+    loop.configure(fd, removed.image, 0);
     loop.close(fd);
     for (const Disk& d : disks) {
       xs->write(kNoTx, d.be + "/params", d.image);
       xs->write(kNoTx, d.be + "/mode", "w");
       xs->write(kNoTx, d.be + "/online", "1");
     }
-    xs->write(kNoTx, disks[2].be + "/node", "/dev/loop0");
-    if (fixed) xs->write(kNoTx, disks[2].be + "/diskseq", format_diskseq(loop.diskseq(0).value));
-    xs->write(kNoTx, disks[2].be + "/physical-device", block::loop_devnum(0));
+    xs->write(kNoTx, removed.be + "/node", "/dev/loop0");
+    if (fixed) xs->write(kNoTx, removed.be + "/diskseq", format_diskseq(loop.diskseq(0).value));
+    xs->write(kNoTx, removed.be + "/physical-device", block::loop_devnum(0));
   }
   for (const Disk& d : disks) world.block_backends().probe(d.be);
 
-  // --- block add, for domains 1 and 2 ---
-  for (int k = 0; k < 2; ++k) {
+  // --- block add, for domains 1..adds ---
+  for (int k = 0; k < adds; ++k) {
     const std::uint32_t kill_points = mode == Mode::configure_autoclear_killed && k == 0 ? 8 : 0;
     seen.add_actor[k] = ex.spawn(fmt::format("block add vbd/{}/51712", k + 1), [&ex, &world, &loop, &lock, &seen, &disks, k, fixed, kill_points] {
       const Disk& d = disks[k];
@@ -177,9 +185,9 @@ XENRACE_SCENARIO({
     });
   }
 
-  // --- xl block-detach 3: the backend closes, then the block script's remove ---
-  ex.spawn("block remove vbd/3/51712", [&world, &loop, &lock, &disks, fixed] {
-    const Disk& d = disks[2];
+  // --- xl block-detach of the last domain: the backend closes, then the block script's remove ---
+  ex.spawn(fmt::format("block remove vbd/{}/51712", removed.domid), [&world, &loop, &lock, &removed, fixed] {
+    const Disk& d = removed;
     auto xs = world.xenstore().connect(0);
     xs->write(kNoTx, d.be + "/online", "0");
     block::wait_for_node(*xs, d.be + "/state", [](const std::string& v) { return v == "6"; });
@@ -221,12 +229,12 @@ XENRACE_SCENARIO({
   // The loop driver's detach history and openers are kernel state: observable in the simulator only.
   const LoopKernelState* kernel_loop = world.kernel().loop_state();
   if (kernel_loop) {
-    ex.always("only a disk's own teardown detaches its loop device", [&ex, kernel_loop, &disks, &seen]() -> std::string {
+    ex.always("only a disk's own teardown detaches its loop device", [&ex, kernel_loop, &disks, &seen, adds]() -> std::string {
       for (const LoopDetach& det : kernel_loop->detaches()) {
         for (const Disk& d : disks) {
           if (det.backing_file != d.image) continue;
           // A killed add's device was set up with AUTOCLEAR: whoever closes it last frees it, as intended.
-          if (d.domid <= 2 && ex.sched().killed(seen.add_actor[d.domid - 1])) continue;
+          if (d.domid <= adds && ex.sched().killed(seen.add_actor[d.domid - 1])) continue;
           const std::string own_add = fmt::format("block add vbd/{}/51712", d.domid);
           const std::string own_remove = fmt::format("block remove vbd/{}/51712", d.domid);
           const std::string own_backend = fmt::format("blkback vbd/{}/51712", d.domid);
@@ -240,8 +248,8 @@ XENRACE_SCENARIO({
   } else {
     ex.unchecked("only a disk's own teardown detaches its loop device", world.kernel().unobservable());
   }
-  ex.at_end("every block-script add succeeds", [&ex, &seen]() -> std::string {
-    for (int k = 0; k < 2; ++k) {
+  ex.at_end("every block-script add succeeds", [&ex, &seen, adds]() -> std::string {
+    for (int k = 0; k < adds; ++k) {
       if (seen.add_done[k] || ex.sched().killed(seen.add_actor[k])) continue;
       return fmt::format("block add for vbd/{}/51712 failed ({}): hotplug-status=error for a valid disk", k + 1,
                          seen.add_error[k].empty() ? "did not finish" : seen.add_error[k]);

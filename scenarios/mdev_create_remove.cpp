@@ -11,7 +11,11 @@
 // EAGAIN), and takes the UUID off the list only at the final release. The current code also deletes
 // the `remove` file before mdev_device_remove can say EAGAIN, and never puts it back: variant
 // new-core-lost-remove-file shows that the device can then no longer be removed through sysfs.
+// `--param parents=N` (2 by default, up to 4) gives N GPUs: the two-parents variants create the UUID on each
+// at once, the remove-then-create variants move it from A to each of the others at once; the create-gap
+// variants use GPU A only.
 // Kernel behaviour: backends/sim/mdev/sim_mdev_bus.hpp (the simulator's model); facts: docs/fidelity.md §5.
+#include <array>
 #include <string>
 
 #include <fmt/format.h>
@@ -26,8 +30,8 @@ namespace xenrace {
 namespace {
 
 constexpr const char* kUuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
-constexpr const char* kGpuA = "0000:00:02.0";
-constexpr const char* kGpuB = "0000:00:03.0";
+constexpr std::array<const char*, 4> kGpus = {"0000:00:02.0", "0000:00:03.0", "0000:00:04.0", "0000:00:05.0"};
+constexpr const char* kGpuA = kGpus[0];
 constexpr const char* kType = "i915-GVTg_V5_4";
 constexpr int kPolls = 10;  // how often a tool looks for the remove file before giving up
 
@@ -83,6 +87,10 @@ XENRACE_SCENARIO({
     },
     .default_iterations = 1000,
     .max_steps = 2000,
+    .params = {integer_param("parents", 2,
+                             "how many parent GPUs (A, B, ...): the two-parents variants create the UUID on every one "
+                             "at once, the remove-then-create variants move it from A to every other one",
+                             2, static_cast<std::int64_t>(kGpus.size()))},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -95,14 +103,18 @@ XENRACE_SCENARIO({
   MdevBus& bus = world.mdev();
   Kernel& kernel = world.kernel();
   require_model(kernel, old_core ? MdevCore::per_parent_lock : MdevCore::global_list);
-  for (const char* gpu : {kGpuA, kGpuB})
-    if (std::string why = kernel.add_mdev_parent(gpu, {kType}); !why.empty()) throw ComponentUnavailable(why);
+  const int parents = race.param<int>("parents");
+  const auto gpu_name = [](int i) { return std::string(1, static_cast<char>('A' + i)); };
+  for (int i = 0; i < parents; ++i)
+    if (std::string why = kernel.add_mdev_parent(kGpus[i], {kType}); !why.empty()) throw ComponentUnavailable(why);
   seen.kernel = kernel.mdev_state();
 
   switch (workload) {
     case Workload::two_parents:
-      ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
-      ex.spawn("mdevctl start on B", [&bus] { bus.write_create(kGpuB, kType, kUuid); });
+      for (int i = 0; i < parents; ++i) {
+        const char* gpu = kGpus[i];
+        ex.spawn("mdevctl start on " + gpu_name(i), [&bus, gpu] { bus.write_create(gpu, kType, kUuid); });
+      }
       break;
     case Workload::create_gap:
       ex.spawn("mdevctl start on A", [&bus] { bus.write_create(kGpuA, kType, kUuid); });
@@ -111,14 +123,17 @@ XENRACE_SCENARIO({
     case Workload::remove_then_create:
       bus.write_create(kGpuA, kType, kUuid);  // setup: the device exists on GPU A
       ex.spawn("mdevctl stop on A", [&bus, &seen] { remove_when_visible(bus, seen); });
-      ex.spawn("mdevctl start on B", [&bus] {
-        // Moves the UUID to GPU B once A's device is going away: its remove file has vanished.
-        bool vanished = false;
-        for (int i = 0; i < kPolls && !vanished; ++i) vanished = !bus.remove_visible(kUuid);
-        if (!vanished) return;
-        for (int i = 0; i < kPolls && bus.write_create(kGpuB, kType, kUuid) == EEXIST; ++i) {
-        }
-      });
+      for (int p = 1; p < parents; ++p) {
+        const char* gpu = kGpus[p];
+        ex.spawn("mdevctl start on " + gpu_name(p), [&bus, gpu] {
+          // Moves the UUID to this GPU once A's device is going away: its remove file has vanished.
+          bool vanished = false;
+          for (int i = 0; i < kPolls && !vanished; ++i) vanished = !bus.remove_visible(kUuid);
+          if (!vanished) return;
+          for (int i = 0; i < kPolls && bus.write_create(gpu, kType, kUuid) == EEXIST; ++i) {
+          }
+        });
+      }
       break;
   }
 

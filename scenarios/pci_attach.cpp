@@ -1,5 +1,6 @@
-// pci-attach: two `xl pci-attach` run at the same time against one running PV guest (or a stubdomain:
-// both run xen-pcifront), each hot-adding a different, assignable PCI device.
+// pci-attach: parallel `xl pci-attach` (two by default; `--param attaches=N` for up to six) run at the same
+// time against one running PV guest (or a stubdomain: both run xen-pcifront), each hot-adding a different,
+// assignable PCI device: 0000:04:00.0, 0000:05:00.0, ... in order.
 //
 // The real bug. libxl's libxl__device_pci_add_xenstore (tools/libs/light/libxl_pci.c) reads the
 // backend's num_devs outside any transaction and outside the per-domain userdata lock, decides on it
@@ -61,8 +62,8 @@ constexpr const char* kGuestName = "pvguest";
 constexpr const char* kBackendPath = "/local/domain/0/backend/pci/1/0";
 constexpr const char* kFrontendPath = "/local/domain/1/device/pci/0";
 constexpr const char* kBootDevice = "0000:03:00.0";  // existing-backend variants: coldplugged at boot
-constexpr const char* kAttachA = "0000:04:00.0";
-constexpr const char* kAttachB = "0000:05:00.0";
+constexpr int kFirstAttachBus = 0x04;  // the attaches hot-add 0000:04:00.0, 0000:05:00.0, ...
+constexpr int kMaxAttaches = 6;
 constexpr VirtualTime kPollInterval = 100'000'000;  // libxl__wait_for_backend: usleep(100000)
 constexpr int kPollAttempts = 100;
 
@@ -372,8 +373,8 @@ VariantSetup setup_for(std::string_view variant) {
 
 XENRACE_SCENARIO({
     .name = "pci-attach",
-    .description = "Two `xl pci-attach` in parallel on one running PV guest: libxl reads num_devs outside its transaction "
-        "and waits for a backend that may not exist yet.",
+    .description = "Parallel `xl pci-attach` (two by default) on one running PV guest: libxl reads num_devs outside its "
+        "transaction and waits for a backend that may not exist yet.",
     .source = "\"libxl: Fix stubdom PCI passthrough\" (xen-devel, Aug 2021); regression 0fdb48ffe7a1, guard 73ee2795aa",
     .tags = {"xenstore", "pci", "libxl"},
     .variants = {
@@ -391,6 +392,10 @@ XENRACE_SCENARIO({
     },
     .default_iterations = 1000,  // pct finds the slowest bug (backend-wait-only) in at most ~300
     .max_steps = 20000,
+    .params = {integer_param("attaches", 2,
+                             "how many `xl pci-attach` run in parallel, each hot-adding its own device "
+                             "(0000:04:00.0, 0000:05:00.0, ...)",
+                             2, kMaxAttaches)},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -401,8 +406,13 @@ XENRACE_SCENARIO({
   XsConnection& xs = *st.observer;
   PciBack& pci = world.pci();
 
+  // The devices the attaches hot-add, one each: 0000:04:00.0, 0000:05:00.0, ... (bus 0x04 onwards).
+  const int attaches = race.param<int>("attaches");
+  std::vector<std::string> bdfs;
+  for (int i = 0; i < attaches; ++i) bdfs.push_back(fmt::format("0000:{:02x}:00.0", kFirstAttachBus + i));
+
   create_guest(xs);
-  for (const char* bdf : {kAttachA, kAttachB}) make_assignable(pci, bdf);
+  for (const std::string& bdf : bdfs) make_assignable(pci, bdf);
   if (setup.existing_backend) {
     make_assignable(pci, kBootDevice);
     coldplugged_backend(xs, kBootDevice);
@@ -411,7 +421,7 @@ XENRACE_SCENARIO({
   }
   pci.start_xenbus_drivers(kGuest);
 
-  for (const char* bdf : {kAttachA, kAttachB}) {
+  for (const std::string& bdf : bdfs) {
     auto& attach = ex.make<PciAttach>(st, setup.code, bdf);
     ex.spawn(fmt::format("xl pci-attach {} {}", kGuest, bdf), [&attach] { attach.run(); });
   }

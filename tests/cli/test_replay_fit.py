@@ -157,7 +157,7 @@ def test_format_1_token_still_replays(pci_buggy):
 def test_token_with_an_unknown_param_is_refused(pci_buggy):
     t = decode(pci_buggy["replay"])
     t["params"] = [("nosuch", "1")]
-    usage_error(["replay", encode(t)], ["the replay token's parameter key 'nosuch'", "it accepts: faults"])
+    usage_error(["replay", encode(t)], ["the replay token's parameter key 'nosuch'", "it accepts: attaches, faults"])
 
 
 def test_diverged_replay_is_a_junit_failure(pci_buggy, tmp_path):

@@ -58,7 +58,7 @@ def test_leading_zeros_are_decimal_not_octal():
 
 @pytest.mark.parametrize("args, needles", [
     (["explore", "demo-counter", "--param", "nosuch=1"],
-     ["--param key 'nosuch'", "scenario 'demo-counter'", "it accepts: faults, max-faults"]),
+     ["--param key 'nosuch'", "scenario 'demo-counter'", "it accepts: clients, faults, max-faults"]),
     (["explore", "--all", "--param", "nosuch=1"], ["--param key 'nosuch'", "faults, max-faults"]),
     (["explore", "demo-counter", "--param", "real-blkback-wait-ms=0"],
      ["'real-blkback-wait-ms'", "only on a real host"]),

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -86,6 +88,82 @@ TEST(PciAttachScenario, UnknownVariantIsAUsageError) {
   auto strategy = make_strategy(StrategyOptions{});
   EXPECT_THROW(run_execution(*scenario, "nonsense", sim_world(), *strategy, stacks, ExecutionOptions{}), UsageError);
 }
+
+// --param attaches=N: N `xl pci-attach` actors, each on its own device, and the token carries N.
+TEST(PciAttachAttaches, ThreeAttachesAreThreeActorsInTheReplayedTrace) {
+  ScenarioRegistry registry;
+  registry.add(make_pci_attach());
+  const Scenario& scenario = registry.get("pci-attach");
+  StackPool stacks;
+  ExploreOptions options;
+  options.strategy.name = "pct";
+  options.strategy.seed = 7;
+  options.params = {{"attaches", "3"}};
+  VariantReport report = explore_variant(scenario, *scenario.info().variant("buggy"), sim_world(), options, stacks);
+  ASSERT_TRUE(report.failed) << report.message;
+  ASSERT_TRUE(report.replay.has_value());
+  const ReplayToken token = ReplayToken::decode(report.replay->encode());
+  bool diverged = true;
+  ExecutionResult again = replay_token(registry, token, sim_world(), stacks, &diverged);
+  EXPECT_FALSE(diverged);
+  EXPECT_EQ(again.trace_hash, report.trace_hash);
+  std::vector<std::string> attaches;
+  for (const std::string& actor : again.actors)
+    if (actor.starts_with("xl pci-attach ")) attaches.push_back(actor);
+  EXPECT_EQ(attaches, (std::vector<std::string>{"xl pci-attach 1 0000:04:00.0", "xl pci-attach 1 0000:05:00.0",
+                                                "xl pci-attach 1 0000:06:00.0"}));
+  // The default is two, as before the parameter existed.
+  ExecutionOptions defaults = execution_options_for(scenario.info(), {}, true);
+  auto strategy = make_strategy(StrategyOptions{});
+  strategy->begin_execution(0);
+  ExecutionResult two = run_execution(scenario, "fixed", sim_world(), *strategy, stacks, defaults);
+  EXPECT_EQ(std::count_if(two.actors.begin(), two.actors.end(),
+                          [](const std::string& a) { return a.starts_with("xl pci-attach "); }),
+            2);
+}
+
+// At N = 3 and 4 every buggy variant still fails and every fixed variant still passes (fixed seed, a budget
+// smaller than the default so the test stays quick; `xenrace explore pci-attach --param attaches=N` runs the
+// full one).
+struct AttachesCase {
+  int attaches;
+  const char* variant;
+};
+
+class PciAttachAttachesVariant : public ::testing::TestWithParam<AttachesCase> {};
+
+TEST_P(PciAttachAttachesVariant, MeetsItsExpectation) {
+  const AttachesCase c = GetParam();
+  ScenarioRegistry registry;
+  registry.add(make_pci_attach());
+  const Scenario& scenario = registry.get("pci-attach");
+  const VariantInfo* variant = scenario.info().variant(c.variant);
+  ASSERT_NE(variant, nullptr);
+  StackPool stacks;
+  ExploreOptions options;
+  options.strategy.name = "pct";
+  options.strategy.seed = 7;
+  options.iterations = 300;
+  options.shrink = false;
+  options.params = {{"attaches", std::to_string(c.attaches)}};
+  VariantReport report = explore_variant(scenario, *variant, sim_world(), options, stacks);
+  EXPECT_TRUE(report.met_expectation()) << c.variant << " with " << c.attaches << " attaches: " << report.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ThreeAndFour, PciAttachAttachesVariant,
+    ::testing::Values(AttachesCase{3, "buggy"}, AttachesCase{3, "buggy-existing-backend"},
+                      AttachesCase{3, "buggy-0fdb48ffe7a1"}, AttachesCase{3, "buggy-backend-wait-only"},
+                      AttachesCase{3, "fixed"}, AttachesCase{3, "fixed-existing-backend"},
+                      AttachesCase{4, "buggy"}, AttachesCase{4, "buggy-existing-backend"},
+                      AttachesCase{4, "buggy-0fdb48ffe7a1"}, AttachesCase{4, "buggy-backend-wait-only"},
+                      AttachesCase{4, "fixed"}, AttachesCase{4, "fixed-existing-backend"}),
+    [](const ::testing::TestParamInfo<AttachesCase>& info) {
+      std::string name = std::string(info.param.variant) + "_" + std::to_string(info.param.attaches);
+      for (char& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
 
 }  // namespace
 }  // namespace xenrace

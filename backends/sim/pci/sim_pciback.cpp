@@ -47,8 +47,7 @@ std::optional<SlotSpec> parse_slot(std::string_view text) {
 
 SimPciBack::SimPciBack(Execution& ex, World& world, bool default_devices) : ex_(ex), world_(world) {
   if (default_devices)
-    for (const char* bdf : {"0000:03:00.0", "0000:04:00.0", "0000:05:00.0", "0000:06:00.0"})
-      add_host_device(bdf, "e1000e");
+    for (int bus = 0x03; bus <= 0x09; ++bus) add_host_device(fmt::format("0000:{:02x}:00.0", bus), "e1000e");
 }
 
 SimPciBack::SimPciBack(Execution& ex, World& world, HostPciSysfs& host) : ex_(ex), world_(world), host_(&host) {}

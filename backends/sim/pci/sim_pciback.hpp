@@ -28,8 +28,9 @@
 // Every sysfs access is a visible operation traced as "pci.<file>". claim/release are the kernel side
 // of xen-pciback's xenbus driver and run inside that actor's steps, traced as "pciback.claim/release".
 //
-// Host devices by default: 0000:03:00.0, 0000:04:00.0, 0000:05:00.0 and 0000:06:00.0, each bound to its
-// native driver "e1000e" (a setup choice; tests add others with add_host_device).
+// Host devices by default: 0000:03:00.0, 0000:04:00.0, ... 0000:09:00.0 (seven: a boot device and six for
+// pci-attach's `attaches`), each bound to its native driver "e1000e" (a setup choice; tests add others with
+// add_host_device).
 //
 // Hybrid (dom0, `pciback = real`): constructed over a HostPciSysfs, it has no devices of its own; the six
 // sysfs methods are the host's, and claim() asks the host which driver holds the device.

@@ -1,0 +1,67 @@
+# What makes a build faster without changing what it builds (figures and commands: bench/README.md, "CI time").
+#
+# Precompiled headers (XENRACE_PCH, on by default) for the targets whose files parse the same heavy
+# third-party headers: the CLI (CLI11, nlohmann/json) and the GoogleTest binaries (gtest, rapidcheck). Only
+# third-party and standard headers are precompiled: a project header forced into every file of a target
+# would let a file use a floor it does not include, and ci/check-layout reads the includes.
+#
+# The test binaries share one precompiled header (REUSE_FROM), built once per build tree by
+# xenrace_test_pch: a header per test target would cost more than it saves on the many one- and two-file
+# ones. CMake adds -Winvalid-pch, so with -Werror a header GCC cannot use fails the build instead of
+# silently costing the time again.
+#
+# A unity build of the CLI (XENRACE_UNITY, off by default, on in ci/test): most of a CLI file's compile time
+# is generating code for the CLI11 and JSON functions it uses, the same in each of its sixteen files; two
+# batches generate it twice instead. Off by default so that an everyday build still compiles each file on
+# its own and a missing include shows.
+option(XENRACE_UNITY "Compile the CLI's files as two unity batches (CI: faster, same code)" OFF)
+if(XENRACE_UNITY)
+  set_target_properties(xenrace PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  # Two files define an internal shell_word(); render.cpp compiles on its own.
+  set_source_files_properties(${PROJECT_SOURCE_DIR}/cli/render.cpp DIRECTORY ${PROJECT_SOURCE_DIR}/cli
+                              PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+endif()
+
+option(XENRACE_PCH "Precompile third-party headers for the CLI and the GoogleTest binaries" ON)
+if(NOT XENRACE_PCH)
+  return()
+endif()
+
+# What the CLI's files include: cli/cli.hpp's CLI11 and JSON, and the formatting and containers around them.
+target_precompile_headers(xenrace PRIVATE <CLI/CLI.hpp> <nlohmann/json.hpp> <fmt/format.h> <functional> <map>
+                                          <memory> <optional> <string> <string_view> <vector>)
+
+# The test binaries: every target under tests/ that links GoogleTest. The owner is an executable (its
+# code is compiled position-independent the way the test executables' is) that nothing runs.
+set(_xenrace_pch_main ${CMAKE_BINARY_DIR}/generated/xenrace_test_pch_main.cpp)
+file(CONFIGURE OUTPUT ${_xenrace_pch_main} CONTENT "// xenrace_test_pch owns the test binaries' precompiled header (cmake/build-speed.cmake).\nint main() { return 0; }\n")
+find_package(GTest REQUIRED)  # tests/ found them too, but imported targets are local to the folder that finds them
+find_package(rapidcheck REQUIRED)
+add_executable(xenrace_test_pch EXCLUDE_FROM_ALL ${_xenrace_pch_main})
+target_link_libraries(xenrace_test_pch PRIVATE GTest::gtest rapidcheck)
+target_precompile_headers(xenrace_test_pch PRIVATE <gtest/gtest.h> <rapidcheck.h> <functional> <map> <memory>
+                                                   <optional> <string> <string_view> <vector>)
+
+function(_xenrace_test_targets dir out)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(sub IN LISTS subdirs)
+    _xenrace_test_targets(${sub} more)
+    list(APPEND targets ${more})
+  endforeach()
+  set(${out} ${targets} PARENT_SCOPE)
+endfunction()
+_xenrace_test_targets(${PROJECT_SOURCE_DIR}/tests _xenrace_tests)
+foreach(target IN LISTS _xenrace_tests)
+  get_target_property(type ${target} TYPE)
+  get_target_property(libs ${target} LINK_LIBRARIES)
+  if(type STREQUAL "EXECUTABLE" AND libs MATCHES "GTest::")
+    target_precompile_headers(${target} REUSE_FROM xenrace_test_pch)
+    # With the headers precompiled, GCC 12's late warnings report its known false positives on libstdc++'s
+    # inlined std::string memcpy (GCC bugs 105329, 105651: operator+ on a temporary, a literal into a short
+    # string) in the tests' code; the same files parsed whole (XENRACE_PCH=OFF) report none. The ASan tree
+    # runs the same tests and sees a real overflow.
+    target_compile_options(${target} PRIVATE -Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread
+                                             -Wno-restrict)
+  endif()
+endforeach()

@@ -1,0 +1,94 @@
+"""Scenario counts as typed parameters: `xenrace list` shows them with their defaults, the default changes
+nothing, a count changes the actors of the replayed trace, and at a larger count the fixed variants still pass
+and the buggy ones still fail (fixed seed).
+
+Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli/test_scenario_params.py
+"""
+import json
+
+import pytest
+
+from test_cli import xenrace
+
+# scenario -> (parameter, default, the accepted range as `xenrace list` prints it)
+COUNTS = {
+    "pci-attach": ("attaches", "2", "integer in [2, 6], default 2"),
+    "demo-counter": ("clients", "2", "integer in [2, 8], default 2"),
+    "loop-block-script": ("adds", "2", "integer in [1, 5], default 2"),
+    "blkback-minor-reuse": ("disks", "1", "integer in [1, 4], default 1"),
+    "mdev-create-remove": ("parents", "2", "integer in [2, 4], default 2"),
+    "generated-workload": ("guests", "3", "integer in [1, 4], default 3"),
+}
+
+
+def test_list_shows_each_count_with_its_default_and_range():
+    scenarios = {s["name"]: s for s in json.loads(xenrace("list", "--json", check_code=0).stdout)}
+    for name, (param, _default, values) in COUNTS.items():
+        params = {p["name"]: p for p in scenarios[name]["params"]}
+        assert param in params, (name, params)
+        assert params[param]["values"] == values, (name, params[param])
+    text = xenrace("list", check_code=0).stdout
+    assert "--param attaches=... (integer in [2, 6], default 2)" in text
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_the_default_count_given_explicitly_is_the_same_exploration(name):
+    param, default, _ = COUNTS[name]
+    plain = json.loads(xenrace("explore", name, "--json", "--iterations", "200", check_code=0).stdout)
+    given = json.loads(xenrace("explore", name, "--json", "--iterations", "200", "--param", f"{param}={default}",
+                               check_code=0).stdout)
+    assert [(r["variant"], r["verdict"], r["executions"], r["trace_hash"]) for r in plain] == \
+        [(r["variant"], r["verdict"], r["executions"], r["trace_hash"]) for r in given]
+
+
+def replayed_actors(token):
+    return json.loads(xenrace("replay", token, "--json", check_code=0).stdout)["trace"]["actors"]
+
+
+def test_three_attaches_replay_as_three_xl_pci_attach_actors():
+    rows = json.loads(xenrace("explore", "pci-attach/buggy", "--json", "--seed", "7", "--param", "attaches=3",
+                              check_code=0).stdout)
+    assert rows[0]["verdict"] == "fail"
+    token = rows[0]["replay"]
+    attaches = [a for a in replayed_actors(token) if a.startswith("xl pci-attach ")]
+    assert attaches == ["xl pci-attach 1 0000:04:00.0", "xl pci-attach 1 0000:05:00.0",
+                        "xl pci-attach 1 0000:06:00.0"]
+    # The default is two.
+    rows = json.loads(xenrace("explore", "pci-attach/buggy", "--json", "--seed", "7", check_code=0).stdout)
+    assert len([a for a in replayed_actors(rows[0]["replay"]) if a.startswith("xl pci-attach ")]) == 2
+
+
+@pytest.mark.parametrize("name, param, actor_prefix, n", [
+    ("demo-counter", "clients", "client ", 3),
+    ("loop-block-script", "adds", "block add ", 3),
+])
+def test_a_count_is_the_number_of_racing_actors(name, param, actor_prefix, n):
+    rows = json.loads(xenrace("explore", f"{name}/buggy", "--json", "--seed", "7", "--param", f"{param}={n}",
+                              check_code=0).stdout)
+    assert rows[0]["verdict"] == "fail", rows[0]
+    actors = [a for a in replayed_actors(rows[0]["replay"]) if a.startswith(actor_prefix)]
+    assert len(actors) == n, actors
+
+
+# Every variant of each scenario at a count above the default: buggy fails, fixed passes (exit 0), with a fixed
+# seed and each scenario's default strategy and budget (generated-workload: 2000 of its 20000, to stay quick).
+@pytest.mark.parametrize("name, setting, budget", [
+    ("pci-attach", "attaches=3", []),
+    ("pci-attach", "attaches=4", []),
+    ("demo-counter", "clients=3", []),
+    ("loop-block-script", "adds=3", []),
+    ("blkback-minor-reuse", "disks=2", []),
+    ("mdev-create-remove", "parents=3", []),
+    ("generated-workload", "guests=4", ["--iterations", "2000"]),
+])
+def test_expectations_hold_at_a_larger_count(name, setting, budget):
+    p = xenrace("explore", name, "--json", "--seed", "7", "--no-progress", "--param", setting, *budget)
+    rows = json.loads(p.stdout)
+    assert p.returncode == 0, [(r["variant"], r["verdict"], r.get("message")) for r in rows if not r["met_expectation"]]
+    assert all(r["met_expectation"] for r in rows)
+
+
+def test_a_count_out_of_range_is_a_usage_error():
+    p = xenrace("explore", "pci-attach", "--param", "attaches=7")
+    assert p.returncode == 2
+    assert "attaches=7" in p.stderr and "[2, 6]" in p.stderr
