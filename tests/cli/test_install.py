@@ -67,6 +67,11 @@ def test_completion_offers_the_commands_options_and_their_values():
     assert "--names" not in complete("xenrace list --")  # hidden stays hidden
     assert "--socket" in complete("xenrace serve-xenstore --")
     assert complete("xenrace explore --strategy ") == ["random", "pct", "dfs", "dpor"]
+    assert {"--jobs", "--shard", "--verify"} <= set(options)
+    assert "auto" in complete("xenrace explore --jobs ")
+    assert "2/4" in complete("xenrace explore --shard ")
+    assert "merge" in complete("xenrace ")
+    assert "--report-dir" in complete("xenrace merge --")
     assert complete("xenrace --") == ["--help", "--version", "--load"]
 
 
