@@ -99,6 +99,7 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   all_.fill(0);
   last_global_ = -1;
   known_actors_ = 0;
+  prune_next_ = false;
   ++epoch_;
 }
 
@@ -118,13 +119,25 @@ std::uint32_t DporStrategy::pick_value(std::uint32_t n, ChoiceKind kind) {
           reached_, n, v.options));
     return v.chosen;
   }
-  values.push_back(ValueChoice{n, 0});
+  ValueChoice v{n, 0, 1};
+  if (shard_count_ > 1 && !has_split_ && n >= 2) {
+    has_split_ = true;
+    split_ = Position{static_cast<std::int64_t>(reached_) - 1, static_cast<std::int64_t>(values.size())};
+    v.chosen = shard_index_;
+    v.stride = shard_count_;
+    if (v.chosen >= n) prune_next_ = true;  // no value of this choice is this shard's
+  }
+  values.push_back(v);
   ++value_pos_;
-  return 0;
+  return v.chosen < n ? v.chosen : 0;
 }
 
 ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   const std::size_t j = ctx.step;
+  if (prune_next_) {
+    ++pruned_;
+    return kPruneExecution;
+  }
   if (j == 0) known_actors_ = ctx.actor_count;
   value_pos_ = 0;
   if (j < depth_) {  // the shared prefix: replay it
@@ -143,9 +156,10 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   depth_ = j + 1;
   reached_ = j + 1;
   ActorMask candidates = ctx.runnable & ~sleep_mask(n);
-  if (shard_count_ > 1 && split_at_ < 0 && std::popcount(ctx.runnable) >= 2) {
+  if (shard_count_ > 1 && !has_split_ && std::popcount(ctx.runnable) >= 2) {
     n.split = true;
-    split_at_ = static_cast<std::int64_t>(j);
+    has_split_ = true;
+    split_ = Position{static_cast<std::int64_t>(j), -1};
     ActorMask mine = 0;
     unsigned ordinal = 0;
     for (ActorMask m = ctx.runnable; m; m &= m - 1, ++ordinal)
@@ -299,11 +313,11 @@ void DporStrategy::end_execution(std::uint64_t steps) {
   for (std::size_t i = depth_; i-- > 0;) {
     Node& n = nodes_[i];
     for (std::size_t k = n.values.size(); k-- > 0;)
-      if (n.values[k].chosen + 1 < n.values[k].options) {
-        ++n.values[k].chosen;
+      if (n.values[k].chosen + n.values[k].stride < n.values[k].options) {
+        n.values[k].chosen += n.values[k].stride;
         n.values.resize(k + 1);
         depth_ = i + 1;
-        if (split_at_ > static_cast<std::int64_t>(i)) split_at_ = -1;
+        forget_split_after(Position{static_cast<std::int64_t>(i), static_cast<std::int64_t>(k)});
         return;
       }
     if (n.chosen != kNoActor) {
@@ -315,17 +329,17 @@ void DporStrategy::end_execution(std::uint64_t steps) {
         n.chosen = lowest_actor(alternatives);
         n.values.clear();
         depth_ = i + 1;
-        if (split_at_ > static_cast<std::int64_t>(i)) split_at_ = -1;
+        forget_split_after(Position{static_cast<std::int64_t>(i), -1});
         return;
       }
     }
   }
   depth_ = 0;
-  split_at_ = -1;
   for (std::size_t k = prelude_values_.size(); k-- > 0;)
-    if (prelude_values_[k].chosen + 1 < prelude_values_[k].options) {
-      ++prelude_values_[k].chosen;
+    if (prelude_values_[k].chosen + prelude_values_[k].stride < prelude_values_[k].options) {
+      prelude_values_[k].chosen += prelude_values_[k].stride;
       prelude_values_.resize(k + 1);
+      forget_split_after(Position{-1, static_cast<std::int64_t>(k)});
       return;
     }
   exhausted_ = true;

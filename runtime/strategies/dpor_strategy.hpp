@@ -18,10 +18,11 @@
 // runs only when nothing else could, so it happens after every step before it and races with none. The
 // search has no preemption bound: when it finishes, every schedule was covered ("unbounded").
 //
-// Sharding (--shard K/N): at the first step where more than one actor can run, every runnable actor is
-// explored (no reduction there) and shard K takes those whose position among them is K mod N. The
-// shards' subtrees are disjoint and together are the whole tree; sleep sets do not cross shards, so a
-// trace may be run by two shards, never missed.
+// Sharding (--shard K/N): at the first decision with more than one option (a step where more than one
+// actor can run, or a value or fault choice), shard K takes the options whose position is K mod N; at
+// an actor split every runnable actor is explored (no reduction there). The shards' subtrees are
+// disjoint and together are the whole tree; sleep sets do not cross shards, so a trace may be run by two
+// shards, never missed.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -66,6 +67,14 @@ class DporStrategy final : public Strategy {
   struct ValueChoice {
     std::uint32_t options;
     std::uint32_t chosen;
+    std::uint32_t stride = 1;  // the shard split: this shard takes every shard_count-th value
+  };
+  // A decision's place on the path: node (-1: before the first step), then -1 for the actor pick or the
+  // index of a value choice asked during that step.
+  struct Position {
+    std::int64_t node = -1;
+    std::int64_t choice = -1;
+    bool operator>(const Position& o) const { return node != o.node ? node > o.node : choice > o.choice; }
   };
   // One scheduling point of the tree, kept across executions for the prefix they share.
   struct Node {
@@ -112,7 +121,12 @@ class DporStrategy final : public Strategy {
   bool in_step_ = false;
   bool exhausted_ = false;
   std::uint64_t pruned_ = 0;
-  std::int64_t split_at_ = -1;  // the shard split node on the path, if reached
+  bool has_split_ = false;       // the shard split is on the current path, at split_
+  Position split_;
+  bool prune_next_ = false;      // the split gave this shard no value: abandon at the next pick
+  void forget_split_after(Position p) {
+    if (has_split_ && split_ > p) has_split_ = false;
+  }
 
   // Happens-before of the current execution.
   std::vector<Event> events_;

@@ -267,5 +267,22 @@ TEST(Dpor, ShardsTogetherCoverEveryTrace) {
   EXPECT_GE(total, reference.size());
 }
 
+// A fault or data choice before any actor choice is split too: each value goes to one shard.
+TEST(Dpor, ShardsSplitAValueChoiceMadeBeforeAnyActorChoice) {
+  const Program p = {{{0, true, true}, {1, true}}};  // one actor: its choice is the only branching
+  const std::set<std::string> reference = brute_force_traces(p);
+  ASSERT_EQ(reference.size(), 2u);
+  std::set<std::string> united;
+  for (unsigned k = 0; k < 2; ++k) {
+    DporStrategy shard(k, 2);
+    const Outcome got = explore(p, shard);
+    EXPECT_EQ(got.complete, 1u) << "shard " << k;
+    united.insert(got.traces.begin(), got.traces.end());
+  }
+  EXPECT_EQ(united, reference);
+  DporStrategy third(2, 3);  // a shard with no value of its own runs nothing
+  EXPECT_EQ(explore(p, third).complete, 0u);
+}
+
 }  // namespace
 }  // namespace xenrace
