@@ -149,9 +149,48 @@ void SimXenStore::Footprints::node_written(std::string_view path) {
 }
 void SimXenStore::Footprints::watches_read() { ex_.sched().access(object_key('w', ""), AccessMode::read); }
 void SimXenStore::Footprints::watches_written() { ex_.sched().access(object_key('w', ""), AccessMode::write); }
-void SimXenStore::Footprints::events_touched(std::uint32_t conn) {
-  if (conn < connection_keys_.size()) ex_.sched().access(connection_keys_[conn], AccessMode::write);
-  else ex_.sched().access_everything();
+bool SimXenStore::Footprints::queue_key(std::uint32_t conn, char part, std::uint64_t& key) const {
+  if (conn >= connection_keys_.size()) {
+    ex_.sched().access_everything();  // a connection this adapter did not open: no name to give it
+    return false;
+  }
+  key = object_key(part, connection_keys_[conn]);
+  return true;
+}
+std::uint64_t SimXenStore::Footprints::event_key(std::uint32_t conn, std::string_view path,
+                                                 std::string_view token) const {
+  std::uint64_t h = object_key('e', path) ^ (object_key('e', token) * 31);
+  return h ^ (conn < connection_keys_.size() ? connection_keys_[conn] * 1099511628211ull : 0);
+}
+void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view path, std::string_view token,
+                                           bool was_empty, bool duplicate, bool near_budget) {
+  Scheduler& s = ex_.sched();
+  if (near_budget) return s.access_everything();
+  std::uint64_t k = 0;
+  if (!queue_key(conn, 't', k)) return;
+  if (duplicate) return s.access(event_key(conn, path, token), AccessMode::read);
+  s.access(k, AccessMode::write);
+  s.access(event_key(conn, path, token), AccessMode::write);
+  if (was_empty && queue_key(conn, 'f', k)) s.access(k, AccessMode::write);
+}
+void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view path, std::string_view token,
+                                           bool now_empty) {
+  Scheduler& s = ex_.sched();
+  std::uint64_t k = 0;
+  if (!queue_key(conn, 'h', k)) return;
+  s.access(k, AccessMode::write);
+  s.access(event_key(conn, path, token), AccessMode::write);
+  if (queue_key(conn, 'f', k)) s.access(k, now_empty ? AccessMode::write : AccessMode::read);
+}
+void SimXenStore::Footprints::events_looked(std::uint32_t conn) {
+  std::uint64_t k = 0;
+  if (queue_key(conn, 'f', k)) ex_.sched().access(k, AccessMode::read);
+}
+void SimXenStore::Footprints::events_dropped(std::uint32_t conn) {
+  for (char part : {'f', 'h', 't'}) {
+    std::uint64_t k = 0;
+    if (queue_key(conn, part, k)) ex_.sched().access(k, AccessMode::write);
+  }
 }
 void SimXenStore::Footprints::quota_touched(DomId owner) {
   if (owner == priv_) return;  // the privileged domain has no node quota: nobody reads its count

@@ -47,10 +47,19 @@ class SimXenStore final : public XenStore {
     void node_written(std::string_view path) override;
     void watches_read() override;
     void watches_written() override;
-    void events_touched(std::uint32_t conn) override;
+    void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
+                      bool duplicate, bool near_budget) override;
+    void event_popped(std::uint32_t conn, std::string_view path, std::string_view token, bool now_empty) override;
+    void events_looked(std::uint32_t conn) override;
+    void events_dropped(std::uint32_t conn) override;
     void quota_touched(DomId owner) override;
 
    private:
+    // The parts of a connection's event queue (xs_access_observer.hpp): 'f' empty or not, 'h' head,
+    // 't' tail, and each distinct queued event.
+    bool queue_key(std::uint32_t conn, char part, std::uint64_t& key) const;
+    std::uint64_t event_key(std::uint32_t conn, std::string_view path, std::string_view token) const;
+
     Execution& ex_;
     DomId priv_;
     std::array<std::uint32_t, kMaxActors + 1> opened_by_{};  // connections each actor (and setup) opened

@@ -10,8 +10,12 @@
 //   - inside a transaction, accesses after the first to a node touch only the transaction's own copy:
 //     nothing another connection can see before the commit, so they touch nothing shared. The commit
 //     reads every node the transaction first read (validation) and writes every node it changed;
-//   - every change looks at the set of watches (to fire them); adding or removing a watch changes it.
-//     A fired event, a watch's first event and popping an event touch that connection's queue;
+//   - every change looks at the set of watches (to fire them); adding or removing a watch changes it;
+//   - a connection's event queue is a FIFO: queueing appends at its tail, popping takes its head, and
+//     the two commute unless one of them turns the queue from empty to non-empty or back (which a
+//     reader's "is there an event?" sees), or both concern the same event (a duplicate is merged into a
+//     queued event only while that event is still queued). A queue near its byte budget is dependent
+//     with everything, since whether an event fits then depends on what was popped;
 //   - creating or removing a node an unprivileged domain owns touches that domain's node count, which
 //     its quota checks read.
 // The tree's global generation counter is left out: it is only ever compared for equality with a
@@ -31,7 +35,12 @@ class AccessObserver {
   virtual void node_written(std::string_view path) = 0;
   virtual void watches_read() = 0;
   virtual void watches_written() = 0;
-  virtual void events_touched(std::uint32_t conn) = 0;
+  // An event for `conn`: appended (`duplicate` false) or merged into the same queued event.
+  virtual void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
+                            bool duplicate, bool near_budget) = 0;
+  virtual void event_popped(std::uint32_t conn, std::string_view path, std::string_view token, bool now_empty) = 0;
+  virtual void events_looked(std::uint32_t conn) = 0;   // is there an event? (or a pop of nothing)
+  virtual void events_dropped(std::uint32_t conn) = 0;  // the connection closed: its queue is gone
   virtual void quota_touched(DomId owner) = 0;
 };
 

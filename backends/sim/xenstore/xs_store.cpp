@@ -54,7 +54,7 @@ ConnId Store::open_connection(DomId domid) {
 void Store::close_connection(ConnId c) {
   if (tree_.observer && conn(c)) {
     tree_.observer->watches_written();  // its watches go
-    tree_.observer->events_touched(c);
+    tree_.observer->events_dropped(c);
   }
   if (c < conns_.size()) conns_[c].reset();
 }

@@ -90,7 +90,7 @@ Errno Store::reset_watches(ConnId c) {
 }
 
 bool Store::has_event(ConnId c) const {
-  if (tree_.observer) tree_.observer->events_touched(c);
+  if (tree_.observer) tree_.observer->events_looked(c);
   const Conn* cn = conn(c);
   return cn && !cn->pending.empty();
 }
@@ -115,8 +115,12 @@ std::size_t Store::event_budget(const Conn& cn) const {
 }
 
 std::optional<XsWatchEvent> Store::pop_event(ConnId c) {
-  if (tree_.observer) tree_.observer->events_touched(c);
   Conn* cn = conn(c);
+  if (tree_.observer) {
+    const XsWatchEvent* head = cn ? cn->pending.front() : nullptr;
+    if (head) tree_.observer->event_popped(c, head->path, head->token, cn->pending.size() == 1);
+    else tree_.observer->events_looked(c);
+  }
   if (!cn) return std::nullopt;
   return cn->pending.pop();
 }
@@ -170,7 +174,6 @@ bool Store::watch_permitted(const Conn& cn, std::string_view path, const Node* n
 }
 
 void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
-  if (tree_.observer) tree_.observer->events_touched(cn.id);
   std::string_view shown = path;
   if (w.relative_prefix) {  // get_watch_path: strip "/local/domain/<id>/"
     shown = path.substr(std::min(w.relative_prefix - 1, path.size()));
@@ -182,7 +185,15 @@ void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
     return;
   }
   const bool may_merge = options_.coalesce_events && !is_special(shown);
-  if (cn.pending.push(shown, w.token, may_merge, event_budget(cn)) != EventQueue::Push::queued) return;
+  const bool was_empty = cn.pending.empty();
+  const std::size_t budget = event_budget(cn);
+  const EventQueue::Push pushed = cn.pending.push(shown, w.token, may_merge, budget);
+  if (tree_.observer) {
+    const bool near_budget = budget != 0 && cn.pending.bytes() + event_wire_bytes(shown, w.token) >= budget / 2;
+    tree_.observer->event_queued(cn.id, shown, w.token, was_empty, pushed == EventQueue::Push::duplicate,
+                                 near_budget || pushed == EventQueue::Push::over_budget);
+  }
+  if (pushed != EventQueue::Push::queued) return;
   if (cn.listener) cn.listener();
 }
 

@@ -41,6 +41,7 @@ class EventQueue {
   Push push(std::string_view path, std::string_view token, bool may_merge, std::size_t budget);
   std::optional<XsWatchEvent> pop();
   bool empty() const { return events_.empty(); }
+  const XsWatchEvent* front() const { return events_.empty() ? nullptr : &events_.front(); }
   std::size_t size() const { return events_.size(); }
   std::size_t bytes() const { return bytes_; }
   void clear();
