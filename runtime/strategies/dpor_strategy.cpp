@@ -178,6 +178,17 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   return n.chosen;
 }
 
+// The object's history in this execution; one left by an earlier execution is reset, not freed.
+DporStrategy::ObjectHistory& DporStrategy::history(std::uint64_t object) {
+  ObjectHistory& h = objects_[object];
+  if (h.epoch != epoch_) {
+    h.epoch = epoch_;
+    h.last_write = -1;
+    h.reads.clear();
+  }
+  return h;
+}
+
 void DporStrategy::add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const {
   if (events_[i].actor == self) return;  // program order: no race
   for (std::uint32_t k : out)
@@ -214,12 +225,7 @@ void DporStrategy::step_done(const StepRecord& step) {
     } else {
       for (std::uint32_t k = e.begin; k < e.end; ++k) {
         const Access& acc = accesses_[k];
-        ObjectHistory& h = objects_[acc.object];
-        if (h.epoch != epoch_) {
-          h.epoch = epoch_;
-          h.last_write = -1;
-          h.reads.clear();
-        }
+        const ObjectHistory& h = history(acc.object);
         const std::int64_t last_write = std::max(h.last_write, last_global_);
         if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
         if (acc.mode == AccessMode::write)
@@ -251,12 +257,7 @@ void DporStrategy::step_done(const StepRecord& step) {
   } else {
     for (std::uint32_t k = e.begin; k < e.end; ++k) {
       const Access& acc = accesses_[k];
-      ObjectHistory& h = objects_[acc.object];
-      if (h.epoch != epoch_) {
-        h.epoch = epoch_;
-        h.last_write = -1;
-        h.reads.clear();
-      }
+      ObjectHistory& h = history(acc.object);
       if (acc.mode == AccessMode::write) {
         h.last_write = j;
         h.reads.clear();

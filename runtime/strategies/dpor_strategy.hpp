@@ -107,6 +107,7 @@ class DporStrategy final : public Strategy {
   bool happens_before(std::uint32_t i, const Clock& later) const;
   bool independent(const Sleeper& s, const Event& e) const;
   void inherit_sleepers(std::size_t j);
+  ObjectHistory& history(std::uint64_t object);
   void add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const;
   void reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj);
   std::vector<ValueChoice>& values_now();
