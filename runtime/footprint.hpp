@@ -80,13 +80,4 @@ class StepFootprint {
   bool undeclared_ = false;
 };
 
-// Two access lists conflict when they share an object and at least one of the two accesses writes it.
-template <class A, class B>
-bool accesses_conflict(const A& a, const B& b) {
-  for (const Access& x : a)
-    for (const Access& y : b)
-      if (x.object == y.object && (x.mode == AccessMode::write || y.mode == AccessMode::write)) return true;
-  return false;
-}
-
 }  // namespace xenrace

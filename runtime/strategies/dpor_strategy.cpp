@@ -46,7 +46,6 @@ void DporStrategy::Node::reset() {
   chosen_footprint.global = false;
   chosen_footprint.accesses.clear();
   values.clear();
-  split = false;
 }
 
 DporStrategy::DporStrategy(unsigned shard_index, unsigned shard_count)
@@ -157,7 +156,6 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   reached_ = j + 1;
   ActorMask candidates = ctx.runnable & ~sleep_mask(n);
   if (shard_count_ > 1 && !has_split_ && std::popcount(ctx.runnable) >= 2) {
-    n.split = true;
     has_split_ = true;
     split_ = Position{static_cast<std::int64_t>(j), -1};
     ActorMask mine = 0;

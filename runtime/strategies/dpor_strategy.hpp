@@ -85,7 +85,6 @@ class DporStrategy final : public Strategy {
     std::vector<Sleeper> asleep;  // inherited sleepers, then the explored siblings of `chosen`
     Footprint chosen_footprint;   // the chosen actor's step here, over every execution through it
     std::vector<ValueChoice> values;  // value and fault choices asked during this step
-    bool split = false;           // the shard split point
     void reset();
   };
   // One step of the current execution.
