@@ -34,6 +34,10 @@ std::vector<std::string> below(const std::string& path, const std::string& root)
 
 }  // namespace
 
+// What pciback exports to a guest is read by that guest's pcifront when it scans its bus (through the
+// configuration space, not XenStore): one footprint object per guest (runtime/footprint.hpp).
+std::uint64_t PcibackXenbus::exports_object(DomId guest) { return object_key('X', std::uint64_t{guest}); }
+
 PcibackXenbus::PcibackXenbus(Execution& ex, SimPciBack& pci, std::unique_ptr<XsConnection> xs)
     : ex_(ex), pci_(pci), xs_(std::move(xs)) {}
 
@@ -142,6 +146,7 @@ void PcibackXenbus::adopt(Device& d) {
     auto addr = dev ? parse_bdf(*dev) : std::nullopt;
     auto vaddr = vdev ? parse_bdf(*vdev) : std::nullopt;
     if (!addr || !vaddr || !pci_.claim(*addr, d.xb.otherend_id)) continue;
+    ex_.sched().access(exports_object(d.xb.otherend_id), AccessMode::write);
     d.exports.push_back(Export{static_cast<int>(i), *addr, vaddr->slot});
   }
 }
@@ -150,6 +155,7 @@ void PcibackXenbus::unregister(const std::string& nodename) {
   auto it = devices_.find(nodename);
   if (it == devices_.end()) return;
   xs_->unwatch(it->second.xb.otherend + "/state", nodename);
+  ex_.sched().access(exports_object(it->second.xb.otherend_id), AccessMode::write);
   for (const auto& e : it->second.exports) pci_.release(e.host, it->second.xb.otherend_id);
   devices_.erase(it);
 }
@@ -239,6 +245,7 @@ bool PcibackXenbus::export_device(Device& d, const PciAddress& addr, int devid) 
   // vpci: the lowest virtual slot no exported device uses.
   std::uint32_t vslot = 0;
   while (std::any_of(d.exports.begin(), d.exports.end(), [&](const Export& e) { return e.vslot == vslot; })) ++vslot;
+  ex_.sched().access(exports_object(d.xb.otherend_id), AccessMode::write);
   d.exports.push_back(Export{devid, addr, vslot});
   xs_->write(kNoTx, fmt::format("{}/vdev-{}", d.xb.nodename, devid), vdev_string(vslot, addr.func));
   return true;
@@ -248,6 +255,7 @@ void PcibackXenbus::remove_device(Device& d, const std::string& vdev) {
   auto v = parse_bdf(vdev);
   if (!v) return;
   auto it = std::find_if(d.exports.begin(), d.exports.end(), [&](const Export& e) { return e.vslot == v->slot; });
+  ex_.sched().access(exports_object(d.xb.otherend_id), AccessMode::write);
   if (it == d.exports.end()) return;  // "not owned by this domain"
   pci_.release(it->host, d.xb.otherend_id);
   d.exports.erase(it);

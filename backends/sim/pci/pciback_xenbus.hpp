@@ -63,6 +63,8 @@ class PcibackXenbus {
   std::vector<std::string> exported_to(DomId guest) const;
   // The same devices with their virtual slots: the bus pcifront scans.
   std::vector<Export> exports_for(DomId guest) const;
+  // The footprint object of what is exported to `guest` (a reader must name it: Pcifront's bus scan).
+  static std::uint64_t exports_object(DomId guest);
   // The xenbus state pciback last switched the device `nodename` to, or Unknown if not registered.
   XenbusState cached_state(const std::string& nodename) const;
 

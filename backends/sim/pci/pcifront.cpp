@@ -190,6 +190,7 @@ bool Pcifront::scan_roots(XenbusDevice& d) {
     }
   // Scanning bus 0000:00 goes through pciback's configuration space: it finds what pciback exports.
   bus_.clear();
+  ex_.sched().access(PcibackXenbus::exports_object(guest_), AccessMode::read);
   if (auto* back = pci_.backend_driver())
     for (const auto& e : back->exports_for(guest_)) bus_[e.vslot] = e.host;
   auto seen = visible_devices();

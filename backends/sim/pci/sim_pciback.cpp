@@ -45,6 +45,15 @@ std::optional<SlotSpec> parse_slot(std::string_view text) {
 
 }  // namespace
 
+// Footprints for partial-order reduction (runtime/footprint.hpp): the slot list is one object, each host
+// device (its driver and the domain using it) another, keyed by its parsed address so that every spelling
+// of one BDF names the same object.
+void SimPciBack::touch_slots(AccessMode mode) { ex_.sched().access(object_key('S', "pci-slots"), mode); }
+void SimPciBack::touch_device(const PciAddress& a, AccessMode mode) {
+  const std::uint64_t packed = (std::uint64_t{a.domain} << 32) | (a.bus << 16) | (a.slot << 8) | a.func;
+  ex_.sched().access(object_key('P', packed), mode);
+}
+
 SimPciBack::SimPciBack(Execution& ex, World& world, bool default_devices) : ex_(ex), world_(world) {
   if (default_devices)
     for (int bus = 0x03; bus <= 0x09; ++bus) add_host_device(fmt::format("0000:{:02x}:00.0", bus), "e1000e");
@@ -68,6 +77,8 @@ SimPciBack::HostDevice* SimPciBack::find(const PciAddress& a) {
 Errno SimPciBack::new_slot(std::string_view bdf) {
   if (host_) return host_->new_slot(bdf);
   return visible_op(ex_, "pci.new_slot", bdf, [&]() -> Errno {
+    ex_.sched().declare_footprint();
+    touch_slots(AccessMode::write);
     auto s = parse_slot(bdf);
     if (!s) return EINVAL;
     // pcistub_device_id_add expands wildcards into one entry per slot/function; an entry already on the list
@@ -86,6 +97,8 @@ Errno SimPciBack::new_slot(std::string_view bdf) {
 Errno SimPciBack::remove_slot(std::string_view bdf) {
   if (host_) return host_->remove_slot(bdf);
   return visible_op(ex_, "pci.remove_slot", bdf, [&]() -> Errno {
+    ex_.sched().declare_footprint();
+    touch_slots(AccessMode::write);
     auto s = parse_slot(bdf);
     if (!s) return EINVAL;
     // pcistub_device_id_remove compares devfn with PCI_DEVFN(slot, func): a wildcard's -1 keeps its low bits.
@@ -97,16 +110,23 @@ Errno SimPciBack::remove_slot(std::string_view bdf) {
 
 Result<std::vector<std::string>> SimPciBack::slots() {
   if (host_) return host_->slots();
-  return visible_op(ex_, "pci.slots", "", [&] { return Result<std::vector<std::string>>::success(peek_slots()); },
+  return visible_op(ex_, "pci.slots", "", [&] {
+    ex_.sched().declare_footprint();
+    touch_slots(AccessMode::read);
+    return Result<std::vector<std::string>>::success(peek_slots());
+  },
                     value_or_errno([](const std::vector<std::string>& list) { return fmt::format("{}", fmt::join(list, " ")); }));
 }
 
 Errno SimPciBack::bind(std::string_view bdf) {
   if (host_) return host_->bind(bdf);
   return visible_op(ex_, "pci.bind", bdf, [&]() -> Errno {
+    ex_.sched().declare_footprint();
     auto a = parse_bdf(bdf);
     HostDevice* d = a ? find(*a) : nullptr;
-    if (!d) return ENODEV;
+    if (!d) return ENODEV;  // the device set is fixed at setup: nothing shared was read
+    touch_device(*a, AccessMode::write);
+    touch_slots(AccessMode::read);
     if (!d->driver.empty()) return EBUSY;  // __driver_probe_device: dev->driver already set
     if (std::find(slots_.begin(), slots_.end(), *a) == slots_.end()) return ENODEV;
     d->driver = "pciback";  // pcistub_probe seizes devices on the slot list only
@@ -127,8 +147,10 @@ Errno SimPciBack::unbind(std::string_view bdf) {
     return err;
   }
   return visible_op(ex_, "pci.unbind", bdf, [&]() -> Errno {
+    ex_.sched().declare_footprint();
     auto a = parse_bdf(bdf);
     HostDevice* d = a ? find(*a) : nullptr;
+    if (d) touch_device(*a, AccessMode::write);
     if (!d || d->driver.empty()) return ENOENT;
     if (d->driver == "pciback" && d->user) {
       // pcistub_remove: "removing device ... while still in-use by domain N!" and takes it away.
@@ -143,8 +165,10 @@ Errno SimPciBack::unbind(std::string_view bdf) {
 Result<std::string> SimPciBack::driver(std::string_view bdf) {
   if (host_) return host_->driver(bdf);
   return visible_op(ex_, "pci.driver", bdf, [&] {
+    ex_.sched().declare_footprint();
     auto a = parse_bdf(bdf);
     HostDevice* d = a ? find(*a) : nullptr;
+    if (d) touch_device(*a, AccessMode::read);
     return d ? Result<std::string>::success(d->driver) : Result<std::string>::error(ENODEV);
   }, value_or_errno([](const std::string& name) { return name.empty() ? std::string("(none)") : name; }));
 }
@@ -169,6 +193,7 @@ bool SimPciBack::claim(const PciAddress& addr, DomId domid) {
   HostDevice* sim = host_ ? nullptr : find(addr);
   const bool bound = host_ ? host_->driver_now(addr) == "pciback" : sim && sim->driver == "pciback";
   HostDevice* d = bound ? &devices_[addr] : nullptr;
+  touch_device(addr, AccessMode::write);  // inside the xenbus driver's step: its footprint grows
   bool ok = d && !d->user;
   if (ok) d->user = domid;
   // The kernel side of a xenbus driver's operation: traced inside it, with no scheduling point of its own.
@@ -178,6 +203,7 @@ bool SimPciBack::claim(const PciAddress& addr, DomId domid) {
 
 bool SimPciBack::release(const PciAddress& addr, DomId domid) {
   HostDevice* d = find(addr);
+  touch_device(addr, AccessMode::write);
   bool ok = d && d->user == domid;
   if (ok) d->user.reset();
   note_event(ex_, "pciback.release", fmt::format("{} from dom{}", format_bdf(addr), domid), ok ? "OK" : "ENODEV");

@@ -90,6 +90,8 @@ class SimPciBack final : public PciBack {
     std::optional<DomId> user;  // the domain pciback handed it to
   };
   HostDevice* find(const PciAddress& a);
+  void touch_slots(AccessMode mode);
+  void touch_device(const PciAddress& a, AccessMode mode);
 
   Execution& ex_;
   World& world_;
