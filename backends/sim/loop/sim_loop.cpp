@@ -27,6 +27,20 @@ std::string flags_text(std::uint32_t flags) {
 
 SimLoop::SimLoop(Execution& ex, LoopKernel kernel) : ex_(ex), kernel_(kernel) { use_sim_faults(ex_); }
 
+// Footprints for partial-order reduction (runtime/footprint.hpp). The shared objects: each loop device's
+// record (its existence, binding, flags, diskseq and openers), the set of devices (which indexes exist,
+// read by the scans of LOOP_CTL_GET_FREE and find_by_file), the global diskseq counter, the list of
+// detaches (which invariants read in order), and each backing file's identity. File descriptors and
+// kernel references are handles: only their owner uses them, and two opens that swap their numbers are
+// the same execution up to renaming, so handing one out touches nothing shared.
+void SimLoop::declare() { ex_.sched().declare_footprint(); }
+void SimLoop::touch_device(int index, AccessMode mode) {
+  ex_.sched().access(object_key('L', static_cast<std::uint64_t>(static_cast<std::uint32_t>(index))), mode);
+}
+void SimLoop::touch_device_set(AccessMode mode) { ex_.sched().access(object_key('L', "devices"), mode); }
+void SimLoop::touch_diskseq_counter() { ex_.sched().access(object_key('L', "diskseq"), AccessMode::write); }
+void SimLoop::touch_file(std::string_view path, AccessMode mode) { ex_.sched().access(object_key('f', path), mode); }
+
 std::string SimLoop::device_name(int index) const { return fmt::format("loop{}", index); }
 
 SimLoop::Device* SimLoop::find(int index) {
@@ -35,27 +49,36 @@ SimLoop::Device* SimLoop::find(int index) {
 }
 
 SimLoop::Device& SimLoop::allocate(int index) {
+  touch_device_set(AccessMode::write);
+  touch_device(index, AccessMode::write);
+  touch_diskseq_counter();
   Device& d = devices_[index];
   d = Device{};
   d.diskseq = ++diskseq_counter_;  // __alloc_disk_node -> inc_diskseq
   return d;
 }
 
-SimLoop::Device* SimLoop::device_of(LoopFd fd, Errno& err) {
+SimLoop::Device* SimLoop::device_of(LoopFd fd, Errno& err, AccessMode mode) {
   if (fd.id < 0 || static_cast<std::size_t>(fd.id) >= fds_.size() || !fds_[fd.id].open) {
     err = EBADF;
     return nullptr;
   }
   err = 0;
+  touch_device(fds_[fd.id].index, mode);
   return find(fds_[fd.id].index);
 }
 
 void SimLoop::media_changed(Device& d) {
   // disk_force_media_change bumps diskseq only since b90ecc0379eb.
-  if (kernel_ != LoopKernel::before_b90ecc0379eb) d.diskseq = ++diskseq_counter_;
+  if (kernel_ != LoopKernel::before_b90ecc0379eb) {
+    touch_diskseq_counter();
+    d.diskseq = ++diskseq_counter_;
+  }
 }
 
 void SimLoop::detach(int index, Device& d, const char* reason) {
+  touch_device(index, AccessMode::write);
+  ex_.sched().access(object_key('L', "detaches"), AccessMode::write);
   detaches_.push_back(LoopDetach{index, d.backing_file, d.file, std::string(ex_.current_actor_name()), reason});
   d.state = State::unbound;
   d.flags = 0;
@@ -66,6 +89,7 @@ void SimLoop::detach(int index, Device& d, const char* reason) {
 }
 
 void SimLoop::release(int index) {
+  touch_device(index, AccessMode::write);
   Device* d = find(index);
   if (!d) return;
   --d->openers;
@@ -74,8 +98,11 @@ void SimLoop::release(int index) {
 
 Result<int> SimLoop::get_free() {
   return visible_op(ex_, "loop.get_free", Fault{FaultPoint::loop_get_free}, "", [&] {
+    declare();
+    touch_device_set(AccessMode::read);
     int index = -1;
     for (const auto& [i, d] : devices_) {
+      touch_device(i, AccessMode::read);
       if (d.state == State::unbound) {
         index = i;
         break;
@@ -92,7 +119,9 @@ Result<int> SimLoop::get_free() {
 
 Result<int> SimLoop::add(int index) {
   return visible_op(ex_, "loop.ctl_add", device_name(index), [&] {
+    declare();
     if (index < 0) return Result<int>::error(EINVAL);
+    touch_device(index, AccessMode::read);
     if (find(index)) return Result<int>::error(EEXIST);
     allocate(index);
     return Result<int>::success(index);
@@ -101,9 +130,13 @@ Result<int> SimLoop::add(int index) {
 
 Errno SimLoop::remove(int index) {
   return visible_op(ex_, "loop.ctl_remove", device_name(index), [&]() -> Errno {
+    declare();
+    touch_device(index, AccessMode::read);
     Device* d = find(index);
     if (!d) return ENODEV;
     if (d->state != State::unbound || d->openers > 0) return EBUSY;
+    touch_device(index, AccessMode::write);
+    touch_device_set(AccessMode::write);
     devices_.erase(index);
     return 0;
   });
@@ -111,6 +144,8 @@ Errno SimLoop::remove(int index) {
 
 Result<LoopFd> SimLoop::open(int index) {
   return visible_op(ex_, "loop.open", device_name(index), [&] {
+    declare();
+    touch_device(index, AccessMode::write);
     Device* d = find(index);
     if (!d) return Result<LoopFd>::error(ENOENT);  // no /dev/loopN node
     if (d->state == State::rundown && kernel_ == LoopKernel::v6_11)
@@ -133,6 +168,7 @@ Errno SimLoop::close(LoopFd fd) {
   int index = -1;
   return visible_op(ex_, "loop.close", [&] { return index >= 0 ? device_name(index) : fmt::format("fd{}", fd.id); },
                     [&]() -> Errno {
+                      declare();
                       if (fd.id < 0 || static_cast<std::size_t>(fd.id) >= fds_.size() || !fds_[fd.id].open) return EBADF;
                       fds_[fd.id].open = false;
                       index = fds_[fd.id].index;
@@ -144,8 +180,10 @@ Errno SimLoop::close(LoopFd fd) {
 Errno SimLoop::bind(LoopFd fd, std::string_view op, std::string_view path, std::uint32_t flags) {
   int index = -1;
   return visible_op(ex_, op, [&] { return fmt::format("{} {} {}", device_name(index), path, flags_text(flags)); }, [&] {
+    declare();
+    touch_file(path, AccessMode::read);
     Errno err = 0;
-    Device* d = device_of(fd, err);
+    Device* d = device_of(fd, err, AccessMode::write);
     auto file = files_.find(path);
     if (err == 0 && !d) err = ENXIO;
     if (err == 0 && file == files_.end()) err = ENOENT;  // opening the backing file failed
@@ -175,8 +213,9 @@ Errno SimLoop::set_status_flags(LoopFd fd, std::uint32_t flags) {
   int index = -1;
   return visible_op(ex_, "loop.set_status", [&] { return fmt::format("{} {}", device_name(index), flags_text(flags)); },
                     [&] {
+                      declare();
                       Errno err = 0;
-                      Device* d = device_of(fd, err);
+                      Device* d = device_of(fd, err, AccessMode::write);
                       if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
                       if (err == 0) d->flags = (d->flags & ~kSetStatusClearable) | (flags & kSetStatusSettable);
                       index = err == EBADF ? -1 : fds_[fd.id].index;
@@ -187,8 +226,9 @@ Errno SimLoop::set_status_flags(LoopFd fd, std::uint32_t flags) {
 Result<LoopStatus> SimLoop::get_status(LoopFd fd) {
   int index = -1;
   return visible_op(ex_, "loop.get_status", [&] { return device_name(index); }, [&] {
+    declare();
     Errno err = 0;
-    Device* d = device_of(fd, err);
+    Device* d = device_of(fd, err, AccessMode::read);
     if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
     index = err == EBADF ? -1 : fds_[fd.id].index;
     return err ? Result<LoopStatus>::error(err)
@@ -205,8 +245,9 @@ Errno SimLoop::clr_fd(LoopFd fd) {
       ex_, "loop.clr_fd",
       [&] { return what.empty() ? device_name(index) : fmt::format("{} ({})", device_name(index), what); },
       [&] {
+        declare();
         Errno err = 0;
-        d = device_of(fd, err);
+        d = device_of(fd, err, AccessMode::write);
         if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
         index = err == EBADF ? -1 : fds_[fd.id].index;
         if (err == 0) err = fault_at(ex_, FaultPoint::loop_clr_fd, device_name(index));
@@ -252,8 +293,9 @@ void SimLoop::finish_clr_fd(int index, Device& d, const std::string& file) {
 Result<std::uint64_t> SimLoop::fd_diskseq(LoopFd fd) {
   int index = -1;
   return visible_op(ex_, "loop.blkgetdiskseq", [&] { return device_name(index); }, [&] {
+    declare();
     Errno err = 0;
-    Device* d = device_of(fd, err);
+    Device* d = device_of(fd, err, AccessMode::read);
     if (err == 0 && !d) err = ENXIO;
     index = err == EBADF ? -1 : fds_[fd.id].index;
     return err ? Result<std::uint64_t>::error(err) : Result<std::uint64_t>::success(d->diskseq);
@@ -262,6 +304,8 @@ Result<std::uint64_t> SimLoop::fd_diskseq(LoopFd fd) {
 
 Result<std::uint64_t> SimLoop::diskseq(int index) {
   return visible_op(ex_, "loop.read_diskseq", device_name(index), [&] {
+    declare();
+    touch_device(index, AccessMode::read);
     Device* d = find(index);
     return d ? Result<std::uint64_t>::success(d->diskseq) : Result<std::uint64_t>::error(ENOENT);
   }, value_or_errno([](std::uint64_t seq) { return std::to_string(seq); }));
@@ -269,6 +313,8 @@ Result<std::uint64_t> SimLoop::diskseq(int index) {
 
 Result<std::string> SimLoop::backing_file(int index) {
   return visible_op(ex_, "loop.read_backing_file", device_name(index), [&] {
+    declare();
+    touch_device(index, AccessMode::read);
     Device* d = find(index);
     // The sysfs "loop" group exists while the device has a backing file (bound or being torn down).
     return d && d->state != State::unbound ? Result<std::string>::success(d->backing_file)
@@ -278,11 +324,14 @@ Result<std::string> SimLoop::backing_file(int index) {
 
 Result<std::vector<int>> SimLoop::find_by_file(std::string_view path) {
   return visible_op(ex_, "loop.find_by_file", path, [&] {
+    declare();
+    touch_file(path, AccessMode::read);
     auto file = files_.find(path);
     if (file == files_.end()) return Result<std::vector<int>>::error(ENOENT);
     std::vector<int> found;
+    touch_device_set(AccessMode::read);
     for (const auto& [i, d] : devices_)
-      if (d.state == State::bound && d.file == file->second) found.push_back(i);  // GET_STATUS64 fails unless bound
+      if (touch_device(i, AccessMode::read); d.state == State::bound && d.file == file->second) found.push_back(i);  // GET_STATUS64 fails unless bound
     return Result<std::vector<int>>::success(std::move(found));
   }, [this](const Result<std::vector<int>>& r) {
     std::string result;
@@ -293,12 +342,15 @@ Result<std::vector<int>> SimLoop::find_by_file(std::string_view path) {
 }
 
 Errno SimLoop::create_file(std::string_view path) {
+  touch_file(path, AccessMode::write);
+  ex_.sched().access(object_key('f', "next inode"), AccessMode::write);
   if (files_.count(std::string(path))) return EEXIST;
   files_.emplace(std::string(path), FileIdentity{kSimFsDev, next_inode_++});
   return 0;
 }
 
 Result<FileIdentity> SimLoop::stat_file(std::string_view path) {
+  touch_file(path, AccessMode::read);
   auto it = files_.find(path);
   return it == files_.end() ? Result<FileIdentity>::error(ENOENT) : Result<FileIdentity>::success(it->second);
 }
@@ -307,6 +359,8 @@ Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
   const std::string dev = fmt::format("{}:{}", major, minor);
   Device* d = nullptr;
   return visible_op(ex_, "blkdev.get_by_dev", Fault{FaultPoint::blkback_open, dev}, dev, [&] {
+    declare();
+    if (major == kLoopMajor) touch_device(static_cast<int>(minor), AccessMode::write);
     d = major == kLoopMajor ? find(static_cast<int>(minor)) : nullptr;
     if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) return Result<int>::error(ENXIO);
     ++d->openers;
@@ -325,6 +379,7 @@ Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
 void SimLoop::kernel_close(int ref) {
   int index = -1;
   visible_op(ex_, "blkdev.put", [&] { return device_name(index); }, [&] {
+    declare();
     Opener& o = kernel_refs_.at(static_cast<std::size_t>(ref));
     index = o.index;
     if (o.open) {

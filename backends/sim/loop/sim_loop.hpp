@@ -111,7 +111,12 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKer
 
   Device* find(int index);
   Device& allocate(int index);
-  Device* device_of(LoopFd fd, Errno& err);
+  Device* device_of(LoopFd fd, Errno& err, AccessMode mode);
+  void declare();
+  void touch_device(int index, AccessMode mode);
+  void touch_device_set(AccessMode mode);
+  void touch_diskseq_counter();
+  void touch_file(std::string_view path, AccessMode mode);
   void media_changed(Device& d);
   void detach(int index, Device& d, const char* reason);
   void release(int index);  // lo_release: the last close of an AUTOCLEAR device detaches it
