@@ -31,6 +31,16 @@ std::string lower(std::string_view s) {
 
 SimMdevBus::SimMdevBus(Execution& ex) : ex_(ex) { use_sim_faults(ex_); }
 
+// Footprints for partial-order reduction (runtime/footprint.hpp). Every lookup here is by UUID, so the
+// shared objects are: all device records of one UUID together (existence, links, attributes, references,
+// the create/remove in flight), each parent's lock, the bus directory's listing (which devices have a
+// /sys/bus/mdev/devices link), and the kernel's WARN log. Parents are fixed at setup.
+void SimMdevBus::declare() { ex_.sched().declare_footprint(); }
+void SimMdevBus::touch_uuid(std::string_view uuid, AccessMode mode) {
+  ex_.sched().access(object_key('M', uuid), mode);
+}
+void SimMdevBus::touch_bus_listing() { ex_.sched().access(object_key('M', "/sys/bus/mdev/devices"), AccessMode::write); }
+
 void SimMdevBus::add_parent(std::string name, std::vector<std::string> types) {
   Parent& p = parents_.emplace_back();
   p.name = std::move(name);
@@ -38,7 +48,7 @@ void SimMdevBus::add_parent(std::string name, std::vector<std::string> types) {
 }
 
 void SimMdevBus::step(std::string_view op, std::string_view args, std::string_view result) {
-  visible_op(ex_, op, args, [] {}, result);
+  visible_op(ex_, op, args, [this] { declare(); }, result);  // the vendor driver's part: nothing shared
 }
 
 SimMdevBus::Parent* SimMdevBus::find_parent(std::string_view name) {
@@ -60,16 +70,20 @@ const SimMdevBus::Device* SimMdevBus::bus_device(std::string_view uuid) const {
 }
 
 void SimMdevBus::lock_parent(Parent& p) {
+  ex_.sched().access(object_key('m', p.name), AccessMode::write);
   while (p.locked) ex_.sched().wait(p.lock_waiters, "mdev parent->lock");
   p.locked = true;
 }
 
 void SimMdevBus::unlock_parent(Parent& p) {
+  ex_.sched().access(object_key('m', p.name), AccessMode::write);
   p.locked = false;
   ex_.sched().notify_all(p.lock_waiters);
 }
 
 void SimMdevBus::put_device(Device& d) {
+  touch_uuid(d.uuid, AccessMode::write);
+  touch_bus_listing();
   if (--d.refs > 0) return;
   // mdev_device_release: the last reference is gone.
   if (core_ == MdevCore::global_list) d.on_list = false;
@@ -82,6 +96,7 @@ Errno SimMdevBus::write_create(std::string_view parent, std::string_view type, s
   std::string uuid;
   bool writing = false;  // the text was accepted: the steps below follow
   const Errno refused = visible_op(ex_, "mdev.create", args, [&]() -> Errno {
+    declare();
     p = find_parent(parent);
     if (p == nullptr || std::find(p->types.begin(), p->types.end(), type) == p->types.end()) return ENOENT;
     Result<std::string> parsed = parse_mdev_create_text(text);
@@ -93,8 +108,10 @@ Errno SimMdevBus::write_create(std::string_view parent, std::string_view type, s
     return 0;
   }, [&](Errno e) { return writing ? "writing" : errno_name(e); });
   if (!writing) return refused;
+  touch_uuid(uuid, AccessMode::write);
   creating_.push_back(uuid);
   const Errno e = core_ == MdevCore::per_parent_lock ? create_per_parent(*p, type, uuid) : create_global(*p, type, uuid);
+  touch_uuid(uuid, AccessMode::write);
   creating_.erase(std::find(creating_.begin(), creating_.end(), uuid));
   note_event(ex_, "mdev.create", args, errno_name(e));  // the write returns, after its steps
   return e;
@@ -104,6 +121,8 @@ Errno SimMdevBus::create_per_parent(Parent& p, std::string_view type, const std:
   lock_parent(p);
   Device* d = nullptr;
   const Errno exists = visible_op(ex_, "mdev.create.check", fmt::format("{} on {}", uuid, p.name), [&]() -> Errno {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     for (const Device& other : devices_)
       if (!other.freed && other.in_parent_dir && other.parent == p.name && other.uuid == uuid) return EEXIST;
     d = &devices_.emplace_back();
@@ -118,7 +137,11 @@ Errno SimMdevBus::create_per_parent(Parent& p, std::string_view type, const std:
     return exists;
   }
 
-  visible_op(ex_, "mdev.create.kobject_add", fmt::format("{}/{}", p.name, uuid), [&] { d->in_parent_dir = true; });
+  visible_op(ex_, "mdev.create.kobject_add", fmt::format("{}/{}", p.name, uuid), [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
+    d->in_parent_dir = true;
+  });
 
   if (const Errno e = bus_link(*d, [&] { d->in_parent_dir = false; })) {
     unlock_parent(p);
@@ -128,19 +151,29 @@ Errno SimMdevBus::create_per_parent(Parent& p, std::string_view type, const std:
   step("mdev.create.vendor_create", uuid, "OK");
 
   visible_op(ex_, "mdev.create.sysfs_files", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     d->type_links = true;
     d->remove_attr = true;
     ++d->remove_attr_generation;
   }, "mdev_type, remove");
   unlock_parent(p);
 
-  visible_op(ex_, "mdev.create.list_add", uuid, [&] { d->on_list = true; });
+  visible_op(ex_, "mdev.create.list_add", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
+    d->on_list = true;
+  });
   return 0;
 }
 
 Errno SimMdevBus::bus_link(Device& d, const std::function<void()>& undo) {
   return visible_op(ex_, "mdev.create.bus_link", d.uuid, [&]() -> Errno {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
+    touch_bus_listing();
     if (bus_device(d.uuid) != nullptr) {
+      ex_.sched().access(object_key('M', "kernel warnings"), AccessMode::write);
       warnings_.push_back(fmt::format("sysfs: cannot create duplicate filename '/bus/mdev/devices/{}'", d.uuid));
       note_event(ex_, "kernel.warn", warnings_.back(), "WARN");
       undo();
@@ -155,6 +188,8 @@ Errno SimMdevBus::bus_link(Device& d, const std::function<void()>& undo) {
 Errno SimMdevBus::create_global(Parent& p, std::string_view type, const std::string& uuid) {
   Device* d = nullptr;
   const Errno listed = visible_op(ex_, "mdev.create.list_add", uuid, [&]() -> Errno {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     for (const Device& other : devices_)
       if (!other.freed && other.on_list && other.uuid == uuid) return EEXIST;
     d = &devices_.emplace_back();
@@ -168,6 +203,8 @@ Errno SimMdevBus::create_global(Parent& p, std::string_view type, const std::str
   if (listed) return listed;
 
   visible_op(ex_, "mdev.create.device_add", fmt::format("{}/{}", p.name, uuid), [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     d->in_parent_dir = true;
     d->remove_attr = true;  // dev.groups: the attribute comes with device_add
     ++d->remove_attr_generation;
@@ -182,9 +219,17 @@ Errno SimMdevBus::create_global(Parent& p, std::string_view type, const std::str
 
   step("mdev.create.driver_attach", uuid, "OK");
 
-  visible_op(ex_, "mdev.create.sysfs_files", uuid, [&] { d->type_links = true; }, "mdev_type");
+  visible_op(ex_, "mdev.create.sysfs_files", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
+    d->type_links = true;
+  }, "mdev_type");
 
-  visible_op(ex_, "mdev.create.active", uuid, [&] { d->active = true; });
+  visible_op(ex_, "mdev.create.active", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
+    d->active = true;
+  });
   return 0;
 }
 
@@ -195,6 +240,8 @@ Errno SimMdevBus::write_remove(std::string_view uuid_text, std::string_view text
   unsigned opened_generation = 0;
   bool writing = false;  // the text was accepted: the steps below follow
   const Errno refused = visible_op(ex_, "mdev.remove", args, [&]() -> Errno {
+    declare();
+    touch_uuid(uuid, AccessMode::read);
     d = bus_device(uuid);
     if (d == nullptr || !d->remove_attr) return ENOENT;
     Result<unsigned long> value = parse_mdev_remove_text(text);
@@ -208,18 +255,22 @@ Errno SimMdevBus::write_remove(std::string_view uuid_text, std::string_view text
 
   // device_remove_file_self: only the first writer removes.
   const bool won = visible_op(ex_, "mdev.remove.remove_self", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     if (!d->remove_attr || d->remove_attr_generation != opened_generation) return false;
     d->remove_attr = false;
     d->removing = true;
     return true;
   }, [](bool w) { return w ? "won: remove attribute deleted" : "lost: another writer is removing"; });
   if (!won) {
+    touch_uuid(uuid, AccessMode::read);
     while (d->removing) ex_.sched().wait(d->remove_write_done, "kernfs_remove_self of another writer");
     note_event(ex_, "mdev.remove", args, "OK (nothing removed)");
     return 0;
   }
 
   const Errno e = core_ == MdevCore::per_parent_lock ? remove_per_parent(*d) : remove_global(*d);
+  touch_uuid(uuid, AccessMode::write);
   d->removing = false;
   ex_.sched().notify_all(d->remove_write_done);
   note_event(ex_, "mdev.remove", args, errno_name(e));  // the write returns, after its steps
@@ -228,6 +279,8 @@ Errno SimMdevBus::write_remove(std::string_view uuid_text, std::string_view text
 
 Errno SimMdevBus::remove_per_parent(Device& d) {
   const Errno off = visible_op(ex_, "mdev.remove.list_del", d.uuid, [&]() -> Errno {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
     if (!d.on_list) {
       d.remove_attr = true;  // remove_store re-creates the attribute when the remove failed
       ++d.remove_attr_generation;
@@ -242,9 +295,16 @@ Errno SimMdevBus::remove_per_parent(Device& d) {
   lock_parent(p);
   step("mdev.remove.vendor_remove", d.uuid, "OK");
 
-  visible_op(ex_, "mdev.remove.sysfs_files", d.uuid, [&] { d.type_links = false; });
+  visible_op(ex_, "mdev.remove.sysfs_files", d.uuid, [&] {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
+    d.type_links = false;
+  });
 
   visible_op(ex_, "mdev.remove.device_unregister", fmt::format("{}/{}", d.parent, d.uuid), [&] {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
+    touch_bus_listing();
     d.bus_link = false;
     d.in_parent_dir = false;
     put_device(d);
@@ -255,6 +315,8 @@ Errno SimMdevBus::remove_per_parent(Device& d) {
 
 Errno SimMdevBus::remove_global(Device& d) {
   const Errno refused = visible_op(ex_, "mdev.remove.check", d.uuid, [&]() -> Errno {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
     if (!d.on_list) return ENODEV;
     if (!d.active) return EAGAIN;
     d.active = false;
@@ -266,21 +328,30 @@ Errno SimMdevBus::remove_global(Device& d) {
   });
   if (refused) return refused;
 
-  visible_op(ex_, "mdev.remove.sysfs_files", d.uuid, [&] { d.type_links = false; });
+  visible_op(ex_, "mdev.remove.sysfs_files", d.uuid, [&] {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
+    d.type_links = false;
+  });
 
   visible_op(ex_, "mdev.remove.device_del", fmt::format("{}/{}", d.parent, d.uuid), [&] {
+    declare();
+    touch_uuid(d.uuid, AccessMode::write);
+    touch_bus_listing();
     d.bus_link = false;
     d.in_parent_dir = false;
     d.remove_attr = false;
   });
 
-  visible_op(ex_, "mdev.remove.put_device", d.uuid, [&] { put_device(d); },
+  visible_op(ex_, "mdev.remove.put_device", d.uuid, [&] { declare(); put_device(d); },
              [&] { return d.freed ? "released, off mdev_list" : "still referenced"; });
   return 0;
 }
 
 std::vector<std::string> SimMdevBus::list_devices() {
   return visible_op(ex_, "mdev.list", "/sys/bus/mdev/devices", [&] {
+    declare();
+    ex_.sched().access(object_key('M', "/sys/bus/mdev/devices"), AccessMode::read);
     std::vector<std::string> out;
     for (const Device& d : devices_)
       if (!d.freed && d.bus_link) out.push_back(d.uuid);
@@ -292,6 +363,8 @@ std::vector<std::string> SimMdevBus::list_devices() {
 Result<std::string> SimMdevBus::device_parent(std::string_view uuid_text) {
   const std::string uuid = lower(uuid_text);
   return visible_op(ex_, "mdev.parent", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::read);
     const Device* d = bus_device(uuid);
     return d == nullptr ? Result<std::string>::error(ENOENT) : Result<std::string>::success(d->parent);
   });
@@ -300,6 +373,8 @@ Result<std::string> SimMdevBus::device_parent(std::string_view uuid_text) {
 bool SimMdevBus::remove_visible(std::string_view uuid_text) {
   const std::string uuid = lower(uuid_text);
   return visible_op(ex_, "mdev.remove_visible", uuid, [&] {
+    declare();
+    touch_uuid(uuid, AccessMode::read);
     const Device* d = bus_device(uuid);
     return d != nullptr && d->remove_attr;
   }, [](bool visible) { return visible ? "yes" : "no"; });
@@ -308,6 +383,8 @@ bool SimMdevBus::remove_visible(std::string_view uuid_text) {
 Errno SimMdevBus::hold(std::string_view uuid_text) {
   const std::string uuid = lower(uuid_text);
   return visible_op(ex_, "mdev.get_device", uuid, [&]() -> Errno {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     Device* d = bus_device(uuid);
     if (d == nullptr) return ENOENT;
     ++d->refs;
@@ -319,6 +396,8 @@ Errno SimMdevBus::hold(std::string_view uuid_text) {
 void SimMdevBus::release_hold(std::string_view uuid_text) {
   const std::string uuid = lower(uuid_text);
   visible_op(ex_, "mdev.put_device", uuid, [&]() -> const char* {
+    declare();
+    touch_uuid(uuid, AccessMode::write);
     for (Device& d : devices_) {
       if (!d.freed && d.uuid == uuid && d.holds > 0) {
         --d.holds;

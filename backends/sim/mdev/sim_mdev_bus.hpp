@@ -83,6 +83,9 @@ class SimMdevBus final : public MdevBus, public MdevKernelState {
   const std::vector<std::string>& kernel_warnings() const override { return warnings_; }
 
  private:
+  void declare();
+  void touch_uuid(std::string_view uuid, AccessMode mode);
+  void touch_bus_listing();
   struct Device {
     std::string uuid;
     std::string parent;
