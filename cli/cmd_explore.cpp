@@ -67,6 +67,10 @@ void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_wi
     }
   }
   if (r.failed) {
+    // Fewer actors than explored: the replay token carries the smaller count, so the replay runs with it.
+    if (!r.fewer.empty()) std::cout << "  shrunk to " << r.fewer << "\n";
+    if (!r.also_fails.empty())
+      std::cout << "  also fails with " << r.also_fails << ", not kept: more preemptions or steps\n";
     // The decisions that matter, in one line, so the short form says where the interleaving went wrong.
     if (const std::string race = reports::race_summary(r.failure); !race.empty()) std::cout << "  " << race << "\n";
     std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
