@@ -12,6 +12,7 @@
 #include "cli/progress.hpp"
 #include "cli/selection.hpp"
 #include "reports/report_dir.hpp"
+#include "reports/trace_text.hpp"
 #include "run/report_wire.hpp"
 #include "run/workers.hpp"
 #include "xenrace/version.hpp"
@@ -65,7 +66,15 @@ void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_wi
       std::cout << format_trace(r.failure, fold);
     }
   }
-  if (r.failed) std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
+  if (r.failed) {
+    // Fewer actors than explored: the replay token carries the smaller count, so the replay runs with it.
+    if (!r.fewer.empty()) std::cout << "  shrunk to " << r.fewer << "\n";
+    if (!r.also_fails.empty())
+      std::cout << "  also fails with " << r.also_fails << ", not kept: more preemptions or steps\n";
+    // The decisions that matter, in one line, so the short form says where the interleaving went wrong.
+    if (const std::string race = reports::race_summary(r.failure); !race.empty()) std::cout << "  " << race << "\n";
+    std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
+  }
 }
 
 Runner add_explore_command(CLI::App& app, Context& ctx) {

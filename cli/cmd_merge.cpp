@@ -164,6 +164,9 @@ VariantReport merge_variant(Context& ctx, const std::vector<ShardFile>& shards,
   r.busiest_pass.reset();
   r.first_failure_steps = witness->value("first_failure_steps", std::uint64_t{0});
   r.shrink_runs = witness->value("shrink_runs", std::uint64_t{0});
+  r.fewer = witness->value("fewer", "");
+  r.also_fails = witness->value("also_fails", "");
+  r.count_runs = witness->value("count_runs", std::uint64_t{0});
   if (!witness->contains("replay") || !(*witness)["replay"].is_string())
     throw UsageError(fmt::format("merge: {}/{} failed in '{}' but has no replay token", r.scenario, r.variant,
                                  shards[witness_shard].path));

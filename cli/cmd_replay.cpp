@@ -7,6 +7,7 @@
 #include "cli/cli.hpp"
 #include "cli/options.hpp"
 #include "reports/report_dir.hpp"
+#include "reports/trace_text.hpp"
 #include "xenrace/version.hpp"
 
 namespace xenrace::cli {
@@ -63,9 +64,10 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
       std::cout << fmt::format("replaying {}/{} (found by {} seed {}): {} steps\n", token.scenario, token.variant,
                                token.strategy, token.seed, r.steps);
       std::cout << format_trace(r, !*no_fold);
-      if (r.failed())
+      if (r.failed()) {
         std::cout << fmt::format("verdict: FAIL: {}: {}\n", r.check, r.message);
-      else
+        if (const std::string race = reports::race_summary(r); !race.empty()) std::cout << race << "\n";
+      } else
         std::cout << "verdict: pass (no check was violated)\n";
       if (diverged) std::cout << "DIVERGED: " << divergence << "\n";
       std::cout << "trace_hash: " << format_hash(r.trace_hash) << "\n";

@@ -49,6 +49,9 @@ nlohmann::json report_json(const VariantReport& r) {
     j["first_failure_steps"] = r.first_failure_steps;
     j["preemptions"] = r.failure.schedule.preemptions();
     j["shrink_runs"] = r.shrink_runs;
+    j["fewer"] = r.fewer;
+    j["also_fails"] = r.also_fails;
+    j["count_runs"] = r.count_runs;
   }
   if (r.busiest_pass) {
     j["busiest_pass"] = r.busiest_pass->encode();

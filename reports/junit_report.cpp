@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "reports/text_escape.hpp"
+#include "reports/trace_text.hpp"
 
 namespace xenrace::reports {
 namespace {
@@ -35,10 +36,17 @@ std::string failure_text(const ReportEntry& e) {
     return out;
   }
   out += fmt::format("violated: {}: {}\n", e.violated, e.message);
+  if (const std::string race = race_summary(e.failure); !race.empty()) out += race + "\n";
   out += "trace (step, virtual time ns, actor, operation, arguments -> result):\n";
-  for (const auto& ev : e.failure.events)
-    out += fmt::format("  {:>4} {:>12} {:<16} {:<20} {} -> {}\n", ev.step, ev.time, actor_name(e.failure, ev), ev.op,
+  const std::vector<TraceMark> marks = race_marks(e.failure);
+  auto mark = marks.begin();
+  for (std::size_t i = 0; i < e.failure.events.size(); ++i) {
+    const auto& ev = e.failure.events[i];
+    out += fmt::format("  {:>4} {:>12} {:<16} {:<20} {} -> {}", ev.step, ev.time, actor_name(e.failure, ev), ev.op,
                        ev.args, ev.result);
+    for (const char* sep = "  <- "; mark != marks.end() && mark->event == i; ++mark, sep = "; ") out += sep + mark->text;
+    out += "\n";
+  }
   out += "replay: " + e.replay_command + "\n";
   return out;
 }

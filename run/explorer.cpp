@@ -1,11 +1,19 @@
 #include "run/explorer.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "runtime/strategies/replay_strategy.hpp"
 #include "xenrace/version.hpp"
 
 namespace xenrace {
+namespace {
+// How many smaller values of a count the explorer tries below the one explored (the lowest first).
+constexpr std::int64_t kCountsTried = 8;
+}  // namespace
 
 ExecutionOptions execution_options_for(const ScenarioInfo& info, const Params& params, bool keep_trace) {
   ExecutionOptions o;
@@ -131,6 +139,43 @@ ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const
   return best;
 }
 
+// The value `params` gives an integer parameter (the first entry wins, as Execution::param reads it), else its
+// default.
+std::int64_t integer_value(const ParamInfo& p, const Params& params) {
+  for (const auto& [key, value] : params)
+    if (key == p.name) return std::stoll(value);
+  return std::stoll(p.default_value);
+}
+
+Params with_value(Params params, const std::string& name, std::int64_t value) {
+  for (auto& [key, text] : params)
+    if (key == name) {
+      text = std::to_string(value);
+      return params;
+    }
+  params.emplace_back(name, std::to_string(value));
+  return params;
+}
+
+// The search again, as `strategy_options` describes it over execution indices [first, first + budget), run
+// with `exopts`: the first execution that breaks the same check as `like`, or nullopt. `runs` counts them.
+std::optional<ExecutionResult> search_again(const Scenario& scenario, std::string_view variant,
+                                            const WorldFactory& world, StackPool& stacks,
+                                            const StrategyOptions& strategy_options, std::uint64_t first,
+                                            std::uint64_t budget, const ExecutionOptions& exopts,
+                                            const ExecutionResult& like, std::uint64_t& runs) {
+  auto strategy = make_strategy(strategy_options);
+  for (std::uint64_t n = 0; n < budget && strategy->has_more(); ++n) {
+    strategy->begin_execution(first + n);
+    ExecutionResult r = run_execution(scenario, variant, world, *strategy, stacks, exopts);
+    strategy->end_execution(r.steps);
+    ++runs;
+    if (!strategy->execution_in_shard() || r.pruned) continue;
+    if (r.failed() && r.same_failure(like)) return r;
+  }
+  return std::nullopt;
+}
+
 std::uint64_t mix_hash(std::uint64_t acc, std::uint64_t h) {
   acc ^= h + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2);
   return acc;
@@ -162,14 +207,15 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   const std::uint64_t budget = rep.budget;
   const ExecutionOptions exopts = execution_options_for(info, options.params, false);
 
-  auto token_for = [&](const Schedule& schedule, std::uint64_t steps, std::uint64_t trace_hash) {
+  auto token_for = [&](const Schedule& schedule, std::uint64_t steps, std::uint64_t trace_hash,
+                       const Params& params) {
     ReplayToken t;
     t.version = kVersion;
     t.scenario = info.name;
     t.variant = variant.name;
     t.strategy = options.strategy.name;
     t.seed = options.strategy.seed;
-    t.params = options.params;
+    t.params = params;
     t.schedule = schedule;
     t.recorded = ExecutionFingerprint{steps, trace_hash};
     return t;
@@ -207,20 +253,56 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
 
     rep.failed = true;
     rep.first_failure_steps = r.steps;
+    const std::uint64_t found_after = n + 1;
     ExecutionResult best = options.shrink ? shrink(scenario, variant.name, world, stacks, exopts, std::move(r),
                                                    options.shrink_budget, rep.shrink_runs)
                                           : std::move(r);
+    Params params = options.params;
+    if (options.shrink && options.fewer_actors) {
+      // Then the fewest actors and operations: an integer parameter with a lower bound is a count (clients,
+      // attaches, guests). From its minimum up to the value explored, search again, bounded, and shrink the
+      // first failure of the same check. Its witness is taken only when it is no worse in preemptions, then
+      // steps, so the result is never worse than the first failure's; otherwise the report only says the
+      // smaller count fails too.
+      const std::uint64_t again = std::min(budget, std::max<std::uint64_t>(100, 10 * found_after));
+      for (const ParamInfo& p : info.params) {
+        if (p.kind != ParamKind::integer || p.min == std::numeric_limits<std::int64_t>::min()) continue;
+        const std::int64_t explored = integer_value(p, params);
+        for (std::int64_t count = std::max(p.min, explored - kCountsTried); count < explored; ++count) {
+          Params smaller = with_value(params, p.name, count);
+          const ExecutionOptions smaller_opts = execution_options_for(info, smaller, false);
+          auto found = search_again(scenario, variant.name, world, stacks, options.strategy, first, again,
+                                    smaller_opts, best, rep.count_runs);
+          if (!found) continue;
+          ExecutionResult candidate = shrink(scenario, variant.name, world, stacks, smaller_opts,
+                                             std::move(*found), options.shrink_budget, rep.shrink_runs);
+          const std::string what = fmt::format("{}={}", p.name, count);
+          if (std::pair(candidate.schedule.preemptions(), candidate.steps) <=
+              std::pair(best.schedule.preemptions(), best.steps)) {
+            rep.fewer += (rep.fewer.empty() ? "" : ", ") + fmt::format("{} (explored with {})", what, explored);
+            best = std::move(candidate);
+            params = std::move(smaller);
+          } else {
+            rep.also_fails += (rep.also_fails.empty() ? "" : ", ") +
+                              fmt::format("{} ({} preemptions, {} steps)", what, candidate.schedule.preemptions(),
+                                          candidate.steps);
+          }
+          break;  // the smallest count that fails
+        }
+      }
+    }
     // Re-run the final schedule with its trace kept: this is exactly what `xenrace replay` will show.
-    ExecutionOptions keep = execution_options_for(info, options.params, true);
+    ExecutionOptions keep = execution_options_for(info, params, true);
     rep.failure = replay_schedule(scenario, variant.name, world, stacks, keep, best.schedule);
     rep.trace_hash = rep.failure.trace_hash;
     rep.message = rep.failure.message;
-    rep.replay = token_for(rep.failure.schedule, rep.failure.steps, rep.failure.trace_hash);
+    rep.replay = token_for(rep.failure.schedule, rep.failure.steps, rep.failure.trace_hash, params);
     return rep;
   }
   if (!strategy->has_more()) rep.exhausted = true;
   rep.trace_hash = combined;
-  if (rep.executions > 0) rep.busiest_pass = token_for(busiest, busiest_recorded.steps, busiest_recorded.trace_hash);
+  if (rep.executions > 0)
+    rep.busiest_pass = token_for(busiest, busiest_recorded.steps, busiest_recorded.trace_hash, options.params);
   return rep;
 }
 

@@ -1,6 +1,7 @@
 // The Explorer runs one scenario variant many times under a strategy until an execution fails or the
 // budget is spent; a failure is shrunk to the fewest explicit decisions (preemptions, injected faults,
-// non-default data) and steps that still break the same check, and becomes a replay token.
+// non-default data) and steps that still break the same check, then to the fewest actors where a count
+// parameter allows it, and becomes a replay token.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -20,7 +21,9 @@ struct ExploreOptions {
   StrategyOptions strategy;
   std::uint64_t iterations = 0;  // 0: the scenario's default budget
   bool shrink = true;
-  std::uint64_t shrink_budget = 1000;  // replays the shrinker may spend
+  std::uint64_t shrink_budget = 1000;  // replays the shrinker may spend (per witness shrunk)
+  // With shrink: also try smaller counts (integer parameters with a minimum) for a witness with fewer actors.
+  bool fewer_actors = true;
   Params params;                       // execution options, carried into the replay token
   // Called every `progress_every` executions (the CLI's progress line); may be empty. It only observes:
   // nothing it does feeds back into exploration.
@@ -46,6 +49,13 @@ struct VariantReport {
   std::optional<ReplayToken> busiest_pass;
   std::uint64_t first_failure_steps = 0;  // steps of the failing execution before shrinking
   std::uint64_t shrink_runs = 0;
+  // Failing, shrunk: the counts (integer parameters with a minimum) the witness was lowered to, "attaches=2
+  // (explored with 4)"; the replay token carries them. "" when it runs with the counts explored.
+  std::string fewer;
+  // Smaller counts that broke the same check but whose witness was not simpler (more preemptions or steps),
+  // so the witness stayed: "attaches=2 (2 preemptions, 80 steps)". "" when none.
+  std::string also_fails;
+  std::uint64_t count_runs = 0;  // executions spent searching at smaller counts
   bool exhausted = false;            // an exhaustive strategy covered every schedule in its scope (shard)
   ExecutionResult failure;           // the shrunk failing execution, events kept
   // What the search was, for the verdict's wording and for merging shards.

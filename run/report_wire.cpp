@@ -160,6 +160,9 @@ void WireWriter::report(const VariantReport& r) {
   put_token(*this, r.busiest_pass);
   u64(r.first_failure_steps);
   u64(r.shrink_runs);
+  str(r.fewer);
+  str(r.also_fails);
+  u64(r.count_runs);
   u64(r.exhausted);
   put_execution(*this, r.failure);
   u64(r.budget);
@@ -206,6 +209,9 @@ VariantReport WireReader::report() {
   r.busiest_pass = get_token(*this);
   r.first_failure_steps = u64();
   r.shrink_runs = u64();
+  r.fewer = str();
+  r.also_fails = str();
+  r.count_runs = u64();
   r.exhausted = u64() != 0;
   r.failure = get_execution(*this);
   r.budget = u64();

@@ -46,8 +46,9 @@ def replayed_actors(token):
 
 
 def test_three_attaches_replay_as_three_xl_pci_attach_actors():
+    # --no-shrink: shrinking would also lower the count to the fewest attaches that still fail.
     rows = json.loads(xenrace("explore", "pci-attach/buggy", "--json", "--seed", "7", "--param", "attaches=3",
-                              check_code=0).stdout)
+                              "--no-shrink", check_code=0).stdout)
     assert rows[0]["verdict"] == "fail"
     token = rows[0]["replay"]
     attaches = [a for a in replayed_actors(token) if a.startswith("xl pci-attach ")]
@@ -64,10 +65,26 @@ def test_three_attaches_replay_as_three_xl_pci_attach_actors():
 ])
 def test_a_count_is_the_number_of_racing_actors(name, param, actor_prefix, n):
     rows = json.loads(xenrace("explore", f"{name}/buggy", "--json", "--seed", "7", "--param", f"{param}={n}",
-                              check_code=0).stdout)
+                              "--no-shrink", check_code=0).stdout)
     assert rows[0]["verdict"] == "fail", rows[0]
     actors = [a for a in replayed_actors(rows[0]["replay"]) if a.startswith(actor_prefix)]
     assert len(actors) == n, actors
+
+
+def test_shrinking_lowers_the_count_and_the_replay_carries_it():
+    out = xenrace("explore", "pci-attach/buggy-existing-backend", "--param", "attaches=4", check_code=0).stdout
+    assert "\n  shrunk to attaches=2 (explored with 4)\n" in out, out
+    token = next(l for l in out.splitlines() if l.startswith("  replay: ")).split(" replay ", 1)[1]
+    assert len([a for a in replayed_actors(token) if a.startswith("xl pci-attach ")]) == 2
+    row = json.loads(xenrace("explore", "pci-attach/buggy-existing-backend", "--param", "attaches=4", "--json",
+                             check_code=0).stdout)[0]
+    assert row["fewer"] == "attaches=2 (explored with 4)" and row["replay"] == token, row
+    assert row["count_runs"] > 0
+    # Without shrinking the witness keeps the count explored.
+    kept = json.loads(xenrace("explore", "pci-attach/buggy-existing-backend", "--param", "attaches=4", "--json",
+                              "--no-shrink", check_code=0).stdout)[0]
+    assert kept["fewer"] == "" and kept["count_runs"] == 0, kept
+    assert len([a for a in replayed_actors(kept["replay"]) if a.startswith("xl pci-attach ")]) == 4
 
 
 # Every variant of each scenario at a count above the default: buggy fails, fixed passes (exit 0), with a fixed

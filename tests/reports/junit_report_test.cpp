@@ -56,6 +56,11 @@ TEST(JunitReport, UnmetExpectationCarriesCheckTraceAndReplay) {
   EXPECT_NE(body.find("map.put"), std::string::npos);
   EXPECT_NE(body.find("client A"), std::string::npos);
   EXPECT_NE(body.find("replay: xenrace replay xr1-"), std::string::npos);
+  // The trace marks where it went wrong, and says it in one line before the trace.
+  EXPECT_NE(body.find("\nstale read at step "), std::string::npos) << body;
+  EXPECT_EQ(count(body, "&lt;- the stale read\n"), 1u) << body;
+  EXPECT_EQ(count(body, "&lt;- made it stale\n"), 1u) << body;
+  EXPECT_EQ(count(body, "&lt;- uses the stale value (read at step "), 1u) << body;
 }
 
 TEST(JunitReport, RaceNotFoundIsAFailure) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -99,6 +100,7 @@ TEST(PciAttachAttaches, ThreeAttachesAreThreeActorsInTheReplayedTrace) {
   options.strategy.name = "pct";
   options.strategy.seed = 7;
   options.params = {{"attaches", "3"}};
+  options.fewer_actors = false;  // else the witness may shrink to two attaches
   VariantReport report = explore_variant(scenario, *scenario.info().variant("buggy"), sim_world(), options, stacks);
   ASSERT_TRUE(report.failed) << report.message;
   ASSERT_TRUE(report.replay.has_value());
@@ -120,6 +122,61 @@ TEST(PciAttachAttaches, ThreeAttachesAreThreeActorsInTheReplayedTrace) {
   EXPECT_EQ(std::count_if(two.actors.begin(), two.actors.end(),
                           [](const std::string& a) { return a.starts_with("xl pci-attach "); }),
             2);
+}
+
+std::string param_value(const Params& params, const std::string& key) {
+  for (const auto& [k, v] : params)
+    if (k == key) return v;
+  return "";
+}
+
+// Shrinking ends with the fewest actors: a failure found with four attaches is searched for again with two
+// and three, and the witness runs with two, as its token says. It is never worse than the witness shrunk at
+// four (preemptions, then steps), and a token whose count is changed does not fit.
+TEST(PciAttachAttaches, AWitnessFoundWithFourAttachesShrinksToTwo) {
+  ScenarioRegistry registry;
+  registry.add(make_pci_attach());
+  const Scenario& scenario = registry.get("pci-attach");
+  const VariantInfo& variant = *scenario.info().variant("buggy-existing-backend");
+  StackPool stacks;
+  ExploreOptions options;
+  options.strategy.name = "pct";
+  options.strategy.seed = 1;
+  options.params = {{"attaches", "4"}};
+  VariantReport report = explore_variant(scenario, variant, sim_world(), options, stacks);
+  ASSERT_TRUE(report.failed);
+  EXPECT_EQ(report.failure.check, "each attached device has its own dev-N");
+  EXPECT_EQ(report.fewer, "attaches=2 (explored with 4)");
+  EXPECT_EQ(report.also_fails, "");
+  EXPECT_GT(report.count_runs, 0u);
+  ASSERT_TRUE(report.replay.has_value());
+  const ReplayToken token = ReplayToken::decode(report.replay->encode());
+  EXPECT_EQ(param_value(token.params, "attaches"), "2");
+  bool diverged = true;
+  ExecutionResult again = replay_token(registry, token, sim_world(), stacks, &diverged);
+  EXPECT_FALSE(diverged);
+  EXPECT_EQ(again.trace_hash, report.trace_hash);
+  EXPECT_EQ(again.check, report.failure.check);
+  EXPECT_EQ(std::count_if(again.actors.begin(), again.actors.end(),
+                          [](const std::string& a) { return a.starts_with("xl pci-attach "); }),
+            2);
+
+  ExploreOptions at_four = options;
+  at_four.fewer_actors = false;
+  VariantReport four = explore_variant(scenario, variant, sim_world(), at_four, stacks);
+  ASSERT_TRUE(four.failed);
+  EXPECT_EQ(param_value(four.replay->params, "attaches"), "4");
+  EXPECT_EQ(four.fewer, "");
+  EXPECT_EQ(four.executions, report.executions) << "the search itself is the same";
+  EXPECT_LE(std::pair(report.failure.schedule.preemptions(), report.failure.steps),
+            std::pair(four.failure.schedule.preemptions(), four.failure.steps));
+
+  ReplayToken edited = token;
+  edited.params = {{"attaches", "4"}};
+  std::string why;
+  replay_token(registry, edited, sim_world(), stacks, &diverged, &why);
+  EXPECT_TRUE(diverged);
+  EXPECT_NE(why.find("does not fit"), std::string::npos) << why;
 }
 
 // At N = 3 and 4 every buggy variant still fails and every fixed variant still passes (fixed seed, a budget
