@@ -240,17 +240,18 @@ bool ProcessTree::all_exited() const {
 
 void ProcessTree::wait_for_activity(unsigned round) {
   // A notification or an exit wakes the wait at once; a process going to sleep in the kernel has no event,
-  // so after a short spin the wait looks again every millisecond. Only latency depends on this, never the
+  // so after a short spin the wait looks again every 50 microseconds. Only latency depends on this, never the
   // outcome: settle() decides on what it sees, not on how long it waited.
   std::vector<pollfd> fds;
   fds.push_back({channel_->fd(), POLLIN, 0});
   for (const auto& p : procs_)
     if (!p.exited) fds.push_back({p.pidfd, POLLIN, 0});
-  if (round < 64) {
+  if (round < 256) {
     sched_yield();
     poll(fds.data(), fds.size(), 0);
   } else {
-    poll(fds.data(), fds.size(), 1);
+    const timespec look_again{0, 50'000};
+    ppoll(fds.data(), fds.size(), &look_again, nullptr);
   }
 }
 
