@@ -102,6 +102,47 @@ TEST(ProcessActor, ForkingScriptGivesTheSameTraceEveryRun) {
   EXPECT_EQ(other_seed.trace_hash, first.trace_hash);
 }
 
+// Background jobs run in parallel in the kernel; their held calls are still answered in one order.
+TEST(ProcessActor, BackgroundJobsGiveTheSameTraceEveryRun) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  auto run = [](std::uint64_t seed) {
+    StackPool stacks;
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    Execution ex(strategy, stacks, keep_trace());
+    spawn_process(ex, "jobs", {"sh", "-c", "/bin/true & /bin/echo x >/dev/null & (/bin/true; /bin/true) & wait"}, kEnv);
+    return ex.run();
+  };
+  const ExecutionResult first = run(1);
+  ASSERT_FALSE(first.failed()) << first.message << "\n" << trace_text(first);
+  for (std::uint64_t seed : {1, 1, 2, 3, 1}) {
+    const ExecutionResult r = run(seed);
+    ASSERT_FALSE(r.failed()) << r.message;
+    EXPECT_EQ(trace_text(r), trace_text(first));
+  }
+}
+
+// Two subshells of one script contend for a lock: the waiter parks while the holder, in the same tree, goes on.
+TEST(ProcessActor, ALockWaiterInsideOneTreeLetsItsHolderRun) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  Execution ex(strategy, stacks, keep_trace());
+  std::vector<std::string> env = kEnv;
+  env.push_back("LOCK=" + dir.file("lock"));
+  spawn_process(ex, "pair",
+                {"sh", "-c",
+                 "(exec 9>>\"$LOCK\"; flock 9; /bin/true; /bin/true; flock -u 9) & "
+                 "(exec 9>>\"$LOCK\"; flock 9; /bin/true; flock -u 9) & wait"},
+                env);
+  const ExecutionResult r = ex.run();
+  ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+  const std::string text = trace_text(r);
+  EXPECT_NE(text.find("LOCK_EX -> parked"), std::string::npos) << text;
+}
+
 TEST(ProcessActor, ANonZeroExitFailsTheActor) {
   SKIP_WITHOUT_PROCESS_ACTORS();
   StackPool stacks;
