@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "runtime/execution.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
+#include "runtime/strategies/dfs_strategy.hpp"
 #include "runtime/strategies/random_strategy.hpp"
 #include "runtime/strategies/replay_strategy.hpp"
 
@@ -255,6 +257,58 @@ TEST(ProcessActor, ReplayingARecordedScheduleReproducesTheTrace) {
     return;
   }
   FAIL() << "no seed made one script wait for the other's lock";
+}
+
+TEST(ProcessActor, DfsFindsBothOrdersOfTheLockHolders) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  DfsStrategy strategy(1);
+  std::set<std::string> first_holders;
+  int executions = 0;
+  for (std::uint64_t i = 0; strategy.has_more() && i < 400; ++i) {
+    strategy.begin_execution(i);
+    const LockRun run = run_lockers(strategy, dir);
+    strategy.end_execution(run.result.steps);
+    ASSERT_FALSE(run.result.failed()) << run.result.message;
+    first_holders.insert(run.first_holder);
+    ++executions;
+  }
+  EXPECT_FALSE(strategy.has_more()) << "preemption bound 1 not exhausted in " << executions << " executions";
+  EXPECT_GT(executions, 2);
+  RecordProperty("executions", executions);
+  EXPECT_EQ(first_holders, (std::set<std::string>{"A", "B"}));
+}
+
+// Two scripts taking two locks in opposite orders: exploring finds the deadlock, reported as one.
+TEST(ProcessActor, LockOrderInversionIsFoundAsADeadlock) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  bool deadlocked = false;
+  for (std::uint64_t seed = 1; seed <= 30 && !deadlocked; ++seed) {
+    StackPool stacks;
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    Execution ex(strategy, stacks, keep_trace());
+    const char* const script =
+        "exec 8>>\"$FIRST\" 9>>\"$SECOND\"; flock 8; /bin/true; flock 9; flock -u 9; flock -u 8";
+    for (const auto& [name, first, second] : {std::tuple{"AB", "a", "b"}, std::tuple{"BA", "b", "a"}}) {
+      std::vector<std::string> env = kEnv;
+      env.push_back(std::string("FIRST=") + dir.file(first));
+      env.push_back(std::string("SECOND=") + dir.file(second));
+      spawn_process(ex, name, {"sh", "-c", script}, env);
+    }
+    const ExecutionResult r = ex.run();
+    if (r.outcome == Outcome::deadlock) {
+      deadlocked = true;
+      EXPECT_NE(r.message.find("AB (waiting for flock)"), std::string::npos) << r.message;
+      EXPECT_NE(r.message.find("BA (waiting for flock)"), std::string::npos) << r.message;
+    } else {
+      ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+    }
+  }
+  EXPECT_TRUE(deadlocked) << "no seed in 30 interleaved the two lock orders";
+  siginfo_t info{};
+  EXPECT_NE(waitid(P_ALL, 0, &info, WEXITED | WNOHANG), 0) << "a deadlocked tree was left behind";
 }
 
 // (d) Killing a process actor leaves no process behind, and no fd.
