@@ -192,7 +192,7 @@ class Supervisor {
     // duplicate releases nothing while the program keeps its fd.
     const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
     if (mine < 0) {
-      const int e = errno == EBADF ? EBADF : errno;
+      const int e = errno;  // EBADF: no such fd in the program
       ex_.record("proc.flock", what, errno_text(e));
       reply(p, -1, e);
       return true;
