@@ -101,6 +101,12 @@ void become_subreaper() {
 
 }  // namespace
 
+// A watchdog, not a decision: a tree that computes forever without a held call (a busy loop of shell builtins)
+// would otherwise block the scheduler for ever. Counted in rounds of at least 50 us, so the limit is at least
+// kGiveUpSeconds of wall time; an execution that reaches it fails, naming the processes still running.
+constexpr unsigned kGiveUpSeconds = 120;
+constexpr unsigned kGiveUpRound = kGiveUpSeconds * 20'000;
+
 ProcessTree::ProcessTree() = default;
 
 ProcessTree::~ProcessTree() {
@@ -326,6 +332,10 @@ ProcessTree::Changes ProcessTree::settle() {
     // And those made while the scan ran: a process seen asleep in its notification has it queued by now.
     if (drain(ch)) changed = true;
     if (quiet && !changed) return ch;
+    if (round == kGiveUpRound)
+      throw std::runtime_error(fmt::format(
+          "process tree never settled: still running after about {} s without a held call: {}", kGiveUpSeconds,
+          describe_running()));
     wait_for_activity(round);
   }
 }
@@ -350,6 +360,16 @@ void ProcessTree::kill_all() {
     siginfo_t info{};
     while (waitid(P_PGID, static_cast<id_t>(pgid_), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0) info = {};
   }
+}
+
+std::string ProcessTree::describe_running() const {
+  std::string out;
+  for (const auto& p : procs_) {
+    if (p.exited || p.held) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("p{} ({}, state {})", p.ordinal, comm_of(p.pid), p.state);
+  }
+  return out;
 }
 
 std::string ProcessTree::describe_blocked() const {

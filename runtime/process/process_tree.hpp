@@ -84,6 +84,8 @@ class ProcessTree {
   void reap_exited();
   // "p2 (sh, state S)" for each live process not held: for a report when the tree is stuck.
   std::string describe_blocked() const;
+  // "p2 (sh, state R)" for each live process not held: for a report when the tree never settles.
+  std::string describe_running() const;
 
  private:
   TreeProcess* by_pid(pid_t pid);

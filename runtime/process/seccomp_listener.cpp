@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -116,6 +117,21 @@ int receive_fd(int sock) {
 
 namespace {
 
+// The /proc files ProcessTree::settle reads, for a child held at its notification: "" or what is missing.
+std::string check_proc_files(pid_t pid) {
+  for (const char* name : {"stat", "schedstat", "syscall"}) {
+    const std::string path = fmt::format("/proc/{}/{}", pid, name);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    char buf[256] = {};
+    const ssize_t n = fd < 0 ? -1 : ::read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0) ::close(fd);
+    if (n <= 0) return fmt::format("{} is not readable here (the kernel lacks it, or ptrace access is denied)", path);
+    if (std::string_view(name) == "syscall" && (buf[0] < '0' || buf[0] > '9'))
+      return fmt::format("{} does not say where a held process sleeps (\"{}\")", path, std::string_view(buf, 16));
+  }
+  return "";
+}
+
 // A child installs the filter, hands its listener over, makes one held call (flock on a bad fd) and exits;
 // the supervisor side answers with CONTINUE and takes the child's fd 0 with pidfd_getfd meanwhile.
 std::string probe() {
@@ -162,6 +178,8 @@ std::string probe() {
             const int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, 0, 0));
             if (dup < 0) why = fmt::format("pidfd_getfd on a child is not allowed here: {}", std::strerror(errno));
             else ::close(dup);
+            // Quiescence needs to see where a held or blocked process sleeps.
+            if (why.empty()) why = check_proc_files(pid);
             took_fd = true;
           }
           channel.respond_continue(n->id);
