@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(XENRACE_FLOORS xenrace_runtime xenrace_world xenrace_faults xenrace_sim xenrace_dom0 xenrace_run xenrace_reports)
+set(XENRACE_FLOORS xenrace_runtime xenrace_process xenrace_world xenrace_faults xenrace_sim xenrace_dom0 xenrace_run xenrace_reports)
 add_library(xenrace_shared SHARED $<TARGET_OBJECTS:xenrace_scenarios>)
 add_library(xenrace::xenrace ALIAS xenrace_shared)
 set_target_properties(xenrace_shared PROPERTIES OUTPUT_NAME xenrace VERSION ${PROJECT_VERSION}

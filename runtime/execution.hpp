@@ -112,6 +112,17 @@ class Execution {
     return ref;
   }
 
+  // The one object of type T this execution holds, made as T(*this) on first use: state that every actor of
+  // one kind shares (the process actors' lock waiters, say). It lives as long as make<T>'s objects.
+  template <class T>
+  T& shared() {
+    for (const auto& [key, object] : shared_)
+      if (key == &shared_key<T>) return *static_cast<T*>(object);
+    T& made = make<T>(*this);
+    shared_.emplace_back(&shared_key<T>, &made);
+    return made;
+  }
+
   // --- for world components ---
   // A visible operation: a scheduling point (when called by an actor), then the trace event. World
   // components do not call these two by hand: visible_op (world/visible_op.hpp) is the one place that does.
@@ -180,6 +191,9 @@ class Execution {
   FaultHook fault_hook_ = nullptr;
   WaitQueue progress_;       // actors in wait_until
   ActorMask checking_ = 0;   // actors evaluating their wait_until condition now
+  template <class T>
+  static inline const char shared_key = 0;  // one address per type: shared<T>'s key
+  std::vector<std::pair<const char*, void*>> shared_;
   std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound
   std::string violated_check_;
   std::string violation_;

@@ -1,0 +1,59 @@
+// The cost of one scheduling point of a process actor (runtime/process/): the program makes a held system
+// call, the supervisor waits for its tree to settle, the strategy picks, the supervisor answers. Wall time is
+// the figure here: most of the cost is the kernel's (the notification round trip, the /proc reads of the
+// settle scans), not the supervisor's CPU.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "runtime/execution.hpp"
+#include "runtime/process/process_actor.hpp"
+#include "runtime/process/seccomp_listener.hpp"
+#include "runtime/strategies/random_strategy.hpp"
+
+namespace xenrace {
+namespace {
+
+void run_program(benchmark::State& state, const std::string& script, const char* program) {
+  if (const std::string& why = process::process_actors_unsupported(); !why.empty()) {
+    state.SkipWithError(("process actors are unsupported here: " + why).c_str());
+    return;
+  }
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  std::uint64_t steps = 0;
+  for (auto _ : state) {
+    strategy.begin_execution(0);
+    ExecutionOptions o;
+    o.max_steps = 1'000'000;
+    Execution ex(strategy, stacks, o);
+    spawn_process(ex, "bench", {program, program == std::string("perl") ? "-e" : "-c", script},
+                  {"PATH=/usr/bin:/bin", "LC_ALL=C"});
+    const ExecutionResult r = ex.run();
+    if (r.failed()) {
+      state.SkipWithError(r.message.c_str());
+      return;
+    }
+    steps += r.steps;
+  }
+  state.counters["points_per_s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
+  state.counters["points"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kAvgIterations);
+}
+
+// 2,000 flock calls from one process: a scheduling point each, no process created.
+void BM_FlockPoint(benchmark::State& state) {
+  run_program(state,
+              "open(F, '>', '/dev/null') or die; for (1..1000) { flock(F, 2) or die; flock(F, 8) or die }", "perl");
+}
+BENCHMARK(BM_FlockPoint)->Name("process_actor/flock_point")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 200 /bin/true from a shell loop: fork, exec, exit (three points) and a process born and reaped each.
+void BM_ForkExecExit(benchmark::State& state) {
+  run_program(state, "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", "sh");
+}
+BENCHMARK(BM_ForkExecExit)->Name("process_actor/fork_exec_exit")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace xenrace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,49 @@
+// One seccomp listener's notifications: receiving a held system call and answering it, through libseccomp's
+// notify API (which sizes the kernel's structures for us). A held process waits in the kernel until its
+// notification is answered: with CONTINUE (the call runs as it would have), or with an emulated result.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include <sys/types.h>
+
+struct seccomp_notif;
+struct seccomp_notif_resp;
+
+namespace xenrace::process {
+
+struct Notification {
+  std::uint64_t id = 0;
+  pid_t pid = 0;  // in the supervisor's pid namespace; never traced
+  int nr = -1;    // system call number (native architecture)
+  std::array<std::uint64_t, 6> args{};
+};
+
+class NotifyChannel {
+ public:
+  // Takes ownership of the listener fd.
+  explicit NotifyChannel(int listener_fd);
+  ~NotifyChannel();
+  NotifyChannel(const NotifyChannel&) = delete;
+  NotifyChannel& operator=(const NotifyChannel&) = delete;
+
+  int fd() const { return fd_; }
+  // The next notification; blocks when none is waiting (poll fd() first). nullopt when the process that
+  // made it died before it was read.
+  std::optional<Notification> receive();
+  // True while the notification's process is still held (it was not killed meanwhile).
+  bool valid(std::uint64_t id) const;
+  // Lets the call run as the program made it. False when the process is gone.
+  bool respond_continue(std::uint64_t id);
+  // Answers for the kernel: the call returns `value`, or fails with `error` (a positive errno) when non-zero.
+  bool respond(std::uint64_t id, std::int64_t value, int error);
+
+ private:
+  bool send(std::uint64_t id, std::int64_t value, int error, std::uint32_t flags);
+  int fd_;
+  seccomp_notif* req_ = nullptr;
+  seccomp_notif_resp* resp_ = nullptr;
+};
+
+}  // namespace xenrace::process

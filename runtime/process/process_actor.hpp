@@ -1,0 +1,47 @@
+// Process actors: an unmodified program (a hotplug script, a binary), with every process it forks, as one
+// actor of an execution, under the same Strategy, Schedule, Trace and replay as the fiber actors it runs
+// beside. docs/process-actors.md describes what is controlled and what is not yet.
+//
+// The actor's body is a fiber that supervises the program's tree (process_tree.hpp) through its seccomp
+// listener. At each held system call of any process in the tree, the fiber reaches a scheduling point
+// (Execution::before_visible), so the strategy decides who runs next; then it records the operation and
+// answers. While it waits for the tree to settle it blocks the whole scheduler: only one actor runs between
+// scheduling points. Held calls and their trace events (pN is the N-th process of the actor, by creation):
+//   execve, execveat           "proc.exec"  "pN <basename of argv[0]>"       runs as made (CONTINUE)
+//   clone, clone3, fork, vfork "proc.fork"  "pN"                             runs as made; the child is then
+//                              "proc.new"   "pM" -> "child of pN"            found and named
+//   exit_group                 "proc.exit"  "pN <status>"                    runs as made
+//   flock                      "proc.flock" "pN <fd> LOCK_EX[|LOCK_NB]"      emulated: -> OK, an errno, or
+//                                                                              "parked" (retried later)
+//   nanosleep, clock_nanosleep "proc.sleep" "pN <seconds>s" -> "asleep"      emulated: the process stays held
+//                              "proc.wake"  "pN"                             until virtual time reaches the
+//                                                                              deadline; the tree runs on
+// A process whose request is parked (a lock, a sleep) stays held while the rest of its tree goes on; the
+// actor blocks in the scheduler only when nothing else in its tree can run. Of several held calls that can be
+// answered, the lowest process ordinal's goes first. The actor ends when every process
+// of its tree has exited, and fails ("p1 exited with status N") when the program did not exit 0. Killing it
+// (Scheduler::kill, the actor/kill fault) or ending the execution kills and reaps the whole tree.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "runtime/execution.hpp"
+
+namespace xenrace::process {
+
+// Spawns a process actor running argv[0] (searched in env's PATH, or the standard one, when it has no '/')
+// with arguments argv and exactly the environment `env` (nothing of the host's is inherited). Its stdin is
+// /dev/null; stdout and stderr are the supervisor's. Throws std::invalid_argument for an empty argv or a
+// program that is not found, and std::runtime_error when process actors are unsupported here
+// (process_actors_unsupported() says why) or when the execution runs actors as OS threads.
+ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv,
+                      std::vector<std::string> env = {});
+
+// The file spawn_process would run for `program`, or "" when none is executable.
+std::string find_program(const std::string& program, const std::vector<std::string>& env);
+
+}  // namespace xenrace::process
+
+namespace xenrace {
+using process::spawn_process;
+}  // namespace xenrace

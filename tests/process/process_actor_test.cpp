@@ -1,0 +1,403 @@
+// Process actors (runtime/process/): real programs under the scheduler. Every test skips, saying why, where
+// seccomp user notification (or pidfd_getfd) is unavailable.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "runtime/execution.hpp"
+#include "runtime/process/process_actor.hpp"
+#include "runtime/process/seccomp_listener.hpp"
+#include "runtime/strategies/dfs_strategy.hpp"
+#include "runtime/strategies/random_strategy.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
+
+namespace xenrace {
+namespace {
+
+#define SKIP_WITHOUT_PROCESS_ACTORS()                                                    \
+  do {                                                                                   \
+    if (const std::string& why = process::process_actors_unsupported(); !why.empty())    \
+      GTEST_SKIP() << "process actors are unsupported here: " << why;                    \
+  } while (0)
+
+ExecutionOptions keep_trace() {
+  ExecutionOptions o;
+  o.keep_trace = true;
+  return o;
+}
+
+std::string trace_text(const ExecutionResult& r) {
+  std::string out;
+  for (const auto& e : r.events)
+    out += fmt::format("{} {} t={} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness",
+                       e.time, e.op, e.args, e.result);
+  return out;
+}
+
+// A fresh directory for one test's files, removed at the end.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "xenrace-process-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const char* name) const { return (path / name).string(); }
+};
+
+std::vector<std::string> lines_of(const std::string& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
+
+// (a) A script that forks and execs: the same trace on every run, and under any seed when it is alone.
+const char* const kForkingScript =
+    "/bin/true; /bin/echo one >/dev/null; (/bin/echo two) >/dev/null; v=$(/bin/echo three); "
+    "test \"$v\" = three; exit 0";
+
+ExecutionResult run_forking_script(std::uint64_t seed) {
+  StackPool stacks;
+  RandomStrategy strategy(seed);
+  strategy.begin_execution(0);
+  Execution ex(strategy, stacks, keep_trace());
+  spawn_process(ex, "script", {"sh", "-c", kForkingScript}, kEnv);
+  return ex.run();
+}
+
+TEST(ProcessActor, ForkingScriptGivesTheSameTraceEveryRun) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  const ExecutionResult first = run_forking_script(1);
+  ASSERT_FALSE(first.failed()) << first.message << "\n" << trace_text(first);
+  const std::string text = trace_text(first);
+  EXPECT_NE(text.find("proc.exec p1 sh"), std::string::npos) << text;
+  EXPECT_NE(text.find("proc.fork p1"), std::string::npos) << text;
+  EXPECT_NE(text.find("proc.new p2 -> child of p1"), std::string::npos) << text;
+  EXPECT_NE(text.find("proc.exec p3 echo"), std::string::npos) << text;
+  EXPECT_NE(text.find("proc.exit p1 0"), std::string::npos) << text;
+  for (int again = 0; again < 3; ++again) {
+    const ExecutionResult r = run_forking_script(1);
+    EXPECT_EQ(trace_text(r), text);
+    EXPECT_EQ(r.trace_hash, first.trace_hash);
+  }
+  const ExecutionResult other_seed = run_forking_script(99);
+  EXPECT_EQ(trace_text(other_seed), text);
+  EXPECT_EQ(other_seed.trace_hash, first.trace_hash);
+}
+
+// Background jobs run in parallel in the kernel; their held calls are still answered in one order.
+TEST(ProcessActor, BackgroundJobsGiveTheSameTraceEveryRun) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  auto run = [](std::uint64_t seed) {
+    StackPool stacks;
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    Execution ex(strategy, stacks, keep_trace());
+    spawn_process(ex, "jobs", {"sh", "-c", "/bin/true & /bin/echo x >/dev/null & (/bin/true; /bin/true) & wait"}, kEnv);
+    return ex.run();
+  };
+  const ExecutionResult first = run(1);
+  ASSERT_FALSE(first.failed()) << first.message << "\n" << trace_text(first);
+  for (std::uint64_t seed : {1, 1, 2, 3, 1}) {
+    const ExecutionResult r = run(seed);
+    ASSERT_FALSE(r.failed()) << r.message;
+    EXPECT_EQ(trace_text(r), trace_text(first));
+  }
+}
+
+// Two subshells of one script contend for a lock: the waiter parks while the holder, in the same tree, goes on.
+TEST(ProcessActor, ALockWaiterInsideOneTreeLetsItsHolderRun) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  Execution ex(strategy, stacks, keep_trace());
+  std::vector<std::string> env = kEnv;
+  env.push_back("LOCK=" + dir.file("lock"));
+  spawn_process(ex, "pair",
+                {"sh", "-c",
+                 "(exec 9>>\"$LOCK\"; flock 9; /bin/true; /bin/true; flock -u 9) & "
+                 "(exec 9>>\"$LOCK\"; flock 9; /bin/true; flock -u 9) & wait"},
+                env);
+  const ExecutionResult r = ex.run();
+  ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+  const std::string text = trace_text(r);
+  EXPECT_NE(text.find("LOCK_EX -> parked"), std::string::npos) << text;
+}
+
+TEST(ProcessActor, ANonZeroExitFailsTheActor) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  Execution ex(strategy, stacks, keep_trace());
+  spawn_process(ex, "script", {"sh", "-c", "/bin/true; exit 3"}, kEnv);
+  const ExecutionResult r = ex.run();
+  EXPECT_EQ(r.outcome, Outcome::actor_failed);
+  EXPECT_NE(r.message.find("script failed: p1 exited with status 3"), std::string::npos) << r.message;
+}
+
+TEST(ProcessActor, BadInputIsRefusedByName) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  Execution ex(strategy, stacks, keep_trace());
+  EXPECT_THROW(spawn_process(ex, "empty", {}, kEnv), std::invalid_argument);
+  try {
+    spawn_process(ex, "missing", {"no-such-program-xenrace"}, kEnv);
+    FAIL() << "a missing program was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-program-xenrace"), std::string::npos) << e.what();
+  }
+}
+
+// (b, c) Two scripts take one lock with the real flock(1).
+const char* const kLockingScript =
+    "exec 9>>\"$LOCK\"; flock 9; echo \"$NAME in\" >>\"$LOG\"; /bin/true; echo \"$NAME out\" >>\"$LOG\"; "
+    "flock -u 9";
+
+// The log shows every holder leave before the next one enters.
+std::string log_is_nested(const std::string& log) {
+  std::string inside;
+  for (const auto& line : lines_of(log)) {
+    const auto space = line.find(' ');
+    const std::string who = line.substr(0, space), what = line.substr(space + 1);
+    if (what == "in") {
+      if (!inside.empty()) return fmt::format("{} entered while {} held the lock", who, inside);
+      inside = who;
+    } else if (what == "out") {
+      if (inside != who) return fmt::format("{} left a lock it did not hold", who);
+      inside.clear();
+    }
+  }
+  return "";
+}
+
+struct LockRun {
+  ExecutionResult result;
+  std::string first_holder;
+  bool parked = false;
+};
+
+LockRun run_lockers(Strategy& strategy, const TempDir& dir) {
+  std::filesystem::remove(dir.file("log"));
+  StackPool stacks;
+  Execution ex(strategy, stacks, keep_trace());
+  const std::string log = dir.file("log");
+  for (const char* name : {"A", "B"}) {
+    std::vector<std::string> env = kEnv;
+    env.push_back("LOCK=" + dir.file("lock"));
+    env.push_back("LOG=" + log);
+    env.push_back(std::string("NAME=") + name);
+    spawn_process(ex, fmt::format("locker{}", name), {"sh", "-c", kLockingScript}, env);
+  }
+  ex.always("one holder at a time", [&log] { return log_is_nested(log); });
+  LockRun run;
+  run.result = ex.run();
+  const auto lines = lines_of(log);
+  if (!lines.empty()) run.first_holder = lines.front().substr(0, 1);
+  for (const auto& e : run.result.events)
+    if (e.op == "proc.flock" && e.result == "parked") run.parked = true;
+  return run;
+}
+
+TEST(ProcessActor, TwoFlockScriptsNeverHoldTheLockTogether) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  std::set<std::string> first_holders;
+  bool some_parked = false;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    const LockRun run = run_lockers(strategy, dir);
+    ASSERT_FALSE(run.result.failed()) << "seed " << seed << ": " << run.result.message << "\n" << trace_text(run.result);
+    EXPECT_EQ(lines_of(dir.file("log")).size(), 4u);
+    first_holders.insert(run.first_holder);
+    some_parked |= run.parked;
+  }
+  // (c) Exploring finds both orders, and a waiter that parked in the supervisor, not in the kernel.
+  EXPECT_EQ(first_holders, (std::set<std::string>{"A", "B"}));
+  EXPECT_TRUE(some_parked) << "no seed made one script wait for the other's lock";
+}
+
+TEST(ProcessActor, ReplayingARecordedScheduleReproducesTheTrace) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    const LockRun recorded = run_lockers(strategy, dir);
+    ASSERT_FALSE(recorded.result.failed()) << recorded.result.message;
+    if (!recorded.parked) continue;  // replay the more interesting kind: one that waited
+    ReplayStrategy replay(recorded.result.schedule);
+    replay.begin_execution(0);
+    const LockRun again = run_lockers(replay, dir);
+    EXPECT_EQ(replay.divergence(), "");
+    EXPECT_EQ(trace_text(again.result), trace_text(recorded.result));
+    EXPECT_EQ(again.result.trace_hash, recorded.result.trace_hash);
+    return;
+  }
+  FAIL() << "no seed made one script wait for the other's lock";
+}
+
+TEST(ProcessActor, DfsFindsBothOrdersOfTheLockHolders) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  DfsStrategy strategy(1);
+  std::set<std::string> first_holders;
+  int executions = 0;
+  for (std::uint64_t i = 0; strategy.has_more() && i < 400; ++i) {
+    strategy.begin_execution(i);
+    const LockRun run = run_lockers(strategy, dir);
+    strategy.end_execution(run.result.steps);
+    ASSERT_FALSE(run.result.failed()) << run.result.message;
+    first_holders.insert(run.first_holder);
+    ++executions;
+  }
+  EXPECT_FALSE(strategy.has_more()) << "preemption bound 1 not exhausted in " << executions << " executions";
+  EXPECT_GT(executions, 2);
+  RecordProperty("executions", executions);
+  EXPECT_EQ(first_holders, (std::set<std::string>{"A", "B"}));
+}
+
+// Two scripts taking two locks in opposite orders: exploring finds the deadlock, reported as one.
+TEST(ProcessActor, LockOrderInversionIsFoundAsADeadlock) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  bool deadlocked = false;
+  for (std::uint64_t seed = 1; seed <= 30 && !deadlocked; ++seed) {
+    StackPool stacks;
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    Execution ex(strategy, stacks, keep_trace());
+    const char* const script =
+        "exec 8>>\"$FIRST\" 9>>\"$SECOND\"; flock 8; /bin/true; flock 9; flock -u 9; flock -u 8";
+    for (const auto& [name, first, second] : {std::tuple{"AB", "a", "b"}, std::tuple{"BA", "b", "a"}}) {
+      std::vector<std::string> env = kEnv;
+      env.push_back(std::string("FIRST=") + dir.file(first));
+      env.push_back(std::string("SECOND=") + dir.file(second));
+      spawn_process(ex, name, {"sh", "-c", script}, env);
+    }
+    const ExecutionResult r = ex.run();
+    if (r.outcome == Outcome::deadlock) {
+      deadlocked = true;
+      EXPECT_NE(r.message.find("AB (waiting for flock)"), std::string::npos) << r.message;
+      EXPECT_NE(r.message.find("BA (waiting for flock)"), std::string::npos) << r.message;
+    } else {
+      ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+    }
+  }
+  EXPECT_TRUE(deadlocked) << "no seed in 30 interleaved the two lock orders";
+  siginfo_t info{};
+  EXPECT_NE(waitid(P_ALL, 0, &info, WEXITED | WNOHANG), 0) << "a deadlocked tree was left behind";
+}
+
+// (d) Killing a process actor leaves no process behind, and no fd.
+int open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST(ProcessActor, KillingTheActorKillsAndReapsItsWholeTree) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  TempDir dir;
+  const std::string pids = dir.file("pids");
+  const int fds_before = open_fds();
+  {
+    StackPool stacks;
+    RandomStrategy strategy(3);
+    strategy.begin_execution(0);
+    Execution ex(strategy, stacks, keep_trace());
+    std::vector<std::string> env = kEnv;
+    env.push_back("PIDS=" + pids);
+    const ActorId looper = spawn_process(
+        ex, "looper",
+        {"sh", "-c", "/bin/sleep 1000 & echo $! >>\"$PIDS\"; echo $$ >>\"$PIDS\"; while :; do /bin/true; done"}, env);
+    ex.spawn("killer", [&] {
+      ex.wait_until([&] { return lines_of(pids).size() == 2; }, "both pids written");
+      for (int i = 0; i < 5; ++i) {
+        ex.before_visible();
+        ex.record("killer.tick", "", "");
+      }
+      ex.sched().kill(looper);
+    });
+    const ExecutionResult r = ex.run();
+    ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+    EXPECT_TRUE(ex.sched().killed(looper));
+  }
+  const auto written = lines_of(pids);
+  ASSERT_EQ(written.size(), 2u);
+  for (const auto& line : written) {
+    const pid_t pid = static_cast<pid_t>(std::stol(line));
+    // Reaped, not just dead: not even a zombie is left to open.
+    const long fd = syscall(SYS_pidfd_open, pid, 0);
+    EXPECT_LT(fd, 0) << "pid " << pid << " still exists";
+    if (fd >= 0) close(static_cast<int>(fd));
+    else EXPECT_EQ(errno, ESRCH);
+  }
+  // No child of this process is left unreaped.
+  siginfo_t info{};
+  EXPECT_NE(waitid(P_ALL, 0, &info, WEXITED | WNOHANG), 0);
+  EXPECT_EQ(errno, ECHILD);
+  EXPECT_EQ(open_fds(), fds_before);
+}
+
+// (e) sleep(1) advances virtual time, not wall time.
+TEST(ProcessActor, SleepAdvancesVirtualTime) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  Execution ex(strategy, stacks, keep_trace());
+  spawn_process(ex, "sleeper", {"sh", "-c", "sleep 5; /bin/true"}, kEnv);
+  const ExecutionResult r = ex.run();
+  ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+  const std::string text = trace_text(r);
+  EXPECT_NE(text.find("proc.sleep p2 5s -> asleep"), std::string::npos) << text;
+  EXPECT_NE(text.find("proc.wake p2"), std::string::npos) << text;
+  EXPECT_EQ(ex.sched().now(), VirtualTime{5'000'000'000});
+  EXPECT_EQ(r.events.back().time, VirtualTime{5'000'000'000});
+}
+
+TEST(ProcessActor, SleepersAndAFiberActorShareOneVirtualClock) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  Execution ex(strategy, stacks, keep_trace());
+  spawn_process(ex, "sleeper", {"sh", "-c", "sleep 3; /bin/true"}, kEnv);
+  VirtualTime fiber_woke = 0;
+  ex.spawn("fiber", [&] {
+    ex.sched().sleep(2'000'000'000);
+    fiber_woke = ex.sched().now();
+    ex.before_visible();
+    ex.record("fiber.after", "", "");
+  });
+  const ExecutionResult r = ex.run();
+  ASSERT_FALSE(r.failed()) << r.message;
+  EXPECT_EQ(fiber_woke, VirtualTime{2'000'000'000});
+  EXPECT_EQ(ex.sched().now(), VirtualTime{3'000'000'000});
+}
+
+}  // namespace
+}  // namespace xenrace
