@@ -102,6 +102,14 @@ void Scheduler::yield() {
 }
 
 bool Scheduler::wait(WaitQueue& q, std::string_view what, VirtualTime timeout) {
+  const bool woken = block(q, what, timeout);
+  // Whoever waited re-reads what it waits on: the step that resumes here is dependent with every step until
+  // the caller names what it reads (declare_footprint), so a re-check nobody declared costs reduction only.
+  operation_began();
+  return woken;
+}
+
+bool Scheduler::block(WaitQueue& q, std::string_view what, VirtualTime timeout) {
   if (!in_actor()) std::abort();  // only an actor can block
   if (threads_) return wait_thread(q, what, timeout);
   Actor& a = *actors_[current_];
@@ -121,7 +129,7 @@ bool Scheduler::wait(WaitQueue& q, std::string_view what, VirtualTime timeout) {
 
 void Scheduler::sleep(VirtualTime duration) {
   WaitQueue never;
-  wait(never, "sleep", duration);
+  block(never, "sleep", duration);  // nothing to re-read: the step after a sleep touches only what it declares
 }
 
 void Scheduler::notify_all(WaitQueue& q) {

@@ -58,6 +58,8 @@ class Scheduler {
   // --- called by actor code, on an actor's fiber ---
   void yield();
   // Blocks until notify_all(q) (returns true) or until `timeout` of virtual time passes (returns false).
+  // The step that resumes after it counts as global until the caller declares its footprint (it re-reads
+  // whatever it waited on).
   bool wait(WaitQueue& q, std::string_view what, VirtualTime timeout = kForever);
   void sleep(VirtualTime duration);
   // A recorded choice in [0, n): n < 2 asks nothing and returns 0.
@@ -155,6 +157,7 @@ class Scheduler {
   static void actor_main(void* arg);
   void finish(Actor& a);
   void switch_out(Actor& a);  // suspend the current actor; throws if it must unwind
+  bool block(WaitQueue& q, std::string_view what, VirtualTime timeout);  // wait() without re-declaring
   ActorId pick();
   void record(ChoiceKind kind, std::uint32_t value, bool is_default);
   bool fire_earliest_timer();

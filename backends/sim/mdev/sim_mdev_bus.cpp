@@ -71,7 +71,11 @@ const SimMdevBus::Device* SimMdevBus::bus_device(std::string_view uuid) const {
 
 void SimMdevBus::lock_parent(Parent& p) {
   ex_.sched().access(object_key('m', p.name), AccessMode::write);
-  while (p.locked) ex_.sched().wait(p.lock_waiters, "mdev parent->lock");
+  while (p.locked) {
+    ex_.sched().wait(p.lock_waiters, "mdev parent->lock");
+    declare();
+    ex_.sched().access(object_key('m', p.name), AccessMode::write);
+  }
   p.locked = true;
 }
 
@@ -264,7 +268,11 @@ Errno SimMdevBus::write_remove(std::string_view uuid_text, std::string_view text
   }, [](bool w) { return w ? "won: remove attribute deleted" : "lost: another writer is removing"; });
   if (!won) {
     touch_uuid(uuid, AccessMode::read);
-    while (d->removing) ex_.sched().wait(d->remove_write_done, "kernfs_remove_self of another writer");
+    while (d->removing) {
+      ex_.sched().wait(d->remove_write_done, "kernfs_remove_self of another writer");
+      declare();
+      touch_uuid(uuid, AccessMode::read);
+    }
     note_event(ex_, "mdev.remove", args, "OK (nothing removed)");
     return 0;
   }

@@ -93,8 +93,9 @@ class SimXsConnection final : public XsConnection {
         if (!store_.is_open(id_)) e = ECONNRESET;
         else if (!s.in_actor() || s.now() >= deadline) e = ETIMEDOUT;
         else if (!s.wait(events_, "xenstore watch event", deadline == kForever ? kForever : deadline - s.now()) &&
-                 !store_.has_event(id_))
+                 (declared(), !store_.has_event(id_)))
           e = ETIMEDOUT;
+        declared();  // the re-check and the pop name what they touch through the store's observer
         if (e) return Result<XsWatchEvent>::error(e);
       }
       return Result<XsWatchEvent>::success(*store_.pop_event(id_));
