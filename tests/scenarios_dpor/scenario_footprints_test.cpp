@@ -1,10 +1,13 @@
-// The simulated devices' footprints (loop, mdev, pciback; XenStore has its own test) are what dpor trusts to
-// skip interleavings, so they must name every dependency. Checked on whole seed scenarios small enough to
-// enumerate: every interleaving (dfs without a bound) and dpor must reach the same set of outcomes, an
-// outcome being what each actor saw (its operations and their results, in its order) in a passing
+// The simulated devices' footprints (loop, mdev, pciback, udev and systemd; XenStore has its own test) are
+// what dpor trusts to skip interleavings, so they must name every dependency. Checked on whole seed
+// scenarios small enough to enumerate: every interleaving (dfs without a bound) and dpor must reach the
+// same set of outcomes, an outcome being what each actor saw (its operations and their results, in its order) in a passing
 // execution, and the violated check and its message in a failing one.
 // Mazurkiewicz-equivalent executions give every actor the same view, so dpor, which runs one execution
 // per equivalence class, reaches each outcome; a footprint that missed a dependency would lose one.
+// Not here: xenstored-boot-order/custom-modules-load, where udevd's slow-worker sleep makes a timeout step
+// whose moment (when every actor is blocked) differs between interleavings dpor treats as equivalent, so
+// dpor misses outcomes (docs/architecture.md, "virtual-time timeouts").
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -96,8 +99,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"block-script-killed", "fixed", {}}, Case{"block-script-killed", "buggy", {}},
                       Case{"mdev-create-remove", "new-core-two-parents", {}},
                       Case{"mdev-create-remove", "old-core-two-parents", {}},
-                      Case{"mdev-create-remove", "new-core-create-gap", {}},
-                      Case{"mdev-create-remove", "old-core-create-gap", {}}),
+                      Case{"mdev-create-remove", "old-core-create-gap", {}},
+                      Case{"xenstored-boot-order", "standard", {}}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = info.param.scenario + "_" + info.param.variant;
       for (char& ch : name)

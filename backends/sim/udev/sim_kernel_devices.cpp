@@ -32,17 +32,27 @@ bool SimKernelDevices::loaded(std::string_view module) const {
 }
 
 Errno SimKernelDevices::open_node(std::string_view path) {
-  return visible_op(ex_, "open", path, [&]() -> Errno { return has_node(path) ? 0 : ENOENT; });
+  return visible_op(ex_, "open", path, [&]() -> Errno {
+    ex_.sched().declare_footprint();
+    touch_node(path, AccessMode::read);
+    return has_node(path) ? 0 : ENOENT;
+  });
 }
 
 bool SimKernelDevices::node_exists(std::string_view path) {
-  return visible_op(ex_, "stat", path, [&] { return has_node(path); },
+  return visible_op(ex_, "stat", path, [&] {
+    ex_.sched().declare_footprint();
+    touch_node(path, AccessMode::read);
+    return has_node(path);
+  },
                     [](bool exists) { return exists ? "OK" : errno_name(ENOENT); });
 }
 
 Errno SimKernelDevices::modprobe(std::string_view module) {
   Module* m = nullptr;
   const std::string_view start = visible_op(ex_, "modprobe", module, [&]() -> std::string_view {
+    ex_.sched().declare_footprint();
+    ex_.sched().access(object_key('K', module), AccessMode::write);  // checked here, set after the devices
     for (Module& candidate : modules_)
       if (candidate.name == module) m = &candidate;
     if (m == nullptr) return "ENOENT (module not found)";
@@ -55,6 +65,10 @@ Errno SimKernelDevices::modprobe(std::string_view module) {
     // misc_register -> device_add: devtmpfs has the node before device_add returns, then the uevent.
     visible_op(ex_, "kernel.device_add", devname, [&] {
       const std::string path = "/dev/" + devname;
+      ex_.sched().declare_footprint();
+      touch_node(path, AccessMode::write);
+      touch_uevents(AccessMode::write);
+      ex_.sched().access(object_key('K', module), AccessMode::write);
       if (devtmpfs_ && !has_node(path)) nodes_.push_back(path);
       uevents_.push_back(Uevent{"add", devname});
       ex_.sched().notify_all(uevent_arrived_);
@@ -66,12 +80,14 @@ Errno SimKernelDevices::modprobe(std::string_view module) {
 }
 
 Uevent SimKernelDevices::take_uevent() {
+  touch_uevents(AccessMode::write);
   Uevent e = std::move(uevents_.front());
   uevents_.pop_front();
   return e;
 }
 
 void SimKernelDevices::mknod(std::string_view path) {
+  touch_node(path, AccessMode::write);
   if (!has_node(path)) nodes_.emplace_back(path);
 }
 

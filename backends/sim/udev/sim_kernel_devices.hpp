@@ -47,6 +47,10 @@ class SimKernelDevices final : public DeviceNodes, public KernelModules {
   Errno modprobe(std::string_view module) override;
 
   // --- for udevd (called inside udevd's own visible step) ---
+  // Partial-order reduction's objects (runtime/footprint.hpp): each /dev node, the uevent queue, and each
+  // module's loaded flag. A caller that reads has_uevent or has_node in its own step names them here.
+  void touch_node(std::string_view path, AccessMode mode) { ex_.sched().access(object_key('D', path), mode); }
+  void touch_uevents(AccessMode mode) { ex_.sched().access(object_key('D', "uevent queue"), mode); }
   bool has_uevent() const { return !uevents_.empty(); }
   Uevent take_uevent();
   WaitQueue& uevent_arrived() { return uevent_arrived_; }

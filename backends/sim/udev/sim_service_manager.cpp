@@ -107,12 +107,21 @@ void SimServiceManager::resolve() {
   }
 }
 
+// Partial-order reduction (runtime/footprint.hpp): the manager's state — units, jobs, the journal, the
+// plugged devices — is one object. Each of its operations reads or writes it, and the manager's own loop
+// re-reads it after every wake-up.
+void SimServiceManager::touch(AccessMode mode) {
+  ex_.sched().declare_footprint();
+  ex_.sched().access(object_key('Y', "systemd"), mode);
+}
+
 void SimServiceManager::boot() {
   ex_.spawn("systemd", [this] { run_boot(); });
 }
 
 void SimServiceManager::run_boot() {
   visible_op(ex_, "systemd.transaction", "start " + default_target_, [&] {
+    touch(AccessMode::write);
     resolve();
     booted_ = true;
     // The start transaction: everything the default target pulls in through Requires=/Wants=.
@@ -140,9 +149,11 @@ void SimServiceManager::run_boot() {
     const VirtualTime now = ex_.sched().now();
     const bool woken = ex_.sched().wait(events_, "systemd: jobs running",
                                         deadline == kForever ? kForever : deadline - std::min(deadline, now));
+    touch(AccessMode::write);
     if (woken) continue;
     // Every job whose time ran out fails in this one step.
     visible_step(ex_, [&] {
+      touch(AccessMode::write);
       for (std::size_t i : transaction_) {
         Unit& u = units_[i];
         if (u.job != Job::running || u.deadline > ex_.sched().now()) continue;
@@ -153,6 +164,7 @@ void SimServiceManager::run_boot() {
     });
   }
   visible_op(ex_, "systemd.startup_finished", default_target_, [&] {
+    touch(AccessMode::write);
     log("Startup finished.");
     return state_of(default_target_);
   });
@@ -177,6 +189,7 @@ bool SimServiceManager::dispatch_one() {
 void SimServiceManager::run_job(std::size_t i) {
   const std::function<int()>* program = nullptr;
   visible_op(ex_, "systemd.job", "start " + units_[i].spec.name, [&]() -> std::string {
+    touch(AccessMode::write);
     Unit& u = units_[i];
     for (std::size_t r : u.requires_units) {
       const Unit& req = units_[r];
@@ -229,7 +242,10 @@ void SimServiceManager::run_job(std::size_t i) {
   std::function<int()> main = *program;
   units_[i].main = ex_.spawn(units_[i].spec.exec_start, [this, i, main] {
     const int status = main();
-    visible_op(ex_, "systemd.sigchld", units_[i].spec.name, [&] { return main_exited(i, status); });
+    visible_op(ex_, "systemd.sigchld", units_[i].spec.name, [&] {
+      touch(AccessMode::write);
+      return main_exited(i, status);
+    });
   });
   if (units_[i].spec.type == ServiceType::simple && units_[i].job == Job::running)
     finish_job(units_[i], "done", "active");
@@ -272,6 +288,7 @@ std::string SimServiceManager::main_exited(std::size_t i, int status) {
 void SimServiceManager::notify_ready() {
   std::string who(ex_.current_actor_name());
   visible_op(ex_, "sd_notify", [&]() -> std::string_view { return who; }, [&]() -> std::string {
+    touch(AccessMode::write);
     const ActorId me = ex_.sched().current();
     for (Unit& u : units_) {
       if (u.main != me || me == kNoActor) continue;
@@ -288,6 +305,7 @@ void SimServiceManager::notify_ready() {
 }
 
 void SimServiceManager::device_plugged(std::string_view unit) {
+  ex_.sched().access(object_key('Y', "systemd"), AccessMode::write);  // inside udevd's step, which declared
   if (std::find(plugged_.begin(), plugged_.end(), unit) == plugged_.end()) plugged_.emplace_back(unit);
   if (!booted_) return;
   Unit& u = units_[unit_index(unit)];
@@ -302,7 +320,10 @@ void SimServiceManager::device_plugged(std::string_view unit) {
 }
 
 std::string SimServiceManager::active_state(std::string_view unit) {
-  return visible_op(ex_, "systemctl.show", unit, [&] { return state_of(unit); });
+  return visible_op(ex_, "systemctl.show", unit, [&] {
+    touch(AccessMode::read);
+    return state_of(unit);
+  });
 }
 
 std::string SimServiceManager::state_of(std::string_view unit) const {

@@ -92,6 +92,7 @@ class SimServiceManager final : public Services {
   void finish_job(Unit& u, std::string result, std::string state);
   std::string main_exited(std::size_t i, int status);  // returns the sigchld event's result
   void log(std::string line);
+  void touch(AccessMode mode);
 
   Execution& ex_;
   std::vector<UnitSpec> specs_;

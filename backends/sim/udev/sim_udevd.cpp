@@ -25,10 +25,17 @@ std::string device_unit_for(std::string_view path) {
 void SimUdevd::start() {
   ex_.spawn_daemon("systemd-udevd", [this] {
     for (;;) {
-      while (!kernel_.has_uevent()) ex_.sched().wait(kernel_.uevent_arrived(), "udevd: uevent");
+      kernel_.touch_uevents(AccessMode::read);
+      while (!kernel_.has_uevent()) {
+        ex_.sched().wait(kernel_.uevent_arrived(), "udevd: uevent");
+        ex_.sched().declare_footprint();
+        kernel_.touch_uevents(AccessMode::read);
+      }
       // A worker may be slow (rules, a busy boot): then the event waits until nothing else can run.
       if (ex_.choose(2, ChoiceKind::data) == 1) ex_.sched().sleep(kSlowWorker);
       visible_step(ex_, [&] {
+        ex_.sched().declare_footprint();  // handle() names the queue, the node, and systemd when it tells it
+        kernel_.touch_uevents(AccessMode::read);
         if (kernel_.has_uevent()) handle(kernel_.take_uevent());
       });
     }
@@ -37,6 +44,7 @@ void SimUdevd::start() {
 
 void SimUdevd::handle(const Uevent& e) {
   const std::string path = "/dev/" + e.devname;
+  kernel_.touch_node(path, AccessMode::read);
   std::string what;
   if (!kernel_.has_node(path)) {
     kernel_.mknod(path);
