@@ -1,8 +1,8 @@
 // The simulated devices' footprints (loop, mdev, pciback, udev and systemd; XenStore has its own test) are
 // what dpor trusts to skip interleavings, so they must name every dependency. Checked on whole seed
 // scenarios small enough to enumerate: every interleaving (dfs without a bound) and dpor must reach the
-// same set of outcomes, an outcome being what each actor saw (its operations and their results, in its order) in a passing
-// execution, and the violated check and its message in a failing one.
+// same set of outcomes, an outcome being what each actor saw (its operations and their results, in its
+// order) in a passing execution, and the violated check and its message in a failing one.
 // Mazurkiewicz-equivalent executions give every actor the same view, so dpor, which runs one execution
 // per equivalence class, reaches each outcome; a footprint that missed a dependency would lose one.
 // Not here: xenstored-boot-order/custom-modules-load, where udevd's slow-worker sleep makes a timeout step
