@@ -2,6 +2,8 @@
 
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -51,5 +53,19 @@ bool NotifyChannel::send(std::uint64_t id, std::int64_t value, int error, std::u
 bool NotifyChannel::respond_continue(std::uint64_t id) { return send(id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE); }
 
 bool NotifyChannel::respond(std::uint64_t id, std::int64_t value, int error) { return send(id, value, error, 0); }
+
+bool NotifyChannel::install_fd(std::uint64_t id, int source, int target, bool cloexec) {
+  seccomp_notif_addfd add{};
+  add.id = id;
+  add.flags = SECCOMP_ADDFD_FLAG_SETFD;
+  add.srcfd = static_cast<std::uint32_t>(source);
+  add.newfd = static_cast<std::uint32_t>(target);
+  add.newfd_flags = cloexec ? O_CLOEXEC : 0;
+  for (;;) {
+    const int rc = ioctl(fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+    if (rc >= 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
 
 }  // namespace xenrace::process

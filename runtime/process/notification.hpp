@@ -38,6 +38,9 @@ class NotifyChannel {
   bool respond_continue(std::uint64_t id);
   // Answers for the kernel: the call returns `value`, or fails with `error` (a positive errno) when non-zero.
   bool respond(std::uint64_t id, std::int64_t value, int error);
+  // Puts a duplicate of our `source` at fd number `target` of the held process (replacing what was there, as
+  // dup2 would; close-on-exec when `cloexec`). The call stays held. False (errno set) when that failed.
+  bool install_fd(std::uint64_t id, int source, int target, bool cloexec);
 
  private:
   bool send(std::uint64_t id, std::int64_t value, int error, std::uint32_t flags);

@@ -1,15 +1,22 @@
 #include "runtime/process/process_actor.hpp"
 
 #include <linux/sched.h>
+#include <stddef.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <memory>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -48,12 +55,93 @@ std::string seconds_text(VirtualTime ns) {
   return fmt::format("{}.{:09}s", ns / 1'000'000'000, ns % 1'000'000'000);
 }
 
+// Whether fd `fd` of process `pid` is close-on-exec (the "flags:" line of /proc/PID/fdinfo/FD, in octal).
+bool fd_is_cloexec(pid_t pid, int fd) {
+  std::ifstream in(fmt::format("/proc/{}/fdinfo/{}", pid, fd));
+  std::string key;
+  while (in >> key) {
+    if (key == "flags:") {
+      std::string octal;
+      in >> octal;
+      return (std::strtoul(octal.c_str(), nullptr, 8) & O_CLOEXEC) != 0;
+    }
+    std::getline(in, key);
+  }
+  return false;
+}
+
+// The socket file a process actor's XENSTORED_PATH names. libxenstore stat()s the path and wants a socket
+// there; nothing listens on it, since every connect() to it is held and answered by the supervisor. It lives
+// in a directory of its own, removed with it.
+class XenStoreSocketFile {
+ public:
+  XenStoreSocketFile() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = fmt::format("{}/xenrace-xs-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+    if (mkdtemp(dir.data()) == nullptr)
+      throw std::runtime_error(fmt::format("process actors: mkdtemp {}: {}", dir, std::strerror(errno)));
+    dir_ = dir;
+    path_ = dir_ + "/socket";
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path_.size() >= sizeof(addr.sun_path)) fail("the path is too long for a Unix socket");
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    const int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) fail(std::strerror(errno));
+    const int rc = bind(s, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+    const int e = errno;
+    ::close(s);
+    if (rc != 0) fail(std::strerror(e));
+  }
+  ~XenStoreSocketFile() {
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  XenStoreSocketFile(const XenStoreSocketFile&) = delete;
+  XenStoreSocketFile& operator=(const XenStoreSocketFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  [[noreturn]] void fail(const char* why) {
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+    throw std::runtime_error(fmt::format("process actors: XenStore socket {}: {}", path_, why));
+  }
+  std::string dir_;
+  std::string path_;
+};
+
+// One XenStore connection of the actor: the supervisor's end of the socket pair whose other end the program
+// holds in place of its socket to xenstored.
+struct XenStoreLink {
+  std::uint32_t owner = 0;   // the ordinal of the process that connected
+  std::uint32_t number = 0;  // K of cK: the actor's K-th connection
+  int fd = -1;               // ours; -1 once closed
+  std::unique_ptr<XenStoreClient> client;
+
+  XenStoreLink() = default;
+  XenStoreLink(XenStoreLink&& o) noexcept : owner(o.owner), number(o.number), fd(o.fd), client(std::move(o.client)) { o.fd = -1; }
+  XenStoreLink& operator=(XenStoreLink&&) = delete;
+  ~XenStoreLink() {
+    client.reset();  // the store closes the connection: its transactions abort, its watches go
+    if (fd >= 0) ::close(fd);
+  }
+  std::string name() const { return fmt::format("p{}/c{}", owner, number); }
+  bool pending() const { return fd >= 0 && (client->has_request() || client->has_output()); }
+};
+
 // One process actor's supervisor: runs on the actor's fiber.
 class Supervisor {
  public:
-  Supervisor(Execution& ex, ProcessLocks& locks) : ex_(ex), locks_(locks) {}
+  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore) : ex_(ex), locks_(locks), xs_(xenstore) {
+    if (xs_ != nullptr) socket_ = std::make_unique<XenStoreSocketFile>();
+  }
 
-  ActorStatus run(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  ActorStatus run(const std::string& path, const std::vector<std::string>& argv, std::vector<std::string> env) {
+    if (socket_) {
+      std::erase_if(env, [](const std::string& e) { return e.rfind("XENSTORED_PATH=", 0) == 0; });
+      env.push_back("XENSTORED_PATH=" + socket_->path());
+    }
     tree_.start(path, argv, env);
     bool released = false;  // the last answer let the tree run: a lock may have been released
     bool in_step = false;   // woken from a lock wait: this fiber runs a step the strategy gave it already
@@ -63,6 +151,7 @@ class Supervisor {
         ex_.record("proc.new", fmt::format("p{}", o), fmt::format("child of p{}", tree_.at(o).parent));
       if (released || !changes.died.empty()) locks_.may_have_released();
       released = false;
+      collect_requests();
       if (tree_.all_exited()) break;
       // The next call to answer: the lowest ordinal held, unless parked on a lock that nobody released since,
       // or asleep until a virtual time still to come.
@@ -84,9 +173,19 @@ class Supervisor {
         next = &p;
         break;
       }
-      if (next == nullptr) {
-        if (any_parked || first_wake != kForever) {
-          ex_.sched().wait(locks_.parked, any_parked ? "flock" : "sleep", first_wake == kForever ? kForever : first_wake - now);
+      // A XenStore connection with a request to apply, or a watch event to hand over.
+      XenStoreLink* link = nullptr;
+      for (auto& l : links_)
+        if (l.pending() && (link == nullptr || l.owner < link->owner)) link = &l;
+      if (link != nullptr && next != nullptr && next->ordinal <= link->owner) link = nullptr;
+      const bool xenstore_open = std::any_of(links_.begin(), links_.end(), [](const XenStoreLink& l) { return l.fd >= 0; });
+      if (next == nullptr && link == nullptr) {
+        if (any_parked || first_wake != kForever || xenstore_open) {
+          // A watch event queued by another actor's write wakes this wait too (output_queued).
+          waiting_on_ = any_parked ? &locks_.parked : &output_;
+          ex_.sched().wait(*waiting_on_, any_parked ? "flock" : xenstore_open ? "xenstore" : "sleep",
+                           first_wake == kForever ? kForever : first_wake - now);
+          waiting_on_ = nullptr;
           in_step = true;
           continue;
         }
@@ -96,7 +195,7 @@ class Supervisor {
       }
       if (!in_step) ex_.before_visible();
       in_step = false;
-      released = answer(*next);
+      released = link != nullptr ? serve(*link) : answer(*next);
     }
     tree_.reap_exited();
     const TreeProcess& p1 = tree_.at(1);
@@ -151,6 +250,7 @@ class Supervisor {
       case SYS_flock: return flock(p, n);
       case SYS_nanosleep:
       case SYS_clock_nanosleep: return sleep(p, n);
+      case SYS_connect: return connect(p, n);
       default:
         ex_.record("proc.syscall", fmt::format("p{} {}", p.ordinal, n.nr), "OK");
         pass(p);
@@ -243,10 +343,127 @@ class Supervisor {
     return false;
   }
 
+  // connect(2): to the XenStore socket, emulated with a socket pair whose far end replaces the program's
+  // socket; anywhere else, run as made.
+  bool connect(TreeProcess& p, const Notification& n) {
+    const int fd = static_cast<int>(n.args[0]);
+    sockaddr_un addr{};
+    const std::size_t len = std::min<std::uint64_t>(n.args[2], sizeof(addr));
+    std::string path;
+    if (len > offsetof(sockaddr_un, sun_path) && read_remote(p.pid, n.args[1], &addr, len) && addr.sun_family == AF_UNIX)
+      path.assign(addr.sun_path, strnlen(addr.sun_path, len - offsetof(sockaddr_un, sun_path)));
+    if (socket_ == nullptr || path != socket_->path()) {
+      ex_.record("proc.connect", fmt::format("p{} {}", p.ordinal, path.empty() ? "(not a Unix socket path)" : path), "OK");
+      pass(p);
+      return true;
+    }
+    const std::string who = fmt::format("p{}", p.ordinal);
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      const int e = errno;
+      ex_.record("xs.connect", who, errno_text(e));
+      reply(p, -1, e);
+      return true;
+    }
+    if (!tree_.channel().install_fd(n.id, pair[1], fd, fd_is_cloexec(p.pid, fd))) {
+      const int e = errno;  // EBADF: the program named no open fd
+      ::close(pair[0]);
+      ::close(pair[1]);
+      ex_.record("xs.connect", who, errno_text(e));
+      reply(p, -1, e);
+      return true;
+    }
+    ::close(pair[1]);
+    XenStoreLink l;
+    l.owner = p.ordinal;
+    l.number = ++connections_;
+    l.fd = pair[0];
+    l.client = xs_->connect([this] { output_queued(); });
+    ex_.record("xs.connect", who, fmt::format("c{}", l.number));
+    links_.push_back(std::move(l));
+    reply(p, 0, 0);
+    return true;
+  }
+
+  // After the tree settled: whatever its programs wrote to their XenStore connections is all there (each
+  // writer is blocked now, waiting for its reply), so the complete requests are a function of the answers
+  // given so far. A connection the program closed (or whose every holder exited) is closed in the store.
+  void collect_requests() {
+    char buf[4096];
+    for (auto& l : links_) {
+      while (l.fd >= 0) {
+        const ssize_t got = recv(l.fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (got > 0) {
+          if (!l.client->receive(std::string_view(buf, static_cast<std::size_t>(got)))) close_link(l, "protocol error");
+        } else if (got == 0) {
+          close_link(l, "OK");
+        } else if (errno == EINTR) {
+          continue;
+        } else {
+          if (errno != EAGAIN && errno != EWOULDBLOCK) close_link(l, errno_text(errno));
+          break;
+        }
+      }
+    }
+  }
+
+  void close_link(XenStoreLink& l, const char* why) {
+    ex_.record("xs.close", l.name(), why);
+    l.client.reset();
+    ::close(l.fd);
+    l.fd = -1;
+  }
+
+  // One step on a connection: apply its oldest request and write what goes out before the reply included (a
+  // mutation's own watch events precede it, as xenstored sends them), or else hand over one watch event.
+  bool serve(XenStoreLink& l) {
+    if (l.client->has_request()) {
+      const XenStoreTraceEvent ev = l.client->handle_next();
+      ex_.record(ev.op, fmt::format("{} {}", l.name(), ev.what), ev.result);
+      while (l.fd >= 0 && l.client->has_output()) {
+        const bool event = !l.client->next_event().empty();
+        if (event) ex_.record("xs.watch_event", fmt::format("{} {}", l.name(), l.client->next_event()), "OK");
+        if (!send_front(l) || !event) break;
+      }
+    } else {
+      const std::string event = l.client->next_event();
+      ex_.record("xs.watch_event", fmt::format("{} {}", l.name(), event.empty() ? "(the rest of a reply)" : event), "OK");
+      send_front(l);
+    }
+    return true;
+  }
+
+  // Writes the front item of the connection's output. False when it did not all fit (the program is not
+  // reading: the rest goes in a later step) or the program is gone.
+  bool send_front(XenStoreLink& l) {
+    for (;;) {
+      const std::string_view out = l.client->output();
+      const ssize_t put = send(l.fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (put < 0 && errno == EINTR) continue;
+      if (put < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK) close_link(l, errno_text(errno));
+        return false;
+      }
+      l.client->sent(static_cast<std::size_t>(put));
+      return static_cast<std::size_t>(put) == out.size();
+    }
+  }
+
+  // A watch event was queued for one of the connections during another actor's step.
+  void output_queued() {
+    if (waiting_on_ != nullptr) ex_.sched().notify_all(*waiting_on_);
+  }
+
   Execution& ex_;
   ProcessLocks& locks_;
+  XenStoreService* xs_;
+  std::unique_ptr<XenStoreSocketFile> socket_;
   ProcessTree tree_;
   std::vector<Park> parks_;
+  std::vector<XenStoreLink> links_;  // in connection order; closed ones stay, with fd -1
+  std::uint32_t connections_ = 0;
+  WaitQueue output_;                  // waited on when nothing of the tree can go on but XenStore may
+  WaitQueue* waiting_on_ = nullptr;   // the queue this actor waits on now
 };
 
 }  // namespace
@@ -269,6 +486,11 @@ std::string find_program(const std::string& program, const std::vector<std::stri
 }
 
 ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv, std::vector<std::string> env) {
+  return spawn_process(ex, std::move(name), std::move(argv), ProcessOptions{.env = std::move(env)});
+}
+
+ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv, ProcessOptions options) {
+  std::vector<std::string>& env = options.env;
   if (argv.empty()) throw std::invalid_argument(fmt::format("spawn_process {}: argv is empty (argv[0] names the program)", name));
   const std::string path = find_program(argv[0], env);
   if (path.empty())
@@ -278,8 +500,9 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
   if (const std::string& why = process_actors_unsupported(); !why.empty())
     throw std::runtime_error(fmt::format("spawn_process {}: {}", name, why));
   ProcessLocks& locks = ex.shared<ProcessLocks>();
-  return ex.spawn(std::move(name), [&ex, &locks, path, argv = std::move(argv), env = std::move(env)]() -> ActorStatus {
-    Supervisor supervisor(ex, locks);
+  XenStoreService* xenstore = options.xenstore;
+  return ex.spawn(std::move(name), [&ex, &locks, xenstore, path, argv = std::move(argv), env = std::move(env)]() -> ActorStatus {
+    Supervisor supervisor(ex, locks, xenstore);
     return supervisor.run(path, argv, env);
   });
 }

@@ -16,6 +16,11 @@
 //   nanosleep, clock_nanosleep "proc.sleep" "pN <seconds>s" -> "asleep"      emulated: the process stays held
 //                              "proc.wake"  "pN"                             until virtual time reaches the
 //                                                                              deadline; the tree runs on
+//   connect                    "xs.connect" "pN" -> "cK"                     to ProcessOptions::xenstore's
+//                                                                              socket: emulated (a socket pair)
+//                              "proc.connect" "pN <path>"                    anywhere else: runs as made
+//   a request on a XenStore    "xs.<op>"    "pN/cK <what>" -> its answer     applied to the store; the
+//   connection                                                                reply is written back
 // A process whose request is parked (a lock, a sleep) stays held while the rest of its tree goes on; the
 // actor blocks in the scheduler only when nothing else in its tree can run. Of several held calls that can be
 // answered, the lowest process ordinal's goes first. The actor ends when every process
@@ -26,8 +31,18 @@
 #include <vector>
 
 #include "runtime/execution.hpp"
+#include "runtime/process/xenstore_service.hpp"
 
 namespace xenrace::process {
+
+struct ProcessOptions {
+  std::vector<std::string> env;  // the program's whole environment: nothing of the host's is inherited
+  // The XenStore its programs reach through libxenstore (xenstore_service.hpp): XENSTORED_PATH is added to
+  // env, and every request on such a connection is a held operation: "xs.<op>" "pN/cK <what>" -> answer,
+  // "xs.connect" "pN" -> "cK", "xs.close" "pN/cK" when the program closes it, "xs.watch_event" "pN/cK path
+  // token" when a watch event queued by another actor's write is handed over.
+  XenStoreService* xenstore = nullptr;
+};
 
 // Spawns a process actor running argv[0] (searched in env's PATH, or the standard one, when it has no '/')
 // with arguments argv and exactly the environment `env` (nothing of the host's is inherited). Its stdin is
@@ -36,6 +51,7 @@ namespace xenrace::process {
 // (process_actors_unsupported() says why) or when the execution runs actors as OS threads.
 ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv,
                       std::vector<std::string> env = {});
+ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv, ProcessOptions options);
 
 // The file spawn_process would run for `program`, or "" when none is executable.
 std::string find_program(const std::string& program, const std::vector<std::string>& env);
@@ -43,5 +59,6 @@ std::string find_program(const std::string& program, const std::vector<std::stri
 }  // namespace xenrace::process
 
 namespace xenrace {
+using process::ProcessOptions;
 using process::spawn_process;
 }  // namespace xenrace

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -28,7 +29,7 @@ namespace {
 bool is_fork_call(int nr) { return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork; }
 bool is_held_call(int nr) {
   return is_fork_call(nr) || nr == SYS_execve || nr == SYS_execveat || nr == SYS_exit_group || nr == SYS_flock ||
-         nr == SYS_nanosleep || nr == SYS_clock_nanosleep;
+         nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_connect;
 }
 
 int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
@@ -49,9 +50,9 @@ ssize_t read_small(const char* path, char* buf, std::size_t size) {
 }
 
 // State letter and parent pid from /proc/PID/stat (the fields after the command name's closing parenthesis).
-bool stat_of(pid_t pid, char& state, pid_t& ppid) {
-  char path[64], buf[512];
-  std::snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+bool stat_at(const char* dir, char& state, pid_t& ppid) {
+  char path[96], buf[512];
+  std::snprintf(path, sizeof(path), "%s/stat", dir);
   if (read_small(path, buf, sizeof(buf)) <= 0) return false;
   const char* close = std::strrchr(buf, ')');
   if (close == nullptr) return false;
@@ -62,9 +63,9 @@ bool stat_of(pid_t pid, char& state, pid_t& ppid) {
 }
 
 // Times the task has been put on a CPU (third field of /proc/PID/schedstat).
-bool runs_of(pid_t pid, std::uint64_t& runs) {
-  char path[64], buf[128];
-  std::snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+bool runs_at(const char* dir, std::uint64_t& runs) {
+  char path[96], buf[128];
+  std::snprintf(path, sizeof(path), "%s/schedstat", dir);
   if (read_small(path, buf, sizeof(buf)) <= 0) return false;
   unsigned long long a = 0, b = 0, c = 0;
   if (std::sscanf(buf, "%llu %llu %llu", &a, &b, &c) != 3) return false;
@@ -75,12 +76,26 @@ bool runs_of(pid_t pid, std::uint64_t& runs) {
 // What /proc/PID/syscall says: "running" unless the task is off the CPU, asleep in one state from before to
 // after the read (the kernel checks this, wait_task_inactive); then the system call it sleeps in, its arguments
 // and its stack and instruction pointers. A task that merely set its sleeping state and runs on reads "running".
-bool call_of(pid_t pid, std::string& line) {
-  char path[64], buf[256];
-  std::snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+bool call_at(const char* dir, std::string& line) {
+  char path[96], buf[256];
+  std::snprintf(path, sizeof(path), "%s/syscall", dir);
   if (read_small(path, buf, sizeof(buf)) <= 0) return false;
   line = buf;
   return true;
+}
+
+std::string proc_dir(pid_t pid) { return fmt::format("/proc/{}", pid); }
+bool stat_of(pid_t pid, char& state, pid_t& ppid) { return stat_at(proc_dir(pid).c_str(), state, ppid); }
+bool runs_of(pid_t pid, std::uint64_t& runs) { return runs_at(proc_dir(pid).c_str(), runs); }
+bool call_of(pid_t pid, std::string& line) { return call_at(proc_dir(pid).c_str(), line); }
+
+// The thread group a task belongs to (the Tgid line of /proc/TID/status), or 0.
+pid_t thread_group_of(pid_t tid) {
+  char path[64], buf[1024];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", tid);
+  if (read_small(path, buf, sizeof(buf)) <= 0) return 0;
+  const char* line = std::strstr(buf, "\nTgid:");
+  return line == nullptr ? 0 : static_cast<pid_t>(std::atoi(line + 6));
 }
 
 std::string comm_of(pid_t pid) {
@@ -271,6 +286,17 @@ bool ProcessTree::drain(Changes& ch) {
     if (!n) continue;
     TreeProcess* p = by_pid(n->pid);
     if (p == nullptr) {
+      // A thread of a process of the tree (libxenstore's watch reader, say): its call is the process's.
+      if (TreeProcess* owner = by_pid(thread_group_of(n->pid)); owner != nullptr && owner->pid != n->pid) {
+        if (owner->held) {
+          // Two threads of one process held at once: the later runs as made, since a process is answered
+          // one call at a time. Threads are not serialised yet (docs/process-actors.md).
+          channel_->respond_continue(n->id);
+        } else {
+          owner->held = *n;
+        }
+        continue;
+      }
       // A child that reached a held call before its parent's fork was settled.
       char state = 0;
       pid_t ppid = 0;
@@ -284,6 +310,38 @@ bool ProcessTree::drain(Changes& ch) {
     p->in_vfork = false;
   }
   return changed;
+}
+
+bool ProcessTree::threads_settled(TreeProcess& p, bool& changed) {
+  // The other threads of p, by the same rule as a process: blocked in the kernel (or held), and the same on two
+  // looks. A thread woken by another (a reader thread handing a watch event to the main one) is seen running.
+  char dir[64];
+  std::snprintf(dir, sizeof(dir), "/proc/%d/task", p.pid);
+  DIR* d = opendir(dir);
+  if (d == nullptr) return true;  // gone: its pidfd says so next
+  bool quiet = true;
+  std::string signature;
+  while (const dirent* e = readdir(d)) {
+    const pid_t tid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (tid <= 0 || tid == p.pid) continue;
+    char task[96];
+    std::snprintf(task, sizeof(task), "%s/%d", dir, tid);
+    char state = '?';
+    pid_t ppid = 0;
+    std::uint64_t runs = 0;
+    std::string call;
+    if (!stat_at(task, state, ppid) || !runs_at(task, runs) || !call_at(task, call)) continue;  // it exited
+    const bool off_cpu = call.rfind("running", 0) != 0;
+    const bool held_here = p.held && p.held->pid == tid;
+    const bool blocked = held_here || (off_cpu && !is_held_call(std::atoi(call.c_str())) &&
+                                       (state == 'S' || state == 'T' || state == 't'));
+    if (!blocked) quiet = false;
+    signature += fmt::format("{}:{}:{}:{};", tid, state, runs, call);
+  }
+  closedir(d);
+  if (signature != p.threads) changed = true;
+  p.threads = std::move(signature);
+  return quiet;
 }
 
 ProcessTree::Changes ProcessTree::settle() {
@@ -303,6 +361,7 @@ ProcessTree::Changes ProcessTree::settle() {
         changed = true;
         continue;
       }
+      if (!threads_settled(p, changed)) quiet = false;
       if (p.held) continue;
       char state = '?';
       pid_t ppid = 0;

@@ -47,6 +47,7 @@ struct TreeProcess {
   std::uint64_t runs = 0;     // times it had been on a CPU at the last sample
   char state = '?';           // at the last sample
   std::string call;           // /proc/PID/syscall at the last sample
+  std::string threads;        // its other threads' states at the last sample (threads_settled)
 };
 
 class ProcessTree {
@@ -94,6 +95,7 @@ class ProcessTree {
   void find_children(Changes& ch);
   void wait_for_activity(unsigned round);
   void try_reap(TreeProcess& p);
+  bool threads_settled(TreeProcess& p, bool& changed);
 
   std::unique_ptr<NotifyChannel> channel_;
   std::vector<TreeProcess> procs_;

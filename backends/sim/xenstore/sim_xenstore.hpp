@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "backends/sim/xenstore/process_xenstore.hpp"
 #include "backends/sim/xenstore/xs_store.hpp"
 #include "runtime/execution.hpp"
 #include "world/xenstore.hpp"
@@ -36,6 +37,10 @@ class SimXenStore final : public XenStore {
   // The model itself, for invariants and tests: no scheduling, no trace, no permission checks in peek().
   xs::Store& model() { return *store_; }
   const xs::Store& model() const { return *store_; }
+
+  // The same store for process actors' programs, through libxenstore's socket (spawn_process's
+  // ProcessOptions::xenstore).
+  process::XenStoreService& for_processes() { return processes_; }
 
   // What each request touched, as the running step's footprint (for dpor; installed only when the
   // strategy observes steps). Connections get names that do not depend on the interleaving.
@@ -70,6 +75,7 @@ class SimXenStore final : public XenStore {
   Execution& ex_;
   std::shared_ptr<xs::Store> store_;  // shared with the connections, which may outlive this object
   Footprints footprints_;
+  ProcessXenStore processes_;
 };
 
 }  // namespace xenrace

@@ -1,5 +1,6 @@
 #include "backends/sim/xenstore/xs_protocol.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -59,6 +60,7 @@ ProtocolConnection::ProtocolConnection(Store& store, DomId domid) : store_(store
   store_.set_event_sink(id_, [this](std::string_view path, std::string_view token) {
     if (defer_events_) deferred_.push_back(XsWatchEvent{std::string(path), std::string(token)});
     else queue_event(path, token);
+    if (!handling_ && output_listener_) output_listener_();
   });
 }
 
@@ -71,7 +73,8 @@ bool ProtocolConnection::receive(std::string_view bytes) {
   return ok;
 }
 
-void ProtocolConnection::handle_next() {
+void ProtocolConnection::handle_next(std::string* answer) {
+  handling_ = true;
   const Message m = std::move(requests_.front());
   requests_.pop_front();
   const std::uint32_t type = m.header.type;
@@ -87,7 +90,17 @@ void ProtocolConnection::handle_next() {
     else r = (this->*op.handler)(m, tx);
   }
   if (!r.err && r.payload.size() > wire::kPayloadMax) r = Reply{E2BIG, {}};
+  if (answer != nullptr) {
+    if (r.err) {
+      *answer = errno_name(r.err);
+    } else {
+      *answer = r.payload;
+      while (!answer->empty() && answer->back() == '\0') answer->pop_back();
+      std::replace(answer->begin(), answer->end(), '\0', ' ');
+    }
+  }
   queue_reply(m, r);
+  handling_ = false;
 }
 
 void ProtocolConnection::queue_reply(const Message& m, const Reply& r) {
@@ -139,6 +152,13 @@ void ProtocolConnection::sent(std::size_t n) {
     }
     out_.pop_front();  // the deque frees each drained block as it goes
   }
+}
+
+std::optional<std::string> ProtocolConnection::next_event() const {
+  if (out_.empty() || !out_.front().event) return std::nullopt;
+  const std::vector<std::string_view> parts = strings(std::string_view(out_.front().bytes).substr(sizeof(wire::Header)));
+  if (parts.size() < 2) return std::nullopt;
+  return std::string(parts[0]) + " " + std::string(parts[1]);
 }
 
 std::string ProtocolConnection::take_output() {

@@ -16,6 +16,8 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -39,8 +41,9 @@ class ProtocolConnection {
   bool receive(std::string_view bytes);
   bool has_request() const { return !requests_.empty(); }
   const Message& next_request() const { return requests_.front(); }
-  // Applies the oldest received request to the store and queues its reply.
-  void handle_next();
+  // Applies the oldest received request to the store and queues its reply; `answer`, when given, gets the
+  // reply as text: the error's name ("ENOENT"), or the payload with its NULs as spaces.
+  void handle_next(std::string* answer = nullptr);
   void handle_all() {
     while (has_request()) handle_next();
   }
@@ -49,6 +52,11 @@ class ProtocolConnection {
   bool has_output() const { return !out_.empty(); }
   std::string_view output() const;
   void sent(std::size_t n);
+  // The front of the output is a watch event (not a reply): its "path token".
+  std::optional<std::string> next_event() const;
+  // Called whenever a watch event is queued outside this connection's own requests (another client's write
+  // fired it): a transport that does not poll its sockets wakes here.
+  void set_output_listener(std::function<void()> listener) { output_listener_ = std::move(listener); }
   // Everything queued as one string (tests, fuzzer).
   std::string take_output();
 
@@ -106,6 +114,8 @@ class ProtocolConnection {
   std::unordered_set<std::string_view> queued_events_;  // the mergeable events in out_, by their bytes
   std::size_t event_bytes_ = 0;                         // the events' bytes in out_ (their budget)
   bool defer_events_ = false;
+  bool handling_ = false;  // inside handle_next: events queued now go out with the reply
+  std::function<void()> output_listener_;
   std::vector<XsWatchEvent> deferred_;  // WATCH's registration event, sent after the reply
 };
 
