@@ -133,7 +133,8 @@ struct XenStoreLink {
 // One process actor's supervisor: runs on the actor's fiber.
 class Supervisor {
  public:
-  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore) : ex_(ex), locks_(locks), xs_(xenstore) {
+  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, std::vector<BindDir> binds)
+      : ex_(ex), locks_(locks), xs_(xenstore), binds_(std::move(binds)) {
     if (xs_ != nullptr) socket_ = std::make_unique<XenStoreSocketFile>();
   }
 
@@ -142,7 +143,7 @@ class Supervisor {
       std::erase_if(env, [](const std::string& e) { return e.rfind("XENSTORED_PATH=", 0) == 0; });
       env.push_back("XENSTORED_PATH=" + socket_->path());
     }
-    tree_.start(path, argv, env);
+    tree_.start(path, argv, env, binds_);
     bool released = false;  // the last answer let the tree run: a lock may have been released
     bool in_step = false;   // woken from a lock wait: this fiber runs a step the strategy gave it already
     for (;;) {
@@ -457,6 +458,7 @@ class Supervisor {
   Execution& ex_;
   ProcessLocks& locks_;
   XenStoreService* xs_;
+  std::vector<BindDir> binds_;
   std::unique_ptr<XenStoreSocketFile> socket_;
   ProcessTree tree_;
   std::vector<Park> parks_;
@@ -486,7 +488,9 @@ std::string find_program(const std::string& program, const std::vector<std::stri
 }
 
 ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv, std::vector<std::string> env) {
-  return spawn_process(ex, std::move(name), std::move(argv), ProcessOptions{.env = std::move(env)});
+  ProcessOptions options;
+  options.env = std::move(env);
+  return spawn_process(ex, std::move(name), std::move(argv), std::move(options));
 }
 
 ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> argv, ProcessOptions options) {
@@ -501,8 +505,11 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     throw std::runtime_error(fmt::format("spawn_process {}: {}", name, why));
   ProcessLocks& locks = ex.shared<ProcessLocks>();
   XenStoreService* xenstore = options.xenstore;
-  return ex.spawn(std::move(name), [&ex, &locks, xenstore, path, argv = std::move(argv), env = std::move(env)]() -> ActorStatus {
-    Supervisor supervisor(ex, locks, xenstore);
+  std::vector<BindDir> binds;
+  for (const auto& b : options.binds) binds.push_back(BindDir{b.host, b.seen_as});
+  return ex.spawn(std::move(name), [&ex, &locks, xenstore, binds = std::move(binds), path, argv = std::move(argv),
+                                    env = std::move(env)]() -> ActorStatus {
+    Supervisor supervisor(ex, locks, xenstore, binds);
     return supervisor.run(path, argv, env);
   });
 }

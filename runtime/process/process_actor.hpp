@@ -42,6 +42,14 @@ struct ProcessOptions {
   // "xs.connect" "pN" -> "cK", "xs.close" "pN/cK" when the program closes it, "xs.watch_event" "pN/cK path
   // token" when a watch event queued by another actor's write is handed over.
   XenStoreService* xenstore = nullptr;
+  // Host directories the programs see in place of fixed paths (a hotplug script's /var/run/xen-hotplug lock and
+  // /var/log/xen log): bind mounts in a mount namespace of the actor's own, so the host's stay untouched.
+  // Actors given the same directory share it (their locks contend). Needs CAP_SYS_ADMIN.
+  struct Bind {
+    std::string host;
+    std::string seen_as;
+  };
+  std::vector<Bind> binds;
 };
 
 // Spawns a process actor running argv[0] (searched in env's PATH, or the standard one, when it has no '/')

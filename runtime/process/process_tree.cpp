@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -131,7 +132,7 @@ ProcessTree::~ProcessTree() {
 }
 
 void ProcessTree::start(const std::string& path, const std::vector<std::string>& argv,
-                        const std::vector<std::string>& env) {
+                        const std::vector<std::string>& env, const std::vector<BindDir>& binds) {
   const sock_fprog* prog = NotifyFilter::instance().program();
   become_subreaper();
   std::vector<char*> cargv, cenv;
@@ -164,6 +165,14 @@ void ProcessTree::start(const std::string& path, const std::vector<std::string>&
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);
     dup2(devnull, 0);
+    if (!binds.empty()) {
+      // A mount namespace of the tree's own, where the program's fixed host paths are the execution's
+      // directories; nothing it does there reaches the host's.
+      if (unshare(CLONE_NEWNS) != 0) _exit(124);
+      if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(124);
+      for (const auto& b : binds)
+        if (mount(b.host.c_str(), b.seen_as.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) _exit(124);
+    }
     const int listener = install_filter_in_child(prog);
     if (listener < 0) _exit(126);
     if (send_fd(sv[1], listener) != 0) _exit(126);
@@ -180,6 +189,10 @@ void ProcessTree::start(const std::string& path, const std::vector<std::string>&
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 124)
+      throw std::runtime_error(
+          "process actor: could not give the program its private directories (unshare(CLONE_NEWNS) and bind "
+          "mounts need CAP_SYS_ADMIN)");
     throw std::runtime_error(fmt::format(
         "process actor: the child could not install its seccomp listener (status {:#x}); is seccomp user "
         "notification available?", status));

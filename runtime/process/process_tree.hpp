@@ -50,6 +50,12 @@ struct TreeProcess {
   std::string threads;        // its other threads' states at the last sample (threads_settled)
 };
 
+// A directory of the host that the program sees at another path (a bind mount in its own mount namespace).
+struct BindDir {
+  std::string host;
+  std::string seen_as;
+};
+
 class ProcessTree {
  public:
   ProcessTree();
@@ -60,7 +66,9 @@ class ProcessTree {
 
   // Forks p1, which installs the listener, hands it over and execs `path`; the exec is p1's first held call.
   // Throws std::runtime_error naming what failed.
-  void start(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& env);
+  // `binds` (when any) need CAP_SYS_ADMIN: the tree gets a mount namespace of its own.
+  void start(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+             const std::vector<BindDir>& binds = {});
 
   struct Changes {
     std::vector<std::uint32_t> born;  // ordinals found, in order

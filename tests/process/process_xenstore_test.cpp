@@ -32,6 +32,13 @@ namespace {
 
 const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
 
+ProcessOptions using_store(std::vector<std::string> env, SimXenStore& xs) {
+  ProcessOptions o;
+  o.env = std::move(env);
+  o.xenstore = &xs.for_processes();
+  return o;
+}
+
 ExecutionOptions keep_trace() {
   ExecutionOptions o;
   o.keep_trace = true;
@@ -63,7 +70,7 @@ StoreRun run_reader(Strategy& strategy) {
   SimXenStore xs(ex);
   xs.connect()->write(kNoTx, "/test/a", "hello");
   spawn_process(ex, "script", {"sh", "-c", "v=$(xenstore-read /test/a) && xenstore-write /test/b \"$v-seen\""},
-                ProcessOptions{.env = kEnv, .xenstore = &xs.for_processes()});
+                using_store(kEnv, xs));
   StoreRun run;
   run.result = ex.run();
   run.final_value = value_at(xs, "/test/b");
@@ -108,7 +115,7 @@ StoreRun run_incrementers(Strategy& strategy, bool locked, const std::string& lo
   env.push_back("LOCK=" + lock);
   for (const char* name : {"A", "B"})
     spawn_process(ex, fmt::format("increment{}", name), {"sh", "-c", locked ? kLockedIncrement : kIncrement},
-                  ProcessOptions{.env = env, .xenstore = &xs.for_processes()});
+                  using_store(env, xs));
   ex.at_end("both increments count", [&xs] {
     const std::string v = value_at(xs, "/counter");
     return v == "2" ? std::string() : fmt::format("/counter is {} after two increments", v);
@@ -183,7 +190,7 @@ StoreRun run_watchers(Strategy& strategy) {
   // The first event is the watch's own registration event (/test/dir); the second, the fiber actor's write
   // (/test/dir/flag). Had they been the same path, xenstored would drop the second while the first is queued.
   spawn_process(ex, "watcher", {"sh", "-c", "xenstore-watch -n 2 /test/dir >/dev/null && xenstore-write /test/seen yes"},
-                ProcessOptions{.env = kEnv, .xenstore = &xs.for_processes()});
+                using_store(kEnv, xs));
   auto conn = std::shared_ptr<XsConnection>(xs.connect());
   ex.spawn("writer", [conn] {
     conn->watch("/test/seen", "seen");
