@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
@@ -14,9 +15,13 @@
 namespace xenrace {
 namespace {
 
-void run_program(benchmark::State& state, const std::string& script, const char* program) {
+void run_program(benchmark::State& state, const std::string& script, const char* program, bool with_store = false) {
   if (const std::string& why = process::process_actors_unsupported(); !why.empty()) {
     state.SkipWithError(("process actors are unsupported here: " + why).c_str());
+    return;
+  }
+  if (with_store && process::find_program("xenstore-write", {"PATH=/usr/bin:/bin"}).empty()) {
+    state.SkipWithError("xenstore-write is not installed (xenstore-utils)");
     return;
   }
   StackPool stacks;
@@ -27,8 +32,11 @@ void run_program(benchmark::State& state, const std::string& script, const char*
     ExecutionOptions o;
     o.max_steps = 1'000'000;
     Execution ex(strategy, stacks, o);
-    spawn_process(ex, "bench", {program, program == std::string("perl") ? "-e" : "-c", script},
-                  {"PATH=/usr/bin:/bin", "LC_ALL=C"});
+    SimXenStore xs(ex);
+    ProcessOptions options;
+    options.env = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
+    if (with_store) options.xenstore = &xs.for_processes();
+    spawn_process(ex, "bench", {program, program == std::string("perl") ? "-e" : "-c", script}, std::move(options));
     const ExecutionResult r = ex.run();
     if (r.failed()) {
       state.SkipWithError(r.message.c_str());
@@ -52,6 +60,15 @@ void BM_ForkExecExit(benchmark::State& state) {
   run_program(state, "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", "sh");
 }
 BENCHMARK(BM_ForkExecExit)->Name("process_actor/fork_exec_exit")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One xenstore-write of 200 nodes: one connection, a transaction around 200 WRITE requests, each a point
+// (read by the supervisor after settle, applied to the simulated store, the reply written back).
+void BM_XenStoreRequest(benchmark::State& state) {
+  std::string script = "xenstore-write";
+  for (int i = 0; i < 200; ++i) script += " /bench/n" + std::to_string(i) + " " + std::to_string(i);
+  run_program(state, script, "sh", true);
+}
+BENCHMARK(BM_XenStoreRequest)->Name("process_actor/xenstore_request")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace xenrace

@@ -48,6 +48,7 @@ std::string format_time(VirtualTime t);
 //   PASS   ID  WHAT WAS SHOWN                                    a fixed variant passed, as it must
 //   FAIL   ID  violated: CHECK: MESSAGE  (...; expected to pass) the expectation is not met
 //   UNEXPECTED PASS  ID  WHAT WAS SHOWN (expected to fail)       the expectation is not met
+//   SKIP   ID  WHY                                               it cannot run here (a component is missing)
 // WHAT WAS SHOWN is shown_text(): "no failure in N sampled executions (pct, seed 1)" or "verified: every
 // schedule explored (bound 2, dfs), N executions", and the variants of these (run/explorer.hpp).
 // `id_width` aligns the ids of one listing.
@@ -63,13 +64,15 @@ struct Tally {
   std::size_t failed = 0;           // expected pass, failed
   std::size_t verified = 0;         // passed, every schedule explored (shown() == "verified")
   std::size_t not_verified = 0;     // explore --verify: passed, but the search did not finish within the budget
+  std::size_t skipped = 0;          // could not run here (VariantReport::skipped): neither met nor not met
   void add(const VariantReport& r);
   std::size_t met() const { return passed + failed_as_expected; }
   std::size_t not_met() const { return unexpected_pass + failed; }
   std::size_t total() const { return met() + not_met(); }
 };
 // "36 variants: 36 met expectation (20 passed, 16 failed as expected), 0 not met in 8.3 s", with
-// "; 2 verified" (and ", 1 not verified within budget" after --verify) before " in" when there are any.
+// "; 2 verified" (and ", 1 not verified within budget" after --verify) and "; 2 skipped (could not run here)"
+// before " in" when there are any. Skipped variants are not in the count of variants.
 std::string summary_line(const Tally& t, double seconds);
 
 // Exit code of explore and merge: 0 every variant met its expectation, 1 some did not, 5 every one did but

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <filesystem>
 #include <unistd.h>
 
 #include <chrono>
@@ -39,6 +41,7 @@ struct ExploreArgs {
   bool no_progress = false;
   std::uint64_t progress_interval = 10;
   std::vector<std::string> params;
+  std::string hotplug_scripts;
   std::string report_dir;
   std::string faults;
   std::optional<unsigned> max_faults;
@@ -113,6 +116,11 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
                   "'xenrace merge' combines the parts' results.json")
       ->type_name("K/N");
   cmd->add_option("--param", a->params, "KEY=VALUE execution option (repeatable)");
+  cmd->add_option("--hotplug-scripts", a->hotplug_scripts,
+                  "Run the scenarios that run Xen's real hotplug scripts (real-block-script) with the scripts in DIR "
+                  "(laid out as Xen's tools/hotplug/Linux, or an installed /etc/xen/scripts); the same as "
+                  "--param scripts=DIR")
+      ->type_name("DIR");
   cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
   cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
@@ -151,7 +159,27 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     base.shrink = !a->no_shrink;
 
     const std::vector<SelectedVariant> todo = select_variants(ctx.registry, a->targets, a->all, a->variants);
-    base.params = parse_params(a->params, scenarios_of(todo), ParamScope::simulator);
+    std::vector<std::string> raw_params = a->params;
+    if (!a->hotplug_scripts.empty()) {
+      std::error_code ec;
+      const std::filesystem::path dir = std::filesystem::absolute(a->hotplug_scripts, ec);
+      if (ec || !std::filesystem::is_regular_file(dir / "block") || !std::filesystem::is_regular_file(dir / "locking.sh"))
+        throw UsageError(fmt::format("--hotplug-scripts {}: no block and locking.sh there (give the directory of "
+                                     "Xen's Linux hotplug scripts)", a->hotplug_scripts));
+      // A source tree's tools/hotplug/Linux holds xen-hotplug-common.sh.in: the build makes the script and
+      // hotplugpath.sh from it, and the scripts source both.
+      for (const char* made : {"xen-hotplug-common.sh", "hotplugpath.sh"})
+        if (!std::filesystem::is_regular_file(dir / made))
+          throw UsageError(fmt::format("--hotplug-scripts {}: no {} there (a Xen source tree has it only after "
+                                       "'make -C tools/hotplug'; an installed /etc/xen/scripts has it)",
+                                       a->hotplug_scripts, made));
+      const auto scenarios = scenarios_of(todo);
+      if (std::none_of(scenarios.begin(), scenarios.end(), [](const Scenario* s) { return s->info().param("scripts"); }))
+        throw UsageError("--hotplug-scripts: none of the selected scenarios runs Xen's real hotplug scripts "
+                         "(real-block-script does)");
+      raw_params.push_back("scripts=" + dir.lexically_normal().string());
+    }
+    base.params = parse_params(raw_params, scenarios_of(todo), ParamScope::simulator);
     add_fault_params(base.params, a->faults, a->max_faults);
 
     // Each variant's options, fixed before anything runs: the same in a worker as in this process.

@@ -145,6 +145,9 @@ VariantReport merge_variant(Context& ctx, const std::vector<ShardFile>& shards,
     seconds += p.value("seconds", 0.0);
     r.exhausted = r.exhausted && p.value("exhausted", false);
     combined ^= parse_hash(p["trace_hash"]) + 0x9e3779b97f4a7c15ULL + (combined << 6) + (combined >> 2);
+    // A shard that could not run here says why; the merged variant is skipped with the first reason.
+    if (p.value("verdict", "") == "skipped" && r.skipped.empty())
+      r.skipped = p.value("skip_reason", std::string("skipped"));
     if (p.value("verdict", "") == "fail" && !witness) {
       witness = &p;
       witness_shard = k;
@@ -159,7 +162,7 @@ VariantReport merge_variant(Context& ctx, const std::vector<ShardFile>& shards,
     }
   }
   r.trace_hash = combined;
-  if (!witness) return r;
+  if (!witness || !r.skipped.empty()) return r;
   r.failed = true;
   r.busiest_pass.reset();
   r.first_failure_steps = witness->value("first_failure_steps", std::uint64_t{0});

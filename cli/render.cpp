@@ -33,7 +33,7 @@ nlohmann::json report_json(const VariantReport& r) {
   j["scenario"] = r.scenario;
   j["variant"] = r.variant;
   j["expect"] = to_string(r.expect);
-  j["verdict"] = r.failed ? "fail" : "pass";
+  j["verdict"] = !r.skipped.empty() ? "skipped" : r.failed ? "fail" : "pass";
   j["met_expectation"] = r.met_expectation();
   j["strategy"] = r.strategy;
   j["seed"] = r.seed;
@@ -67,6 +67,7 @@ nlohmann::json report_json(const VariantReport& r) {
   j["first_index"] = r.first_index;
   j["shard"] = r.sharded() ? nlohmann::json(fmt::format("{}/{}", r.shard_index + 1, r.shard_count)) : nlohmann::json(nullptr);
   j["verify"] = r.verifying;
+  j["skip_reason"] = r.skipped;
   return j;
 }
 
@@ -95,6 +96,7 @@ std::string executions(std::uint64_t n) { return fmt::format("{} execution{}", n
 
 std::string verdict_line(const VariantReport& r, std::size_t id_width) {
   const std::string id = r.scenario + "/" + r.variant;
+  if (!r.skipped.empty()) return fmt::format("SKIP   {:<{}}  {}", id, id_width, r.skipped);
   const bool met = r.met_expectation();
   if (r.failed && met)
     return fmt::format("XFAIL  {:<{}}  violated: {}  (found after {})", id, id_width, r.failure.check,
@@ -118,6 +120,10 @@ std::string trace_header(const VariantReport& r, bool shrunk) {
 }
 
 void Tally::add(const VariantReport& r) {
+  if (!r.skipped.empty()) {
+    ++skipped;
+    return;
+  }
   if (r.met_expectation())
     ++(r.failed ? failed_as_expected : passed);
   else
@@ -145,6 +151,7 @@ std::string summary_line(const Tally& t, double seconds) {
                         t.unexpected_pass == 1 ? "" : "es", t.failed);
   if (t.verified || t.not_verified) text += fmt::format("; {} verified", t.verified);
   if (t.not_verified) text += fmt::format(", {} NOT VERIFIED within budget", t.not_verified);
+  if (t.skipped) text += fmt::format("; {} skipped (could not run here)", t.skipped);
   return text + " in " + format_duration(seconds);
 }
 

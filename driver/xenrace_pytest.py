@@ -328,6 +328,9 @@ class VariantItem(pytest.Item):
         if runner.backend == "dom0" and proc.returncode in (_USAGE_ERROR, _SKIPPED):
             reason = (printed or {}).get("skip_reason") or proc.stderr.strip() or f"exit {proc.returncode}"
             pytest.skip(f"dom0 backend not usable {runner.where()}: {reason}")
+        if proc.returncode == 0 and results is not None and results.get("verdict") == "skipped":
+            # The variant cannot run here (process actors without root, say): a skip with xenrace's reason.
+            pytest.skip(f"{self.scenario_name}/{self.variant_name} cannot run here: {results.get('skip_reason')}")
         if proc.returncode == 0:
             if self.expect == "fail":
                 raise RaceFound(self._race_found_text(results))

@@ -13,6 +13,7 @@ namespace {
 std::string seconds_text(double s) { return fmt::format("{:.3f}", s < 0 ? 0.0 : s); }
 
 std::string verdict_line(const ReportEntry& e) {
+  if (!e.skipped.empty()) return fmt::format("{}: skipped: {}", e.id(), e.skipped);
   if (!e.failed && !e.shown_text.empty())
     return fmt::format("{}: verdict pass (expected {}): {}", e.id(), to_string(e.expect), e.shown_text);
   return fmt::format("{}: verdict {} (expected {}) after {} executions [{} seed {}]", e.id(),
@@ -22,6 +23,7 @@ std::string verdict_line(const ReportEntry& e) {
 struct Suite {
   std::vector<const ReportEntry*> cases;
   int failures = 0;
+  int skipped = 0;
   double seconds = 0;
 };
 
@@ -60,7 +62,9 @@ std::string junit_xml(const std::vector<ReportEntry>& entries, const std::string
     s.cases.push_back(&e);
     s.seconds += e.seconds;
     seconds += e.seconds;
-    if (!e.met_expectation()) {
+    if (!e.skipped.empty()) {
+      ++s.skipped;
+    } else if (!e.met_expectation()) {
       ++s.failures;
       ++failures;
     }
@@ -72,12 +76,14 @@ std::string junit_xml(const std::vector<ReportEntry>& entries, const std::string
   for (const auto& [scenario, s] : suites) {
     const std::string suite_name = xml_attribute("xenrace." + scenario);
     out += fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{}\">\n",
-        suite_name, s.cases.size(), s.failures, seconds_text(s.seconds));
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">\n",
+        suite_name, s.cases.size(), s.failures, s.skipped, seconds_text(s.seconds));
     for (const auto* e : s.cases) {
       out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\">\n", suite_name,
                          xml_attribute(e->variant), seconds_text(e->seconds));
-      if (!e->met_expectation()) {
+      if (!e->skipped.empty()) {
+        out += fmt::format("      <skipped message=\"{}\"/>\n", xml_attribute(e->skipped));
+      } else if (!e->met_expectation()) {
         const std::string message =
             !e->divergence.empty() ? "replay diverged: " + e->divergence
             : e->failed            ? fmt::format("violated: {}: {}", e->violated, e->message)

@@ -15,6 +15,7 @@ ReportEntry entry_from_exploration(const VariantReport& report, nlohmann::json s
   e.seed = report.seed;
   e.executions = report.executions;
   e.shown = shown(report);
+  e.skipped = report.skipped;
   if (!report.failed) e.shown_text = shown_text(report);
   if (report.failed) {
     e.violated = report.failure.check;

@@ -27,8 +27,9 @@ struct ReportEntry {
   nlohmann::json summary;       // the object `xenrace ... --json` prints for this variant
   ExecutionResult failure;      // failing: the (shrunk) execution, events kept
   std::string divergence;       // a replay whose schedule did not fit: why (then its verdict means nothing)
+  std::string skipped;          // it could not run here, and why (neither met nor not met)
 
-  bool met_expectation() const { return divergence.empty() && failed == (expect == Expect::fail); }
+  bool met_expectation() const { return skipped.empty() && divergence.empty() && failed == (expect == Expect::fail); }
   std::string id() const { return scenario + "/" + variant; }
 };
 

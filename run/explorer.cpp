@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "runtime/strategies/replay_strategy.hpp"
+#include "world/world.hpp"
 #include "xenrace/version.hpp"
 
 namespace xenrace {
@@ -231,7 +232,13 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
       break;
     }
     strategy->begin_execution(first + n);
-    ExecutionResult r = run_execution(scenario, variant.name, world, *strategy, stacks, exopts);
+    ExecutionResult r;
+    try {
+      r = run_execution(scenario, variant.name, world, *strategy, stacks, exopts);
+    } catch (const ComponentUnavailable& e) {
+      rep.skipped = e.what();  // the scenario cannot be built here: it says why, and nothing ran
+      return rep;
+    }
     strategy->end_execution(r.steps);
     if (options.progress && (n + 1) % options.progress_every == 0) options.progress(n + 1, budget);
     if (!strategy->execution_in_shard()) continue;  // it only found where the tree splits: another shard's
@@ -254,8 +261,11 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     rep.failed = true;
     rep.first_failure_steps = r.steps;
     const std::uint64_t found_after = n + 1;
+    // A scenario whose executions are slow (real programs) may lower the budget (ScenarioInfo::shrink_budget).
+    const std::uint64_t shrink_budget = info.shrink_budget ? std::min(info.shrink_budget, options.shrink_budget)
+                                                           : options.shrink_budget;
     ExecutionResult best = options.shrink ? shrink(scenario, variant.name, world, stacks, exopts, std::move(r),
-                                                   options.shrink_budget, rep.shrink_runs)
+                                                   shrink_budget, rep.shrink_runs)
                                           : std::move(r);
     Params params = options.params;
     if (options.shrink && options.fewer_actors) {
@@ -275,7 +285,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
                                     smaller_opts, best, rep.count_runs);
           if (!found) continue;
           ExecutionResult candidate = shrink(scenario, variant.name, world, stacks, smaller_opts,
-                                             std::move(*found), options.shrink_budget, rep.shrink_runs);
+                                             std::move(*found), shrink_budget, rep.shrink_runs);
           const std::string what = fmt::format("{}={}", p.name, count);
           if (std::pair(candidate.schedule.preemptions(), candidate.steps) <=
               std::pair(best.schedule.preemptions(), best.steps)) {
@@ -315,6 +325,7 @@ std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t budget, unsign
 }
 
 const char* shown(const VariantReport& r) {
+  if (!r.skipped.empty()) return "skipped";
   if (r.failed) return "failed";
   if (r.exhaustive && r.exhausted) return r.sharded() ? "shard-complete" : "verified";
   return "sampled";
@@ -328,6 +339,7 @@ std::string count_executions(std::uint64_t n, const char* adjective = "") {
 
 std::string shown_text(const VariantReport& r) {
   const std::string shard = r.sharded() ? fmt::format("shard {}/{}", r.shard_index + 1, r.shard_count) : "";
+  if (!r.skipped.empty()) return "skipped: " + r.skipped;
   if (r.failed)
     return fmt::format("failed after {} ({}, seed {}{}{})", count_executions(r.executions), r.strategy, r.seed,
                        shard.empty() ? "" : ", ", shard);

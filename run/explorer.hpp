@@ -66,12 +66,15 @@ struct VariantReport {
   unsigned shard_count = 1;          //             N (1: not sharded)
   std::uint64_t first_index = 0;     // a sampling shard: the execution index it began at
   bool verifying = false;            // explore --verify: this run set out to prove the variant
+  // Not empty: the variant cannot run here (a component this host or backend lacks: World's
+  // ComponentUnavailable), and why. It is neither passed nor failed, and meets no expectation.
+  std::string skipped;
 
-  bool met_expectation() const { return failed == (expect == Expect::fail); }
+  bool met_expectation() const { return skipped.empty() && failed == (expect == Expect::fail); }
   bool sharded() const { return shard_count > 1; }
 };
 
-// What a report shows, in one word for scripts: "failed"; "verified" (an exhaustive strategy covered its
+// What a report shows, in one word for scripts: "skipped" (it could not run here); "failed"; "verified" (an exhaustive strategy covered its
 // whole scope, unsharded); "shard-complete" (it covered this shard's whole part; merging every shard can
 // verify); "sampled" (anything else: a sampling strategy, or an enumeration that ran out of budget).
 const char* shown(const VariantReport& r);

@@ -172,6 +172,7 @@ void WireWriter::report(const VariantReport& r) {
   u64(r.shard_count);
   u64(r.first_index);
   u64(r.verifying);
+  str(r.skipped);
 }
 
 std::uint64_t WireReader::u64() {
@@ -221,6 +222,7 @@ VariantReport WireReader::report() {
   r.shard_count = static_cast<unsigned>(u64());
   r.first_index = u64();
   r.verifying = u64() != 0;
+  r.skipped = str();
   return r;
 }
 

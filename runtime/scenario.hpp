@@ -67,6 +67,9 @@ struct ScenarioInfo {
   // (faults, max-faults; on a host the real components' settings). The CLI refuses any other key, so a
   // scenario that reads a key must declare it here.
   std::vector<ParamInfo> params;
+  // At most this many replays to shrink a witness (0: the explorer's budget): for a scenario whose executions
+  // are slow, such as real programs as process actors.
+  std::uint64_t shrink_budget = 0;
 
   const VariantInfo* variant(std::string_view name) const;
   const ParamInfo* param(std::string_view name) const;

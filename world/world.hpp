@@ -12,6 +12,9 @@
 #include "world/sysfs.hpp"
 
 namespace xenrace {
+namespace process {
+class XenStoreService;
+}
 
 class XenStore;
 class Hypervisor;
@@ -37,6 +40,11 @@ class World {
   virtual ~World() = default;
   virtual std::string_view backend() const = 0;  // "sim" or "dom0"
   virtual XenStore& xenstore() = 0;
+  // The same XenStore for process actors' programs (libxenstore over XENSTORED_PATH: spawn_process's
+  // ProcessOptions::xenstore). The simulator serves it; a host has its own xenstored, not scheduled yet.
+  virtual process::XenStoreService& xenstore_for_processes() {
+    throw ComponentUnavailable(std::string(backend()) + " backend does not schedule process actors' XenStore requests");
+  }
   // Domain lifecycle (create, shutdown, destroy); the real host's is not driven by scenarios.
   virtual Hypervisor& hypervisor() {
     throw ComponentUnavailable(std::string(backend()) + " backend cannot create or destroy domains");

@@ -25,6 +25,10 @@ XenStore& SimWorld::xenstore() {
   return *xenstore_;
 }
 
+process::XenStoreService& SimWorld::xenstore_for_processes() {
+  return static_cast<SimXenStore&>(xenstore()).for_processes();
+}
+
 Hypervisor& SimWorld::hypervisor() {
   if (!hypervisor_) hypervisor_ = std::make_unique<SimHypervisor>(ex_, static_cast<SimXenStore&>(xenstore()).model());
   return *hypervisor_;

@@ -26,6 +26,7 @@ class SimWorld final : public World {
   ~SimWorld() override;
   std::string_view backend() const override { return "sim"; }
   XenStore& xenstore() override;
+  process::XenStoreService& xenstore_for_processes() override;
   LoopDevices& loop() override;
   BlockBackends& block_backends() override;
   MdevBus& mdev() override;

@@ -1,0 +1,190 @@
+// real-block-script: Xen's real, unmodified `block add` hotplug script, three at once, as process actors
+// against the simulated xenstored (docs/process-actors.md). Three guests each get a vbd in write mode: guest 1
+// a device of its own, guests 2 and 3 one device between them. The script's sharing check (`check_sharing`:
+// is the device some other guest's `physical-device` already?) runs under its "block" lock, so exactly one of
+// guests 2 and 3 may be `connected`; the other must be refused (`hotplug-status busy`).
+//
+// Guest 3's script starts once guest 1's backend has its `physical-device` (its hot-plug event came later).
+// That puts a newcomer at the lock while it changes hands: guest 1's script releases it by `rm` of the lock
+// file while guest 2's waits on the old file. locking.sh's inode re-check (334f50ccc4) is what makes the
+// waiter notice that its file is gone; without it the waiter and the newcomer hold the lock together.
+//
+// The scripts are Debian's xen-utils-common (Xen 4.17), from --hotplug-scripts DIR (the `scripts` parameter),
+// XENRACE_XEN_SCRIPTS, the host's /etc/xen/scripts, or ci/install-deps' cache, in that order.
+//
+// Variants:
+//   xen-4.17               the scripts as given.
+//   without-inode-recheck  the same with locking.sh's re-check taken out: flock, then straight on.
+//
+// Needs process actors, root (the scripts' fixed /var/run and /var/log are bind mounts in the actors' own
+// mount namespace, and the devices are nodes made with mknod) and xenstore-utils; without them the variants
+// are skipped, saying why.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "runtime/process/process_actor.hpp"
+#include "runtime/process/seccomp_listener.hpp"
+#include <xenrace/scenario.hpp>
+#include "world/world.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kPath = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+constexpr int kGuests = 3;
+// Where the scripts see the run's files: inside the /var/run the actors are given.
+constexpr const char* kSeenDir = "/var/run/xenrace";
+
+std::string default_scripts() {
+  if (const char* d = std::getenv("XENRACE_XEN_SCRIPTS"); d != nullptr && *d != '\0') return d;
+  if (fs::exists("/etc/xen/scripts/block")) return "/etc/xen/scripts";
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base =
+      cache != nullptr && *cache != '\0' ? cache : std::string(home != nullptr ? home : "") + "/.cache";
+  return base + "/xenrace/xen-utils-common/etc/xen/scripts";
+}
+
+// One execution's files, removed when it ends: a copy of the scripts, the two device nodes, and the
+// directories the actors see as /var/run and /var/log. Throws ComponentUnavailable when this host cannot run
+// the scripts, naming why.
+class ScriptFixture {
+ public:
+  ScriptFixture(std::string scripts, bool without_inode_recheck) {
+    if (scripts.empty()) scripts = default_scripts();
+    if (const std::string& why = process::process_actors_unsupported(); !why.empty())
+      throw ComponentUnavailable("process actors are unsupported here: " + why);
+    if (!fs::exists(scripts + "/block") || !fs::exists(scripts + "/locking.sh") ||
+        !fs::exists(scripts + "/xen-hotplug-common.sh") || !fs::exists(scripts + "/hotplugpath.sh"))
+      throw ComponentUnavailable(fmt::format(
+          "no complete set of Xen hotplug scripts in {} (block, locking.sh, xen-hotplug-common.sh, hotplugpath.sh; "
+          "give --hotplug-scripts DIR; ci/install-deps extracts Debian's xen-utils-common)", scripts));
+    if (process::find_program("xenstore-read", kPath).empty())
+      throw ComponentUnavailable("xenstore-read is not installed (Debian package xenstore-utils)");
+    if (geteuid() != 0)
+      throw ComponentUnavailable("needs root: the scripts' fixed /var/run and /var/log are bind mounts, and the "
+                                 "devices are made with mknod");
+    std::string tmpl = (fs::temp_directory_path() / "xenrace-block-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error(fmt::format("real-block-script: mkdtemp: {}", std::strerror(errno)));
+    dir_ = tmpl;
+    const fs::path seen = dir_ / "run" / "xenrace";
+    fs::create_directories(seen);
+    fs::create_directories(dir_ / "log" / "xen");
+    fs::copy(scripts, seen / "scripts", fs::copy_options::recursive);
+    if (without_inode_recheck) remove_inode_recheck((seen / "scripts" / "locking.sh").string());
+    // Unused major:minor numbers, so that nothing mounted on the host matches them.
+    if (mknod((seen / "disk").c_str(), S_IFBLK | 0600, makedev(7, 253)) != 0 ||
+        mknod((seen / "other-disk").c_str(), S_IFBLK | 0600, makedev(7, 252)) != 0)
+      throw ComponentUnavailable(fmt::format("cannot make a block device node: {}", std::strerror(errno)));
+  }
+  ~ScriptFixture() {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  ScriptFixture(const ScriptFixture&) = delete;
+  ScriptFixture& operator=(const ScriptFixture&) = delete;
+
+  process::ProcessOptions options(std::vector<std::string> env, process::XenStoreService& xs) const {
+    process::ProcessOptions o;
+    o.env = std::move(env);
+    o.xenstore = &xs;
+    o.binds = {{(dir_ / "run").string(), "/var/run"}, {(dir_ / "log").string(), "/var/log"}};
+    return o;
+  }
+
+ private:
+  // The lock as it was before 334f50ccc4: flock, then straight on, even when the holder's release unlinked
+  // the file and a newcomer locked a new file of that name meanwhile.
+  static void remove_inode_recheck(const std::string& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    const std::string take = "flock -x $_lockfd || return $?";
+    const std::size_t at = s.find(take);
+    if (at == std::string::npos) throw std::runtime_error("real-block-script: locking.sh has no flock line to change");
+    s.insert(at + take.size(), "\n        break");
+    std::ofstream(file) << s;
+  }
+
+  fs::path dir_;
+};
+
+std::string backend(int guest) { return fmt::format("/local/domain/0/backend/vbd/{}/51712", guest); }
+
+XENRACE_SCENARIO({
+    .name = "real-block-script",
+    .description = "Xen's real block hotplug script, three at once: one device for writing must go to one guest",
+    .source = "tools/hotplug/Linux/block, locking.sh (334f50ccc4: the lock's inode re-check)",
+    .tags = {"xenstore", "block-script", "process"},
+    .variants = {{"xen-4.17", Expect::pass, "the scripts as given (Debian's Xen 4.17)"},
+                 {"without-inode-recheck", Expect::fail,
+                  "locking.sh without its inode re-check: a waiter on the removed lock file and a newcomer on the "
+                  "new one hold the lock together"}},
+    .default_strategy = "random",
+    .default_iterations = 40,
+    .max_steps = 100000,
+    .params = {text_param("scripts", "", "the directory of Xen's hotplug scripts (tools/hotplug/Linux, or an "
+                                         "installed /etc/xen/scripts); empty: Debian's, as found")},
+    .shrink_budget = 10,
+}) {
+  auto& fixture = race.make<ScriptFixture>(race.param<std::string>("scripts"), race.is("without-inode-recheck"));
+  process::XenStoreService& store = race.world.xenstore_for_processes();
+  auto& setup = race.make<std::unique_ptr<XsConnection>>(race.world.xenstore().connect(0));
+  for (int g = 1; g <= kGuests; ++g) {
+    setup->write(kNoTx, backend(g) + "/params", fmt::format("{}/{}", kSeenDir, g == 1 ? "other-disk" : "disk"));
+    setup->write(kNoTx, backend(g) + "/type", "phy");
+    setup->write(kNoTx, backend(g) + "/mode", "w");
+    setup->write(kNoTx, backend(g) + "/frontend-id", std::to_string(g));
+    setup->write(kNoTx, fmt::format("/local/domain/{}/vm", g), fmt::format("/vm/guest-{}", g));
+  }
+  auto start_script = [&race, &fixture, &store](int g) {
+    std::vector<std::string> env = kPath;
+    env.push_back(fmt::format("XENBUS_PATH=backend/vbd/{}/51712", g));
+    env.push_back("XENBUS_TYPE=vbd");
+    env.push_back("XENBUS_BASE_PATH=backend");
+    // A refusal exits 1 after writing hotplug-status busy: an outcome, judged by the invariant, not a crash.
+    spawn_process(race.ex, fmt::format("block add (dom{})", g),
+                  {"bash", "-c", "\"$0\" add >/dev/null 2>>/var/log/xen/block.log; exit 0",
+                   fmt::format("{}/scripts/block", kSeenDir)},
+                  fixture.options(std::move(env), store));
+  };
+  start_script(1);
+  start_script(2);
+  // Guest 3's hot-plug event: once guest 1's backend has its physical-device. A watch, not a polling loop, so
+  // waiting costs no steps (and a schedule that never preempts cannot spin here for ever).
+  race.spawn("hot-plug event (dom3)", [&race, start_script] {
+    auto xs = race.world.xenstore().connect(0);
+    const std::string ready = backend(1) + "/physical-device";
+    xs->watch(ready, "ready");
+    while (!xs->read(kNoTx, ready).ok()) xs->read_watch();
+    start_script(3);
+  });
+  race.at_end("one writer per device", [&setup] {
+    int connected = 0;
+    for (int g = 2; g <= kGuests; ++g) {
+      auto status = setup->read(kNoTx, backend(g) + "/hotplug-status");
+      connected += status.ok() && status.value == "connected";
+    }
+    return connected <= 1 ? std::string() : fmt::format("{} guests were given one device for writing", connected);
+  });
+}
+
+}  // namespace
+}  // namespace xenrace
