@@ -34,7 +34,8 @@ nlohmann::json report_json(const VariantReport& r) {
   j["variant"] = r.variant;
   j["expect"] = to_string(r.expect);
   j["verdict"] = !r.skipped.empty() ? "skipped" : r.failed ? "fail" : "pass";
-  j["met_expectation"] = r.met_expectation();
+  // A variant that could not run here neither met nor missed its expectation: null, not false.
+  j["met_expectation"] = r.skipped.empty() ? nlohmann::json(r.met_expectation()) : nlohmann::json(nullptr);
   j["strategy"] = r.strategy;
   j["seed"] = r.seed;
   j["executions"] = r.executions;

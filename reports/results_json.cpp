@@ -33,17 +33,21 @@ nlohmann::json trace_with_kinds(const ExecutionResult& execution) {
 
 nlohmann::json results_json(const std::vector<ReportEntry>& entries, const ReportOrigin& origin) {
   nlohmann::json results = nlohmann::json::array();
-  std::size_t failed = 0, unmet = 0;
+  std::size_t failed = 0, unmet = 0, skipped_count = 0;
   for (const auto& e : entries) {
     failed += e.failed;
-    unmet += !e.met_expectation();
+    const bool skipped = !e.skipped.empty();
+    unmet += !skipped && !e.met_expectation();
+    skipped_count += skipped;
     nlohmann::json r = e.summary.is_object() ? e.summary : nlohmann::json::object();
     // The envelope's own fields win over a summary that lacks them, so every result has the same shape.
     r["scenario"] = e.scenario;
     r["variant"] = e.variant;
     r["expect"] = to_string(e.expect);
-    r["verdict"] = e.failed ? "fail" : "pass";
-    r["met_expectation"] = e.met_expectation();
+    r["verdict"] = skipped ? "skipped" : e.failed ? "fail" : "pass";
+    // A variant that could not run here neither met nor missed its expectation.
+    r["met_expectation"] = skipped ? nlohmann::json(nullptr) : nlohmann::json(e.met_expectation());
+    if (skipped) r["skip_reason"] = e.skipped;
     r["seconds"] = e.seconds;
     if (!e.shown.empty()) r["shown"] = e.shown;
     if (e.failed) {
@@ -67,6 +71,7 @@ nlohmann::json results_json(const std::vector<ReportEntry>& entries, const Repor
            {{"variants", entries.size()},
             {"failed", failed},
             {"unmet_expectations", unmet},
+            {"skipped", skipped_count},
             {"all_met", unmet == 0}}},
           {"files", {{"junit", "junit.xml"}, {"timeline", "timeline.html"}}},
           {"results", results}};
