@@ -166,13 +166,15 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       if (ec || !std::filesystem::is_regular_file(dir / "block") || !std::filesystem::is_regular_file(dir / "locking.sh"))
         throw UsageError(fmt::format("--hotplug-scripts {}: no block and locking.sh there (give the directory of "
                                      "Xen's Linux hotplug scripts)", a->hotplug_scripts));
-      // A source tree's tools/hotplug/Linux holds xen-hotplug-common.sh.in: the build makes the script and
-      // hotplugpath.sh from it, and the scripts source both.
-      for (const char* made : {"xen-hotplug-common.sh", "hotplugpath.sh"})
-        if (!std::filesystem::is_regular_file(dir / made))
-          throw UsageError(fmt::format("--hotplug-scripts {}: no {} there (a Xen source tree has it only after "
-                                       "'make -C tools/hotplug'; an installed /etc/xen/scripts has it)",
-                                       a->hotplug_scripts, made));
+      // An installed /etc/xen/scripts has xen-hotplug-common.sh and hotplugpath.sh; a source tree's
+      // tools/hotplug/Linux has the .in files configure makes them of (hotplugpath.sh.in in ../common), which the
+      // scenario configures itself.
+      for (const auto& [made, source] : {std::pair{"xen-hotplug-common.sh", "xen-hotplug-common.sh.in"},
+                                         std::pair{"hotplugpath.sh", "../common/hotplugpath.sh.in"}})
+        if (!std::filesystem::is_regular_file(dir / made) && !std::filesystem::is_regular_file(dir / source))
+          throw UsageError(fmt::format("--hotplug-scripts {}: neither {} (installed scripts) nor {} (a Xen source "
+                                       "tree's tools/hotplug/Linux) is there",
+                                       a->hotplug_scripts, made, source));
       const auto scenarios = scenarios_of(todo);
       if (std::none_of(scenarios.begin(), scenarios.end(), [](const Scenario* s) { return s->info().param("scripts"); }))
         throw UsageError("--hotplug-scripts: none of the selected scenarios runs Xen's real hotplug scripts "

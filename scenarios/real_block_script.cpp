@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -70,10 +71,11 @@ class ScriptFixture {
     if (const std::string& why = process::process_actors_unsupported(); !why.empty())
       throw ComponentUnavailable("process actors are unsupported here: " + why);
     if (!fs::exists(scripts + "/block") || !fs::exists(scripts + "/locking.sh") ||
-        !fs::exists(scripts + "/xen-hotplug-common.sh") || !fs::exists(scripts + "/hotplugpath.sh"))
+        !has_made_or_source(scripts, "xen-hotplug-common.sh") || !has_made_or_source(scripts, "hotplugpath.sh"))
       throw ComponentUnavailable(fmt::format(
-          "no complete set of Xen hotplug scripts in {} (block, locking.sh, xen-hotplug-common.sh, hotplugpath.sh; "
-          "give --hotplug-scripts DIR; ci/install-deps extracts Debian's xen-utils-common)", scripts));
+          "no complete set of Xen hotplug scripts in {} (block, locking.sh, xen-hotplug-common.sh, hotplugpath.sh, "
+          "or in a source tree their .in files; give --hotplug-scripts DIR; ci/install-deps extracts Debian's "
+          "xen-utils-common)", scripts));
     if (process::find_program("xenstore-read", kPath).empty())
       throw ComponentUnavailable("xenstore-read is not installed (Debian package xenstore-utils)");
     if (geteuid() != 0)
@@ -87,6 +89,7 @@ class ScriptFixture {
     fs::create_directories(seen);
     fs::create_directories(dir_ / "log" / "xen");
     fs::copy(scripts, seen / "scripts", fs::copy_options::recursive);
+    configure_from_source(scripts, seen / "scripts");
     if (without_inode_recheck) remove_inode_recheck((seen / "scripts" / "locking.sh").string());
     // Unused major:minor numbers, so that nothing mounted on the host matches them.
     if (mknod((seen / "disk").c_str(), S_IFBLK | 0600, makedev(7, 253)) != 0 ||
@@ -121,6 +124,65 @@ class ScriptFixture {
     if (at == std::string::npos) throw std::runtime_error("real-block-script: locking.sh has no flock line to change");
     s.insert(at + take.size(), "\n        break");
     std::ofstream(file) << s;
+  }
+
+  // A Xen source tree's tools/hotplug/Linux (a patch under test) has xen-hotplug-common.sh.in, and
+  // tools/hotplug/common/hotplugpath.sh.in, where an installed directory has the files `configure` makes of
+  // them. Make them here with Debian 12's configure values, so a patched tree runs as it would be installed,
+  // without configuring Xen.
+  static bool has_made_or_source(const fs::path& scripts, const std::string& name) {
+    return fs::exists(scripts / name) || fs::exists(source_of(scripts, name));
+  }
+  static fs::path source_of(const fs::path& scripts, const std::string& name) {
+    return name == "hotplugpath.sh" ? scripts / ".." / "common" / "hotplugpath.sh.in" : scripts / (name + ".in");
+  }
+  static void configure_from_source(const fs::path& scripts, const fs::path& into) {
+    for (const char* name : {"xen-hotplug-common.sh", "hotplugpath.sh"}) {
+      if (fs::exists(into / name)) continue;
+      std::ifstream in(source_of(scripts, name));
+      std::stringstream text;
+      text << in.rdbuf();
+      std::ofstream(into / name) << configured(text.str(), source_of(scripts, name).string());
+    }
+  }
+  // @KEY@ replaced by Debian 12's value (its installed hotplugpath.sh, and libdir); an unknown key is an error
+  // naming it, never left in a script.
+  static std::string configured(std::string s, const std::string& from) {
+    static const std::pair<const char*, const char*> kDebian[] = {
+        {"sbindir", "/usr/sbin"},          {"bindir", "/usr/bin"},
+        {"LIBEXEC", "/usr/lib/xen-4.17"},  {"LIBEXEC_BIN", "/usr/lib/xen-4.17/bin"},
+        {"libdir", "/usr/lib/x86_64-linux-gnu"}, {"SHAREDIR", "/usr/share"},
+        {"XENFIRMWAREDIR", "/usr/lib/xen-4.17/boot"}, {"XEN_CONFIG_DIR", "/etc/xen"},
+        {"XEN_SCRIPT_DIR", "/etc/xen/scripts"}, {"XEN_LOCK_DIR", "/var/lock"},
+        {"XEN_RUN_DIR", "/var/run/xen"},   {"XEN_PAGING_DIR", "/var/lib/xen/xenpaging"},
+        {"XEN_DUMP_DIR", "/var/lib/xen/dump"}, {"XEN_LOG_DIR", "/var/log/xen"},
+        {"XEN_LIB_DIR", "/var/lib/xen"},   {"XEN_RUN_STORED", "/var/run/xenstored"}};
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+      const std::size_t open = s.find('@', at);
+      const std::size_t close = open == std::string::npos ? open : s.find('@', open + 1);
+      if (close == std::string::npos) break;
+      const std::string key = s.substr(open + 1, close - open - 1);
+      const bool is_key = !key.empty() && key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") ==
+                                              std::string::npos;
+      if (!is_key) {  // "$@" and the like: not a configure key
+        out.append(s, at, open + 1 - at);
+        at = open + 1;
+        continue;
+      }
+      const auto* found = std::find_if(std::begin(kDebian), std::end(kDebian),
+                                       [&key](const auto& kv) { return key == kv.first; });
+      if (found == std::end(kDebian))
+        throw std::runtime_error(fmt::format("real-block-script: {} has @{}@, a configure value xenrace does not "
+                                             "know (Debian 12's values are in scenarios/real_block_script.cpp)",
+                                             from, key));
+      out.append(s, at, open - at);
+      out += found->second;
+      at = close + 1;
+    }
+    out.append(s, at, std::string::npos);
+    return out;
   }
 
   fs::path dir_;

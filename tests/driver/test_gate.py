@@ -7,6 +7,8 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -36,8 +38,8 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("path, tags", [
-    ("tools/hotplug/Linux/block", {"loop", "blkback", "xenstore"}),
-    ("tools/hotplug/Linux/block-common.sh", {"loop", "blkback", "xenstore"}),
+    ("tools/hotplug/Linux/block", {"loop", "blkback", "xenstore", "block-script"}),
+    ("tools/hotplug/Linux/block-common.sh", {"loop", "blkback", "xenstore", "block-script"}),
     ("tools/libs/light/libxl_pci.c", {"pci", "libxl"}),
     ("drivers/vfio/mdev/mdev_core.c", {"mdev"}),
     ("99-xen-backend.rules", {"udev"}),          # a bare file name, as a distribution diff may give
@@ -46,7 +48,7 @@ SCENARIOS = [
     ("README.md", set()),
     # Bare file names, as the help allows: matched by name against the rules that name files.
     ("libxl_pci.c", {"pci", "libxl"}),
-    ("block-common.sh", {"loop", "blkback", "xenstore"}),
+    ("block-common.sh", {"loop", "blkback", "xenstore", "block-script"}),
     ("loop.c", {"loop"}),
     ("xen-pcifront.c", {"pci"}),
     ("mdev_core.c", set()),  # its rule names a directory (drivers/vfio/mdev/*), not the file
@@ -220,3 +222,79 @@ def test_gate_says_whether_each_pass_was_verified_or_sampled(run_gate, tmp_path)
     assert "of 1 passing variant(s), 1 verified (every schedule explored), 0 sampled" in proof.stdout
     gate = json.loads((tmp_path / "dfs" / "gate.json").read_text())
     assert gate["verdicts"][0]["shown"] == "verified"
+
+
+# The real-script scenarios run a changed hotplug script from the patched tree, never Debian's in its place.
+REAL = [{"name": "real-block-script", "tags": ["xenstore", "block-script", "process"], "variants": [],
+         "params": [{"name": "scripts", "values": "text"}]}]
+
+
+def scripts_for(*argv):
+    args = gate.parse_args(list(argv))
+    chosen, _ = gate.select(SCENARIOS + REAL, args)
+    return gate.scripts_to_run(args, chosen)
+
+
+def test_a_changed_script_runs_from_the_source_tree(tmp_path):
+    (tmp_path / "tools/hotplug/Linux").mkdir(parents=True)
+    (tmp_path / "tools/hotplug/Linux/block").write_text("#!/bin/sh\n")
+    scripts, why = scripts_for("--changed-files", "tools/hotplug/Linux/locking.sh", "--source-tree", str(tmp_path))
+    assert scripts == (tmp_path / "tools/hotplug/Linux").resolve() and why == "tools/hotplug/Linux/locking.sh changed"
+    # A change elsewhere runs the installed scripts; --hotplug-scripts always wins.
+    assert scripts_for("--changed-files", "tools/libs/light/libxl_pci.c", "--source-tree", str(tmp_path)) == (None, None)
+    assert scripts_for("--scenario", "real-block-script", "--hotplug-scripts", str(tmp_path))[0] == tmp_path.resolve()
+
+
+@pytest.mark.parametrize("tree", [None, "empty"])
+def test_a_changed_script_with_no_tree_to_read_it_from_is_an_error(tmp_path, tree):
+    argv = ["--changed-files", "locking.sh"] + (["--source-tree", str(tmp_path)] if tree else [])
+    with pytest.raises(gate.GateError, match="locking.sh changed, and real-block-script runs the real scripts, but "
+                                             ".*give --source-tree DIR"):
+        scripts_for(*argv)
+
+
+def installed_scripts():
+    for d in [Path("/etc/xen/scripts"), Path.home() / ".cache/xenrace/xen-utils-common/etc/xen/scripts"]:
+        if (d / "block").is_file() and (d / "hotplugpath.sh").is_file():
+            return d
+    return None
+
+
+def source_tree_from(installed, root):
+    """A Xen source tree's layout (tools/hotplug/Linux with xen-hotplug-common.sh.in, tools/hotplug/common with
+    hotplugpath.sh.in) made from installed scripts, as a patched checkout has it."""
+    linux, common = root / "tools/hotplug/Linux", root / "tools/hotplug/common"
+    linux.mkdir(parents=True)
+    common.mkdir(parents=True)
+    for name in ("block", "block-common.sh", "locking.sh", "logging.sh", "xen-script-common.sh"):
+        shutil.copy(installed / name, linux / name)
+    common_sh = (installed / "xen-hotplug-common.sh").read_text()
+    (linux / "xen-hotplug-common.sh.in").write_text(common_sh.replace("/var/log/xen", "@XEN_LOG_DIR@"))
+    paths = (installed / "hotplugpath.sh").read_text()
+    (common / "hotplugpath.sh.in").write_text(re.sub(r'^(\w+)="[^"]*"', r'\1="@\1@"', paths, flags=re.M))
+    return linux
+
+
+def test_the_gate_runs_the_patched_block_script_and_fails_it(run_gate, tmp_path):
+    installed = installed_scripts()
+    if installed is None:
+        pytest.skip("no Xen hotplug scripts: ci/install-deps extracts Debian's xen-utils-common")
+    linux = source_tree_from(installed, tmp_path / "xen")
+    argv = ["--changed-files", "tools/hotplug/Linux/block", "--source-tree", str(tmp_path / "xen"),
+            "--scenario", "real-block-script", "--variant", "xen-4.17", "--iterations", "2"]
+    unpatched = run_gate(*argv, report_dir=tmp_path / "before")
+    summary = json.loads((tmp_path / "before/gate.json").read_text())
+    if summary["verdicts"][0]["verdict"] == "skipped":
+        pytest.skip(f"real-block-script cannot run here: {summary['verdicts'][0]['skip_reason']}")
+    assert unpatched.returncode == 0, unpatched.stdout + unpatched.stderr
+    assert summary["hotplug_scripts"] == {"dir": str(linux.resolve()), "why": "tools/hotplug/Linux/block changed"}
+    assert f"run the hotplug scripts in {linux.resolve()}" in unpatched.stdout
+    # The patch under test drops the sharing check: both guests get the one device, in every schedule.
+    block = (linux / "block").read_text()
+    check = 'result=$(check_sharing "$type" "$dev" "$mode")\n'
+    assert check in block
+    (linux / "block").write_text(block.replace(check, "result=ok\n", 1))
+    patched = run_gate(*argv, report_dir=tmp_path / "after")
+    assert patched.returncode == 1, patched.stdout + patched.stderr
+    assert "NOT MET real-block-script/xen-4.17: expected pass, violated one writer per device" in patched.stdout
+    assert "  replay: " in patched.stdout
