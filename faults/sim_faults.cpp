@@ -62,6 +62,35 @@ void use_sim_faults(Execution& ex) {
   if (ex.fault_hook() == nullptr) ex.set_fault_hook(&sim_fault_hook);
 }
 
+namespace {
+// kill_at_one_of's plan, one per execution.
+struct OneKill {
+  explicit OneKill(Execution&) {}
+  std::uint32_t at = 0;  // the operation to die before, counted from 1; 0: never
+  std::uint32_t seen = 0;
+};
+
+void kill_at_chosen_operation(Execution& ex) {
+  OneKill& plan = ex.shared<OneKill>();
+  Scheduler& s = ex.sched();
+  const ActorId self = s.current();
+  if (plan.at == 0 || ++plan.seen != plan.at || s.exiting(self) || s.killed(self)) return;
+  // Killed before the trace says so: whoever waits until the actor is killed (wait_until) sees it then.
+  s.kill(self);
+  record_fault(ex, FaultPoint::actor_kill, s.actor_name(self), "SIGKILL");
+  throw ActorKilled{};
+}
+}  // namespace
+
+void kill_at_one_of(Execution& ex, ActorId actor, std::uint32_t operations) {
+  if (ex.sched().os_threads()) return;
+  const FaultPlan faults = FaultPlan::from_params(ex.options().params);
+  if (faults.listed && !faults.enables(FaultPoint::actor_kill)) return;
+  OneKill& plan = ex.shared<OneKill>();
+  plan.at = ex.choose(operations + 1, ChoiceKind::fault);
+  if (plan.at != 0) ex.hook_visible(actor_bit(actor), &kill_at_chosen_operation);
+}
+
 void make_killable(Execution& ex, ActorId actor, FaultDefault by_default) {
   if (ex.sched().os_threads()) return;  // real threads are not ours to kill at a point
   const FaultPlan plan = FaultPlan::from_params(ex.options().params);

@@ -41,4 +41,12 @@ unsigned faults_taken(Execution& ex);
 enum class FaultDefault : std::uint8_t { off, on };
 void make_killable(Execution& ex, ActorId actor, FaultDefault by_default = FaultDefault::off);
 
+// One kill of `actor`, at one of its first `operations` visible operations or never: a single fault choice,
+// made now (0, the default: never; k: before its k-th operation), so every point is equally likely. For a
+// long-running actor (a real script makes hundreds of operations) where make_killable's choice at every
+// operation would kill it almost at once. The kill is as make_killable's: SIGKILL, traced fault.actor/kill.
+// On unless the params' faults list leaves actor/kill out. One actor per execution, and not with
+// make_killable in the same execution (one visible-operation hook). Call right after spawning the actor.
+void kill_at_one_of(Execution& ex, ActorId actor, std::uint32_t operations);
+
 }  // namespace xenrace

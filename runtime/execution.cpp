@@ -68,6 +68,7 @@ constexpr VirtualTime kFreeModePoll = 10'000'000;
 
 void Execution::wake_waiters_after_record() {
   if (sched_.in_actor() && (checking_ & actor_bit(sched_.current()))) return;
+  ++progress_epoch_;
   sched_.notify_all(progress_);
 }
 
@@ -80,6 +81,7 @@ bool Execution::wait_until(const std::function<bool()>& condition, std::string_v
     // dependent with every other (partial-order reduction stays sound whatever the condition reads).
     sched_.access_everything();
     checking_ |= me;
+    const std::uint64_t epoch = progress_epoch_;
     bool holds = false;
     try {
       holds = condition();
@@ -89,6 +91,9 @@ bool Execution::wait_until(const std::function<bool()>& condition, std::string_v
     }
     checking_ &= ~me;
     if (holds) return true;
+    // A condition that reads through visible operations yields inside itself: what other actors did then
+    // woke nobody (this actor was not waiting yet), so look again rather than wait for the next change.
+    if (progress_epoch_ != epoch) continue;
     const VirtualTime now = sched_.now();
     if (now >= deadline) return false;
     const VirtualTime left = deadline == kForever ? kForever : deadline - now;

@@ -142,7 +142,7 @@ class Execution {
     trace_record(op, args, result);
     // wait_until's waiters re-check after another actor's operation; their own checks wake nobody, so two
     // waiters never keep each other busy.
-    if (!progress_.empty()) [[unlikely]] wake_waiters_after_record();
+    if (!progress_.empty() || checking_ != 0) [[unlikely]] wake_waiters_after_record();
   }
 
   // The fault hook: how a visible operation asks whether its failure point fails now. The backend installs
@@ -190,6 +190,7 @@ class Execution {
   VisibleHook visible_hook_ = nullptr;
   FaultHook fault_hook_ = nullptr;
   WaitQueue progress_;       // actors in wait_until
+  std::uint64_t progress_epoch_ = 0;  // operations recorded by actors other than the one checking (wait_until)
   ActorMask checking_ = 0;   // actors evaluating their wait_until condition now
   template <class T>
   static inline const char shared_key = 0;  // one address per type: shared<T>'s key

@@ -116,6 +116,8 @@ class Scheduler {
   const std::string& actor_name(ActorId id) const { return actors_[id]->name; }
   bool finished(ActorId id) const { return actors_[id]->state == State::finished; }
   bool killed(ActorId id) const { return actors_[id]->killed; }
+  // True from the moment kill(id) is called, before the actor has unwound (killed() turns true then).
+  bool kill_requested(ActorId id) const { return actors_[id]->kill_requested; }
   // True while the actor's exit handlers run (it can no longer be killed).
   bool exiting(ActorId id) const { return actors_[id]->exiting; }
   // Processes blocked now, "name (waiting for what)" each: for deadlock reports.

@@ -15,6 +15,13 @@
 // Variants:
 //   xen-4.17               the scripts as given.
 //   without-inode-recheck  the same with locking.sh's re-check taken out: flock, then straight on.
+//   mkdir-lock             locking.sh as it was before 827fbaa64b (2012): a directory made with mkdir is the
+//                          lock, and a waiter that has seen one owner for 100 tries calls it stale and takes
+//                          it by force (rm -rf, then mkdir). Guest 1's script may be killed at any one of its
+//                          first 300 operations (udev kills a hotplug script that overruns its event timeout);
+//                          killed inside the lock, it leaves the directory behind, guests 2 and 3 both wait it
+//                          out, and both take it: the second's rm removes the first's fresh lock. Guests 2
+//                          and 3 start once guest 1's script has connected its device or was killed.
 //
 // Needs process actors, root (the scripts' fixed /var/run and /var/log are bind mounts in the actors' own
 // mount namespace, and the devices are nodes made with mknod) and xenstore-utils; without them the variants
@@ -35,6 +42,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/sim_faults.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 #include <xenrace/scenario.hpp>
@@ -66,7 +74,8 @@ std::string default_scripts() {
 // the scripts, naming why.
 class ScriptFixture {
  public:
-  ScriptFixture(std::string scripts, bool without_inode_recheck) {
+  enum class Lock { as_given, without_inode_recheck, mkdir };
+  ScriptFixture(std::string scripts, Lock lock) {
     if (scripts.empty()) scripts = default_scripts();
     if (const std::string& why = process::process_actors_unsupported(); !why.empty())
       throw ComponentUnavailable("process actors are unsupported here: " + why);
@@ -90,7 +99,8 @@ class ScriptFixture {
     fs::create_directories(dir_ / "log" / "xen");
     fs::copy(scripts, seen / "scripts", fs::copy_options::recursive);
     configure_from_source(scripts, seen / "scripts");
-    if (without_inode_recheck) remove_inode_recheck((seen / "scripts" / "locking.sh").string());
+    if (lock == Lock::without_inode_recheck) remove_inode_recheck((seen / "scripts" / "locking.sh").string());
+    if (lock == Lock::mkdir) std::ofstream(seen / "scripts" / "locking.sh") << kMkdirLock;
     // Unused major:minor numbers, so that nothing mounted on the host matches them.
     if (mknod((seen / "disk").c_str(), S_IFBLK | 0600, makedev(7, 253)) != 0 ||
         mknod((seen / "other-disk").c_str(), S_IFBLK | 0600, makedev(7, 252)) != 0)
@@ -114,6 +124,47 @@ class ScriptFixture {
  private:
   // The lock as it was before 334f50ccc4: flock, then straight on, even when the holder's release unlinked
   // the file and a newcomer locked a new file of that name meanwhile.
+  // The lock before 827fbaa64b, restated from its description (fidelity.md, "Locking"): claim_lock and
+  // release_lock keep their names and arguments, so block and xen-hotplug-common.sh source it unchanged.
+  static constexpr const char* kMkdirLock = R"(# locking.sh before 827fbaa64b, restated for xenrace's mkdir-lock variant
+LOCK_SLEEPTIME=1
+LOCK_SPINNING_RETRIES=5
+LOCK_RETRIES=100
+LOCK_BASEDIR=/var/run/xen-hotplug
+
+claim_lock() {
+  mkdir -p "$LOCK_BASEDIR"
+  _claim_lock_dir "$LOCK_BASEDIR/$1"
+}
+
+release_lock() {
+  rm -rf "$LOCK_BASEDIR/$1" 2>/dev/null || true
+}
+
+# The directory is the lock; its owner file names the holder. A waiter spins, then sleeps, and starts
+# counting again whenever the owner changes; after LOCK_RETRIES tries with one owner it calls the lock stale.
+_claim_lock_dir() {
+  local dir="$1" tries=0 seen now
+  seen=$(cat "$dir/owner" 2>/dev/null || echo unknown)
+  while [ $tries -lt $LOCK_RETRIES ]; do
+    if mkdir "$dir" 2>/dev/null; then
+      echo "$$: $0" >"$dir/owner"
+      return 0
+    fi
+    now=$(cat "$dir/owner" 2>/dev/null || echo unknown)
+    if [ "$now" != "$seen" ]; then
+      seen="$now"
+      tries=0
+    fi
+    if [ $tries -gt $LOCK_SPINNING_RETRIES ]; then sleep $LOCK_SLEEPTIME; else sleep 0; fi
+    tries=$((tries + 1))
+  done
+  log err "Forced to steal lock on $dir from $seen!"
+  rm -rf "$dir" 2>/dev/null || true
+  _claim_lock_dir "$dir"
+}
+)";
+
   static void remove_inode_recheck(const std::string& file) {
     std::ifstream in(file);
     std::stringstream text;
@@ -193,12 +244,15 @@ std::string backend(int guest) { return fmt::format("/local/domain/0/backend/vbd
 XENRACE_SCENARIO({
     .name = "real-block-script",
     .description = "Xen's real block hotplug script, three at once: one device for writing must go to one guest",
-    .source = "tools/hotplug/Linux/block, locking.sh (334f50ccc4: the lock's inode re-check)",
+    .source = "tools/hotplug/Linux/block, locking.sh (334f50ccc4: the lock's inode re-check; 827fbaa64b: flock)",
     .tags = {"xenstore", "block-script", "process"},
     .variants = {{"xen-4.17", Expect::pass, "the scripts as given (Debian's Xen 4.17)"},
                  {"without-inode-recheck", Expect::fail,
                   "locking.sh without its inode re-check: a waiter on the removed lock file and a newcomer on the "
-                  "new one hold the lock together"}},
+                  "new one hold the lock together"},
+                 {"mkdir-lock", Expect::fail,
+                  "locking.sh before 827fbaa64b: an mkdir lock that a waiter steals after 100 tries, from a holder "
+                  "that is only slow"}},
     .default_strategy = "random",
     .default_iterations = 40,
     .max_steps = 100000,
@@ -206,7 +260,10 @@ XENRACE_SCENARIO({
                                          "installed /etc/xen/scripts); empty: Debian's, as found")},
     .shrink_budget = 10,
 }) {
-  auto& fixture = race.make<ScriptFixture>(race.param<std::string>("scripts"), race.is("without-inode-recheck"));
+  auto& fixture = race.make<ScriptFixture>(race.param<std::string>("scripts"),
+                                           race.is("without-inode-recheck") ? ScriptFixture::Lock::without_inode_recheck
+                                           : race.is("mkdir-lock")          ? ScriptFixture::Lock::mkdir
+                                                                            : ScriptFixture::Lock::as_given);
   process::XenStoreService& store = race.world.xenstore_for_processes();
   auto& setup = race.make<std::unique_ptr<XsConnection>>(race.world.xenstore().connect(0));
   for (int g = 1; g <= kGuests; ++g) {
@@ -222,22 +279,35 @@ XENRACE_SCENARIO({
     env.push_back("XENBUS_TYPE=vbd");
     env.push_back("XENBUS_BASE_PATH=backend");
     // A refusal exits 1 after writing hotplug-status busy: an outcome, judged by the invariant, not a crash.
-    spawn_process(race.ex, fmt::format("block add (dom{})", g),
+    return spawn_process(race.ex, fmt::format("block add (dom{})", g),
                   {"bash", "-c", "\"$0\" add >/dev/null 2>>/var/log/xen/block.log; exit 0",
                    fmt::format("{}/scripts/block", kSeenDir)},
                   fixture.options(std::move(env), store));
   };
-  start_script(1);
-  start_script(2);
-  // Guest 3's hot-plug event: once guest 1's backend has its physical-device. A watch, not a polling loop, so
-  // waiting costs no steps (and a schedule that never preempts cannot spin here for ever).
-  race.spawn("hot-plug event (dom3)", [&race, start_script] {
-    auto xs = race.world.xenstore().connect(0);
-    const std::string ready = backend(1) + "/physical-device";
-    xs->watch(ready, "ready");
-    while (!xs->read(kNoTx, ready).ok()) xs->read_watch();
-    start_script(3);
-  });
+  const bool mkdir_lock = race.is("mkdir-lock");
+  const ActorId first = start_script(1);
+  if (mkdir_lock) {
+    kill_at_one_of(race.ex, first, 300);
+    // Guests 2 and 3's hot-plug events come once guest 1's script has connected its device or was killed.
+    race.spawn("hot-plug events (dom2, dom3)", [&race, &setup, start_script, first] {
+      race.ex.wait_until([&] { return race.ex.sched().kill_requested(first) ||
+                                      setup->read(kNoTx, backend(1) + "/hotplug-status").ok(); },
+                         "guest 1's script to connect its device or be killed");
+      start_script(2);
+      start_script(3);
+    });
+  } else {
+    start_script(2);
+    // Guest 3's hot-plug event: once guest 1's backend has its physical-device. A watch, not a polling loop,
+    // so waiting costs no steps (and a schedule that never preempts cannot spin here for ever).
+    race.spawn("hot-plug event (dom3)", [&race, start_script] {
+      auto xs = race.world.xenstore().connect(0);
+      const std::string ready = backend(1) + "/physical-device";
+      xs->watch(ready, "ready");
+      while (!xs->read(kNoTx, ready).ok()) xs->read_watch();
+      start_script(3);
+    });
+  }
   race.at_end("one writer per device", [&setup] {
     int connected = 0;
     for (int g = 2; g <= kGuests; ++g) {

@@ -99,6 +99,36 @@ TEST(WaitUntil, TwoWaitersDoNotWakeEachOtherForever) {
   EXPECT_EQ(r.outcome, Outcome::deadlock) << r.check << ": " << r.message;
 }
 
+TEST(WaitUntil, AChangeMadeWhileTheConditionReadsIsNotLost) {
+  // The condition looks at the flag, then reads through a visible operation, which yields: the setter may
+  // set the flag right then, while the waiter is not waiting yet. Every schedule must still see it.
+  LambdaScenario s("wait", [](Execution& ex, std::string_view) {
+    auto& f = ex.make<Flag>(ex);
+    ex.spawn("waiter", [&ex, &f] {
+      ex.wait_until([&f] {
+        const bool set = f.value == 1;
+        f.step();
+        return set;
+      }, "the flag to be 1");
+    });
+    ex.spawn("setter", [&f] { f.set(1); });
+  }, Expect::pass);
+  StackPool stacks;
+  auto dfs = make_strategy(StrategyOptions{"dfs", 1, 3, 10});
+  int executions = 0;
+  for (std::uint64_t i = 0; dfs->has_more() && i < 1000; ++i) {
+    dfs->begin_execution(i);
+    ExecutionOptions o;
+    o.max_steps = 1000;
+    const ExecutionResult r = run_execution(s, "v", testing::empty_world(), *dfs, stacks, o);
+    dfs->end_execution(r.steps);
+    ++executions;
+    EXPECT_FALSE(r.failed()) << "execution " << i << ": " << r.check << ": " << r.message;
+  }
+  EXPECT_FALSE(dfs->has_more());
+  EXPECT_GT(executions, 1);
+}
+
 TEST(WaitUntil, TimesOutInVirtualTime) {
   LambdaScenario s("wait", [](Execution& ex, std::string_view) {
     ex.spawn("waiter", [&ex] {

@@ -89,5 +89,45 @@ TEST(ActorKill, OtherActorsAreNeverAsked) {
   EXPECT_EQ(t.strategy.asked(), 0u);
 }
 
+// kill_at_one_of: one choice up front picks the operation (or none), so a long actor is not killed at once.
+struct OneKillRun {
+  FaultExecution t;
+  SimLoop& loop;
+  Program& program;
+  ActorId actor;
+  OneKillRun(Params params, std::vector<std::uint32_t> choices)
+      : t(std::move(params), std::move(choices)), loop(t.ex.make<SimLoop>(t.ex)), program(t.ex.make<Program>()) {
+    loop.create_file("/img");
+    loop.add(0);
+    actor = t.ex.spawn("block script", [this] { program.run(loop); });
+    kill_at_one_of(t.ex, actor, 4);
+  }
+};
+
+TEST(ActorKillAtOneOf, KilledBeforeTheChosenOperationOnly) {
+  OneKillRun r({}, {3});
+  ExecutionResult res = r.t.ex.run();
+  EXPECT_FALSE(res.failed()) << res.message;
+  EXPECT_EQ(r.program.steps_done, 2) << "killed before its third operation, get_status";
+  EXPECT_TRUE(r.t.ex.sched().killed(r.actor));
+  EXPECT_EQ(r.t.events("fault.actor/kill").size(), 1u);
+  EXPECT_EQ(r.t.strategy.asked(), 1u) << "one choice, made up front";
+  ASSERT_EQ(r.loop.detaches().size(), 1u) << "released at exit: AUTOCLEAR detached loop0";
+}
+
+TEST(ActorKillAtOneOf, TheDefaultChoiceNeverKills) {
+  OneKillRun r({}, {0});
+  r.t.ex.run();
+  EXPECT_EQ(r.program.steps_done, 4);
+  EXPECT_TRUE(r.t.events("fault.actor/kill").empty());
+}
+
+TEST(ActorKillAtOneOf, AFaultsListWithoutActorKillTurnsItOff) {
+  OneKillRun r({{"faults", "loop/get_free"}}, {3});
+  r.t.ex.run();
+  EXPECT_EQ(r.program.steps_done, 4);
+  EXPECT_EQ(r.t.strategy.asked(), 0u);
+}
+
 }  // namespace
 }  // namespace xenrace

@@ -1,7 +1,8 @@
 // The real-block-script scenario (scenarios/real_block_script.cpp): Xen 4.17's real `block add` hotplug
 // script, three at once, as process actors against the simulated xenstored. Xen 4.17's scripts give the
 // contested device to exactly one guest and refuse the other; with locking.sh's inode re-check taken out
-// two guests get it, and the failing schedule replays to the same trace.
+// two guests get it, and so they do with the mkdir lock of before 827fbaa64b once a killed script leaves it
+// behind; each failing schedule replays to the same trace.
 //
 // Skips with the scenario's own reason where it cannot run (no process actors, not root, no scripts: it
 // throws ComponentUnavailable, which explore reports as "skipped").
@@ -87,6 +88,30 @@ TEST(RealBlockScript, WithoutTheInodeRecheckTwoWritersGetTheDeviceAndTheReplaySh
     const ExecutionResult again = runner.run(replay, "without-inode-recheck");
     EXPECT_EQ(replay.divergence(), "");
     EXPECT_EQ(trace_text(again), text);
+    EXPECT_EQ(again.trace_hash, r.trace_hash);
+    return;
+  }
+  FAIL() << "80 random executions never gave the device to two writers";
+}
+
+// The lock before 827fbaa64b: guest 1's script killed inside it leaves the directory behind; guests 2 and 3
+// both wait it out and both take it, so both are connected. Found, and the schedule replays to the same trace.
+TEST(RealBlockScript, TheMkdirLockLeftByAKilledScriptIsStolenByTwoWaiters) {
+  Runner runner;
+  if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
+  for (std::uint64_t i = 0; i < 80; ++i) {
+    RandomStrategy strategy(1);
+    strategy.begin_execution(i);
+    const ExecutionResult r = runner.run(strategy, "mkdir-lock");
+    if (!r.failed()) continue;
+    const std::string text = trace_text(r);
+    EXPECT_EQ(r.message, "2 guests were given one device for writing") << text;
+    EXPECT_NE(text.find("fault.actor/kill block add (dom1) -> SIGKILL"), std::string::npos) << text;
+    EXPECT_TRUE(wrote(text, 2, "connected") && wrote(text, 3, "connected")) << text;
+    ReplayStrategy replay(r.schedule);
+    replay.begin_execution(0);
+    const ExecutionResult again = runner.run(replay, "mkdir-lock");
+    EXPECT_EQ(replay.divergence(), "");
     EXPECT_EQ(again.trace_hash, r.trace_hash);
     return;
   }
