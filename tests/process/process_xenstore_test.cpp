@@ -156,6 +156,64 @@ TEST(ProcessXenStore, ExplorationFindsTheLostUpdateAndItsReplayReproducesIt) {
   FAIL() << "no seed of 40 lost an update; outcomes seen: " << fmt::format("{}", fmt::join(outcomes, " "));
 }
 
+// (c) Faults on a program's requests: the failure points of fiber actors' requests apply to process actors'
+// too, and the refused request reaches the real program as its errno. dfs over xenstore/write: no fault,
+// then each of the catalogue's errors; the script records the refusal with a second (unfaulted) write.
+struct FaultRun {
+  ExecutionResult result;
+  std::string written;
+  std::string status;
+};
+
+FaultRun run_refused_write(Strategy& strategy) {
+  StackPool stacks;
+  ExecutionOptions o = keep_trace();
+  o.params = {{"faults", "xenstore/write"}, {"max-faults", "1"}};
+  Execution ex(strategy, stacks, o);
+  SimXenStore xs(ex);
+  spawn_process(ex, "script", {"sh", "-c", "xenstore-write /test/b x 2>/dev/null || xenstore-write /test/status refused"},
+                using_store(kEnv, xs));
+  FaultRun run;
+  run.result = ex.run();
+  run.written = value_at(xs, "/test/b");
+  run.status = value_at(xs, "/test/status");
+  return run;
+}
+
+TEST(ProcessXenStore, AFaultRefusesAProgramsRequestWithItsErrno) {
+  SKIP_WITHOUT_PROCESS_XENSTORE();
+  DfsStrategy strategy(1);
+  std::set<std::string> refusals;
+  int executions = 0;
+  for (std::uint64_t i = 0; strategy.has_more() && i < 20; ++i) {
+    strategy.begin_execution(i);
+    const FaultRun run = run_refused_write(strategy);
+    strategy.end_execution(run.result.steps);
+    ++executions;
+    const std::string text = trace_text(run.result);
+    ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << text;
+    const std::size_t fault = text.find("fault.xenstore/write /test/b -> ");
+    if (fault == std::string::npos) {
+      EXPECT_EQ(run.written, "x") << text;
+      EXPECT_EQ(run.status, "(none)") << text;
+      continue;
+    }
+    // Refused: nothing written, and xenstore-write saw the error and failed.
+    const std::string err = text.substr(fault + 32, text.find('\n', fault) - fault - 32);
+    refusals.insert(err);
+    EXPECT_NE(text.find("xs.write p2/c1 /test/b=x -> " + err), std::string::npos) << text;
+    EXPECT_EQ(run.written, "(none)") << text;
+    EXPECT_EQ(run.status, "refused") << text;
+    // The fault is a recorded choice: the schedule replays to the same trace.
+    ReplayStrategy replay(run.result.schedule);
+    replay.begin_execution(0);
+    const FaultRun again = run_refused_write(replay);
+    EXPECT_EQ(trace_text(again.result), text);
+  }
+  EXPECT_FALSE(strategy.has_more());
+  EXPECT_EQ(refusals, (std::set<std::string>{"ENOSPC", "EACCES", "E2BIG"})) << executions << " executions";
+}
+
 TEST(ProcessXenStore, TheLockedIncrementNeverLosesAnUpdate) {
   SKIP_WITHOUT_PROCESS_XENSTORE();
   const std::string lock = lock_file();

@@ -6,6 +6,8 @@
 
 #include "backends/sim/xenstore/xs_message.hpp"
 #include "backends/sim/xenstore/xs_protocol.hpp"
+#include "faults/fault_catalogue.hpp"
+#include "world/visible_op.hpp"
 #include "world/xs_trace_format.hpp"
 
 namespace xenrace {
@@ -14,8 +16,8 @@ namespace {
 
 class ProcessXenStoreClient final : public process::XenStoreClient {
  public:
-  ProcessXenStoreClient(std::shared_ptr<xs::Store> store, std::function<void()> on_output)
-      : store_(std::move(store)), conn_(*store_) {
+  ProcessXenStoreClient(Execution& ex, std::shared_ptr<xs::Store> store, std::function<void()> on_output)
+      : ex_(ex), store_(std::move(store)), conn_(*store_) {
     conn_.set_output_listener(std::move(on_output));
   }
 
@@ -27,7 +29,10 @@ class ProcessXenStoreClient final : public process::XenStoreClient {
     process::XenStoreTraceEvent ev;
     ev.op = "xs." + lower(xs::wire::type_name(m.header.type));
     ev.what = xs_trace::with_tx(m.header.tx_id, arguments(m));
-    conn_.handle_next(&ev.result);
+    if (const Errno injected = fault_for(m); injected != 0)
+      conn_.refuse_next(injected, &ev.result);
+    else
+      conn_.handle_next(&ev.result);
     if (ev.result.empty()) ev.result = "OK";
     else if (m.header.type == xs::wire::transaction_start && !ev.result.starts_with('E')) ev.result = "t" + ev.result;
     else if (ev.result != "OK") ev.result = xs_trace::shorten(ev.result);
@@ -42,6 +47,23 @@ class ProcessXenStoreClient final : public process::XenStoreClient {
   xs::ConnId id() const { return conn_.id(); }
 
  private:
+  // The fiber actors' failure point for this request, asked as SimXsConnection asks it (the fault event is
+  // traced then); 0 for requests without one, and for malformed ones, which the store refuses by itself.
+  Errno fault_for(const xs::Message& m) {
+    const std::vector<std::string_view> args = xs::strings(m.payload);
+    const std::string_view path = args.empty() ? std::string_view() : args[0];
+    switch (m.header.type) {
+      case xs::wire::write: return path.empty() ? 0 : fault_at(ex_, FaultPoint::xenstore_write, path);
+      case xs::wire::mkdir: return path.empty() ? 0 : fault_at(ex_, FaultPoint::xenstore_mkdir, path);
+      case xs::wire::rm: return path.empty() ? 0 : fault_at(ex_, FaultPoint::xenstore_rm, path);
+      case xs::wire::watch: return path.empty() ? 0 : fault_at(ex_, FaultPoint::xenstore_watch, path);
+      case xs::wire::transaction_start: return fault_at(ex_, FaultPoint::xenstore_transaction_start);
+      case xs::wire::transaction_end:
+        return path == "T" && m.header.tx_id != kNoTx ? fault_at(ex_, FaultPoint::xenstore_transaction_end) : 0;
+      default: return 0;
+    }
+  }
+
   static std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -64,6 +86,7 @@ class ProcessXenStoreClient final : public process::XenStoreClient {
     return out;
   }
 
+  Execution& ex_;
   std::shared_ptr<xs::Store> store_;  // the model outlives every connection to it
   xs::ProtocolConnection conn_;
 };
@@ -71,7 +94,7 @@ class ProcessXenStoreClient final : public process::XenStoreClient {
 }  // namespace
 
 std::unique_ptr<process::XenStoreClient> ProcessXenStore::connect(std::function<void()> on_output) {
-  auto client = std::make_unique<ProcessXenStoreClient>(store_, std::move(on_output));
+  auto client = std::make_unique<ProcessXenStoreClient>(ex_, store_, std::move(on_output));
   if (name_connection_) name_connection_(client->id());
   return client;
 }

@@ -3,6 +3,8 @@
 // `xenstore-write` in a script and a simulated backend's watch meet in one store. A request is applied when
 // the process actor's supervisor takes it, as that actor's step; the trace event is the one a fiber actor's
 // request would give ("xs.write", "t3 /path=value"), with the process and connection in front ("p2/c1 ...").
+// The failure points of a fiber actor's requests apply too (xenstore/write, mkdir, rm, transaction_start,
+// transaction_end on commit, watch): a fault refuses the request with its errno, which the program receives.
 #pragma once
 #include <memory>
 
@@ -15,11 +17,12 @@ namespace xenrace {
 class ProcessXenStore final : public process::XenStoreService {
  public:
   // `name_connection` gives each new connection its interleaving-independent name for the step footprints.
-  ProcessXenStore(std::shared_ptr<xs::Store> store, std::function<void(xs::ConnId)> name_connection)
-      : store_(std::move(store)), name_connection_(std::move(name_connection)) {}
+  ProcessXenStore(Execution& ex, std::shared_ptr<xs::Store> store, std::function<void(xs::ConnId)> name_connection)
+      : ex_(ex), store_(std::move(store)), name_connection_(std::move(name_connection)) {}
   std::unique_ptr<process::XenStoreClient> connect(std::function<void()> on_output) override;
 
  private:
+  Execution& ex_;
   std::shared_ptr<xs::Store> store_;
   std::function<void(xs::ConnId)> name_connection_;
 };

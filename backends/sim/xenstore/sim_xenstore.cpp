@@ -202,7 +202,7 @@ SimXenStore::SimXenStore(Execution& ex, xs::StoreOptions options)
     : ex_(ex),
       store_(std::make_shared<xs::Store>(options)),
       footprints_(ex, options.priv_domid),
-      processes_(store_, [this](xs::ConnId id) { footprints_.name_connection(id); }) {
+      processes_(ex, store_, [this](xs::ConnId id) { footprints_.name_connection(id); }) {
   use_sim_faults(ex_);
   if (ex_.sched().observing()) store_->set_access_observer(&footprints_);
 }

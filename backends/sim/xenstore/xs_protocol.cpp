@@ -103,6 +103,16 @@ void ProtocolConnection::handle_next(std::string* answer) {
   handling_ = false;
 }
 
+void ProtocolConnection::refuse_next(Errno err, std::string* answer) {
+  const Message m = std::move(requests_.front());
+  requests_.pop_front();
+  const TxId tx = m.header.tx_id;
+  if (m.header.type == wire::transaction_end && tx != kNoTx && store_.has_transaction(id_, tx))
+    store_.transaction_end(id_, tx, false);
+  if (answer != nullptr) *answer = errno_name(err);
+  queue_reply(m, Reply{err, {}});
+}
+
 void ProtocolConnection::queue_reply(const Message& m, const Reply& r) {
   Outgoing o;
   if (r.err) wire::append_message(o.bytes, wire::error, m.header.req_id, m.header.tx_id, with_nul(errno_name(r.err)));

@@ -44,6 +44,9 @@ class ProtocolConnection {
   // Applies the oldest received request to the store and queues its reply; `answer`, when given, gets the
   // reply as text: the error's name ("ENOENT"), or the payload with its NULs as spaces.
   void handle_next(std::string* answer = nullptr);
+  // Refuses the oldest received request with `err`, applying nothing, as xenstored answers an operation that
+  // fails (a quota, a conflict); a refused commit discards its transaction, as a failed finalize does.
+  void refuse_next(Errno err, std::string* answer = nullptr);
   void handle_all() {
     while (has_request()) handle_next();
   }
