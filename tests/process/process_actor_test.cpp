@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/execution.hpp"
+#include "process_test_support.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 #include "runtime/strategies/dfs_strategy.hpp"
@@ -35,19 +36,8 @@ namespace {
       GTEST_SKIP() << "process actors are unsupported here: " << why;                    \
   } while (0)
 
-ExecutionOptions keep_trace() {
-  ExecutionOptions o;
-  o.keep_trace = true;
-  return o;
-}
-
-std::string trace_text(const ExecutionResult& r) {
-  std::string out;
-  for (const auto& e : r.events)
-    out += fmt::format("{} {} t={} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness",
-                       e.time, e.op, e.args, e.result);
-  return out;
-}
+using testing::keep_trace;
+using testing::trace_text;
 
 // A fresh directory for one test's files, removed at the end.
 struct TempDir {

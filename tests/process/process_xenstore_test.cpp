@@ -13,6 +13,7 @@
 
 #include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "runtime/execution.hpp"
+#include "process_test_support.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 #include "runtime/strategies/dfs_strategy.hpp"
@@ -39,19 +40,8 @@ ProcessOptions using_store(std::vector<std::string> env, SimXenStore& xs) {
   return o;
 }
 
-ExecutionOptions keep_trace() {
-  ExecutionOptions o;
-  o.keep_trace = true;
-  return o;
-}
-
-std::string trace_text(const ExecutionResult& r) {
-  std::string out;
-  for (const auto& e : r.events)
-    out += fmt::format("{} {} t={} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness",
-                       e.time, e.op, e.args, e.result);
-  return out;
-}
+using testing::keep_trace;
+using testing::trace_text;
 
 std::string value_at(SimXenStore& xs, const char* path) {
   const xs::Node* n = xs.model().peek(path);
