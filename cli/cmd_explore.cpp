@@ -7,6 +7,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "faults/fault_plan.hpp"
 #include "cli/cli.hpp"
@@ -58,6 +59,9 @@ std::string verify_strategy() { return is_exploring_strategy("dpor") ? "dpor" : 
 void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_width, bool verbose, bool fold,
                    bool shrunk) {
   std::cout << verdict_line(r, id_width) << "\n";
+  // What the scenario's inputs hold that the model leaves out: the verdict does not cover it, so say so.
+  if (!r.not_modelled.empty())
+    std::cout << fmt::format("  not modelled ({}): {}\n", r.not_modelled.size(), fmt::join(r.not_modelled, "; "));
   if (verbose) {
     std::cout << fmt::format("  {} seed {}{}{}: {} executions, {} steps\n", r.strategy, r.seed,
                              r.scope.empty() ? "" : ", " + r.scope,

@@ -69,6 +69,7 @@ nlohmann::json report_json(const VariantReport& r) {
   j["shard"] = r.sharded() ? nlohmann::json(fmt::format("{}/{}", r.shard_index + 1, r.shard_count)) : nlohmann::json(nullptr);
   j["verify"] = r.verifying;
   j["skip_reason"] = r.skipped;
+  j["not_modelled"] = r.not_modelled;
   return j;
 }
 

@@ -248,6 +248,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     }
     ++rep.executions;
     rep.steps += r.steps;
+    if (rep.executions == 1) rep.not_modelled = r.not_modelled;
     combined = mix_hash(combined, r.trace_hash);
     if (!r.failed()) {
       if (const std::size_t p = r.schedule.preemptions(); rep.executions == 1 || p > busiest_preemptions) {

@@ -69,6 +69,9 @@ struct VariantReport {
   // Not empty: the variant cannot run here (a component this host or backend lacks: World's
   // ComponentUnavailable), and why. It is neither passed nor failed, and meets no expectation.
   std::string skipped;
+  // What the scenario's inputs hold that its model does not apply (ExecutionResult::not_modelled), as the
+  // first execution said it: the verdict says nothing about these.
+  std::vector<std::string> not_modelled;
 
   bool met_expectation() const { return skipped.empty() && failed == (expect == Expect::fail); }
   bool sharded() const { return shard_count > 1; }

@@ -104,6 +104,7 @@ void put_execution(WireWriter& w, const ExecutionResult& e) {
   put_strings(w, e.actors);
   w.str(e.inconclusive);
   put_strings(w, e.unchecked);
+  put_strings(w, e.not_modelled);
   w.u64(e.pruned);
 }
 
@@ -127,6 +128,7 @@ ExecutionResult get_execution(WireReader& r) {
   e.actors = get_strings(r);
   e.inconclusive = r.str();
   e.unchecked = get_strings(r);
+  e.not_modelled = get_strings(r);
   e.pruned = r.u64() != 0;
   return e;
 }
@@ -173,6 +175,7 @@ void WireWriter::report(const VariantReport& r) {
   u64(r.first_index);
   u64(r.verifying);
   str(r.skipped);
+  put_strings(*this, r.not_modelled);
 }
 
 std::uint64_t WireReader::u64() {
@@ -223,6 +226,7 @@ VariantReport WireReader::report() {
   r.first_index = u64();
   r.verifying = u64() != 0;
   r.skipped = str();
+  r.not_modelled = get_strings(*this);
   return r;
 }
 

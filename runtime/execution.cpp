@@ -43,6 +43,11 @@ void Execution::actor_returned_error(const std::string& error) { throw std::runt
 void Execution::always(std::string name, Check check) { always_.push_back({std::move(name), std::move(check)}); }
 void Execution::at_end(std::string name, Check check) { at_end_.push_back({std::move(name), std::move(check)}); }
 void Execution::settle(std::string name, Check wait) { settle_.push_back({std::move(name), std::move(wait)}); }
+void Execution::not_modelled(std::string what) {
+  if (std::find(not_modelled_.begin(), not_modelled_.end(), what) == not_modelled_.end())
+    not_modelled_.push_back(std::move(what));
+}
+
 void Execution::unchecked(std::string name, std::string why) {
   unchecked_.push_back(fmt::format("{}: {}", name, why));
 }
@@ -183,6 +188,7 @@ ExecutionResult Execution::run() {
   r.trace_hash = trace_.hash();
   r.schedule = sched_.schedule();
   r.unchecked = unchecked_;
+  r.not_modelled = not_modelled_;
   if (trace_.keeps_events()) {
     r.events = trace_.events();
     r.actors = trace_.actor_names();

@@ -43,6 +43,9 @@ struct ExecutionResult {
   // Invariants this backend could not check (what they need is not observable here), "name: why" each. A
   // pass says nothing about them; reports list them.
   std::vector<std::string> unchecked;
+  // What the scenario's inputs hold that the model does not apply (a unit file's ExecStartPre=, say), in
+  // the scenario's words: a verdict says nothing about them, and reports list them.
+  std::vector<std::string> not_modelled;
   // The strategy abandoned the run half-way (dpor's sleep sets showed every way on repeats an explored
   // schedule): no verdict, and not counted as an explored schedule.
   bool pruned = false;
@@ -95,6 +98,8 @@ class Execution {
   // An invariant the scenario would register but cannot check on this backend (the kernel state it reads is
   // not observable on a real host, say), and why. Not a check: it never fails a run; the result lists it.
   void unchecked(std::string name, std::string why);
+  // An input directive the model leaves out (ExecutionResult::not_modelled); listed once however often said.
+  void not_modelled(std::string what);
 
   // Blocks the calling actor until `condition()` holds, and says so: a run that ends with it still waiting
   // is a deadlock reported as "waiting for <what>". The condition is re-checked each time another actor has
@@ -186,6 +191,7 @@ class Execution {
   std::vector<Invariant> at_end_;
   std::vector<Invariant> settle_;
   std::vector<std::string> unchecked_;
+  std::vector<std::string> not_modelled_;
   ActorMask visible_hook_actors_ = 0;
   VisibleHook visible_hook_ = nullptr;
   FaultHook fault_hook_ = nullptr;

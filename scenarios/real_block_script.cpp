@@ -46,6 +46,7 @@
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 #include <xenrace/scenario.hpp>
+#include "toolstack/xen_configure.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
@@ -193,49 +194,9 @@ _claim_lock_dir() {
       std::ifstream in(source_of(scripts, name));
       std::stringstream text;
       text << in.rdbuf();
-      std::ofstream(into / name) << configured(text.str(), source_of(scripts, name).string());
+      std::ofstream(into / name) << xen_configured(text.str(), source_of(scripts, name).string());
     }
   }
-  // @KEY@ replaced by Debian 12's value (its installed hotplugpath.sh, and libdir); an unknown key is an error
-  // naming it, never left in a script.
-  static std::string configured(std::string s, const std::string& from) {
-    static const std::pair<const char*, const char*> kDebian[] = {
-        {"sbindir", "/usr/sbin"},          {"bindir", "/usr/bin"},
-        {"LIBEXEC", "/usr/lib/xen-4.17"},  {"LIBEXEC_BIN", "/usr/lib/xen-4.17/bin"},
-        {"libdir", "/usr/lib/x86_64-linux-gnu"}, {"SHAREDIR", "/usr/share"},
-        {"XENFIRMWAREDIR", "/usr/lib/xen-4.17/boot"}, {"XEN_CONFIG_DIR", "/etc/xen"},
-        {"XEN_SCRIPT_DIR", "/etc/xen/scripts"}, {"XEN_LOCK_DIR", "/var/lock"},
-        {"XEN_RUN_DIR", "/var/run/xen"},   {"XEN_PAGING_DIR", "/var/lib/xen/xenpaging"},
-        {"XEN_DUMP_DIR", "/var/lib/xen/dump"}, {"XEN_LOG_DIR", "/var/log/xen"},
-        {"XEN_LIB_DIR", "/var/lib/xen"},   {"XEN_RUN_STORED", "/var/run/xenstored"}};
-    std::string out;
-    std::size_t at = 0;
-    while (true) {
-      const std::size_t open = s.find('@', at);
-      const std::size_t close = open == std::string::npos ? open : s.find('@', open + 1);
-      if (close == std::string::npos) break;
-      const std::string key = s.substr(open + 1, close - open - 1);
-      const bool is_key = !key.empty() && key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") ==
-                                              std::string::npos;
-      if (!is_key) {  // "$@" and the like: not a configure key
-        out.append(s, at, open + 1 - at);
-        at = open + 1;
-        continue;
-      }
-      const auto* found = std::find_if(std::begin(kDebian), std::end(kDebian),
-                                       [&key](const auto& kv) { return key == kv.first; });
-      if (found == std::end(kDebian))
-        throw std::runtime_error(fmt::format("real-block-script: {} has @{}@, a configure value xenrace does not "
-                                             "know (Debian 12's values are in scenarios/real_block_script.cpp)",
-                                             from, key));
-      out.append(s, at, open - at);
-      out += found->second;
-      at = close + 1;
-    }
-    out.append(s, at, std::string::npos);
-    return out;
-  }
-
   fs::path dir_;
 };
 

@@ -10,16 +10,25 @@
 // systemd-modules-load.service precedes. The root cause was a customised modules-load unit that broke
 // that ordering; the patch was withdrawn.
 //
-// Units are written as in tools/hotplug/Linux/systemd/*.in and systemd's units/ (fidelity.md §7);
+// Xen's units are read from the `units` directory (a patched tree's tools/hotplug/Linux/systemd, configured
+// from its .in files, or an installed unit directory), else from built-in copies of Xen 4.17's; each variant
+// adds its lines to xenstored.service's [Unit], as a patch would. Keys the model does not apply are reported
+// as not modelled. systemd's own units are the model's (fidelity.md §7);
 // systemd, udevd and the kernel side: world/boot.hpp, simulated in backends/sim/udev/. With devtmpfs (every
 // current distribution) the node exists as soon as modprobe returns, so module loading before xenstored is all
 // the ordering needed.
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include <xenrace/scenario.hpp>
 
+#include "toolstack/xen_configure.hpp"
 #include "world/boot.hpp"
 #include "world/services.hpp"
 #include "world/world.hpp"
@@ -27,63 +36,50 @@
 namespace xenrace {
 namespace {
 
-// tools/hotplug/Linux/systemd/proc-xen.mount.in
-constexpr const char* kProcXenMount = R"(
-[proc-xen.mount]
+// Xen 4.17's tools/hotplug/Linux/systemd/proc-xen.mount.in and xenstored.service.in, reduced to what the
+// model applies: used when the `units` parameter names no directory (Debian does not ship Xen's units).
+constexpr const char* kProcXenMount = R"([Unit]
 Description=Mount /proc/xen files
 )";
-
-// tools/hotplug/Linux/systemd/xenstored.service.in, reduced to what orders it.
-constexpr const char* kXenstoredStandard = R"(
-[xenstored.service]
+constexpr const char* kXenstoredService = R"([Unit]
 Description=The Xen xenstore
 Requires=proc-xen.mount
 After=proc-xen.mount
 Before=libvirtd.service libvirt-guests.service
+
+[Service]
 Type=notify
 RemainAfterExit=true
-ExecStart=launch-xenstore
+ExecStart=@XEN_SCRIPT_DIR@/launch-xenstore
+
+[Install]
 WantedBy=multi-user.target
 )";
 
-// The same unit started early: no default dependencies, ordered only on the mount.
-constexpr const char* kXenstoredMountOnly = R"(
-[xenstored.service]
-Description=The Xen xenstore
-DefaultDependencies=no
-Requires=proc-xen.mount
-After=proc-xen.mount
-Type=notify
-RemainAfterExit=true
-ExecStart=launch-xenstore
-WantedBy=multi-user.target
-)";
+// A unit file's text: DIR/NAME (installed) or DIR/NAME.in (a source tree's, configured here), or the
+// built-in copy when no directory is given.
+std::string unit_text(const std::string& dir, const std::string& name, const char* builtin) {
+  if (dir.empty()) return xen_configured(builtin, "xenrace's copy of " + name + ".in");
+  for (const std::string& file : {dir + "/" + name, dir + "/" + name + ".in"}) {
+    std::ifstream in(file);
+    if (!in) continue;
+    std::stringstream text;
+    text << in.rdbuf();
+    return file.ends_with(".in") ? xen_configured(text.str(), file) : text.str();
+  }
+  throw UsageError(fmt::format("xenstored-boot-order: --param units={}: neither {} nor {}.in is there", dir, name, name));
+}
 
-// Leo Yan's patch.
-constexpr const char* kXenstoredRequiresAfterDevice = R"(
-[xenstored.service]
-Description=The Xen xenstore
-Requires=proc-xen.mount dev-xen-gntdev.device
-After=proc-xen.mount dev-xen-gntdev.device
-Before=libvirtd.service libvirt-guests.service
-Type=notify
-RemainAfterExit=true
-ExecStart=launch-xenstore
-WantedBy=multi-user.target
-)";
-
-// The device dependency without the ordering.
-constexpr const char* kXenstoredRequiresDeviceOnly = R"(
-[xenstored.service]
-Description=The Xen xenstore
-Requires=proc-xen.mount dev-xen-gntdev.device
-After=proc-xen.mount
-Before=libvirtd.service libvirt-guests.service
-Type=notify
-RemainAfterExit=true
-ExecStart=launch-xenstore
-WantedBy=multi-user.target
-)";
+// A variant's change to xenstored.service, as lines added to its [Unit] section (what a patch adds).
+std::string with_unit_lines(std::string text, const std::vector<const char*>& lines) {
+  if (lines.empty()) return text;
+  const std::size_t unit = text.find("[Unit]");
+  if (unit == std::string::npos) throw std::invalid_argument("xenstored-boot-order: xenstored.service has no [Unit] section");
+  std::string added;
+  for (const char* line : lines) added += std::string(line) + "\n";
+  text.insert(text.find('\n', unit) + 1, added);
+  return text;
+}
 
 // A local copy of systemd-modules-load.service without Before=sysinit.target. It has no default
 // dependencies, so sysinit.target pulling it in does not order the target after it.
@@ -102,20 +98,21 @@ constexpr const char* kXenConf[] = {"xen-evtchn", "xen-gntdev", "xen-gntalloc", 
                                     "xen-netback", "xen-pciback", "evtchn", "gntdev"};
 
 struct Variant {
-  const char* xenstored_unit;
+  std::vector<const char*> unit_lines;  // added to xenstored.service's [Unit]
   bool custom_modules_load;
   bool udev_tags_gntdev;
   bool devtmpfs;
 };
 
 Variant variant_config(std::string_view v) {
-  if (v == "custom-modules-load") return {kXenstoredStandard, true, false, true};
-  if (v == "mount-only-ordering") return {kXenstoredMountOnly, false, false, true};
-  if (v == "requires-device-no-after") return {kXenstoredRequiresDeviceOnly, true, true, true};
-  if (v == "requires-device-untagged") return {kXenstoredRequiresAfterDevice, true, false, true};
-  if (v == "requires-device-tagged") return {kXenstoredRequiresAfterDevice, true, true, true};
-  if (v == "standard-without-devtmpfs") return {kXenstoredStandard, false, false, false};
-  return {kXenstoredStandard, false, false, true};  // standard
+  const std::vector<const char*> device = {"Requires=dev-xen-gntdev.device", "After=dev-xen-gntdev.device"};
+  if (v == "custom-modules-load") return {{}, true, false, true};
+  if (v == "mount-only-ordering") return {{"DefaultDependencies=no"}, false, false, true};
+  if (v == "requires-device-no-after") return {{"Requires=dev-xen-gntdev.device"}, true, true, true};
+  if (v == "requires-device-untagged") return {device, true, false, true};
+  if (v == "requires-device-tagged") return {device, true, true, true};
+  if (v == "standard-without-devtmpfs") return {{}, false, false, false};
+  return {{}, false, false, true};  // standard
 }
 
 struct XenstoredLog {
@@ -148,6 +145,9 @@ XENRACE_SCENARIO({
     },
     .default_iterations = 400,
     .max_steps = 2000,
+    .params = {text_param("units", "", "the directory of Xen's systemd units (xenstored.service, proc-xen.mount; "
+                                       "a source tree's tools/hotplug/Linux/systemd with .in files, or an installed "
+                                       "unit directory); empty: xenrace's copy of Xen 4.17's")},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -161,8 +161,18 @@ XENRACE_SCENARIO({
   systemd.start_udevd();
 
   if (config.custom_modules_load) systemd.load_units(kCustomModulesLoad);
-  systemd.load_units(kProcXenMount);
-  systemd.load_units(config.xenstored_unit);
+  // Xen's own units: from the `units` directory (a patched tree's tools/hotplug/Linux/systemd, or an
+  // installed unit directory), else the built-in copies. What the model does not apply is reported.
+  const std::string units = race.param<std::string>("units");
+  for (const auto& [name, text] :
+       {std::pair{std::string("proc-xen.mount"), unit_text(units, "proc-xen.mount", kProcXenMount)},
+        std::pair{std::string("xenstored.service"),
+                  with_unit_lines(unit_text(units, "xenstored.service", kXenstoredService), config.unit_lines)}})
+    try {
+      for (std::string& what : systemd.load_unit_file(name, text)) ex.not_modelled(std::move(what));
+    } catch (const std::invalid_argument& e) {  // a malformed unit file given with --param units
+      throw UsageError(fmt::format("xenstored-boot-order: {}", e.what()));
+    }
 
   XenstoredLog& log = ex.make<XenstoredLog>();
   DeviceNodes& dev = world.device_nodes();

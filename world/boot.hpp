@@ -26,6 +26,10 @@ class Boot {
   virtual void start_udevd() = 0;
   // Unit files, as "[name.service]" sections; throws std::invalid_argument on a malformed config.
   virtual void load_units(std::string_view config) = 0;
+  // A real unit file as systemd reads it (its file name, its text): the keys that order and start it are
+  // applied; every other key is returned, "name: Key=value", for the scenario to report as not modelled.
+  // Throws std::invalid_argument naming the file and line of a malformed line.
+  virtual std::vector<std::string> load_unit_file(std::string_view name, std::string_view text) = 0;
   // ExecStart=<name> runs `main` as the unit's main process; it returns the exit status.
   virtual void bind_program(std::string name, std::function<int()> main) = 0;
   // Starts systemd: the boot transaction for the default target.

@@ -224,33 +224,41 @@ def test_gate_says_whether_each_pass_was_verified_or_sampled(run_gate, tmp_path)
     assert gate["verdicts"][0]["shown"] == "verified"
 
 
-# The real-script scenarios run a changed hotplug script from the patched tree, never Debian's in its place.
+# A scenario that reads a Xen file for real (a hotplug script, a systemd unit) reads the patched tree's when that
+# file changed, never the installed or built-in one in its place.
 REAL = [{"name": "real-block-script", "tags": ["xenstore", "block-script", "process"], "variants": [],
-         "params": [{"name": "scripts", "values": "text"}]}]
+         "params": [{"name": "scripts", "values": "text"}]},
+        {"name": "xenstored-boot-order", "tags": ["udev", "services"], "variants": [],
+         "params": [{"name": "units", "values": "text"}]}]
 
 
-def scripts_for(*argv):
+def inputs_for(*argv):
     args = gate.parse_args(list(argv))
     chosen, _ = gate.select(SCENARIOS + REAL, args)
-    return gate.scripts_to_run(args, chosen)
+    return gate.tree_inputs(args, chosen)
 
 
-def test_a_changed_script_runs_from_the_source_tree(tmp_path):
-    (tmp_path / "tools/hotplug/Linux").mkdir(parents=True)
-    (tmp_path / "tools/hotplug/Linux/block").write_text("#!/bin/sh\n")
-    scripts, why = scripts_for("--changed-files", "tools/hotplug/Linux/locking.sh", "--source-tree", str(tmp_path))
-    assert scripts == (tmp_path / "tools/hotplug/Linux").resolve() and why == "tools/hotplug/Linux/locking.sh changed"
-    # A change elsewhere runs the installed scripts; --hotplug-scripts always wins.
-    assert scripts_for("--changed-files", "tools/libs/light/libxl_pci.c", "--source-tree", str(tmp_path)) == (None, None)
-    assert scripts_for("--scenario", "real-block-script", "--hotplug-scripts", str(tmp_path))[0] == tmp_path.resolve()
+def test_a_changed_script_or_unit_is_read_from_the_source_tree(tmp_path):
+    (tmp_path / "tools/hotplug/Linux/systemd").mkdir(parents=True)
+    scripts = inputs_for("--changed-files", "tools/hotplug/Linux/locking.sh", "--source-tree", str(tmp_path))
+    assert scripts == {"scripts": ((tmp_path / "tools/hotplug/Linux").resolve(), "tools/hotplug/Linux/locking.sh changed")}
+    units = inputs_for("--changed-files", "tools/hotplug/Linux/systemd/xenstored.service.in", "--source-tree", str(tmp_path))
+    assert units == {"units": ((tmp_path / "tools/hotplug/Linux/systemd").resolve(),
+                               "tools/hotplug/Linux/systemd/xenstored.service.in changed")}
+    # A change elsewhere reads the installed or built-in files; --hotplug-scripts and --units always win.
+    assert inputs_for("--changed-files", "tools/libs/light/libxl_pci.c", "--source-tree", str(tmp_path)) == {}
+    assert inputs_for("--scenario", "real-block-script", "--hotplug-scripts", str(tmp_path))["scripts"][0] == tmp_path.resolve()
+    assert inputs_for("--scenario", "xenstored-boot-order", "--units", str(tmp_path))["units"][0] == tmp_path.resolve()
 
 
+@pytest.mark.parametrize("changed, reader", [("locking.sh", "real-block-script"),
+                                             ("tools/hotplug/Linux/systemd/xenstored.service.in", "xenstored-boot-order")])
 @pytest.mark.parametrize("tree", [None, "empty"])
-def test_a_changed_script_with_no_tree_to_read_it_from_is_an_error(tmp_path, tree):
-    argv = ["--changed-files", "locking.sh"] + (["--source-tree", str(tmp_path)] if tree else [])
-    with pytest.raises(gate.GateError, match="locking.sh changed, and real-block-script runs the real scripts, but "
+def test_a_changed_input_with_no_tree_to_read_it_from_is_an_error(tmp_path, tree, changed, reader):
+    argv = ["--changed-files", changed] + (["--source-tree", str(tmp_path)] if tree else [])
+    with pytest.raises(gate.GateError, match=f"{changed} changed, and {reader} reads it for real, but "
                                              ".*give --source-tree DIR"):
-        scripts_for(*argv)
+        inputs_for(*argv)
 
 
 def installed_scripts():
@@ -287,8 +295,8 @@ def test_the_gate_runs_the_patched_block_script_and_fails_it(run_gate, tmp_path)
     if summary["verdicts"][0]["verdict"] == "skipped":
         pytest.skip(f"real-block-script cannot run here: {summary['verdicts'][0]['skip_reason']}")
     assert unpatched.returncode == 0, unpatched.stdout + unpatched.stderr
-    assert summary["hotplug_scripts"] == {"dir": str(linux.resolve()), "why": "tools/hotplug/Linux/block changed"}
-    assert f"run the hotplug scripts in {linux.resolve()}" in unpatched.stdout
+    assert summary["inputs"] == {"scripts": {"dir": str(linux.resolve()), "why": "tools/hotplug/Linux/block changed"}}
+    assert f"read scripts read {linux.resolve()}" in unpatched.stdout
     # The patch under test drops the sharing check: both guests get the one device, in every schedule.
     block = (linux / "block").read_text()
     check = 'result=$(check_sharing "$type" "$dev" "$mode")\n'
@@ -298,3 +306,46 @@ def test_the_gate_runs_the_patched_block_script_and_fails_it(run_gate, tmp_path)
     assert patched.returncode == 1, patched.stdout + patched.stderr
     assert "NOT MET real-block-script/xen-4.17: expected pass, violated one writer per device" in patched.stdout
     assert "  replay: " in patched.stdout
+
+
+# Xen's systemd units as a source tree holds them (tools/hotplug/Linux/systemd/*.in): the gate hands a changed
+# xenstored.service.in to xenstored-boot-order, whose output lists the directives its model leaves out.
+XENSTORED_SERVICE_IN = """[Unit]
+Description=The Xen xenstore
+Requires=proc-xen.mount
+After=proc-xen.mount
+Before=libvirtd.service libvirt-guests.service
+ConditionPathExists=/proc/xen/capabilities
+
+[Service]
+Type=notify
+RemainAfterExit=true
+ExecStartPre=/bin/grep -q control_d /proc/xen/capabilities
+ExecStart=@XEN_SCRIPT_DIR@/launch-xenstore
+
+[Install]
+WantedBy=multi-user.target
+"""
+PROC_XEN_MOUNT_IN = "[Unit]\nDescription=Mount /proc/xen files\n\n[Mount]\nWhat=xenfs\nWhere=/proc/xen\nType=xenfs\n"
+
+
+def test_the_gate_reads_a_patched_unit_and_fails_it(run_gate, tmp_path):
+    systemd = tmp_path / "xen/tools/hotplug/Linux/systemd"
+    systemd.mkdir(parents=True)
+    (systemd / "proc-xen.mount.in").write_text(PROC_XEN_MOUNT_IN)
+    (systemd / "xenstored.service.in").write_text(XENSTORED_SERVICE_IN)
+    argv = ["--changed-files", "tools/hotplug/Linux/systemd/xenstored.service.in", "--source-tree",
+            str(tmp_path / "xen"), "--scenario", "xenstored-boot-order", "--variant", "standard"]
+    unpatched = run_gate(*argv, report_dir=tmp_path / "before")
+    assert unpatched.returncode == 0, unpatched.stdout + unpatched.stderr
+    summary = json.loads((tmp_path / "before/gate.json").read_text())
+    assert summary["inputs"]["units"]["dir"] == str(systemd.resolve())
+    results = json.loads((tmp_path / "before/xenstored-boot-order/results.json").read_text())["results"]
+    assert "xenstored.service: ExecStartPre=/bin/grep -q control_d /proc/xen/capabilities" in results[0]["not_modelled"]
+    assert "proc-xen.mount: What=xenfs" in results[0]["not_modelled"]
+    # The patch under test starts xenstored early: no default dependencies, so nothing orders it after the
+    # modules that make /dev/xen/gntdev.
+    (systemd / "xenstored.service.in").write_text(XENSTORED_SERVICE_IN.replace("[Unit]\n", "[Unit]\nDefaultDependencies=no\n"))
+    patched = run_gate(*argv, report_dir=tmp_path / "after")
+    assert patched.returncode == 1, patched.stdout + patched.stderr
+    assert "NOT MET xenstored-boot-order/standard: expected pass, violated xenstored never opens a missing node" in patched.stdout

@@ -12,6 +12,9 @@ void SimBoot::set_devtmpfs(bool mounted) { world_.sim_kernel_devices().set_devtm
 void SimBoot::udev_tag_for_systemd(std::string devname) { world_.sim_udevd().tag_for_systemd(std::move(devname)); }
 void SimBoot::start_udevd() { world_.sim_udevd().start(); }
 void SimBoot::load_units(std::string_view config) { world_.sim_services().load_units(config); }
+std::vector<std::string> SimBoot::load_unit_file(std::string_view name, std::string_view text) {
+  return world_.sim_services().load_unit_file(name, text);
+}
 void SimBoot::bind_program(std::string name, std::function<int()> main) {
   world_.sim_services().bind_program(std::move(name), std::move(main));
 }

@@ -21,6 +21,7 @@ class SimBoot final : public Boot {
   void udev_tag_for_systemd(std::string devname) override;
   void start_udevd() override;
   void load_units(std::string_view config) override;
+  std::vector<std::string> load_unit_file(std::string_view name, std::string_view text) override;
   void bind_program(std::string name, std::function<int()> main) override;
   void boot() override;
 

@@ -44,6 +44,10 @@ class SimServiceManager final : public Services {
 
   // --- configuration (setup code): starts with systemd_default_units() ---
   void load_units(std::string_view config);  // throws std::invalid_argument on a malformed config
+  // A real unit file (parse_unit_file); returns what it does not model, "name: Key=value" each.
+  std::vector<std::string> load_unit_file(std::string_view name, std::string_view text) {
+    return parse_unit_file(name, text, specs_);
+  }
   // ExecStart=<name> runs `main` as the unit's main process; it returns the exit status.
   void bind_program(std::string name, std::function<int()> main);
   void set_default_target(std::string name) { default_target_ = std::move(name); }

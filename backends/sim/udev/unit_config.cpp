@@ -88,6 +88,71 @@ void parse_units(std::string_view text, std::vector<UnitSpec>& units) {
   }
 }
 
+std::vector<std::string> parse_unit_file(std::string_view name, std::string_view text, std::vector<UnitSpec>& units) {
+  UnitSpec u;
+  u.name = std::string(name);
+  std::vector<std::string> not_modelled;
+  std::string section;
+  std::string pending;  // a line continued with a trailing backslash
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t nl = text.find('\n');
+    std::string_view raw = trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (pending.empty() && (raw.empty() || raw.front() == '#' || raw.front() == ';')) continue;
+    if (!raw.empty() && raw.back() == '\\') {
+      raw.remove_suffix(1);
+      pending += std::string(raw) + " ";
+      continue;
+    }
+    const std::string joined = pending + std::string(raw);
+    pending.clear();
+    const std::string_view line = trim(joined);
+    if (line.empty()) continue;
+    if (line.front() == '[') {
+      if (line.back() != ']' || line.size() < 3)
+        throw std::invalid_argument(fmt::format("{} line {}: bad section '{}'", name, line_no, line));
+      section = std::string(line.substr(1, line.size() - 2));
+      continue;
+    }
+    const std::size_t eq = line.find('=');
+    if (eq == std::string_view::npos || section.empty())
+      throw std::invalid_argument(
+          fmt::format("{} line {}: expected [Section] or Key=value, got '{}'", name, line_no, line));
+    const std::string_view key = trim(line.substr(0, eq));
+    const std::string_view value = trim(line.substr(eq + 1));
+    const bool unit = section == "Unit", service = section == "Service", install = section == "Install";
+    if (unit && key == "Requires") append_words(value, u.requires_units);
+    else if (unit && key == "Wants") append_words(value, u.wants);
+    else if (unit && key == "After") append_words(value, u.after);
+    else if (unit && key == "Before") append_words(value, u.before);
+    else if (unit && key == "Description") u.description = std::string(value);
+    else if (unit && key == "DefaultDependencies") u.default_dependencies = parse_bool(value, line_no);
+    else if (install && key == "WantedBy") append_words(value, u.wanted_by);
+    else if (install && key == "RequiredBy") append_words(value, u.required_by);
+    else if (service && key == "RemainAfterExit") u.remain_after_exit = parse_bool(value, line_no);
+    else if (service && key == "Type" && (value == "simple" || value == "oneshot" || value == "notify"))
+      u.type = value == "simple" ? ServiceType::simple : value == "oneshot" ? ServiceType::oneshot : ServiceType::notify;
+    else if (service && key == "ExecStart") {
+      std::string_view program = value.substr(0, value.find(' '));
+      while (!program.empty() && std::string_view("-@:+!").find(program.front()) != std::string_view::npos)
+        program.remove_prefix(1);
+      u.exec_start = std::string(program.substr(program.rfind('/') == std::string_view::npos ? 0 : program.rfind('/') + 1));
+    } else {
+      not_modelled.push_back(fmt::format("{}: {}={}", name, key, value));
+    }
+  }
+  bool replaced = false;
+  for (UnitSpec& existing : units)
+    if (existing.name == u.name) {
+      existing = u;
+      replaced = true;
+    }
+  if (!replaced) units.push_back(std::move(u));
+  return not_modelled;
+}
+
 std::string_view systemd_default_units() {
   return R"(
 [sysinit.target]

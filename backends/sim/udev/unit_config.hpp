@@ -40,6 +40,14 @@ struct UnitSpec {
 // Parses `text` into `units`, replacing units already there that the text defines again.
 void parse_units(std::string_view text, std::vector<UnitSpec>& units);
 
+// One real unit file, named `name` (xenstored.service), in systemd's format: [Unit], [Service], [Mount] and
+// [Install] sections, `#` and `;` comments, a trailing backslash continuing a line. The keys above are read
+// from their sections; ExecStart= names its program by the file name of its first word (prefixes such as `-`
+// dropped), which is what bind_program matches. Every other key and section is returned, not applied, as
+// "name: Key=value", so a caller can say what the model leaves out. Replaces a unit of that name. Throws
+// std::invalid_argument naming the file and line for a line that is neither a section nor Key=value.
+std::vector<std::string> parse_unit_file(std::string_view name, std::string_view text, std::vector<UnitSpec>& units);
+
 // systemd's own units that matter at boot (src/core/*, units/*.in), reduced to their ordering:
 // sysinit.target, basic.target, multi-user.target and systemd-modules-load.service
 // (DefaultDependencies=no, Before=sysinit.target, pulled in by sysinit.target, Type=oneshot).
