@@ -19,7 +19,7 @@ void put_schedule(WireWriter& w, const Schedule& s) {
 
 Schedule get_schedule(WireReader& r) {
   Schedule s;
-  s.decisions.resize(r.u64());
+  s.decisions.resize(r.count(24));  // index, kind, value
   for (auto& d : s.decisions) {
     d.index = static_cast<std::uint32_t>(r.u64());
     d.kind = static_cast<ChoiceKind>(r.u64());
@@ -59,7 +59,7 @@ std::optional<ReplayToken> get_token(WireReader& r) {
   t.variant = r.str();
   t.strategy = r.str();
   t.seed = r.u64();
-  t.params.resize(r.u64());
+  t.params.resize(r.count(16));  // key, value
   for (auto& [k, v] : t.params) {
     k = r.str();
     v = r.str();
@@ -80,7 +80,7 @@ void put_strings(WireWriter& w, const std::vector<std::string>& v) {
 }
 
 std::vector<std::string> get_strings(WireReader& r) {
-  std::vector<std::string> v(r.u64());
+  std::vector<std::string> v(r.count(8));  // each string has its 8-byte length
   for (auto& s : v) s = r.str();
   return v;
 }
@@ -116,7 +116,7 @@ ExecutionResult get_execution(WireReader& r) {
   e.steps = r.u64();
   e.trace_hash = r.u64();
   e.schedule = get_schedule(r);
-  e.events.resize(r.u64());
+  e.events.resize(r.count(48));  // step, actor, time, op, args, result
   for (auto& ev : e.events) {
     ev.step = r.u64();
     ev.actor = static_cast<ActorId>(r.u64());
@@ -184,6 +184,12 @@ std::uint64_t WireReader::u64() {
   for (int i = 0; i < 8; ++i) v |= std::uint64_t{static_cast<unsigned char>(in_[at_ + i])} << (8 * i);
   at_ += 8;
   return v;
+}
+
+std::uint64_t WireReader::count(std::size_t min_bytes) {
+  const std::uint64_t n = u64();
+  if (min_bytes != 0 && n > (in_.size() - at_) / min_bytes) throw std::runtime_error("a worker's report ended early");
+  return n;
 }
 
 double WireReader::f64() { return std::bit_cast<double>(u64()); }

@@ -30,6 +30,9 @@ class WireReader {
   std::uint64_t u64();
   double f64();
   std::string str();
+  // A count of items that take at least `min_bytes` each: checked against what is left before anyone
+  // allocates for it, so a corrupt count is "ended early", not a huge allocation.
+  std::uint64_t count(std::size_t min_bytes);
   VariantReport report();
   bool done() const { return at_ == in_.size(); }
 

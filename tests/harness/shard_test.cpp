@@ -210,6 +210,20 @@ TEST(ReportWire, ARoundTripIsExact) {
   EXPECT_EQ(back.message, r.message);
   WireReader cut(std::string_view(w.bytes()).substr(0, w.bytes().size() - 1));
   EXPECT_THROW(cut.report(), std::runtime_error);
+  // What the model left out travels too.
+  VariantReport noted = r;
+  noted.not_modelled = {"a.service: ExecStartPre=/bin/true", "b.mount: What=xenfs"};
+  WireWriter with_notes;
+  with_notes.report(noted);
+  WireReader notes_in(with_notes.bytes());
+  EXPECT_EQ(notes_in.report().not_modelled, noted.not_modelled);
+}
+
+TEST(ReportWire, ACorruptCountIsAnErrorNotAnAllocation) {
+  WireWriter w;
+  w.u64(~std::uint64_t{0} / 2);  // a list "of" 2^63 strings, then nothing
+  WireReader in(w.bytes());
+  EXPECT_THROW(in.count(8), std::runtime_error);
 }
 
 TEST(Workers, ResultsComeBackInTaskOrderFromOtherProcesses) {
