@@ -92,6 +92,13 @@ void SimLoop::release(int index) {
   touch_device(index, AccessMode::write);
   Device* d = find(index);
   if (!d) return;
+  // A close of an AUTOCLEAR device may detach it: whether it does depends on the other openers, whose opens
+  // and closes this step races with. Declare the detach's footprint either way, so the step's dependencies do
+  // not change with the order dpor reverses (a footprint that grows once a race is reversed loses traces).
+  if (d->state != State::unbound && (d->flags & kLoFlagsAutoclear)) {
+    ex_.sched().access(object_key('L', "detaches"), AccessMode::write);
+    if (kernel_ != LoopKernel::before_b90ecc0379eb) touch_diskseq_counter();
+  }
   --d->openers;
   if (d->openers == 0 && d->state != State::unbound && (d->flags & kLoFlagsAutoclear)) detach(index, *d, "autoclear");
 }
@@ -253,6 +260,9 @@ Errno SimLoop::clr_fd(LoopFd fd) {
         if (err == 0) err = fault_at(ex_, FaultPoint::loop_clr_fd, device_name(index));
         if (err == 0) {
           what = d->backing_file;
+          // Detach now or at the last close, by the other openers: declare the detach either way (release()).
+          ex_.sched().access(object_key('L', "detaches"), AccessMode::write);
+          if (kernel_ != LoopKernel::before_b90ecc0379eb) touch_diskseq_counter();
           if (kernel_ == LoopKernel::v6_11) {
             d->flags |= kLoFlagsAutoclear;  // detached at the last close
             if (d->openers == 1) d->state = State::rundown;
