@@ -18,6 +18,7 @@
 #include "reports/trace_text.hpp"
 #include "run/report_wire.hpp"
 #include "run/workers.hpp"
+#include "toolstack/xen_configure.hpp"
 #include "xenrace/version.hpp"
 
 namespace xenrace::cli {
@@ -167,18 +168,12 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     if (!a->hotplug_scripts.empty()) {
       std::error_code ec;
       const std::filesystem::path dir = std::filesystem::absolute(a->hotplug_scripts, ec);
-      if (ec || !std::filesystem::is_regular_file(dir / "block") || !std::filesystem::is_regular_file(dir / "locking.sh"))
-        throw UsageError(fmt::format("--hotplug-scripts {}: no block and locking.sh there (give the directory of "
-                                     "Xen's Linux hotplug scripts)", a->hotplug_scripts));
-      // An installed /etc/xen/scripts has xen-hotplug-common.sh and hotplugpath.sh; a source tree's
-      // tools/hotplug/Linux has the .in files configure makes them of (hotplugpath.sh.in in ../common), which the
-      // scenario configures itself.
-      for (const auto& [made, source] : {std::pair{"xen-hotplug-common.sh", "xen-hotplug-common.sh.in"},
-                                         std::pair{"hotplugpath.sh", "../common/hotplugpath.sh.in"}})
-        if (!std::filesystem::is_regular_file(dir / made) && !std::filesystem::is_regular_file(dir / source))
-          throw UsageError(fmt::format("--hotplug-scripts {}: neither {} (installed scripts) nor {} (a Xen source "
-                                       "tree's tools/hotplug/Linux) is there",
-                                       a->hotplug_scripts, made, source));
+      // The scenario's own rule (an installed /etc/xen/scripts, or a source tree's tools/hotplug/Linux with
+      // the .in files configure makes the rest of), checked here so a wrong directory is a usage error.
+      const std::string missing = ec ? "readable directory" : missing_hotplug_scripts(dir);
+      if (!missing.empty())
+        throw UsageError(fmt::format("--hotplug-scripts {}: no {} there (give the directory of Xen's Linux hotplug "
+                                     "scripts)", a->hotplug_scripts, missing));
       const auto scenarios = scenarios_of(todo);
       if (std::none_of(scenarios.begin(), scenarios.end(), [](const Scenario* s) { return s->info().param("scripts"); }))
         throw UsageError("--hotplug-scripts: none of the selected scenarios runs Xen's real hotplug scripts "

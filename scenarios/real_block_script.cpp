@@ -30,13 +30,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,12 +78,10 @@ class ScriptFixture {
     if (scripts.empty()) scripts = default_scripts();
     if (const std::string& why = process::process_actors_unsupported(); !why.empty())
       throw ComponentUnavailable("process actors are unsupported here: " + why);
-    if (!fs::exists(scripts + "/block") || !fs::exists(scripts + "/locking.sh") ||
-        !has_made_or_source(scripts, "xen-hotplug-common.sh") || !has_made_or_source(scripts, "hotplugpath.sh"))
+    if (const std::string missing = missing_hotplug_scripts(scripts); !missing.empty())
       throw ComponentUnavailable(fmt::format(
-          "no complete set of Xen hotplug scripts in {} (block, locking.sh, xen-hotplug-common.sh, hotplugpath.sh, "
-          "or in a source tree their .in files; give --hotplug-scripts DIR; ci/install-deps extracts Debian's "
-          "xen-utils-common)", scripts));
+          "no complete set of Xen hotplug scripts in {}: no {} (give --hotplug-scripts DIR; ci/install-deps "
+          "extracts Debian's xen-utils-common)", scripts, missing));
     if (process::find_program("xenstore-read", kPath).empty())
       throw ComponentUnavailable("xenstore-read is not installed (Debian package xenstore-utils)");
     if (geteuid() != 0)
@@ -99,8 +95,12 @@ class ScriptFixture {
     fs::create_directories(seen);
     fs::create_directories(dir_ / "log" / "xen");
     fs::copy(scripts, seen / "scripts", fs::copy_options::recursive);
-    configure_from_source(scripts, seen / "scripts");
-    if (lock == Lock::without_inode_recheck) remove_inode_recheck((seen / "scripts" / "locking.sh").string());
+    // A source tree (a patch under test) has .in files where an installed directory has what configure
+    // makes of them: make them, so the tree runs as it would be installed.
+    for (const auto& [made, source] : kMadeHotplugFiles)
+      if (!fs::exists(seen / "scripts" / made))
+        std::ofstream(seen / "scripts" / made) << xen_file_text(hotplug_script_source(scripts, made)).value_or("");
+    if (lock == Lock::without_inode_recheck) remove_inode_recheck(seen / "scripts" / "locking.sh");
     if (lock == Lock::mkdir) std::ofstream(seen / "scripts" / "locking.sh") << kMkdirLock;
     // Unused major:minor numbers, so that nothing mounted on the host matches them.
     if (mknod((seen / "disk").c_str(), S_IFBLK | 0600, makedev(7, 253)) != 0 ||
@@ -123,8 +123,6 @@ class ScriptFixture {
   }
 
  private:
-  // The lock as it was before 334f50ccc4: flock, then straight on, even when the holder's release unlinked
-  // the file and a newcomer locked a new file of that name meanwhile.
   // The lock before 827fbaa64b, restated from its description (fidelity.md, "Locking"): claim_lock and
   // release_lock keep their names and arguments, so block and xen-hotplug-common.sh source it unchanged.
   static constexpr const char* kMkdirLock = R"(# locking.sh before 827fbaa64b, restated for xenrace's mkdir-lock variant
@@ -166,11 +164,10 @@ _claim_lock_dir() {
 }
 )";
 
-  static void remove_inode_recheck(const std::string& file) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string s = text.str();
+  // The lock as it was before 334f50ccc4: flock, then straight on, even when the holder's release unlinked
+  // the file and a newcomer locked a new file of that name meanwhile.
+  static void remove_inode_recheck(const fs::path& file) {
+    std::string s = xen_file_text(file).value_or("");
     const std::string take = "flock -x $_lockfd || return $?";
     const std::size_t at = s.find(take);
     if (at == std::string::npos) throw std::runtime_error("real-block-script: locking.sh has no flock line to change");
@@ -178,25 +175,6 @@ _claim_lock_dir() {
     std::ofstream(file) << s;
   }
 
-  // A Xen source tree's tools/hotplug/Linux (a patch under test) has xen-hotplug-common.sh.in, and
-  // tools/hotplug/common/hotplugpath.sh.in, where an installed directory has the files `configure` makes of
-  // them. Make them here with Debian 12's configure values, so a patched tree runs as it would be installed,
-  // without configuring Xen.
-  static bool has_made_or_source(const fs::path& scripts, const std::string& name) {
-    return fs::exists(scripts / name) || fs::exists(source_of(scripts, name));
-  }
-  static fs::path source_of(const fs::path& scripts, const std::string& name) {
-    return name == "hotplugpath.sh" ? scripts / ".." / "common" / "hotplugpath.sh.in" : scripts / (name + ".in");
-  }
-  static void configure_from_source(const fs::path& scripts, const fs::path& into) {
-    for (const char* name : {"xen-hotplug-common.sh", "hotplugpath.sh"}) {
-      if (fs::exists(into / name)) continue;
-      std::ifstream in(source_of(scripts, name));
-      std::stringstream text;
-      text << in.rdbuf();
-      std::ofstream(into / name) << xen_configured(text.str(), source_of(scripts, name).string());
-    }
-  }
   fs::path dir_;
 };
 
@@ -212,8 +190,8 @@ XENRACE_SCENARIO({
                   "locking.sh without its inode re-check: a waiter on the removed lock file and a newcomer on the "
                   "new one hold the lock together"},
                  {"mkdir-lock", Expect::fail,
-                  "locking.sh before 827fbaa64b: an mkdir lock that a waiter steals after 100 tries, from a holder "
-                  "that is only slow"}},
+                  "locking.sh before 827fbaa64b: an mkdir lock left behind by a killed script, which two waiters "
+                  "steal together after 100 tries"}},
     .default_strategy = "random",
     .default_iterations = 40,
     .max_steps = 100000,
@@ -241,9 +219,9 @@ XENRACE_SCENARIO({
     env.push_back("XENBUS_BASE_PATH=backend");
     // A refusal exits 1 after writing hotplug-status busy: an outcome, judged by the invariant, not a crash.
     return spawn_process(race.ex, fmt::format("block add (dom{})", g),
-                  {"bash", "-c", "\"$0\" add >/dev/null 2>>/var/log/xen/block.log; exit 0",
-                   fmt::format("{}/scripts/block", kSeenDir)},
-                  fixture.options(std::move(env), store));
+                         {"bash", "-c", "\"$0\" add >/dev/null 2>>/var/log/xen/block.log; exit 0",
+                          fmt::format("{}/scripts/block", kSeenDir)},
+                         fixture.options(std::move(env), store));
   };
   const bool mkdir_lock = race.is("mkdir-lock");
   const ActorId first = start_script(1);

@@ -17,8 +17,7 @@
 // systemd, udevd and the kernel side: world/boot.hpp, simulated in backends/sim/udev/. With devtmpfs (every
 // current distribution) the node exists as soon as modprobe returns, so module loading before xenstored is all
 // the ordering needed.
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -36,8 +35,8 @@
 namespace xenrace {
 namespace {
 
-// Xen 4.17's tools/hotplug/Linux/systemd/proc-xen.mount.in and xenstored.service.in, reduced to what the
-// model applies: used when the `units` parameter names no directory (Debian does not ship Xen's units).
+// Xen 4.17's tools/hotplug/Linux/systemd/proc-xen.mount.in and xenstored.service.in, as installed and reduced
+// to what the model applies: used when the `units` parameter names no directory (Debian does not ship Xen's units).
 constexpr const char* kProcXenMount = R"([Unit]
 Description=Mount /proc/xen files
 )";
@@ -50,23 +49,18 @@ Before=libvirtd.service libvirt-guests.service
 [Service]
 Type=notify
 RemainAfterExit=true
-ExecStart=@XEN_SCRIPT_DIR@/launch-xenstore
+ExecStart=/etc/xen/scripts/launch-xenstore
 
 [Install]
 WantedBy=multi-user.target
 )";
 
-// A unit file's text: DIR/NAME (installed) or DIR/NAME.in (a source tree's, configured here), or the
-// built-in copy when no directory is given.
+// A unit file's text: DIR/NAME (installed) or DIR/NAME.in (a source tree's, configured), or the built-in
+// copy when no directory is given.
 std::string unit_text(const std::string& dir, const std::string& name, const char* builtin) {
-  if (dir.empty()) return xen_configured(builtin, "xenrace's copy of " + name + ".in");
-  for (const std::string& file : {dir + "/" + name, dir + "/" + name + ".in"}) {
-    std::ifstream in(file);
-    if (!in) continue;
-    std::stringstream text;
-    text << in.rdbuf();
-    return file.ends_with(".in") ? xen_configured(text.str(), file) : text.str();
-  }
+  if (dir.empty()) return builtin;
+  for (const std::string& file : {dir + "/" + name, dir + "/" + name + ".in"})
+    if (std::optional<std::string> text = xen_file_text(file)) return *text;
   throw UsageError(fmt::format("xenstored-boot-order: --param units={}: neither {} nor {}.in is there", dir, name, name));
 }
 

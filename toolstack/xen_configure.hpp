@@ -1,10 +1,14 @@
-// What Xen's `configure` does to a source tree's .in files (tools/hotplug/Linux/*.in, systemd/*.in), done
-// with Debian 12's values, so a patched checkout runs as it would be installed without configuring Xen: each
-// @KEY@ becomes its value. A key xenrace does not know is an error naming the file and the key, never left
-// in a script or unit. "$@" and the like are not keys (a key is letters and underscores only).
+// A Xen tree's files as they would be installed, without configuring Xen. What Xen's `configure` does to a
+// source tree's .in files (tools/hotplug/Linux/*.in, systemd/*.in) is done here with Debian 12's values: each
+// @KEY@ becomes its value. A key xenrace does not know is an error naming the file and the key, never left in
+// a script or unit. "$@" and the like are not keys (a key is letters and underscores only).
 #pragma once
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iterator>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -65,6 +69,40 @@ inline std::string xen_configured(std::string_view text, std::string_view from) 
   }
   out.append(text, at, std::string_view::npos);
   return out;
+}
+
+// The text of `file`, configured when its name ends in .in; nothing when it cannot be read.
+inline std::optional<std::string> xen_file_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return file.extension() == ".in" ? xen_configured(text.str(), file.string()) : text.str();
+}
+
+// A file the hotplug scripts source that `configure` makes: an installed /etc/xen/scripts has it, a source
+// tree's tools/hotplug/Linux has the .in file it is made of, at this path relative to the scripts.
+inline constexpr std::pair<const char*, const char*> kMadeHotplugFiles[] = {
+    {"xen-hotplug-common.sh", "xen-hotplug-common.sh.in"}, {"hotplugpath.sh", "../common/hotplugpath.sh.in"}};
+
+// Where `scripts` has the made file `made` (one of kMadeHotplugFiles): itself, else its .in source.
+inline std::filesystem::path hotplug_script_source(const std::filesystem::path& scripts, std::string_view made) {
+  for (const auto& [name, source] : kMadeHotplugFiles)
+    if (name == made && !std::filesystem::exists(scripts / name)) return scripts / source;
+  return scripts / made;
+}
+
+// What a directory lacks to run Xen's block script, in words, or "" when it has everything: block and
+// locking.sh, and each made file or its .in source.
+inline std::string missing_hotplug_scripts(const std::filesystem::path& scripts) {
+  std::string missing;
+  auto lacks = [&missing](std::string what) { missing += (missing.empty() ? "" : ", ") + what; };
+  for (const char* name : {"block", "locking.sh"})
+    if (!std::filesystem::is_regular_file(scripts / name)) lacks(name);
+  for (const auto& [made, source] : kMadeHotplugFiles)
+    if (!std::filesystem::is_regular_file(hotplug_script_source(scripts, made)))
+      lacks(fmt::format("{} (or its source, {})", made, source));
+  return missing;
 }
 
 }  // namespace xenrace
