@@ -54,6 +54,7 @@ struct LoopMedium {
   std::string backing_file;  // empty when unbound
   FileIdentity file;
   std::uint64_t diskseq = 0;
+  std::uint32_t flags = 0;  // lo_flags
 };
 
 // A detach that actually happened (not a deferred request): what the device was backed by and who caused it.

@@ -14,6 +14,7 @@
 namespace xenrace {
 namespace process {
 class XenStoreService;
+class LoopService;
 }
 
 class XenStore;
@@ -51,6 +52,11 @@ class World {
   }
   // Device components (loop, blkback, mdev, pciback, udev/services) are added beside these.
   virtual LoopDevices& loop() { throw ComponentUnavailable(std::string(backend()) + " backend has no loop devices"); }
+  // The same loop driver for process actors' programs (/dev/loopN and LOOP_* ioctls: spawn_process's
+  // ProcessOptions::loop). The simulator serves it; a host's loop devices are its own, not scheduled.
+  virtual process::LoopService& loop_for_processes() {
+    throw ComponentUnavailable(std::string(backend()) + " backend does not schedule process actors' loop devices");
+  }
   virtual BlockBackends& block_backends() {
     throw ComponentUnavailable(std::string(backend()) + " backend has no xen-blkback");
   }

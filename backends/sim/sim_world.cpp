@@ -3,6 +3,7 @@
 #include "backends/sim/blkback/sim_blkback.hpp"
 #include "backends/sim/fs/sim_file_system.hpp"
 #include "backends/sim/hypervisor/sim_hypervisor.hpp"
+#include "backends/sim/loop/process_loop.hpp"
 #include "backends/sim/loop/sim_loop.hpp"
 #include "backends/sim/mdev/sim_mdev_bus.hpp"
 #include "backends/sim/pci/sim_pciback.hpp"
@@ -51,6 +52,10 @@ SimFileSystem& SimWorld::sim_file_system() {
 }
 
 LoopDevices& SimWorld::loop() { return sim_loop(); }
+process::LoopService& SimWorld::loop_for_processes() {
+  if (!process_loop_) process_loop_ = std::make_unique<ProcessLoop>(sim_loop());
+  return *process_loop_;
+}
 PciBack& SimWorld::pci() { return sim_pci(); }
 
 SimPciBack& SimWorld::sim_pci() {

@@ -9,6 +9,7 @@
 namespace xenrace {
 
 class SimLoop;
+class ProcessLoop;
 class SimBlockBackends;
 class SimMdevBus;
 class SimKernelDevices;
@@ -27,6 +28,7 @@ class SimWorld final : public World {
   std::string_view backend() const override { return "sim"; }
   XenStore& xenstore() override;
   process::XenStoreService& xenstore_for_processes() override;
+  process::LoopService& loop_for_processes() override;
   LoopDevices& loop() override;
   BlockBackends& block_backends() override;
   MdevBus& mdev() override;
@@ -56,6 +58,7 @@ class SimWorld final : public World {
   std::unique_ptr<SimHypervisor> hypervisor_;
   std::unique_ptr<SimPciBack> pci_;  // its xenbus drivers hold XenStore connections: destroyed first
   std::unique_ptr<SimLoop> loop_;
+  std::unique_ptr<ProcessLoop> process_loop_;
   std::unique_ptr<SimBlockBackends> block_backends_;  // after what it refers to: destroyed first
   std::unique_ptr<SimMdevBus> mdev_;
   std::unique_ptr<SimKernelDevices> kernel_devices_;

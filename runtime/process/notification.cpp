@@ -68,4 +68,17 @@ bool NotifyChannel::install_fd(std::uint64_t id, int source, int target, bool cl
   }
 }
 
+bool NotifyChannel::respond_with_fd(std::uint64_t id, int source, bool cloexec) {
+  seccomp_notif_addfd add{};
+  add.id = id;
+  add.flags = SECCOMP_ADDFD_FLAG_SEND;
+  add.srcfd = static_cast<std::uint32_t>(source);
+  add.newfd_flags = cloexec ? O_CLOEXEC : 0;
+  for (;;) {
+    const int rc = ioctl(fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+    if (rc >= 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
 }  // namespace xenrace::process

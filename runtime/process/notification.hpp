@@ -41,6 +41,10 @@ class NotifyChannel {
   // Puts a duplicate of our `source` at fd number `target` of the held process (replacing what was there, as
   // dup2 would; close-on-exec when `cloexec`). The call stays held. False (errno set) when that failed.
   bool install_fd(std::uint64_t id, int source, int target, bool cloexec);
+  // Answers the held call with a new fd of the process, a duplicate of our `source` (SECCOMP_ADDFD_FLAG_SEND:
+  // the fd is added and the call returns its number in one step, as open(2) would). False (errno set) when
+  // that failed; the call is then still held.
+  bool respond_with_fd(std::uint64_t id, int source, bool cloexec);
 
  private:
   bool send(std::uint64_t id, std::int64_t value, int error, std::uint32_t flags);

@@ -1,9 +1,11 @@
 #include "runtime/process/process_actor.hpp"
 
+#include <linux/loop.h>
 #include <linux/sched.h>
 #include <stddef.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -21,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/process/loop_host_view.hpp"
 #include "runtime/process/process_locks.hpp"
 #include "runtime/process/process_tree.hpp"
 #include "runtime/process/remote_memory.hpp"
@@ -130,20 +133,71 @@ struct XenStoreLink {
   bool pending() const { return fd >= 0 && (client->has_request() || client->has_output()); }
 };
 
+// An emulated loop fd of the actor: the program holds one end of a socket pair (so its open file is known by
+// the inode of that end, through any dup or fork), the supervisor the other, which reads end-of-file once
+// every copy of the program's end is closed: that is the last close of the open file.
+struct LoopHandle {
+  int fd = -1;            // ours; -1 once closed
+  ino_t peer = 0;         // the inode of the program's end
+  int index = -1;         // the device; -1: /dev/loop-control
+  int service = -1;       // LoopService's handle for a device
+};
+
+const char* loop_request_name(std::uint64_t request) {
+  switch (request) {
+    case LOOP_SET_FD: return "LOOP_SET_FD";
+    case LOOP_CLR_FD: return "LOOP_CLR_FD";
+    case LOOP_SET_STATUS: return "LOOP_SET_STATUS";
+    case LOOP_GET_STATUS: return "LOOP_GET_STATUS";
+    case LOOP_SET_STATUS64: return "LOOP_SET_STATUS64";
+    case LOOP_GET_STATUS64: return "LOOP_GET_STATUS64";
+    case LOOP_CHANGE_FD: return "LOOP_CHANGE_FD";
+    case LOOP_SET_CAPACITY: return "LOOP_SET_CAPACITY";
+    case LOOP_SET_DIRECT_IO: return "LOOP_SET_DIRECT_IO";
+    case LOOP_SET_BLOCK_SIZE: return "LOOP_SET_BLOCK_SIZE";
+    case LOOP_CONFIGURE: return "LOOP_CONFIGURE";
+    case LOOP_CTL_ADD: return "LOOP_CTL_ADD";
+    case LOOP_CTL_REMOVE: return "LOOP_CTL_REMOVE";
+    case LOOP_CTL_GET_FREE: return "LOOP_CTL_GET_FREE";
+    default: return nullptr;
+  }
+}
+
+// The index N of "/dev/loopN", or -1.
+int loop_node_index(const std::string& path) {
+  constexpr std::string_view prefix = "/dev/loop";
+  if (path.size() <= prefix.size() || path.size() > prefix.size() + 6 || path.compare(0, prefix.size(), prefix) != 0)
+    return -1;
+  int n = 0;
+  for (std::size_t i = prefix.size(); i < path.size(); ++i) {
+    if (path[i] < '0' || path[i] > '9') return -1;
+    n = n * 10 + (path[i] - '0');
+  }
+  return n;
+}
+
 // One process actor's supervisor: runs on the actor's fiber.
 class Supervisor {
  public:
-  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, std::vector<BindDir> binds)
-      : ex_(ex), locks_(locks), xs_(xenstore), binds_(std::move(binds)) {
+  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, LoopService* loop, LoopHostView* view,
+             std::vector<BindDir> binds)
+      : ex_(ex), locks_(locks), xs_(xenstore), loop_(loop), view_(view), binds_(std::move(binds)) {
     if (xs_ != nullptr) socket_ = std::make_unique<XenStoreSocketFile>();
   }
+
+  ~Supervisor() {
+    for (auto& h : loop_handles_)
+      if (h.fd >= 0) ::close(h.fd);
+  }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
 
   ActorStatus run(const std::string& path, const std::vector<std::string>& argv, std::vector<std::string> env) {
     if (socket_) {
       std::erase_if(env, [](const std::string& e) { return e.rfind("XENSTORED_PATH=", 0) == 0; });
       env.push_back("XENSTORED_PATH=" + socket_->path());
     }
-    tree_.start(path, argv, env, binds_);
+    tree_.start(path, argv, env, binds_, loop_ != nullptr);
     bool released = false;  // the last answer let the tree run: a lock may have been released
     bool in_step = false;   // woken from a lock wait: this fiber runs a step the strategy gave it already
     for (;;) {
@@ -153,6 +207,7 @@ class Supervisor {
       if (released || !changes.died.empty()) locks_.may_have_released();
       released = false;
       collect_requests();
+      if (loop_ != nullptr && (collect_loop_closes() | pass_unemulated_calls())) continue;  // settle again
       if (tree_.all_exited()) break;
       // The next call to answer: the lowest ordinal held, unless parked on a lock that nobody released since,
       // or asleep until a virtual time still to come.
@@ -219,12 +274,18 @@ class Supervisor {
   }
 
   void pass(TreeProcess& p) {
+    show_loop_state();
     tree_.channel().respond_continue(p.held->id);
     tree_.released(p);
   }
   void reply(TreeProcess& p, std::int64_t value, int error) {
+    show_loop_state();
     tree_.channel().respond(p.held->id, value, error);
     tree_.released(p);
+  }
+  // Before the tree runs: /dev and /sys/block as the loop driver is now (other actors may have changed it).
+  void show_loop_state() {
+    if (view_ != nullptr) view_->sync(loop_->devices());
   }
 
   // Answers p's held call. True when the process runs on (it was not parked).
@@ -252,6 +313,9 @@ class Supervisor {
       case SYS_nanosleep:
       case SYS_clock_nanosleep: return sleep(p, n);
       case SYS_connect: return connect(p, n);
+      case SYS_open:
+      case SYS_openat: return open_loop_node(p, n);
+      case SYS_ioctl: return loop_ioctl(p, n);
       default:
         ex_.record("proc.syscall", fmt::format("p{} {}", p.ordinal, n.nr), "OK");
         pass(p);
@@ -455,9 +519,191 @@ class Supervisor {
     if (waiting_on_ != nullptr) ex_.sched().notify_all(*waiting_on_);
   }
 
+  // --- loop devices (ProcessOptions::loop) ---
+
+  // The path an open or openat names, when it is absolute ("" otherwise: never a loop node).
+  std::string open_path(const TreeProcess& p, const Notification& n) const {
+    const std::uint64_t addr = n.nr == SYS_open ? n.args[0] : n.args[1];
+    std::optional<std::string> path = read_remote_string(p.pid, addr);
+    return path && !path->empty() && (*path)[0] == '/' ? *path : std::string();
+  }
+  bool is_loop_node(const std::string& path) const { return path == "/dev/loop-control" || loop_node_index(path) >= 0; }
+
+  // The emulated loop fd that fd `fd` of p is, or null.
+  LoopHandle* loop_handle_of(const TreeProcess& p, int fd) {
+    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
+    if (mine < 0) return nullptr;
+    struct stat st{};
+    const bool ok = fstat(mine, &st) == 0;
+    ::close(mine);
+    if (!ok) return nullptr;
+    for (auto& h : loop_handles_)
+      if (h.fd >= 0 && h.peer == st.st_ino) return &h;
+    return nullptr;
+  }
+
+  // Lets every held open of another path, and every held ioctl on another fd, run on: they are not steps.
+  // True when any did (the tree must settle again).
+  bool pass_unemulated_calls() {
+    bool any = false;
+    for (auto& p : tree_.processes()) {
+      if (!p.held) continue;
+      const Notification& n = *p.held;
+      const bool other_open = (n.nr == SYS_open || n.nr == SYS_openat) && !is_loop_node(open_path(p, n));
+      const bool other_ioctl = n.nr == SYS_ioctl && loop_handle_of(p, static_cast<int>(n.args[0])) == nullptr;
+      if (!other_open && !other_ioctl) continue;
+      pass(p);
+      any = true;
+    }
+    return any;
+  }
+
+  // The program closed the last copy of an emulated loop fd (or every holder exited): its open file is released.
+  bool collect_loop_closes() {
+    bool any = false;
+    for (auto& h : loop_handles_) {
+      if (h.fd < 0) continue;
+      char byte;
+      const ssize_t got = recv(h.fd, &byte, 1, MSG_DONTWAIT);
+      if (got != 0) continue;
+      ::close(h.fd);
+      h.fd = -1;
+      if (h.service >= 0) loop_->close(h.service);
+      any = true;
+    }
+    return any;
+  }
+
+  // open("/dev/loop-control") or open("/dev/loopN"): the program gets one end of a socket pair as its fd.
+  bool open_loop_node(TreeProcess& p, const Notification& n) {
+    const std::string path = open_path(p, n);
+    const std::string what = fmt::format("p{} {}", p.ordinal, path);
+    const std::uint64_t flags = n.nr == SYS_open ? n.args[1] : n.args[2];
+    LoopHandle h;
+    h.index = loop_node_index(path);
+    if (h.index >= 0) {
+      h.service = loop_->open(h.index);
+      if (h.service < 0) {
+        ex_.record("proc.open", what, errno_text(-h.service));
+        reply(p, -1, -h.service);
+        return true;
+      }
+    }
+    int pair[2];
+    struct stat st{};
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 || fstat(pair[1], &st) != 0) {
+      const int e = errno;
+      if (h.service >= 0) loop_->close(h.service);
+      ex_.record("proc.open", what, errno_text(e));
+      reply(p, -1, e);
+      return true;
+    }
+    h.fd = pair[0];
+    h.peer = st.st_ino;
+    show_loop_state();
+    const bool given = tree_.channel().respond_with_fd(n.id, pair[1], (flags & O_CLOEXEC) != 0);
+    const int e = errno;
+    ::close(pair[1]);
+    if (!given) {
+      ::close(pair[0]);
+      if (h.service >= 0) loop_->close(h.service);
+      ex_.record("proc.open", what, errno_text(e));
+      if (tree_.channel().valid(n.id)) reply(p, -1, e);
+      else tree_.released(p);
+      return true;
+    }
+    tree_.released(p);
+    ex_.record("proc.open", what, "OK");
+    loop_handles_.push_back(h);
+    return true;
+  }
+
+  // Identity and name of the backing file the program passes by fd: the name it gave, else the fd's path.
+  bool backing_file(const TreeProcess& p, int fd, const char* given, std::string& name, struct stat& st) {
+    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
+    if (mine < 0) return false;
+    const bool ok = fstat(mine, &st) == 0;
+    ::close(mine);
+    if (!ok) return false;
+    name = given != nullptr ? std::string(given, strnlen(given, LO_NAME_SIZE)) : std::string();
+    if (name.empty()) {
+      char buf[4096];
+      const ssize_t len = readlink(fmt::format("/proc/{}/fd/{}", p.pid, fd).c_str(), buf, sizeof(buf));
+      if (len > 0) name.assign(buf, static_cast<std::size_t>(len));
+    }
+    return true;
+  }
+
+  // A LOOP_* ioctl on an emulated fd: applied to the loop driver, as the kernel's loop_control_ioctl and
+  // lo_ioctl would.
+  bool loop_ioctl(TreeProcess& p, const Notification& n) {
+    const int fd = static_cast<int>(n.args[0]);
+    const std::uint64_t request = n.args[1] & 0xffffffffU;
+    const std::uint64_t arg = n.args[2];
+    LoopHandle* h = loop_handle_of(p, fd);
+    const char* name = loop_request_name(request);
+    std::string what = fmt::format("p{} {} {}", p.ordinal, fd, name != nullptr ? name : fmt::format("{:#x}", request));
+    auto answer = [&](int r) {
+      ex_.record("proc.ioctl", what, r >= 0 ? fmt::format("{}", r) : std::string(errno_text(-r)));
+      reply(p, r >= 0 ? r : -1, r >= 0 ? 0 : -r);
+      return true;
+    };
+    if (h == nullptr || h->fd < 0) return answer(-EBADF);  // closed meanwhile
+    if (h->index < 0) {
+      switch (request) {
+        case LOOP_CTL_GET_FREE: return answer(loop_->get_free());
+        case LOOP_CTL_ADD: return answer(loop_->add(static_cast<int>(arg)));
+        case LOOP_CTL_REMOVE: return answer(loop_->remove(static_cast<int>(arg)));
+        default: return answer(-ENOTTY);
+      }
+    }
+    switch (request) {
+      case LOOP_CONFIGURE: {
+        loop_config config{};
+        if (!read_remote(p.pid, arg, &config, sizeof(config))) return answer(-EFAULT);
+        std::string file;
+        struct stat st{};
+        if (!backing_file(p, static_cast<int>(config.fd), reinterpret_cast<const char*>(config.info.lo_file_name), file, st))
+          return answer(-EBADF);
+        what += fmt::format(" {}", file);
+        return answer(loop_->configure(h->service, file, st.st_dev, st.st_ino, config.info.lo_flags));
+      }
+      case LOOP_SET_FD: {
+        std::string file;
+        struct stat st{};
+        if (!backing_file(p, static_cast<int>(arg), nullptr, file, st)) return answer(-EBADF);
+        what += fmt::format(" {}", file);
+        return answer(loop_->set_fd(h->service, file, st.st_dev, st.st_ino));
+      }
+      case LOOP_SET_STATUS64: {
+        loop_info64 info{};
+        if (!read_remote(p.pid, arg, &info, sizeof(info))) return answer(-EFAULT);
+        return answer(loop_->set_status_flags(h->service, info.lo_flags));
+      }
+      case LOOP_GET_STATUS64: {
+        LoopDeviceState state;
+        const int r = loop_->get_status(h->service, state);
+        if (r < 0) return answer(r);
+        loop_info64 info{};
+        info.lo_device = state.file_dev;
+        info.lo_inode = state.file_ino;
+        info.lo_number = static_cast<std::uint32_t>(state.index);
+        info.lo_flags = state.flags;
+        std::strncpy(reinterpret_cast<char*>(info.lo_file_name), state.backing_file.c_str(), LO_NAME_SIZE - 1);
+        if (!write_remote(p.pid, arg, &info, sizeof(info))) return answer(-EFAULT);
+        return answer(0);
+      }
+      case LOOP_CLR_FD: return answer(loop_->clr_fd(h->service));
+      default: return answer(-ENOTTY);  // not modelled: the program hears the driver does not know it
+    }
+  }
+
   Execution& ex_;
   ProcessLocks& locks_;
   XenStoreService* xs_;
+  LoopService* loop_;
+  LoopHostView* view_;
+  std::vector<LoopHandle> loop_handles_;
   std::vector<BindDir> binds_;
   std::unique_ptr<XenStoreSocketFile> socket_;
   ProcessTree tree_;
@@ -505,11 +751,23 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     throw std::runtime_error(fmt::format("spawn_process {}: {}", name, why));
   ProcessLocks& locks = ex.shared<ProcessLocks>();
   XenStoreService* xenstore = options.xenstore;
+  LoopService* loop = options.loop;
   std::vector<BindDir> binds;
-  for (const auto& b : options.binds) binds.push_back(BindDir{b.host, b.seen_as});
-  return ex.spawn(std::move(name), [&ex, &locks, xenstore, binds = std::move(binds), path, argv = std::move(argv),
-                                    env = std::move(env)]() -> ActorStatus {
-    Supervisor supervisor(ex, locks, xenstore, binds);
+  for (const auto& b : options.binds) {
+    BindDir d;
+    d.host = b.host;
+    d.seen_as = b.seen_as;
+    binds.push_back(std::move(d));
+  }
+  LoopHostView* view = nullptr;
+  if (loop != nullptr) {
+    view = &ex.shared<LoopHostView>();
+    view->prepare();
+    for (BindDir& b : view->binds()) binds.push_back(std::move(b));
+  }
+  return ex.spawn(std::move(name), [&ex, &locks, xenstore, loop, view, binds = std::move(binds), path,
+                                    argv = std::move(argv), env = std::move(env)]() -> ActorStatus {
+    Supervisor supervisor(ex, locks, xenstore, loop, view, binds);
     return supervisor.run(path, argv, env);
   });
 }

@@ -21,6 +21,11 @@
 //                              "proc.connect" "pN <path>"                    anywhere else: runs as made
 //   a request on a XenStore    "xs.<op>"    "pN/cK <what>" -> its answer     applied to the store; the
 //   connection                                                                reply is written back
+//   open, openat               "proc.open"  "pN /dev/loopN" -> OK            with ProcessOptions::loop: a loop
+//                                                                              node, emulated; any other path
+//                                                                              runs on, no step, no event
+//   ioctl (type 'L')           "proc.ioctl" "pN <fd> <request>" -> answer    on an emulated loop fd: applied to
+//                                                                              the loop driver; else runs on
 // A process whose request is parked (a lock, a sleep) stays held while the rest of its tree goes on; the
 // actor blocks in the scheduler only when nothing else in its tree can run. Of several held calls that can be
 // answered, the lowest process ordinal's goes first. The actor ends when every process
@@ -31,6 +36,7 @@
 #include <vector>
 
 #include "runtime/execution.hpp"
+#include "runtime/process/loop_service.hpp"
 #include "runtime/process/xenstore_service.hpp"
 
 namespace xenrace::process {
@@ -42,6 +48,11 @@ struct ProcessOptions {
   // "xs.connect" "pN" -> "cK", "xs.close" "pN/cK" when the program closes it, "xs.watch_event" "pN/cK path
   // token" when a watch event queued by another actor's write is handed over.
   XenStoreService* xenstore = nullptr;
+  // The loop driver its programs reach (loop_service.hpp): they see the execution's /dev and /sys/block
+  // (loop_host_view.hpp), and an open of /dev/loop-control or /dev/loopN and every LOOP_* ioctl on such an fd
+  // is a held operation: "proc.open" "pN /dev/loopN", "proc.ioctl" "pN <fd> LOOP_CONFIGURE ..." -> answer,
+  // beside the driver's own "loop.*" event. Needs root (mount namespace, mknod).
+  LoopService* loop = nullptr;
   // Host directories the programs see in place of fixed paths (a hotplug script's /var/run/xen-hotplug lock and
   // /var/log/xen log): bind mounts in a mount namespace of the actor's own, so the host's stay untouched.
   // Actors given the same directory share it (their locks contend). Needs CAP_SYS_ADMIN.

@@ -28,9 +28,10 @@ namespace xenrace::process {
 namespace {
 
 bool is_fork_call(int nr) { return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork; }
-bool is_held_call(int nr) {
+bool is_held_call(int nr, bool device_calls) {
   return is_fork_call(nr) || nr == SYS_execve || nr == SYS_execveat || nr == SYS_exit_group || nr == SYS_flock ||
-         nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_connect;
+         nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_connect ||
+         (device_calls && (nr == SYS_open || nr == SYS_openat || nr == SYS_ioctl));
 }
 
 int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
@@ -132,8 +133,11 @@ ProcessTree::~ProcessTree() {
 }
 
 void ProcessTree::start(const std::string& path, const std::vector<std::string>& argv,
-                        const std::vector<std::string>& env, const std::vector<BindDir>& binds) {
-  const sock_fprog* prog = NotifyFilter::instance().program();
+                        const std::vector<std::string>& env, const std::vector<BindDir>& binds,
+                        bool device_calls) {
+  device_calls_ = device_calls;
+  const sock_fprog* prog =
+      (device_calls ? NotifyFilter::with_device_calls() : NotifyFilter::instance()).program();
   become_subreaper();
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -170,8 +174,12 @@ void ProcessTree::start(const std::string& path, const std::vector<std::string>&
       // directories; nothing it does there reaches the host's.
       if (unshare(CLONE_NEWNS) != 0) _exit(124);
       if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(124);
-      for (const auto& b : binds)
+      for (const auto& b : binds) {
         if (mount(b.host.c_str(), b.seen_as.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) _exit(124);
+        if (b.no_devices &&
+            mount(nullptr, b.seen_as.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_NODEV | MS_NOSUID, nullptr) != 0)
+          _exit(124);
+      }
     }
     const int listener = install_filter_in_child(prog);
     if (listener < 0) _exit(126);
@@ -346,7 +354,7 @@ bool ProcessTree::threads_settled(TreeProcess& p, bool& changed) {
     if (!stat_at(task, state, ppid) || !runs_at(task, runs) || !call_at(task, call)) continue;  // it exited
     const bool off_cpu = call.rfind("running", 0) != 0;
     const bool held_here = p.held && p.held->pid == tid;
-    const bool blocked = held_here || (off_cpu && !is_held_call(std::atoi(call.c_str())) &&
+    const bool blocked = held_here || (off_cpu && !is_held_call(std::atoi(call.c_str()), device_calls_) &&
                                        (state == 'S' || state == 'T' || state == 't'));
     if (!blocked) quiet = false;
     signature += fmt::format("{}:{}:{}:{};", tid, state, runs, call);
@@ -387,7 +395,7 @@ ProcessTree::Changes ProcessTree::settle() {
       const bool off_cpu = call.rfind("running", 0) != 0;
       const int nr = off_cpu ? std::atoi(call.c_str()) : -1;
       // Asleep in a held call but not held: its notification is on its way (drained below, or next round).
-      const bool in_held_call = off_cpu && is_held_call(nr) && !(p.in_vfork && is_fork_call(nr));
+      const bool in_held_call = off_cpu && is_held_call(nr, device_calls_) && !(p.in_vfork && is_fork_call(nr));
       const bool blocked = off_cpu && !in_held_call &&
                            (state == 'S' || state == 'T' || state == 't' || (state == 'D' && p.in_vfork && is_fork_call(nr)));
       if (!blocked) quiet = false;

@@ -54,6 +54,7 @@ struct TreeProcess {
 struct BindDir {
   std::string host;
   std::string seen_as;
+  bool no_devices = false;  // remounted nodev: device nodes there can be stat'ed, never opened
 };
 
 class ProcessTree {
@@ -66,9 +67,10 @@ class ProcessTree {
 
   // Forks p1, which installs the listener, hands it over and execs `path`; the exec is p1's first held call.
   // Throws std::runtime_error naming what failed.
-  // `binds` (when any) need CAP_SYS_ADMIN: the tree gets a mount namespace of its own.
+  // `binds` (when any) need CAP_SYS_ADMIN: the tree gets a mount namespace of its own. With `device_calls`,
+  // open, openat and the LOOP_* ioctls are held too (NotifyFilter::with_device_calls).
   void start(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& env,
-             const std::vector<BindDir>& binds = {});
+             const std::vector<BindDir>& binds = {}, bool device_calls = false);
 
   struct Changes {
     std::vector<std::uint32_t> born;  // ordinals found, in order
@@ -108,6 +110,7 @@ class ProcessTree {
   std::unique_ptr<NotifyChannel> channel_;
   std::vector<TreeProcess> procs_;
   pid_t pgid_ = 0;
+  bool device_calls_ = false;  // open, openat and ioctl are held calls too
 };
 
 }  // namespace xenrace::process

@@ -12,6 +12,12 @@ bool read_remote(pid_t pid, std::uint64_t addr, void* out, std::size_t len) {
   return process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
 }
 
+bool write_remote(pid_t pid, std::uint64_t addr, const void* data, std::size_t len) {
+  iovec local{const_cast<void*>(data), len};
+  iovec remote{reinterpret_cast<void*>(static_cast<std::uintptr_t>(addr)), len};
+  return process_vm_writev(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+}
+
 std::optional<std::string> read_remote_string(pid_t pid, std::uint64_t addr, std::size_t max) {
   std::string out;
   constexpr std::uint64_t kPage = 4096;

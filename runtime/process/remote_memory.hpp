@@ -13,6 +13,8 @@ namespace xenrace::process {
 
 // Reads exactly `len` bytes at `addr`; false when any of them is unreadable.
 bool read_remote(pid_t pid, std::uint64_t addr, void* out, std::size_t len);
+// Writes exactly `len` bytes at `addr` (an ioctl's result structure); false when any of them is unwritable.
+bool write_remote(pid_t pid, std::uint64_t addr, const void* data, std::size_t len);
 // A NUL-terminated string at `addr`, at most `max` bytes; nullopt when unreadable or unterminated.
 std::optional<std::string> read_remote_string(pid_t pid, std::uint64_t addr, std::size_t max = 4096);
 

@@ -35,7 +35,7 @@ const char* const kHeldCalls[] = {"execve",     "execveat", "clone",     "clone3
 
 }  // namespace
 
-NotifyFilter::NotifyFilter() {
+NotifyFilter::NotifyFilter(bool device_calls) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (ctx == nullptr) throw std::runtime_error("process actors: seccomp_init failed");
   struct Release {
@@ -46,6 +46,14 @@ NotifyFilter::NotifyFilter() {
     const int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) throw std::runtime_error(fmt::format("process actors: libseccomp does not know {}", name));
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0); rc < 0) fail("seccomp_rule_add", rc);
+  }
+  if (device_calls) {
+    for (const int nr : {SCMP_SYS(open), SCMP_SYS(openat)})
+      if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0); rc < 0) fail("seccomp_rule_add", rc);
+    // ioctl(fd, request): held when the request's type byte is the loop driver's 'L'.
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, 0x4c00));
+        rc < 0)
+      fail("seccomp_rule_add (ioctl)", rc);
   }
   // libseccomp 2.5 exports the program to an fd only: an anonymous memory file, read back whole.
   const int mem = memfd_create("xenrace-filter", MFD_CLOEXEC);
@@ -65,7 +73,12 @@ NotifyFilter::NotifyFilter() {
 }
 
 const NotifyFilter& NotifyFilter::instance() {
-  static const NotifyFilter filter;
+  static const NotifyFilter filter(false);
+  return filter;
+}
+
+const NotifyFilter& NotifyFilter::with_device_calls() {
+  static const NotifyFilter filter(true);
   return filter;
 }
 

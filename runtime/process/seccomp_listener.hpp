@@ -21,10 +21,14 @@ class NotifyFilter {
  public:
   // Built on first use. Throws std::runtime_error naming the libseccomp call that failed.
   static const NotifyFilter& instance();
+  // The same, and open, openat and the ioctls of the loop driver (type 'L', 0x4Cxx): for actors whose
+  // programs reach emulated loop devices (loop_service.hpp). Every open is then held, and the supervisor lets
+  // the ones it does not emulate run on without a step.
+  static const NotifyFilter& with_device_calls();
   const sock_fprog* program() const { return &prog_; }
 
  private:
-  NotifyFilter();
+  explicit NotifyFilter(bool device_calls);
   std::vector<sock_filter> code_;
   sock_fprog prog_{};
 };

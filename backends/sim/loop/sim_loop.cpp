@@ -359,6 +359,11 @@ Errno SimLoop::create_file(std::string_view path) {
   return 0;
 }
 
+void SimLoop::register_file(std::string_view path, FileIdentity identity) {
+  touch_file(path, AccessMode::write);
+  files_.insert_or_assign(std::string(path), identity);
+}
+
 Result<FileIdentity> SimLoop::stat_file(std::string_view path) {
   touch_file(path, AccessMode::read);
   auto it = files_.find(path);
@@ -416,7 +421,7 @@ std::optional<LoopMedium> SimLoop::peek(int index) const {
   auto it = devices_.find(index);
   if (it == devices_.end()) return std::nullopt;
   const Device& d = it->second;
-  return LoopMedium{index, d.state != State::unbound, d.backing_file, d.file, d.diskseq};
+  return LoopMedium{index, d.state != State::unbound, d.backing_file, d.file, d.diskseq, d.flags};
 }
 
 std::vector<int> SimLoop::indexes() const {

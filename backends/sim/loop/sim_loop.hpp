@@ -76,6 +76,9 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKer
   Result<std::vector<int>> find_by_file(std::string_view path) override;
   Errno create_file(std::string_view path) override;
   Result<FileIdentity> stat_file(std::string_view path) override;
+  // A real file a process actor's program binds (loop_service.hpp): known by its name as the program gave it,
+  // with its real identity. No scheduling point.
+  void register_file(std::string_view path, FileIdentity identity);
 
   // --- the kernel side: blkback's blkdev_get_by_dev / blkdev_put, by device number ---
   // A kernel reference (counts as an opener). ENXIO for a missing device, another major, or rundown.

@@ -1,0 +1,144 @@
+// Process actors driving the simulated loop driver: real losetup (util-linux) against /dev/loop-control,
+// /dev/loopN and /sys/block of the execution's own, each LOOP_* ioctl a step of the actor. Every test skips,
+// saying why, where process actors are unsupported or the host lacks root (mount namespace, mknod).
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "backends/sim/loop/process_loop.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
+#include "process_test_support.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/process/process_actor.hpp"
+#include "runtime/process/seccomp_listener.hpp"
+#include "runtime/strategies/random_strategy.hpp"
+
+namespace xenrace {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::keep_trace;
+using testing::trace_text;
+
+#define SKIP_WITHOUT_PROCESS_LOOP()                                                               \
+  do {                                                                                            \
+    if (const std::string& why = process::process_actors_unsupported(); !why.empty())             \
+      GTEST_SKIP() << "process actors are unsupported here: " << why;                             \
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: a mount namespace and mknod'd loop nodes";    \
+    if (process::find_program("losetup", kEnv).empty()) GTEST_SKIP() << "losetup is not installed"; \
+  } while (0)
+
+const std::vector<std::string> kEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+
+// A backing file of its own per test, removed with it.
+struct Image {
+  Image() {
+    path = (fs::temp_directory_path() / fmt::format("xenrace-loop-test-{}.img", getpid())).string();
+    std::ofstream(path) << std::string(4096, '\0');
+  }
+  ~Image() { fs::remove(path); }
+  std::string path;
+};
+
+struct LoopRun {
+  ExecutionResult result;
+  std::optional<LoopMedium> loop0;
+  std::optional<LoopMedium> loop1;
+  std::string listed;  // what the script printed
+};
+
+// The script the block script's `file` branch runs, in miniature: losetup -f, losetup DEV FILE, losetup -a.
+LoopRun run_losetup(Strategy& strategy, const std::string& image, const std::string& out, bool fiber_user) {
+  StackPool stacks;
+  Execution ex(strategy, stacks, keep_trace());
+  SimLoop loop(ex);
+  ProcessLoop for_processes(loop);
+  loop.create_file("/isos/install.iso");
+  ProcessOptions o;
+  o.env = kEnv;
+  o.env.push_back("IMAGE=" + image);
+  o.env.push_back("OUT=" + out);
+  o.loop = &for_processes;
+  spawn_process(ex, "script",
+                {"sh", "-c", "dev=$(losetup -f) && losetup \"$dev\" \"$IMAGE\" && losetup -a >\"$OUT\" && "
+                             "stat -c %t:%T \"$dev\" >>\"$OUT\""},
+                o);
+  if (fiber_user)
+    ex.spawn("udisksd", [&loop] {
+      const int index = loop.get_free().value;
+      LoopFd fd = loop.open(index).value;
+      loop.configure(fd, "/isos/install.iso", 0);  // no AUTOCLEAR: it stays bound after udisksd exits
+      return ActorStatus::ok();
+    });
+  LoopRun run;
+  run.result = ex.run();
+  run.loop0 = loop.peek(0);
+  run.loop1 = loop.peek(1);
+  std::ifstream in(out);
+  run.listed.assign(std::istreambuf_iterator<char>(in), {});
+  return run;
+}
+
+TEST(ProcessLoop, LosetupBindsASimulatedLoopDeviceAndListsIt) {
+  SKIP_WITHOUT_PROCESS_LOOP();
+  Image image;
+  const std::string out = image.path + ".out";
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  const LoopRun run = run_losetup(strategy, image.path, out, false);
+  fs::remove(out);
+  ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << trace_text(run.result);
+  ASSERT_TRUE(run.loop0.has_value());
+  EXPECT_TRUE(run.loop0->bound);
+  EXPECT_EQ(run.loop0->backing_file, image.path);
+  const std::string text = trace_text(run.result);
+  EXPECT_NE(text.find("proc.ioctl p2 3 LOOP_CTL_GET_FREE -> 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("LOOP_CONFIGURE " + image.path + " -> 0"), std::string::npos) << text;
+  // losetup -a found it through /sys/block and LOOP_GET_STATUS64, with the file's real identity.
+  struct stat st{};
+  ASSERT_EQ(stat(image.path.c_str(), &st), 0);
+  EXPECT_NE(run.listed.find(fmt::format("/dev/loop0: [{:04}]:{} ({})", st.st_dev, st.st_ino, image.path)), std::string::npos)
+      << run.listed;
+  EXPECT_NE(run.listed.find("7:0"), std::string::npos) << run.listed;
+  // Nothing of the host's loop devices was touched, and the same seed gives the same trace.
+  RandomStrategy again(1);
+  again.begin_execution(0);
+  const LoopRun second = run_losetup(again, image.path, out, false);
+  fs::remove(out);
+  EXPECT_EQ(trace_text(second.result), text);
+}
+
+// The race of xen-devel "libxl: support common cases without block script" (seed 004): between losetup -f
+// and losetup DEV FILE another loop user takes the device, and the second losetup fails with EBUSY.
+TEST(ProcessLoop, AnotherLoopUserCanTakeTheDeviceBetweenTheTwoLosetups) {
+  SKIP_WITHOUT_PROCESS_LOOP();
+  Image image;
+  const std::string out = image.path + ".out";
+  bool failed = false, passed = false;
+  for (std::uint64_t seed = 1; seed <= 40 && !(failed && passed); ++seed) {
+    RandomStrategy strategy(seed);
+    strategy.begin_execution(0);
+    const LoopRun run = run_losetup(strategy, image.path, out, true);
+    fs::remove(out);
+    if (run.result.failed()) {
+      failed = true;
+      EXPECT_NE(trace_text(run.result).find("LOOP_CONFIGURE " + image.path + " -> EBUSY"), std::string::npos)
+          << trace_text(run.result);
+      ASSERT_TRUE(run.loop0.has_value());
+      EXPECT_EQ(run.loop0->backing_file, "/isos/install.iso");
+    } else {
+      passed = true;
+    }
+  }
+  EXPECT_TRUE(failed) << "no seed of 40 put udisksd between losetup -f and losetup DEV FILE";
+  EXPECT_TRUE(passed) << "no seed of 40 let the script through";
+}
+
+}  // namespace
+}  // namespace xenrace
