@@ -42,8 +42,8 @@
 
 #include "faults/sim_faults.hpp"
 #include "runtime/process/process_actor.hpp"
-#include "runtime/process/seccomp_listener.hpp"
 #include <xenrace/scenario.hpp>
+#include "toolstack/hotplug_script_fixture.hpp"
 #include "toolstack/xen_configure.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
@@ -53,74 +53,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kPath = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
 constexpr int kGuests = 3;
-// Where the scripts see the run's files: inside the /var/run the actors are given.
-constexpr const char* kSeenDir = "/var/run/xenrace";
+constexpr const char* kSeenDir = HotplugScriptFixture::kSeenDir;
 
-std::string default_scripts() {
-  if (const char* d = std::getenv("XENRACE_XEN_SCRIPTS"); d != nullptr && *d != '\0') return d;
-  if (fs::exists("/etc/xen/scripts/block")) return "/etc/xen/scripts";
-  const char* cache = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const std::string base =
-      cache != nullptr && *cache != '\0' ? cache : std::string(home != nullptr ? home : "") + "/.cache";
-  return base + "/xenrace/xen-utils-common/etc/xen/scripts";
-}
-
-// One execution's files, removed when it ends: a copy of the scripts, the two device nodes, and the
-// directories the actors see as /var/run and /var/log. Throws ComponentUnavailable when this host cannot run
-// the scripts, naming why.
+// The scripts of one execution, with the variant's lock, and the two device nodes the guests are given.
 class ScriptFixture {
  public:
   enum class Lock { as_given, without_inode_recheck, mkdir };
-  ScriptFixture(std::string scripts, Lock lock) {
-    if (scripts.empty()) scripts = default_scripts();
-    if (const std::string& why = process::process_actors_unsupported(); !why.empty())
-      throw ComponentUnavailable("process actors are unsupported here: " + why);
-    if (const std::string missing = missing_hotplug_scripts(scripts); !missing.empty())
-      throw ComponentUnavailable(fmt::format(
-          "no complete set of Xen hotplug scripts in {}: no {} (give --hotplug-scripts DIR; ci/install-deps "
-          "extracts Debian's xen-utils-common)", scripts, missing));
-    if (process::find_program("xenstore-read", kPath).empty())
-      throw ComponentUnavailable("xenstore-read is not installed (Debian package xenstore-utils)");
-    if (geteuid() != 0)
-      throw ComponentUnavailable("needs root: the scripts' fixed /var/run and /var/log are bind mounts, and the "
-                                 "devices are made with mknod");
-    std::string tmpl = (fs::temp_directory_path() / "xenrace-block-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr)
-      throw std::runtime_error(fmt::format("real-block-script: mkdtemp: {}", std::strerror(errno)));
-    dir_ = tmpl;
-    const fs::path seen = dir_ / "run" / "xenrace";
-    fs::create_directories(seen);
-    fs::create_directories(dir_ / "log" / "xen");
-    fs::copy(scripts, seen / "scripts", fs::copy_options::recursive);
-    // A source tree (a patch under test) has .in files where an installed directory has what configure
-    // makes of them: make them, so the tree runs as it would be installed.
-    for (const auto& [made, source] : kMadeHotplugFiles)
-      if (!fs::exists(seen / "scripts" / made))
-        std::ofstream(seen / "scripts" / made) << xen_file_text(hotplug_script_source(scripts, made)).value_or("");
-    if (lock == Lock::without_inode_recheck) remove_inode_recheck(seen / "scripts" / "locking.sh");
-    if (lock == Lock::mkdir) std::ofstream(seen / "scripts" / "locking.sh") << kMkdirLock;
+  ScriptFixture(std::string scripts, Lock lock) : scripts_(std::move(scripts), "real-block-script") {
+    const fs::path seen = scripts_.seen_dir();
+    if (lock == Lock::without_inode_recheck) remove_inode_recheck(scripts_.scripts_dir() / "locking.sh");
+    if (lock == Lock::mkdir) std::ofstream(scripts_.scripts_dir() / "locking.sh") << kMkdirLock;
     // Unused major:minor numbers, so that nothing mounted on the host matches them.
     if (mknod((seen / "disk").c_str(), S_IFBLK | 0600, makedev(7, 253)) != 0 ||
         mknod((seen / "other-disk").c_str(), S_IFBLK | 0600, makedev(7, 252)) != 0)
       throw ComponentUnavailable(fmt::format("cannot make a block device node: {}", std::strerror(errno)));
   }
-  ~ScriptFixture() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  ScriptFixture(const ScriptFixture&) = delete;
-  ScriptFixture& operator=(const ScriptFixture&) = delete;
-
-  process::ProcessOptions options(std::vector<std::string> env, process::XenStoreService& xs) const {
-    process::ProcessOptions o;
-    o.env = std::move(env);
-    o.xenstore = &xs;
-    o.binds = {{(dir_ / "run").string(), "/var/run"}, {(dir_ / "log").string(), "/var/log"}};
-    return o;
-  }
+  const HotplugScriptFixture& scripts() const { return scripts_; }
 
  private:
   // The lock before 827fbaa64b, restated from its description (fidelity.md, "Locking"): claim_lock and
@@ -175,10 +124,10 @@ _claim_lock_dir() {
     std::ofstream(file) << s;
   }
 
-  fs::path dir_;
+  HotplugScriptFixture scripts_;
 };
 
-std::string backend(int guest) { return fmt::format("/local/domain/0/backend/vbd/{}/51712", guest); }
+std::string backend(int guest) { return vbd_backend(guest); }
 
 XENRACE_SCENARIO({
     .name = "real-block-script",
@@ -213,15 +162,8 @@ XENRACE_SCENARIO({
     setup->write(kNoTx, fmt::format("/local/domain/{}/vm", g), fmt::format("/vm/guest-{}", g));
   }
   auto start_script = [&race, &fixture, &store](int g) {
-    std::vector<std::string> env = kPath;
-    env.push_back(fmt::format("XENBUS_PATH=backend/vbd/{}/51712", g));
-    env.push_back("XENBUS_TYPE=vbd");
-    env.push_back("XENBUS_BASE_PATH=backend");
-    // A refusal exits 1 after writing hotplug-status busy: an outcome, judged by the invariant, not a crash.
-    return spawn_process(race.ex, fmt::format("block add (dom{})", g),
-                         {"bash", "-c", "\"$0\" add >/dev/null 2>>/var/log/xen/block.log; exit 0",
-                          fmt::format("{}/scripts/block", kSeenDir)},
-                         fixture.options(std::move(env), store));
+    const HotplugScriptFixture& scripts = fixture.scripts();
+    return scripts.spawn_block(race.ex, "add", g, scripts.options(HotplugScriptFixture::kPath, store));
   };
   const bool mkdir_lock = race.is("mkdir-lock");
   const ActorId first = start_script(1);

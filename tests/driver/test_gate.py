@@ -292,9 +292,14 @@ def test_the_gate_runs_the_patched_block_script_and_fails_it(run_gate, tmp_path)
             "--scenario", "real-block-script", "--variant", "xen-4.17", "--iterations", "2"]
     unpatched = run_gate(*argv, report_dir=tmp_path / "before")
     summary = json.loads((tmp_path / "before/gate.json").read_text())
-    if summary["verdicts"][0]["verdict"] == "skipped":
-        pytest.skip(f"real-block-script cannot run here: {summary['verdicts'][0]['skip_reason']}")
-    assert unpatched.returncode == 0, unpatched.stdout + unpatched.stderr
+    verdicts = {(v["scenario"], v["variant"]): v for v in summary["verdicts"]}
+    own = verdicts[("real-block-script", "xen-4.17")]
+    if own["verdict"] == "skipped":
+        pytest.skip(f"real-block-script cannot run here: {own['skip_reason']}")
+    # real-loop-script reads the scripts too, so a changed `block` runs it as well; its race needs more than
+    # these two executions, so only real-block-script's verdict is this test's.
+    assert ("real-loop-script", "xen-4.17") in verdicts
+    assert own["met"] is True, unpatched.stdout + unpatched.stderr
     assert summary["inputs"] == {"scripts": {"dir": str(linux.resolve()), "why": "tools/hotplug/Linux/block changed"}}
     assert f"read scripts read {linux.resolve()}" in unpatched.stdout
     # The patch under test drops the sharing check: both guests get the one device, in every schedule.

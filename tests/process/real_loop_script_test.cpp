@@ -1,0 +1,117 @@
+// The real-loop-script scenario (scenarios/real_loop_script.cpp): Xen 4.17's real block script on a
+// file-backed disk, its loop device set up by real losetup against the simulated loop driver. Another loop
+// user that comes between the script's `losetup -f` and `losetup DEV FILE` makes the guest's disk fail (seed
+// 004), and the failing schedule replays to the same trace; with the two made one (`losetup -f --show FILE`)
+// util-linux moves on to the next device; and a `block remove` killed before its `losetup -d` leaks the device.
+//
+// Skips with the scenario's own reason where it cannot run (no process actors, not root, no scripts).
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "backends/sim/sim_world.hpp"
+#include "run/explorer.hpp"
+#include "runtime/scenario.hpp"
+#include "runtime/strategies/pct_strategy.hpp"
+#include "runtime/strategies/random_strategy.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
+#include "world/world.hpp"
+
+namespace xenrace {
+namespace {
+
+std::string trace_text(const ExecutionResult& r) {
+  std::string out;
+  for (const auto& e : r.events)
+    out += fmt::format("{} {} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness", e.op,
+                       e.args, e.result);
+  return out;
+}
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+struct Runner {
+  ScenarioRegistry registry;
+  StackPool stacks;
+  WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+  std::string skip;  // why the scenario cannot run here
+
+  Runner() {
+    register_builtin_scenarios(registry);
+    RandomStrategy probe(1);
+    probe.begin_execution(0);
+    try {
+      run(probe, "xen-4.17");
+    } catch (const ComponentUnavailable& e) {
+      skip = e.what();
+    }
+  }
+  ExecutionResult run(Strategy& strategy, const char* variant, const Params& params = {}) {
+    const Scenario& s = registry.get("real-loop-script");
+    return run_execution(s, variant, world, strategy, stacks, execution_options_for(s.info(), params, true));
+  }
+};
+
+TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheReplayShowsIt) {
+  Runner runner;
+  if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
+  PctStrategy strategy(1, 3);
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    strategy.begin_execution(i);
+    const ExecutionResult r = runner.run(strategy, "xen-4.17");
+    strategy.end_execution(r.steps);
+    if (!r.failed()) continue;
+    const std::string text = trace_text(r);
+    EXPECT_EQ(r.message, "block add did not connect the disk (hotplug-status error)") << text;
+    EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
+    EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/dom1.img -> EBUSY")) << text;
+    ReplayStrategy replay(r.schedule);
+    replay.begin_execution(0);
+    const ExecutionResult again = runner.run(replay, "xen-4.17");
+    EXPECT_EQ(replay.divergence(), "");
+    EXPECT_EQ(trace_text(again), text);
+    return;
+  }
+  FAIL() << "300 pct executions never put udisksd between losetup -f and losetup DEV FILE";
+}
+
+// The fix passes because it meets the race and survives it, not because it never meets it.
+TEST(RealLoopScript, FindAndBindMovesOnWhenTheDeviceIsTaken) {
+  Runner runner;
+  if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
+  PctStrategy strategy(1, 3);
+  int raced = 0;
+  for (std::uint64_t i = 0; i < 300 && raced == 0; ++i) {
+    strategy.begin_execution(i);
+    const ExecutionResult r = runner.run(strategy, "find-and-bind");
+    strategy.end_execution(r.steps);
+    const std::string text = trace_text(r);
+    ASSERT_FALSE(r.failed()) << "execution " << i << ": " << r.message << "\n" << text;
+    if (has(text, "LOOP_CONFIGURE /run/xenrace/dom1.img -> EBUSY")) {
+      ++raced;
+      EXPECT_TRUE(has(text, "backend/vbd/1/51712/node=/dev/loop1")) << text;
+    }
+  }
+  EXPECT_GT(raced, 0) << "300 pct executions never had udisksd take the device first";
+}
+
+TEST(RealLoopScript, ARemoveKilledBeforeLosetupDLeaksTheDeviceAndOneLeftAloneDoesNot) {
+  Runner runner;
+  if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
+  RandomStrategy unkilled(1);
+  unkilled.begin_execution(0);
+  const ExecutionResult whole = runner.run(unkilled, "remove-killed", {{"faults", "none"}});
+  EXPECT_FALSE(whole.failed()) << whole.message << "\n" << trace_text(whole);
+  EXPECT_TRUE(has(trace_text(whole), "LOOP_CLR_FD -> 0")) << trace_text(whole);
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  const ExecutionResult r = runner.run(strategy, "remove-killed");
+  ASSERT_TRUE(r.failed()) << trace_text(r);
+  EXPECT_TRUE(has(trace_text(r), "fault.actor/kill block remove (dom1) -> SIGKILL")) << trace_text(r);
+  EXPECT_EQ(r.message, "loop0 is still bound to /run/xenrace/dom1.img after its disk was removed: leaked");
+}
+
+}  // namespace
+}  // namespace xenrace
