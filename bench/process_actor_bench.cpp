@@ -6,6 +6,10 @@
 
 #include <string>
 
+#include <unistd.h>
+
+#include "backends/sim/loop/process_loop.hpp"
+#include "backends/sim/loop/sim_loop.hpp"
 #include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/process/process_actor.hpp"
@@ -15,9 +19,14 @@
 namespace xenrace {
 namespace {
 
-void run_program(benchmark::State& state, const std::string& script, const char* program, bool with_store = false) {
+void run_program(benchmark::State& state, const std::string& script, const char* program, bool with_store = false,
+                 bool with_loop = false) {
   if (const std::string& why = process::process_actors_unsupported(); !why.empty()) {
     state.SkipWithError(("process actors are unsupported here: " + why).c_str());
+    return;
+  }
+  if (with_loop && geteuid() != 0) {
+    state.SkipWithError("loop devices for process actors need root (a mount namespace, mknod)");
     return;
   }
   if (with_store && process::find_program("xenstore-write", {"PATH=/usr/bin:/bin"}).empty()) {
@@ -33,9 +42,20 @@ void run_program(benchmark::State& state, const std::string& script, const char*
     o.max_steps = 1'000'000;
     Execution ex(strategy, stacks, o);
     SimXenStore xs(ex);
+    SimLoop loop(ex);
+    ProcessLoop for_processes(loop);
     ProcessOptions options;
     options.env = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
     if (with_store) options.xenstore = &xs.for_processes();
+    if (with_loop) {
+      // loop0, bound: what the ioctls below ask about.
+      loop.create_file("/images/bench.img");
+      loop.add(0);
+      const LoopFd fd = loop.open(0).value;
+      loop.configure(fd, "/images/bench.img", 0);
+      loop.close(fd);
+      options.loop = &for_processes;
+    }
     spawn_process(ex, "bench", {program, program == std::string("perl") ? "-e" : "-c", script}, std::move(options));
     const ExecutionResult r = ex.run();
     if (r.failed()) {
@@ -69,6 +89,24 @@ void BM_XenStoreRequest(benchmark::State& state) {
   run_program(state, script, "sh", true);
 }
 BENCHMARK(BM_XenStoreRequest)->Name("process_actor/xenstore_request")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same loop with loop devices given: every open of the tree is held too (ld.so's, the shell's), and the
+// supervisor lets each run on without a step. The difference from fork_exec_exit is that filter's cost.
+void BM_ForkExecExitHoldingOpens(benchmark::State& state) {
+  run_program(state, "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", "sh", false, true);
+}
+BENCHMARK(BM_ForkExecExitHoldingOpens)->Name("process_actor/fork_exec_exit_holding_opens")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 1,000 LOOP_GET_STATUS64 on /dev/loop0 from one process: each a held ioctl, found by its fd's inode,
+// applied to the simulated driver (two scheduling points: the supervisor's and the driver's), and the
+// loop_info64 written back into the program.
+void BM_LoopIoctl(benchmark::State& state) {
+  run_program(state,
+              "open(F, '<', '/dev/loop0') or die \"open: $!\"; my $b = \"\\0\" x 232; "
+              "for (1..1000) { ioctl(F, 0x4C05, $b) or die \"ioctl: $!\" }",
+              "perl", false, true);
+}
+BENCHMARK(BM_LoopIoctl)->Name("process_actor/loop_ioctl")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace xenrace
