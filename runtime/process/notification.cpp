@@ -61,11 +61,7 @@ bool NotifyChannel::install_fd(std::uint64_t id, int source, int target, bool cl
   add.srcfd = static_cast<std::uint32_t>(source);
   add.newfd = static_cast<std::uint32_t>(target);
   add.newfd_flags = cloexec ? O_CLOEXEC : 0;
-  for (;;) {
-    const int rc = ioctl(fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
-    if (rc >= 0) return true;
-    if (errno != EINTR) return false;
-  }
+  return add_fd(add);
 }
 
 bool NotifyChannel::respond_with_fd(std::uint64_t id, int source, bool cloexec) {
@@ -74,9 +70,12 @@ bool NotifyChannel::respond_with_fd(std::uint64_t id, int source, bool cloexec) 
   add.flags = SECCOMP_ADDFD_FLAG_SEND;
   add.srcfd = static_cast<std::uint32_t>(source);
   add.newfd_flags = cloexec ? O_CLOEXEC : 0;
+  return add_fd(add);
+}
+
+bool NotifyChannel::add_fd(seccomp_notif_addfd& add) {
   for (;;) {
-    const int rc = ioctl(fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
-    if (rc >= 0) return true;
+    if (ioctl(fd_, SECCOMP_IOCTL_NOTIF_ADDFD, &add) >= 0) return true;
     if (errno != EINTR) return false;
   }
 }

@@ -10,6 +10,7 @@
 
 struct seccomp_notif;
 struct seccomp_notif_resp;
+struct seccomp_notif_addfd;
 
 namespace xenrace::process {
 
@@ -48,6 +49,7 @@ class NotifyChannel {
 
  private:
   bool send(std::uint64_t id, std::int64_t value, int error, std::uint32_t flags);
+  bool add_fd(seccomp_notif_addfd& add);  // SECCOMP_IOCTL_NOTIF_ADDFD, retried on EINTR
   int fd_;
   seccomp_notif* req_ = nullptr;
   seccomp_notif_resp* resp_ = nullptr;

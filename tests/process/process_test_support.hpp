@@ -5,7 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "backends/sim/sim_world.hpp"
+#include "run/explorer.hpp"
 #include "runtime/execution.hpp"
+#include "runtime/scenario.hpp"
+#include "runtime/strategies/random_strategy.hpp"
+#include "world/world.hpp"
 
 namespace xenrace::testing {
 
@@ -22,5 +27,39 @@ inline std::string trace_text(const ExecutionResult& r) {
                        e.time, e.op, e.args, e.result);
   return out;
 }
+
+// The trace without virtual time: what a real-script scenario's tests compare and search.
+inline std::string steps_text(const ExecutionResult& r) {
+  std::string out;
+  for (const auto& e : r.events)
+    out += fmt::format("{} {} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness", e.op,
+                       e.args, e.result);
+  return out;
+}
+
+// One built-in scenario run execution by execution on the simulator, as explore runs it. `skip` says why
+// it cannot run here (its build threw ComponentUnavailable for `probe_variant`), for GTEST_SKIP.
+struct ScenarioRunner {
+  ScenarioRegistry registry;
+  StackPool stacks;
+  WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+  std::string scenario;
+  std::string skip;
+
+  ScenarioRunner(std::string name, const char* probe_variant) : scenario(std::move(name)) {
+    register_builtin_scenarios(registry);
+    RandomStrategy probe(1);
+    probe.begin_execution(0);
+    try {
+      run(probe, probe_variant);
+    } catch (const ComponentUnavailable& e) {
+      skip = e.what();
+    }
+  }
+  ExecutionResult run(Strategy& strategy, const char* variant, const Params& params = {}) {
+    const Scenario& s = registry.get(scenario);
+    return run_execution(s, variant, world, strategy, stacks, execution_options_for(s.info(), params, true));
+  }
+};
 
 }  // namespace xenrace::testing

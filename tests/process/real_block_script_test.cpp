@@ -12,44 +12,18 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "backends/sim/sim_world.hpp"
-#include "run/explorer.hpp"
-#include "runtime/scenario.hpp"
+#include "process_test_support.hpp"
 #include "runtime/strategies/random_strategy.hpp"
 #include "runtime/strategies/replay_strategy.hpp"
-#include "world/world.hpp"
 
 namespace xenrace {
 namespace {
 
-std::string trace_text(const ExecutionResult& r) {
-  std::string out;
-  for (const auto& e : r.events)
-    out += fmt::format("{} {} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness", e.op,
-                       e.args, e.result);
-  return out;
-}
+using testing::steps_text;
 
-struct Runner {
-  ScenarioRegistry registry;
-  StackPool stacks;
-  WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
-  std::string skip;  // why the scenario cannot run here
-
-  Runner() {
-    register_builtin_scenarios(registry);
-    RandomStrategy probe(1);
-    probe.begin_execution(0);
-    try {
-      run(probe, "xen-4.17");
-    } catch (const ComponentUnavailable& e) {
-      skip = e.what();
-    }
-  }
-  ExecutionResult run(Strategy& strategy, const char* variant) {
-    const Scenario& s = registry.get("real-block-script");
-    return run_execution(s, variant, world, strategy, stacks, execution_options_for(s.info(), {}, true));
-  }
+// The scenario, run as explore runs it; skips with its own reason where it cannot run.
+struct Runner : testing::ScenarioRunner {
+  Runner() : ScenarioRunner("real-block-script", "xen-4.17") {}
 };
 
 bool wrote(const std::string& trace, int guest, const char* status) {
@@ -63,7 +37,7 @@ TEST(RealBlockScript, Xen417GivesADeviceToOneWriterOnly) {
     RandomStrategy strategy(1);
     strategy.begin_execution(i);
     const ExecutionResult r = runner.run(strategy, "xen-4.17");
-    const std::string text = trace_text(r);
+    const std::string text = steps_text(r);
     ASSERT_FALSE(r.failed()) << "execution " << i << ": " << r.message << "\n" << text;
     EXPECT_TRUE(wrote(text, 1, "connected")) << text;
     // One of the two contenders is connected, the other refused ("busy": mounted read-write in a guest).
@@ -83,7 +57,7 @@ std::optional<ExecutionResult> first_failure_replayed(Runner& runner, const char
     replay.begin_execution(0);
     const ExecutionResult again = runner.run(replay, variant);
     EXPECT_EQ(replay.divergence(), "");
-    EXPECT_EQ(trace_text(again), trace_text(r));
+    EXPECT_EQ(steps_text(again), steps_text(r));
     EXPECT_EQ(again.trace_hash, r.trace_hash);
     ::testing::Test::RecordProperty("executions_to_first_failure", static_cast<int>(i + 1));
     return r;
@@ -96,7 +70,7 @@ TEST(RealBlockScript, WithoutTheInodeRecheckTwoWritersGetTheDeviceAndTheReplaySh
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const auto r = first_failure_replayed(runner, "without-inode-recheck");
   ASSERT_TRUE(r) << "80 random executions never gave the device to two writers";
-  const std::string text = trace_text(*r);
+  const std::string text = steps_text(*r);
   EXPECT_EQ(r->message, "2 guests were given one device for writing") << text;
   EXPECT_TRUE(wrote(text, 2, "connected") && wrote(text, 3, "connected")) << text;
 }
@@ -108,7 +82,7 @@ TEST(RealBlockScript, TheMkdirLockLeftByAKilledScriptIsStolenByTwoWaiters) {
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const auto r = first_failure_replayed(runner, "mkdir-lock");
   ASSERT_TRUE(r) << "80 random executions never gave the device to two writers";
-  const std::string text = trace_text(*r);
+  const std::string text = steps_text(*r);
   EXPECT_EQ(r->message, "2 guests were given one device for writing") << text;
   EXPECT_NE(text.find("fault.actor/kill block add (dom1) -> SIGKILL"), std::string::npos) << text;
   EXPECT_TRUE(wrote(text, 2, "connected") && wrote(text, 3, "connected")) << text;

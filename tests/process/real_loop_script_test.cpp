@@ -11,47 +11,21 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "backends/sim/sim_world.hpp"
-#include "run/explorer.hpp"
-#include "runtime/scenario.hpp"
+#include "process_test_support.hpp"
 #include "runtime/strategies/pct_strategy.hpp"
 #include "runtime/strategies/random_strategy.hpp"
 #include "runtime/strategies/replay_strategy.hpp"
-#include "world/world.hpp"
 
 namespace xenrace {
 namespace {
 
-std::string trace_text(const ExecutionResult& r) {
-  std::string out;
-  for (const auto& e : r.events)
-    out += fmt::format("{} {} {} {} -> {}\n", e.step, e.actor < r.actors.size() ? r.actors[e.actor] : "harness", e.op,
-                       e.args, e.result);
-  return out;
-}
+using testing::steps_text;
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
-struct Runner {
-  ScenarioRegistry registry;
-  StackPool stacks;
-  WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
-  std::string skip;  // why the scenario cannot run here
-
-  Runner() {
-    register_builtin_scenarios(registry);
-    RandomStrategy probe(1);
-    probe.begin_execution(0);
-    try {
-      run(probe, "xen-4.17");
-    } catch (const ComponentUnavailable& e) {
-      skip = e.what();
-    }
-  }
-  ExecutionResult run(Strategy& strategy, const char* variant, const Params& params = {}) {
-    const Scenario& s = registry.get("real-loop-script");
-    return run_execution(s, variant, world, strategy, stacks, execution_options_for(s.info(), params, true));
-  }
+// The scenario, run as explore runs it; skips with its own reason where it cannot run.
+struct Runner : testing::ScenarioRunner {
+  Runner() : ScenarioRunner("real-loop-script", "xen-4.17") {}
 };
 
 TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheReplayShowsIt) {
@@ -63,7 +37,7 @@ TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheRep
     const ExecutionResult r = runner.run(strategy, "xen-4.17");
     strategy.end_execution(r.steps);
     if (!r.failed()) continue;
-    const std::string text = trace_text(r);
+    const std::string text = steps_text(r);
     EXPECT_EQ(r.message, "block add did not connect the disk (hotplug-status error)") << text;
     EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
     EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/dom1.img -> EBUSY")) << text;
@@ -71,7 +45,7 @@ TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheRep
     replay.begin_execution(0);
     const ExecutionResult again = runner.run(replay, "xen-4.17");
     EXPECT_EQ(replay.divergence(), "");
-    EXPECT_EQ(trace_text(again), text);
+    EXPECT_EQ(steps_text(again), text);
     return;
   }
   FAIL() << "300 pct executions never put udisksd between losetup -f and losetup DEV FILE";
@@ -87,7 +61,7 @@ TEST(RealLoopScript, FindAndBindMovesOnWhenTheDeviceIsTaken) {
     strategy.begin_execution(i);
     const ExecutionResult r = runner.run(strategy, "find-and-bind");
     strategy.end_execution(r.steps);
-    const std::string text = trace_text(r);
+    const std::string text = steps_text(r);
     ASSERT_FALSE(r.failed()) << "execution " << i << ": " << r.message << "\n" << text;
     if (has(text, "LOOP_CONFIGURE /run/xenrace/dom1.img -> EBUSY")) {
       ++raced;
@@ -103,13 +77,13 @@ TEST(RealLoopScript, ARemoveKilledBeforeLosetupDLeaksTheDeviceAndOneLeftAloneDoe
   RandomStrategy unkilled(1);
   unkilled.begin_execution(0);
   const ExecutionResult whole = runner.run(unkilled, "remove-killed", {{"faults", "none"}});
-  EXPECT_FALSE(whole.failed()) << whole.message << "\n" << trace_text(whole);
-  EXPECT_TRUE(has(trace_text(whole), "LOOP_CLR_FD -> 0")) << trace_text(whole);
+  EXPECT_FALSE(whole.failed()) << whole.message << "\n" << steps_text(whole);
+  EXPECT_TRUE(has(steps_text(whole), "LOOP_CLR_FD -> 0")) << steps_text(whole);
   RandomStrategy strategy(1);
   strategy.begin_execution(0);
   const ExecutionResult r = runner.run(strategy, "remove-killed");
-  ASSERT_TRUE(r.failed()) << trace_text(r);
-  EXPECT_TRUE(has(trace_text(r), "fault.actor/kill block remove (dom1) -> SIGKILL")) << trace_text(r);
+  ASSERT_TRUE(r.failed()) << steps_text(r);
+  EXPECT_TRUE(has(steps_text(r), "fault.actor/kill block remove (dom1) -> SIGKILL")) << steps_text(r);
   EXPECT_EQ(r.message, "loop0 is still bound to /run/xenrace/dom1.img after its disk was removed: leaked");
 }
 
