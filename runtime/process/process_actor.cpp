@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -176,6 +177,30 @@ int loop_node_index(const std::string& path) {
   return n;
 }
 
+// The clock-read shim (virtual_time_preload.c): XENRACE_TIME_PRELOAD, else the one built beside this binary,
+// else the installed one; "" when none is there (the programs then read the real clock through the vDSO).
+const std::string& time_preload() {
+  static const std::string path = [] {
+    if (const char* given = std::getenv("XENRACE_TIME_PRELOAD"); given != nullptr && *given != '\0') return std::string(given);
+    for (const char* candidate : {XENRACE_TIME_PRELOAD_BUILT, XENRACE_TIME_PRELOAD_INSTALLED})
+      if (access(candidate, R_OK) == 0) return std::string(candidate);
+    return std::string();
+  }();
+  return path;
+}
+
+// Puts the shim first in the program's LD_PRELOAD.
+void preload_virtual_time(std::vector<std::string>& env) {
+  const std::string& shim = time_preload();
+  if (shim.empty()) return;
+  for (auto& e : env)
+    if (e.rfind("LD_PRELOAD=", 0) == 0) {
+      e = "LD_PRELOAD=" + shim + " " + e.substr(11);
+      return;
+    }
+  env.push_back("LD_PRELOAD=" + shim);
+}
+
 // One process actor's supervisor: runs on the actor's fiber.
 class Supervisor {
  public:
@@ -197,6 +222,7 @@ class Supervisor {
       std::erase_if(env, [](const std::string& e) { return e.rfind("XENSTORED_PATH=", 0) == 0; });
       env.push_back("XENSTORED_PATH=" + socket_->path());
     }
+    preload_virtual_time(env);
     tree_.start(path, argv, env, binds_, loop_ != nullptr);
     bool released = false;  // the last answer let the tree run: a lock may have been released
     bool in_step = false;   // woken from a lock wait: this fiber runs a step the strategy gave it already
@@ -207,7 +233,8 @@ class Supervisor {
       if (released || !changes.died.empty()) locks_.may_have_released();
       released = false;
       collect_requests();
-      if (loop_ != nullptr && (collect_loop_closes() | pass_unemulated_calls())) continue;  // settle again
+      const bool closed = loop_ != nullptr && collect_loop_closes();
+      if (answer_free_calls() || closed) continue;  // the tree ran again: settle again
       if (tree_.all_exited()) break;
       // The next call to answer: the lowest ordinal held, unless parked on a lock that nobody released since,
       // or asleep until a virtual time still to come.
@@ -542,13 +569,20 @@ class Supervisor {
     return nullptr;
   }
 
-  // Lets every held open of another path, and every held ioctl on another fd, run on: they are not steps.
-  // True when any did (the tree must settle again).
-  bool pass_unemulated_calls() {
+  // Answers the held calls that are not steps: clock reads (from virtual time, which moves only between
+  // steps), and with loop devices, every open of another path and every 'L' ioctl on another fd (let run on).
+  // True when any was answered (the tree must settle again).
+  bool answer_free_calls() {
     bool any = false;
     for (auto& p : tree_.processes()) {
       if (!p.held) continue;
       const Notification& n = *p.held;
+      if (n.nr == SYS_clock_gettime || n.nr == SYS_gettimeofday || n.nr == SYS_time) {
+        read_clock(p, n);
+        any = true;
+        continue;
+      }
+      if (loop_ == nullptr) continue;
       const bool other_open = (n.nr == SYS_open || n.nr == SYS_openat) && !is_loop_node(open_path(p, n));
       const bool other_ioctl = n.nr == SYS_ioctl && loop_handle_of(p, static_cast<int>(n.args[0])) == nullptr;
       if (!other_open && !other_ioctl) continue;
@@ -556,6 +590,47 @@ class Supervisor {
       any = true;
     }
     return any;
+  }
+
+  // clock_gettime, gettimeofday and time, made as system calls by virtual_time_preload.c: the wall clock reads
+  // kVirtualEpoch plus the scheduler's virtual time, the monotonic clocks kVirtualUptime plus it. Other clocks
+  // (CPU time) run as made.
+  void read_clock(TreeProcess& p, const Notification& n) {
+    constexpr std::int64_t kVirtualEpoch = 1767225600;  // 2026-01-01T00:00:00Z
+    constexpr std::int64_t kVirtualUptime = 100;        // seconds since boot at virtual time 0
+    const VirtualTime now = ex_.sched().now();
+    const std::int64_t sec = static_cast<std::int64_t>(now / 1'000'000'000);
+    const std::int64_t nsec = static_cast<std::int64_t>(now % 1'000'000'000);
+    auto put = [&](std::uint64_t addr, const void* data, std::size_t len) {
+      return addr == 0 || write_remote(p.pid, addr, data, len);
+    };
+    if (n.nr == SYS_time) {
+      const time_t t = kVirtualEpoch + sec;
+      if (put(n.args[0], &t, sizeof(t))) reply(p, t, 0);
+      else reply(p, -1, EFAULT);
+      return;
+    }
+    if (n.nr == SYS_gettimeofday) {
+      const timeval tv{kVirtualEpoch + sec, nsec / 1000};
+      const struct timezone tz{0, 0};
+      if (put(n.args[0], &tv, sizeof(tv)) && put(n.args[1], &tz, sizeof(tz))) reply(p, 0, 0);
+      else reply(p, -1, EFAULT);
+      return;
+    }
+    std::int64_t base = 0;
+    switch (static_cast<clockid_t>(n.args[0])) {
+      case CLOCK_REALTIME:
+      case CLOCK_REALTIME_COARSE:
+      case CLOCK_TAI: base = kVirtualEpoch; break;
+      case CLOCK_MONOTONIC:
+      case CLOCK_MONOTONIC_RAW:
+      case CLOCK_MONOTONIC_COARSE:
+      case CLOCK_BOOTTIME: base = kVirtualUptime; break;
+      default: pass(p); return;
+    }
+    const timespec ts{base + sec, nsec};
+    if (n.args[1] != 0 && put(n.args[1], &ts, sizeof(ts))) reply(p, 0, 0);
+    else reply(p, -1, EFAULT);
   }
 
   // The program closed the last copy of an emulated loop fd (or every holder exited): its open file is released.

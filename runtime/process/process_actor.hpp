@@ -26,6 +26,9 @@
 //                                                                              runs on, no step, no event
 //   ioctl (type 'L')           "proc.ioctl" "pN <fd> <request>" -> answer    on an emulated loop fd: applied to
 //                                                                              the loop driver; else runs on
+//   clock_gettime, gettimeofday, time  (no step, no event)                   answered from virtual time; the
+//                                                                              programs make them as system
+//                                                                              calls (LD_PRELOAD, see docs)
 // A process whose request is parked (a lock, a sleep) stays held while the rest of its tree goes on; the
 // actor blocks in the scheduler only when nothing else in its tree can run. Of several held calls that can be
 // answered, the lowest process ordinal's goes first. The actor ends when every process

@@ -27,7 +27,8 @@ namespace xenrace::process {
 namespace {
 
 const char* const kHeldCalls[] = {"execve",     "execveat", "clone",     "clone3",          "fork",
-                                  "vfork",      "exit_group", "flock",   "nanosleep",       "clock_nanosleep", "connect"};
+                                  "vfork",      "exit_group", "flock",   "nanosleep",       "clock_nanosleep", "connect",
+                                  "clock_gettime", "gettimeofday", "time"};
 
 [[noreturn]] void fail(const char* what, int rc) {
   throw std::runtime_error(fmt::format("process actors: {} failed: {}", what, std::strerror(-rc)));

@@ -16,7 +16,8 @@
 namespace xenrace::process {
 
 // The system calls a process actor's tree is held at; everything else runs free.
-// exec: execve, execveat; fork: clone, clone3, fork, vfork; exit_group; flock; nanosleep, clock_nanosleep.
+// exec: execve, execveat; fork: clone, clone3, fork, vfork; exit_group; flock; nanosleep, clock_nanosleep;
+// connect; clock_gettime, gettimeofday, time (made as system calls by virtual_time_preload.c).
 class NotifyFilter {
  public:
   // Built on first use. Throws std::runtime_error naming the libseccomp call that failed.

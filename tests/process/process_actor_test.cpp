@@ -389,5 +389,33 @@ TEST(ProcessActor, SleepersAndAFiberActorShareOneVirtualClock) {
   EXPECT_EQ(ex.sched().now(), VirtualTime{3'000'000'000});
 }
 
+// Clock reads go to the virtual clock (virtual_time_preload.c): `date` reads 2026-01-01T00:00:00Z plus the
+// virtual time, bash's $SECONDS counts virtual seconds, and the same run gives the same output every time.
+std::string read_clocks(const std::string& out) {
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  Execution ex(strategy, stacks, keep_trace());
+  std::vector<std::string> env = kEnv;
+  env.push_back("OUT=" + out);
+  spawn_process(ex, "clock reader",
+                {"bash", "-c", "date -u +%s >\"$OUT\"; sleep 5; date -u '+%s %F %T' >>\"$OUT\"; echo $SECONDS >>\"$OUT\"; "
+                               "cat /proc/uptime >/dev/null"},
+                env);
+  const ExecutionResult r = ex.run();
+  EXPECT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+  std::ifstream in(out);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ProcessActor, ClockReadsGiveVirtualTime) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  const std::string out = (std::filesystem::temp_directory_path() / fmt::format("xenrace-clock-{}", getpid())).string();
+  const std::string first = read_clocks(out);
+  EXPECT_EQ(first, "1767225600\n1767225605 2026-01-01 00:00:05\n5\n");
+  EXPECT_EQ(read_clocks(out), first);
+  std::filesystem::remove(out);
+}
+
 }  // namespace
 }  // namespace xenrace
