@@ -1,5 +1,6 @@
 #include "runtime/process/process_actor.hpp"
 
+#include <dlfcn.h>
 #include <linux/loop.h>
 #include <linux/sched.h>
 #include <stddef.h>
@@ -177,13 +178,24 @@ int loop_node_index(const std::string& path) {
   return n;
 }
 
-// The clock-read shim (virtual_time_preload.c): XENRACE_TIME_PRELOAD, else the one built beside this binary,
-// else the installed one; "" when none is there (the programs then read the real clock through the vDSO).
+// The clock-read shim (virtual_time_preload.c): XENRACE_TIME_PRELOAD; else the one built beside this code;
+// else the installed one, found from where this code was loaded (bin/xenrace or lib/libxenrace.so, under any
+// prefix a package chose), then at the configured prefix. "" when none is there: the programs then read the
+// real clock through the vDSO.
 const std::string& time_preload() {
   static const std::string path = [] {
     if (const char* given = std::getenv("XENRACE_TIME_PRELOAD"); given != nullptr && *given != '\0') return std::string(given);
-    for (const char* candidate : {XENRACE_TIME_PRELOAD_BUILT, XENRACE_TIME_PRELOAD_INSTALLED})
-      if (access(candidate, R_OK) == 0) return std::string(candidate);
+    std::vector<std::string> candidates = {XENRACE_TIME_PRELOAD_BUILT};
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<const void*>(&time_preload), &self) != 0 && self.dli_fname != nullptr) {
+      const std::string here = self.dli_fname;
+      const std::string dir = here.substr(0, here.rfind('/') + 1);
+      candidates.push_back(dir + "xenrace/libxenrace-time.so");                                    // lib/
+      candidates.push_back(dir + "../" XENRACE_INSTALL_LIBDIR "/xenrace/libxenrace-time.so");      // bin/
+    }
+    candidates.push_back(XENRACE_TIME_PRELOAD_INSTALLED);
+    for (const std::string& c : candidates)
+      if (access(c.c_str(), R_OK) == 0) return c;
     return std::string();
   }();
   return path;
