@@ -1,6 +1,7 @@
 #include "runtime/process/process_actor.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <linux/loop.h>
 #include <linux/sched.h>
 #include <stddef.h>
@@ -349,6 +350,7 @@ class Supervisor {
         pass(p);
         return true;
       case SYS_flock: return flock(p, n);
+      case SYS_fcntl: return record_lock(p, n);
       case SYS_nanosleep:
       case SYS_clock_nanosleep: return sleep(p, n);
       case SYS_connect: return connect(p, n);
@@ -413,6 +415,66 @@ class Supervisor {
     park_of(p.ordinal).lock_generation = 0;
     ex_.record("proc.flock", what, rc == 0 ? "OK" : errno_text(e));
     reply(p, rc == 0 ? 0 : -1, e);
+    return true;
+  }
+
+  // fcntl record locks, emulated like flock: a request that would block parks here, never in the kernel.
+  // Open-file-description locks (F_OFD_*) belong to the open file, which the supervisor's duplicate shares, so
+  // they are taken on it with F_OFD_SETLK. Classic POSIX locks belong to the process: the supervisor asks
+  // F_GETLK on its duplicate whether another process holds a conflicting lock (a conflict with the program's
+  // own lock is none) and, when none does, lets the call run as made, so the kernel takes the lock for the
+  // program without waiting.
+  bool record_lock(TreeProcess& p, const Notification& n) {
+    const int fd = static_cast<int>(n.args[0]);
+    const int cmd = static_cast<int>(n.args[1]);
+    const bool ofd = cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+    const bool wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+    struct flock fl{};
+    std::string what = fmt::format("p{} {} {}", p.ordinal, fd,
+                                   cmd == F_SETLK ? "F_SETLK" : cmd == F_SETLKW ? "F_SETLKW" : ofd && wait ? "F_OFD_SETLKW" : "F_OFD_SETLK");
+    if (!read_remote(p.pid, n.args[2], &fl, sizeof(fl))) {
+      ex_.record("proc.fcntl", what, "EFAULT");
+      reply(p, -1, EFAULT);
+      return true;
+    }
+    what += fmt::format(" {} {}+{}", fl.l_type == F_RDLCK ? "F_RDLCK" : fl.l_type == F_WRLCK ? "F_WRLCK" : "F_UNLCK",
+                        fl.l_start, fl.l_len);
+    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
+    if (mine < 0) {
+      const int e = errno;
+      ex_.record("proc.fcntl", what, errno_text(e));
+      reply(p, -1, e);
+      return true;
+    }
+    int rc = 0, e = 0;
+    bool conflict = false;
+    if (ofd) {
+      rc = ::fcntl(mine, F_OFD_SETLK, &fl);
+      e = rc == 0 ? 0 : errno;
+      conflict = rc != 0 && (e == EAGAIN || e == EACCES);
+    } else if (fl.l_type != F_UNLCK) {
+      struct flock probe = fl;
+      if (::fcntl(mine, F_GETLK, &probe) != 0) e = errno;
+      conflict = e == 0 && probe.l_type != F_UNLCK && probe.l_pid != p.pid;
+    }
+    ::close(mine);
+    if (conflict && wait) {
+      ex_.record("proc.fcntl", what, "parked");
+      park_of(p.ordinal).lock_generation = locks_.generation + 1;
+      return false;
+    }
+    park_of(p.ordinal).lock_generation = 0;
+    if (conflict) e = EAGAIN;
+    if (e != 0 || ofd) {
+      ex_.record("proc.fcntl", what, e == 0 ? "OK" : errno_text(e));
+      reply(p, e == 0 ? 0 : -1, e);
+      if (fl.l_type == F_UNLCK) locks_.may_have_released();
+      return true;
+    }
+    // A classic lock with no conflict, or an unlock: the kernel applies it for the program, without waiting.
+    ex_.record("proc.fcntl", what, "OK");
+    pass(p);
+    if (fl.l_type == F_UNLCK) locks_.may_have_released();
     return true;
   }
 

@@ -13,6 +13,8 @@
 //   exit_group                 "proc.exit"  "pN <status>"                    runs as made
 //   flock                      "proc.flock" "pN <fd> LOCK_EX[|LOCK_NB]"      emulated: -> OK, an errno, or
 //                                                                              "parked" (retried later)
+//   fcntl F_[OFD_]SETLK[W]     "proc.fcntl" "pN <fd> F_SETLKW F_WRLCK 0+0"   emulated as flock: -> OK, an errno,
+//                                                                              or "parked"
 //   nanosleep, clock_nanosleep "proc.sleep" "pN <seconds>s" -> "asleep"      emulated: the process stays held
 //                              "proc.wake"  "pN"                             until virtual time reaches the
 //                                                                              deadline; the tree runs on

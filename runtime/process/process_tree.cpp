@@ -31,7 +31,7 @@ bool is_fork_call(int nr) { return nr == SYS_clone || nr == SYS_clone3 || nr == 
 bool is_held_call(int nr, bool device_calls) {
   return is_fork_call(nr) || nr == SYS_execve || nr == SYS_execveat || nr == SYS_exit_group || nr == SYS_flock ||
          nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_connect || nr == SYS_clock_gettime ||
-         nr == SYS_gettimeofday || nr == SYS_time ||
+         nr == SYS_gettimeofday || nr == SYS_time || nr == SYS_fcntl ||
          (device_calls && (nr == SYS_open || nr == SYS_openat || nr == SYS_ioctl));
 }
 

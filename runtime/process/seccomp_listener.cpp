@@ -48,6 +48,11 @@ NotifyFilter::NotifyFilter(bool device_calls) {
     if (nr == __NR_SCMP_ERROR) throw std::runtime_error(fmt::format("process actors: libseccomp does not know {}", name));
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0); rc < 0) fail("seccomp_rule_add", rc);
   }
+  // fcntl record locks: F_SETLK, F_SETLKW and their open-file-description forms. Other fcntl commands run free.
+  for (const int cmd : {F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW})
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd)));
+        rc < 0)
+      fail("seccomp_rule_add (fcntl)", rc);
   if (device_calls) {
     for (const int nr : {SCMP_SYS(open), SCMP_SYS(openat)})
       if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0); rc < 0) fail("seccomp_rule_add", rc);

@@ -188,7 +188,8 @@ struct LockRun {
   bool parked = false;
 };
 
-LockRun run_lockers(Strategy& strategy, const TempDir& dir) {
+LockRun run_lockers(Strategy& strategy, const TempDir& dir, std::vector<std::string> argv = {"sh", "-c", kLockingScript},
+                    const char* lock_op = "proc.flock", const char* mode = "") {
   std::filesystem::remove(dir.file("log"));
   StackPool stacks;
   Execution ex(strategy, stacks, keep_trace());
@@ -198,7 +199,8 @@ LockRun run_lockers(Strategy& strategy, const TempDir& dir) {
     env.push_back("LOCK=" + dir.file("lock"));
     env.push_back("LOG=" + log);
     env.push_back(std::string("NAME=") + name);
-    spawn_process(ex, fmt::format("locker{}", name), {"sh", "-c", kLockingScript}, env);
+    env.push_back(std::string("MODE=") + mode);
+    spawn_process(ex, fmt::format("locker{}", name), argv, env);
   }
   ex.always("one holder at a time", [&log] { return log_is_nested(log); });
   LockRun run;
@@ -206,7 +208,7 @@ LockRun run_lockers(Strategy& strategy, const TempDir& dir) {
   const auto lines = lines_of(log);
   if (!lines.empty()) run.first_holder = lines.front().substr(0, 1);
   for (const auto& e : run.result.events)
-    if (e.op == "proc.flock" && e.result == "parked") run.parked = true;
+    if (e.op == lock_op && e.result == "parked") run.parked = true;
   return run;
 }
 
@@ -227,6 +229,48 @@ TEST(ProcessActor, TwoFlockScriptsNeverHoldTheLockTogether) {
   // (c) Exploring finds both orders, and a waiter that parked in the supervisor, not in the kernel.
   EXPECT_EQ(first_holders, (std::set<std::string>{"A", "B"}));
   EXPECT_TRUE(some_parked) << "no seed made one script wait for the other's lock";
+}
+
+// The same with fcntl record locks (python3's fcntl module): classic POSIX locks (lockf) and open file
+// description locks (F_OFD_SETLKW). A fork and exec inside the lock gives the other locker its chances.
+const char* const kFcntlLocker = R"(
+import fcntl, os, struct, subprocess
+fd = os.open(os.environ['LOCK'], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+def lock(kind, wait):
+    if os.environ['MODE'] == 'ofd':
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLKW if wait else fcntl.F_OFD_SETLK, struct.pack('hhqqi4x', kind, 0, 0, 0, 0))
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_EX if kind == fcntl.F_WRLCK else fcntl.LOCK_UN)
+def log(what):
+    with open(os.environ['LOG'], 'a') as f:
+        f.write(os.environ['NAME'] + ' ' + what + '\n')
+lock(fcntl.F_WRLCK, True)
+log('in')
+subprocess.run(['/bin/true'])
+log('out')
+lock(fcntl.F_UNLCK, False)
+)";
+
+TEST(ProcessActor, TwoFcntlLockersNeverHoldTheLockTogether) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  if (process::find_program("python3", kEnv).empty()) GTEST_SKIP() << "python3 is not installed";
+  TempDir dir;
+  for (const char* mode : {"posix", "ofd"}) {
+    std::set<std::string> first_holders;
+    bool some_parked = false;
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+      RandomStrategy strategy(seed);
+      strategy.begin_execution(0);
+      const LockRun run = run_lockers(strategy, dir, {"python3", "-c", kFcntlLocker}, "proc.fcntl", mode);
+      ASSERT_FALSE(run.result.failed()) << mode << " seed " << seed << ": " << run.result.message << "\n"
+                                        << trace_text(run.result);
+      EXPECT_EQ(lines_of(dir.file("log")).size(), 4u) << mode;
+      first_holders.insert(run.first_holder);
+      some_parked |= run.parked;
+    }
+    EXPECT_EQ(first_holders, (std::set<std::string>{"A", "B"})) << mode;
+    EXPECT_TRUE(some_parked) << mode << ": no seed made one locker wait for the other's lock";
+  }
 }
 
 TEST(ProcessActor, ReplayingARecordedScheduleReproducesTheTrace) {
