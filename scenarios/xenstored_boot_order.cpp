@@ -10,6 +10,8 @@
 // systemd-modules-load.service precedes. The root cause was a customised modules-load unit that broke
 // that ordering; the patch was withdrawn.
 //
+// udev rules files are read from the `rules` directory (a patch's new rule), and the tagged variant's rule is
+// read as a rules file too; keys the model does not apply are reported as not modelled.
 // Xen's units are read from the `units` directory (a patched tree's tools/hotplug/Linux/systemd, configured
 // from its .in files, or an installed unit directory), else from built-in copies of Xen 4.17's; each variant
 // adds its lines to xenstored.service's [Unit], as a patch would. Keys the model does not apply are reported
@@ -17,6 +19,8 @@
 // systemd, udevd and the kernel side: world/boot.hpp, simulated in backends/sim/udev/. With devtmpfs (every
 // current distribution) the node exists as soon as modprobe returns, so module loading before xenstored is all
 // the ordering needed.
+#include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -62,6 +66,29 @@ std::string unit_text(const std::string& dir, const std::string& name, const cha
   for (const std::string& file : {dir + "/" + name, dir + "/" + name + ".in"})
     if (std::optional<std::string> text = xen_file_text(file)) return *text;
   throw UsageError(fmt::format("xenstored-boot-order: --param units={}: neither {} nor {}.in is there", dir, name, name));
+}
+
+// The udev rule that went with the proposed patch (systemd pull request 28962, linked from seed 000): Xen's
+// gntdev node tagged for systemd, so that systemd makes dev-xen-gntdev.device for it. Read as a rules file.
+constexpr const char* kGntdevSystemdRule = R"(# tag Xen's grant device for systemd
+SUBSYSTEM=="misc", KERNEL=="gntdev", TAG+="systemd"
+)";
+
+// The udev rules files of the `rules` directory (`*.rules`, or a source tree's `*.rules.in`, configured), by
+// name; none when no directory is given.
+std::vector<std::pair<std::string, std::string>> rules_files(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (dir.empty()) return out;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw UsageError(fmt::format("xenstored-boot-order: --param rules={}: {}", dir, ec.message()));
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".rules") && !name.ends_with(".rules.in")) continue;
+    if (std::optional<std::string> text = xen_file_text(entry.path())) out.emplace_back(name, *text);
+  }
+  std::sort(out.begin(), out.end());  // udevd reads rules files in lexical order
+  return out;
 }
 
 // A variant's change to xenstored.service, as lines added to its [Unit] section (what a patch adds).
@@ -141,7 +168,9 @@ XENRACE_SCENARIO({
     .max_steps = 2000,
     .params = {text_param("units", "", "the directory of Xen's systemd units (xenstored.service, proc-xen.mount; "
                                        "a source tree's tools/hotplug/Linux/systemd with .in files, or an installed "
-                                       "unit directory); empty: xenrace's copy of Xen 4.17's")},
+                                       "unit directory); empty: xenrace's copy of Xen 4.17's"),
+               text_param("rules", "", "a directory of udev rules files (*.rules, or a source tree's *.rules.in) "
+                                       "read before the variant's own rule; empty: none")},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -151,7 +180,15 @@ XENRACE_SCENARIO({
 
   systemd.add_xen_dom0_modules();
   systemd.set_devtmpfs(config.devtmpfs);
-  if (config.udev_tags_gntdev) systemd.udev_tag_for_systemd("xen/gntdev");
+  // udev rules: the `rules` directory's files (a patch's new rule), then the variant's own rule.
+  std::vector<std::pair<std::string, std::string>> rules = rules_files(race.param<std::string>("rules"));
+  if (config.udev_tags_gntdev) rules.emplace_back("99-xen-gntdev.rules", kGntdevSystemdRule);
+  for (const auto& [name, text] : rules)
+    try {
+      for (std::string& what : systemd.load_udev_rules(name, text)) ex.not_modelled(std::move(what));
+    } catch (const std::invalid_argument& e) {  // a malformed rules file given with --param rules
+      throw UsageError(fmt::format("xenstored-boot-order: {}", e.what()));
+    }
   systemd.start_udevd();
 
   if (config.custom_modules_load) systemd.load_units(kCustomModulesLoad);

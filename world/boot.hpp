@@ -22,6 +22,10 @@ class Boot {
   virtual void set_devtmpfs(bool mounted) = 0;
   // A udev rule: KERNEL=="<devname>", TAG+="systemd".
   virtual void udev_tag_for_systemd(std::string devname) = 0;
+  // A udev rules file as udevd reads it (its file name, its text): rules that tag devices for systemd are
+  // applied; every other key is returned, "file:line: KEY==\"value\"", for the scenario to report as not
+  // modelled. Throws std::invalid_argument naming the file and line of a malformed rule.
+  virtual std::vector<std::string> load_udev_rules(std::string_view name, std::string_view text) = 0;
   // Starts systemd-udevd (a daemon actor).
   virtual void start_udevd() = 0;
   // Unit files, as "[name.service]" sections; throws std::invalid_argument on a malformed config.

@@ -109,3 +109,21 @@ def test_a_count_out_of_range_is_a_usage_error():
     p = xenrace("explore", "pci-attach", "--param", "attaches=7")
     assert p.returncode == 2
     assert "attaches=7" in p.stderr and "[2, 6]" in p.stderr
+
+
+# xenstored-boot-order reads udev rules files from --param rules=DIR: a rule tagging gntdev for systemd makes the
+# proposed unit patch work (the untagged variant no longer fails), keys the model does not apply are listed as not
+# modelled, and a malformed rules file is a usage error naming its file and line.
+def test_udev_rules_are_read_from_a_directory(tmp_path):
+    (tmp_path / "60-xen-gntdev.rules").write_text(
+        '# the rule the patch needs\nSUBSYSTEM=="misc", KERNEL=="gntdev", TAG+="systemd", MODE="0600"\n')
+    argv = ["explore", "xenstored-boot-order", "--variant", "requires-device-untagged", "--json"]
+    without = json.loads(xenrace(*argv, check_code=0).stdout)
+    assert without[0]["verdict"] == "fail"
+    with_rule = json.loads(xenrace(*argv, "--param", f"rules={tmp_path}", check_code=1).stdout)
+    result = with_rule[0]
+    assert result["verdict"] == "pass"
+    assert result["not_modelled"] == ['60-xen-gntdev.rules:2: MODE="0600"']
+    (tmp_path / "61-broken.rules").write_text('KERNEL=="gntdev", TAG+=systemd\n')
+    broken = xenrace(*argv, "--param", f"rules={tmp_path}", check_code=2)
+    assert "61-broken.rules:1:" in broken.stderr

@@ -229,7 +229,7 @@ def test_gate_says_whether_each_pass_was_verified_or_sampled(run_gate, tmp_path)
 REAL = [{"name": "real-block-script", "tags": ["xenstore", "block-script", "process"], "variants": [],
          "params": [{"name": "scripts", "values": "text"}]},
         {"name": "xenstored-boot-order", "tags": ["udev", "services"], "variants": [],
-         "params": [{"name": "units", "values": "text"}]}]
+         "params": [{"name": "units", "values": "text"}, {"name": "rules", "values": "text"}]}]
 
 
 def inputs_for(*argv):
@@ -249,6 +249,11 @@ def test_a_changed_script_or_unit_is_read_from_the_source_tree(tmp_path):
     assert inputs_for("--changed-files", "tools/libs/light/libxl_pci.c", "--source-tree", str(tmp_path)) == {}
     assert inputs_for("--scenario", "real-block-script", "--hotplug-scripts", str(tmp_path))["scripts"][0] == tmp_path.resolve()
     assert inputs_for("--scenario", "xenstored-boot-order", "--units", str(tmp_path))["units"][0] == tmp_path.resolve()
+    # A new udev rules file in the tree (the rule a unit patch needs) goes to xenstored-boot-order's `rules`.
+    rules = inputs_for("--changed-files", "tools/hotplug/Linux/xen-gntdev.rules", "--source-tree", str(tmp_path))
+    assert rules == {"rules": ((tmp_path / "tools/hotplug/Linux").resolve(), "tools/hotplug/Linux/xen-gntdev.rules changed")}
+    assert inputs_for("--scenario", "xenstored-boot-order", "--udev-rules", str(tmp_path))["rules"] == \
+        (tmp_path.resolve(), "--udev-rules")
 
 
 @pytest.mark.parametrize("changed, reader", [("locking.sh", "real-block-script"),

@@ -1,4 +1,5 @@
 #include "backends/sim/udev/sim_boot.hpp"
+#include "backends/sim/udev/udev_rules.hpp"
 
 #include "backends/sim/sim_world.hpp"
 #include "backends/sim/udev/sim_kernel_devices.hpp"
@@ -12,6 +13,11 @@ void SimBoot::set_devtmpfs(bool mounted) { world_.sim_kernel_devices().set_devtm
 void SimBoot::udev_tag_for_systemd(std::string devname) { world_.sim_udevd().tag_for_systemd(std::move(devname)); }
 void SimBoot::start_udevd() { world_.sim_udevd().start(); }
 void SimBoot::load_units(std::string_view config) { world_.sim_services().load_units(config); }
+std::vector<std::string> SimBoot::load_udev_rules(std::string_view name, std::string_view text) {
+  UdevRules rules = parse_udev_rules(name, text);
+  world_.sim_udevd().add_rules(std::move(rules.rules));
+  return std::move(rules.not_modelled);
+}
 std::vector<std::string> SimBoot::load_unit_file(std::string_view name, std::string_view text) {
   return world_.sim_services().load_unit_file(name, text);
 }

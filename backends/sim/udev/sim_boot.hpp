@@ -22,6 +22,7 @@ class SimBoot final : public Boot {
   void start_udevd() override;
   void load_units(std::string_view config) override;
   std::vector<std::string> load_unit_file(std::string_view name, std::string_view text) override;
+  std::vector<std::string> load_udev_rules(std::string_view name, std::string_view text) override;
   void bind_program(std::string name, std::function<int()> main) override;
   void boot() override;
 

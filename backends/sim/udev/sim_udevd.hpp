@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "backends/sim/udev/sim_kernel_devices.hpp"
+#include "backends/sim/udev/udev_rules.hpp"
 #include "runtime/execution.hpp"
 
 namespace xenrace {
@@ -34,6 +35,9 @@ class SimUdevd {
 
   // A rule: KERNEL=="<devname>", TAG+="systemd".
   void tag_for_systemd(std::string devname) { systemd_tagged_.push_back(std::move(devname)); }
+  // Rules read from a rules file (udev_rules.hpp). A device node "xen/gntdev" is matched as kernel name
+  // "gntdev" of subsystem "misc": Xen's device nodes are misc devices (drivers/xen/gntdev.c, evtchn.c).
+  void add_rules(std::vector<UdevRule> rules) { rules_.insert(rules_.end(), rules.begin(), rules.end()); }
   // Spawns the "systemd-udevd" daemon actor.
   void start();
 
@@ -44,6 +48,7 @@ class SimUdevd {
   SimKernelDevices& kernel_;
   std::function<void(std::string_view)> plugged_;
   std::vector<std::string> systemd_tagged_;
+  std::vector<UdevRule> rules_;
 };
 
 // systemd-escape --path: "/dev/xen/gntdev" -> "dev-xen-gntdev", then the suffix ".device".
