@@ -38,6 +38,7 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
                        {"default_strategy", i.default_strategy},
                        {"loaded_from", ctx.registry.origin(*s)},
                        {"params", params},
+                       {"by_name_only", i.by_name_only},
                        {"variants", variants}});
       }
       std::cout << out.dump(2) << "\n";
@@ -46,6 +47,7 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
     for (const auto& s : ctx.registry.all()) {
       const auto& i = s->info();
       std::cout << i.name << "\n  " << i.description << "\n  source: " << i.source << "\n";
+      if (i.by_name_only) std::cout << "  by name only: explore --all leaves it out\n";
       if (const std::string& lib = ctx.registry.origin(*s); !lib.empty()) std::cout << "  loaded from: " << lib << "\n";
       for (const auto& v : i.variants)
         std::cout << "    " << v.name << " (expect " << to_string(v.expect) << "): " << v.summary << "\n";

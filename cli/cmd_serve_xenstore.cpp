@@ -1,11 +1,16 @@
 // `xenrace serve-xenstore --socket PATH`: the simulated XenStore over xenstored's Unix-socket protocol,
 // so libxenstore (XENSTORED_PATH=PATH), the xenstore-* tools and toolstacks run against the model.
 // Stops on SIGTERM/SIGINT and removes its socket. --scheduled lets a strategy order concurrent
-// clients' requests (recorded with --record, replayed with --replay).
+// clients' requests (recorded with --record, replayed with --replay); clients that connect from outside are
+// numbered by connection order, which real scripts (one connection per xenstore-* call) do not keep from run
+// to run. `--scheduled --run CMD ...` runs the programs itself instead, each a process actor (the `programs`
+// scenario): known by its actor, so a seed gives one schedule and a failure a replay token.
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -29,13 +34,41 @@ struct ServeArgs {
   std::string replay;
   bool verbose = false;
   std::vector<unsigned> domains;
+  std::vector<std::string> run;
+  std::string setup;
+  bool loop = false;
+  std::uint64_t iterations = 0;
 };
+
+// `--run`: the same exploration as `xenrace explore programs --param run1=CMD ...`, by re-executing this binary,
+// so the verdict, the replay token and `xenrace replay` are explore's.
+int run_programs(const ServeArgs& a) {
+  if (a.run.size() > 6) throw UsageError(fmt::format("serve-xenstore: at most 6 --run programs ({} given)", a.run.size()));
+  if (!a.socket.empty() || !a.record.empty() || !a.replay.empty() || !a.domains.empty())
+    throw UsageError("serve-xenstore --run runs its programs itself: not with --socket, --record, --replay or --domains "
+                     "(a failure prints its replay command)");
+  std::vector<std::string> args = {"xenrace", "explore", "programs", "--strategy", a.strategy, "--seed",
+                                   std::to_string(a.seed)};
+  for (std::size_t i = 0; i < a.run.size(); ++i) {
+    if (a.run[i].empty()) throw UsageError(fmt::format("serve-xenstore: --run {} is empty", i + 1));
+    args.insert(args.end(), {"--param", fmt::format("run{}={}", i + 1, a.run[i])});
+  }
+  if (!a.setup.empty()) args.insert(args.end(), {"--param", "setup=" + a.setup});
+  if (a.loop) args.insert(args.end(), {"--param", "loop=1"});
+  if (a.iterations != 0) args.insert(args.end(), {"--iterations", std::to_string(a.iterations)});
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::cout << std::flush;
+  execv("/proc/self/exe", argv.data());
+  throw std::runtime_error(fmt::format("serve-xenstore --run: re-executing xenrace: {}", std::strerror(errno)));
+}
 }  // namespace
 
 Runner add_serve_xenstore_command(CLI::App& app, Context&) {
   auto* cmd = app.add_subcommand("serve-xenstore", "Serve the simulated XenStore over xenstored's Unix-socket protocol");
   auto a = std::make_shared<ServeArgs>();
-  cmd->add_option("--socket", a->socket, "Unix socket to listen on (clients: XENSTORED_PATH=PATH)")->required();
+  cmd->add_option("--socket", a->socket, "Unix socket to listen on (clients: XENSTORED_PATH=PATH)");
   cmd->add_flag("--scheduled", a->scheduled, "Let a strategy decide the order of concurrent clients' requests");
   cmd->add_option("--strategy", a->strategy, std::string("Strategy of --scheduled: ") + exploring_strategy_names());
   cmd->add_option("--seed", a->seed, "Seed of the --scheduled strategy")->transform(whole_number());
@@ -48,7 +81,20 @@ Runner add_serve_xenstore_command(CLI::App& app, Context&) {
                   "Guest domains that exist and are introduced from the start, as after `xl create` (e.g. 1,2)")
       ->delimiter(',')
       ->transform(whole_number(1, 0x7fef));
+  cmd->add_option("--run", a->run,
+                  "--scheduled: run this shell command as a process actor against the simulated store (repeatable, "
+                  "up to 6); explores schedules as `explore programs` does, instead of serving a socket")
+      ->allow_extra_args(false);
+  cmd->add_option("--setup", a->setup, "--run: XenStore nodes written first, /PATH=VALUE separated by ';'");
+  cmd->add_flag("--loop", a->loop, "--run: the programs reach the simulated loop driver too (needs root)");
+  cmd->add_option("--iterations", a->iterations, "--run: executions to explore (default: the programs scenario's)")
+      ->transform(whole_number());
   return [a]() -> int {
+    if (!a->run.empty()) {
+      if (!a->scheduled) throw UsageError("serve-xenstore: --run needs --scheduled");
+      return run_programs(*a);
+    }
+    if (a->socket.empty()) throw UsageError("serve-xenstore: give --socket PATH (or --scheduled --run CMD)");
     xs::ServerOptions o;
     o.socket_path = a->socket;
     o.scheduled = a->scheduled || !a->replay.empty();

@@ -63,7 +63,7 @@ std::vector<SelectedVariant> select_variants(const ScenarioRegistry& registry, c
       scenarios.push_back(&registry.get(scenario_part));  // throws "unknown scenario" naming the known ones
     } else {
       for (const auto& s : registry.all())
-        if (matches(scenario_part, s->info().name)) scenarios.push_back(s.get());
+        if (!s->info().by_name_only && matches(scenario_part, s->info().name)) scenarios.push_back(s.get());
       if (scenarios.empty())
         throw UsageError("'" + target + "' matches no scenario (scenarios: " + names(scenario_names) + ")");
     }

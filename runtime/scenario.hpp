@@ -70,6 +70,9 @@ struct ScenarioInfo {
   // At most this many replays to shrink a witness (0: the explorer's budget): for a scenario whose executions
   // are slow, such as real programs as process actors.
   std::uint64_t shrink_budget = 0;
+  // Selected only by its exact name: `explore --all`, globs and the gate's "every scenario" leave it out (a
+  // scenario that is nothing without its parameters, such as `programs`).
+  bool by_name_only = false;
 
   const VariantInfo* variant(std::string_view name) const;
   const ParamInfo* param(std::string_view name) const;
