@@ -20,8 +20,6 @@ class Boot {
   virtual void add_xen_dom0_modules() = 0;
   // devtmpfs mounted on /dev: nodes exist as soon as a driver registers them; else only once udevd made them.
   virtual void set_devtmpfs(bool mounted) = 0;
-  // A udev rule: KERNEL=="<devname>", TAG+="systemd".
-  virtual void udev_tag_for_systemd(std::string devname) = 0;
   // A udev rules file as udevd reads it (its file name, its text): rules that tag devices for systemd are
   // applied; every other key is returned, "file:line: KEY==\"value\"", for the scenario to report as not
   // modelled. Throws std::invalid_argument naming the file and line of a malformed rule.

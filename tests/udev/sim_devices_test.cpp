@@ -31,7 +31,8 @@ Seen load_gntdev(bool devtmpfs, bool tag_rule, const char* rules_file = nullptr)
         systemd = &w.sim_services();
         kernel->add_xen_dom0_modules();
         kernel->set_devtmpfs(devtmpfs);
-        if (tag_rule) w.sim_udevd().tag_for_systemd("xen/gntdev");
+        if (tag_rule)
+          w.sim_udevd().add_rules(parse_udev_rules("test.rules", "KERNEL==\"gntdev\", TAG+=\"systemd\"\n").rules);
         if (rules_file != nullptr) w.sim_udevd().add_rules(parse_udev_rules("test.rules", rules_file).rules);
         w.sim_udevd().start();
         loader = ex.spawn("systemd-modules-load", [&] {

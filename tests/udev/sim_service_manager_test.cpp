@@ -8,6 +8,7 @@
 #include "backends/sim/udev/sim_kernel_devices.hpp"
 #include "backends/sim/udev/sim_service_manager.hpp"
 #include "backends/sim/udev/sim_udevd.hpp"
+#include "backends/sim/udev/udev_rules.hpp"
 #include "tests/mdev/sim_run.hpp"
 
 namespace xenrace {
@@ -137,7 +138,7 @@ WantedBy=multi-user.target
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     Boot b = boot(config, seed, [](Execution& ex, SimWorld& w) {
       w.sim_kernel_devices().add_module("x", {"x"});
-      w.sim_udevd().tag_for_systemd("x");
+      w.sim_udevd().add_rules(parse_udev_rules("test.rules", "KERNEL==\"x\", TAG+=\"systemd\"\n").rules);
       w.sim_udevd().start();
       ex.spawn("late modprobe", [&ex, &w] {
         ex.sched().sleep(5'000'000'000ULL);

@@ -10,7 +10,6 @@ namespace xenrace {
 
 void SimBoot::add_xen_dom0_modules() { world_.sim_kernel_devices().add_xen_dom0_modules(); }
 void SimBoot::set_devtmpfs(bool mounted) { world_.sim_kernel_devices().set_devtmpfs(mounted); }
-void SimBoot::udev_tag_for_systemd(std::string devname) { world_.sim_udevd().tag_for_systemd(std::move(devname)); }
 void SimBoot::start_udevd() { world_.sim_udevd().start(); }
 void SimBoot::load_units(std::string_view config) { world_.sim_services().load_units(config); }
 std::vector<std::string> SimBoot::load_udev_rules(std::string_view name, std::string_view text) {

@@ -18,7 +18,6 @@ class SimBoot final : public Boot {
 
   void add_xen_dom0_modules() override;
   void set_devtmpfs(bool mounted) override;
-  void udev_tag_for_systemd(std::string devname) override;
   void start_udevd() override;
   void load_units(std::string_view config) override;
   std::vector<std::string> load_unit_file(std::string_view name, std::string_view text) override;

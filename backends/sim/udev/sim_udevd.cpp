@@ -53,10 +53,9 @@ void SimUdevd::handle(const Uevent& e) {
     what = "node present";
   }
   const std::string_view kernel_name = std::string_view(e.devname).substr(e.devname.rfind('/') + 1);
-  const bool tagged =
-      std::find(systemd_tagged_.begin(), systemd_tagged_.end(), e.devname) != systemd_tagged_.end() ||
-      std::any_of(rules_.begin(), rules_.end(),
-                  [&](const UdevRule& r) { return udev_rule_matches(r, e.action, kernel_name, "misc"); });
+  const bool tagged = std::any_of(rules_.begin(), rules_.end(), [&](const UdevRule& r) {
+    return udev_rule_matches(r, e.action, kernel_name, "misc");
+  });
   if (tagged) {
     what += ", TAG systemd";
     plugged_(device_unit_for(path));

@@ -33,9 +33,7 @@ class SimUdevd {
   SimUdevd(Execution& ex, SimKernelDevices& kernel, std::function<void(std::string_view)> plugged)
       : ex_(ex), kernel_(kernel), plugged_(std::move(plugged)) {}
 
-  // A rule: KERNEL=="<devname>", TAG+="systemd".
-  void tag_for_systemd(std::string devname) { systemd_tagged_.push_back(std::move(devname)); }
-  // Rules read from a rules file (udev_rules.hpp). A device node "xen/gntdev" is matched as kernel name
+  // Rules read from a rules file (udev_rules.hpp): the only way a device gets tagged for systemd. A device node "xen/gntdev" is matched as kernel name
   // "gntdev" of subsystem "misc": Xen's device nodes are misc devices (drivers/xen/gntdev.c, evtchn.c).
   void add_rules(std::vector<UdevRule> rules) { rules_.insert(rules_.end(), rules.begin(), rules.end()); }
   // Spawns the "systemd-udevd" daemon actor.
@@ -47,7 +45,6 @@ class SimUdevd {
   Execution& ex_;
   SimKernelDevices& kernel_;
   std::function<void(std::string_view)> plugged_;
-  std::vector<std::string> systemd_tagged_;
   std::vector<UdevRule> rules_;
 };
 
