@@ -136,6 +136,26 @@ struct XenStoreLink {
   bool pending() const { return fd >= 0 && (client->has_request() || client->has_output()); }
 };
 
+// A duplicate of fd `fd` of a held process (pidfd_getfd): the program's own open file, shared with it (its
+// locks and offset), closed with this object. Invalid (errno in error()) when the program has no such fd.
+class ProgramFd {
+ public:
+  ProgramFd(const TreeProcess& p, int fd)
+      : fd_(static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0))), error_(fd_ < 0 ? errno : 0) {}
+  ~ProgramFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ProgramFd(const ProgramFd&) = delete;
+  ProgramFd& operator=(const ProgramFd&) = delete;
+  explicit operator bool() const { return fd_ >= 0; }
+  int get() const { return fd_; }
+  int error() const { return error_; }
+
+ private:
+  int fd_;
+  int error_;
+};
+
 // An emulated loop fd of the actor: the program holds one end of a socket pair (so its open file is known by
 // the inode of that end, through any dup or fork), the supervisor the other, which reads end-of-file once
 // every copy of the program's end is closed: that is the last close of the open file.
@@ -396,16 +416,17 @@ class Supervisor {
     const std::string what = fmt::format("p{} {} {}", p.ordinal, fd, flock_op_text(op));
     // The lock is taken on the program's own open file: the supervisor's duplicate shares it, and closing the
     // duplicate releases nothing while the program keeps its fd.
-    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
-    if (mine < 0) {
-      const int e = errno;  // EBADF: no such fd in the program
-      ex_.record("proc.flock", what, errno_text(e));
-      reply(p, -1, e);
-      return true;
+    int rc = 0, e = 0;
+    {
+      const ProgramFd mine(p, fd);
+      if (!mine) {
+        ex_.record("proc.flock", what, errno_text(mine.error()));  // EBADF: no such fd in the program
+        reply(p, -1, mine.error());
+        return true;
+      }
+      rc = ::flock(mine.get(), op | LOCK_NB);
+      e = rc == 0 ? 0 : errno;
     }
-    const int rc = ::flock(mine, op | LOCK_NB);
-    const int e = rc == 0 ? 0 : errno;
-    ::close(mine);
     if (rc != 0 && e == EWOULDBLOCK && !(op & LOCK_NB)) {
       // Would block: the process stays held, and the request waits here for a release.
       ex_.record("proc.flock", what, "parked");
@@ -439,25 +460,24 @@ class Supervisor {
     }
     what += fmt::format(" {} {}+{}", fl.l_type == F_RDLCK ? "F_RDLCK" : fl.l_type == F_WRLCK ? "F_WRLCK" : "F_UNLCK",
                         fl.l_start, fl.l_len);
-    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
-    if (mine < 0) {
-      const int e = errno;
-      ex_.record("proc.fcntl", what, errno_text(e));
-      reply(p, -1, e);
-      return true;
-    }
-    int rc = 0, e = 0;
+    int e = 0;
     bool conflict = false;
-    if (ofd) {
-      rc = ::fcntl(mine, F_OFD_SETLK, &fl);
-      e = rc == 0 ? 0 : errno;
-      conflict = rc != 0 && (e == EAGAIN || e == EACCES);
-    } else if (fl.l_type != F_UNLCK) {
-      struct flock probe = fl;
-      if (::fcntl(mine, F_GETLK, &probe) != 0) e = errno;
-      conflict = e == 0 && probe.l_type != F_UNLCK && probe.l_pid != p.pid;
+    {
+      const ProgramFd mine(p, fd);
+      if (!mine) {
+        ex_.record("proc.fcntl", what, errno_text(mine.error()));
+        reply(p, -1, mine.error());
+        return true;
+      }
+      if (ofd) {
+        if (::fcntl(mine.get(), F_OFD_SETLK, &fl) != 0) e = errno;
+        conflict = e == EAGAIN || e == EACCES;
+      } else if (fl.l_type != F_UNLCK) {
+        struct flock probe = fl;
+        if (::fcntl(mine.get(), F_GETLK, &probe) != 0) e = errno;
+        conflict = e == 0 && probe.l_type != F_UNLCK && probe.l_pid != p.pid;
+      }
     }
-    ::close(mine);
     if (conflict && wait) {
       ex_.record("proc.fcntl", what, "parked");
       park_of(p.ordinal).lock_generation = locks_.generation + 1;
@@ -632,12 +652,9 @@ class Supervisor {
 
   // The emulated loop fd that fd `fd` of p is, or null.
   LoopHandle* loop_handle_of(const TreeProcess& p, int fd) {
-    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
-    if (mine < 0) return nullptr;
+    const ProgramFd mine(p, fd);
     struct stat st{};
-    const bool ok = fstat(mine, &st) == 0;
-    ::close(mine);
-    if (!ok) return nullptr;
+    if (!mine || fstat(mine.get(), &st) != 0) return nullptr;
     for (auto& h : loop_handles_)
       if (h.fd >= 0 && h.peer == st.st_ino) return &h;
     return nullptr;
@@ -769,11 +786,8 @@ class Supervisor {
 
   // Identity and name of the backing file the program passes by fd: the name it gave, else the fd's path.
   bool backing_file(const TreeProcess& p, int fd, const char* given, std::string& name, struct stat& st) {
-    const int mine = static_cast<int>(syscall(SYS_pidfd_getfd, p.pidfd, fd, 0));
-    if (mine < 0) return false;
-    const bool ok = fstat(mine, &st) == 0;
-    ::close(mine);
-    if (!ok) return false;
+    const ProgramFd mine(p, fd);
+    if (!mine || fstat(mine.get(), &st) != 0) return false;
     name = given != nullptr ? std::string(given, strnlen(given, LO_NAME_SIZE)) : std::string();
     if (name.empty()) {
       char buf[4096];
@@ -797,7 +811,7 @@ class Supervisor {
       reply(p, r >= 0 ? r : -1, r >= 0 ? 0 : -r);
       return true;
     };
-    if (h == nullptr || h->fd < 0) return answer(-EBADF);  // closed meanwhile
+    if (h == nullptr) return answer(-EBADF);  // closed meanwhile
     if (h->index < 0) {
       switch (request) {
         case LOOP_CTL_GET_FREE: return answer(loop_->get_free());
