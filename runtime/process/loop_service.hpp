@@ -39,7 +39,7 @@ class LoopService {
   virtual int configure(int handle, const std::string& file, std::uint64_t dev, std::uint64_t ino, std::uint32_t flags) = 0;
   virtual int set_fd(int handle, const std::string& file, std::uint64_t dev, std::uint64_t ino) = 0;
   virtual int set_status_flags(int handle, std::uint32_t flags) = 0;  // LOOP_SET_STATUS64 (lo_flags)
-  virtual int get_status(int handle, LoopDeviceState& out) = 0;       // LOOP_GET_STATUS64
+  virtual int get_status(int handle, LoopDeviceState& out) = 0;       // LOOP_GET_STATUS64 (index: the caller's)
   virtual int clr_fd(int handle) = 0;                                 // LOOP_CLR_FD
   // Observation, no scheduling point: every device that exists, lowest index first (for /sys/block and /dev).
   virtual std::vector<LoopDeviceState> devices() const = 0;

@@ -850,7 +850,7 @@ class Supervisor {
         loop_info64 info{};
         info.lo_device = state.file_dev;
         info.lo_inode = state.file_ino;
-        info.lo_number = static_cast<std::uint32_t>(state.index);
+        info.lo_number = static_cast<std::uint32_t>(h->index);
         info.lo_flags = state.flags;
         std::strncpy(reinterpret_cast<char*>(info.lo_file_name), state.backing_file.c_str(), LO_NAME_SIZE - 1);
         if (!write_remote(p.pid, arg, &info, sizeof(info))) return answer(-EFAULT);

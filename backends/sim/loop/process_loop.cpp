@@ -18,10 +18,7 @@ int ProcessLoop::remove(int index) { return result(loop_.remove(index)); }
 
 int ProcessLoop::open(int index) {
   const Result<LoopFd> fd = loop_.open(index);
-  if (!fd.ok()) return -fd.err;
-  if (index_of_.size() <= static_cast<std::size_t>(fd.value.id)) index_of_.resize(static_cast<std::size_t>(fd.value.id) + 1, -1);
-  index_of_[static_cast<std::size_t>(fd.value.id)] = index;
-  return fd.value.id;
+  return fd.ok() ? fd.value.id : -fd.err;
 }
 
 int ProcessLoop::close(int handle) { return result(loop_.close(LoopFd{handle})); }
@@ -43,7 +40,6 @@ int ProcessLoop::set_status_flags(int handle, std::uint32_t flags) {
 int ProcessLoop::get_status(int handle, process::LoopDeviceState& out) {
   const Result<LoopStatus> st = loop_.get_status(LoopFd{handle});
   if (!st.ok()) return -st.err;
-  out.index = handle >= 0 && static_cast<std::size_t>(handle) < index_of_.size() ? index_of_[static_cast<std::size_t>(handle)] : -1;
   out.bound = true;
   out.backing_file = st.value.backing_file;
   out.file_dev = st.value.file.dev;

@@ -27,7 +27,6 @@ class ProcessLoop final : public process::LoopService {
 
  private:
   SimLoop& loop_;
-  std::vector<int> index_of_;  // by handle (SimLoop's LoopFd id): the device it opened
 };
 
 }  // namespace xenrace
