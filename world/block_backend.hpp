@@ -46,6 +46,10 @@ class BlockBackends {
   virtual Errno probe(std::string_view backend_path) = 0;
   // What blkback exported for that backend, if it has opened a device.
   virtual std::optional<ExportedDisk> exported(std::string_view backend_path) const = 0;
+  // From now on, probe each vbd backend directory that appears with `state` Initialising, as the kernel's
+  // xenbus does through its watch on backend/vbd: for a toolstack that runs as a program (real libxl), whose
+  // directories a scenario cannot probe one by one. Call from setup code. A real kernel does this itself.
+  virtual void probe_as_created() {}
 };
 
 }  // namespace xenrace

@@ -31,6 +31,44 @@ Errno SimBlockBackends::probe(std::string_view backend_path) {
   return 0;
 }
 
+void SimBlockBackends::probe_as_created() {
+  ex_.spawn_daemon("xenbus backend/vbd", [this] { watch_backend_tree(); });
+}
+
+void SimBlockBackends::watch_backend_tree() {
+  constexpr std::string_view kRoot = "/local/domain/0/backend/vbd";
+  auto xs = xenstore_.connect(0);
+  // xenbus_probe_node: only a device not probed yet, whose state is Initialising, is new.
+  auto device_changed = [this, &xs](const std::string& device) {
+    if (backends_.count(device)) return;
+    auto state = xs->read(kNoTx, device + "/state");
+    if (state.ok() && state.value == "1") probe(device);
+  };
+  xs->watch(std::string(kRoot), "backend");
+  for (;;) {
+    auto ev = xs->read_watch();
+    if (!ev.ok()) continue;
+    // xenbus_dev_changed: the device directory is the event path's first two components below the root.
+    std::string_view rest = ev.value.path;
+    const bool below = rest.size() > kRoot.size() + 1 && rest.substr(0, kRoot.size()) == kRoot;
+    if (below) rest.remove_prefix(kRoot.size() + 1);
+    const std::size_t domid_end = below ? rest.find('/') : std::string_view::npos;
+    if (domid_end != std::string_view::npos) {
+      device_changed(std::string(kRoot) + "/" + std::string(rest.substr(0, rest.find('/', domid_end + 1))));
+      continue;
+    }
+    // The event at registration, or one for the root or a domain's directory: look at every device, as
+    // xenbus_probe_devices does when the bus starts (the kernel's watch is older than any toolstack's write).
+    auto domains = xs->directory(kNoTx, std::string(kRoot));
+    if (!domains.ok()) continue;
+    for (const auto& dom : domains.value) {
+      auto devices = xs->directory(kNoTx, fmt::format("{}/{}", kRoot, dom));
+      if (!devices.ok()) continue;
+      for (const auto& dev : devices.value) device_changed(fmt::format("{}/{}/{}", kRoot, dom, dev));
+    }
+  }
+}
+
 std::optional<ExportedDisk> SimBlockBackends::exported(std::string_view backend_path) const {
   auto it = backends_.find(backend_path);
   return it == backends_.end() ? std::nullopt : it->second.exported;

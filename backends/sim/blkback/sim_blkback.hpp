@@ -44,6 +44,10 @@ class SimBlockBackends final : public BlockBackends {
 
   Errno probe(std::string_view backend_path) override;
   std::optional<ExportedDisk> exported(std::string_view backend_path) const override;
+  // One daemon actor, "xenbus backend/vbd", plays the xenbus core's watch (xenbus_probe_backend.c
+  // backend_changed -> xenbus_dev_changed -> xenbus_probe_node): a new backend/vbd/<domid>/<devid> whose
+  // `state` reads 1 is probed; one already probed, or in another state, is left alone.
+  void probe_as_created() override;
 
   void set_diskseq_support(BlkbackDiskseq d) { diskseq_ = d; }
   BlkbackDiskseq diskseq_support() const { return diskseq_; }
@@ -59,6 +63,7 @@ class SimBlockBackends final : public BlockBackends {
     std::optional<ExportedDisk> exported;
   };
   void run(Backend& be);
+  void watch_backend_tree();
   void backend_changed(Backend& be, XsConnection& xs);
   void fatal(Backend& be, XsConnection& xs, Errno err, const std::string& message);
   bool writes_opened() const { return diskseq_ != BlkbackDiskseq::unsupported; }
