@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "world/sysfs.hpp"
+#include "world/xenstore.hpp"
 
 namespace xenrace {
 namespace process {
@@ -49,6 +51,14 @@ class World {
   // Domain lifecycle (create, shutdown, destroy); the real host's is not driven by scenarios.
   virtual Hypervisor& hypervisor() {
     throw ComponentUnavailable(std::string(backend()) + " backend cannot create or destroy domains");
+  }
+  // What a real libxl, run as a process actor, needs in its environment to reach this world's hypervisor
+  // ("NAME=VALUE" entries). The simulator's is the fake libxenctrl put first by LD_LIBRARY_PATH, answering for
+  // dom0 and `guests` (backends/sim/hypervisor/fake_xenctrl). Throws ComponentUnavailable, saying why, where
+  // there is none.
+  virtual std::vector<std::string> libxl_environment(const std::vector<DomId>& guests) {
+    (void)guests;
+    throw ComponentUnavailable(std::string(backend()) + " backend does not run real libxl under the scheduler");
   }
   // Device components (loop, blkback, mdev, pciback, udev/services) are added beside these.
   virtual LoopDevices& loop() { throw ComponentUnavailable(std::string(backend()) + " backend has no loop devices"); }

@@ -35,6 +35,10 @@ Hypervisor& SimWorld::hypervisor() {
   return *hypervisor_;
 }
 
+std::vector<std::string> SimWorld::libxl_environment(const std::vector<DomId>& guests) {
+  return fake_xenctrl_environment(guests);
+}
+
 Kernel& SimWorld::kernel() {
   if (!kernel_) kernel_ = std::make_unique<SimKernel>(*this);
   return *kernel_;

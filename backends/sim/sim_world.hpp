@@ -37,6 +37,7 @@ class SimWorld final : public World {
   Services& services() override;
   PciBack& pci() override;
   Hypervisor& hypervisor() override;
+  std::vector<std::string> libxl_environment(const std::vector<DomId>& guests) override;
   Kernel& kernel() override;  // the variant's models, and the fakes' state for invariants
   Boot& boot() override;      // sim_kernel_devices, sim_udevd and sim_services as one boot
   FileSystem& file_system() override;

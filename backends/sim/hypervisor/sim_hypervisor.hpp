@@ -2,6 +2,9 @@
 // (xs::Store::hypervisor_domain_*), so every lifecycle change reaches xenstored at once, as
 // VIRQ_DOM_EXC makes it call check_domains(). Every call is a visible operation "hv.<op>".
 #pragma once
+#include <string>
+#include <vector>
+
 #include "backends/sim/xenstore/xs_store.hpp"
 #include "runtime/execution.hpp"
 #include "world/hypervisor.hpp"
@@ -24,5 +27,10 @@ class SimHypervisor final : public Hypervisor {
   Execution& ex_;
   xs::Store& store_;
 };
+
+// The environment of a real libxl on the fake libxenctrl (fake_xenctrl/): LD_LIBRARY_PATH to the directory it
+// was built in, and XENRACE_FAKE_DOMAINS listing `guests`. Throws ComponentUnavailable when it was not built
+// (no libxen-dev at configure time).
+std::vector<std::string> fake_xenctrl_environment(const std::vector<DomId>& guests);
 
 }  // namespace xenrace
