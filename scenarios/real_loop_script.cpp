@@ -25,6 +25,7 @@
 #include "faults/sim_faults.hpp"
 #include <xenrace/scenario.hpp>
 #include "toolstack/hotplug_script_fixture.hpp"
+#include "toolstack/udisksd.hpp"
 #include "world/kernel.hpp"
 #include "world/loop.hpp"
 #include "world/world.hpp"
@@ -36,7 +37,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kGuest = 1;
-constexpr const char* kIso = "/isos/install.iso";
 
 // The add's `losetup -f` and `losetup $roflag DEV FILE` as one `losetup -f --show $roflag FILE`.
 void bind_in_one_step(const fs::path& block) {
@@ -123,17 +123,8 @@ XENRACE_SCENARIO({
     return;
   }
 
-  loop.create_file(kIso);
   scripts.spawn_block(race.ex, "add", kGuest, std::move(options));
-  // Another loop user, outside Xen's lock: it finds a free device and binds the ISO to it, as udisksd does.
-  race.spawn("udisksd", [&loop] {
-    const Result<int> index = loop.get_free();
-    if (!index.ok()) return;
-    const Result<LoopFd> fd = loop.open(index.value);
-    if (!fd.ok()) return;
-    loop.configure(fd.value, kIso, kLoFlagsReadOnly);
-    loop.close(fd.value);
-  });
+  spawn_udisksd(race.ex, loop);
   race.at_end("the guest's disk is its own file", [&setup, be, kernel_loop]() -> std::string {
     const auto status = setup->read(kNoTx, be + "/hotplug-status");
     if (!status.ok() || status.value != "connected")

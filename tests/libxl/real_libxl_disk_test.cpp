@@ -1,0 +1,74 @@
+// The real-libxl-disk scenario (scenarios/real_libxl_disk.cpp): Debian's real libxl 4.17 attaches file-backed
+// disks to two guests at once, forking Xen's real block script, whose losetup runs against the simulated loop
+// driver. Each attach gets its own loop device whatever the schedule; with udisksd binding an ISO meanwhile,
+// the script's LOOP_CONFIGURE can meet EBUSY, and libxl's block-attach then fails (seed 004), in a schedule that
+// replays to the same trace.
+//
+// Skips with the scenario's own reason where it cannot run (no process actors, not root, no scripts, no
+// xenrace-libxl).
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "process_test_support.hpp"
+#include "runtime/strategies/pct_strategy.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
+
+namespace xenrace {
+namespace {
+
+using testing::steps_text;
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+struct Runner : testing::ScenarioRunner {
+  Runner() : ScenarioRunner("real-libxl-disk", "xen-4.17") {}
+};
+
+TEST(RealLibxlDisk, TwoAttachesAtOnceEachGiveTheGuestItsOwnLoopDevice) {
+  Runner runner;
+  if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
+  PctStrategy strategy(1, 3);
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    strategy.begin_execution(i);
+    const ExecutionResult r = runner.run(strategy, "xen-4.17");
+    strategy.end_execution(r.steps);
+    const std::string text = steps_text(r);
+    ASSERT_FALSE(r.failed()) << "execution " << i << ": " << r.message << "\n" << text;
+    // libxl itself wrote the backend and forked the script; the script bound both images.
+    EXPECT_TRUE(has(text, "xs.write p1/c1 t1 /local/domain/0/backend/vbd/1/51712/script=/var/run/xenrace/scripts/block"))
+        << text;
+    EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/guest1.img -> 0")) << text;
+    EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/guest2.img -> 0")) << text;
+    EXPECT_TRUE(has(text, " backend/vbd/1/51712/hotplug-status=connected -> OK")) << text;
+    EXPECT_TRUE(has(text, " backend/vbd/2/51712/hotplug-status=connected -> OK")) << text;
+  }
+}
+
+TEST(RealLibxlDisk, UdisksdBetweenTheScriptsTwoLosetupsFailsLibxlsAttachAndTheReplayShowsIt) {
+  Runner runner;
+  if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
+  PctStrategy strategy(1, 3);
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    strategy.begin_execution(i);
+    const ExecutionResult r = runner.run(strategy, "udisksd");
+    strategy.end_execution(r.steps);
+    if (!r.failed()) continue;
+    const std::string text = steps_text(r);
+    EXPECT_TRUE(has(r.message, "block-attach 1 failed: p1 exited with status 1") ||
+                has(r.message, "block-attach 2 failed: p1 exited with status 1"))
+        << r.message << "\n" << text;
+    EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
+    EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/guest") && has(text, ".img -> EBUSY")) << text;
+    ReplayStrategy replay(r.schedule);
+    replay.begin_execution(0);
+    const ExecutionResult again = runner.run(replay, "udisksd");
+    EXPECT_EQ(replay.divergence(), "");
+    EXPECT_EQ(steps_text(again), text);
+    return;
+  }
+  FAIL() << "200 pct executions never put udisksd between the script's losetup -f and losetup DEV FILE";
+}
+
+}  // namespace
+}  // namespace xenrace

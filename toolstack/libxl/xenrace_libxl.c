@@ -1,0 +1,93 @@
+/* xenrace-libxl: real libxl (the libxenlight the loader finds) doing what `xl block-attach` and
+ * `xl block-detach` do, as one program a scenario runs as a process actor. It takes the same disk
+ * specification xl takes (parsed by libxlutil, as xl parses it), so a run reads like the command a user types:
+ *
+ *   xenrace-libxl [--log FILE] block-attach DOMID 'format=raw,vdev=xvda,access=rw,target=/path/disk.img'
+ *   xenrace-libxl [--log FILE] block-detach DOMID VDEV
+ *
+ * Exits 0 when libxl returned 0, 1 when it returned an error, 2 on bad arguments. libxl logs its errors to
+ * stderr, as xl does, and a failure ends with one line "<command> <domid> <vdev> rc=<libxl's return code>".
+ * --log FILE appends all of that to FILE instead (a scenario keeps its output out of the explorer's). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <libxlutil.h>
+#include <xentoollog.h>
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: xenrace-libxl [--log FILE] block-attach DOMID DISKSPEC\n"
+          "       xenrace-libxl [--log FILE] block-detach DOMID VDEV\n");
+  return 2;
+}
+
+static int parse_domid(const char *text, uint32_t *domid) {
+  char *end = NULL;
+  const unsigned long d = strtoul(text, &end, 10);
+  if (end == text || *end != '\0' || d >= 0x7ff0) {
+    fprintf(stderr, "xenrace-libxl: not a guest domain id: '%s'\n", text);
+    return -1;
+  }
+  *domid = (uint32_t)d;
+  return 0;
+}
+
+static int block_attach(libxl_ctx *ctx, uint32_t domid, const char *spec) {
+  XLU_Config *config = xlu_cfg_init(stderr, "command line");
+  if (config == NULL) return 2;
+  libxl_device_disk disk;
+  libxl_device_disk_init(&disk);
+  if (xlu_disk_parse(config, 1, &spec, &disk) != 0) {
+    fprintf(stderr, "xenrace-libxl: not a disk specification: '%s'\n", spec);
+    xlu_cfg_destroy(config);
+    return 2;
+  }
+  const int rc = libxl_device_disk_add(ctx, domid, &disk, NULL);
+  if (rc != 0) fprintf(stderr, "block-attach %u %s rc=%d\n", domid, disk.vdev ? disk.vdev : "?", rc);
+  libxl_device_disk_dispose(&disk);
+  xlu_cfg_destroy(config);
+  return rc == 0 ? 0 : 1;
+}
+
+static int block_detach(libxl_ctx *ctx, uint32_t domid, const char *vdev) {
+  libxl_device_disk disk;
+  libxl_device_disk_init(&disk);
+  int rc = libxl_vdev_to_device_disk(ctx, domid, vdev, &disk);
+  if (rc == 0) rc = libxl_device_disk_remove(ctx, domid, &disk, NULL);
+  if (rc != 0) fprintf(stderr, "block-detach %u %s rc=%d\n", domid, vdev, rc);
+  libxl_device_disk_dispose(&disk);
+  return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 2 && strcmp(argv[1], "--log") == 0) {
+    if (freopen(argv[2], "a", stderr) == NULL) {
+      perror(argv[2]);
+      return 2;
+    }
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc != 4) return usage();
+  uint32_t domid = 0;
+  if (parse_domid(argv[2], &domid) != 0) return 2;
+  xentoollog_logger_stdiostream *log = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+  libxl_ctx *ctx = NULL;
+  if (libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)log) != 0) {
+    fprintf(stderr, "xenrace-libxl: libxl_ctx_alloc failed\n");
+    return 1;
+  }
+  int status;
+  if (strcmp(argv[1], "block-attach") == 0)
+    status = block_attach(ctx, domid, argv[3]);
+  else if (strcmp(argv[1], "block-detach") == 0)
+    status = block_detach(ctx, domid, argv[3]);
+  else
+    status = usage();
+  libxl_ctx_free(ctx);
+  xtl_logger_destroy((xentoollog_logger *)log);
+  return status;
+}
