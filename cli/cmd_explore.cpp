@@ -44,6 +44,7 @@ struct ExploreArgs {
   std::uint64_t progress_interval = 10;
   std::vector<std::string> params;
   std::string hotplug_scripts;
+  std::string libxl;
   std::string report_dir;
   std::string faults;
   std::optional<unsigned> max_faults;
@@ -126,6 +127,10 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
                   "(laid out as Xen's tools/hotplug/Linux, or an installed /etc/xen/scripts); the same as "
                   "--param scripts=DIR")
       ->type_name("DIR");
+  cmd->add_option("--libxl", a->libxl,
+                  "Run the scenarios that run real libxl (real-libxl-disk) with the libxenlight.so.4.17 in DIR (a "
+                  "build from a patched Xen tree) instead of the host's; the same as --param libxl=DIR")
+      ->type_name("DIR");
   cmd->add_option("--faults", a->faults, "Enable these failure points, POINT[,POINT] or all (see 'xenrace faults')");
   cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
@@ -179,6 +184,17 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
         throw UsageError("--hotplug-scripts: none of the selected scenarios runs Xen's real hotplug scripts "
                          "(real-block-script does)");
       raw_params.push_back("scripts=" + dir.lexically_normal().string());
+    }
+    if (!a->libxl.empty()) {
+      std::error_code ec;
+      const std::filesystem::path dir = std::filesystem::absolute(a->libxl, ec);
+      if (ec || access((dir / "libxenlight.so.4.17").c_str(), R_OK) != 0)
+        throw UsageError(fmt::format("--libxl {}: no libxenlight.so.4.17 there (give the directory of a libxl 4.17 "
+                                     "build, such as a Xen tree's tools/libs/light)", a->libxl));
+      const auto scenarios = scenarios_of(todo);
+      if (std::none_of(scenarios.begin(), scenarios.end(), [](const Scenario* s) { return s->info().param("libxl"); }))
+        throw UsageError("--libxl: none of the selected scenarios runs real libxl (real-libxl-disk does)");
+      raw_params.push_back("libxl=" + dir.lexically_normal().string());
     }
     base.params = parse_params(raw_params, scenarios_of(todo), ParamScope::simulator);
     add_fault_params(base.params, a->faults, a->max_faults);

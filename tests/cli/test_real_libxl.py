@@ -1,0 +1,59 @@
+"""real-libxl-disk and --libxl: real libxl 4.17 (xenrace-libxl, a process actor) attaches disks with Xen's real block
+script. The udisksd race is found, shrunk, and its token replays it; --libxl DIR puts DIR's libxenlight in front,
+and a directory without one is a usage error.
+
+Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli/test_real_libxl.py
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from test_cli import xenrace
+
+
+def installed_scripts():
+    """Debian's scripts, named outright: the suite's runs point XENRACE_XEN_SCRIPTS at none (ci/test)."""
+    for d in [Path("/etc/xen/scripts"), Path.home() / ".cache/xenrace/xen-utils-common/etc/xen/scripts"]:
+        if (d / "block").is_file() and (d / "hotplugpath.sh").is_file():
+            return ["--hotplug-scripts", str(d)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def runnable():
+    scripts = installed_scripts()
+    probe = json.loads(xenrace("explore", "real-libxl-disk", "--variant", "xen-4.17", "--iterations", "1",
+                               "--json", *scripts).stdout)
+    if probe[0]["verdict"] == "skipped":
+        pytest.skip(f"real-libxl-disk cannot run here: {probe[0]['skip_reason']}")
+    assert probe[0]["verdict"] == "pass", probe
+    return scripts
+
+
+def test_the_udisksd_race_is_found_shrunk_and_its_token_replays_it(runnable):
+    found = xenrace("explore", "real-libxl-disk", "--variant", "udisksd", "--json", *runnable, check_code=0)
+    result = json.loads(found.stdout)[0]
+    assert result["verdict"] == "fail" and result["met_expectation"] is True, result
+    assert "block-attach" in result["message"] and "exited with status 1" in result["message"], result
+    replayed = xenrace("replay", result["replay"], check_code=0)  # 0: the variant failed, as expected
+    assert "-> EBUSY" in replayed.stdout, replayed.stdout
+    assert "udisksd" in replayed.stdout
+    assert "diverged" not in replayed.stdout + replayed.stderr
+    assert f"trace_hash: {result['trace_hash']}" in replayed.stdout
+
+
+def test_libxl_dir_is_the_libxenlight_that_runs(runnable, tmp_path):
+    # An empty "library": the loader refuses it, so every attach fails, which shows the option reached libxl.
+    (tmp_path / "libxenlight.so.4.17").write_bytes(b"")
+    broken = xenrace("explore", "real-libxl-disk", "--variant", "xen-4.17", "--libxl", str(tmp_path), "--iterations",
+                     "1", "--no-shrink", *runnable, check_code=1)
+    assert "exited with status 127" in broken.stdout, broken.stdout
+
+
+def test_libxl_without_a_library_or_a_reader_is_a_usage_error(tmp_path):
+    missing = xenrace("explore", "real-libxl-disk", "--libxl", str(tmp_path), check_code=2)
+    assert f"--libxl {tmp_path}: no libxenlight.so.4.17 there" in missing.stderr
+    (tmp_path / "libxenlight.so.4.17").write_bytes(b"")
+    unread = xenrace("explore", "demo-counter", "--libxl", str(tmp_path), check_code=2)
+    assert "--libxl: none of the selected scenarios runs real libxl" in unread.stderr
