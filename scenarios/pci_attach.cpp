@@ -50,6 +50,7 @@
 
 #include <xenrace/scenario.hpp>
 #include "toolstack/flock.hpp"
+#include "toolstack/pv_pci_guest.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
@@ -57,11 +58,11 @@
 namespace xenrace {
 namespace {
 
-constexpr DomId kGuest = 1;
-constexpr const char* kGuestName = "pvguest";
-constexpr const char* kBackendPath = "/local/domain/0/backend/pci/1/0";
-constexpr const char* kFrontendPath = "/local/domain/1/device/pci/0";
-constexpr const char* kBootDevice = "0000:03:00.0";  // existing-backend variants: coldplugged at boot
+using pv_pci_guest::kBackendPath;
+using pv_pci_guest::kBootDevice;
+using pv_pci_guest::kFrontendPath;
+using pv_pci_guest::kGuest;
+using pv_pci_guest::kGuestName;
 constexpr int kFirstAttachBus = 0x04;  // the attaches hot-add 0000:04:00.0, 0000:05:00.0, ...
 constexpr int kMaxAttaches = 6;
 constexpr VirtualTime kPollInterval = 100'000'000;  // libxl__wait_for_backend: usleep(100000)
@@ -253,50 +254,11 @@ class PciAttach {
   std::unique_ptr<XsConnection> xs_;
 };
 
-// --- setup ---
+// --- setup: toolstack/pv_pci_guest.hpp ---
 
-// What libxl's domain creation left: /local/domain/1 readable by the guest, its device/ directory owned
-// by it.
-void create_guest(XsConnection& xs) {
-  xs.mkdir(kNoTx, "/local/domain/1");
-  xs.set_perms(kNoTx, "/local/domain/1", {{XsPerm::Access::none, 0}, {XsPerm::Access::read, kGuest}});
-  xs.write(kNoTx, "/local/domain/1/name", kGuestName);
-  xs.mkdir(kNoTx, "/local/domain/1/device");
-  xs.set_perms(kNoTx, "/local/domain/1/device", {{XsPerm::Access::none, kGuest}});
-  xs.mkdir(kNoTx, "/local/domain/0/backend/pci");
-}
-
-// The nodes libxl, pciback and pcifront leave after the guest booted with one device, all Connected.
-void coldplugged_backend(XsConnection& xs, const std::string& bdf) {
-  xs.mkdir(kNoTx, kFrontendPath);
-  xs.set_perms(kNoTx, kFrontendPath, {{XsPerm::Access::none, kGuest}, {XsPerm::Access::read, 0}});
-  const KeyValues front = {{"backend", kBackendPath}, {"backend-id", "0"}, {"pci-op-ref", "8"},
-                           {"event-channel", "9"},    {"magic", "7"},       {"state", "4"}};
-  for (const auto& [k, v] : front) xs.write(kNoTx, fmt::format("{}/{}", kFrontendPath, k), v);
-  xs.mkdir(kNoTx, kBackendPath);
-  xs.set_perms(kNoTx, kBackendPath, {{XsPerm::Access::none, 0}, {XsPerm::Access::read, kGuest}});
-  const KeyValues back = {{"frontend", kFrontendPath},
-                          {"frontend-id", std::to_string(kGuest)},
-                          {"online", "1"},
-                          {"domain", kGuestName},
-                          {"key-0", bdf},
-                          {"dev-0", bdf},
-                          {"opts-0", "msitranslate=0,power_mgmt=0,permissive=0,rdm_policy=strict"},
-                          {"state-0", "3"},
-                          {"vdev-0", "0000:00:00.00"},
-                          {"root-0", "0000:00"},
-                          {"root_num", "1"},
-                          {"num_devs", "1"},
-                          {"state", "4"}};
-  for (const auto& [k, v] : back) xs.write(kNoTx, fmt::format("{}/{}", kBackendPath, k), v);
-}
-
-// xl pci-assignable-add: unbind from the native driver, add a slot, bind to pciback.
-void make_assignable(PciBack& pci, const std::string& bdf) {
-  pci.unbind(bdf);
-  pci.new_slot(bdf);
-  pci.bind(bdf);
-}
+using pv_pci_guest::coldplugged_backend;
+using pv_pci_guest::create_guest;
+using pv_pci_guest::make_assignable;
 
 // --- invariants ---
 

@@ -1,0 +1,65 @@
+// One running PV guest (domid 1) as PCI passthrough finds it: what libxl's domain creation left in XenStore, the
+// nodes libxl, pciback and pcifront leave when it booted with a device, and `xl pci-assignable-add`. Shared by
+// pci-attach (the model of libxl's code) and real-libxl-pci (libxl itself), so both start from the same state.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "world/pci.hpp"
+#include "world/xenstore.hpp"
+
+namespace xenrace::pv_pci_guest {
+
+inline constexpr DomId kGuest = 1;
+inline constexpr const char* kGuestName = "pvguest";
+inline constexpr const char* kBackendPath = "/local/domain/0/backend/pci/1/0";
+inline constexpr const char* kFrontendPath = "/local/domain/1/device/pci/0";
+inline constexpr const char* kBootDevice = "0000:03:00.0";  // existing-backend variants: coldplugged at boot
+
+// /local/domain/1 readable by the guest, its device/ directory owned by it, and dom0's backend/pci.
+inline void create_guest(XsConnection& xs) {
+  xs.mkdir(kNoTx, "/local/domain/1");
+  xs.set_perms(kNoTx, "/local/domain/1", {{XsPerm::Access::none, 0}, {XsPerm::Access::read, kGuest}});
+  xs.write(kNoTx, "/local/domain/1/name", kGuestName);
+  xs.mkdir(kNoTx, "/local/domain/1/device");
+  xs.set_perms(kNoTx, "/local/domain/1/device", {{XsPerm::Access::none, kGuest}});
+  xs.mkdir(kNoTx, "/local/domain/0/backend/pci");
+}
+
+// The nodes libxl, pciback and pcifront leave after the guest booted with `bdf` at dev-0, all Connected.
+inline void coldplugged_backend(XsConnection& xs, const std::string& bdf) {
+  using KeyValues = std::vector<std::pair<std::string, std::string>>;
+  xs.mkdir(kNoTx, kFrontendPath);
+  xs.set_perms(kNoTx, kFrontendPath, {{XsPerm::Access::none, kGuest}, {XsPerm::Access::read, 0}});
+  const KeyValues front = {{"backend", kBackendPath}, {"backend-id", "0"}, {"pci-op-ref", "8"},
+                           {"event-channel", "9"},    {"magic", "7"},       {"state", "4"}};
+  for (const auto& [k, v] : front) xs.write(kNoTx, fmt::format("{}/{}", kFrontendPath, k), v);
+  xs.mkdir(kNoTx, kBackendPath);
+  xs.set_perms(kNoTx, kBackendPath, {{XsPerm::Access::none, 0}, {XsPerm::Access::read, kGuest}});
+  const KeyValues back = {{"frontend", kFrontendPath},
+                          {"frontend-id", std::to_string(kGuest)},
+                          {"online", "1"},
+                          {"domain", kGuestName},
+                          {"key-0", bdf},
+                          {"dev-0", bdf},
+                          {"opts-0", "msitranslate=0,power_mgmt=0,permissive=0,rdm_policy=strict"},
+                          {"state-0", "3"},
+                          {"vdev-0", "0000:00:00.00"},
+                          {"root-0", "0000:00"},
+                          {"root_num", "1"},
+                          {"num_devs", "1"},
+                          {"state", "4"}};
+  for (const auto& [k, v] : back) xs.write(kNoTx, fmt::format("{}/{}", kBackendPath, k), v);
+}
+
+// xl pci-assignable-add: unbind from the native driver, add a slot, bind to pciback.
+inline void make_assignable(PciBack& pci, const std::string& bdf) {
+  pci.unbind(bdf);
+  pci.new_slot(bdf);
+  pci.bind(bdf);
+}
+
+}  // namespace xenrace::pv_pci_guest
