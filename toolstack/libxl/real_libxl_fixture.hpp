@@ -1,17 +1,22 @@
 // Real libxl as a toolstack actor (issue 17): what one execution needs to run xenrace-libxl (xenrace_libxl.c,
 // real libxl's block-attach and block-detach) as process actors beside Xen's real hotplug scripts.
 //
-//   - The hotplug scripts: a HotplugScriptFixture (the actors' /var/run and /var/log). Each disk names the
-//     copy's `block` as its script, as `xl block-attach ... script=PATH` does, since /etc/xen/scripts is a
-//     fixed path libxl was built with and need not exist on the host.
+//   - The hotplug scripts, for disks: a HotplugScriptFixture (the actors' /var/run and /var/log). Each disk
+//     names the copy's `block` as its script, as `xl block-attach ... script=PATH` does, since
+//     /etc/xen/scripts is a fixed path libxl was built with and need not exist on the host. Without scripts
+//     (PCI passthrough runs none) the actors get an empty /var/run and /var/log of the fixture's own.
 //   - libxl's own state: a private /var/lib, whose xen/ holds each guest's domain configuration
 //     (userdata-d.<domid>.<uuid>.libxl-json, which `xl create` leaves behind and every device add updates under
 //     libxl's fcntl lock on userdata-l.<domid>.<uuid>.domain-userdata-lock).
 //   - The hypervisor: World::libxl_environment (in the simulator, the fake libxenctrl) and, when given, a
 //     directory with another libxenlight.so.4.17 (a build with a fix reverted) first on LD_LIBRARY_PATH.
+//   - For PCI passthrough (add_pci_view): a private /sys/bus/pci with the devices' `resource` and `irq` and
+//     pciback's directory, written once from the World's PciBack when the execution is set up. libxl reads them
+//     (and writes `do_flr`) as plain files: not steps.
 //
-// Construction throws ComponentUnavailable, naming why, where this cannot run: what HotplugScriptFixture
-// needs, no xenrace-libxl built (no libxen-dev at configure time), or no hypervisor library for libxl.
+// Construction throws ComponentUnavailable, naming why, where this cannot run: no process actors, no root (the
+// private directories are bind mounts), what HotplugScriptFixture needs when scripts are wanted, no
+// xenrace-libxl built (no libxen-dev at configure time), or no hypervisor library for libxl.
 #pragma once
 #include <unistd.h>
 
@@ -19,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,18 +32,27 @@
 
 #include "runtime/process/process_actor.hpp"
 #include "toolstack/hotplug_script_fixture.hpp"
+#include "world/pci.hpp"
 #include "world/world.hpp"
 
 namespace xenrace {
 
 class RealLibxlFixture {
  public:
-  // `scripts`: the hotplug scripts' directory (empty: Debian's); `libxenlight`: a directory holding the
-  // libxenlight.so.4.17 to run (empty: the host's); `guests`: the running PV guests libxl may act on.
-  RealLibxlFixture(World& world, std::string scripts, std::string libxenlight, const std::vector<DomId>& guests,
-                   std::string_view scenario)
-      : scripts_(std::move(scripts), scenario) {
+  // `scripts`: the hotplug scripts' directory (empty: Debian's; nullopt: none wanted); `libxenlight`: a
+  // directory holding the libxenlight.so.4.17 to run (empty: the host's); `guests`: the running PV guests libxl
+  // may act on.
+  RealLibxlFixture(World& world, std::optional<std::string> scripts, std::string libxenlight,
+                   const std::vector<DomId>& guests, std::string_view scenario) {
     namespace fs = std::filesystem;
+    if (scripts) {
+      scripts_.emplace(std::move(*scripts), scenario);
+    } else {
+      if (const std::string& why = process::process_actors_unsupported(); !why.empty())
+        throw ComponentUnavailable("process actors are unsupported here: " + why);
+      if (geteuid() != 0)
+        throw ComponentUnavailable("needs root: libxl's fixed /var/lib, /var/run and /var/log are bind mounts");
+    }
     driver_ = find_driver();
     if (driver_.empty())
       throw ComponentUnavailable(
@@ -53,28 +68,66 @@ class RealLibxlFixture {
     std::string tmpl = (fs::temp_directory_path() / "xenrace-libxl-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr)
       throw std::runtime_error(fmt::format("{}: mkdtemp: {}", scenario, std::strerror(errno)));
-    lib_ = tmpl;
-    fs::create_directories(lib_ / "xen");
+    root_ = tmpl;
+    fs::create_directories(root_ / "lib" / "xen");
+    if (!scripts_) {
+      fs::create_directories(root_ / "run");
+      fs::create_directories(root_ / "log" / "xen");
+    }
     for (DomId g : guests) write_domain_config(g);
   }
   ~RealLibxlFixture() {
     std::error_code ignored;
-    std::filesystem::remove_all(lib_, ignored);
+    std::filesystem::remove_all(root_, ignored);
   }
   RealLibxlFixture(const RealLibxlFixture&) = delete;
   RealLibxlFixture& operator=(const RealLibxlFixture&) = delete;
 
-  const HotplugScriptFixture& scripts() const { return scripts_; }
+  // The scripts' copy; only for a fixture made with scripts.
+  const HotplugScriptFixture& scripts() const { return *scripts_; }
 
   // `xenrace-libxl ARGS...` as a process actor named `name`, with the loop driver given to its programs (the
   // hotplug scripts it forks run losetup). libxl's messages go to the actors' /var/log/xen/libxl.log.
   ActorId spawn(Execution& ex, std::string name, std::vector<std::string> args, process::XenStoreService& xs,
                 process::LoopService* loop) const {
-    process::ProcessOptions o = scripts_.options(env_, xs);
-    o.binds.push_back({lib_.string(), "/var/lib"});
+    process::ProcessOptions o;
+    if (scripts_) {
+      o = scripts_->options(env_, xs);
+    } else {
+      o.env = env_;
+      o.xenstore = &xs;
+      o.binds = {{(root_ / "run").string(), "/var/run"}, {(root_ / "log").string(), "/var/log"}};
+    }
+    o.binds.push_back({(root_ / "lib").string(), "/var/lib"});
+    if (std::filesystem::exists(root_ / "pci")) o.binds.push_back({(root_ / "pci").string(), "/sys/bus/pci"});
     o.loop = loop;
     args.insert(args.begin(), {driver_, "--log", "/var/log/xen/libxl.log"});
     return process::spawn_process(ex, std::move(name), std::move(args), std::move(o));
+  }
+
+  // The /sys/bus/pci the actors see: each of `bdfs` as a device with one memory BAR and a legacy interrupt, and
+  // pciback's directory listing those bound to it (what libxl_device_pci_assignable_list reads). Call from
+  // setup code, after the devices are bound.
+  void add_pci_view(PciBack& pci, const std::vector<std::string>& bdfs) const {
+    namespace fs = std::filesystem;
+    const fs::path view = root_ / "pci", pciback = view / "drivers" / "pciback";
+    fs::create_directories(pciback);
+    for (const char* file : {"do_flr", "slots", "permissive", "new_slot", "remove_slot", "bind", "unbind"})
+      std::ofstream(pciback / file) << "";
+    int n = 0;
+    for (const std::string& bdf : bdfs) {
+      const fs::path dev = view / "devices" / bdf;
+      fs::create_directories(dev);
+      // PROC_PCI_NUM_RESOURCES lines of "start end flags": BAR 0 is 4 KiB of memory, the rest unused.
+      std::ofstream resource(dev / "resource");
+      const unsigned long long start = 0xf0000000ULL + 0x100000ULL * n++;
+      resource << fmt::format("0x{:016x} 0x{:016x} 0x{:016x}\n", start, start + 0xfff, 0x40200);
+      for (int i = 1; i < 7; ++i) resource << fmt::format("0x{:016x} 0x{:016x} 0x{:016x}\n", 0, 0, 0);
+      std::ofstream(dev / "irq") << 16 + n << "\n";
+      std::ofstream(dev / "reset") << "";
+      const Result<std::string> driver = pci.driver(bdf);
+      if (driver.ok() && driver.value == "pciback") fs::create_directories(pciback / bdf);
+    }
   }
 
   // xl's disk specification of a raw image attached read-write, with the fixture's block script.
@@ -95,15 +148,15 @@ class RealLibxlFixture {
   // What `xl create` saves of a PV guest: libxl reads it back, adds the disk and writes it again. The fake
   // libxenctrl reports every domain's handle as the nil UUID.
   void write_domain_config(DomId guest) const {
-    std::ofstream(lib_ / "xen" / fmt::format("userdata-d.{}.00000000-0000-0000-0000-000000000000.libxl-json", guest))
+    std::ofstream(root_ / "lib" / "xen" / fmt::format("userdata-d.{}.00000000-0000-0000-0000-000000000000.libxl-json", guest))
         << fmt::format(R"({{"c_info": {{"type": "pv", "name": "guest-{0}"}}, "b_info": {{"type.pv": {{}}}}}})", guest)
         << "\n";
   }
 
-  HotplugScriptFixture scripts_;
+  std::optional<HotplugScriptFixture> scripts_;
   std::string driver_;
   std::vector<std::string> env_;
-  std::filesystem::path lib_;
+  std::filesystem::path root_;  // lib/ (the actors' /var/lib) and pci/ (their /sys/bus/pci)
 };
 
 }  // namespace xenrace

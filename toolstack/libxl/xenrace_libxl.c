@@ -4,6 +4,7 @@
  *
  *   xenrace-libxl [--log FILE] block-attach DOMID 'format=raw,vdev=xvda,access=rw,target=/path/disk.img'
  *   xenrace-libxl [--log FILE] block-detach DOMID VDEV
+ *   xenrace-libxl [--log FILE] pci-attach DOMID BDF       (as `xl pci-attach DOMID BDF`)
  *
  * Exits 0 when libxl returned 0, 1 when it returned an error, 2 on bad arguments. libxl logs its errors to
  * stderr, as xl does, and a failure ends with one line "<command> <domid> <vdev> rc=<libxl's return code>".
@@ -20,7 +21,8 @@
 static int usage(void) {
   fprintf(stderr,
           "usage: xenrace-libxl [--log FILE] block-attach DOMID DISKSPEC\n"
-          "       xenrace-libxl [--log FILE] block-detach DOMID VDEV\n");
+          "       xenrace-libxl [--log FILE] block-detach DOMID VDEV\n"
+          "       xenrace-libxl [--log FILE] pci-attach DOMID BDF\n");
   return 2;
 }
 
@@ -62,6 +64,23 @@ static int block_detach(libxl_ctx *ctx, uint32_t domid, const char *vdev) {
   return rc == 0 ? 0 : 1;
 }
 
+static int pci_attach(libxl_ctx *ctx, uint32_t domid, const char *bdf) {
+  XLU_Config *config = xlu_cfg_init(stderr, "command line");
+  if (config == NULL) return 2;
+  libxl_device_pci pci;
+  libxl_device_pci_init(&pci);
+  if (xlu_pci_parse_spec_string(config, &pci, bdf) != 0) {
+    fprintf(stderr, "xenrace-libxl: not a PCI device: '%s'\n", bdf);
+    xlu_cfg_destroy(config);
+    return 2;
+  }
+  const int rc = libxl_device_pci_add(ctx, domid, &pci, NULL);
+  if (rc != 0) fprintf(stderr, "pci-attach %u %s rc=%d\n", domid, bdf, rc);
+  libxl_device_pci_dispose(&pci);
+  xlu_cfg_destroy(config);
+  return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[1], "--log") == 0) {
     if (freopen(argv[2], "a", stderr) == NULL) {
@@ -85,6 +104,8 @@ int main(int argc, char **argv) {
     status = block_attach(ctx, domid, argv[3]);
   else if (strcmp(argv[1], "block-detach") == 0)
     status = block_detach(ctx, domid, argv[3]);
+  else if (strcmp(argv[1], "pci-attach") == 0)
+    status = pci_attach(ctx, domid, argv[3]);
   else
     status = usage();
   libxl_ctx_free(ctx);
