@@ -5,6 +5,9 @@ and a directory without one is a usage error.
 Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli/test_real_libxl.py
 """
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,19 @@ def test_libxl_without_a_library_or_a_reader_is_a_usage_error(tmp_path):
     (tmp_path / "libxenlight.so.4.17").write_bytes(b"")
     unread = xenrace("explore", "demo-counter", "--libxl", str(tmp_path), check_code=2)
     assert "--libxl: none of the selected scenarios runs real libxl" in unread.stderr
+
+
+def test_the_pci_model_and_real_libxl_agree_where_they_run_the_same_code():
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(repo / "ci/model-vs-real"), "--iterations", "60", "--json"],
+                          capture_output=True, text=True, env={**os.environ})
+    assert proc.returncode in (0, 1), proc.stderr
+    rows = {(r["model"], r["real"]): r for r in json.loads(proc.stdout)}
+    first = rows[("buggy", "xen-4.17")]
+    if first["real_verdict"].startswith("skipped"):
+        pytest.skip(f"real-libxl-pci cannot run here: {first['real_verdict']}")
+    # Two first attaches at once, and two on a guest with one device: the model and libxl 4.17 both lose a device.
+    for pair in [("buggy", "xen-4.17"), ("buggy-existing-backend", "existing-backend")]:
+        assert rows[pair]["agree"] is True, rows[pair]
+        assert rows[pair]["real_verdict"] == "fail: each attached device has its own dev-N", rows[pair]
+    assert proc.returncode == 0
