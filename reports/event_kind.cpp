@@ -14,6 +14,12 @@ std::string_view first_token(std::string_view text) {
   return text.substr(0, text.find_first_of(" =:,"));
 }
 
+// "p1 /dev/loop0" -> "/dev/loop0".
+std::string_view without_first_token(std::string_view text) {
+  const auto space = text.find(' ');
+  return space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+}
+
 // "t3 /local/domain/0=x" -> "/local/domain/0=x": the transaction a XenStore operation runs in.
 std::string_view without_transaction(std::string_view args) {
   if (args.size() > 2 && args[0] == 't' && args[1] >= '0' && args[1] <= '9') {
@@ -22,6 +28,25 @@ std::string_view without_transaction(std::string_view args) {
   }
   return args;
 }
+
+}  // namespace
+
+std::string_view without_process_connection(std::string_view args) {
+  // "p12/c3 ": 'p', digits, "/c", digits, a space.
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t from = i;
+    while (i < args.size() && args[i] >= '0' && args[i] <= '9') ++i;
+    return i > from;
+  };
+  // "p12/c3" alone (connect, close) leaves nothing: the connection is the actor's own.
+  if (i < args.size() && args[i] == 'p' && (++i, digits()) && i + 1 < args.size() && args[i] == '/' &&
+      args[i + 1] == 'c' && (i += 2, digits()) && (i == args.size() || args[i] == ' '))
+    return i == args.size() ? std::string_view() : args.substr(i + 1);
+  return args;
+}
+
+namespace {
 
 // The operation's last dotted component: "xs.get_perms" -> "get_perms".
 std::string_view verb(std::string_view op) {
@@ -46,7 +71,8 @@ EventKind event_kind(const TraceEvent& event) {
   std::string_view op = event.op;
   if (op == "verdict") return EventKind::verdict;
   if (starts_with(op, "fault.")) return EventKind::fault;
-  if (op == "xs.read_watch" || op.find("watch.fire") != std::string_view::npos) return EventKind::watch;
+  if (op == "xs.read_watch" || op == "xs.watch_event" || op.find("watch.fire") != std::string_view::npos)
+    return EventKind::watch;
   if (starts_with(op, "xs.")) return EventKind::xenstore;
   return EventKind::device;
 }
@@ -54,15 +80,22 @@ EventKind event_kind(const TraceEvent& event) {
 std::string event_object(const TraceEvent& event) {
   // Locks order actors on purpose; two actors taking the same lock is synchronisation, not a race.
   if (verb(event.op).find("lock") != std::string_view::npos) return {};
+  // A process actor's own bookkeeping (fork, exec, exit, its threads, held calls such as ioctls, whose driver
+  // logs its own event beside them) touches nothing shared; its "pN" is an ordinal within that actor only. An
+  // open names the file it opened.
+  if (starts_with(event.op, "proc."))
+    return event.op == "proc.open" ? std::string(first_token(without_first_token(event.args))) : std::string();
   switch (event_kind(event)) {
     case EventKind::verdict:
       return {};
     case EventKind::watch:
-      // The delivery names the fired path in its result ("<path> <token>"); a timeout names none.
-      return std::string(first_token(event.op == "xs.read_watch" ? event.result : event.args));
+      // The delivery names the fired path in its result ("<path> <token>"); a timeout names none. A process
+      // actor's delivery names it in its arguments, after its connection ("p1/c1 <path> <token>").
+      return std::string(first_token(event.op == "xs.read_watch" ? event.result
+                                                                 : without_process_connection(event.args)));
     case EventKind::xenstore:
       if (starts_with(event.op, "xs.transaction_")) return {};
-      return std::string(first_token(without_transaction(event.args)));
+      return std::string(first_token(without_transaction(without_process_connection(event.args))));
     default:
       return std::string(first_token(event.args));
   }
@@ -70,9 +103,9 @@ std::string event_object(const TraceEvent& event) {
 
 bool is_read_only(const TraceEvent& event) {
   // Registering a watch observes a node too: it changes nothing another actor reads.
-  static constexpr std::array<std::string_view, 13> kObserving = {"read",  "get",  "directory", "get_perms", "stat",
-                                                                   "show",  "read_watch", "check", "list", "exists",
-                                                                   "watch", "unwatch", "scan"};
+  static constexpr std::array<std::string_view, 14> kObserving = {
+      "read", "get", "directory", "get_perms", "stat", "show", "read_watch", "watch_event", "check", "list", "exists",
+      "watch", "unwatch", "scan"};
   std::string_view v = verb(event.op);
   for (auto o : kObserving)
     if (v == o) return true;

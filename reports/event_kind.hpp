@@ -25,6 +25,9 @@ EventKind event_kind(const TraceEvent& event);
 // arguments cut at '=', ':' or ','. Empty when the event names no object (transaction start) or is
 // synchronisation (an operation whose last dotted part contains "lock").
 std::string event_object(const TraceEvent& event);
+// A process actor's XenStore arguments without their connection ("p1/c2 t1 /a=1" -> "t1 /a=1", "p1/c2" -> ""); others
+// as given.
+std::string_view without_process_connection(std::string_view args);
 
 // Whether the operation only observes its object (read, get, directory, stat...): a pair of two such
 // events is not a race on the object, so the racing pair prefers pairs where one event changes it.

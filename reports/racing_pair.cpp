@@ -28,7 +28,7 @@ std::optional<RacingPair> latest_pair(const std::vector<TraceEvent>& events, con
 // "t3 /a=1" -> "t3": the XenStore transaction an operation runs in ("" outside one). transaction_end's
 // arguments start with the id too ("t3 commit").
 std::string_view transaction_of(const TraceEvent& e) {
-  std::string_view args = e.args;
+  std::string_view args = without_process_connection(e.args);
   if (e.op.rfind("xs.", 0) != 0 || args.size() < 2 || args[0] != 't' || args[1] < '0' || args[1] > '9') return {};
   return args.substr(0, args.find(' '));
 }

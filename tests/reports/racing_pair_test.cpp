@@ -31,6 +31,44 @@ TEST(EventKind, ObjectIsThePathOrFirstToken) {
   EXPECT_EQ(event_object({1, 0, 0, "xs.transaction_start", "", "t1"}), "");
 }
 
+// A process actor's XenStore events name its connection first ("p1/c1"), and its own processes by ordinals
+// that mean nothing across actors: the object is the path, and fork, exec and exit touch nothing shared.
+TEST(EventKind, AProcessActorsObjectIsThePathNotItsConnectionOrProcess) {
+  EXPECT_EQ(event_object({1, 0, 0, "xs.write", "p1/c1 t1 /local/domain/0/state=4", "OK"}), "/local/domain/0/state");
+  EXPECT_EQ(event_object({1, 0, 0, "xs.read", "p3/c12 /vm/uuid", "x"}), "/vm/uuid");
+  EXPECT_EQ(event_object({1, 0, 0, "xs.watch_event", "p1/c1 /backend/state 3/0", "OK"}), "/backend/state");
+  EXPECT_EQ(event_kind({1, 0, 0, "xs.watch_event", "p1/c1 /backend/state 3/0", "OK"}), EventKind::watch);
+  EXPECT_EQ(event_object({1, 0, 0, "xs.close", "p1/c1", "OK"}), "");
+  EXPECT_EQ(event_object({1, 0, 0, "proc.exit", "p1 0", "OK"}), "");
+  EXPECT_EQ(event_object({1, 0, 0, "proc.exec", "p2 losetup", "OK"}), "");
+  EXPECT_EQ(event_object({1, 0, 0, "proc.open", "p4 /dev/loop0", "OK"}), "/dev/loop0");
+  EXPECT_EQ(without_process_connection("p1/c2 t1 /a=1"), "t1 /a=1");
+  EXPECT_EQ(without_process_connection("p1/x2 /a"), "p1/x2 /a");
+}
+
+// real-libxl-pci's shape: two libxl processes read num_devs outside their transactions; the second's
+// transaction writes it from its stale read after the first's committed. Both exit the same way (proc.exit p1 0),
+// which is no race.
+TEST(RacingPair, AProcessActorsStaleReadIsFoundThroughItsConnectionAndTransaction) {
+  auto r = execution({
+      {1, 0, 0, "xs.read", "p1/c1 /be/num_devs", "ENOENT"},     // 0
+      {2, 1, 0, "xs.read", "p1/c1 /be/num_devs", "ENOENT"},     // 1  stale once 0's transaction commits
+      {3, 0, 0, "xs.write", "p1/c1 t1 /be/num_devs=1", "OK"},   // 2
+      {4, 0, 0, "xs.transaction_end", "p1/c1 t1 commit", "OK"},  // 3
+      {5, 0, 0, "proc.exit", "p1 0", "OK"},                      // 4
+      {6, 1, 0, "xs.write", "p1/c1 t1 /be/num_devs=1", "OK"},   // 5  built on the stale read
+      {7, 1, 0, "xs.transaction_end", "p1/c1 t1 commit", "OK"},  // 6
+      {8, 1, 0, "proc.exit", "p1 0", "OK"},                      // 7
+  });
+  auto pair = find_racing_pair(r);
+  ASSERT_TRUE(pair);
+  EXPECT_TRUE(pair->stale_read);
+  EXPECT_EQ(pair->first, 1u);
+  EXPECT_EQ(pair->second, 2u);
+  ASSERT_TRUE(pair->dependent);
+  EXPECT_EQ(*pair->dependent, 5u);
+}
+
 TEST(RacingPair, LastConflictingPairOfDifferentActors) {
   auto r = execution({
       {1, 0, 0, "xs.write", "/a=1", "OK"},      // 0
