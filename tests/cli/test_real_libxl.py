@@ -75,4 +75,7 @@ def test_the_pci_model_and_real_libxl_agree_where_they_run_the_same_code():
     for pair in [("buggy", "xen-4.17"), ("buggy-existing-backend", "existing-backend")]:
         assert rows[pair]["agree"] is True, rows[pair]
         assert rows[pair]["real_verdict"] == "fail: each attached device has its own dev-N", rows[pair]
+    reverted = rows[("buggy-0fdb48ffe7a1", "xen-4.17 --reverted")]
+    if reverted["agree"] is not None:  # ci/build-libxl --revert 73ee2795aa's build is there
+        assert reverted["agree"] is True, reverted
     assert proc.returncode == 0
