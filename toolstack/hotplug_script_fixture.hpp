@@ -73,6 +73,8 @@ class HotplugScriptFixture {
   // On the host: what the actors see as kSeenDir, and the scripts' copy there (a variant may patch it).
   std::filesystem::path seen_dir() const { return dir_ / "run" / "xenrace"; }
   std::filesystem::path scripts_dir() const { return seen_dir() / "scripts"; }
+  // On the host: what the actors see as /var/log.
+  std::filesystem::path log_dir() const { return dir_ / "log"; }
 
   process::ProcessOptions options(std::vector<std::string> env, process::XenStoreService& xs) const {
     process::ProcessOptions o;

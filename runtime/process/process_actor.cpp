@@ -234,12 +234,30 @@ void preload_virtual_time(std::vector<std::string>& env) {
   env.push_back("LD_PRELOAD=" + shim);
 }
 
+// What a failed program said in its log: the first line with "error" in it (the cause, before what it led to),
+// else the last non-empty line; at most 300 bytes of it; "" when the file cannot be read.
+std::string what_the_log_says(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, said;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line.find("error") != std::string::npos) {
+      said = line;
+      break;
+    }
+    said = line;
+  }
+  if (said.size() > 300) said = said.substr(0, 300) + "...";
+  return said;
+}
+
 // One process actor's supervisor: runs on the actor's fiber.
 class Supervisor {
  public:
   Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, LoopService* loop, LoopHostView* view,
-             std::vector<BindDir> binds)
-      : ex_(ex), locks_(locks), xs_(xenstore), loop_(loop), view_(view), binds_(std::move(binds)) {
+             std::vector<BindDir> binds, std::string failure_log)
+      : ex_(ex), locks_(locks), xs_(xenstore), loop_(loop), view_(view), binds_(std::move(binds)),
+        failure_log_(std::move(failure_log)) {
     if (xs_ != nullptr) socket_ = std::make_unique<XenStoreSocketFile>();
   }
 
@@ -316,10 +334,25 @@ class Supervisor {
     tree_.reap_exited();
     const TreeProcess& p1 = tree_.at(1);
     if (p1.reaped && WIFEXITED(p1.wait_status) && WEXITSTATUS(p1.wait_status) != 0)
-      return ActorStatus::fail(fmt::format("p1 exited with status {}", WEXITSTATUS(p1.wait_status)));
+      return failed(fmt::format("p1 exited with status {}", WEXITSTATUS(p1.wait_status)));
     if (p1.reaped && WIFSIGNALED(p1.wait_status))
-      return ActorStatus::fail(fmt::format("p1 was killed by signal {}", WTERMSIG(p1.wait_status)));
+      return failed(fmt::format("p1 was killed by signal {}", WTERMSIG(p1.wait_status)));
     return ActorStatus::ok();
+  }
+
+  // The program's log (ProcessOptions::failure_log) has its say after the status. A process of the tree named
+  // as "[<pid>]" (libxl: "block add [9963] exited") is named by its ordinal instead: a real pid differs from run
+  // to run, and the verdict is part of the trace.
+  ActorStatus failed(std::string why) {
+    if (failure_log_.empty()) return ActorStatus::fail(std::move(why));
+    std::string said = what_the_log_says(failure_log_);
+    if (said.empty()) return ActorStatus::fail(std::move(why));
+    for (const TreeProcess& p : tree_.processes()) {
+      const std::string real = fmt::format("[{}]", p.pid), named = fmt::format("[p{}]", p.ordinal);
+      for (std::size_t at = said.find(real); at != std::string::npos; at = said.find(real, at + named.size()))
+        said.replace(at, real.size(), named);
+    }
+    return ActorStatus::fail(why + ": " + said);
   }
 
  private:
@@ -868,6 +901,7 @@ class Supervisor {
   LoopHostView* view_;
   std::vector<LoopHandle> loop_handles_;
   std::vector<BindDir> binds_;
+  std::string failure_log_;  // ProcessOptions::failure_log
   std::unique_ptr<XenStoreSocketFile> socket_;
   ProcessTree tree_;
   std::vector<Park> parks_;
@@ -929,8 +963,9 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     for (BindDir& b : view->binds()) binds.push_back(std::move(b));
   }
   return ex.spawn(std::move(name), [&ex, &locks, xenstore, loop, view, binds = std::move(binds), path,
-                                    argv = std::move(argv), env = std::move(env)]() -> ActorStatus {
-    Supervisor supervisor(ex, locks, xenstore, loop, view, binds);
+                                    argv = std::move(argv), env = std::move(env),
+                                    failure_log = std::move(options.failure_log)]() -> ActorStatus {
+    Supervisor supervisor(ex, locks, xenstore, loop, view, binds, failure_log);
     return supervisor.run(path, argv, env);
   });
 }

@@ -66,6 +66,10 @@ struct ProcessOptions {
     std::string seen_as;
   };
   std::vector<Bind> binds;
+  // A log file the program writes its errors to (a host path, e.g. in a bind above): when the actor fails, the
+  // log's first line with "error" in it (else its last line) is added to the failure, so the verdict says what
+  // the program said, not only its status.
+  std::string failure_log;
 };
 
 // Spawns a process actor running argv[0] (searched in env's PATH, or the standard one, when it has no '/')

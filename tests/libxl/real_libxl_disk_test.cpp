@@ -12,7 +12,6 @@
 
 #include "process_test_support.hpp"
 #include "runtime/strategies/pct_strategy.hpp"
-#include "runtime/strategies/replay_strategy.hpp"
 
 namespace xenrace {
 namespace {
@@ -48,26 +47,16 @@ TEST(RealLibxlDisk, TwoAttachesAtOnceEachGiveTheGuestItsOwnLoopDevice) {
 TEST(RealLibxlDisk, UdisksdBetweenTheScriptsTwoLosetupsFailsLibxlsAttachAndTheReplayShowsIt) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  PctStrategy strategy(1, 3);
-  for (std::uint64_t i = 0; i < 200; ++i) {
-    strategy.begin_execution(i);
-    const ExecutionResult r = runner.run(strategy, "udisksd");
-    strategy.end_execution(r.steps);
-    if (!r.failed()) continue;
-    const std::string text = steps_text(r);
-    EXPECT_TRUE(has(r.message, "block-attach 1 failed: p1 exited with status 1") ||
-                has(r.message, "block-attach 2 failed: p1 exited with status 1"))
-        << r.message << "\n" << text;
-    EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
-    EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/guest") && has(text, ".img -> EBUSY")) << text;
-    ReplayStrategy replay(r.schedule);
-    replay.begin_execution(0);
-    const ExecutionResult again = runner.run(replay, "udisksd");
-    EXPECT_EQ(replay.divergence(), "");
-    EXPECT_EQ(steps_text(again), text);
-    return;
-  }
-  FAIL() << "200 pct executions never put udisksd between the script's losetup -f and losetup DEV FILE";
+  const auto r = testing::first_pct_failure(runner, "udisksd", 200, [](const ExecutionResult&) { return true; });
+  ASSERT_TRUE(r) << "200 pct executions never put udisksd between the script's losetup -f and losetup DEV FILE";
+  const std::string text = steps_text(*r);
+  EXPECT_TRUE(has(r->message, "block-attach 1 failed: p1 exited with status 1") ||
+              has(r->message, "block-attach 2 failed: p1 exited with status 1"))
+      << r->message << "\n" << text;
+  EXPECT_TRUE(has(r->message, "block add [p2] exited with error status 1")) << r->message;
+  EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
+  EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/guest") && has(text, ".img -> EBUSY")) << text;
+  EXPECT_EQ(testing::replay_difference(runner, *r, "udisksd"), "");
 }
 
 }  // namespace

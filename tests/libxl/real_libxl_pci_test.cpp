@@ -13,7 +13,6 @@
 
 #include "process_test_support.hpp"
 #include "runtime/strategies/pct_strategy.hpp"
-#include "runtime/strategies/replay_strategy.hpp"
 
 namespace xenrace {
 namespace {
@@ -31,41 +30,24 @@ constexpr const char* kNumDevsMissing = "xs.read p1/c1 /local/domain/0/backend/p
 TEST(RealLibxlPci, TwoAttachesAtOnceBothCreateTheBackendAndTheSecondWipesTheFirstsDevice) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  PctStrategy strategy(1, 3);
-  for (std::uint64_t i = 0; i < 100; ++i) {
-    strategy.begin_execution(i);
-    const ExecutionResult r = runner.run(strategy, "xen-4.17");
-    strategy.end_execution(r.steps);
-    if (!r.failed() || !has(r.message, "has no dev-N for it")) continue;
-    const std::string text = steps_text(r);
-    // Both read no num_devs before either committed, and the second's xs_rm of the backend found one there.
-    EXPECT_TRUE(has(text, "xl pci-attach 1 0000:04:00.0 " + std::string(kNumDevsMissing))) << text;
-    EXPECT_TRUE(has(text, "xl pci-attach 1 0000:05:00.0 " + std::string(kNumDevsMissing))) << text;
-    EXPECT_TRUE(has(text, "xs.rm p1/c1 t1 /local/domain/0/backend/pci/1/0 -> OK")) << text;
-    ReplayStrategy replay(r.schedule);
-    replay.begin_execution(0);
-    const ExecutionResult again = runner.run(replay, "xen-4.17");
-    EXPECT_EQ(replay.divergence(), "");
-    EXPECT_EQ(steps_text(again), text);
-    return;
-  }
-  FAIL() << "100 pct executions never lost a device";
+  const auto r = testing::first_pct_failure(runner, "xen-4.17", 100,
+                                            [](const ExecutionResult& e) { return has(e.message, "has no dev-N for it"); });
+  ASSERT_TRUE(r) << "100 pct executions never lost a device";
+  const std::string text = steps_text(*r);
+  // Both read no num_devs before either committed, and the second's xs_rm of the backend found one there.
+  EXPECT_TRUE(has(text, "xl pci-attach 1 0000:04:00.0 " + std::string(kNumDevsMissing))) << text;
+  EXPECT_TRUE(has(text, "xl pci-attach 1 0000:05:00.0 " + std::string(kNumDevsMissing))) << text;
+  EXPECT_TRUE(has(text, "xs.rm p1/c1 t1 /local/domain/0/backend/pci/1/0 -> OK")) << text;
+  EXPECT_EQ(testing::replay_difference(runner, *r, "xen-4.17"), "");
 }
 
 TEST(RealLibxlPci, OneAfterAnotherBeforeTheGuestConnectsLeavesTheBackendReconfiguring) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  PctStrategy strategy(1, 3);
-  for (std::uint64_t i = 0; i < 300; ++i) {
-    strategy.begin_execution(i);
-    const ExecutionResult r = runner.run(strategy, "one-after-another");
-    strategy.end_execution(r.steps);
-    if (!r.failed()) continue;
-    EXPECT_EQ(r.message, "after both attaches returned, the backend's state is 7 and the frontend's 3, not 4")
-        << steps_text(r);
-    return;
-  }
-  FAIL() << "300 pct executions never had the second attach reach pcifront before it connected";
+  const auto r = testing::first_pct_failure(runner, "one-after-another", 300, [](const ExecutionResult&) { return true; });
+  ASSERT_TRUE(r) << "300 pct executions never had the second attach reach pcifront before it connected";
+  EXPECT_EQ(r->message, "after both attaches returned, the backend's state is 7 and the frontend's 3, not 4")
+      << steps_text(*r);
 }
 
 TEST(RealLibxlPci, AfterTheGuestConnectsBothDevicesAreThere) {
@@ -115,7 +97,8 @@ TEST(RealLibxlPci, With73ee2795aaRevertedTheFirstAttachWaitsForABackendNobodyCre
     strategy.end_execution(r.steps);
     const std::string text = steps_text(r);
     ASSERT_TRUE(r.failed()) << text;
-    EXPECT_TRUE(has(r.message, "failed: p1 exited with status 1")) << r.message;
+    EXPECT_TRUE(has(r.message, "failed: p1 exited with status 1: libxl: error: ")) << r.message;
+    EXPECT_TRUE(has(r.message, "Backend /local/domain/0/backend/pci/1/0 does not exist")) << r.message;
     EXPECT_TRUE(has(text, "xs.read p1/c1 /local/domain/0/backend/pci/1/0/state -> ENOENT")) << text;
     EXPECT_FALSE(has(text, "backend/pci/1/0/num_devs=")) << "an attach created the backend:\n" << text;
   }

@@ -146,6 +146,31 @@ TEST(ProcessActor, ANonZeroExitFailsTheActor) {
   EXPECT_NE(r.message.find("script failed: p1 exited with status 3"), std::string::npos) << r.message;
 }
 
+// A failed program's log has its say in the verdict: its first line with "error", where a pid of the tree in
+// brackets is named by its ordinal (the verdict is part of the trace, and real pids differ from run to run).
+TEST(ProcessActor, AFailuresLogSaysWhyWithTheTreesPidsAsOrdinals) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  const std::filesystem::path log =
+      std::filesystem::temp_directory_path() / fmt::format("xenrace-failure-log-{}", getpid());
+  std::filesystem::remove(log);
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  Execution ex(strategy, stacks, keep_trace());
+  ProcessOptions o;
+  o.env = kEnv;
+  o.failure_log = log.string();
+  spawn_process(ex, "tool",
+                {"sh", "-c",
+                 fmt::format("echo starting >>{0}; echo \"tool: error: child [$$] went wrong\" >>{0}; "
+                             "echo 'tool: error: and so did this' >>{0}; exit 2",
+                             log.string())},
+                o);
+  const ExecutionResult r = ex.run();
+  std::filesystem::remove(log);
+  EXPECT_EQ(r.outcome, Outcome::actor_failed);
+  EXPECT_EQ(r.message, "tool failed: p1 exited with status 2: tool: error: child [p1] went wrong");
+}
+
 TEST(ProcessActor, BadInputIsRefusedByName) {
   SKIP_WITHOUT_PROCESS_ACTORS();
   StackPool stacks;

@@ -1,6 +1,8 @@
 // What the process-actor tests share: executions that keep their trace, and the trace as text to compare
 // byte for byte (step, actor, virtual time, operation, arguments, result).
 #pragma once
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -9,7 +11,9 @@
 #include "run/explorer.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/scenario.hpp"
+#include "runtime/strategies/pct_strategy.hpp"
 #include "runtime/strategies/random_strategy.hpp"
+#include "runtime/strategies/replay_strategy.hpp"
 #include "world/world.hpp"
 
 namespace xenrace::testing {
@@ -61,5 +65,32 @@ struct ScenarioRunner {
     return run_execution(s, variant, world, strategy, stacks, execution_options_for(s.info(), params, true));
   }
 };
+
+// The first of `budget` pct executions (seed 1, depth 3, as the real-script scenarios default to) of `variant`
+// that fails and that `wanted` accepts; nullopt when none does.
+inline std::optional<ExecutionResult> first_pct_failure(ScenarioRunner& runner, const char* variant, int budget,
+                                                        const std::function<bool(const ExecutionResult&)>& wanted,
+                                                        const Params& params = {}) {
+  PctStrategy strategy(1, 3);
+  for (int i = 0; i < budget; ++i) {
+    strategy.begin_execution(static_cast<std::uint64_t>(i));
+    ExecutionResult r = runner.run(strategy, variant, params);
+    strategy.end_execution(r.steps);
+    if (r.failed() && wanted(r)) return r;
+  }
+  return std::nullopt;
+}
+
+// Replays `r`'s decisions: "" when the replay followed them and gave the same trace, else what differed.
+inline std::string replay_difference(ScenarioRunner& runner, const ExecutionResult& r, const char* variant,
+                                     const Params& params = {}) {
+  ReplayStrategy replay(r.schedule);
+  replay.begin_execution(0);
+  const ExecutionResult again = runner.run(replay, variant, params);
+  if (!replay.divergence().empty()) return "the replay diverged: " + replay.divergence();
+  if (steps_text(again) != steps_text(r))
+    return "the replay gave another trace:\n" + steps_text(again) + "\ninstead of:\n" + steps_text(r);
+  return {};
+}
 
 }  // namespace xenrace::testing

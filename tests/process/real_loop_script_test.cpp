@@ -31,24 +31,13 @@ struct Runner : testing::ScenarioRunner {
 TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheReplayShowsIt) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  PctStrategy strategy(1, 3);
-  for (std::uint64_t i = 0; i < 300; ++i) {
-    strategy.begin_execution(i);
-    const ExecutionResult r = runner.run(strategy, "xen-4.17");
-    strategy.end_execution(r.steps);
-    if (!r.failed()) continue;
-    const std::string text = steps_text(r);
-    EXPECT_EQ(r.message, "block add did not connect the disk (hotplug-status error)") << text;
-    EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
-    EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/dom1.img -> EBUSY")) << text;
-    ReplayStrategy replay(r.schedule);
-    replay.begin_execution(0);
-    const ExecutionResult again = runner.run(replay, "xen-4.17");
-    EXPECT_EQ(replay.divergence(), "");
-    EXPECT_EQ(steps_text(again), text);
-    return;
-  }
-  FAIL() << "300 pct executions never put udisksd between losetup -f and losetup DEV FILE";
+  const auto r = testing::first_pct_failure(runner, "xen-4.17", 300, [](const ExecutionResult&) { return true; });
+  ASSERT_TRUE(r) << "300 pct executions never put udisksd between losetup -f and losetup DEV FILE";
+  const std::string text = steps_text(*r);
+  EXPECT_EQ(r->message, "block add did not connect the disk (hotplug-status error)") << text;
+  EXPECT_TRUE(has(text, "udisksd loop.configure loop0 /isos/install.iso RO -> OK")) << text;
+  EXPECT_TRUE(has(text, "LOOP_CONFIGURE /run/xenrace/dom1.img -> EBUSY")) << text;
+  EXPECT_EQ(testing::replay_difference(runner, *r, "xen-4.17"), "");
 }
 
 // The fix passes because it meets the race and survives it, not because it never meets it.

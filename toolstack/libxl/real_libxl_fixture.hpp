@@ -87,7 +87,8 @@ class RealLibxlFixture {
   const HotplugScriptFixture& scripts() const { return *scripts_; }
 
   // `xenrace-libxl ARGS...` as a process actor named `name`, with the loop driver given to its programs (the
-  // hotplug scripts it forks run losetup). libxl's messages go to the actors' /var/log/xen/libxl.log.
+  // hotplug scripts it forks run losetup). libxl's messages go to the actors' /var/log/xen/libxl-N.log, and a
+  // failed actor's verdict ends with libxl's first error.
   ActorId spawn(Execution& ex, std::string name, std::vector<std::string> args, process::XenStoreService& xs,
                 process::LoopService* loop) const {
     process::ProcessOptions o;
@@ -101,7 +102,10 @@ class RealLibxlFixture {
     o.binds.push_back({(root_ / "lib").string(), "/var/lib"});
     if (std::filesystem::exists(root_ / "pci")) o.binds.push_back({(root_ / "pci").string(), "/sys/bus/pci"});
     o.loop = loop;
-    args.insert(args.begin(), {driver_, "--log", "/var/log/xen/libxl.log"});
+    // One log per actor, so a failure quotes its own libxl's last message.
+    const std::string log = fmt::format("libxl-{}.log", log_count_++);
+    o.failure_log = ((scripts_ ? scripts_->log_dir() : root_ / "log") / "xen" / log).string();
+    args.insert(args.begin(), {driver_, "--log", "/var/log/xen/" + log});
     return process::spawn_process(ex, std::move(name), std::move(args), std::move(o));
   }
 
@@ -156,6 +160,7 @@ class RealLibxlFixture {
   std::optional<HotplugScriptFixture> scripts_;
   std::string driver_;
   std::vector<std::string> env_;
+  mutable int log_count_ = 0;
   std::filesystem::path root_;  // lib/ (the actors' /var/lib) and pci/ (their /sys/bus/pci)
 };
 
