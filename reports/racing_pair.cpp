@@ -100,6 +100,34 @@ std::optional<RacingPair> latest_stale_read(const std::vector<TraceEvent>& event
   return best;
 }
 
+// An error a change returned ("EBUSY", "EEXIST"): the change was refused, most often because of another
+// actor's change of the same object.
+bool refused(const TraceEvent& e) {
+  const std::string_view r = e.result;
+  return r.size() > 1 && r[0] == 'E' && r[1] >= 'A' && r[1] <= 'Z' && r.find(' ') == std::string_view::npos;
+}
+
+// A close gives something up; it is not what another change is refused for.
+bool is_close(const TraceEvent& e) {
+  const std::string_view op = e.op;
+  return op.size() >= 6 && op.substr(op.size() - 6) == ".close";
+}
+
+// The last change refused with an error, and the latest change of its object by another actor before it that
+// could be the reason (not a close; a close only when there is nothing else).
+std::optional<RacingPair> latest_refused_change(const std::vector<TraceEvent>& events,
+                                                const std::vector<std::string>& objects) {
+  for (std::size_t j = events.size(); j-- > 0;) {
+    if (objects[j].empty() || is_read_only(events[j]) || !refused(events[j])) continue;
+    for (const bool closes_too : {false, true})
+      for (std::size_t i = j; i-- > 0;)
+        if (objects[i] == objects[j] && events[i].actor != events[j].actor && !is_read_only(events[i]) &&
+            !refused(events[i]) && (closes_too || !is_close(events[i])))
+          return RacingPair{i, j, false, std::nullopt};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<RacingPair> find_racing_pair(const ExecutionResult& execution) {
@@ -110,6 +138,7 @@ std::optional<RacingPair> find_racing_pair(const ExecutionResult& execution) {
   for (const auto& e : events)
     objects.push_back(e.actor < execution.actors.size() ? event_object(e) : std::string());
   if (auto stale = latest_stale_read(events, objects)) return stale;
+  if (auto refusal = latest_refused_change(events, objects)) return refusal;
   for (int changes_needed : {2, 1, 0})
     if (auto pair = latest_pair(events, objects, changes_needed)) return pair;
   return std::nullopt;

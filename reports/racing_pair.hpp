@@ -6,7 +6,10 @@
 //      (the "dependent" write; a read and a write in one XenStore transaction do not count, the commit would
 //      fail). The pair is X's read and Y's change. Of several, the one whose dependent write comes last,
 //      then the latest change, then the latest read.
-//   2. otherwise the last two events that come from different actors and touch the same object
+//   2. otherwise the last change refused with an error ("LOOP_CONFIGURE -> EBUSY"), and the latest change of
+//      its object by another actor before it (not a close, unless there is nothing else): what it was refused
+//      for, most often.
+//   3. otherwise the last two events that come from different actors and touch the same object
 //      (event_object), preferring pairs in which both, then one, change the object.
 //   Harness events never race. No such pair (one actor, no shared object): no racing pair.
 // It is a heuristic read from the trace, generic over scenarios: a lost update or a decision taken on an

@@ -69,6 +69,24 @@ TEST(RacingPair, AProcessActorsStaleReadIsFoundThroughItsConnectionAndTransactio
   EXPECT_EQ(*pair->dependent, 5u);
 }
 
+// real-loop-script's shape: the script's LOOP_CONFIGURE is refused (EBUSY) because udisksd configured the
+// device first; udisksd's later close is not the reason.
+TEST(RacingPair, ARefusedChangeAndTheOtherActorsChangeItWasRefusedFor) {
+  auto r = execution({
+      {1, 0, 0, "loop.get_free", "", "loop0"},                        // 0  toolstack
+      {2, 1, 0, "loop.configure", "loop0 /iso RO", "OK"},              // 1  the other actor takes it
+      {3, 1, 0, "loop.close", "loop0", "OK"},                          // 2
+      {4, 0, 0, "loop.configure", "loop0 /guest.img 0", "EBUSY"},      // 3  refused
+      {5, 2, 0, "xs.write", "/status=error", "OK"},                    // 4
+      {6, 0, 0, "xs.write", "/status=failed", "OK"},                   // 5  the last pair, but no refusal
+  });
+  auto pair = find_racing_pair(r);
+  ASSERT_TRUE(pair);
+  EXPECT_FALSE(pair->stale_read);
+  EXPECT_EQ(pair->first, 1u);
+  EXPECT_EQ(pair->second, 3u);
+}
+
 TEST(RacingPair, LastConflictingPairOfDifferentActors) {
   auto r = execution({
       {1, 0, 0, "xs.write", "/a=1", "OK"},      // 0
