@@ -1,5 +1,6 @@
 // Real libxl as a toolstack actor (issue 17): what one execution needs to run xenrace-libxl (xenrace_libxl.c,
-// real libxl's block-attach and block-detach) as process actors beside Xen's real hotplug scripts.
+// real libxl's block-attach, block-detach and pci-attach) as process actors, beside Xen's real hotplug scripts
+// when disks need them.
 //
 //   - The hotplug scripts, for disks: a HotplugScriptFixture (the actors' /var/run and /var/log). Each disk
 //     names the copy's `block` as its script, as `xl block-attach ... script=PATH` does, since
@@ -7,7 +8,7 @@
 //     (PCI passthrough runs none) the actors get an empty /var/run and /var/log of the fixture's own.
 //   - libxl's own state: a private /var/lib, whose xen/ holds each guest's domain configuration
 //     (userdata-d.<domid>.<uuid>.libxl-json, which `xl create` leaves behind and every device add updates under
-//     libxl's fcntl lock on userdata-l.<domid>.<uuid>.domain-userdata-lock).
+//     libxl's flock on userdata-l.<domid>.<uuid>.domain-userdata-lock).
 //   - The hypervisor: World::libxl_environment (in the simulator, the fake libxenctrl) and, when given, a
 //     directory with another libxenlight.so.4.17 (a build with a fix reverted) first on LD_LIBRARY_PATH.
 //   - For PCI passthrough (add_pci_view): a private /sys/bus/pci with the devices' `resource` and `irq` and
@@ -90,7 +91,7 @@ class RealLibxlFixture {
   // hotplug scripts it forks run losetup). libxl's messages go to the actors' /var/log/xen/libxl-N.log, and a
   // failed actor's verdict ends with libxl's first error.
   ActorId spawn(Execution& ex, std::string name, std::vector<std::string> args, process::XenStoreService& xs,
-                process::LoopService* loop) const {
+                process::LoopService* loop) {
     process::ProcessOptions o;
     if (scripts_) {
       o = scripts_->options(env_, xs);
@@ -102,7 +103,7 @@ class RealLibxlFixture {
     o.binds.push_back({(root_ / "lib").string(), "/var/lib"});
     if (std::filesystem::exists(root_ / "pci")) o.binds.push_back({(root_ / "pci").string(), "/sys/bus/pci"});
     o.loop = loop;
-    // One log per actor, so a failure quotes its own libxl's last message.
+    // One log per actor, so a failure quotes its own libxl's first error.
     const std::string log = fmt::format("libxl-{}.log", log_count_++);
     o.failure_log = ((scripts_ ? scripts_->log_dir() : root_ / "log") / "xen" / log).string();
     args.insert(args.begin(), {driver_, "--log", "/var/log/xen/" + log});
@@ -160,7 +161,7 @@ class RealLibxlFixture {
   std::optional<HotplugScriptFixture> scripts_;
   std::string driver_;
   std::vector<std::string> env_;
-  mutable int log_count_ = 0;
+  int log_count_ = 0;  // the logs of the actors spawned so far
   std::filesystem::path root_;  // lib/ (the actors' /var/lib) and pci/ (their /sys/bus/pci)
 };
 
