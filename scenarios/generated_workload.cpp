@@ -365,11 +365,6 @@ std::string check_mdevs_unique(Shared& s) {
   return {};
 }
 
-std::string read_or(XsConnection& xs, const std::string& path, std::string fallback) {
-  auto r = xs.read(kNoTx, path);
-  return r.ok() ? r.value : fallback;
-}
-
 // After every toolstack finished: the vbd backends left are exactly the attached disks, each Connected
 // or Closed; every bound loop device serves an attached disk; the live mdevs are the ones guests hold.
 std::string check_nothing_leaked(Shared& s, XsConnection& xs) {

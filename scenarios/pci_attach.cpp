@@ -262,11 +262,6 @@ using pv_pci_guest::make_assignable;
 
 // --- invariants ---
 
-std::string read_or(XsConnection& xs, const std::string& path, const std::string& fallback) {
-  auto r = xs.read(kNoTx, path);
-  return r.ok() ? r.value : fallback;
-}
-
 std::string check_slots(AttachState& st) {
   XsConnection& xs = *st.observer;
   std::vector<std::string> expected = st.initial;

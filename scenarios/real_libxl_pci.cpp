@@ -53,11 +53,6 @@ std::string bdf_key(std::string bdf) {
   return bdf;
 }
 
-std::string read_or(XsConnection& xs, const std::string& path, const std::string& otherwise) {
-  auto r = xs.read(kNoTx, path);
-  return r.ok() ? r.value : otherwise;
-}
-
 XENRACE_SCENARIO({
     .name = "real-libxl-pci",
     .description = "real libxl 4.17: two `xl pci-attach` at once on one running PV guest",

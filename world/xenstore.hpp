@@ -78,4 +78,11 @@ class XenStore {
   virtual std::unique_ptr<XsConnection> connect_simulated_guest(DomId domid) { return connect(domid); }
 };
 
+// The value of `path` read outside any transaction, or `fallback` when it cannot be read (absent, denied):
+// what invariants and waits compare against.
+inline std::string read_or(XsConnection& xs, const std::string& path, const std::string& fallback) {
+  auto r = xs.read(kNoTx, path);
+  return r.ok() ? r.value : fallback;
+}
+
 }  // namespace xenrace
