@@ -187,10 +187,8 @@ TEST(RacingPair, NoStaleReadWhenTheValueDidNotChangeOrTheReaderReadAgain) {
 // pci-attach/buggy (libxl 73ee2795aa): one `xl pci-attach` reads num_devs outside its transaction, the other
 // attach commits num_devs=1, then the first writes num_devs from its stale read and wipes the other's dev-0.
 TEST(RacingPair, PciAttachBuggyIsTheStaleNumDevsRead) {
-  const ReportEntry* entry = nullptr;
-  for (const auto& e : testing::explored_builtin_failures())
-    if (e.id() == "pci-attach/buggy") entry = &e;
-  ASSERT_TRUE(entry && entry->failed);
+  const ReportEntry* entry = &testing::explored_pci_attach_buggy();
+  ASSERT_TRUE(entry->failed);
   const ExecutionResult& ex = entry->failure;
   auto pair = find_racing_pair(ex);
   ASSERT_TRUE(pair);

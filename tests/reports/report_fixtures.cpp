@@ -57,6 +57,24 @@ const std::vector<ReportEntry>& explored_builtin_failures() {
   return entries;
 }
 
+const ReportEntry& explored_pci_attach_buggy() {
+  static const ReportEntry entry = [] {
+    ScenarioRegistry registry;
+    register_builtin_scenarios(registry);
+    WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+    StackPool stacks;
+    const Scenario* scenario = registry.find("pci-attach");
+    if (scenario == nullptr) throw std::runtime_error("no built-in scenario pci-attach");
+    for (const auto& variant : scenario->info().variants)
+      if (variant.name == "buggy") {
+        VariantReport r = explore_variant(*scenario, variant, world, ExploreOptions{}, stacks);
+        return entry_from_exploration(r, nlohmann::json::object(), r.replay ? "xenrace replay " + r.replay->encode() : "", 0);
+      }
+    throw std::runtime_error("pci-attach has no variant buggy");
+  }();
+  return entry;
+}
+
 std::string nasty_text() {
   return std::string("<a href=\"x\">&amp;</a> 'q' ]]> \x01\x02\x1b[31m\x7f tab\tnl\ncr\r ") + "bad\xff\xc3(utf8 " +
          "\xEF\xBF\xBE nonchar <script>alert(1)</script> </td></tr> \xE2\x9A\xA1 ok";

@@ -15,6 +15,9 @@ const std::vector<ReportEntry>& explored_demo_counter();
 // For every built-in scenario, its first variant expected to fail, explored with the scenario's own budget:
 // real traces of XenStore, watch, device and fault events, however many scenarios exist.
 const std::vector<ReportEntry>& explored_builtin_failures();
+// pci-attach/buggy alone, explored the same way: for the tests about its witness, which need not pay for every
+// scenario's exploration (the real-program ones take seconds each).
+const ReportEntry& explored_pci_attach_buggy();
 
 // Text with markup, quotes, control characters, invalid UTF-8, U+FFFE, a CDATA end and a script tag.
 std::string nasty_text();

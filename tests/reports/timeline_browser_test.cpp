@@ -131,10 +131,8 @@ TEST(TimelineInBrowser, HostileTraceTextStaysText) {
 TEST(TimelineInBrowser, OpensOnTheRacingPair) {
   const std::string browser = chromium();
   if (browser.empty()) GTEST_SKIP() << "chromium not installed (apt-get install chromium)";
-  const ReportEntry* entry = nullptr;
-  for (const auto& e : testing::explored_builtin_failures())
-    if (e.id() == "pci-attach/buggy") entry = &e;
-  ASSERT_TRUE(entry && entry->failed);
+  const ReportEntry* entry = &testing::explored_pci_attach_buggy();
+  ASSERT_TRUE(entry->failed);
   auto r = load(browser, html_timeline({*entry}));
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(r.console, "");

@@ -207,10 +207,8 @@ TEST(ReportTraceText, DemoCounterWitnessMarksTheLostUpdate) {
 // pci-attach/buggy: the stale read is the attach's num_devs read outside its transaction, the other attach's
 // commit made it stale, and the first attach's write of num_devs uses it.
 TEST(ReportTraceText, PciAttachWitnessMarksTheStaleNumDevs) {
-  const ReportEntry* entry = nullptr;
-  for (const auto& e : testing::explored_builtin_failures())
-    if (e.id() == "pci-attach/buggy") entry = &e;
-  ASSERT_TRUE(entry && entry->failed);
+  const ReportEntry* entry = &testing::explored_pci_attach_buggy();
+  ASSERT_TRUE(entry->failed);
   const ExecutionResult& ex = entry->failure;
   const auto marks = race_marks(ex);
   ASSERT_EQ(marks.size(), 3u);
