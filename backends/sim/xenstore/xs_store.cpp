@@ -119,12 +119,15 @@ unsigned Store::perm_for(const Conn& cn, const XsPerms& perms, std::uint64_t ign
   return access_bits(perms.front().access);
 }
 
-// domain_alloc_permrefs(): the entries naming a domain that does not exist, which are kept but ignored.
+// domain_alloc_permrefs(): the entries naming a domain that does not exist, which are kept but ignored. One
+// that exists becomes known from now (find_or_alloc_existing_domain), unless the simulator only assumed it:
+// a guest nobody created is taken to have always existed (perm_for).
 std::uint64_t Store::ignored_entries(const XsPerms& perms) {
   std::uint64_t ignored = 0;
   for (std::size_t i = 0; i < perms.size() && i < 64; ++i) {
-    if (!domain_exists(perms[i].domid)) ignored |= std::uint64_t{1} << i;
-    else if (!domains_.count(perms[i].domid) && !options_.every_domain_exists) known_domain(perms[i].domid);
+    const DomId d = perms[i].domid;
+    if (!domain_exists(d)) ignored |= std::uint64_t{1} << i;
+    else if (!domains_.count(d) && (!options_.every_domain_exists || hypervisor_.count(d))) known_domain(d);
   }
   return ignored;
 }
