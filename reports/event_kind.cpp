@@ -32,7 +32,7 @@ std::string_view without_transaction(std::string_view args) {
 }  // namespace
 
 std::string_view without_process_connection(std::string_view args) {
-  // "p12/c3 ": 'p', digits, "/c", digits, a space.
+  // "p12/c3 ": 'p', digits, "/c" (XenStore) or "/h" (hypervisor), digits, a space.
   std::size_t i = 0;
   auto digits = [&] {
     const std::size_t from = i;
@@ -41,7 +41,7 @@ std::string_view without_process_connection(std::string_view args) {
   };
   // "p12/c3" alone (connect, close) leaves nothing: the connection is the actor's own.
   if (i < args.size() && args[i] == 'p' && (++i, digits()) && i + 1 < args.size() && args[i] == '/' &&
-      args[i + 1] == 'c' && (i += 2, digits()) && (i == args.size() || args[i] == ' '))
+      (args[i + 1] == 'c' || args[i + 1] == 'h') && (i += 2, digits()) && (i == args.size() || args[i] == ' '))
     return i == args.size() ? std::string_view() : args.substr(i + 1);
   return args;
 }
@@ -52,6 +52,23 @@ namespace {
 std::string_view verb(std::string_view op) {
   auto dot = op.rfind('.');
   return dot == std::string_view::npos ? op : op.substr(dot + 1);
+}
+
+// The n-th space-separated word of `text` (from 0), or "".
+std::string_view word(std::string_view text, int n) {
+  for (; n > 0; --n) text = without_first_token(text);
+  return text.substr(0, text.find(' '));
+}
+
+// What a hypervisor call touches: the PCI device it assigns ("hv.assign_device p1/h1 1 0000:04:00.0"), the first
+// domain a domain list asks for ("hv.getinfolist p1/h1 from 1 max 1"), else the domain it names ("hv.create 1",
+// "hv.map_pirq p1/h1 1 irq 17"). A FLASK query touches nothing.
+std::string hypervisor_object(const TraceEvent& event) {
+  const std::string_view args = without_process_connection(event.args), v = verb(event.op);
+  if (v == "assign_device" || v == "test_assign_device" || v == "deassign_device") return std::string(word(args, 1));
+  if (v == "getinfolist") return std::string(word(args, 1));
+  if (v == "flask_sid_to_context") return {};
+  return std::string(word(args, 0));
 }
 
 }  // namespace
@@ -85,6 +102,11 @@ std::string event_object(const TraceEvent& event) {
   // open names the file it opened.
   if (starts_with(event.op, "proc."))
     return event.op == "proc.open" ? std::string(first_token(without_first_token(event.args))) : std::string();
+  // A process actor's connection opened or closed: its own, named within that actor only ("p1", "p1/c2").
+  if (event.op == "xs.connect" || event.op == "xs.close" || event.op == "hv.connect" || event.op == "hv.close" ||
+      event.op == "hv.reply")
+    return {};
+  if (starts_with(event.op, "hv.")) return hypervisor_object(event);
   switch (event_kind(event)) {
     case EventKind::verdict:
       return {};
@@ -103,13 +125,13 @@ std::string event_object(const TraceEvent& event) {
 
 bool is_read_only(const TraceEvent& event) {
   // Registering a watch observes a node too: it changes nothing another actor reads.
-  static constexpr std::array<std::string_view, 14> kObserving = {
+  static constexpr std::array<std::string_view, 17> kObserving = {
       "read", "get", "directory", "get_perms", "stat", "show", "read_watch", "watch_event", "check", "list", "exists",
-      "watch", "unwatch", "scan"};
+      "watch", "unwatch", "scan", "getinfolist", "native_protocol", "flask_sid_to_context"};
   std::string_view v = verb(event.op);
   for (auto o : kObserving)
     if (v == o) return true;
-  return starts_with(v, "get_") || starts_with(v, "read_") || starts_with(v, "is_");
+  return starts_with(v, "get_") || starts_with(v, "read_") || starts_with(v, "is_") || starts_with(v, "test_");
 }
 
 }  // namespace xenrace::reports

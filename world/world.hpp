@@ -16,6 +16,7 @@
 namespace xenrace {
 namespace process {
 class XenStoreService;
+class HypervisorService;
 class LoopService;
 }
 
@@ -53,12 +54,16 @@ class World {
     throw ComponentUnavailable(std::string(backend()) + " backend cannot create or destroy domains");
   }
   // What a real libxl, run as a process actor, needs in its environment to reach this world's hypervisor
-  // ("NAME=VALUE" entries). The simulator's is the fake libxenctrl put first by LD_LIBRARY_PATH, answering for
-  // dom0 and `guests` (backends/sim/hypervisor/fake_xenctrl). Throws ComponentUnavailable, saying why, where
-  // there is none.
-  virtual std::vector<std::string> libxl_environment(const std::vector<DomId>& guests) {
-    (void)guests;
+  // ("NAME=VALUE" entries). The simulator's is the fake libxenctrl put first by LD_LIBRARY_PATH
+  // (backends/sim/hypervisor/fake_xenctrl), whose calls go to hypervisor_for_processes(). Throws
+  // ComponentUnavailable, saying why, where there is none.
+  virtual std::vector<std::string> libxl_environment() {
     throw ComponentUnavailable(std::string(backend()) + " backend does not run real libxl under the scheduler");
+  }
+  // The same domains for process actors' programs (the fake libxenctrl's calls: spawn_process's
+  // ProcessOptions::hypervisor), each call a step. The simulator serves it; a host's hypervisor is its own.
+  virtual process::HypervisorService& hypervisor_for_processes() {
+    throw ComponentUnavailable(std::string(backend()) + " backend does not schedule process actors' hypervisor calls");
   }
   // Device components (loop, blkback, mdev, pciback, udev/services) are added beside these.
   virtual LoopDevices& loop() { throw ComponentUnavailable(std::string(backend()) + " backend has no loop devices"); }

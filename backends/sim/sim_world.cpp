@@ -2,6 +2,7 @@
 
 #include "backends/sim/blkback/sim_blkback.hpp"
 #include "backends/sim/fs/sim_file_system.hpp"
+#include "backends/sim/hypervisor/process_hypervisor.hpp"
 #include "backends/sim/hypervisor/sim_hypervisor.hpp"
 #include "backends/sim/loop/process_loop.hpp"
 #include "backends/sim/loop/sim_loop.hpp"
@@ -35,8 +36,12 @@ Hypervisor& SimWorld::hypervisor() {
   return *hypervisor_;
 }
 
-std::vector<std::string> SimWorld::libxl_environment(const std::vector<DomId>& guests) {
-  return fake_xenctrl_environment(guests);
+std::vector<std::string> SimWorld::libxl_environment() { return fake_xenctrl_environment(); }
+
+process::HypervisorService& SimWorld::hypervisor_for_processes() {
+  if (!process_hypervisor_)
+    process_hypervisor_ = std::make_unique<ProcessHypervisor>(static_cast<SimXenStore&>(xenstore()).model());
+  return *process_hypervisor_;
 }
 
 Kernel& SimWorld::kernel() {

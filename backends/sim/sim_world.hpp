@@ -17,6 +17,7 @@ class SimUdevd;
 class SimServiceManager;
 class SimPciBack;
 class SimHypervisor;
+class ProcessHypervisor;
 class SimKernel;
 class SimBoot;
 class SimFileSystem;
@@ -37,7 +38,8 @@ class SimWorld final : public World {
   Services& services() override;
   PciBack& pci() override;
   Hypervisor& hypervisor() override;
-  std::vector<std::string> libxl_environment(const std::vector<DomId>& guests) override;
+  std::vector<std::string> libxl_environment() override;
+  process::HypervisorService& hypervisor_for_processes() override;
   Kernel& kernel() override;  // the variant's models, and the fakes' state for invariants
   Boot& boot() override;      // sim_kernel_devices, sim_udevd and sim_services as one boot
   FileSystem& file_system() override;
@@ -57,6 +59,7 @@ class SimWorld final : public World {
   Execution& ex_;
   std::unique_ptr<XenStore> xenstore_;
   std::unique_ptr<SimHypervisor> hypervisor_;
+  std::unique_ptr<ProcessHypervisor> process_hypervisor_;
   std::unique_ptr<SimPciBack> pci_;  // its xenbus drivers hold XenStore connections: destroyed first
   std::unique_ptr<SimLoop> loop_;
   std::unique_ptr<ProcessLoop> process_loop_;

@@ -76,14 +76,14 @@ bool fd_is_cloexec(pid_t pid, int fd) {
   return false;
 }
 
-// The socket file a process actor's XENSTORED_PATH names. libxenstore stat()s the path and wants a socket
-// there; nothing listens on it, since every connect() to it is held and answered by the supervisor. It lives
-// in a directory of its own, removed with it.
-class XenStoreSocketFile {
+// The socket file a process actor's XENSTORED_PATH (or XENRACE_HYPERVISOR_PATH) names. libxenstore stat()s the
+// path and wants a socket there; nothing listens on it, since every connect() to it is held and answered by the
+// supervisor. It lives in a directory of its own, removed with it.
+class ServiceSocketFile {
  public:
-  XenStoreSocketFile() {
+  explicit ServiceSocketFile(std::string_view service) : service_(service) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string dir = fmt::format("{}/xenrace-xs-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+    std::string dir = fmt::format("{}/xenrace-{}-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", service);
     if (mkdtemp(dir.data()) == nullptr)
       throw std::runtime_error(fmt::format("process actors: mkdtemp {}: {}", dir, std::strerror(errno)));
     dir_ = dir;
@@ -99,40 +99,51 @@ class XenStoreSocketFile {
     ::close(s);
     if (rc != 0) fail(std::strerror(e));
   }
-  ~XenStoreSocketFile() {
+  ~ServiceSocketFile() {
     ::unlink(path_.c_str());
     ::rmdir(dir_.c_str());
   }
-  XenStoreSocketFile(const XenStoreSocketFile&) = delete;
-  XenStoreSocketFile& operator=(const XenStoreSocketFile&) = delete;
+  ServiceSocketFile(const ServiceSocketFile&) = delete;
+  ServiceSocketFile& operator=(const ServiceSocketFile&) = delete;
   const std::string& path() const { return path_; }
 
  private:
   [[noreturn]] void fail(const char* why) {
     ::unlink(path_.c_str());
     ::rmdir(dir_.c_str());
-    throw std::runtime_error(fmt::format("process actors: XenStore socket {}: {}", path_, why));
+    throw std::runtime_error(fmt::format("process actors: {} socket {}: {}", service_, path_, why));
   }
+  std::string service_;
   std::string dir_;
   std::string path_;
 };
 
-// One XenStore connection of the actor: the supervisor's end of the socket pair whose other end the program
-// holds in place of its socket to xenstored.
-struct XenStoreLink {
-  std::uint32_t owner = 0;   // the ordinal of the process that connected
-  std::uint32_t number = 0;  // K of cK: the actor's K-th connection
-  int fd = -1;               // ours; -1 once closed
-  std::unique_ptr<XenStoreClient> client;
+// The services a program can connect to: the XenStore ("xs" events, connections cK) and the hypervisor ("hv"
+// events, connections hK).
+enum class Service : std::uint8_t { xenstore, hypervisor };
+const char* event_prefix(Service s) { return s == Service::xenstore ? "xs" : "hv"; }
 
-  XenStoreLink() = default;
-  XenStoreLink(XenStoreLink&& o) noexcept : owner(o.owner), number(o.number), fd(o.fd), client(std::move(o.client)) { o.fd = -1; }
-  XenStoreLink& operator=(XenStoreLink&&) = delete;
-  ~XenStoreLink() {
+// One connection of the actor to an emulated service: the supervisor's end of the socket pair whose other end
+// the program holds in place of its socket to xenstored or the hypervisor.
+struct ServiceLink {
+  Service service = Service::xenstore;
+  std::uint32_t owner = 0;   // the ordinal of the process that connected
+  std::uint32_t number = 0;  // K of cK or hK: the actor's K-th connection to that service
+  int fd = -1;               // ours; -1 once closed
+  std::unique_ptr<ServedConnection> client;
+
+  ServiceLink() = default;
+  ServiceLink(ServiceLink&& o) noexcept
+      : service(o.service), owner(o.owner), number(o.number), fd(o.fd), client(std::move(o.client)) {
+    o.fd = -1;
+  }
+  ServiceLink& operator=(ServiceLink&&) = delete;
+  ~ServiceLink() {
     client.reset();  // the store closes the connection: its transactions abort, its watches go
     if (fd >= 0) ::close(fd);
   }
-  std::string name() const { return fmt::format("p{}/c{}", owner, number); }
+  std::string name() const { return fmt::format("p{}/{}{}", owner, service == Service::xenstore ? 'c' : 'h', number); }
+  std::string event(std::string_view what) const { return fmt::format("{}.{}", event_prefix(service), what); }
   bool pending() const { return fd >= 0 && (client->has_request() || client->has_output()); }
 };
 
@@ -254,11 +265,12 @@ std::string what_the_log_says(const std::string& path) {
 // One process actor's supervisor: runs on the actor's fiber.
 class Supervisor {
  public:
-  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, LoopService* loop, LoopHostView* view,
-             std::vector<BindDir> binds, std::string failure_log)
-      : ex_(ex), locks_(locks), xs_(xenstore), loop_(loop), view_(view), binds_(std::move(binds)),
+  Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, HypervisorService* hypervisor,
+             LoopService* loop, LoopHostView* view, std::vector<BindDir> binds, std::string failure_log)
+      : ex_(ex), locks_(locks), xs_(xenstore), hv_(hypervisor), loop_(loop), view_(view), binds_(std::move(binds)),
         failure_log_(std::move(failure_log)) {
-    if (xs_ != nullptr) socket_ = std::make_unique<XenStoreSocketFile>();
+    if (xs_ != nullptr) socket_ = std::make_unique<ServiceSocketFile>("xs");
+    if (hv_ != nullptr) hv_socket_ = std::make_unique<ServiceSocketFile>("hv");
   }
 
   ~Supervisor() {
@@ -272,6 +284,10 @@ class Supervisor {
     if (socket_) {
       std::erase_if(env, [](const std::string& e) { return e.rfind("XENSTORED_PATH=", 0) == 0; });
       env.push_back("XENSTORED_PATH=" + socket_->path());
+    }
+    if (hv_socket_) {
+      std::erase_if(env, [](const std::string& e) { return e.rfind("XENRACE_HYPERVISOR_PATH=", 0) == 0; });
+      env.push_back("XENRACE_HYPERVISOR_PATH=" + hv_socket_->path());
     }
     preload_virtual_time(env);
     tree_.start(path, argv, env, binds_, loop_ != nullptr);
@@ -308,11 +324,14 @@ class Supervisor {
         break;
       }
       // A XenStore connection with a request to apply, or a watch event to hand over.
-      XenStoreLink* link = nullptr;
+      ServiceLink* link = nullptr;
       for (auto& l : links_)
         if (l.pending() && (link == nullptr || l.owner < link->owner)) link = &l;
       if (link != nullptr && next != nullptr && next->ordinal <= link->owner) link = nullptr;
-      const bool xenstore_open = std::any_of(links_.begin(), links_.end(), [](const XenStoreLink& l) { return l.fd >= 0; });
+      // Only a XenStore connection can get output nobody asked for (a watch event from another actor's write).
+      const bool xenstore_open = std::any_of(links_.begin(), links_.end(), [](const ServiceLink& l) {
+        return l.fd >= 0 && l.service == Service::xenstore;
+      });
       if (next == nullptr && link == nullptr) {
         if (any_parked || first_wake != kForever || xenstore_open) {
           // A watch event queued by another actor's write wakes this wait too (output_queued).
@@ -571,16 +590,20 @@ class Supervisor {
     std::string path;
     if (len > offsetof(sockaddr_un, sun_path) && read_remote(p.pid, n.args[1], &addr, len) && addr.sun_family == AF_UNIX)
       path.assign(addr.sun_path, strnlen(addr.sun_path, len - offsetof(sockaddr_un, sun_path)));
-    if (socket_ == nullptr || path != socket_->path()) {
+    const bool to_xenstore = socket_ != nullptr && path == socket_->path();
+    const bool to_hypervisor = hv_socket_ != nullptr && path == hv_socket_->path();
+    if (!to_xenstore && !to_hypervisor) {
       ex_.record("proc.connect", fmt::format("p{} {}", p.ordinal, path.empty() ? "(not a Unix socket path)" : path), "OK");
       pass(p);
       return true;
     }
     const std::string who = fmt::format("p{}", p.ordinal);
+    ServiceLink l;
+    l.service = to_xenstore ? Service::xenstore : Service::hypervisor;
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
       const int e = errno;
-      ex_.record("xs.connect", who, errno_text(e));
+      ex_.record(l.event("connect"), who, errno_text(e));
       reply(p, -1, e);
       return true;
     }
@@ -588,17 +611,16 @@ class Supervisor {
       const int e = errno;  // EBADF: the program named no open fd
       ::close(pair[0]);
       ::close(pair[1]);
-      ex_.record("xs.connect", who, errno_text(e));
+      ex_.record(l.event("connect"), who, errno_text(e));
       reply(p, -1, e);
       return true;
     }
     ::close(pair[1]);
-    XenStoreLink l;
     l.owner = p.ordinal;
-    l.number = ++connections_;
+    l.number = to_xenstore ? ++connections_ : ++hv_connections_;
     l.fd = pair[0];
-    l.client = xs_->connect([this] { output_queued(); });
-    ex_.record("xs.connect", who, fmt::format("c{}", l.number));
+    l.client = to_xenstore ? xs_->connect([this] { output_queued(); }) : hv_->connect();
+    ex_.record(l.event("connect"), who, fmt::format("{}{}", to_xenstore ? 'c' : 'h', l.number));
     links_.push_back(std::move(l));
     reply(p, 0, 0);
     return true;
@@ -626,8 +648,8 @@ class Supervisor {
     }
   }
 
-  void close_link(XenStoreLink& l, const char* why) {
-    ex_.record("xs.close", l.name(), why);
+  void close_link(ServiceLink& l, const char* why) {
+    ex_.record(l.event("close"), l.name(), why);
     l.client.reset();
     ::close(l.fd);
     l.fd = -1;
@@ -635,9 +657,9 @@ class Supervisor {
 
   // One step on a connection: apply its oldest request and write what goes out before the reply included (a
   // mutation's own watch events precede it, as xenstored sends them), or else hand over one watch event.
-  bool serve(XenStoreLink& l) {
+  bool serve(ServiceLink& l) {
     if (l.client->has_request()) {
-      const XenStoreTraceEvent ev = l.client->handle_next();
+      const ServedRequest ev = l.client->handle_next();
       ex_.record(ev.op, fmt::format("{} {}", l.name(), ev.what), ev.result);
       while (l.fd >= 0 && l.client->has_output()) {
         const bool event = !l.client->next_event().empty();
@@ -646,7 +668,8 @@ class Supervisor {
       }
     } else {
       const std::string event = l.client->next_event();
-      ex_.record("xs.watch_event", fmt::format("{} {}", l.name(), event.empty() ? "(the rest of a reply)" : event), "OK");
+      ex_.record(l.service == Service::xenstore ? "xs.watch_event" : "hv.reply",
+                 fmt::format("{} {}", l.name(), event.empty() ? "(the rest of a reply)" : event), "OK");
       send_front(l);
     }
     return true;
@@ -654,7 +677,7 @@ class Supervisor {
 
   // Writes the front item of the connection's output. False when it did not all fit (the program is not
   // reading: the rest goes in a later step) or the program is gone.
-  bool send_front(XenStoreLink& l) {
+  bool send_front(ServiceLink& l) {
     for (;;) {
       const std::string_view out = l.client->output();
       const ssize_t put = send(l.fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -897,16 +920,19 @@ class Supervisor {
   Execution& ex_;
   ProcessLocks& locks_;
   XenStoreService* xs_;
+  HypervisorService* hv_;
   LoopService* loop_;
   LoopHostView* view_;
   std::vector<LoopHandle> loop_handles_;
   std::vector<BindDir> binds_;
   std::string failure_log_;  // ProcessOptions::failure_log
-  std::unique_ptr<XenStoreSocketFile> socket_;
+  std::unique_ptr<ServiceSocketFile> socket_;     // the XenStore's
+  std::unique_ptr<ServiceSocketFile> hv_socket_;  // the hypervisor's
   ProcessTree tree_;
   std::vector<Park> parks_;
-  std::vector<XenStoreLink> links_;  // in connection order; closed ones stay, with fd -1
-  std::uint32_t connections_ = 0;
+  std::vector<ServiceLink> links_;  // in connection order; closed ones stay, with fd -1
+  std::uint32_t connections_ = 0;     // to the XenStore
+  std::uint32_t hv_connections_ = 0;  // to the hypervisor
   WaitQueue output_;                  // waited on when nothing of the tree can go on but XenStore may
   WaitQueue* waiting_on_ = nullptr;   // the queue this actor waits on now
 };
@@ -948,6 +974,7 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     throw std::runtime_error(fmt::format("spawn_process {}: {}", name, why));
   ProcessLocks& locks = ex.shared<ProcessLocks>();
   XenStoreService* xenstore = options.xenstore;
+  HypervisorService* hypervisor = options.hypervisor;
   LoopService* loop = options.loop;
   std::vector<BindDir> binds;
   for (const auto& b : options.binds) {
@@ -962,10 +989,10 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     view->prepare();
     for (BindDir& b : view->binds()) binds.push_back(std::move(b));
   }
-  return ex.spawn(std::move(name), [&ex, &locks, xenstore, loop, view, binds = std::move(binds), path,
+  return ex.spawn(std::move(name), [&ex, &locks, xenstore, hypervisor, loop, view, binds = std::move(binds), path,
                                     argv = std::move(argv), env = std::move(env),
                                     failure_log = std::move(options.failure_log)]() -> ActorStatus {
-    Supervisor supervisor(ex, locks, xenstore, loop, view, binds, failure_log);
+    Supervisor supervisor(ex, locks, xenstore, hypervisor, loop, view, binds, failure_log);
     return supervisor.run(path, argv, env);
   });
 }

@@ -23,6 +23,9 @@
 //                              "proc.connect" "pN <path>"                    anywhere else: runs as made
 //   a request on a XenStore    "xs.<op>"    "pN/cK <what>" -> its answer     applied to the store; the
 //   connection                                                                reply is written back
+//   connect to the hypervisor  "hv.connect" "pN" -> "hK"                     to ProcessOptions::hypervisor's
+//                                                                              socket (the fake libxenctrl)
+//   a hypervisor call          "hv.<op>"    "pN/hK <domid> <args>" -> answer applied to the World's domains
 //   open, openat               "proc.open"  "pN /dev/loopN" -> OK            with ProcessOptions::loop: a loop
 //                                                                              node, emulated; any other path
 //                                                                              runs on, no step, no event
@@ -41,6 +44,7 @@
 #include <vector>
 
 #include "runtime/execution.hpp"
+#include "runtime/process/hypervisor_service.hpp"
 #include "runtime/process/loop_service.hpp"
 #include "runtime/process/xenstore_service.hpp"
 
@@ -53,6 +57,10 @@ struct ProcessOptions {
   // "xs.connect" "pN" -> "cK", "xs.close" "pN/cK" when the program closes it, "xs.watch_event" "pN/cK path
   // token" when a watch event queued by another actor's write is handed over.
   XenStoreService* xenstore = nullptr;
+  // The hypervisor its programs reach through the fake libxenctrl (hypervisor_service.hpp):
+  // XENRACE_HYPERVISOR_PATH is added to env, and every call is a held operation: "hv.<op>" "pN/hK <domid>
+  // <args>" -> answer, "hv.connect" "pN" -> "hK", "hv.close" "pN/hK".
+  HypervisorService* hypervisor = nullptr;
   // The loop driver its programs reach (loop_service.hpp): they see the execution's /dev and /sys/block
   // (loop_host_view.hpp), and an open of /dev/loop-control or /dev/loopN and every LOOP_* ioctl on such an fd
   // is a held operation: "proc.open" "pN /dev/loopN", "proc.ioctl" "pN <fd> LOOP_CONFIGURE ..." -> answer,

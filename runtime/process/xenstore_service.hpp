@@ -10,41 +10,17 @@
 #pragma once
 #include <functional>
 #include <memory>
-#include <string>
-#include <string_view>
+
+#include "runtime/process/served_connection.hpp"
 
 namespace xenrace::process {
-
-// What one request did, for the trace: "xs.<op>", its arguments, its answer.
-struct XenStoreTraceEvent {
-  std::string op;
-  std::string what;
-  std::string result;
-};
-
-// One connection, as xenstored's: bytes in, requests applied in order, replies and watch events out.
-class XenStoreClient {
- public:
-  virtual ~XenStoreClient() = default;  // the program closed it: its transactions abort, its watches go
-  // Bytes from the program. False: a protocol error (the connection is closed, as xenstored closes it).
-  virtual bool receive(std::string_view bytes) = 0;
-  virtual bool has_request() const = 0;
-  // Applies the oldest complete request to the store and queues its reply.
-  virtual XenStoreTraceEvent handle_next() = 0;
-  // Bytes for the program: replies, and watch events queued since (from any actor's writes).
-  virtual bool has_output() const = 0;
-  virtual std::string_view output() const = 0;
-  virtual void sent(std::size_t n) = 0;
-  // "path token" of the next queued output when it is a watch event, "" when it is a reply.
-  virtual std::string next_event() const = 0;
-};
 
 class XenStoreService {
  public:
   virtual ~XenStoreService() = default;
   // A new privileged (dom0) connection, opened by the running actor. `on_output` is called whenever output is
   // queued for it outside its own requests (a watch event fired by another actor's write).
-  virtual std::unique_ptr<XenStoreClient> connect(std::function<void()> on_output) = 0;
+  virtual std::unique_ptr<ServedConnection> connect(std::function<void()> on_output) = 0;
 };
 
 }  // namespace xenrace::process

@@ -1,13 +1,14 @@
 // Real libxl 4.17 (Debian's libxenlight) as a process actor (issue 17): libxl_probe creates a libxl context and
 // asks for a guest's domain info, on the fake libxenctrl (backends/sim/hypervisor/fake_xenctrl) against the
-// simulated xenstored. Its XenStore requests are steps of the actor, so the trace is the same on every run.
-// Skips where process actors are unsupported.
+// simulated xenstored and the simulated domains. Its XenStore requests and its hypervisor calls are steps of the
+// actor, so the trace is the same on every run. Skips where process actors are unsupported.
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "backends/sim/hypervisor/process_hypervisor.hpp"
 #include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/process/process_actor.hpp"
@@ -22,7 +23,10 @@ struct ProbeRun {
   std::string trace;
 };
 
-ProbeRun run_probe(const char* domid, const char* domains) {
+// libxl_probe DOMID, with the guests `created` in the hypervisor and then those `destroyed` gone again;
+// `hypervisor`: whether the program reaches it.
+ProbeRun run_probe(const char* domid, const std::vector<DomId>& created, const std::vector<DomId>& destroyed = {},
+                   bool hypervisor = true) {
   StackPool stacks;
   RandomStrategy strategy(1);
   strategy.begin_execution(0);
@@ -30,10 +34,13 @@ ProbeRun run_probe(const char* domid, const char* domains) {
   o.keep_trace = true;
   Execution ex(strategy, stacks, o);
   SimXenStore xs(ex);
+  for (DomId g : created) xs.model().hypervisor_domain_created(g);
+  for (DomId g : destroyed) xs.model().hypervisor_domain_state(g, DomainState::gone);
+  ProcessHypervisor hv(xs.model());
   ProcessOptions p;
-  p.env = {"PATH=/usr/bin:/bin", "LC_ALL=C", std::string("LD_LIBRARY_PATH=") + XENRACE_FAKE_XENCTRL_DIR,
-           std::string("XENRACE_FAKE_DOMAINS=") + domains};
+  p.env = {"PATH=/usr/bin:/bin", "LC_ALL=C", std::string("LD_LIBRARY_PATH=") + XENRACE_FAKE_XENCTRL_DIR};
   p.xenstore = &xs.for_processes();
+  if (hypervisor) p.hypervisor = &hv;
   spawn_process(ex, "libxl", {XENRACE_LIBXL_PROBE, domid}, std::move(p));
   ProbeRun run;
   run.result = ex.run();
@@ -49,18 +56,39 @@ ProbeRun run_probe(const char* domid, const char* domains) {
 
 TEST(RealLibxl, CreatesItsContextAndSeesAGuestOnTheFakeLibxenctrl) {
   SKIP_WITHOUT_PROCESS_ACTORS();
-  const ProbeRun run = run_probe("1", "1");
+  const ProbeRun run = run_probe("1", {1});
   ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << run.trace;
   // libxl opened the simulated xenstored through libxenstore, and each request was a step.
   EXPECT_NE(run.trace.find("xs.connect p1 -> c1"), std::string::npos) << run.trace;
-  EXPECT_EQ(run_probe("1", "1").trace, run.trace);  // the same trace on every run
+  // Its hypervisor calls were steps too, answered from the simulated domains: the domain info it asked for.
+  EXPECT_NE(run.trace.find("hv.connect p1 -> h1"), std::string::npos) << run.trace;
+  EXPECT_NE(run.trace.find("hv.getinfolist p1/h1 from 1 max 1 -> 1"), std::string::npos) << run.trace;
+  EXPECT_EQ(run_probe("1", {1}).trace, run.trace);  // the same trace on every run
 }
 
 TEST(RealLibxl, AGuestTheFakeDoesNotKnowIsNotFound) {
   SKIP_WITHOUT_PROCESS_ACTORS();
-  const ProbeRun run = run_probe("7", "1");
+  const ProbeRun run = run_probe("7", {1});
   ASSERT_TRUE(run.result.failed()) << run.trace;
   EXPECT_NE(run.result.message.find("p1 exited with status 1"), std::string::npos) << run.result.message;
+  // The hypervisor was asked, and has no domain 7: the list from 7 up is empty.
+  EXPECT_NE(run.trace.find("hv.getinfolist p1/h1 from 7 max 1 -> none"), std::string::npos) << run.trace;
+}
+
+TEST(RealLibxl, AGuestDestroyedBeforeLibxlAsksIsNotFound) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  // Created, and gone again before libxl asked: the hypervisor's answer follows the World's lifecycle.
+  const ProbeRun run = run_probe("1", {1}, {1});
+  ASSERT_TRUE(run.result.failed()) << run.trace;
+  EXPECT_NE(run.trace.find("hv.getinfolist p1/h1 from 1 max 1 -> none"), std::string::npos) << run.trace;
+}
+
+TEST(RealLibxl, WithoutAHypervisorLibxlCannotCreateItsContext) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  // The fake library answers nothing itself: a program not given a hypervisor fails in xc_interface_open.
+  const ProbeRun run = run_probe("1", {1}, {}, /*hypervisor=*/false);
+  ASSERT_TRUE(run.result.failed()) << run.trace;
+  EXPECT_EQ(run.trace.find("hv."), std::string::npos) << run.trace;
 }
 
 }  // namespace

@@ -46,6 +46,23 @@ TEST(EventKind, AProcessActorsObjectIsThePathNotItsConnectionOrProcess) {
   EXPECT_EQ(without_process_connection("p1/x2 /a"), "p1/x2 /a");
 }
 
+// A hypervisor call through the fake libxenctrl names its connection ("p1/h1") first: the object is the PCI
+// device it assigns or the domain it names, and the queries change nothing. Connecting is the actor's own.
+TEST(EventKind, AHypervisorCallsObjectIsItsDeviceOrDomain) {
+  EXPECT_EQ(event_object({1, 0, 0, "hv.assign_device", "p1/h1 1 0000:04:00.0", "OK"}), "0000:04:00.0");
+  EXPECT_EQ(event_object({1, 0, 0, "hv.test_assign_device", "p2/h1 1 0000:04:00.0", "EINVAL"}), "0000:04:00.0");
+  EXPECT_TRUE(is_read_only({1, 0, 0, "hv.test_assign_device", "p2/h1 1 0000:04:00.0", "EINVAL"}));
+  EXPECT_FALSE(is_read_only({1, 0, 0, "hv.assign_device", "p1/h1 1 0000:04:00.0", "OK"}));
+  EXPECT_EQ(event_object({1, 0, 0, "hv.map_pirq", "p1/h1 1 irq 17", "pirq 17"}), "1");
+  EXPECT_EQ(event_object({1, 0, 0, "hv.getinfolist", "p1/h1 from 1 max 1", "1"}), "1");
+  EXPECT_TRUE(is_read_only({1, 0, 0, "hv.getinfolist", "p1/h1 from 1 max 1", "1"}));
+  EXPECT_EQ(event_object({1, 0, 0, "hv.destroy", "1", "OK"}), "1");  // the simulator's domain lifecycle
+  EXPECT_EQ(event_object({1, 0, 0, "hv.flask_sid_to_context", "p1/h1 sid 0", "ENOSYS"}), "");
+  EXPECT_EQ(event_object({1, 0, 0, "hv.connect", "p1", "h1"}), "");
+  EXPECT_EQ(event_object({1, 0, 0, "xs.connect", "p1", "c1"}), "");
+  EXPECT_EQ(without_process_connection("p1/h2 1 irq 17"), "1 irq 17");
+}
+
 // real-libxl-pci's shape: two libxl processes read num_devs outside their transactions; the second's
 // transaction writes it from its stale read after the first's committed. Both exit the same way (proc.exit p1 0),
 // which is no race.

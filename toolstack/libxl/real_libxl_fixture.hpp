@@ -10,7 +10,9 @@
 //     (userdata-d.<domid>.<uuid>.libxl-json, which `xl create` leaves behind and every device add updates under
 //     libxl's flock on userdata-l.<domid>.<uuid>.domain-userdata-lock).
 //   - The hypervisor: World::libxl_environment (in the simulator, the fake libxenctrl) and, when given, a
-//     directory with another libxenlight.so.4.17 (a build with a fix reverted) first on LD_LIBRARY_PATH.
+//     directory with another libxenlight.so.4.17 (a build with a fix reverted) first on LD_LIBRARY_PATH. Each
+//     guest is created in the World's hypervisor, and libxl's xc_* calls reach World::hypervisor_for_processes,
+//     one step each.
 //   - For PCI passthrough (add_pci_view): a private /sys/bus/pci with the devices' `resource` and `irq` and
 //     pciback's directory, written once from the World's PciBack when the execution is set up. libxl reads them
 //     (and writes `do_flr`) as plain files: not steps.
@@ -26,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,7 @@
 
 #include "runtime/process/process_actor.hpp"
 #include "toolstack/hotplug_script_fixture.hpp"
+#include "world/hypervisor.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
 
@@ -62,7 +66,7 @@ class RealLibxlFixture {
     if (!libxenlight.empty() && access((fs::path(libxenlight) / "libxenlight.so.4.17").c_str(), R_OK) != 0)
       throw std::invalid_argument(fmt::format("{}: no libxenlight.so.4.17 in {}", scenario, libxenlight));
     env_ = HotplugScriptFixture::kPath;
-    for (std::string& e : world.libxl_environment(guests)) {
+    for (std::string& e : world.libxl_environment()) {
       if (!libxenlight.empty() && e.rfind("LD_LIBRARY_PATH=", 0) == 0) e += ":" + libxenlight;
       env_.push_back(std::move(e));
     }
@@ -75,7 +79,13 @@ class RealLibxlFixture {
       fs::create_directories(root_ / "run");
       fs::create_directories(root_ / "log" / "xen");
     }
-    for (DomId g : guests) write_domain_config(g);
+    hypervisor_ = &world.hypervisor_for_processes();
+    for (DomId g : guests) {
+      const Errno e = world.hypervisor().create_domain(g);  // EEXIST: the scenario created it already
+      if (e != 0 && e != EEXIST)
+        throw std::runtime_error(fmt::format("{}: creating guest {}: {}", scenario, g, errno_name(e)));
+      write_domain_config(g);
+    }
   }
   ~RealLibxlFixture() {
     std::error_code ignored;
@@ -103,6 +113,7 @@ class RealLibxlFixture {
     o.binds.push_back({(root_ / "lib").string(), "/var/lib"});
     if (std::filesystem::exists(root_ / "pci")) o.binds.push_back({(root_ / "pci").string(), "/sys/bus/pci"});
     o.loop = loop;
+    o.hypervisor = hypervisor_;
     // One log per actor, so a failure quotes its own libxl's first error.
     const std::string log = fmt::format("libxl-{}.log", log_count_++);
     o.failure_log = ((scripts_ ? scripts_->log_dir() : root_ / "log") / "xen" / log).string();
@@ -160,6 +171,7 @@ class RealLibxlFixture {
 
   std::optional<HotplugScriptFixture> scripts_;
   std::string driver_;
+  process::HypervisorService* hypervisor_ = nullptr;  // the World's, for the fake libxenctrl's calls
   std::vector<std::string> env_;
   int log_count_ = 0;  // the logs of the actors spawned so far
   std::filesystem::path root_;  // lib/ (the actors' /var/lib) and pci/ (their /sys/bus/pci)

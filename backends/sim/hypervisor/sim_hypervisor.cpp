@@ -38,16 +38,13 @@ DomainState SimHypervisor::domain_state(DomId domid) {
                     [](DomainState s) { return to_string(s); });
 }
 
-std::vector<std::string> fake_xenctrl_environment(const std::vector<DomId>& guests) {
+std::vector<std::string> fake_xenctrl_environment() {
 #ifdef XENRACE_FAKE_XENCTRL_DIR
   const std::string dir = XENRACE_FAKE_XENCTRL_DIR;
   if (access((dir + "/libxenctrl.so.4.17").c_str(), R_OK) != 0)
     throw ComponentUnavailable(fmt::format("the fake libxenctrl is not in {} (build xenrace_fake_xenctrl)", dir));
-  std::string domains;
-  for (DomId d : guests) domains += (domains.empty() ? "" : ",") + std::to_string(d);
-  return {"LD_LIBRARY_PATH=" + dir, "XENRACE_FAKE_DOMAINS=" + domains};
+  return {"LD_LIBRARY_PATH=" + dir};
 #else
-  (void)guests;
   throw ComponentUnavailable(
       "the fake libxenctrl was not built: libxenlight 4.17 and libxenguest 4.17 (Debian package libxen-dev) and "
       "objdump were missing when xenrace was configured");

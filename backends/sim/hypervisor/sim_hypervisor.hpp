@@ -29,8 +29,8 @@ class SimHypervisor final : public Hypervisor {
 };
 
 // The environment of a real libxl on the fake libxenctrl (fake_xenctrl/): LD_LIBRARY_PATH to the directory it
-// was built in, and XENRACE_FAKE_DOMAINS listing `guests`. Throws ComponentUnavailable when it was not built
-// (no libxen-dev at configure time).
-std::vector<std::string> fake_xenctrl_environment(const std::vector<DomId>& guests);
+// was built in. Its calls reach a process actor's ProcessOptions::hypervisor (process_hypervisor.hpp). Throws
+// ComponentUnavailable when it was not built (no libxen-dev at configure time).
+std::vector<std::string> fake_xenctrl_environment();
 
 }  // namespace xenrace

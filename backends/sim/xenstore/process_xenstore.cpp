@@ -14,7 +14,7 @@ namespace xenrace {
 
 namespace {
 
-class ProcessXenStoreClient final : public process::XenStoreClient {
+class ProcessXenStoreClient final : public process::ServedConnection {
  public:
   ProcessXenStoreClient(Execution& ex, std::shared_ptr<xs::Store> store, std::function<void()> on_output)
       : ex_(ex), store_(std::move(store)), conn_(*store_) {
@@ -24,9 +24,9 @@ class ProcessXenStoreClient final : public process::XenStoreClient {
   bool receive(std::string_view bytes) override { return conn_.receive(bytes); }
   bool has_request() const override { return conn_.has_request(); }
 
-  process::XenStoreTraceEvent handle_next() override {
+  process::ServedRequest handle_next() override {
     const xs::Message m = conn_.next_request();
-    process::XenStoreTraceEvent ev;
+    process::ServedRequest ev;
     ev.op = "xs." + lower(xs::wire::type_name(m.header.type));
     ev.what = xs_trace::with_tx(m.header.tx_id, arguments(m));
     if (const Errno injected = fault_for(m); injected != 0)
@@ -93,7 +93,7 @@ class ProcessXenStoreClient final : public process::XenStoreClient {
 
 }  // namespace
 
-std::unique_ptr<process::XenStoreClient> ProcessXenStore::connect(std::function<void()> on_output) {
+std::unique_ptr<process::ServedConnection> ProcessXenStore::connect(std::function<void()> on_output) {
   auto client = std::make_unique<ProcessXenStoreClient>(ex_, store_, std::move(on_output));
   if (name_connection_) name_connection_(client->id());
   return client;

@@ -19,7 +19,7 @@ class ProcessXenStore final : public process::XenStoreService {
   // `name_connection` gives each new connection its interleaving-independent name for the step footprints.
   ProcessXenStore(Execution& ex, std::shared_ptr<xs::Store> store, std::function<void(xs::ConnId)> name_connection)
       : ex_(ex), store_(std::move(store)), name_connection_(std::move(name_connection)) {}
-  std::unique_ptr<process::XenStoreClient> connect(std::function<void()> on_output) override;
+  std::unique_ptr<process::ServedConnection> connect(std::function<void()> on_output) override;
 
  private:
   Execution& ex_;

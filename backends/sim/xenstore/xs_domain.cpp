@@ -1,5 +1,6 @@
 #include "backends/sim/xenstore/xs_domain.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "backends/sim/xenstore/xs_path.hpp"
@@ -30,6 +31,15 @@ bool Store::domain_created(DomId domid) const {
   if (domid == options_.priv_domid || domid == options_.store_domid) return true;
   auto it = hypervisor_.find(domid);
   return it != hypervisor_.end() && it->second != DomainState::gone;
+}
+
+std::vector<DomId> Store::hypervisor_domains() const {
+  std::vector<DomId> out = {options_.priv_domid};
+  if (options_.store_domid != options_.priv_domid) out.push_back(options_.store_domid);
+  for (const auto& [domid, state] : hypervisor_)
+    if (state != DomainState::gone && domid != options_.priv_domid && domid != options_.store_domid) out.push_back(domid);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // --- requests ---

@@ -142,6 +142,8 @@ class Store {
   DomainState hypervisor_state(DomId domid) const;
   bool domain_exists(DomId domid) const { return hypervisor_state(domid) != DomainState::gone; }
   bool domain_created(DomId domid) const;  // created (or introduced) and not gone: not merely assumed
+  // The domains the hypervisor has, lowest first: dom0, the store's, and those created (or introduced) and not gone.
+  std::vector<DomId> hypervisor_domains() const;
 
   // Tells `observer` what every request touches from now on (null: nobody; the socket server).
   void set_access_observer(AccessObserver* observer) { tree_.observer = observer; }

@@ -1,0 +1,167 @@
+#include "backends/sim/hypervisor/process_hypervisor.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace xenrace {
+
+namespace {
+
+constexpr std::size_t kMaxLine = 256;  // the longest request the fake library sends is far shorter
+
+// "0000:03:00.0" from pci_encode_bdf's seg << 16 | bus << 8 | dev << 3 | fn.
+std::string bdf_text(std::uint64_t sbdf) {
+  return fmt::format("{:04x}:{:02x}:{:02x}.{}", (sbdf >> 16) & 0xffff, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7);
+}
+
+// The words of a request after its op, as numbers; nullopt when one is not a decimal number.
+std::optional<std::vector<std::uint64_t>> numbers(std::string_view rest) {
+  std::vector<std::uint64_t> out;
+  while (!rest.empty()) {
+    const std::size_t space = rest.find(' ');
+    const std::string_view word = rest.substr(0, space);
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
+    if (word.empty() || ec != std::errc() || end != word.data() + word.size()) return std::nullopt;
+    out.push_back(v);
+    if (space == std::string_view::npos) break;
+    rest.remove_prefix(space + 1);
+  }
+  return out;
+}
+
+class HypervisorConnection final : public process::ServedConnection {
+ public:
+  explicit HypervisorConnection(ProcessHypervisor& hv) : hv_(hv) {}
+
+  bool receive(std::string_view bytes) override {
+    in_.append(bytes);
+    const std::size_t nl = in_.rfind('\n');
+    // A line longer than any request: not the fake library talking.
+    return in_.size() - (nl == std::string::npos ? 0 : nl + 1) <= kMaxLine;
+  }
+  bool has_request() const override { return in_.find('\n') != std::string::npos; }
+  process::ServedRequest handle_next() override {
+    const std::size_t nl = in_.find('\n');
+    ProcessHypervisor::Answer a = hv_.call(std::string_view(in_).substr(0, nl));
+    in_.erase(0, nl + 1);
+    out_ += a.reply + "\n";
+    return std::move(a.event);
+  }
+  bool has_output() const override { return !out_.empty(); }
+  std::string_view output() const override { return out_; }
+  void sent(std::size_t n) override { out_.erase(0, n); }
+  std::string next_event() const override { return ""; }
+
+ private:
+  ProcessHypervisor& hv_;
+  std::string in_, out_;
+};
+
+}  // namespace
+
+std::unique_ptr<process::ServedConnection> ProcessHypervisor::connect() {
+  return std::make_unique<HypervisorConnection>(*this);
+}
+
+DomId ProcessHypervisor::owner_of(std::uint32_t sbdf) const {
+  const auto it = owners_.find(sbdf);
+  return it == owners_.end() ? store_.options().priv_domid : it->second;
+}
+
+ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
+  const std::size_t space = line.find(' ');
+  const std::string op(line.substr(0, space));
+  const std::optional<std::vector<std::uint64_t>> args =
+      numbers(space == std::string_view::npos ? std::string_view() : line.substr(space + 1));
+  Answer a;
+  a.event.op = "hv." + op;
+  // rc 0 with `result` as the trace's answer and `values` after it in the reply; or an errno.
+  auto ok = [&](std::string result, const std::string& values = "") {
+    a.event.result = std::move(result);
+    a.reply = values.empty() ? "0" : "0 " + values;
+    return a;
+  };
+  auto error = [&](Errno e) {
+    a.event.result = errno_name(e);
+    a.reply = fmt::format("-{}", e);
+    return a;
+  };
+  auto want = [&](std::size_t n) { return args && args->size() == n; };
+  if (!args) {
+    a.event.what = std::string(line.substr(space == std::string_view::npos ? line.size() : space + 1));
+    return error(EINVAL);
+  }
+  const std::vector<std::uint64_t>& v = *args;
+  const DomId d = v.empty() ? 0 : static_cast<DomId>(v[0]);
+  const bool exists = !v.empty() && v[0] < 0x7ff0 && store_.domain_created(d);  // below DOMID_FIRST_RESERVED
+  auto allow = [](std::uint64_t a) { return a != 0 ? "allow" : "deny"; };
+
+  if (op == "getinfolist" && want(2)) {
+    a.event.what = fmt::format("from {} max {}", v[0], v[1]);
+    std::string listed, values;
+    std::uint64_t n = 0;
+    for (DomId id : store_.hypervisor_domains()) {
+      if (id < v[0] || n == v[1]) continue;
+      ++n;
+      const DomainState s = store_.hypervisor_state(id);
+      const char state = s == DomainState::shut_down ? 's' : s == DomainState::dying ? 'd' : 'r';
+      values += fmt::format("{}{}:{}", values.empty() ? "" : " ", id, state);
+      listed += fmt::format("{}{}", listed.empty() ? "" : ",", id);
+    }
+    return ok(listed.empty() ? "none" : listed, values);
+  }
+  if (op == "native_protocol" && want(1)) {
+    a.event.what = std::to_string(v[0]);
+    return exists ? ok("x86_64-abi") : error(ESRCH);
+  }
+  if (op == "flask_sid_to_context" && want(1)) {
+    a.event.what = fmt::format("sid {}", v[0]);
+    return error(ENOSYS);  // no XSM: Xen built without FLASK
+  }
+  if ((op == "ioport_permission" || op == "iomem_permission") && want(4)) {
+    a.event.what = fmt::format("{} {} 0x{:x}+{} {}", v[0], op == "ioport_permission" ? "ports" : "mfn", v[1], v[2], allow(v[3]));
+    return exists ? ok("OK") : error(ESRCH);
+  }
+  if (op == "irq_permission" && want(3)) {
+    a.event.what = fmt::format("{} pirq {} {}", v[0], v[1], allow(v[2]));
+    return exists ? ok("OK") : error(ESRCH);
+  }
+  if (op == "map_pirq" && want(2)) {
+    a.event.what = fmt::format("{} irq {}", v[0], v[1]);
+    // A legacy interrupt of a PV guest's device is mapped 1:1: the guest's pirq is the host's irq.
+    return exists ? ok(fmt::format("pirq {}", v[1]), std::to_string(v[1])) : error(ESRCH);
+  }
+  if (op == "unmap_pirq" && want(2)) {
+    a.event.what = fmt::format("{} pirq {}", v[0], v[1]);
+    return exists ? ok("OK") : error(ESRCH);
+  }
+  if ((op == "test_assign_device" && want(2)) || (op == "assign_device" && want(3)) ||
+      (op == "deassign_device" && want(2))) {
+    const auto sbdf = static_cast<std::uint32_t>(v[1]);
+    a.event.what = fmt::format("{} {}", v[0], bdf_text(sbdf));
+    if (!exists) return error(ESRCH);
+    const DomId dom0 = store_.options().priv_domid;
+    const DomId owner = owner_of(sbdf);
+    if (d == dom0 && op != "deassign_device") return error(EINVAL);  // no self-assignment
+    if (op == "test_assign_device") return owner != dom0 ? error(EINVAL) : ok("OK");
+    if (op == "deassign_device") {
+      if (owner != d) return error(ENODEV);
+      owners_.erase(sbdf);
+      return ok("OK");
+    }
+    if (store_.hypervisor_state(d) == DomainState::dying) return error(EINVAL);
+    if (owner != dom0) return error(EBUSY);
+    owners_[sbdf] = d;
+    return ok("OK");
+  }
+  a.event.what = std::string(line.substr(space == std::string_view::npos ? line.size() : space + 1));
+  return error(EINVAL);  // an op or an argument count the protocol does not have
+}
+
+}  // namespace xenrace
