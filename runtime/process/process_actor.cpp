@@ -31,6 +31,7 @@
 #include "runtime/process/process_tree.hpp"
 #include "runtime/process/remote_memory.hpp"
 #include "runtime/process/seccomp_listener.hpp"
+#include "runtime/process/virtual_poll.hpp"
 
 namespace xenrace::process {
 
@@ -307,11 +308,22 @@ class Supervisor {
       // or asleep until a virtual time still to come.
       TreeProcess* next = nullptr;
       bool any_parked = false;
+      bool any_polling = false;  // waiting in poll (its deadline, if any, is in first_wake)
       VirtualTime first_wake = kForever;
       const VirtualTime now = ex_.sched().now();
       for (auto& p : tree_.processes()) {
         if (!p.held) continue;
         const Park& park = park_of(p.ordinal);
+        if (park.poll) {
+          // Waiting in poll: its turn comes with a ready fd, a signal, or its deadline.
+          if (poll_ends(p, now)) {
+            next = &p;
+            break;
+          }
+          first_wake = std::min(first_wake, park.wake_at);
+          any_polling = true;
+          continue;
+        }
         if (park.lock_generation != 0 && park.lock_generation == locks_.generation + 1) {
           any_parked = true;
           continue;
@@ -343,8 +355,8 @@ class Supervisor {
           continue;
         }
         throw std::runtime_error(fmt::format(
-            "process tree stuck: nothing held at a system call, and blocked in the kernel: {}",
-            tree_.describe_blocked()));
+            "process tree stuck: nothing held at a system call that can go on{}, and blocked in the kernel: {}",
+            any_polling ? " (a poll with no timeout waits on fds nothing will make ready)" : "", tree_.describe_blocked()));
       }
       if (!in_step) ex_.before_visible();
       in_step = false;
@@ -378,7 +390,8 @@ class Supervisor {
   // Why a held process is not answered yet.
   struct Park {
     std::uint64_t lock_generation = 0;  // parked on a lock at this generation, plus one; 0: not
-    VirtualTime wake_at = kForever;     // asleep until then
+    VirtualTime wake_at = kForever;     // asleep until then (or, with poll, its deadline)
+    std::optional<PollCall> poll;       // waiting in poll or ppoll (virtual_poll.hpp)
   };
   Park& park_of(std::uint32_t ordinal) {
     if (parks_.size() < ordinal + 1) parks_.resize(ordinal + 1);
@@ -403,6 +416,7 @@ class Supervisor {
   // Answers p's held call. True when the process runs on (it was not parked).
   bool answer(TreeProcess& p) {
     const Notification n = *p.held;
+    if (park_of(p.ordinal).poll) return end_poll(p);
     if (park_of(p.ordinal).wake_at != kForever) {
       // Its sleep is over.
       park_of(p.ordinal).wake_at = kForever;
@@ -425,6 +439,8 @@ class Supervisor {
       case SYS_fcntl: return record_lock(p, n);
       case SYS_nanosleep:
       case SYS_clock_nanosleep: return sleep(p, n);
+      case SYS_poll:
+      case SYS_ppoll: return start_poll(p, n);
       case SYS_connect: return connect(p, n);
       case SYS_open:
       case SYS_openat: return open_loop_node(p, n);
@@ -581,8 +597,51 @@ class Supervisor {
     return false;
   }
 
-  // connect(2): to the XenStore socket, emulated with a socket pair whose far end replaces the program's
-  // socket; anywhere else, run as made.
+  // A poll that would wait: parked until poll_ends, its deadline on the virtual clock.
+  bool start_poll(TreeProcess& p, const Notification& n) {
+    PollCall call = read_poll_call(p.pid, n);
+    const std::string what = fmt::format("p{} {} fd{} {}", p.ordinal, call.fds.size(), call.fds.size() == 1 ? "" : "s",
+                                         call.timeout == kForever ? "no timeout" : seconds_text(call.timeout));
+    if (call.error != 0 || call.timeout == 0 || poll_ready(p.pidfd, call.fds) || signal_pending(n.pid, call.sigmask)) {
+      ex_.record("proc.poll", what, "OK");  // returns at once after all (answer_free_calls saw it otherwise)
+      pass(p);
+      return true;
+    }
+    ex_.record("proc.poll", what, "waiting");
+    Park& park = park_of(p.ordinal);
+    park.wake_at = call.timeout == kForever ? kForever : ex_.sched().now() + call.timeout;
+    park.poll = std::move(call);
+    return false;
+  }
+
+  bool poll_ends(const TreeProcess& p, VirtualTime now) const {
+    const Park& park = parks_[p.ordinal];
+    return park.wake_at <= now || poll_ready(p.pidfd, park.poll->fds) || signal_pending(p.held->pid, park.poll->sigmask);
+  }
+
+  // Ends a parked poll: the kernel runs it when an fd is ready (it returns at once, with the program's own
+  // revents); a signal makes it fail with EINTR, as the kernel's wait would; at the deadline it returns 0.
+  bool end_poll(TreeProcess& p) {
+    Park& park = park_of(p.ordinal);
+    const PollCall call = std::move(*park.poll);
+    park.poll.reset();
+    park.wake_at = kForever;
+    const std::string who = fmt::format("p{}", p.ordinal);
+    if (poll_ready(p.pidfd, call.fds)) {
+      ex_.record("proc.poll_end", who, "ready");
+      pass(p);
+    } else if (signal_pending(p.held->pid, call.sigmask)) {
+      ex_.record("proc.poll_end", who, "EINTR");
+      reply(p, -1, EINTR);
+    } else {
+      ex_.record("proc.poll_end", who, "timed out");
+      reply(p, 0, 0);
+    }
+    return true;
+  }
+
+  // connect(2): to the XenStore's or the hypervisor's socket, emulated with a socket pair whose far end
+  // replaces the program's socket; anywhere else, run as made.
   bool connect(TreeProcess& p, const Notification& n) {
     const int fd = static_cast<int>(n.args[0]);
     sockaddr_un addr{};
@@ -727,6 +786,16 @@ class Supervisor {
       if (n.nr == SYS_clock_gettime || n.nr == SYS_gettimeofday || n.nr == SYS_time) {
         read_clock(p, n);
         any = true;
+        continue;
+      }
+      if ((n.nr == SYS_poll || n.nr == SYS_ppoll) && !park_of(p.ordinal).poll) {
+        // A poll that returns at once (an fd ready, a zero timeout, a pending signal, bad arguments) runs in
+        // the kernel as made, like a read that does not block: no step. One that would wait is a step.
+        const PollCall call = read_poll_call(p.pid, n);
+        if (call.error != 0 || call.timeout == 0 || poll_ready(p.pidfd, call.fds) || signal_pending(n.pid, call.sigmask)) {
+          pass(p);
+          any = true;
+        }
         continue;
       }
       if (loop_ == nullptr) continue;

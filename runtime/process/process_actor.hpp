@@ -18,6 +18,12 @@
 //   nanosleep, clock_nanosleep "proc.sleep" "pN <seconds>s" -> "asleep"      emulated: the process stays held
 //                              "proc.wake"  "pN"                             until virtual time reaches the
 //                                                                              deadline; the tree runs on
+//   poll, ppoll                (none)                                        returns at once (an fd ready, a
+//                                                                              zero timeout): runs as made
+//                              "proc.poll"  "pN <k> fds <timeout>" -> waiting  would wait: parked (virtual_poll.hpp)
+//                              "proc.poll_end" "pN" -> ready | EINTR |       until an fd is ready (then runs as
+//                                                      timed out             made), a signal (EINTR), or its
+//                                                                              virtual deadline (returns 0)
 //   connect                    "xs.connect" "pN" -> "cK"                     to ProcessOptions::xenstore's
 //                                                                              socket: emulated (a socket pair)
 //                              "proc.connect" "pN <path>"                    anywhere else: runs as made

@@ -17,7 +17,7 @@ namespace xenrace::process {
 
 // The system calls a process actor's tree is held at; everything else runs free.
 // exec: execve, execveat; fork: clone, clone3, fork, vfork; exit_group; flock; nanosleep, clock_nanosleep;
-// connect; clock_gettime, gettimeofday, time (made as system calls by virtual_time_preload.c); fcntl's
+// connect; poll, ppoll; clock_gettime, gettimeofday, time (made as system calls by virtual_time_preload.c); fcntl's
 // F_SETLK, F_SETLKW, F_OFD_SETLK and F_OFD_SETLKW.
 class NotifyFilter {
  public:

@@ -2,6 +2,8 @@
 // asks for a guest's domain info, on the fake libxenctrl (backends/sim/hypervisor/fake_xenctrl) against the
 // simulated xenstored and the simulated domains. Its XenStore requests and its hypervisor calls are steps of the
 // actor, so the trace is the same on every run. Skips where process actors are unsupported.
+#include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,11 +11,13 @@
 #include <gtest/gtest.h>
 
 #include "backends/sim/hypervisor/process_hypervisor.hpp"
+#include "backends/sim/sim_world.hpp"
 #include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 #include "runtime/strategies/random_strategy.hpp"
+#include "toolstack/libxl/real_libxl_fixture.hpp"
 
 namespace xenrace {
 namespace {
@@ -89,6 +93,45 @@ TEST(RealLibxl, WithoutAHypervisorLibxlCannotCreateItsContext) {
   const ProbeRun run = run_probe("1", {1}, {}, /*hypervisor=*/false);
   ASSERT_TRUE(run.result.failed()) << run.trace;
   EXPECT_EQ(run.trace.find("hv."), std::string::npos) << run.trace;
+}
+
+// libxl's timeouts run on the virtual clock: with no blkback, nothing moves the backend out of Initialising, and
+// libxl's wait for it (LIBXL_INIT_TIMEOUT, 10 s) ends with its poll timing out at virtual 10 s, at once in real
+// time, and the attach fails saying so.
+TEST(RealLibxl, ABackendThatNeverAnswersTimesOutOnTheVirtualClock) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  StackPool stacks;
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  ExecutionOptions o;
+  o.keep_trace = true;
+  Execution ex(strategy, stacks, o);
+  SimWorld& world = ex.make<SimWorld>(ex);
+  std::optional<RealLibxlFixture> libxl;
+  try {
+    libxl.emplace(world, std::string(), std::string(), std::vector<DomId>{1}, "backend-timeout test");
+  } catch (const ComponentUnavailable& e) {
+    GTEST_SKIP() << e.what();
+  }
+  auto setup = world.xenstore().connect(0);
+  setup->write(kNoTx, "/local/domain/0/domid", "0");
+  setup->write(kNoTx, "/local/domain/0/name", "Domain-0");
+  setup->write(kNoTx, "/local/domain/1/name", "guest-1");
+  setup->write(kNoTx, "/local/domain/1/vm", "/vm/guest-1");
+  std::ofstream(libxl->scripts().seen_dir() / "guest1.img") << std::string(4096, '\0');
+  libxl->spawn(ex, "xl block-attach 1",
+               {"block-attach", "1", libxl->disk_spec("xvda", std::string(HotplugScriptFixture::kSeenDir) + "/guest1.img")},
+               world.xenstore_for_processes(), &world.loop_for_processes());
+  const ExecutionResult r = ex.run();
+  std::string trace;
+  for (const auto& e : r.events) trace += fmt::format("{} t={} {} {} -> {}\n", e.step, e.time, e.op, e.args, e.result);
+  ASSERT_TRUE(r.failed()) << trace;
+  EXPECT_NE(trace.find("proc.poll p1 2 fds 10s -> waiting"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("t=10000000000 proc.poll_end p1 -> timed out"), std::string::npos) << trace;
+  // libxl's own word for it, quoted from its log.
+  EXPECT_NE(r.message.find("p1 exited with status 1: libxl: error: "), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("unable to add device with path /local/domain/0/backend/vbd/1/51712"), std::string::npos)
+      << r.message;
 }
 
 }  // namespace
