@@ -70,7 +70,7 @@ XENRACE_SCENARIO({
                  {"existing-backend", Expect::fail,
                   "the guest booted with one device: both attaches read num_devs=1 and both write dev-1"}},
     .default_strategy = "pct",
-    .default_iterations = 100,  // about 20 ms an execution; one-after-another is found within 36-65
+    .default_iterations = 100,  // about 15 ms an execution; one-after-another is found within 10-53
     .max_steps = 200000,
     .params = {text_param("libxl", "", "a directory holding the libxenlight.so.4.17 to run (a build from a patched "
                                        "tree); empty: the host's")},
