@@ -1,4 +1,5 @@
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -6,6 +7,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/options.hpp"
+#include "reports/recorded_trace.hpp"
 #include "reports/report_dir.hpp"
 #include "reports/trace_text.hpp"
 #include "xenrace/version.hpp"
@@ -23,10 +25,26 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
   auto report_dir_name = std::make_shared<std::string>();
   cmd->add_option("--report-dir", *report_dir_name,
                   "Write junit.xml, results.json, timeline.html and a Chrome trace into this directory");
-  return [&ctx, token_text, json, report_dir_name, no_fold] {
+  auto against = std::make_shared<std::string>();
+  cmd->add_option("--against", *against,
+                  "Check every step against the recorded trace in FILE (a report's results.json, or what explore "
+                  "--json or replay --json printed), and name the first step that differs")
+      ->type_name("FILE");
+  return [&ctx, token_text, json, report_dir_name, no_fold, against] {
     ReplayToken token = ReplayToken::decode(*token_text);
     if (const Scenario* s = ctx.registry.find(token.scenario))
       check_params(token.params, {s}, ParamScope::simulator, "the replay token's parameter");
+    // The recording to check against is read before anything runs, so a bad file costs no replay.
+    std::optional<nlohmann::json> recorded;
+    if (!against->empty()) {
+      std::ifstream in(*against);
+      if (!in) throw UsageError(fmt::format("--against {}: cannot read it", *against));
+      const nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+      if (document.is_discarded()) throw UsageError(fmt::format("--against {}: not JSON", *against));
+      std::string why;
+      recorded = reports::find_recorded_trace(document, *token_text, token.scenario, token.variant, &why);
+      if (!recorded) throw UsageError(fmt::format("--against {}: {}", *against, why));
+    }
     std::optional<reports::ReportDir> report_dir;
     if (!report_dir_name->empty()) report_dir.emplace(*report_dir_name);
     bool diverged = false;
@@ -34,6 +52,18 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
     const auto started = std::chrono::steady_clock::now();
     ExecutionResult r = replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged, &divergence);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    if (recorded) {
+      std::string difference;
+      try {
+        difference = reports::first_difference(*recorded, r);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(fmt::format("--against {}: {}", *against, e.what()));
+      }
+      if (!difference.empty()) {
+        diverged = true;
+        divergence += fmt::format("{}not the recorded trace of {}: {}", divergence.empty() ? "" : "; ", *against, difference);
+      }
+    }
     const auto* variant = ctx.registry.get(token.scenario).info().variant(token.variant);
     // A diverged replay is not the recorded execution: its verdict cannot meet the expectation.
     const bool met = !diverged && r.failed() == (variant->expect == Expect::fail);
@@ -51,6 +81,7 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
                           {"message", r.message},
                           {"diverged", diverged},
                           {"divergence", divergence}};
+      if (recorded) j["checked_against"] = *against;
       if (report_dir) {
         reports::ReportEntry e =
             reports::entry_from_replay(token, variant->expect, r, j, replay_command(ctx, token), took.count());
@@ -70,6 +101,9 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
       } else
         std::cout << "verdict: pass (no check was violated)\n";
       if (diverged) std::cout << "DIVERGED: " << divergence << "\n";
+      else if (recorded)
+        std::cout << fmt::format("every step as recorded in {}: {} events, each the same actor, operation and result\n",
+                                 *against, r.events.size());
       std::cout << "trace_hash: " << format_hash(r.trace_hash) << "\n";
     }
     // The run above is not the recorded execution: its verdict says nothing about the token. Bad input.

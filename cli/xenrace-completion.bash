@@ -41,7 +41,7 @@ _xenrace() {
     --shard) COMPREPLY=($(compgen -W "1/2 2/2 1/4 2/4 3/4 4/4" -- "$cur")); return ;;
     --backend) COMPREPLY=($(compgen -W "sim dom0" -- "$cur")); return ;;
     --report-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --socket|--record|--replay|--config|--ledger|--xenstored-path|--block-script) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --socket|--record|--replay|--config|--ledger|--xenstored-path|--block-script|--against) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [ -z "$cmd" ]; then
     if [[ $cur == -* ]]; then

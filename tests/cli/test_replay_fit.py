@@ -171,3 +171,81 @@ def test_diverged_replay_is_a_junit_failure(pci_buggy, tmp_path):
     assert failure.get("type") == "replay-diverged" and "does not fit" in failure.get("message")
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["summary"]["all_met"] is False and results["results"][0]["diverged"] is True
+
+
+# --against FILE: every step checked against the recorded trace, and the first step that differs named.
+@pytest.fixture(scope="module")
+def pci_buggy_report(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    xenrace("explore", "pci-attach", "--variant", "buggy", "--report-dir", str(d), check_code=0)
+    results = json.loads((d / "results.json").read_text())
+    [r] = results["results"]
+    assert r["verdict"] == "fail" and r["trace"]["events"]
+    return d / "results.json", r["replay"], results
+
+
+def test_replay_matches_its_recorded_trace_step_by_step(pci_buggy_report):
+    path, token, results = pci_buggy_report
+    p = xenrace("replay", token, "--against", str(path), check_code=0)  # the buggy variant fails, as expected
+    events = len(results["results"][0]["trace"]["events"])
+    assert f"every step as recorded in {path}: {events} events" in p.stdout, p.stdout[-500:]
+    out = json.loads(xenrace("replay", token, "--against", str(path), "--json", check_code=0).stdout)
+    assert out["diverged"] is False and out["checked_against"] == str(path)
+    # What replay --json prints is a recording too.
+    again = path.parent / "replay.json"
+    again.write_text(json.dumps(out))
+    xenrace("replay", token, "--against", str(again), check_code=0)
+
+
+@pytest.mark.parametrize("change", ["result", "actor", "drop-last", "extra"])
+def test_a_recording_that_differs_is_named_at_its_first_different_step(pci_buggy_report, tmp_path, change):
+    path, token, results = pci_buggy_report
+    events = results["results"][0]["trace"]["events"]
+    at = len(events) // 2
+    edited = json.loads(json.dumps(results))
+    ev = edited["results"][0]["trace"]["events"]
+    if change == "result":
+        ev[at]["result"] = "EIO"
+        needle = f"step {events[at]['step']}: recorded `{events[at]['actor']} {events[at]['op']}"
+    elif change == "actor":
+        ev[at]["actor"] = "somebody else"
+        needle = f"step {events[at]['step']}: recorded `somebody else {events[at]['op']}"
+    elif change == "drop-last":
+        ev.pop()
+        needle = f"the recording ends after {len(events) - 1} events"
+    else:
+        ev.append(dict(ev[-1]))
+        needle = f"the replay ended after {len(events)} events"
+    f = tmp_path / "results.json"
+    f.write_text(json.dumps(edited))
+    p = xenrace("replay", token, "--against", str(f))
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "replay diverged: not the recorded trace of" in p.stderr and needle in p.stderr, p.stderr
+    assert "DIVERGED: " in p.stdout
+
+
+@pytest.mark.parametrize("content, needles", [
+    (None, ["--against", "cannot read it"]),
+    ("{not json", ["--against", "not JSON"]),
+    ("[1, 2]", ["--against", "not a JSON object"]),
+    ('{"results": [{"scenario": "pci-attach", "variant": "fixed", "trace": null}]}',
+     ["--against", "no recorded trace of pci-attach/buggy"]),
+    ('{"trace": {"events": []}, "scenario": "demo-counter", "variant": "buggy"}',
+     ["--against", "its trace is of demo-counter/buggy, not pci-attach/buggy"]),
+])
+def test_a_bad_recording_is_refused_before_anything_runs(pci_buggy_report, tmp_path, content, needles):
+    _, token, _ = pci_buggy_report
+    f = tmp_path / "recording.json"
+    if content is not None:
+        f.write_text(content)
+    usage_error(["replay", token, "--against", str(f)], needles)
+
+
+def test_a_malformed_recorded_event_is_named(pci_buggy_report, tmp_path):
+    path, token, results = pci_buggy_report
+    edited = json.loads(json.dumps(results))
+    del edited["results"][0]["trace"]["events"][3]["op"]
+    f = tmp_path / "results.json"
+    f.write_text(json.dumps(edited))
+    p = xenrace("replay", token, "--against", str(f))
+    assert p.returncode == 2 and 'event 3 has no "op"' in p.stderr, p.stderr
