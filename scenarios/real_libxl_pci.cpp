@@ -34,6 +34,7 @@
 #include <xenrace/scenario.hpp>
 #include "toolstack/libxl/real_libxl_fixture.hpp"
 #include "toolstack/pv_pci_guest.hpp"
+#include "world/hypervisor.hpp"
 #include "world/pci.hpp"
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
@@ -45,13 +46,6 @@ using pv_pci_guest::kGuest;
 constexpr const char* kBackend = pv_pci_guest::kBackendPath;
 constexpr const char* kFrontend = pv_pci_guest::kFrontendPath;
 const std::vector<std::string> kDevices = {"0000:04:00.0", "0000:05:00.0"};
-
-// libxl's key for a device under /libxl/pci: "0000:03:00.0" -> "0000-03-00-0".
-std::string bdf_key(std::string bdf) {
-  std::replace(bdf.begin(), bdf.end(), ':', '-');
-  std::replace(bdf.begin(), bdf.end(), '.', '-');
-  return bdf;
-}
 
 XENRACE_SCENARIO({
     .name = "real-libxl-pci",
@@ -90,7 +84,8 @@ XENRACE_SCENARIO({
   if (race.is("existing-backend")) {
     pv_pci_guest::make_assignable(pci, pv_pci_guest::kBootDevice);
     pv_pci_guest::coldplugged_backend(*xs, pv_pci_guest::kBootDevice);
-    xs->write(kNoTx, fmt::format("/libxl/pci/{}/domid", bdf_key(pv_pci_guest::kBootDevice)), "1");
+    race.world.hypervisor().assign_device(kGuest, pv_pci_guest::kBootDevice);  // as `xl create` did
+    xs->write(kNoTx, fmt::format("/libxl/pci/{}/domid", pv_pci_guest::bdf_key(pv_pci_guest::kBootDevice)), "1");
     devices.insert(devices.begin(), pv_pci_guest::kBootDevice);
   }
   for (const std::string& bdf : kDevices) pv_pci_guest::make_assignable(pci, bdf);

@@ -2,6 +2,7 @@
 // nodes libxl, pciback and pcifront leave when it booted with a device, and `xl pci-assignable-add`. Shared by
 // pci-attach (the model of libxl's code) and real-libxl-pci (libxl itself), so both start from the same state.
 #pragma once
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,8 +30,9 @@ inline void create_guest(XsConnection& xs) {
   xs.mkdir(kNoTx, "/local/domain/0/backend/pci");
 }
 
-// The nodes libxl, pciback and pcifront leave after the guest booted with `bdf` at dev-0, all Connected.
-inline void coldplugged_backend(XsConnection& xs, const std::string& bdf) {
+// The nodes libxl, pciback and pcifront leave after the guest booted with `bdfs` at dev-0, dev-1, ..., each in
+// virtual slot N of the guest's one PCI root, all Connected.
+inline void coldplugged_backend(XsConnection& xs, const std::vector<std::string>& bdfs) {
   using KeyValues = std::vector<std::pair<std::string, std::string>>;
   xs.mkdir(kNoTx, kFrontendPath);
   xs.set_perms(kNoTx, kFrontendPath, {{XsPerm::Access::none, kGuest}, {XsPerm::Access::read, 0}});
@@ -39,20 +41,29 @@ inline void coldplugged_backend(XsConnection& xs, const std::string& bdf) {
   for (const auto& [k, v] : front) xs.write(kNoTx, fmt::format("{}/{}", kFrontendPath, k), v);
   xs.mkdir(kNoTx, kBackendPath);
   xs.set_perms(kNoTx, kBackendPath, {{XsPerm::Access::none, 0}, {XsPerm::Access::read, kGuest}});
-  const KeyValues back = {{"frontend", kFrontendPath},
-                          {"frontend-id", std::to_string(kGuest)},
-                          {"online", "1"},
-                          {"domain", kGuestName},
-                          {"key-0", bdf},
-                          {"dev-0", bdf},
-                          {"opts-0", "msitranslate=0,power_mgmt=0,permissive=0,rdm_policy=strict"},
-                          {"state-0", "3"},
-                          {"vdev-0", "0000:00:00.00"},
-                          {"root-0", "0000:00"},
-                          {"root_num", "1"},
-                          {"num_devs", "1"},
+  KeyValues back = {{"frontend", kFrontendPath}, {"frontend-id", std::to_string(kGuest)}, {"online", "1"},
+                    {"domain", kGuestName}};
+  for (std::size_t i = 0; i < bdfs.size(); ++i) {
+    back.emplace_back(fmt::format("key-{}", i), bdfs[i]);
+    back.emplace_back(fmt::format("dev-{}", i), bdfs[i]);
+    back.emplace_back(fmt::format("opts-{}", i), "msitranslate=0,power_mgmt=0,permissive=0,rdm_policy=strict");
+    back.emplace_back(fmt::format("state-{}", i), "3");
+    back.emplace_back(fmt::format("vdev-{}", i), fmt::format("0000:00:{:02x}.00", i));
+  }
+  const KeyValues tail = {{"root-0", "0000:00"}, {"root_num", "1"}, {"num_devs", std::to_string(bdfs.size())},
                           {"state", "4"}};
+  back.insert(back.end(), tail.begin(), tail.end());
   for (const auto& [k, v] : back) xs.write(kNoTx, fmt::format("{}/{}", kBackendPath, k), v);
+}
+inline void coldplugged_backend(XsConnection& xs, const std::string& bdf) {
+  coldplugged_backend(xs, std::vector<std::string>{bdf});
+}
+
+// libxl's key for a device under /libxl/pci: "0000:03:00.0" -> "0000-03-00-0".
+inline std::string bdf_key(std::string bdf) {
+  std::replace(bdf.begin(), bdf.end(), ':', '-');
+  std::replace(bdf.begin(), bdf.end(), '.', '-');
+  return bdf;
 }
 
 // xl pci-assignable-add: unbind from the native driver, add a slot, bind to pciback.

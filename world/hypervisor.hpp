@@ -5,6 +5,7 @@
 // waits for @releaseDomain while the domain is already dying" (Xen d3ec7b04d0) are written against this.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 #include "world/result.hpp"
 #include "world/xenstore.hpp"
@@ -28,6 +29,14 @@ class Hypervisor {
   virtual Errno reap_domain(DomId domid) = 0;
   // The domain's state now, as the toolstack asks it (xc_domain_getinfo): running, shut_down, dying or gone.
   virtual DomainState domain_state(DomId domid) = 0;
+
+  // PCI passthrough. A device belongs to dom0 until it is assigned to a guest (XEN_DOMCTL_assign_device), as
+  // `xl create` does for a device in the guest's configuration and `xl pci-attach` for one hot-added. Xen 4.17's
+  // answers: ESRCH with no such domain, EINVAL to a dying domain or to dom0 itself, EBUSY when a guest owns the
+  // device already (that guest included); EINVAL for a `bdf` that does not parse.
+  virtual Errno assign_device(DomId domid, std::string_view bdf) = 0;
+  // The domain that owns the device now: dom0 unless assigned. EINVAL for a `bdf` that does not parse.
+  virtual Result<DomId> device_owner(std::string_view bdf) = 0;
 };
 
 }  // namespace xenrace

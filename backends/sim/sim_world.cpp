@@ -40,7 +40,8 @@ std::vector<std::string> SimWorld::libxl_environment() { return fake_xenctrl_env
 
 process::HypervisorService& SimWorld::hypervisor_for_processes() {
   if (!process_hypervisor_)
-    process_hypervisor_ = std::make_unique<ProcessHypervisor>(static_cast<SimXenStore&>(xenstore()).model());
+    process_hypervisor_ = std::make_unique<ProcessHypervisor>(static_cast<SimXenStore&>(xenstore()).model(),
+                                                              static_cast<SimHypervisor&>(hypervisor()));
   return *process_hypervisor_;
 }
 

@@ -5,7 +5,10 @@
 #include <string>
 
 #include "backends/sim/hypervisor/process_hypervisor.hpp"
+#include "backends/sim/hypervisor/sim_hypervisor.hpp"
 #include "backends/sim/xenstore/xs_store.hpp"
+#include "runtime/execution.hpp"
+#include "runtime/strategies/random_strategy.hpp"
 
 namespace xenrace {
 namespace {
@@ -13,8 +16,12 @@ namespace {
 constexpr const char* kDevice = "771";  // 0000:03:00.3: bus 3 << 8 | dev 0 << 3 | fn 3
 
 struct Hv {
+  StackPool stacks;
+  RandomStrategy strategy{1};
+  Execution ex{strategy, stacks, ExecutionOptions{}};
   xs::Store store;
-  ProcessHypervisor hv{store};
+  SimHypervisor domains{ex, store};
+  ProcessHypervisor hv{store, domains};
   Hv() {
     for (DomId g : {1, 2}) store.hypervisor_domain_created(g);
   }
@@ -29,7 +36,7 @@ TEST(ProcessHypervisor, ADeviceHasOneGuestAtATime) {
   Hv h;
   EXPECT_EQ(h.call(std::string("test_assign_device 1 ") + kDevice), "0 | hv.test_assign_device 1 0000:03:00.3 -> OK");
   EXPECT_EQ(h.call(std::string("assign_device 1 ") + kDevice + " 0"), "0 | hv.assign_device 1 0000:03:00.3 -> OK");
-  EXPECT_EQ(h.hv.owner_of(771), 1u);
+  EXPECT_EQ(h.domains.owner_of(771), 1u);
   // Xen's device_assigned: once a guest owns it, any assignment is refused, to the same guest too.
   EXPECT_EQ(h.call(std::string("assign_device 2 ") + kDevice + " 0"), "-16 | hv.assign_device 2 0000:03:00.3 -> EBUSY");
   EXPECT_EQ(h.call(std::string("assign_device 1 ") + kDevice + " 0"), "-16 | hv.assign_device 1 0000:03:00.3 -> EBUSY");
@@ -37,8 +44,23 @@ TEST(ProcessHypervisor, ADeviceHasOneGuestAtATime) {
   // Only its owner gives it back, and then it is dom0's again.
   EXPECT_EQ(h.call(std::string("deassign_device 2 ") + kDevice), "-19 | hv.deassign_device 2 0000:03:00.3 -> ENODEV");
   EXPECT_EQ(h.call(std::string("deassign_device 1 ") + kDevice), "0 | hv.deassign_device 1 0000:03:00.3 -> OK");
-  EXPECT_EQ(h.hv.owner_of(771), 0u);
+  EXPECT_EQ(h.domains.owner_of(771), 0u);
   EXPECT_EQ(h.call(std::string("assign_device 2 ") + kDevice + " 0"), "0 | hv.assign_device 2 0000:03:00.3 -> OK");
+}
+
+// A device assigned at boot through the World (as `xl create` assigns a configured one) is the guest's for
+// libxl's calls too: one table, the simulated hypervisor's.
+TEST(ProcessHypervisor, ADeviceAssignedThroughTheWorldIsTheGuests) {
+  Hv h;
+  EXPECT_EQ(h.domains.assign_device(1, "0000:03:00.3"), 0);
+  EXPECT_EQ(h.domains.device_owner("0000:03:00.3").value, 1u);
+  EXPECT_EQ(h.call(std::string("assign_device 2 ") + kDevice + " 0"), "-16 | hv.assign_device 2 0000:03:00.3 -> EBUSY");
+  EXPECT_EQ(h.call(std::string("deassign_device 1 ") + kDevice), "0 | hv.deassign_device 1 0000:03:00.3 -> OK");
+  EXPECT_EQ(h.domains.device_owner("0000:03:00.3").value, 0u);
+  EXPECT_EQ(h.domains.assign_device(0, "0000:03:00.3"), EINVAL);   // dom0 cannot be given its own device
+  EXPECT_EQ(h.domains.assign_device(7, "0000:03:00.3"), ESRCH);    // no such domain
+  EXPECT_EQ(h.domains.assign_device(1, "03:00.3.9"), EINVAL);      // not a BDF
+  EXPECT_EQ(h.domains.device_owner("nonsense").err, EINVAL);
 }
 
 TEST(ProcessHypervisor, CallsFollowTheDomainsLifecycle) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/sim/hypervisor/process_hypervisor.hpp"
+#include "process_test_support.hpp"
 #include "backends/sim/sim_world.hpp"
 #include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "runtime/execution.hpp"
@@ -34,13 +35,12 @@ ProbeRun run_probe(const char* domid, const std::vector<DomId>& created, const s
   StackPool stacks;
   RandomStrategy strategy(1);
   strategy.begin_execution(0);
-  ExecutionOptions o;
-  o.keep_trace = true;
-  Execution ex(strategy, stacks, o);
+  Execution ex(strategy, stacks, testing::keep_trace());
   SimXenStore xs(ex);
   for (DomId g : created) xs.model().hypervisor_domain_created(g);
   for (DomId g : destroyed) xs.model().hypervisor_domain_state(g, DomainState::gone);
-  ProcessHypervisor hv(xs.model());
+  SimHypervisor domains(ex, xs.model());
+  ProcessHypervisor hv(xs.model(), domains);
   ProcessOptions p;
   p.env = {"PATH=/usr/bin:/bin", "LC_ALL=C", std::string("LD_LIBRARY_PATH=") + XENRACE_FAKE_XENCTRL_DIR};
   p.xenstore = &xs.for_processes();
@@ -48,7 +48,7 @@ ProbeRun run_probe(const char* domid, const std::vector<DomId>& created, const s
   spawn_process(ex, "libxl", {XENRACE_LIBXL_PROBE, domid}, std::move(p));
   ProbeRun run;
   run.result = ex.run();
-  for (const auto& e : run.result.events) run.trace += fmt::format("{} {} {} -> {}\n", e.step, e.op, e.args, e.result);
+  run.trace = testing::trace_text(run.result);
   return run;
 }
 
@@ -103,9 +103,7 @@ TEST(RealLibxl, ABackendThatNeverAnswersTimesOutOnTheVirtualClock) {
   StackPool stacks;
   RandomStrategy strategy(1);
   strategy.begin_execution(0);
-  ExecutionOptions o;
-  o.keep_trace = true;
-  Execution ex(strategy, stacks, o);
+  Execution ex(strategy, stacks, testing::keep_trace());
   SimWorld& world = ex.make<SimWorld>(ex);
   std::optional<RealLibxlFixture> libxl;
   try {
@@ -123,11 +121,10 @@ TEST(RealLibxl, ABackendThatNeverAnswersTimesOutOnTheVirtualClock) {
                {"block-attach", "1", libxl->disk_spec("xvda", std::string(HotplugScriptFixture::kSeenDir) + "/guest1.img")},
                world.xenstore_for_processes(), &world.loop_for_processes());
   const ExecutionResult r = ex.run();
-  std::string trace;
-  for (const auto& e : r.events) trace += fmt::format("{} t={} {} {} -> {}\n", e.step, e.time, e.op, e.args, e.result);
+  const std::string trace = testing::trace_text(r);
   ASSERT_TRUE(r.failed()) << trace;
-  EXPECT_NE(trace.find("proc.poll p1 2 fds 10s -> waiting"), std::string::npos) << trace;
-  EXPECT_NE(trace.find("t=10000000000 proc.poll_end p1 -> timed out"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("xl block-attach 1 t=0 proc.poll p1 2 fds 10s -> waiting"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("xl block-attach 1 t=10000000000 proc.poll_end p1 -> timed out"), std::string::npos) << trace;
   // libxl's own word for it, quoted from its log.
   EXPECT_NE(r.message.find("p1 exited with status 1: libxl: error: "), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("unable to add device with path /local/domain/0/backend/vbd/1/51712"), std::string::npos)

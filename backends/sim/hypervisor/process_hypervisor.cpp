@@ -69,11 +69,6 @@ std::unique_ptr<process::ServedConnection> ProcessHypervisor::connect() {
   return std::make_unique<HypervisorConnection>(*this);
 }
 
-DomId ProcessHypervisor::owner_of(std::uint32_t sbdf) const {
-  const auto it = owners_.find(sbdf);
-  return it == owners_.end() ? store_.options().priv_domid : it->second;
-}
-
 ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
   const std::size_t space = line.find(' ');
   const std::string op(line.substr(0, space));
@@ -99,7 +94,7 @@ ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
   }
   const std::vector<std::uint64_t>& v = *args;
   const DomId d = v.empty() ? 0 : static_cast<DomId>(v[0]);
-  const bool exists = !v.empty() && v[0] < 0x7ff0 && store_.domain_created(d);  // below DOMID_FIRST_RESERVED
+  const bool exists = !v.empty() && v[0] < 0x7ff0 && hv_.domain_exists(d);  // below DOMID_FIRST_RESERVED
   auto allow = [](std::uint64_t a) { return a != 0 ? "allow" : "deny"; };
 
   if (op == "getinfolist" && want(2)) {
@@ -146,19 +141,10 @@ ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
     const auto sbdf = static_cast<std::uint32_t>(v[1]);
     a.event.what = fmt::format("{} {}", v[0], bdf_text(sbdf));
     if (!exists) return error(ESRCH);
-    const DomId dom0 = store_.options().priv_domid;
-    const DomId owner = owner_of(sbdf);
-    if (d == dom0 && op != "deassign_device") return error(EINVAL);  // no self-assignment
-    if (op == "test_assign_device") return owner != dom0 ? error(EINVAL) : ok("OK");
-    if (op == "deassign_device") {
-      if (owner != d) return error(ENODEV);
-      owners_.erase(sbdf);
-      return ok("OK");
-    }
-    if (store_.hypervisor_state(d) == DomainState::dying) return error(EINVAL);
-    if (owner != dom0) return error(EBUSY);
-    owners_[sbdf] = d;
-    return ok("OK");
+    const Errno e = op == "test_assign_device" ? hv_.test_assign(d, sbdf)
+                    : op == "assign_device"    ? hv_.assign(d, sbdf)
+                                               : hv_.deassign(d, sbdf);
+    return e != 0 ? error(e) : ok("OK");
   }
   a.event.what = std::string(line.substr(space == std::string_view::npos ? line.size() : space + 1));
   return error(EINVAL);  // an op or an argument count the protocol does not have

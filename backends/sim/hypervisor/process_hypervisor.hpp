@@ -3,19 +3,15 @@
 // created, shut down or destroyed is what libxl's next call sees. Each call is a step of the calling actor,
 // traced "hv.<op>".
 //
-// What it keeps of its own: which domain owns each PCI device (XEN_DOMCTL_assign_device and deassign). A device
-// it was not told of is the hardware domain's (dom0's), as one bound to pciback is before `xl pci-attach`.
-// Answers are Xen 4.17's (xen/drivers/passthrough/pci.c, xen/common/domctl.c):
-//   - a domain that does not exist: ESRCH, for every call that names one;
-//   - test_assign_device of a device a guest owns: EINVAL;
-//   - assign_device: EINVAL to a dying domain, EBUSY when a guest owns the device (the same guest included);
-//   - deassign_device of a device the domain does not own: ENODEV; it goes back to dom0.
-// I/O port, memory and interrupt permissions are granted to an existing domain, not recorded.
+// Which domain owns each PCI device is the simulated hypervisor's (SimHypervisor, whose rules are Xen 4.17's
+// device_assigned, assign_device and deassign_device), so a device a scenario assigned at boot is the guest's
+// here too. A domain that does not exist gets ESRCH from every call that names one. I/O port, memory and
+// interrupt permissions are granted to an existing domain, not recorded.
 #pragma once
-#include <cstdint>
-#include <map>
 #include <memory>
+#include <string_view>
 
+#include "backends/sim/hypervisor/sim_hypervisor.hpp"
 #include "backends/sim/xenstore/xs_store.hpp"
 #include "runtime/process/hypervisor_service.hpp"
 
@@ -23,7 +19,7 @@ namespace xenrace {
 
 class ProcessHypervisor final : public process::HypervisorService {
  public:
-  explicit ProcessHypervisor(xs::Store& store) : store_(store) {}
+  ProcessHypervisor(xs::Store& store, SimHypervisor& hypervisor) : store_(store), hv_(hypervisor) {}
   std::unique_ptr<process::ServedConnection> connect() override;
 
   // One call as the wire protocol names it: its trace event and the reply line (without the newline).
@@ -33,12 +29,9 @@ class ProcessHypervisor final : public process::HypervisorService {
   };
   Answer call(std::string_view line);
 
-  // The domain that owns PCI device `sbdf` (seg << 16 | bus << 8 | devfn): dom0 unless assigned.
-  DomId owner_of(std::uint32_t sbdf) const;
-
  private:
   xs::Store& store_;
-  std::map<std::uint32_t, DomId> owners_;  // devices assigned away from dom0
+  SimHypervisor& hv_;
 };
 
 }  // namespace xenrace

@@ -38,6 +38,51 @@ DomainState SimHypervisor::domain_state(DomId domid) {
                     [](DomainState s) { return to_string(s); });
 }
 
+std::uint32_t encode_bdf(const PciAddress& a) { return a.domain << 16 | a.bus << 8 | a.slot << 3 | a.func; }
+
+bool SimHypervisor::domain_exists(DomId domid) const { return domid < 0x7ff0 && store_.domain_created(domid); }
+
+DomId SimHypervisor::owner_of(std::uint32_t sbdf) const {
+  const auto it = pci_owners_.find(sbdf);
+  return it == pci_owners_.end() ? store_.options().priv_domid : it->second;
+}
+
+Errno SimHypervisor::test_assign(DomId domid, std::uint32_t sbdf) {
+  if (!domain_exists(domid)) return ESRCH;
+  if (domid == store_.options().priv_domid) return EINVAL;  // no self-assignment
+  return owner_of(sbdf) != store_.options().priv_domid ? EINVAL : 0;
+}
+
+Errno SimHypervisor::assign(DomId domid, std::uint32_t sbdf) {
+  if (!domain_exists(domid)) return ESRCH;
+  if (domid == store_.options().priv_domid || store_.hypervisor_state(domid) == DomainState::dying) return EINVAL;
+  if (owner_of(sbdf) != store_.options().priv_domid) return EBUSY;  // device_assigned
+  pci_owners_[sbdf] = domid;
+  return 0;
+}
+
+Errno SimHypervisor::deassign(DomId domid, std::uint32_t sbdf) {
+  if (!domain_exists(domid)) return ESRCH;
+  if (owner_of(sbdf) != domid || domid == store_.options().priv_domid) return ENODEV;  // pci_get_pdev(d, ...)
+  pci_owners_.erase(sbdf);  // back to the hardware domain (no quarantine)
+  return 0;
+}
+
+Errno SimHypervisor::assign_device(DomId domid, std::string_view bdf) {
+  return visible_op(ex_, "hv.assign_device", fmt::format("{} {}", domid, bdf), [&]() -> Errno {
+    const auto a = parse_bdf(bdf);
+    return a ? assign(domid, encode_bdf(*a)) : EINVAL;
+  });
+}
+
+Result<DomId> SimHypervisor::device_owner(std::string_view bdf) {
+  return visible_op(ex_, "hv.device_owner", std::string(bdf), [&]() -> Result<DomId> {
+    const auto a = parse_bdf(bdf);
+    if (!a) return Result<DomId>::error(EINVAL);
+    return Result<DomId>::success(owner_of(encode_bdf(*a)));
+  }, [](const Result<DomId>& r) { return r.ok() ? std::to_string(r.value) : std::string(errno_name(r.err)); });
+}
+
 std::vector<std::string> fake_xenctrl_environment() {
 #ifdef XENRACE_FAKE_XENCTRL_DIR
   const std::string dir = XENRACE_FAKE_XENCTRL_DIR;
