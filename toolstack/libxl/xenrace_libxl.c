@@ -1,10 +1,11 @@
-/* xenrace-libxl: real libxl (the libxenlight the loader finds) doing what `xl block-attach` and
- * `xl block-detach` do, as one program a scenario runs as a process actor. It takes the same disk
+/* xenrace-libxl: real libxl (the libxenlight the loader finds) doing what `xl block-attach`, `xl block-detach`,
+ * `xl pci-attach` and `xl pci-detach` do, as one program a scenario runs as a process actor. It takes the same disk
  * specification xl takes (parsed by libxlutil, as xl parses it), so a run reads like the command a user types:
  *
  *   xenrace-libxl [--log FILE] block-attach DOMID 'format=raw,vdev=xvda,access=rw,target=/path/disk.img'
  *   xenrace-libxl [--log FILE] block-detach DOMID VDEV
  *   xenrace-libxl [--log FILE] pci-attach DOMID BDF       (as `xl pci-attach DOMID BDF`)
+ *   xenrace-libxl [--log FILE] pci-detach DOMID BDF       (as `xl pci-detach DOMID BDF`, without -f)
  *
  * Exits 0 when libxl returned 0, 1 when it returned an error, 2 on bad arguments. libxl logs its errors to
  * stderr, as xl does; --log FILE appends them to FILE instead (a scenario keeps them out of the explorer's
@@ -22,7 +23,8 @@ static int usage(void) {
   fprintf(stderr,
           "usage: xenrace-libxl [--log FILE] block-attach DOMID DISKSPEC\n"
           "       xenrace-libxl [--log FILE] block-detach DOMID VDEV\n"
-          "       xenrace-libxl [--log FILE] pci-attach DOMID BDF\n");
+          "       xenrace-libxl [--log FILE] pci-attach DOMID BDF\n"
+          "       xenrace-libxl [--log FILE] pci-detach DOMID BDF\n");
   return 2;
 }
 
@@ -62,7 +64,9 @@ static int block_detach(libxl_ctx *ctx, uint32_t domid, const char *vdev) {
   return rc == 0 ? 0 : 1;
 }
 
-static int pci_attach(libxl_ctx *ctx, uint32_t domid, const char *bdf) {
+/* pci-attach and pci-detach: the BDF parsed as xl parses it, then libxl_device_pci_add or (graceful, as xl
+ * pci-detach without -f) libxl_device_pci_remove. */
+static int pci_command(libxl_ctx *ctx, uint32_t domid, const char *bdf, int attach) {
   XLU_Config *config = xlu_cfg_init(stderr, "command line");
   if (config == NULL) return 2;
   libxl_device_pci pci;
@@ -72,7 +76,7 @@ static int pci_attach(libxl_ctx *ctx, uint32_t domid, const char *bdf) {
     xlu_cfg_destroy(config);
     return 2;
   }
-  const int rc = libxl_device_pci_add(ctx, domid, &pci, NULL);
+  const int rc = attach ? libxl_device_pci_add(ctx, domid, &pci, NULL) : libxl_device_pci_remove(ctx, domid, &pci, NULL);
   libxl_device_pci_dispose(&pci);
   xlu_cfg_destroy(config);
   return rc == 0 ? 0 : 1;
@@ -102,7 +106,9 @@ int main(int argc, char **argv) {
   else if (strcmp(argv[1], "block-detach") == 0)
     status = block_detach(ctx, domid, argv[3]);
   else if (strcmp(argv[1], "pci-attach") == 0)
-    status = pci_attach(ctx, domid, argv[3]);
+    status = pci_command(ctx, domid, argv[3], 1);
+  else if (strcmp(argv[1], "pci-detach") == 0)
+    status = pci_command(ctx, domid, argv[3], 0);
   else
     status = usage();
   libxl_ctx_free(ctx);
