@@ -49,8 +49,7 @@ XENRACE_SCENARIO({
     .max_steps = 200000,
     .params = {text_param("scripts", "", "the directory of Xen's hotplug scripts (tools/hotplug/Linux, or an "
                                          "installed /etc/xen/scripts); empty: Debian's, as found"),
-               text_param("libxl", "", "a directory holding the libxenlight.so.4.17 to run (a build from a patched "
-                                       "tree); empty: the host's")},
+               RealLibxlFixture::libxl_param()},
     .shrink_budget = 10,
 }) {
   if (process::find_program("losetup", HotplugScriptFixture::kPath).empty())

@@ -66,8 +66,7 @@ XENRACE_SCENARIO({
     .default_strategy = "pct",
     .default_iterations = 100,  // about 15 ms an execution; one-after-another is found within 10-53
     .max_steps = 200000,
-    .params = {text_param("libxl", "", "a directory holding the libxenlight.so.4.17 to run (a build from a patched "
-                                       "tree); empty: the host's")},
+    .params = {RealLibxlFixture::libxl_param()},
     .shrink_budget = 10,
 }) {
   auto& libxl = race.make<RealLibxlFixture>(race.world, std::nullopt, race.param<std::string>("libxl"),
@@ -75,10 +74,7 @@ XENRACE_SCENARIO({
   auto& xs = race.make<std::unique_ptr<XsConnection>>(race.world.xenstore().connect(0));
   // The guest as `xl create` left it, with no PCI device yet or (existing-backend) booted with one; each device
   // made assignable (`xl pci-assignable-add`).
-  xs->write(kNoTx, "/local/domain/0/domid", "0");
-  xs->write(kNoTx, "/local/domain/0/name", "Domain-0");
-  pv_pci_guest::create_guest(*xs);
-  xs->write(kNoTx, "/local/domain/1/vm", "/vm/guest-1");
+  pv_pci_guest::xl_created_guest(*xs);
   PciBack& pci = race.world.pci();
   std::vector<std::string> devices = kDevices;
   if (race.is("existing-backend")) {
@@ -102,15 +98,7 @@ XENRACE_SCENARIO({
     const bool until_connected = race.is("after-the-guest-connects");
     race.spawn("the second command", [&race, attach, first, until_connected] {
       race.wait_until([&race, first] { return race.ex.sched().finished(first); }, "the first xl pci-attach to return");
-      if (until_connected) {
-        // A watch on each end's state, not a polling loop, so waiting costs no steps.
-        auto watcher = race.world.xenstore().connect(0);
-        watcher->watch(fmt::format("{}/state", kBackend), "be");
-        watcher->watch(fmt::format("{}/state", kFrontend), "fe");
-        while (read_or(*watcher, fmt::format("{}/state", kBackend), "") != "4" ||
-               read_or(*watcher, fmt::format("{}/state", kFrontend), "") != "4")
-          watcher->read_watch();
-      }
+      if (until_connected) pv_pci_guest::wait_until_both_ends_connected(race.world.xenstore());
       attach(kDevices[1]);
     });
   } else {

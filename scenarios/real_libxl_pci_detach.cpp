@@ -33,7 +33,6 @@ namespace {
 
 using pv_pci_guest::kGuest;
 constexpr const char* kBackend = pv_pci_guest::kBackendPath;
-constexpr const char* kFrontend = pv_pci_guest::kFrontendPath;
 const std::vector<std::string> kDevices = {"0000:04:00.0", "0000:05:00.0"};
 
 XENRACE_SCENARIO({
@@ -48,8 +47,7 @@ XENRACE_SCENARIO({
     .default_strategy = "pct",
     .default_iterations = 100,
     .max_steps = 200000,
-    .params = {text_param("libxl", "", "a directory holding the libxenlight.so.4.17 to run (a build from a patched "
-                                       "tree); empty: the host's")},
+    .params = {RealLibxlFixture::libxl_param()},
     .shrink_budget = 10,
 }) {
   auto& libxl = race.make<RealLibxlFixture>(race.world, std::nullopt, race.param<std::string>("libxl"),
@@ -57,10 +55,7 @@ XENRACE_SCENARIO({
   auto& xs = race.make<std::unique_ptr<XsConnection>>(race.world.xenstore().connect(0));
   // The guest as `xl create` left it with both devices: assigned to it, bound to pciback, in its backend, and
   // each known to libxl under /libxl/pci.
-  xs->write(kNoTx, "/local/domain/0/domid", "0");
-  xs->write(kNoTx, "/local/domain/0/name", "Domain-0");
-  pv_pci_guest::create_guest(*xs);
-  xs->write(kNoTx, "/local/domain/1/vm", "/vm/guest-1");
+  pv_pci_guest::xl_created_guest(*xs);
   PciBack& pci = race.world.pci();
   for (const std::string& bdf : kDevices) {
     pv_pci_guest::make_assignable(pci, bdf);
@@ -80,13 +75,7 @@ XENRACE_SCENARIO({
   if (race.is("after-the-guest-reconnects")) {
     race.spawn("the second command", [&race, detach, first] {
       race.wait_until([&race, first] { return race.ex.sched().finished(first); }, "the first xl pci-detach to return");
-      // A watch on each end's state, not a polling loop, so waiting costs no steps.
-      auto watcher = race.world.xenstore().connect(0);
-      watcher->watch(fmt::format("{}/state", kBackend), "be");
-      watcher->watch(fmt::format("{}/state", kFrontend), "fe");
-      while (read_or(*watcher, fmt::format("{}/state", kBackend), "") != "4" ||
-             read_or(*watcher, fmt::format("{}/state", kFrontend), "") != "4")
-        watcher->read_watch();
+      pv_pci_guest::wait_until_both_ends_connected(race.world.xenstore());
       detach(kDevices[1]);
     });
   } else {

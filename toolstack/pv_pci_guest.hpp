@@ -59,6 +59,25 @@ inline void coldplugged_backend(XsConnection& xs, const std::string& bdf) {
   coldplugged_backend(xs, std::vector<std::string>{bdf});
 }
 
+// What `xl create` left of dom0 and the guest for a real libxl: dom0's domid and name, the guest's home
+// (create_guest) and its vm path.
+inline void xl_created_guest(XsConnection& xs) {
+  xs.write(kNoTx, "/local/domain/0/domid", "0");
+  xs.write(kNoTx, "/local/domain/0/name", "Domain-0");
+  create_guest(xs);
+  xs.write(kNoTx, "/local/domain/1/vm", "/vm/guest-1");
+}
+
+// Returns once the backend and the frontend are both Connected (4). A watch on each end's state, not a polling
+// loop, so waiting costs no steps.
+inline void wait_until_both_ends_connected(XenStore& store) {
+  auto watcher = store.connect(0);
+  const std::string backend = fmt::format("{}/state", kBackendPath), frontend = fmt::format("{}/state", kFrontendPath);
+  watcher->watch(backend, "be");
+  watcher->watch(frontend, "fe");
+  while (read_or(*watcher, backend, "") != "4" || read_or(*watcher, frontend, "") != "4") watcher->read_watch();
+}
+
 // libxl's key for a device under /libxl/pci: "0000:03:00.0" -> "0000-03-00-0".
 inline std::string bdf_key(std::string bdf) {
   std::replace(bdf.begin(), bdf.end(), ':', '-');

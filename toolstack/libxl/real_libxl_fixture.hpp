@@ -35,6 +35,7 @@
 #include <fmt/format.h>
 
 #include "runtime/process/process_actor.hpp"
+#include "runtime/scenario.hpp"
 #include "toolstack/hotplug_script_fixture.hpp"
 #include "world/hypervisor.hpp"
 #include "world/pci.hpp"
@@ -93,6 +94,13 @@ class RealLibxlFixture {
   }
   RealLibxlFixture(const RealLibxlFixture&) = delete;
   RealLibxlFixture& operator=(const RealLibxlFixture&) = delete;
+
+  // The `libxl` parameter of a scenario that runs real libxl (`explore --libxl DIR` sets it); pass its value to
+  // the constructor.
+  static ParamInfo libxl_param() {
+    return text_param("libxl", "",
+                      "a directory holding the libxenlight.so.4.17 to run (a build from a patched tree); empty: the host's");
+  }
 
   // The scripts' copy; only for a fixture made with scripts.
   const HotplugScriptFixture& scripts() const { return *scripts_; }
