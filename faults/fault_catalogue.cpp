@@ -18,6 +18,7 @@ constexpr Errno kLoopClrFd[] = {ENXIO, EBUSY};
 constexpr Errno kBlkbackOpen[] = {ENXIO, EACCES};
 constexpr Errno kMdevCreate[] = {EEXIST, ENODEV, ENOMEM};
 constexpr Errno kMdevRemove[] = {EAGAIN, ENODEV};
+constexpr Errno kHvAssignDevice[] = {ENOMEM, EBUSY};
 
 constexpr FaultPointInfo kCatalogue[] = {
     {FaultPoint::xenstore_write, "xenstore/write", FaultEffect::returns_error, kXsWrite,
@@ -64,6 +65,12 @@ constexpr FaultPointInfo kCatalogue[] = {
      "backends/sim/mdev/sim_mdev_bus.cpp SimMdevBus::write_remove, before remove_self (nothing changes)",
      "mdev_core.c mdev_device_remove (EAGAIN not active; ENODEV parent unregistering)",
      "writing 1 to .../remove fails"},
+    {FaultPoint::hypervisor_assign_device, "hypervisor/assign_device", FaultEffect::returns_error, kHvAssignDevice,
+     "backends/sim/hypervisor/sim_hypervisor.cpp SimHypervisor::assign (the World's assign_device and a real "
+     "libxl's xc_assign_device), after the domain checks",
+     "xen/drivers/passthrough/pci.c assign_device (ENOMEM from the IOMMU's page tables; EBUSY from "
+     "device_assigned when another assignment got there first)",
+     "the hypervisor refuses to give the device to the guest"},
     {FaultPoint::actor_kill, "actor/kill", FaultEffect::kills_actor, {},
      "harness Execution::before_visible, for actors passed to make_killable()",
      "SIGKILL from a hotplug timeout (libxl's 40 s) or the OOM killer",

@@ -26,6 +26,7 @@ enum class FaultPoint : std::uint8_t {
   blkback_open,
   mdev_create,
   mdev_remove,
+  hypervisor_assign_device,
   actor_kill,
 };
 

@@ -6,10 +6,14 @@
 
 #include <fmt/format.h>
 
+#include "faults/fault_catalogue.hpp"
+#include "faults/sim_faults.hpp"
 #include "world/visible_op.hpp"
 #include "world/world.hpp"
 
 namespace xenrace {
+
+SimHypervisor::SimHypervisor(Execution& ex, xs::Store& store) : ex_(ex), store_(store) { use_sim_faults(ex_); }
 
 Errno SimHypervisor::create_domain(DomId domid) {
   return visible_op(ex_, "hv.create", std::to_string(domid), [&]() -> Errno {
@@ -56,6 +60,8 @@ Errno SimHypervisor::test_assign(DomId domid, std::uint32_t sbdf) {
 Errno SimHypervisor::assign(DomId domid, std::uint32_t sbdf) {
   if (!domain_exists(domid)) return ESRCH;
   if (domid == store_.options().priv_domid || store_.hypervisor_state(domid) == DomainState::dying) return EINVAL;
+  const PciAddress a{sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7};
+  if (const Errno f = fault_at(ex_, FaultPoint::hypervisor_assign_device, format_bdf(a)); f != 0) return f;
   if (owner_of(sbdf) != store_.options().priv_domid) return EBUSY;  // device_assigned
   pci_owners_[sbdf] = domid;
   return 0;

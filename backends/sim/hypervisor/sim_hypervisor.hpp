@@ -20,7 +20,7 @@ namespace xenrace {
 
 class SimHypervisor final : public Hypervisor {
  public:
-  SimHypervisor(Execution& ex, xs::Store& store) : ex_(ex), store_(store) {}
+  SimHypervisor(Execution& ex, xs::Store& store);
   Errno create_domain(DomId domid) override;
   Errno shutdown_domain(DomId domid) override;
   Errno destroy_domain(DomId domid) override;
