@@ -143,7 +143,8 @@ struct ServiceLink {
     client.reset();  // the store closes the connection: its transactions abort, its watches go
     if (fd >= 0) ::close(fd);
   }
-  std::string name() const { return fmt::format("p{}/{}{}", owner, service == Service::xenstore ? 'c' : 'h', number); }
+  std::string id() const { return fmt::format("{}{}", service == Service::xenstore ? 'c' : 'h', number); }  // cK, hK
+  std::string name() const { return fmt::format("p{}/{}", owner, id()); }
   std::string event(std::string_view what) const { return fmt::format("{}.{}", event_prefix(service), what); }
   bool pending() const { return fd >= 0 && (client->has_request() || client->has_output()); }
 };
@@ -234,6 +235,13 @@ const std::string& time_preload() {
   return path;
 }
 
+// Sets `name` in the program's environment to `value`, in place of any value it had.
+void set_env(std::vector<std::string>& env, std::string_view name, const std::string& value) {
+  const std::string prefix = std::string(name) + "=";
+  std::erase_if(env, [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+  env.push_back(prefix + value);
+}
+
 // Puts the shim first in the program's LD_PRELOAD.
 void preload_virtual_time(std::vector<std::string>& env) {
   const std::string& shim = time_preload();
@@ -282,14 +290,8 @@ class Supervisor {
   Supervisor& operator=(const Supervisor&) = delete;
 
   ActorStatus run(const std::string& path, const std::vector<std::string>& argv, std::vector<std::string> env) {
-    if (socket_) {
-      std::erase_if(env, [](const std::string& e) { return e.rfind("XENSTORED_PATH=", 0) == 0; });
-      env.push_back("XENSTORED_PATH=" + socket_->path());
-    }
-    if (hv_socket_) {
-      std::erase_if(env, [](const std::string& e) { return e.rfind("XENRACE_HYPERVISOR_PATH=", 0) == 0; });
-      env.push_back("XENRACE_HYPERVISOR_PATH=" + hv_socket_->path());
-    }
+    if (socket_) set_env(env, "XENSTORED_PATH", socket_->path());
+    if (hv_socket_) set_env(env, "XENRACE_HYPERVISOR_PATH", hv_socket_->path());
     preload_virtual_time(env);
     tree_.start(path, argv, env, binds_, loop_ != nullptr);
     bool released = false;  // the last answer let the tree run: a lock may have been released
@@ -602,7 +604,7 @@ class Supervisor {
     PollCall call = read_poll_call(p.pid, n);
     const std::string what = fmt::format("p{} {} fd{} {}", p.ordinal, call.fds.size(), call.fds.size() == 1 ? "" : "s",
                                          call.timeout == kForever ? "no timeout" : seconds_text(call.timeout));
-    if (call.error != 0 || call.timeout == 0 || poll_ready(p.pidfd, call.fds) || signal_pending(n.pid, call.sigmask)) {
+    if (returns_at_once(p.pidfd, n.pid, call)) {
       ex_.record("proc.poll", what, "OK");  // returns at once after all (answer_free_calls saw it otherwise)
       pass(p);
       return true;
@@ -616,7 +618,7 @@ class Supervisor {
 
   bool poll_ends(const TreeProcess& p, VirtualTime now) const {
     const Park& park = parks_[p.ordinal];
-    return park.wake_at <= now || poll_ready(p.pidfd, park.poll->fds) || signal_pending(p.held->pid, park.poll->sigmask);
+    return park.wake_at <= now || returns_at_once(p.pidfd, p.held->pid, *park.poll);
   }
 
   // Ends a parked poll: the kernel runs it when an fd is ready (it returns at once, with the program's own
@@ -679,7 +681,7 @@ class Supervisor {
     l.number = to_xenstore ? ++connections_ : ++hv_connections_;
     l.fd = pair[0];
     l.client = to_xenstore ? xs_->connect([this] { output_queued(); }) : hv_->connect();
-    ex_.record(l.event("connect"), who, fmt::format("{}{}", to_xenstore ? 'c' : 'h', l.number));
+    ex_.record(l.event("connect"), who, l.id());
     links_.push_back(std::move(l));
     reply(p, 0, 0);
     return true;
@@ -791,8 +793,7 @@ class Supervisor {
       if ((n.nr == SYS_poll || n.nr == SYS_ppoll) && !park_of(p.ordinal).poll) {
         // A poll that returns at once (an fd ready, a zero timeout, a pending signal, bad arguments) runs in
         // the kernel as made, like a read that does not block: no step. One that would wait is a step.
-        const PollCall call = read_poll_call(p.pid, n);
-        if (call.error != 0 || call.timeout == 0 || poll_ready(p.pidfd, call.fds) || signal_pending(n.pid, call.sigmask)) {
+        if (returns_at_once(p.pidfd, n.pid, read_poll_call(p.pid, n))) {
           pass(p);
           any = true;
         }

@@ -82,6 +82,10 @@ bool poll_ready(int pidfd, const std::vector<pollfd>& fds) {
   return ready;
 }
 
+bool returns_at_once(int pidfd, pid_t tid, const PollCall& call) {
+  return call.error != 0 || call.timeout == 0 || poll_ready(pidfd, call.fds) || signal_pending(tid, call.sigmask);
+}
+
 bool signal_pending(pid_t tid, std::optional<std::uint64_t> mask) {
   std::ifstream status(fmt::format("/proc/{}/status", tid));
   std::uint64_t pending = 0, blocked = 0;

@@ -36,4 +36,8 @@ bool poll_ready(int pidfd, const std::vector<pollfd>& fds);
 // would end with EINTR.
 bool signal_pending(pid_t tid, std::optional<std::uint64_t> mask);
 
+// Whether the kernel would return from `call` at once, made now by thread `tid` of the process `pidfd` names:
+// arguments it refuses, a zero timeout, an fd ready, or a signal pending that the call does not block.
+bool returns_at_once(int pidfd, pid_t tid, const PollCall& call);
+
 }  // namespace xenrace::process
