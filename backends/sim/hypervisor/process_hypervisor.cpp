@@ -14,11 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxLine = 256;  // the longest request the fake library sends is far shorter
 
-// "0000:03:00.0" from pci_encode_bdf's seg << 16 | bus << 8 | dev << 3 | fn.
-std::string bdf_text(std::uint64_t sbdf) {
-  return fmt::format("{:04x}:{:02x}:{:02x}.{}", (sbdf >> 16) & 0xffff, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7);
-}
-
 // The words of a request after its op, as numbers; nullopt when one is not a decimal number.
 std::optional<std::vector<std::uint64_t>> numbers(std::string_view rest) {
   std::vector<std::uint64_t> out;
@@ -72,8 +67,8 @@ std::unique_ptr<process::ServedConnection> ProcessHypervisor::connect() {
 ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
   const std::size_t space = line.find(' ');
   const std::string op(line.substr(0, space));
-  const std::optional<std::vector<std::uint64_t>> args =
-      numbers(space == std::string_view::npos ? std::string_view() : line.substr(space + 1));
+  const std::string_view rest = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+  const std::optional<std::vector<std::uint64_t>> args = numbers(rest);
   Answer a;
   a.event.op = "hv." + op;
   // rc 0 with `result` as the trace's answer and `values` after it in the reply; or an errno.
@@ -89,7 +84,7 @@ ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
   };
   auto want = [&](std::size_t n) { return args && args->size() == n; };
   if (!args) {
-    a.event.what = std::string(line.substr(space == std::string_view::npos ? line.size() : space + 1));
+    a.event.what = std::string(rest);
     return error(EINVAL);
   }
   const std::vector<std::uint64_t>& v = *args;
@@ -139,14 +134,14 @@ ProcessHypervisor::Answer ProcessHypervisor::call(std::string_view line) {
   if ((op == "test_assign_device" && want(2)) || (op == "assign_device" && want(3)) ||
       (op == "deassign_device" && want(2))) {
     const auto sbdf = static_cast<std::uint32_t>(v[1]);
-    a.event.what = fmt::format("{} {}", v[0], bdf_text(sbdf));
+    a.event.what = fmt::format("{} {}", v[0], format_bdf(decode_bdf(sbdf)));
     if (!exists) return error(ESRCH);
     const Errno e = op == "test_assign_device" ? hv_.test_assign(d, sbdf)
                     : op == "assign_device"    ? hv_.assign(d, sbdf)
                                                : hv_.deassign(d, sbdf);
     return e != 0 ? error(e) : ok("OK");
   }
-  a.event.what = std::string(line.substr(space == std::string_view::npos ? line.size() : space + 1));
+  a.event.what = std::string(rest);
   return error(EINVAL);  // an op or an argument count the protocol does not have
 }
 

@@ -43,6 +43,7 @@ DomainState SimHypervisor::domain_state(DomId domid) {
 }
 
 std::uint32_t encode_bdf(const PciAddress& a) { return a.domain << 16 | a.bus << 8 | a.slot << 3 | a.func; }
+PciAddress decode_bdf(std::uint32_t sbdf) { return {sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7}; }
 
 bool SimHypervisor::domain_exists(DomId domid) const { return domid < 0x7ff0 && store_.domain_created(domid); }
 
@@ -60,8 +61,7 @@ Errno SimHypervisor::test_assign(DomId domid, std::uint32_t sbdf) {
 Errno SimHypervisor::assign(DomId domid, std::uint32_t sbdf) {
   if (!domain_exists(domid)) return ESRCH;
   if (domid == store_.options().priv_domid || store_.hypervisor_state(domid) == DomainState::dying) return EINVAL;
-  const PciAddress a{sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7};
-  if (const Errno f = fault_at(ex_, FaultPoint::hypervisor_assign_device, format_bdf(a)); f != 0) return f;
+  if (const Errno f = fault_at(ex_, FaultPoint::hypervisor_assign_device, format_bdf(decode_bdf(sbdf))); f != 0) return f;
   if (owner_of(sbdf) != store_.options().priv_domid) return EBUSY;  // device_assigned
   pci_owners_[sbdf] = domid;
   return 0;

@@ -46,8 +46,9 @@ class SimHypervisor final : public Hypervisor {
   std::map<std::uint32_t, DomId> pci_owners_;  // devices assigned away from dom0
 };
 
-// pci_encode_bdf: segment << 16 | bus << 8 | slot << 3 | function.
+// pci_encode_bdf: segment << 16 | bus << 8 | slot << 3 | function; and back.
 std::uint32_t encode_bdf(const PciAddress& a);
+PciAddress decode_bdf(std::uint32_t sbdf);
 
 // The environment of a real libxl on the fake libxenctrl (fake_xenctrl/): LD_LIBRARY_PATH to the directory it
 // was built in. Its calls reach a process actor's ProcessOptions::hypervisor (process_hypervisor.hpp). Throws
