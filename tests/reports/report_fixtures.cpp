@@ -36,20 +36,27 @@ const std::vector<ReportEntry>& explored_demo_counter() {
   return entries;
 }
 
+namespace {
+
+// One variant explored in the simulator with its scenario's own budget, as a report entry with its replay command.
+ReportEntry explored_entry(const Scenario& scenario, const VariantInfo& variant, StackPool& stacks) {
+  WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
+  VariantReport r = explore_variant(scenario, variant, world, ExploreOptions{}, stacks);
+  return entry_from_exploration(r, nlohmann::json::object(), r.replay ? "xenrace replay " + r.replay->encode() : "", 0);
+}
+
+}  // namespace
+
 const std::vector<ReportEntry>& explored_builtin_failures() {
   static const std::vector<ReportEntry> entries = [] {
     ScenarioRegistry registry;
     register_builtin_scenarios(registry);
-    WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
     StackPool stacks;
     std::vector<ReportEntry> out;
     for (const auto& scenario : registry.all())
       for (const auto& variant : scenario->info().variants) {
         if (variant.expect != Expect::fail) continue;
-        ExploreOptions options;
-        VariantReport r = explore_variant(*scenario, variant, world, options, stacks);
-        out.push_back(entry_from_exploration(r, nlohmann::json::object(),
-                                             r.replay ? "xenrace replay " + r.replay->encode() : "", 0));
+        out.push_back(explored_entry(*scenario, variant, stacks));
         break;
       }
     return out;
@@ -61,16 +68,11 @@ const ReportEntry& explored_pci_attach_buggy() {
   static const ReportEntry entry = [] {
     ScenarioRegistry registry;
     register_builtin_scenarios(registry);
-    WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
     StackPool stacks;
-    const Scenario* scenario = registry.find("pci-attach");
-    if (scenario == nullptr) throw std::runtime_error("no built-in scenario pci-attach");
-    for (const auto& variant : scenario->info().variants)
-      if (variant.name == "buggy") {
-        VariantReport r = explore_variant(*scenario, variant, world, ExploreOptions{}, stacks);
-        return entry_from_exploration(r, nlohmann::json::object(), r.replay ? "xenrace replay " + r.replay->encode() : "", 0);
-      }
-    throw std::runtime_error("pci-attach has no variant buggy");
+    const Scenario& scenario = registry.get("pci-attach");
+    const VariantInfo* buggy = scenario.info().variant("buggy");
+    if (buggy == nullptr) throw std::runtime_error("pci-attach has no variant buggy");
+    return explored_entry(scenario, *buggy, stacks);
   }();
   return entry;
 }
