@@ -220,6 +220,7 @@ RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& afte
     if (runnable_ == 0) {
       if (live_processes_ == 0) return RunEnd::completed;
       if (!fire_earliest_timer()) return RunEnd::deadlock;
+      time_moved_ = true;
       continue;
     }
     if (steps_ >= max_steps) return RunEnd::step_limit;
@@ -239,7 +240,8 @@ RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& afte
       const bool after_timeout = (timed_out_ & actor_bit(next)) != 0;
       timed_out_ &= ~actor_bit(next);
       strategy_.step_done(StepRecord{next, enabled, &footprint_, woke_, after_timeout,
-                                     static_cast<ActorId>(actors_.size())});
+                                     static_cast<ActorId>(actors_.size()), time_moved_});
+      time_moved_ = false;
     }
     if (after_step) after_step();
   }

@@ -191,6 +191,7 @@ class Scheduler {
   StepFootprint footprint_;           // the running step's accesses
   ActorMask woke_ = 0;                // actors the running step made runnable
   ActorMask timed_out_ = 0;           // actors made runnable by virtual time, until their next step
+  bool time_moved_ = false;           // a timer fired since the last step (for the next StepRecord)
 };
 
 }  // namespace xenrace

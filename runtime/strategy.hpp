@@ -25,8 +25,11 @@ struct StepRecord {
   ActorMask enabled;        // the runnable set it was picked from
   const StepFootprint* footprint;
   ActorMask woke;           // actors this step made runnable (notify_all, kill): they run after it
-  bool after_timeout;       // the actor ran because virtual time fired its timeout: after everything
+  bool after_timeout;       // the actor ran because virtual time fired its timeout
   ActorId actor_count;      // actors spawned so far (new ones were spawned by this step)
+  // Virtual time moved just before this step, because nothing could run: every earlier step happened
+  // before every timeout it fired. The actors it woke may run in any order after it.
+  bool time_moved = false;
 };
 
 // pick_actor's answer "abandon this execution": every runnable actor's next step is known to lead only

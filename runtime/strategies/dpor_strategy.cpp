@@ -96,6 +96,7 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   steps_of_.fill(0);
   for (Clock& c : inbox_) c.fill(0);
   all_.fill(0);
+  before_time_moved_.fill(0);
   last_global_ = -1;
   known_actors_ = 0;
   prune_next_ = false;
@@ -210,28 +211,29 @@ void DporStrategy::step_done(const StepRecord& step) {
   if (last_event_[a] >= 0) c = clocks_[static_cast<std::size_t>(last_event_[a])];
   join(c, inbox_[a]);
   inbox_[a].fill(0);
-  if (e.after_timeout) join(c, all_);  // time moved only because nothing else could run
+  if (step.time_moved) before_time_moved_ = all_;
+  // Time moved only because nothing else could run, so a timeout follows every step before that; the
+  // steps since (other actors whose timeouts fired at the same instant) may race with it.
+  if (e.after_timeout) join(c, before_time_moved_);
   const Clock ordered = c;
 
   // The earlier steps this one is dependent with and that nothing dependent separates from it: the last
   // write and the reads since of every object, the last global step, every actor's last step for a global one.
   candidates_.clear();
-  if (!e.after_timeout) {
-    if (e.global) {
-      for (ActorId b = 0; b < kMaxActors; ++b)
-        if (last_event_[b] >= 0) add_candidate(static_cast<std::uint32_t>(last_event_[b]), a, candidates_);
-    } else {
-      for (std::uint32_t k = e.begin; k < e.end; ++k) {
-        const Access& acc = accesses_[k];
-        const ObjectHistory& h = history(acc.object);
-        const std::int64_t last_write = std::max(h.last_write, last_global_);
-        if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
-        if (acc.mode == AccessMode::write)
-          for (const auto& [reader, index] : h.reads)
-            if (static_cast<std::int64_t>(index) > last_write) add_candidate(index, a, candidates_);
-      }
-      if (last_global_ >= 0) add_candidate(static_cast<std::uint32_t>(last_global_), a, candidates_);
+  if (e.global) {
+    for (ActorId b = 0; b < kMaxActors; ++b)
+      if (last_event_[b] >= 0) add_candidate(static_cast<std::uint32_t>(last_event_[b]), a, candidates_);
+  } else {
+    for (std::uint32_t k = e.begin; k < e.end; ++k) {
+      const Access& acc = accesses_[k];
+      const ObjectHistory& h = history(acc.object);
+      const std::int64_t last_write = std::max(h.last_write, last_global_);
+      if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
+      if (acc.mode == AccessMode::write)
+        for (const auto& [reader, index] : h.reads)
+          if (static_cast<std::int64_t>(index) > last_write) add_candidate(index, a, candidates_);
     }
+    if (last_global_ >= 0) add_candidate(static_cast<std::uint32_t>(last_global_), a, candidates_);
   }
   for (std::uint32_t i : candidates_) join(c, clocks_[i]);
   // A race is a candidate that reaches this step directly: not through program order or wake-ups, and not

@@ -14,8 +14,9 @@
 //     a trace, so it is pruned (Strategy::kPruneExecution) and not counted.
 // So every trace is run at least once (sound) and no two complete runs are the same trace.
 //
-// Value and fault choices are enumerated in full, as dfs does. A step woken by virtual time (a timeout)
-// runs only when nothing else could, so it happens after every step before it and races with none. The
+// Value and fault choices are enumerated in full, as dfs does. Virtual time moves only when nothing can
+// run, so a step woken by a timeout happens after every step before the timer fired; it races only with
+// the steps of other actors whose timeouts fired at the same instant (and what they did since). The
 // search has no preemption bound: when it finishes, every schedule was covered ("unbounded").
 //
 // Sharding (--shard K/N): at the first decision with more than one option (a step where more than one
@@ -135,7 +136,8 @@ class DporStrategy final : public Strategy {
   std::array<std::int64_t, kMaxActors> last_event_{};
   std::array<std::uint32_t, kMaxActors> steps_of_{};
   std::array<Clock, kMaxActors> inbox_{};  // joined into an actor's next step: its spawn and wake-ups
-  Clock all_{};                            // every step so far: what a timeout happens after
+  Clock all_{};                            // every step so far
+  Clock before_time_moved_{};              // every step before virtual time last moved: what a timeout follows
   std::int64_t last_global_ = -1;
   ActorId known_actors_ = 0;
   std::unordered_map<std::uint64_t, ObjectHistory> objects_;

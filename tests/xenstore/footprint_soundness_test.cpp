@@ -1,8 +1,9 @@
 // The simulated XenStore's footprints are what dpor trusts to skip interleavings, so they must name every
 // dependency. Checked by differential search: for random small programs of XenStore requests by two or
-// three actors (reads, writes, mkdir, rm, listings, transactions, watches and their events), the set of
-// outcomes dpor reaches — what every request answered, and the final tree — must be exactly the set every
-// interleaving reaches (dfs without a bound). A footprint that missed a dependency would lose an outcome.
+// three actors (reads, writes, mkdir, rm, listings, transactions, watches, and their events taken at once
+// or waited for), the set of outcomes dpor reaches — what every request answered, and the final tree —
+// must be exactly the set every interleaving reaches (dfs without a bound). A footprint that missed a
+// dependency would lose an outcome.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -20,7 +21,7 @@
 namespace xenrace {
 namespace {
 
-enum class Kind { read, write, mkdir, rm, directory, tx_read_write, watch, read_event };
+enum class Kind { read, write, mkdir, rm, directory, tx_read_write, watch, read_event, wait_event };
 struct Request {
   Kind kind;
   int path;  // index into kPaths
@@ -77,6 +78,12 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
               out += e.ok() ? e.value.path : errno_name(e.err);
               break;
             }
+            case Kind::wait_event: {
+              // Blocks until an event comes, or until 1 s of virtual time passes with nothing left to run.
+              auto e = xs->read_watch(1'000'000'000);
+              out += e.ok() ? e.value.path : errno_name(e.err);
+              break;
+            }
           }
           out += ";";
         }
@@ -126,7 +133,7 @@ RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()
   for (auto& requests : p) {
     const int n = *rc::gen::inRange(1, actors == 2 ? 4 : 3);
     for (int k = 0; k < n; ++k, ++total)
-      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, 8)), *rc::gen::inRange(0, 4),
+      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, 9)), *rc::gen::inRange(0, 4),
                                  *rc::gen::inRange(1, 3)});
   }
   std::uint64_t every_runs = 0, dpor_runs = 0;
@@ -138,6 +145,24 @@ RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()
   RC_ASSERT(!dpor.has_more());
   RC_ASSERT(reduced == reference);
   RC_ASSERT(dpor_runs <= every_runs);
+}
+
+// The shapes the random programs found or might miss, spelled out: each must reach what every
+// interleaving reaches.
+void expect_every_outcome(const Program& p) {
+  std::uint64_t every_runs = 0, dpor_runs = 0;
+  DfsStrategy every(1000);
+  const std::set<std::string> reference = outcomes(p, every, &every_runs);
+  ASSERT_FALSE(every.has_more());
+  DporStrategy dpor;
+  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs);
+  ASSERT_FALSE(dpor.has_more());
+  EXPECT_EQ(reduced, reference);
+}
+
+// Two waits that time out at the same virtual instant: their actors then run in either order.
+TEST(XenStoreFootprints, TwoTimeoutsAtTheSameInstantRaceAfterwards) {
+  expect_every_outcome({{{Kind::wait_event, 0, 0}, {Kind::read, 2, 0}}, {{Kind::wait_event, 0, 0}, {Kind::write, 2, 1}}});
 }
 
 }  // namespace
