@@ -160,9 +160,22 @@ void expect_every_outcome(const Program& p) {
   EXPECT_EQ(reduced, reference);
 }
 
+// "No event" is an answer: an event queued just after it is another outcome than one queued just before.
+TEST(XenStoreFootprints, AnEventQueuedJustAfterTheOwnerFoundNoneIsAnotherOutcome) {
+  expect_every_outcome(
+      {{{Kind::watch, 3, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}},
+       {{Kind::write, 0, 1}}});
+}
+
 // Two waits that time out at the same virtual instant: their actors then run in either order.
 TEST(XenStoreFootprints, TwoTimeoutsAtTheSameInstantRaceAfterwards) {
   expect_every_outcome({{{Kind::wait_event, 0, 0}, {Kind::read, 2, 0}}, {{Kind::wait_event, 0, 0}, {Kind::write, 2, 1}}});
+}
+
+// A wait that an event ends, whether the event came before or after the owner started waiting.
+TEST(XenStoreFootprints, AWaitEndedByAnEventReachesEveryOutcome) {
+  expect_every_outcome({{{Kind::watch, 2, 0}, {Kind::wait_event, 0, 0}, {Kind::wait_event, 0, 0}, {Kind::read, 0, 0}},
+                        {{Kind::write, 2, 1}, {Kind::write, 0, 2}}});
 }
 
 }  // namespace

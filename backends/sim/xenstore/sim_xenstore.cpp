@@ -88,14 +88,18 @@ class SimXsConnection final : public XsConnection {
       declared();
       Scheduler& s = ex_.sched();
       const VirtualTime deadline = timeout == kForever || s.now() + timeout < s.now() ? kForever : s.now() + timeout;
-      while (!store_.has_event(id_)) {
+      // Finding the queue empty and waiting is no access: the wait ends only when another step queues an
+      // event (which wakes this actor, an ordering of its own), so which of the two came first cannot be seen
+      // in anything this actor does next (xs_access_observer.hpp). Only an answer "no event" reads the queue.
+      while (store_.pending_events(id_) == 0) {
         Errno e = 0;
         if (!store_.is_open(id_)) e = ECONNRESET;
         else if (!s.in_actor() || s.now() >= deadline) e = ETIMEDOUT;
         else if (!s.wait(events_, "xenstore watch event", deadline == kForever ? kForever : deadline - s.now()) &&
                  (declared(), !store_.has_event(id_)))
           e = ETIMEDOUT;
-        declared();  // the re-check and the pop name what they touch through the store's observer
+        declared();  // the pop names what it touches through the store's observer
+        if (e == ETIMEDOUT) store_.has_event(id_);  // the answer "no event" looked at the queue
         if (e) return Result<XsWatchEvent>::error(e);
       }
       return Result<XsWatchEvent>::success(*store_.pop_event(id_));
@@ -181,7 +185,7 @@ void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view 
   if (!queue_key(conn, 'h', k)) return;
   s.access(k, AccessMode::write);
   s.access(event_key(conn, path, token), AccessMode::write);
-  if (queue_key(conn, 'f', k)) s.access(k, now_empty ? AccessMode::write : AccessMode::read);
+  (void)now_empty;
 }
 void SimXenStore::Footprints::events_looked(std::uint32_t conn) {
   std::uint64_t k = 0;

@@ -12,10 +12,14 @@
 //     reads every node the transaction first read (validation) and writes every node it changed;
 //   - every change looks at the set of watches (to fire them); adding or removing a watch changes it;
 //   - a connection's event queue is a FIFO: queueing appends at its tail, popping takes its head, and
-//     the two commute unless one of them turns the queue from empty to non-empty or back (which a
-//     reader's "is there an event?" sees), or both concern the same event (a duplicate is merged into a
-//     queued event only while that event is still queued). A queue near its byte budget is dependent
-//     with everything, since whether an event fits then depends on what was popped;
+//     the two commute unless both concern the same event (a duplicate is merged into a queued event only
+//     while that event is still queued). Whether the queue is empty is seen only by its owner's answer
+//     "no event" (events_looked), which a queueing onto an empty queue changes. A pop that empties the
+//     queue changes it too, but only the owner looks, after its own pop. Finding the queue empty and
+//     waiting is no access at all: the wait ends when an event is queued, and the owner then pops that
+//     event, which depends on its queueing; whether the owner started to wait before or after the
+//     queueing shows in nothing it does. A queue near its byte budget is dependent with everything, since
+//     whether an event fits then depends on what was popped;
 //   - creating or removing a node an unprivileged domain owns touches that domain's node count, which
 //     its quota checks read.
 // The tree's global generation counter is left out: it is only ever compared for equality with a
