@@ -178,5 +178,17 @@ TEST(XenStoreFootprints, AWaitEndedByAnEventReachesEveryOutcome) {
                         {{Kind::write, 2, 1}, {Kind::write, 0, 2}}});
 }
 
+// A watch fires for changes below its path: registering it on /t and writing /t/a/b do not commute.
+TEST(XenStoreFootprints, AWatchOnAnAncestorAndAWriteBelowItDoNotCommute) {
+  expect_every_outcome(
+      {{{Kind::write, 1, 1}}, {{Kind::watch, 3, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
+}
+
+// Removing /t/a fires the watches on what it removes: a watch on /t/a/b and the rm do not commute.
+TEST(XenStoreFootprints, AWatchBelowARemovedNodeAndTheRemovalDoNotCommute) {
+  expect_every_outcome({{{Kind::write, 1, 1}, {Kind::rm, 0, 0}},
+                        {{Kind::watch, 1, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
+}
+
 }  // namespace
 }  // namespace xenrace

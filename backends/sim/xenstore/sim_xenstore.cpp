@@ -152,8 +152,17 @@ void SimXenStore::Footprints::node_read(std::string_view path) {
 void SimXenStore::Footprints::node_written(std::string_view path) {
   ex_.sched().access(object_key('n', path), AccessMode::write);
 }
-void SimXenStore::Footprints::watches_read() { ex_.sched().access(object_key('w', ""), AccessMode::read); }
-void SimXenStore::Footprints::watches_written() { ex_.sched().access(object_key('w', ""), AccessMode::write); }
+void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
+  Scheduler& s = ex_.sched();
+  s.access(object_key('w', path), AccessMode::read);
+  if (exact || path.empty() || path[0] != '/') return;
+  s.access(object_key('w', "/"), AccessMode::read);  // is_child: "/" is above everything
+  for (std::size_t slash = path.find('/', 1); slash != std::string_view::npos; slash = path.find('/', slash + 1))
+    s.access(object_key('w', path.substr(0, slash)), AccessMode::read);
+}
+void SimXenStore::Footprints::watches_written(std::string_view path) {
+  ex_.sched().access(object_key('w', path), AccessMode::write);
+}
 bool SimXenStore::Footprints::queue_key(std::uint32_t conn, char part, std::uint64_t& key) const {
   if (conn >= connection_keys_.size()) {
     ex_.sched().access_everything();  // a connection this adapter did not open: no name to give it

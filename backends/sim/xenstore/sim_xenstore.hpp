@@ -50,8 +50,8 @@ class SimXenStore final : public XenStore {
     void name_connection(xs::ConnId id);
     void node_read(std::string_view path) override;
     void node_written(std::string_view path) override;
-    void watches_read() override;
-    void watches_written() override;
+    void watches_read(std::string_view path, bool exact) override;
+    void watches_written(std::string_view path) override;
     void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
                       bool duplicate, bool near_budget) override;
     void event_popped(std::uint32_t conn, std::string_view path, std::string_view token, bool now_empty) override;

@@ -10,7 +10,10 @@
 //   - inside a transaction, accesses after the first to a node touch only the transaction's own copy:
 //     nothing another connection can see before the commit, so they touch nothing shared. The commit
 //     reads every node the transaction first read (validation) and writes every node it changed;
-//   - every change looks at the set of watches (to fire them); adding or removing a watch changes it;
+//   - a change at a path looks at the watches that could fire for it: those on the path and on each of
+//     its ancestors ("/" included), or only those on the path itself for an exact firing (a removed
+//     descendant); adding or removing a watch on a path changes that path's watches. A watch's path is
+//     canonical, so no other watch can match;
 //   - a connection's event queue is a FIFO: queueing appends at its tail, popping takes its head, and
 //     the two commute unless both concern the same event (a duplicate is merged into a queued event only
 //     while that event is still queued). Whether the queue is empty is seen only by its owner's answer
@@ -37,8 +40,10 @@ class AccessObserver {
   virtual ~AccessObserver() = default;
   virtual void node_read(std::string_view path) = 0;
   virtual void node_written(std::string_view path) = 0;
-  virtual void watches_read() = 0;
-  virtual void watches_written() = 0;
+  // The watches a change at `path` may fire: on `path` (exact) or on `path` and every ancestor.
+  virtual void watches_read(std::string_view path, bool exact) = 0;
+  // A watch on `path` was added or removed.
+  virtual void watches_written(std::string_view path) = 0;
   // An event for `conn`: appended (`duplicate` false) or merged into the same queued event.
   virtual void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
                             bool duplicate, bool near_budget) = 0;

@@ -53,7 +53,7 @@ ConnId Store::open_connection(DomId domid) {
 
 void Store::close_connection(ConnId c) {
   if (tree_.observer && conn(c)) {
-    tree_.observer->watches_written();  // its watches go
+    for (const Watch& w : conns_[c]->watches) tree_.observer->watches_written(w.path);  // its watches go
     tree_.observer->events_dropped(c);
   }
   if (c < conns_.size()) conns_[c].reset();

@@ -59,7 +59,7 @@ Errno Store::watch(ConnId c, std::string_view path, std::string_view token) {
   w.path = scratch_;
   w.token = std::string(token);
   if (!path.empty() && path[0] != '/' && path[0] != '@') w.relative_prefix = cn->implicit.size() + 1;
-  if (tree_.observer) tree_.observer->watches_written();
+  if (tree_.observer) tree_.observer->watches_written(w.path);
   cn->watches.push_back(std::move(w));
   // "We fire once up front: simplifies clients and restart."
   const Watch& added = cn->watches.back();
@@ -73,9 +73,11 @@ Errno Store::unwatch(ConnId c, std::string_view path, std::string_view token) {
   plain_canonical(path, cn->implicit, scratch_);  // do_unwatch canonicalizes but checks nothing
   auto it = std::find_if(cn->watches.begin(), cn->watches.end(),
                          [&](const Watch& w) { return w.path == scratch_ && w.token == token; });
-  if (tree_.observer) tree_.observer->watches_read();
-  if (it == cn->watches.end()) return ENOENT;
-  if (tree_.observer) tree_.observer->watches_written();
+  if (it == cn->watches.end()) {
+    if (tree_.observer) tree_.observer->watches_read(scratch_, true);
+    return ENOENT;
+  }
+  if (tree_.observer) tree_.observer->watches_written(it->path);
   cn->watches.erase(it);
   return 0;
 }
@@ -83,7 +85,8 @@ Errno Store::unwatch(ConnId c, std::string_view path, std::string_view token) {
 Errno Store::reset_watches(ConnId c) {
   Conn* cn = conn(c);
   if (!cn) return ECONNRESET;
-  if (tree_.observer) tree_.observer->watches_written();
+  if (tree_.observer)
+    for (const Watch& w : cn->watches) tree_.observer->watches_written(w.path);
   cn->watches.clear();
   cn->transactions.clear();
   return 0;
@@ -137,7 +140,7 @@ void Store::fire_watches(View& v, std::string_view path, bool exact, const Node*
 
 void Store::fire_now(std::string_view path, bool exact, const Node* node, const XsPerms* old) {
   if (tree_.observer) {
-    tree_.observer->watches_read();
+    tree_.observer->watches_read(path, exact);
     tree_.observer->node_read(parent_of(path));  // watch_permitted may look at the parent
   }
   for (auto& owner : conns_) {
@@ -152,7 +155,7 @@ void Store::fire_now(std::string_view path, bool exact, const Node* node, const 
 }
 
 void Store::fire_special(std::string_view name) {
-  if (tree_.observer) tree_.observer->watches_read();
+  if (tree_.observer) tree_.observer->watches_read(name, true);
   const XsPerms* perms = special_perms(name);
   for (auto& owner : conns_) {
     Conn* cn = owner.get();
