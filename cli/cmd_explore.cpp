@@ -24,11 +24,6 @@
 namespace xenrace::cli {
 namespace {
 
-// explore --verify without --iterations: executions per variant the proof may take. dfs at bound 2 exhausts
-// demo-counter in a few dozen executions; pci-attach/fixed needs more than a million (bench/README.md), which
-// only dpor can hope to cut down: the budget bounds the wait, and the verdict says when it was not enough.
-constexpr std::uint64_t kDefaultVerifyBudget = 100000;
-
 struct ExploreArgs {
   std::vector<std::string> targets;
   std::vector<std::string> variants;
@@ -101,7 +96,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       ->capture_default_str()
       ->transform(whole_number());
   cmd->add_option("--iterations,--budget", a->iterations,
-                  fmt::format("Executions per variant (default: the scenario's budget; with --verify {})",
+                  fmt::format("Executions per variant (default: the scenario's budget; with --verify the scenario's "
+                              "verify budget, else {})",
                               kDefaultVerifyBudget))
       ->transform(whole_number(1));
   auto* depth = cmd->add_option("--depth", a->strategy.given.pct_depth, "PCT bug depth d (default: the scenario's)")
@@ -208,7 +204,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       const bool prove = a->verify && v->expect == Expect::pass;
       if (prove) {
         if (!a->strategy.name) o.strategy.name = verify_strategy();
-        if (!a->iterations) o.iterations = kDefaultVerifyBudget;
+        if (!a->iterations) o.iterations = s->info().proof_budget();
       }
       o.strategy.shard_index = shard_index;
       o.strategy.shard_count = shard_count;

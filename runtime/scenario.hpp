@@ -49,6 +49,11 @@ ParamInfo text_param(std::string name, std::string default_value, std::string su
 ParamInfo choice_param(std::string name, std::vector<std::string> choices, std::string default_value,
                        std::string summary);
 
+// explore --verify without --iterations: executions per variant a proof may take. dfs at bound 2 exhausts
+// demo-counter in a few dozen executions; pci-attach/fixed needs more than a million (bench/README.md), which
+// only dpor can hope to cut down: the budget bounds the wait, and the verdict says when it was not enough.
+inline constexpr std::uint64_t kDefaultVerifyBudget = 100000;
+
 struct ScenarioInfo {
   std::string name;
   std::string description;
@@ -70,12 +75,17 @@ struct ScenarioInfo {
   // At most this many replays to shrink a witness (0: the explorer's budget): for a scenario whose executions
   // are slow, such as real programs as process actors.
   std::uint64_t shrink_budget = 0;
+  // Executions `explore --verify` may spend on a variant when --iterations does not say (0:
+  // kDefaultVerifyBudget): a scenario whose executions are slow (real programs) says how long a proof may
+  // take, so that `explore --all --verify` ends in minutes and says which searches did not finish.
+  std::uint64_t verify_budget = 0;
   // Selected only by its exact name: `explore --all`, globs and the gate's "every scenario" leave it out (a
   // scenario that is nothing without its parameters, such as `programs`).
   bool by_name_only = false;
 
   const VariantInfo* variant(std::string_view name) const;
   const ParamInfo* param(std::string_view name) const;
+  std::uint64_t proof_budget() const { return verify_budget ? verify_budget : kDefaultVerifyBudget; }
 };
 
 class Scenario {

@@ -147,6 +147,7 @@ XENRACE_SCENARIO({
     .params = {text_param("scripts", "", "the directory of Xen's hotplug scripts (tools/hotplug/Linux, or an "
                                          "installed /etc/xen/scripts); empty: Debian's, as found")},
     .shrink_budget = 10,
+    .verify_budget = 120,  // about 0.5 s an execution: a minute
 }) {
   auto& fixture = race.make<ScriptFixture>(race.param<std::string>("scripts"),
                                            race.is("without-inode-recheck") ? ScriptFixture::Lock::without_inode_recheck

@@ -51,6 +51,7 @@ XENRACE_SCENARIO({
                                          "installed /etc/xen/scripts); empty: Debian's, as found"),
                RealLibxlFixture::libxl_param()},
     .shrink_budget = 10,
+    .verify_budget = 150,  // about 0.4 s an execution: a minute
 }) {
   if (process::find_program("losetup", HotplugScriptFixture::kPath).empty())
     throw ComponentUnavailable("losetup is not installed (Debian package mount)");

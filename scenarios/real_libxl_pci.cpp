@@ -68,6 +68,7 @@ XENRACE_SCENARIO({
     .max_steps = 200000,
     .params = {RealLibxlFixture::libxl_param()},
     .shrink_budget = 10,
+    .verify_budget = 1000,  // about 15 ms an execution: 15 s
 }) {
   auto& libxl = race.make<RealLibxlFixture>(race.world, std::nullopt, race.param<std::string>("libxl"),
                                             std::vector<DomId>{kGuest}, "real-libxl-pci");

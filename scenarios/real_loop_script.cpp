@@ -75,6 +75,7 @@ XENRACE_SCENARIO({
     .params = {text_param("scripts", "", "the directory of Xen's hotplug scripts (tools/hotplug/Linux, or an "
                                          "installed /etc/xen/scripts); empty: Debian's, as found")},
     .shrink_budget = 10,
+    .verify_budget = 250,  // about 0.25 s an execution: a minute
 }) {
   auto& scripts = race.make<HotplugScriptFixture>(race.param<std::string>("scripts"), "real-loop-script");
   if (process::find_program("losetup", HotplugScriptFixture::kPath).empty())

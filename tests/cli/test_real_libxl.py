@@ -6,6 +6,7 @@ Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli/test_real_li
 """
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,25 @@ def test_the_pci_model_and_real_libxl_agree_where_they_run_the_same_code():
     if reverted["agree"] is not None:  # ci/build-libxl --revert 73ee2795aa's build is there
         assert reverted["agree"] is True, reverted
     assert proc.returncode == 0
+
+
+def test_a_proof_over_real_programs_spends_the_scenarios_own_budget():
+    """--verify without --iterations: a scenario of real programs bounds its proof (ScenarioInfo::verify_budget),
+    so `explore --all --verify` ends in minutes; the simulator's scenarios keep the explorer's 100,000."""
+    budgets = {s["name"]: s["verify_budget"] for s in json.loads(xenrace("list", "--json").stdout)}
+    assert budgets["pci-attach"] == 100000
+    assert budgets["real-libxl-pci-detach"] < budgets["pci-attach"]
+    probe = json.loads(xenrace("explore", "real-libxl-pci-detach", "--variant", "after-the-guest-reconnects",
+                               "--iterations", "1", "--json").stdout)
+    if probe[0]["verdict"] == "skipped":
+        pytest.skip(f"real-libxl-pci-detach cannot run here: {probe[0]['skip_reason']}")
+    p = xenrace("explore", "real-libxl-pci-detach", "--variant", "after-the-guest-reconnects", "--verify",
+                "--no-progress")
+    assert p.stdout, (p.returncode, p.stderr)
+    first = p.stdout.splitlines()[0]
+    m = re.match(r"^PASS   real-libxl-pci-detach/after-the-guest-reconnects  (?:verified: every schedule explored "
+                 r"\(unbounded, dpor\), (\d+) executions|not verified within budget: (\d+) executions, search "
+                 r"unfinished \(unbounded, dpor\))$", first)
+    assert m, p.stdout
+    assert p.returncode == (0 if m.group(1) else 5), (p.returncode, p.stdout)
+    assert 0 < int(m.group(1) or m.group(2)) <= budgets["real-libxl-pci-detach"], first
