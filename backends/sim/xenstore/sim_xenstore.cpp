@@ -92,15 +92,13 @@ class SimXsConnection final : public XsConnection {
       // event (which wakes this actor, an ordering of its own), so which of the two came first cannot be seen
       // in anything this actor does next (xs_access_observer.hpp). Only an answer "no event" reads the queue.
       while (store_.pending_events(id_) == 0) {
-        Errno e = 0;
-        if (!store_.is_open(id_)) e = ECONNRESET;
-        else if (!s.in_actor() || s.now() >= deadline) e = ETIMEDOUT;
-        else if (!s.wait(events_, "xenstore watch event", deadline == kForever ? kForever : deadline - s.now()) &&
-                 (declared(), !store_.has_event(id_)))
-          e = ETIMEDOUT;
+        if (!store_.is_open(id_)) return Result<XsWatchEvent>::error(ECONNRESET);
+        if (!s.in_actor() || s.now() >= deadline ||
+            !s.wait(events_, "xenstore watch event", deadline == kForever ? kForever : deadline - s.now())) {
+          declared();
+          if (!store_.has_event(id_)) return Result<XsWatchEvent>::error(ETIMEDOUT);  // looks at the queue
+        }
         declared();  // the pop names what it touches through the store's observer
-        if (e == ETIMEDOUT) store_.has_event(id_);  // the answer "no event" looked at the queue
-        if (e) return Result<XsWatchEvent>::error(e);
       }
       return Result<XsWatchEvent>::success(*store_.pop_event(id_));
     }, value_or_errno([](const XsWatchEvent& ev) { return fmt::format("{} {}", ev.path, shorten(ev.token)); }));
