@@ -185,14 +185,12 @@ void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view 
   s.access(event_key(conn, path, token), AccessMode::write);
   if (was_empty && queue_key(conn, 'f', k)) s.access(k, AccessMode::write);
 }
-void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view path, std::string_view token,
-                                           bool now_empty) {
+void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view path, std::string_view token) {
   Scheduler& s = ex_.sched();
   std::uint64_t k = 0;
   if (!queue_key(conn, 'h', k)) return;
   s.access(k, AccessMode::write);
   s.access(event_key(conn, path, token), AccessMode::write);
-  (void)now_empty;
 }
 void SimXenStore::Footprints::events_looked(std::uint32_t conn) {
   std::uint64_t k = 0;

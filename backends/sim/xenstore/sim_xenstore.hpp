@@ -54,7 +54,7 @@ class SimXenStore final : public XenStore {
     void watches_written(std::string_view path) override;
     void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
                       bool duplicate, bool near_budget) override;
-    void event_popped(std::uint32_t conn, std::string_view path, std::string_view token, bool now_empty) override;
+    void event_popped(std::uint32_t conn, std::string_view path, std::string_view token) override;
     void events_looked(std::uint32_t conn) override;
     void events_dropped(std::uint32_t conn) override;
     void quota_touched(DomId owner) override;

@@ -47,7 +47,7 @@ class AccessObserver {
   // An event for `conn`: appended (`duplicate` false) or merged into the same queued event.
   virtual void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
                             bool duplicate, bool near_budget) = 0;
-  virtual void event_popped(std::uint32_t conn, std::string_view path, std::string_view token, bool now_empty) = 0;
+  virtual void event_popped(std::uint32_t conn, std::string_view path, std::string_view token) = 0;
   virtual void events_looked(std::uint32_t conn) = 0;   // is there an event? (or a pop of nothing)
   virtual void events_dropped(std::uint32_t conn) = 0;  // the connection closed: its queue is gone
   virtual void quota_touched(DomId owner) = 0;

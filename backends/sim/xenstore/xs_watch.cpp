@@ -121,7 +121,7 @@ std::optional<XsWatchEvent> Store::pop_event(ConnId c) {
   Conn* cn = conn(c);
   if (tree_.observer) {
     const XsWatchEvent* head = cn ? cn->pending.front() : nullptr;
-    if (head) tree_.observer->event_popped(c, head->path, head->token, cn->pending.size() == 1);
+    if (head) tree_.observer->event_popped(c, head->path, head->token);
     else tree_.observer->events_looked(c);
   }
   if (!cn) return std::nullopt;
