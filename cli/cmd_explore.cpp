@@ -103,7 +103,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   auto* depth = cmd->add_option("--depth", a->strategy.given.pct_depth, "PCT bug depth d (default: the scenario's)")
       ->transform(whole_number(1, std::numeric_limits<unsigned>::max()));
   auto* preemptions =
-      cmd->add_option("--preemptions", a->strategy.given.preemption_bound, "dfs preemption bound (default: the scenario's)")
+      cmd->add_option("--preemptions", a->strategy.given.preemption_bound, "Preemption bound: dfs's (default: the scenario's), or dpor's (default: none)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_flag("--verify", a->verify,
                 "Try to prove each variant expected to pass: every schedule, by an exhaustive strategy (dpor when "

@@ -105,6 +105,7 @@ StrategyOptions StrategyChoice::for_scenario(const ScenarioInfo& info) const {
   if (!name) o.name = info.default_strategy;
   if (!depth) o.pct_depth = info.default_depth;
   if (!preemptions) o.preemption_bound = info.default_preemptions;
+  o.bound_dpor = preemptions;  // the scenario's default bound is dfs's; dpor is bounded only when asked
   if (!is_exploring_strategy(o.name))
     throw UsageError("scenario '" + info.name + "' names an unknown default strategy '" + o.name + "' (known: " +
                      exploring_strategy_names() + ")");

@@ -77,7 +77,8 @@ struct StrategyOptions {
   std::string name = "pct";
   std::uint64_t seed = 1;
   unsigned pct_depth = 3;
-  unsigned preemption_bound = 2;  // dfs
+  unsigned preemption_bound = 2;  // dfs; dpor only when bound_dpor
+  bool bound_dpor = false;        // dpor runs unbounded unless a bound was asked for (--preemptions)
   // --shard K/N: this process explores part K (0-based) of N, disjoint from the other parts and together
   // covering what one unsharded run would: a range of executions for sampling strategies, a share of the
   // subtrees for enumerating ones.

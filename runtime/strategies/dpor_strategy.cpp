@@ -39,6 +39,8 @@ void DporStrategy::Footprint::merge(bool g, const Access* begin, const Access* e
 
 void DporStrategy::Node::reset() {
   enabled = 0;
+  current = kNoActor;
+  spent = 0;
   chosen = kNoActor;
   backtrack = 0;
   done = 0;
@@ -48,8 +50,16 @@ void DporStrategy::Node::reset() {
   values.clear();
 }
 
-DporStrategy::DporStrategy(unsigned shard_index, unsigned shard_count)
-    : shard_index_(shard_index), shard_count_(shard_count == 0 ? 1 : shard_count) {}
+DporStrategy::DporStrategy(unsigned shard_index, unsigned shard_count, std::optional<unsigned> preemption_bound)
+    : shard_index_(shard_index), shard_count_(shard_count == 0 ? 1 : shard_count), bound_(preemption_bound) {}
+
+ActorMask DporStrategy::within_bound(const Node& n, ActorMask m) const {
+  if (!bound_) return m;
+  ActorMask allowed = 0;
+  for (; m; m &= m - 1)
+    if (const ActorId x = lowest_actor(m); n.spent + cost(n, x) <= *bound_) allowed |= actor_bit(x);
+  return allowed;
+}
 
 DporStrategy::Node& DporStrategy::node(std::size_t i) {
   if (i >= nodes_.size()) nodes_.resize(i + 1);
@@ -152,6 +162,8 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   }
   Node& n = node(j);
   n.enabled = ctx.runnable;
+  n.current = ctx.current;
+  if (j > 0) n.spent = nodes_[j - 1].spent + cost(nodes_[j - 1], nodes_[j - 1].chosen);
   inherit_sleepers(j);
   depth_ = j + 1;
   reached_ = j + 1;
@@ -167,6 +179,7 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
     n.done = ctx.runnable & ~mine;  // the other shards' subtrees
     candidates &= mine;
   }
+  candidates = within_bound(n, candidates);  // keeping the current actor is free: only a shard split empties it
   if (candidates == 0) {
     ++pruned_;
     return kPruneExecution;
@@ -199,7 +212,7 @@ void DporStrategy::step_done(const StepRecord& step) {
   const auto j = static_cast<std::uint32_t>(events_.size());
   Node& n = nodes_[j];
   const StepFootprint& fp = *step.footprint;
-  n.chosen_footprint.merge(fp.global(), fp.begin(), fp.end());
+  if (!bound_) n.chosen_footprint.merge(fp.global(), fp.begin(), fp.end());  // for its sleep set
 
   const ActorId a = step.actor;
   Event e{a, steps_of_[a]++, fp.global(), step.after_timeout, static_cast<std::uint32_t>(accesses_.size()), 0};
@@ -246,7 +259,9 @@ void DporStrategy::step_done(const StepRecord& step) {
         through_another = true;
         break;
       }
-    if (!through_another) reverse_race(i, j, c);
+    if (through_another) continue;
+    if (bound_) reverse_race_bounded(i, a);
+    else reverse_race(i, j, c);
   }
   c[a] = e.local + 1;
 
@@ -308,6 +323,18 @@ void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& c
   }
 }
 
+// Bounded (BPOR): u runs at i's state if it could run there, else every actor does; and the same at the
+// state where the actor that ran before i took over (the last switch before i), in case reversing the race
+// at i costs more preemptions than are left there.
+void DporStrategy::reverse_race_bounded(std::uint32_t i, ActorId u) {
+  auto try_u = [u](Node& n) { n.backtrack |= (n.enabled & actor_bit(u)) ? actor_bit(u) : n.enabled; };
+  try_u(nodes_[i]);
+  if (i == 0) return;
+  std::uint32_t k = i - 1;
+  while (k > 0 && events_[k - 1].actor == events_[k].actor) --k;
+  try_u(nodes_[k]);
+}
+
 void DporStrategy::end_execution(std::uint64_t steps) {
   (void)steps;
   depth_ = reached_;
@@ -322,10 +349,10 @@ void DporStrategy::end_execution(std::uint64_t steps) {
         return;
       }
     if (n.chosen != kNoActor) {
-      const ActorMask alternatives = n.backtrack & ~n.done & ~actor_bit(n.chosen) & ~sleep_mask(n);
+      const ActorMask alternatives = within_bound(n, n.backtrack & ~n.done & ~actor_bit(n.chosen) & ~sleep_mask(n));
       if (alternatives) {
         n.done |= actor_bit(n.chosen);
-        n.asleep.push_back(Sleeper{n.chosen, std::move(n.chosen_footprint)});
+        if (!bound_) n.asleep.push_back(Sleeper{n.chosen, std::move(n.chosen_footprint)});
         n.chosen_footprint = {};
         n.chosen = lowest_actor(alternatives);
         n.values.clear();

@@ -16,8 +16,20 @@
 //
 // Value and fault choices are enumerated in full, as dfs does. Virtual time moves only when nothing can
 // run, so a step woken by a timeout happens after every step before the timer fired; it races only with
-// the steps of other actors whose timeouts fired at the same instant (and what they did since). The
-// search has no preemption bound: when it finishes, every schedule was covered ("unbounded").
+// the steps of other actors whose timeouts fired at the same instant (and what they did since). Without a
+// preemption bound, a finished search covered every schedule ("unbounded").
+//
+// With a preemption bound B (--preemptions), it is bounded partial-order reduction (Coons, Musuvathi,
+// McKinley, "Bounded partial-order reduction", OOPSLA 2013): it runs only schedules with at most B
+// preemptions (as Schedule counts them: a switch away from an actor that could go on), and a finished
+// search ran every trace that has such a schedule ("bound B"), as dfs with the same bound would, in far
+// fewer executions. Reduction and bound interfere, so two things change:
+//   - reversing a race between step i and a later step of actor u may cost more preemptions than the
+//     schedule has left at i, yet fewer if u takes over earlier, where the actor running at i took over.
+//     So u is also tried there (a "conservative" point). Races are reversed as in classic DPOR (u itself,
+//     or every actor when u could not run there), since an initial of source-DPOR may cost more than u;
+//   - there are no sleep sets: a sleeping actor stands for executions explored in a sibling subtree,
+//     and the equivalent schedule there may need more preemptions than the bound allows.
 //
 // Sharding (--shard K/N): at the first decision with more than one option (a step where more than one
 // actor can run, or a value or fault choice), shard K takes the options whose position is K mod N; at
@@ -27,6 +39,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -38,11 +51,14 @@ namespace xenrace {
 
 class DporStrategy final : public Strategy {
  public:
-  DporStrategy(unsigned shard_index = 0, unsigned shard_count = 1);
+  DporStrategy(unsigned shard_index = 0, unsigned shard_count = 1,
+               std::optional<unsigned> preemption_bound = std::nullopt);
   std::string_view name() const override { return "dpor"; }
   bool observes_steps() const override { return true; }
   bool exhaustive() const override { return true; }
-  std::string scope() const override { return "unbounded"; }
+  std::string scope() const override {
+    return bound_ ? "bound " + std::to_string(*bound_) : std::string("unbounded");
+  }
   bool has_more() const override { return !exhausted_; }
 
   void begin_execution(std::uint64_t index) override;
@@ -80,6 +96,8 @@ class DporStrategy final : public Strategy {
   // One scheduling point of the tree, kept across executions for the prefix they share.
   struct Node {
     ActorMask enabled = 0;
+    ActorId current = kNoActor;  // the actor that ran last: picking another one that can run preempts it
+    std::uint32_t spent = 0;     // preemptions before this point
     ActorId chosen = kNoActor;  // kNoActor: every runnable actor slept (the execution was pruned here)
     ActorMask backtrack = 0;    // actors this state must be explored with
     ActorMask done = 0;         // actors explored from this state
@@ -110,10 +128,17 @@ class DporStrategy final : public Strategy {
   ObjectHistory& history(std::uint64_t object);
   void add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const;
   void reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj);
+  void reverse_race_bounded(std::uint32_t i, ActorId u);
+  // The preemptions picking x at n costs (0 or 1), and the actors of m the bound lets n pick.
+  std::uint32_t cost(const Node& n, ActorId x) const {
+    return n.current != kNoActor && (n.enabled & actor_bit(n.current)) && x != n.current ? 1 : 0;
+  }
+  ActorMask within_bound(const Node& n, ActorMask m) const;
   std::vector<ValueChoice>& values_now();
 
   unsigned shard_index_;
   unsigned shard_count_;
+  std::optional<unsigned> bound_;  // the preemption bound; none: unbounded, with sleep sets
   std::vector<Node> nodes_;      // nodes_[0, depth_) are the path; later ones keep their capacity
   std::size_t depth_ = 0;        // nodes of the path the next execution replays
   std::size_t reached_ = 0;      // nodes of the path this execution reached

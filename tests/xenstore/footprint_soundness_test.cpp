@@ -2,8 +2,8 @@
 // dependency. Checked by differential search: for random small programs of XenStore requests by two or
 // three actors (reads, writes, mkdir, rm, listings, transactions, watches, and their events taken at once
 // or waited for), the set of outcomes dpor reaches — what every request answered, and the final tree —
-// must be exactly the set every interleaving reaches (dfs without a bound). A footprint that missed a
-// dependency would lose an outcome.
+// must be exactly the set every interleaving reaches (dfs without a bound); with a preemption bound, the
+// set dfs reaches with that bound. A footprint that missed a dependency would lose an outcome.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -145,6 +145,29 @@ RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()
   RC_ASSERT(!dpor.has_more());
   RC_ASSERT(reduced == reference);
   RC_ASSERT(dpor_runs <= every_runs);
+}
+
+// With a preemption bound (BPOR), over the same requests, blocking waits and timeouts: dpor reaches what
+// dfs with that bound reaches.
+RC_GTEST_PROP(XenStoreFootprints, BoundedDporReachesEveryOutcomeOfBoundedDfs, ()) {
+  const int actors = *rc::gen::inRange(2, 4);
+  Program p(static_cast<std::size_t>(actors));
+  for (auto& requests : p) {
+    const int n = *rc::gen::inRange(1, actors == 2 ? 4 : 3);
+    for (int k = 0; k < n; ++k)
+      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, 9)), *rc::gen::inRange(0, 4),
+                                 *rc::gen::inRange(1, 3)});
+  }
+  const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
+  std::uint64_t dfs_runs = 0, dpor_runs = 0;
+  DfsStrategy dfs(bound);
+  const std::set<std::string> reference = outcomes(p, dfs, &dfs_runs);
+  RC_PRE(!dfs.has_more());
+  DporStrategy dpor(0, 1, bound);
+  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs);
+  RC_ASSERT(!dpor.has_more());
+  RC_ASSERT(reduced == reference);
+  RC_ASSERT(dpor_runs <= dfs_runs);
 }
 
 // The shapes the random programs found or might miss, spelled out: each must reach what every
