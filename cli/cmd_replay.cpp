@@ -50,7 +50,15 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
     bool diverged = false;
     std::string divergence;
     const auto started = std::chrono::steady_clock::now();
-    ExecutionResult r = replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged, &divergence);
+    // With a recording, the replay stops at the first step that differs rather than running on to its end.
+    std::optional<reports::StepByStepCheck> check;
+    std::function<bool(const Trace&)> keep_going;
+    if (recorded) {
+      check.emplace(*recorded);
+      keep_going = [&check](const Trace& t) { return check->keep_going(t); };
+    }
+    ExecutionResult r =
+        replay_token(ctx.registry, token, ctx.sim_world, ctx.stacks, &diverged, &divergence, std::move(keep_going));
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (recorded) {
       std::string difference;
@@ -61,7 +69,8 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
       }
       if (!difference.empty()) {
         diverged = true;
-        divergence += fmt::format("{}not the recorded trace of {}: {}", divergence.empty() ? "" : "; ", *against, difference);
+        divergence += fmt::format("{}not the recorded trace of {}: {}{}", divergence.empty() ? "" : "; ", *against,
+                                  difference, r.stopped ? " (the replay stopped there)" : "");
       }
     }
     const auto* variant = ctx.registry.get(token.scenario).info().variant(token.variant);
@@ -71,7 +80,7 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
       nlohmann::json j = {{"scenario", token.scenario},
                           {"variant", token.variant},
                           {"expect", to_string(variant->expect)},
-                          {"verdict", r.failed() ? "fail" : "pass"},
+                          {"verdict", r.stopped ? "none" : r.failed() ? "fail" : "pass"},
                           {"met_expectation", met},
                           {"strategy", token.strategy},
                           {"seed", token.seed},
@@ -95,7 +104,9 @@ Runner add_replay_command(CLI::App& app, Context& ctx) {
       std::cout << fmt::format("replaying {}/{} (found by {} seed {}): {} steps\n", token.scenario, token.variant,
                                token.strategy, token.seed, r.steps);
       std::cout << format_trace(r, !*no_fold);
-      if (r.failed()) {
+      if (r.stopped) {
+        std::cout << "verdict: none: the replay stopped at the first step that differs from the recording\n";
+      } else if (r.failed()) {
         std::cout << fmt::format("verdict: FAIL: {}: {}\n", r.check, r.message);
         if (const std::string race = reports::race_summary(r); !race.empty()) std::cout << race << "\n";
       } else

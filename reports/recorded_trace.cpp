@@ -65,28 +65,63 @@ std::optional<nlohmann::json> find_recorded_trace(const nlohmann::json& document
   return std::nullopt;
 }
 
-std::string first_difference(const nlohmann::json& recorded, const ExecutionResult& replayed) {
+namespace {
+
+const nlohmann::json& recorded_events(const nlohmann::json& recorded) {
   const auto events_it = recorded.find("events");
   if (events_it == recorded.end() || !events_it->is_array())
     throw std::invalid_argument("recorded trace: no \"events\" array");
-  const nlohmann::json& events = *events_it;
+  return *events_it;
+}
+
+// "" when recorded event i is the replayed event `e` of `actor`, else the difference.
+std::string event_difference(const nlohmann::json& events, std::size_t i, const TraceEvent& e,
+                             const std::string& replayed_actor) {
+  const nlohmann::json& r = events[i];
+  if (!r.is_object()) throw std::invalid_argument(fmt::format("recorded trace: event {} is not an object", i));
+  const auto step = field(r, "step", i);
+  if (!step.is_number_unsigned()) throw std::invalid_argument(fmt::format("recorded trace: event {}'s \"step\" is not a step number", i));
+  auto text = [&](const char* name) {
+    const nlohmann::json& v = field(r, name, i);
+    if (!v.is_string()) throw std::invalid_argument(fmt::format("recorded trace: event {}'s \"{}\" is not text", i, name));
+    return v.get<std::string>();
+  };
+  const std::string actor = text("actor"), op = text("op"), args = text("args"), result = text("result");
+  if (step.get<std::uint64_t>() != e.step || actor != replayed_actor || op != e.op || args != e.args || result != e.result)
+    return fmt::format("step {}: recorded `{}`, replayed `{}` (step {})", step.get<std::uint64_t>(),
+                       event_text(actor, op, args, result), event_text(replayed_actor, e.op, e.args, e.result), e.step);
+  return {};
+}
+
+}  // namespace
+
+bool StepByStepCheck::keep_going(const Trace& trace) {
+  if (stopped_) return false;
+  try {
+    const nlohmann::json& events = recorded_events(recorded_);
+    const auto& replayed = trace.events();
+    static const std::string harness = "harness";
+    for (; checked_ < replayed.size(); ++checked_) {
+      const TraceEvent& e = replayed[checked_];
+      const std::string& actor = e.actor < trace.actor_names().size() ? trace.actor_names()[e.actor] : harness;
+      if (checked_ >= events.size() || !event_difference(events, checked_, e, actor).empty()) {
+        stopped_ = true;
+        return false;
+      }
+    }
+  } catch (const std::invalid_argument&) {
+    stopped_ = true;  // first_difference names it after the run
+    return false;
+  }
+  return true;
+}
+
+std::string first_difference(const nlohmann::json& recorded, const ExecutionResult& replayed) {
+  const nlohmann::json& events = recorded_events(recorded);
   const std::size_t n = std::min(events.size(), replayed.events.size());
   for (std::size_t i = 0; i < n; ++i) {
-    const nlohmann::json& r = events[i];
-    if (!r.is_object()) throw std::invalid_argument(fmt::format("recorded trace: event {} is not an object", i));
-    const TraceEvent& e = replayed.events[i];
-    const auto step = field(r, "step", i);
-    if (!step.is_number_unsigned()) throw std::invalid_argument(fmt::format("recorded trace: event {}'s \"step\" is not a step number", i));
-    auto text = [&](const char* name) {
-      const nlohmann::json& v = field(r, name, i);
-      if (!v.is_string()) throw std::invalid_argument(fmt::format("recorded trace: event {}'s \"{}\" is not text", i, name));
-      return v.get<std::string>();
-    };
-    const std::string actor = text("actor"), op = text("op"), args = text("args"), result = text("result");
-    const std::string& replayed_actor = actor_name(replayed, e);
-    if (step.get<std::uint64_t>() != e.step || actor != replayed_actor || op != e.op || args != e.args || result != e.result)
-      return fmt::format("step {}: recorded `{}`, replayed `{}` (step {})", step.get<std::uint64_t>(),
-                         event_text(actor, op, args, result), event_text(replayed_actor, e.op, e.args, e.result), e.step);
+    std::string d = event_difference(events, i, replayed.events[i], actor_name(replayed, replayed.events[i]));
+    if (!d.empty()) return d;
   }
   if (events.size() > n)
     return fmt::format("the replay ended after {} events; the recording goes on with `{}`", n,

@@ -26,4 +26,19 @@ std::optional<nlohmann::json> find_recorded_trace(const nlohmann::json& document
 // of them ended before the other. Throws std::invalid_argument, naming the field, for a malformed trace.
 std::string first_difference(const nlohmann::json& recorded, const ExecutionResult& replayed);
 
+// The same check as the replay runs: keep_going() looks at the events the trace gained since it last looked,
+// and answers false at the first one that differs from the recording (or goes past its end), so the replay
+// can stop there. A malformed recording also answers false; first_difference then names what is wrong.
+class StepByStepCheck {
+ public:
+  explicit StepByStepCheck(const nlohmann::json& recorded) : recorded_(recorded) {}
+  bool keep_going(const Trace& trace);
+  bool stopped() const { return stopped_; }
+
+ private:
+  const nlohmann::json& recorded_;
+  std::size_t checked_ = 0;
+  bool stopped_ = false;
+};
+
 }  // namespace xenrace::reports

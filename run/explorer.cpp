@@ -40,7 +40,7 @@ ExecutionResult replay_schedule(const Scenario& scenario, std::string_view varia
   ReplayStrategy strategy(std::move(schedule));
   strategy.begin_execution(0);
   ExecutionResult r = run_execution(scenario, variant, world, strategy, stacks, options);
-  if (divergence) *divergence = strategy.divergence();
+  if (divergence) *divergence = r.stopped ? strategy.divergence_so_far() : strategy.divergence();
   return r;
 }
 
@@ -363,7 +363,8 @@ std::string shown_text(const VariantReport& r) {
 }
 
 ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken& token, const WorldFactory& world,
-                             StackPool& stacks, bool* diverged, std::string* divergence) {
+                             StackPool& stacks, bool* diverged, std::string* divergence,
+                             std::function<bool(const Trace&)> keep_going) {
   if (token.version != kVersion)
     throw UsageError(fmt::format("replay token was made by xenrace {}, this is xenrace {}: re-run the exploration "
                                  "with this version to get a new token",
@@ -375,10 +376,11 @@ ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken
   if (!scenario->info().variant(token.variant))
     throw UsageError("replay token names unknown variant '" + token.variant + "' of scenario '" + token.scenario + "'");
   ExecutionOptions o = execution_options_for(scenario->info(), token.params, true);
+  o.keep_going = std::move(keep_going);
   std::string why;
   ExecutionResult r = replay_schedule(*scenario, token.variant, world, stacks, o, token.schedule, &why);
   const ExecutionFingerprint got{r.steps, r.trace_hash};
-  if (why.empty() && token.recorded && *token.recorded != got)
+  if (why.empty() && !r.stopped && token.recorded && *token.recorded != got)
     why = fmt::format("the token's execution took {} steps (trace_hash {}), this replay took {} (trace_hash {})",
                       token.recorded->steps, format_hash(token.recorded->trace_hash), got.steps,
                       format_hash(got.trace_hash));

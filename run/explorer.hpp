@@ -102,9 +102,12 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
 // belongs to another xenrace version or an unknown scenario or variant. When the schedule does not fit the
 // program (a recorded decision that cannot be made where it is met, recorded decisions never reached, another
 // number of decisions, or another step count or trace hash than the token recorded), sets *diverged and
-// says why in *divergence ("" when it fit).
+// says why in *divergence ("" when it fit). `keep_going`, when given, sees the trace after every step and
+// may stop the replay there (ExecutionOptions::keep_going); a replay stopped so is checked for fit only up
+// to where it stopped.
 ExecutionResult replay_token(const ScenarioRegistry& registry, const ReplayToken& token, const WorldFactory& world,
-                             StackPool& stacks, bool* diverged = nullptr, std::string* divergence = nullptr);
+                             StackPool& stacks, bool* diverged = nullptr, std::string* divergence = nullptr,
+                             std::function<bool(const Trace&)> keep_going = {});
 
 ExecutionOptions execution_options_for(const ScenarioInfo& info, const Params& params, bool keep_trace);
 

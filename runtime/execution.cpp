@@ -129,7 +129,18 @@ void Execution::check_always() {
 ExecutionResult Execution::run() {
   ExecutionResult r;
   std::function<void()> after_step;
-  if (!always_.empty()) after_step = [this] { check_always(); };
+  bool stopped_by_caller = false;
+  if (options_.keep_going) {
+    after_step = [this, &stopped_by_caller] {
+      if (!always_.empty()) check_always();
+      if (!options_.keep_going(trace_)) {
+        stopped_by_caller = true;
+        sched_.request_stop();
+      }
+    };
+  } else if (!always_.empty()) {
+    after_step = [this] { check_always(); };
+  }
   // Setup may already have broken an invariant.
   check_always();
   RunEnd end = violated_check_.empty() ? sched_.run(options_.max_steps, after_step) : RunEnd::stopped;
@@ -154,6 +165,9 @@ ExecutionResult Execution::run() {
                             options_.max_steps);
   } else if (end == RunEnd::pruned) {
     r.pruned = true;
+  } else if (stopped_by_caller) {
+    r.stopped = true;
+    r.inconclusive = "stopped half-way by its caller";
   } else {
     // Observed components act on their own time: give them the chance before the verdict.
     for (const auto& s : settle_) {

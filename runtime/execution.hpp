@@ -22,6 +22,9 @@ struct ExecutionOptions {
   bool keep_trace = false;          // keep events (replay, reports), not just the hash
   Params params;                    // options a scenario or fake reads (fault points, sizes...)
   bool os_threads = false;          // actors as OS threads, no strategy picks (dom0 free mode)
+  // Called with the trace after every step; false stops the run there with no verdict (replay --against
+  // stops at the first step that differs from the recording instead of running to its end).
+  std::function<bool(const Trace&)> keep_going;
 };
 
 enum class Outcome : std::uint8_t { passed, invariant_violated, deadlock, actor_failed, step_limit };
@@ -49,6 +52,8 @@ struct ExecutionResult {
   // The strategy abandoned the run half-way (dpor's sleep sets showed every way on repeats an explored
   // schedule): no verdict, and not counted as an explored schedule.
   bool pruned = false;
+  // ExecutionOptions::keep_going stopped the run half-way: no verdict (`inconclusive` says so).
+  bool stopped = false;
   bool failed() const { return outcome != Outcome::passed; }
   // Two failures are "the same bug" for shrinking when they broke the same check.
   bool same_failure(const ExecutionResult& other) const { return outcome == other.outcome && check == other.check; }

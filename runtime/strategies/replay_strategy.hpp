@@ -29,6 +29,8 @@ class ReplayStrategy final : public Strategy {
   // After the execution: "" when every recorded decision was made where it was recorded and the execution
   // asked exactly as many decisions as the recorded one, else what did not fit.
   std::string divergence() const;
+  // For an execution stopped half-way: only a recorded decision that could not be made where it was met.
+  std::string divergence_so_far() const { return diverged_ ? why_ : std::string(); }
   std::uint32_t asked() const { return index_; }
   const Schedule& schedule() const { return schedule_; }
 

@@ -224,6 +224,27 @@ def test_a_recording_that_differs_is_named_at_its_first_different_step(pci_buggy
     assert "DIVERGED: " in p.stdout
 
 
+def test_a_replay_checked_against_a_recording_stops_at_the_first_step_that_differs(pci_buggy_report, tmp_path):
+    path, token, results = pci_buggy_report
+    events = results["results"][0]["trace"]["events"]
+    at = len(events) // 3
+    edited = json.loads(json.dumps(results))
+    edited["results"][0]["trace"]["events"][at]["result"] = "EIO"
+    f = tmp_path / "results.json"
+    f.write_text(json.dumps(edited))
+    p = xenrace("replay", token, "--against", str(f), "--json")
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    out = json.loads(p.stdout)
+    # It ran up to and including the step that differs, and not on: no verdict, and no fit complaint about
+    # the recorded decisions it never reached.
+    assert len(out["trace"]["events"]) == at + 1, (len(out["trace"]["events"]), at)
+    assert out["verdict"] == "none" and out["diverged"] is True
+    assert out["divergence"].startswith(f"not the recorded trace of {f}: step {events[at]['step']}: "), out["divergence"]
+    assert out["divergence"].endswith("(the replay stopped there)"), out["divergence"]
+    text = xenrace("replay", token, "--against", str(f)).stdout
+    assert "verdict: none: the replay stopped at the first step that differs from the recording" in text
+
+
 @pytest.mark.parametrize("content, needles", [
     (None, ["--against", "cannot read it"]),
     ("{not json", ["--against", "not JSON"]),
