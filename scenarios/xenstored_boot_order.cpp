@@ -15,13 +15,18 @@
 // Xen's units are read from the `units` directory (a patched tree's tools/hotplug/Linux/systemd, configured
 // from its .in files, or an installed unit directory), else from built-in copies of Xen 4.17's; each variant
 // adds its lines to xenstored.service's [Unit], as a patch would. Keys the model does not apply are reported
-// as not modelled. systemd's own units are the model's (fidelity.md §7);
+// as not modelled. systemd's own units (sysinit.target, basic.target, multi-user.target,
+// systemd-modules-load.service) are read from the `system-units` directory (the host's /lib/systemd/system,
+// say), else the model's reduced copies (fidelity.md §7); a unit they pull in or order against that the
+// directory has but the model does not load is reported as not modelled;
 // systemd, udevd and the kernel side: world/boot.hpp, simulated in backends/sim/udev/. With devtmpfs (every
 // current distribution) the node exists as soon as modprobe returns, so module loading before xenstored is all
 // the ordering needed.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -66,6 +71,88 @@ std::string unit_text(const std::string& dir, const std::string& name, const cha
   for (const std::string& file : {dir + "/" + name, dir + "/" + name + ".in"})
     if (std::optional<std::string> text = xen_file_text(file)) return *text;
   throw UsageError(fmt::format("xenstored-boot-order: --param units={}: neither {} nor {}.in is there", dir, name, name));
+}
+
+// systemd's own units that the boot model runs, read from the `system-units` search path when it names one.
+constexpr const char* kSystemdUnits[] = {"sysinit.target", "basic.target", "multi-user.target",
+                                         "systemd-modules-load.service"};
+
+// The `system-units` parameter: directories in precedence order, "/etc/systemd/system:/lib/systemd/system",
+// as systemd's unit search path (an administrator's copy in /etc replaces the packaged one).
+std::vector<std::filesystem::path> unit_search_path(const std::string& param) {
+  std::vector<std::filesystem::path> dirs;
+  std::istringstream parts(param);
+  for (std::string dir; std::getline(parts, dir, ':');)
+    if (!dir.empty()) dirs.emplace_back(dir);
+  return dirs;
+}
+
+// The first DIR/name on the search path; a usage error naming the path when none is readable.
+std::string systemd_unit_text(const std::vector<std::filesystem::path>& dirs, const std::string& param,
+                              const std::string& name, std::filesystem::path* found) {
+  for (const auto& dir : dirs) {
+    std::ifstream in(dir / name);
+    if (!in) continue;
+    std::ostringstream text;
+    text << in.rdbuf();
+    *found = dir;
+    return text.str();
+  }
+  throw UsageError(fmt::format("xenstored-boot-order: --param system-units={}: no readable {} there (give "
+                               "directories of systemd's units, such as /etc/systemd/system:/lib/systemd/system)",
+                               param, name));
+}
+
+bool on_search_path(const std::vector<std::filesystem::path>& dirs, const std::string& unit) {
+  std::error_code ec;
+  for (const auto& dir : dirs)
+    if (std::filesystem::exists(dir / unit, ec)) return true;
+  return false;
+}
+
+// What `name` pulls in through NAME.wants/ and NAME.requires/ on the search path (how systemd's own targets
+// pull in systemd-modules-load.service): lines to add to its [Unit] for the units the model loads, and
+// one not-modelled line per directory for the rest.
+std::string dependency_dirs(const std::vector<std::filesystem::path>& dirs, const std::string& name,
+                            const std::vector<std::string>& loaded, std::vector<std::string>& not_loaded) {
+  std::string lines;
+  for (const char* kind : {"wants", "requires"}) {
+    std::vector<std::string> modelled, others;
+    for (const auto& dir : dirs) {
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(dir / (name + "." + kind), ec)) {
+        const std::string unit = entry.path().filename().string();
+        auto& into = std::find(loaded.begin(), loaded.end(), unit) != loaded.end() ? modelled : others;
+        if (std::find(into.begin(), into.end(), unit) == into.end()) into.push_back(unit);
+      }
+    }
+    std::sort(modelled.begin(), modelled.end());
+    std::sort(others.begin(), others.end());
+    for (const std::string& unit : modelled) lines += fmt::format("{}={}\n", kind == std::string("wants") ? "Wants" : "Requires", unit);
+    if (!others.empty())
+      not_loaded.push_back(fmt::format("{}.{}/: {} unit(s) the model does not load ({})", name, kind, others.size(),
+                                       fmt::join(others, ", ")));
+  }
+  return lines.empty() ? lines : "\n[Unit]\n" + lines;
+}
+
+// The units `text` pulls in or orders against (Requires=, Wants=, After=, Before=) that the search path has
+// but the model does not load, for the not-modelled list. One that is nowhere has no effect, as in systemd.
+std::vector<std::string> units_left_out(const std::vector<std::filesystem::path>& dirs, const std::string& name,
+                                        const std::string& text, const std::vector<std::string>& loaded) {
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    if (key != "Requires" && key != "Wants" && key != "After" && key != "Before") continue;
+    std::istringstream names(line.substr(eq + 1));
+    for (std::string unit; names >> unit;)
+      if (std::find(loaded.begin(), loaded.end(), unit) == loaded.end() && on_search_path(dirs, unit))
+        out.push_back(fmt::format("{}: {}={} (a unit the model does not load)", name, key, unit));
+  }
+  return out;
 }
 
 // The udev rule that went with the proposed patch (systemd pull request 28962, linked from seed 000): Xen's
@@ -170,7 +257,12 @@ XENRACE_SCENARIO({
                                        "a source tree's tools/hotplug/Linux/systemd with .in files, or an installed "
                                        "unit directory); empty: xenrace's copy of Xen 4.17's"),
                text_param("rules", "", "a directory of udev rules files (*.rules, or a source tree's *.rules.in) "
-                                       "read before the variant's own rule; empty: none")},
+                                       "read before the variant's own rule; empty: none"),
+               text_param("system-units", "", "where systemd's own units are read from (sysinit.target, "
+                                              "basic.target, multi-user.target, systemd-modules-load.service, and "
+                                              "their .wants/ directories): directories in precedence order, such "
+                                              "as the host's /etc/systemd/system:/lib/systemd/system; empty: the "
+                                              "model's reduced copies")},
 }) {
   Execution& ex = race.ex;
   World& world = race.world;
@@ -191,6 +283,27 @@ XENRACE_SCENARIO({
     }
   systemd.start_udevd();
 
+  // systemd's own units: from the `system-units` directory (the host's, say), else the model's copies. The
+  // variant's customised modules-load unit replaces the directory's, as a local copy in /etc would.
+  const std::string system_units = race.param<std::string>("system-units");
+  if (!system_units.empty()) {
+    const std::vector<std::filesystem::path> dirs = unit_search_path(system_units);
+    std::vector<std::string> loaded(std::begin(kSystemdUnits), std::end(kSystemdUnits));
+    loaded.insert(loaded.end(), {"proc-xen.mount", "xenstored.service"});
+    for (const char* name : kSystemdUnits) {
+      std::filesystem::path dir;
+      std::vector<std::string> left_out;
+      const std::string text = systemd_unit_text(dirs, system_units, name, &dir) +
+                               dependency_dirs(dirs, name, loaded, left_out);
+      try {
+        for (std::string& what : systemd.load_unit_file(name, text)) ex.not_modelled(std::move(what));
+      } catch (const std::invalid_argument& e) {  // a malformed unit file
+        throw UsageError(fmt::format("xenstored-boot-order: {} (from {})", e.what(), dir.string()));
+      }
+      for (std::string& what : units_left_out(dirs, name, text, loaded)) ex.not_modelled(std::move(what));
+      for (std::string& what : left_out) ex.not_modelled(std::move(what));
+    }
+  }
   if (config.custom_modules_load) systemd.load_units(kCustomModulesLoad);
   // Xen's own units: from the `units` directory (a patched tree's tools/hotplug/Linux/systemd, or an
   // installed unit directory), else the built-in copies. What the model does not apply is reported.

@@ -5,6 +5,7 @@ and the buggy ones still fail (fixed seed).
 Run: XENRACE_BIN=build/xenrace /usr/bin/python3 -m pytest tests/cli/test_scenario_params.py
 """
 import json
+import os
 
 import pytest
 
@@ -127,3 +128,61 @@ def test_udev_rules_are_read_from_a_directory(tmp_path):
     (tmp_path / "61-broken.rules").write_text('KERNEL=="gntdev", TAG+=systemd\n')
     broken = xenrace(*argv, "--param", f"rules={tmp_path}", check_code=2)
     assert "61-broken.rules:1:" in broken.stderr
+
+
+# xenstored-boot-order reads systemd's own units from --param system-units=DIR[:DIR...], first match wins as on
+# systemd's search path, with their NAME.wants/ directories: the seed's root cause (an administrator's copy of
+# systemd-modules-load.service without Before=sysinit.target) is then found in the files themselves.
+def write_systemd_units(lib):
+    lib.mkdir(parents=True)
+    (lib / "sysinit.target").write_text("[Unit]\nDescription=System Initialization\nWants=local-fs.target\n"
+                                        "After=local-fs.target\nConflicts=emergency.service\n")
+    (lib / "local-fs.target").write_text("[Unit]\nDescription=Local File Systems\n")
+    (lib / "basic.target").write_text("[Unit]\nDescription=Basic System\nRequires=sysinit.target\n"
+                                      "After=sysinit.target\n")
+    (lib / "multi-user.target").write_text("[Unit]\nDescription=Multi-User System\nRequires=basic.target\n"
+                                           "After=basic.target\nAllowIsolate=yes\n")
+    (lib / "systemd-modules-load.service").write_text(
+        "[Unit]\nDescription=Load Kernel Modules\nDefaultDependencies=no\nBefore=sysinit.target\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/lib/systemd/systemd-modules-load\nTimeoutSec=90s\n")
+    wants = lib / "sysinit.target.wants"
+    wants.mkdir()
+    (wants / "systemd-modules-load.service").symlink_to("../systemd-modules-load.service")
+    (wants / "systemd-sysctl.service").symlink_to("../systemd-sysctl.service")
+
+
+def test_systemds_own_units_are_read_from_a_search_path(tmp_path):
+    lib, etc = tmp_path / "lib", tmp_path / "etc"
+    write_systemd_units(lib)
+    etc.mkdir()
+    argv = ["explore", "xenstored-boot-order", "--variant", "standard", "--strategy", "dpor", "--json"]
+    packaged = json.loads(xenrace(*argv, "--param", f"system-units={etc}:{lib}", check_code=0).stdout)[0]
+    assert packaged["verdict"] == "pass" and packaged["shown"] == "verified", packaged
+    for line in ("sysinit.target: Conflicts=emergency.service", "multi-user.target: AllowIsolate=yes",
+                 "systemd-modules-load.service: TimeoutSec=90s",
+                 "sysinit.target: Wants=local-fs.target (a unit the model does not load)",
+                 "sysinit.target.wants/: 1 unit(s) the model does not load (systemd-sysctl.service)"):
+        assert line in packaged["not_modelled"], (line, packaged["not_modelled"])
+    # An administrator's copy in the first directory replaces the packaged unit: without Before=sysinit.target
+    # nothing orders xenstored after the modules, and the boot breaks.
+    (etc / "systemd-modules-load.service").write_text(
+        "[Unit]\nDescription=Load Kernel Modules\nDefaultDependencies=no\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/lib/systemd/systemd-modules-load\n")
+    customised = json.loads(xenrace(*argv, "--param", f"system-units={etc}:{lib}", check_code=1).stdout)[0]
+    assert customised["verdict"] == "fail" and customised["violated"] == "xenstored never opens a missing node"
+    # The .wants/ link is what pulls the modules in: without it they are never loaded.
+    (etc / "systemd-modules-load.service").unlink()
+    (lib / "sysinit.target.wants" / "systemd-modules-load.service").unlink()
+    unlinked = json.loads(xenrace(*argv, "--param", f"system-units={etc}:{lib}", check_code=1).stdout)[0]
+    assert unlinked["verdict"] == "fail", unlinked
+    (lib / "basic.target").unlink()
+    missing = xenrace(*argv, "--param", f"system-units={etc}:{lib}", check_code=2)
+    assert f"system-units={etc}:{lib}: no readable basic.target there" in missing.stderr, missing.stderr
+
+
+def test_the_hosts_systemd_units_give_every_expectation():
+    if not os.path.exists("/lib/systemd/system/sysinit.target"):
+        pytest.skip("this host has no systemd units in /lib/systemd/system")
+    p = xenrace("explore", "xenstored-boot-order", "--param", "system-units=/etc/systemd/system:/lib/systemd/system",
+                "--no-progress", check_code=0)
+    assert "7 variants: 7 met expectation" in p.stdout.splitlines()[-1], p.stdout[-800:]

@@ -110,6 +110,31 @@ ExecStart=b
   EXPECT_TRUE(a_first);  // a ran while b, which it Requires=, had not finished (never so with After=)
 }
 
+// systemd leaves a wanted unit that has no unit file out of the transaction (a host's sysinit.target wants
+// swap.target, which may be absent); a required one fails the requiring unit.
+TEST(SimServiceManager, AWantedUnitWithNoFileIsLeftOutAndARequiredOneFails) {
+  Boot wants = boot(R"(
+[a.service]
+Wants=missing.target
+After=missing.target
+ExecStart=a
+WantedBy=multi-user.target
+)", 1);
+  ASSERT_FALSE(wants.result.failed()) << wants.result.message;
+  EXPECT_EQ(wants.a_result, "done");
+  for (const std::string& line : wants.journal) EXPECT_EQ(line.find("missing.target"), std::string::npos) << line;
+  Boot required = boot(R"(
+[a.service]
+Requires=missing.target
+After=missing.target
+ExecStart=a
+WantedBy=multi-user.target
+)", 1);
+  EXPECT_EQ(required.a_result, "dependency");
+  EXPECT_NE(std::find(required.journal.begin(), required.journal.end(), "Unit missing.target not found."),
+            required.journal.end());
+}
+
 TEST(SimServiceManager, ARequiredDeviceThatNeverAppearsFailsTheServiceAfterTheDeviceTimeout) {
   const std::string config = R"(
 [a.service]

@@ -124,12 +124,14 @@ void SimServiceManager::run_boot() {
     touch(AccessMode::write);
     resolve();
     booted_ = true;
-    // The start transaction: everything the default target pulls in through Requires=/Wants=.
+    // The start transaction: everything the default target pulls in through Requires=/Wants=. A wanted
+    // unit with no unit file is left out, as systemd does; a required one gets a job that fails (not found).
     transaction_.push_back(unit_index(default_target_));
     for (std::size_t k = 0; k < transaction_.size(); ++k) {
       const Unit& u = units_[transaction_[k]];
       std::vector<std::size_t> pulled = u.requires_units;
-      pulled.insert(pulled.end(), u.wants.begin(), u.wants.end());
+      for (std::size_t w : u.wants)
+        if (units_[w].loaded) pulled.push_back(w);
       for (std::size_t d : pulled)
         if (!contains(transaction_, d)) transaction_.push_back(d);
     }
