@@ -324,8 +324,8 @@ void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& c
 }
 
 // Bounded (BPOR): u runs at i's state if it could run there, else every actor does; and the same at the
-// state where the actor that ran before i took over (the last switch before i), in case reversing the race
-// at i costs more preemptions than are left there.
+// last context switch before i (where the run of one actor's steps that step i-1 belongs to began), in case
+// reversing the race at i costs more preemptions than are left there.
 void DporStrategy::reverse_race_bounded(std::uint32_t i, ActorId u) {
   auto try_u = [u](Node& n) { n.backtrack |= (n.enabled & actor_bit(u)) ? actor_bit(u) : n.enabled; };
   try_u(nodes_[i]);

@@ -25,7 +25,7 @@
 // search ran every trace that has such a schedule ("bound B"), as dfs with the same bound would, in far
 // fewer executions. Reduction and bound interfere, so two things change:
 //   - reversing a race between step i and a later step of actor u may cost more preemptions than the
-//     schedule has left at i, yet fewer if u takes over earlier, where the actor running at i took over.
+//     schedule has left at i, yet fewer if u takes over earlier, at the last context switch before i.
 //     So u is also tried there (a "conservative" point). Races are reversed as in classic DPOR (u itself,
 //     or every actor when u could not run there), since an initial of source-DPOR may cost more than u;
 //   - there are no sleep sets: a sleeping actor stands for executions explored in a sibling subtree,
