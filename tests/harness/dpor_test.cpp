@@ -236,14 +236,21 @@ TEST(Dpor, UndeclaredStepsAreDependentWithEverything) {
   EXPECT_EQ(count(dpor), 6u);  // 3! orders: each could observe the others
 }
 
-RC_GTEST_PROP(Dpor, RandomProgramsOneExecutionPerTrace, ()) {
+// Two or three actors of 1 to `most_ops` operations on three objects; one operation in `one_in` first asks a
+// data choice.
+Program random_program(int most_ops, int one_in) {
   const int actors = *rc::gen::inRange(2, 4);
   Program p(static_cast<std::size_t>(actors));
   for (auto& ops : p) {
-    const int n = *rc::gen::inRange(1, 4);
+    const int n = *rc::gen::inRange(1, most_ops + 1);
     for (int k = 0; k < n; ++k)
-      ops.push_back(Op{*rc::gen::inRange(0, 3), *rc::gen::arbitrary<bool>(), *rc::gen::inRange(0, 6) == 0});
+      ops.push_back(Op{*rc::gen::inRange(0, 3), *rc::gen::arbitrary<bool>(), *rc::gen::inRange(0, one_in) == 0});
   }
+  return p;
+}
+
+RC_GTEST_PROP(Dpor, RandomProgramsOneExecutionPerTrace, ()) {
+  const Program p = random_program(3, 6);
   const std::set<std::string> reference = brute_force_traces(p);
   DporStrategy dpor;
   const Outcome got = explore(p, dpor);
@@ -279,13 +286,7 @@ TEST(Dpor, BoundedKeepsNoSleepSets) {
 }
 
 RC_GTEST_PROP(Dpor, BoundedRunsEveryTraceThatDfsRunsWithinTheBound, ()) {
-  const int actors = *rc::gen::inRange(2, 4);
-  Program p(static_cast<std::size_t>(actors));
-  for (auto& ops : p) {
-    const int n = *rc::gen::inRange(1, 5);
-    for (int k = 0; k < n; ++k)
-      ops.push_back(Op{*rc::gen::inRange(0, 3), *rc::gen::arbitrary<bool>(), *rc::gen::inRange(0, 8) == 0});
-  }
+  const Program p = random_program(4, 8);
   const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
   DfsStrategy dfs(bound);
   const Outcome reference = explore(p, dfs);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "backends/sim/udev/sim_kernel_devices.hpp"
 #include "backends/sim/udev/sim_service_manager.hpp"
 #include "backends/sim/udev/sim_udevd.hpp"
@@ -113,23 +115,15 @@ ExecStart=b
 // systemd leaves a wanted unit that has no unit file out of the transaction (a host's sysinit.target wants
 // swap.target, which may be absent); a required one fails the requiring unit.
 TEST(SimServiceManager, AWantedUnitWithNoFileIsLeftOutAndARequiredOneFails) {
-  Boot wants = boot(R"(
-[a.service]
-Wants=missing.target
-After=missing.target
-ExecStart=a
-WantedBy=multi-user.target
-)", 1);
+  auto depending = [](const char* key) {
+    return fmt::format("[a.service]\n{}=missing.target\nAfter=missing.target\nExecStart=a\nWantedBy=multi-user.target\n",
+                       key);
+  };
+  Boot wants = boot(depending("Wants"), 1);
   ASSERT_FALSE(wants.result.failed()) << wants.result.message;
   EXPECT_EQ(wants.a_result, "done");
   for (const std::string& line : wants.journal) EXPECT_EQ(line.find("missing.target"), std::string::npos) << line;
-  Boot required = boot(R"(
-[a.service]
-Requires=missing.target
-After=missing.target
-ExecStart=a
-WantedBy=multi-user.target
-)", 1);
+  Boot required = boot(depending("Requires"), 1);
   EXPECT_EQ(required.a_result, "dependency");
   EXPECT_NE(std::find(required.journal.begin(), required.journal.end(), "Unit missing.target not found."),
             required.journal.end());

@@ -126,16 +126,21 @@ std::set<std::string> outcomes(const Program& program, Strategy& strategy, std::
   return out;
 }
 
-RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) {
+// Two or three actors of a few requests each, on the four paths.
+Program random_program() {
   const int actors = *rc::gen::inRange(2, 4);
   Program p(static_cast<std::size_t>(actors));
-  int total = 0;
   for (auto& requests : p) {
     const int n = *rc::gen::inRange(1, actors == 2 ? 4 : 3);
-    for (int k = 0; k < n; ++k, ++total)
+    for (int k = 0; k < n; ++k)
       requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, 9)), *rc::gen::inRange(0, 4),
                                  *rc::gen::inRange(1, 3)});
   }
+  return p;
+}
+
+RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) {
+  const Program p = random_program();
   std::uint64_t every_runs = 0, dpor_runs = 0;
   DfsStrategy every(1000);
   const std::set<std::string> reference = outcomes(p, every, &every_runs);
@@ -150,14 +155,7 @@ RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()
 // With a preemption bound (BPOR), over the same requests, blocking waits and timeouts: dpor reaches what
 // dfs with that bound reaches.
 RC_GTEST_PROP(XenStoreFootprints, BoundedDporReachesEveryOutcomeOfBoundedDfs, ()) {
-  const int actors = *rc::gen::inRange(2, 4);
-  Program p(static_cast<std::size_t>(actors));
-  for (auto& requests : p) {
-    const int n = *rc::gen::inRange(1, actors == 2 ? 4 : 3);
-    for (int k = 0; k < n; ++k)
-      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, 9)), *rc::gen::inRange(0, 4),
-                                 *rc::gen::inRange(1, 3)});
-  }
+  const Program p = random_program();
   const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
   std::uint64_t dfs_runs = 0, dpor_runs = 0;
   DfsStrategy dfs(bound);
