@@ -228,6 +228,10 @@ TreeProcess* ProcessTree::by_pid(pid_t pid) {
   return nullptr;
 }
 
+bool ProcessTree::is_exited_child(pid_t pid) const {
+  return std::any_of(procs_.begin(), procs_.end(), [pid](const TreeProcess& p) { return p.exited && p.pid == pid; });
+}
+
 TreeProcess* ProcessTree::adopt(pid_t pid, std::uint32_t parent, Changes& ch) {
   const int fd = pidfd_open(pid);
   if (fd < 0) return nullptr;  // gone already (reaped by its parent)
@@ -253,6 +257,7 @@ void ProcessTree::find_children(Changes& ch) {
     char state = 0;
     pid_t ppid = 0;
     if (!stat_of(pid, state, ppid)) continue;
+    if (state == 'Z' && is_exited_child(pid)) continue;  // a child of the tree that died, not reaped yet
     for (const auto& p : procs_)
       if (p.forked && !p.exited && p.pid == ppid && by_pid(pid) == nullptr) found.emplace_back(p.ordinal, pid);
   }

@@ -100,6 +100,8 @@ class ProcessTree {
 
  private:
   TreeProcess* by_pid(pid_t pid);
+  // A process of the tree with this pid exited: its zombie, until its parent reaps it, is no new child.
+  bool is_exited_child(pid_t pid) const;
   bool drain(Changes& ch);  // receives the waiting notifications; true when there were any
   TreeProcess* adopt(pid_t pid, std::uint32_t parent, Changes& ch);
   void find_children(Changes& ch);
