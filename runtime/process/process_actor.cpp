@@ -306,9 +306,12 @@ class Supervisor {
       const bool closed = loop_ != nullptr && collect_loop_closes();
       if (answer_free_calls() || closed) continue;  // the tree ran again: settle again
       if (tree_.all_exited()) break;
-      // The next call to answer: the lowest ordinal held, unless parked on a lock that nobody released since,
-      // or asleep until a virtual time still to come.
-      TreeProcess* next = nullptr;
+      // The calls that can be answered now: held calls not parked on a lock that nobody released since, not
+      // asleep until a virtual time still to come, and polls whose turn came; connections with a request to
+      // apply or a watch event to hand over. The OS would run their processes in any order, so which goes
+      // first is the strategy's choice (ChoiceKind::data); choice 0, the default, is the lowest ordinal (a
+      // process before a connection it owns).
+      ready_.clear();
       bool any_parked = false;
       bool any_polling = false;  // waiting in poll (its deadline, if any, is in first_wake)
       VirtualTime first_wake = kForever;
@@ -319,8 +322,8 @@ class Supervisor {
         if (park.poll) {
           // Waiting in poll: its turn comes with a ready fd, a signal, or its deadline.
           if (poll_ends(p, now)) {
-            next = &p;
-            break;
+            ready_.push_back(ReadyCall{p.ordinal, &p, nullptr});
+            continue;
           }
           first_wake = std::min(first_wake, park.wake_at);
           any_polling = true;
@@ -334,19 +337,18 @@ class Supervisor {
           first_wake = std::min(first_wake, park.wake_at);
           continue;
         }
-        next = &p;
-        break;
+        ready_.push_back(ReadyCall{p.ordinal, &p, nullptr});
       }
-      // A XenStore connection with a request to apply, or a watch event to hand over.
-      ServiceLink* link = nullptr;
       for (auto& l : links_)
-        if (l.pending() && (link == nullptr || l.owner < link->owner)) link = &l;
-      if (link != nullptr && next != nullptr && next->ordinal <= link->owner) link = nullptr;
+        if (l.pending()) ready_.push_back(ReadyCall{l.owner, nullptr, &l});
+      std::stable_sort(ready_.begin(), ready_.end(), [](const ReadyCall& a, const ReadyCall& b) {
+        return a.ordinal != b.ordinal ? a.ordinal < b.ordinal : a.process != nullptr && b.process == nullptr;
+      });
       // Only a XenStore connection can get output nobody asked for (a watch event from another actor's write).
       const bool xenstore_open = std::any_of(links_.begin(), links_.end(), [](const ServiceLink& l) {
         return l.fd >= 0 && l.service == Service::xenstore;
       });
-      if (next == nullptr && link == nullptr) {
+      if (ready_.empty()) {
         if (any_parked || first_wake != kForever || xenstore_open) {
           // A watch event queued by another actor's write wakes this wait too (output_queued).
           waiting_on_ = any_parked ? &locks_.parked : &output_;
@@ -362,7 +364,8 @@ class Supervisor {
       }
       if (!in_step) ex_.before_visible();
       in_step = false;
-      released = link != nullptr ? serve(*link) : answer(*next);
+      const ReadyCall call = ready_[ex_.choose(static_cast<std::uint32_t>(ready_.size()), ChoiceKind::data)];
+      released = call.link != nullptr ? serve(*call.link) : answer(*call.process);
     }
     tree_.reap_exited();
     const TreeProcess& p1 = tree_.at(1);
@@ -1001,6 +1004,13 @@ class Supervisor {
   ProcessTree tree_;
   std::vector<Park> parks_;
   std::vector<ServiceLink> links_;  // in connection order; closed ones stay, with fd -1
+  // A call that can be answered now: a held process's, or a connection's (ordinal: the process owning it).
+  struct ReadyCall {
+    std::uint32_t ordinal;
+    TreeProcess* process;
+    ServiceLink* link;
+  };
+  std::vector<ReadyCall> ready_;  // this turn's, lowest ordinal first; reused
   std::uint32_t connections_ = 0;     // to the XenStore
   std::uint32_t hv_connections_ = 0;  // to the hypervisor
   WaitQueue output_;                  // waited on when nothing of the tree can go on but XenStore may

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -94,8 +95,10 @@ TEST(ProcessActor, ForkingScriptGivesTheSameTraceEveryRun) {
   EXPECT_EQ(other_seed.trace_hash, first.trace_hash);
 }
 
-// Background jobs run in parallel in the kernel; their held calls are still answered in one order.
-TEST(ProcessActor, BackgroundJobsGiveTheSameTraceEveryRun) {
+// Background jobs run in parallel in the kernel. Which of their held calls is answered first is the
+// strategy's choice (ProcessXenStore.WhichChildOfOneScriptGoesFirstIsExplored), so a seed gives one trace on
+// every run, whatever ran between.
+TEST(ProcessActor, BackgroundJobsGiveTheSameTraceForTheSameSeed) {
   SKIP_WITHOUT_PROCESS_ACTORS();
   auto run = [](std::uint64_t seed) {
     StackPool stacks;
@@ -105,12 +108,14 @@ TEST(ProcessActor, BackgroundJobsGiveTheSameTraceEveryRun) {
     spawn_process(ex, "jobs", {"sh", "-c", "/bin/true & /bin/echo x >/dev/null & (/bin/true; /bin/true) & wait"}, kEnv);
     return ex.run();
   };
-  const ExecutionResult first = run(1);
-  ASSERT_FALSE(first.failed()) << first.message << "\n" << trace_text(first);
-  for (std::uint64_t seed : {1, 1, 2, 3, 1}) {
+  std::map<std::uint64_t, std::string> seen;
+  for (std::uint64_t seed : {1, 2, 1, 3, 2, 1, 3}) {
     const ExecutionResult r = run(seed);
-    ASSERT_FALSE(r.failed()) << r.message;
-    EXPECT_EQ(trace_text(r), trace_text(first));
+    ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+    const auto [it, first] = seen.emplace(seed, trace_text(r));
+    if (!first) {
+      EXPECT_EQ(trace_text(r), it->second) << "seed " << seed;
+    }
   }
 }
 

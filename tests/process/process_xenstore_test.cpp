@@ -228,7 +228,7 @@ TEST(ProcessXenStore, TheLockedIncrementNeverLosesAnUpdate) {
 namespace xenrace {
 namespace {
 
-// (c) Watch events cross over both ways: a script's xenstore-watch sees a fiber actor's write, and the fiber
+// (d) Watch events cross over both ways: a script's xenstore-watch sees a fiber actor's write, and the fiber
 // actor's watch sees the script's write.
 StoreRun run_watchers(Strategy& strategy) {
   StackPool stacks;
@@ -281,6 +281,40 @@ TEST(ProcessXenStore, WatchEventsCrossBetweenScriptsAndFiberActors) {
   }
   EXPECT_GT(crossed, 0);
   EXPECT_GT(missed, 0);
+}
+
+// (e) One script, two children at once: the OS may run either first, so which of their held calls is
+// answered first is a recorded choice. dfs reaches both last writers, and each schedule replays.
+StoreRun run_two_children(Strategy& strategy) {
+  StackPool stacks;
+  Execution ex(strategy, stacks, keep_trace());
+  SimXenStore xs(ex);
+  spawn_process(ex, "script", {"sh", "-c", "xenstore-write /test/last first & xenstore-write /test/last second & wait"},
+                using_store(kEnv, xs));
+  StoreRun run;
+  run.result = ex.run();
+  run.final_value = value_at(xs, "/test/last");
+  return run;
+}
+
+TEST(ProcessXenStore, WhichChildOfOneScriptGoesFirstIsExplored) {
+  SKIP_WITHOUT_PROCESS_XENSTORE();
+  DfsStrategy strategy(1);
+  std::set<std::string> last;
+  for (std::uint64_t i = 0; strategy.has_more() && i < 200; ++i) {
+    strategy.begin_execution(i);
+    const StoreRun run = run_two_children(strategy);
+    strategy.end_execution(run.result.steps);
+    ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << trace_text(run.result);
+    if (!last.insert(run.final_value).second) continue;
+    ReplayStrategy replay(run.result.schedule);
+    replay.begin_execution(0);
+    const StoreRun again = run_two_children(replay);
+    EXPECT_EQ(replay.divergence(), "");
+    EXPECT_EQ(trace_text(again.result), trace_text(run.result));
+    EXPECT_EQ(again.final_value, run.final_value);
+  }
+  EXPECT_EQ(last, (std::set<std::string>{"first", "second"}));
 }
 
 }  // namespace
