@@ -100,11 +100,10 @@ bool StepByStepCheck::keep_going(const Trace& trace) {
   try {
     const nlohmann::json& events = recorded_events(recorded_);
     const auto& replayed = trace.events();
-    static const std::string harness = "harness";
     for (; checked_ < replayed.size(); ++checked_) {
       const TraceEvent& e = replayed[checked_];
-      const std::string& actor = e.actor < trace.actor_names().size() ? trace.actor_names()[e.actor] : harness;
-      if (checked_ >= events.size() || !event_difference(events, checked_, e, actor).empty()) {
+      if (checked_ >= events.size() ||
+          !event_difference(events, checked_, e, actor_name(trace.actor_names(), e)).empty()) {
         stopped_ = true;
         return false;
       }

@@ -51,9 +51,13 @@ ReportEntry entry_from_replay(const ReplayToken& token, Expect expect, const Exe
   return e;
 }
 
-const std::string& actor_name(const ExecutionResult& execution, const TraceEvent& event) {
+const std::string& actor_name(const std::vector<std::string>& actors, const TraceEvent& event) {
   static const std::string harness = "harness";
-  return event.actor < execution.actors.size() ? execution.actors[event.actor] : harness;
+  return event.actor < actors.size() ? actors[event.actor] : harness;
+}
+
+const std::string& actor_name(const ExecutionResult& execution, const TraceEvent& event) {
+  return actor_name(execution.actors, event);
 }
 
 }  // namespace xenrace::reports

@@ -43,5 +43,7 @@ ReportEntry entry_from_replay(const ReplayToken& token, Expect expect, const Exe
 
 // The name of the actor of an event: the trace's actor name, or "harness" for setup and verdict events.
 const std::string& actor_name(const ExecutionResult& execution, const TraceEvent& event);
+// The same from the names a trace has so far (a replay checked step by step).
+const std::string& actor_name(const std::vector<std::string>& actors, const TraceEvent& event);
 
 }  // namespace xenrace::reports
