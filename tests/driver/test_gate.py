@@ -100,7 +100,7 @@ def test_tags_and_scenarios_combine():
 
 
 @pytest.mark.parametrize("argv", [["--iterations", "-5"], ["--iterations", "0"], ["--seed", "-1"],
-                                  ["--seed", "abc"]])
+                                  ["--seed", "abc"], ["--jobs", "0"], ["--jobs", "two"]])
 def test_bad_numbers_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as e:
         gate.parse_args(argv)
@@ -141,6 +141,18 @@ def test_gate_passes_when_expectations_are_met(run_gate, tmp_path):
         assert (r / f).is_file(), f
     summary = json.loads((r / "gate.json").read_text())
     assert summary["unmet"] == 0 and len(summary["verdicts"]) == 2
+
+
+def test_jobs_give_the_same_verdicts_and_reports(run_gate, tmp_path):
+    runs = {j: run_gate("--tags", "demo,pci", "--jobs", j, report_dir=tmp_path / j) for j in ("1", "2")}
+    for j, p in runs.items():
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert f"--jobs {j}" in p.stdout  # passed on to every explore
+    verdicts = [[{k: v for k, v in verdict.items() if k != "report_dir"}  # the one thing meant to differ
+                 for verdict in json.loads((tmp_path / j / "gate.json").read_text())["verdicts"]] for j in ("1", "2")]
+    assert verdicts[0] == verdicts[1] and len(verdicts[0]) > 2
+    for name in ("demo-counter/trace-demo-counter-buggy.json", "pci-attach/trace-pci-attach-buggy.json"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
 
 def test_gate_fails_listing_replay_commands(run_gate, tmp_path):
