@@ -65,32 +65,8 @@ bool stat_at(const char* dir, char& state, pid_t& ppid) {
   return true;
 }
 
-// Times the task has been put on a CPU (third field of /proc/PID/schedstat).
-bool runs_at(const char* dir, std::uint64_t& runs) {
-  char path[96], buf[128];
-  std::snprintf(path, sizeof(path), "%s/schedstat", dir);
-  if (read_small(path, buf, sizeof(buf)) <= 0) return false;
-  unsigned long long a = 0, b = 0, c = 0;
-  if (std::sscanf(buf, "%llu %llu %llu", &a, &b, &c) != 3) return false;
-  runs = c;
-  return true;
-}
-
-// What /proc/PID/syscall says: "running" unless the task is off the CPU, asleep in one state from before to
-// after the read (the kernel checks this, wait_task_inactive); then the system call it sleeps in, its arguments
-// and its stack and instruction pointers. A task that merely set its sleeping state and runs on reads "running".
-bool call_at(const char* dir, std::string& line) {
-  char path[96], buf[256];
-  std::snprintf(path, sizeof(path), "%s/syscall", dir);
-  if (read_small(path, buf, sizeof(buf)) <= 0) return false;
-  line = buf;
-  return true;
-}
-
 std::string proc_dir(pid_t pid) { return fmt::format("/proc/{}", pid); }
 bool stat_of(pid_t pid, char& state, pid_t& ppid) { return stat_at(proc_dir(pid).c_str(), state, ppid); }
-bool runs_of(pid_t pid, std::uint64_t& runs) { return runs_at(proc_dir(pid).c_str(), runs); }
-bool call_of(pid_t pid, std::string& line) { return call_at(proc_dir(pid).c_str(), line); }
 
 // The thread group a task belongs to (the Tgid line of /proc/TID/status), or 0.
 pid_t thread_group_of(pid_t tid) {
@@ -219,7 +195,8 @@ void ProcessTree::start(const std::string& path, const std::vector<std::string>&
     }
     throw std::runtime_error(fmt::format("process actor: pidfd_open: {}", std::strerror(errno)));
   }
-  procs_.push_back(p);
+  p.files = ProcFiles(pid);
+  procs_.push_back(std::move(p));
 }
 
 TreeProcess* ProcessTree::by_pid(pid_t pid) {
@@ -240,9 +217,10 @@ TreeProcess* ProcessTree::adopt(pid_t pid, std::uint32_t parent, Changes& ch) {
   p.parent = parent;
   p.pid = pid;
   p.pidfd = fd;
-  procs_.push_back(p);
+  p.files = ProcFiles(pid);
+  procs_.push_back(std::move(p));
   if (parent != 0) at(parent).forked = false;  // a vfork parent still waits until the child execs or exits
-  ch.born.push_back(p.ordinal);
+  ch.born.push_back(procs_.back().ordinal);
   return &procs_.back();
 }
 
@@ -353,17 +331,14 @@ bool ProcessTree::threads_settled(TreeProcess& p, bool& changed) {
     if (tid <= 0 || tid == p.pid) continue;
     char task[96];
     std::snprintf(task, sizeof(task), "%s/%d", dir, tid);
-    char state = '?';
-    pid_t ppid = 0;
-    std::uint64_t runs = 0;
-    std::string call;
-    if (!stat_at(task, state, ppid) || !runs_at(task, runs) || !call_at(task, call)) continue;  // it exited
-    const bool off_cpu = call.rfind("running", 0) != 0;
+    TaskSample s;
+    if (!read_task_at(task, s)) continue;  // it exited
+    const bool off_cpu = std::strncmp(s.call, "running", 7) != 0;
     const bool held_here = p.held && p.held->pid == tid;
-    const bool blocked = held_here || (off_cpu && !is_held_call(std::atoi(call.c_str()), device_calls_) &&
-                                       (state == 'S' || state == 'T' || state == 't'));
+    const bool blocked = held_here || (off_cpu && !is_held_call(std::atoi(s.call), device_calls_) &&
+                                       (s.state == 'S' || s.state == 'T' || s.state == 't'));
     if (!blocked) quiet = false;
-    signature += fmt::format("{}:{}:{}:{};", tid, state, runs, call);
+    signature += fmt::format("{}:{}:{}:{};", tid, s.state, s.runs, s.call);
   }
   closedir(d);
   if (signature != p.threads) changed = true;
@@ -383,32 +358,33 @@ ProcessTree::Changes ProcessTree::settle() {
       if (has_exited(p.pidfd)) {
         p.exited = true;
         p.held.reset();
+        p.files.close();
         ch.died.push_back(p.ordinal);
         try_reap(p);
         changed = true;
         continue;
       }
-      if (!threads_settled(p, changed)) quiet = false;
-      if (p.held) continue;
-      char state = '?';
-      pid_t ppid = 0;
-      std::uint64_t runs = 0;
-      std::string call;
-      if (!stat_of(p.pid, state, ppid) || !runs_of(p.pid, runs) || !call_of(p.pid, call)) {
+      // The stat file alone first: its thread count says whether there are other threads to look at (rarely:
+      // libxl's watch reader), and it is all a held process needs.
+      TaskSample s;
+      if (!(p.held ? p.files.read_stat(s) : p.files.read(s))) {
         quiet = false;  // exiting right now: its pidfd will say so
         continue;
       }
-      const bool off_cpu = call.rfind("running", 0) != 0;
-      const int nr = off_cpu ? std::atoi(call.c_str()) : -1;
+      if ((s.threads > 1 || !p.threads.empty()) && !threads_settled(p, changed)) quiet = false;
+      if (p.held) continue;
+      const bool off_cpu = std::strncmp(s.call, "running", 7) != 0;
+      const int nr = off_cpu ? std::atoi(s.call) : -1;
       // Asleep in a held call but not held: its notification is on its way (drained below, or next round).
       const bool in_held_call = off_cpu && is_held_call(nr, device_calls_) && !(p.in_vfork && is_fork_call(nr));
+      const char state = s.state;
       const bool blocked = off_cpu && !in_held_call &&
                            (state == 'S' || state == 'T' || state == 't' || (state == 'D' && p.in_vfork && is_fork_call(nr)));
       if (!blocked) quiet = false;
-      if (!p.sampled || runs != p.runs || state != p.state || call != p.call) changed = true;
-      p.call = std::move(call);
+      if (!p.sampled || s.runs != p.runs || state != p.state || p.call != s.call) changed = true;
+      p.call = s.call;
       p.sampled = true;
-      p.runs = runs;
+      p.runs = s.runs;
       p.state = state;
     }
     if (quiet && std::any_of(procs_.begin(), procs_.end(), [](const TreeProcess& p) { return p.forked; })) {
@@ -439,6 +415,7 @@ void ProcessTree::kill_all() {
     }
     p.exited = true;
     p.held.reset();
+    p.files.close();
   }
   // Every process of the tree is dead now; those whose parent died too were handed to the supervisor.
   reap_exited();

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "runtime/process/notification.hpp"
+#include "runtime/process/proc_files.hpp"
 
 namespace xenrace::process {
 
@@ -37,6 +38,7 @@ struct TreeProcess {
   std::uint32_t parent = 0;   // its parent's ordinal; 0 for p1
   pid_t pid = 0;              // never traced
   int pidfd = -1;
+  ProcFiles files;            // its /proc files, open while it lives
   bool exited = false;
   bool reaped = false;        // reaped by the supervisor (it was the supervisor's child by then)
   int wait_status = 0;        // when reaped
