@@ -136,22 +136,15 @@ std::string dependency_dirs(const std::vector<std::filesystem::path>& dirs, cons
   return lines.empty() ? lines : "\n[Unit]\n" + lines;
 }
 
-// The units `text` pulls in or orders against (Requires=, Wants=, After=, Before=) that the search path has
-// but the model does not load, for the not-modelled list. One that is nowhere has no effect, as in systemd.
-std::vector<std::string> units_left_out(const std::vector<std::filesystem::path>& dirs, const std::string& name,
-                                        const std::string& text, const std::vector<std::string>& loaded) {
+// The units `name` pulls in or orders against (Requires=, Wants=, After=, Before=, as the service manager
+// read them) that the search path has but the model does not load, for the not-modelled list. One that is
+// nowhere has no effect, as in systemd.
+std::vector<std::string> units_left_out(const Boot& systemd, const std::vector<std::filesystem::path>& dirs,
+                                        const std::string& name, const std::vector<std::string>& loaded) {
   std::vector<std::string> out;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    const std::size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string key = line.substr(0, eq);
-    if (key != "Requires" && key != "Wants" && key != "After" && key != "Before") continue;
-    std::istringstream names(line.substr(eq + 1));
-    for (std::string unit; names >> unit;)
-      if (std::find(loaded.begin(), loaded.end(), unit) == loaded.end() && on_search_path(dirs, unit))
-        out.push_back(fmt::format("{}: {}={} (a unit the model does not load)", name, key, unit));
-  }
+  for (const auto& [key, unit] : systemd.references_of(name))
+    if (std::find(loaded.begin(), loaded.end(), unit) == loaded.end() && on_search_path(dirs, unit))
+      out.push_back(fmt::format("{}: {}={} (a unit the model does not load)", name, key, unit));
   return out;
 }
 
@@ -300,7 +293,7 @@ XENRACE_SCENARIO({
       } catch (const std::invalid_argument& e) {  // a malformed unit file
         throw UsageError(fmt::format("xenstored-boot-order: {} (from {})", e.what(), dir.string()));
       }
-      for (std::string& what : units_left_out(dirs, name, text, loaded)) ex.not_modelled(std::move(what));
+      for (std::string& what : units_left_out(systemd, dirs, name, loaded)) ex.not_modelled(std::move(what));
       for (std::string& what : left_out) ex.not_modelled(std::move(what));
     }
   }

@@ -41,6 +41,16 @@ class Boot {
   virtual std::string state_of(std::string_view unit) const = 0;       // inactive, activating, active, failed
   virtual std::string job_result_of(std::string_view unit) const = 0;  // "", done, failed, dependency, timeout
   virtual const std::vector<std::string>& journal() const = 0;
+
+  // --- what was loaded: a unit's references as its files wrote them (the parser's reading, line
+  // continuations and resets included), for a scenario to say which referenced units it leaves out ---
+  struct UnitReference {
+    std::string key;   // Requires, Wants, After or Before
+    std::string unit;  // the unit named
+  };
+  // In that key order, each list as written; the default dependencies are not among them. Empty for a unit
+  // not loaded.
+  virtual std::vector<UnitReference> references_of(std::string_view unit) const = 0;
 };
 
 }  // namespace xenrace

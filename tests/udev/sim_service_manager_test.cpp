@@ -12,6 +12,7 @@
 #include "backends/sim/udev/sim_udevd.hpp"
 #include "backends/sim/udev/udev_rules.hpp"
 #include "tests/mdev/sim_run.hpp"
+#include "world/boot.hpp"
 
 namespace xenrace {
 namespace {
@@ -23,7 +24,7 @@ std::ptrdiff_t index_of(const Events& events, const std::string& what) {
   return it == events.end() ? -1 : it - events.begin();
 }
 
-struct Boot {
+struct BootOutcome {
   Events events;
   std::string a_state, a_result, device_result;
   bool a_started = false;
@@ -33,8 +34,8 @@ struct Boot {
 };
 
 // Boots `config` with programs "a" and "b" that note when they start and end; `extra` adds actors.
-Boot boot(const std::string& config, std::uint64_t seed, const std::function<void(Execution&, SimWorld&)>& extra = {}) {
-  Boot out;
+BootOutcome boot(const std::string& config, std::uint64_t seed, const std::function<void(Execution&, SimWorld&)>& extra = {}) {
+  BootOutcome out;
   StrategyOptions so;
   so.name = "random";
   so.seed = seed;
@@ -84,7 +85,7 @@ ExecStart=b
 WantedBy=multi-user.target
 )";
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
-    Boot b = boot(config, seed);
+    BootOutcome b = boot(config, seed);
     ASSERT_FALSE(b.result.failed()) << b.result.message;
     EXPECT_GT(index_of(b.events, "a start"), index_of(b.events, "b end")) << "seed " << seed;
     EXPECT_EQ(b.a_state, "inactive");  // a simple service whose process exited
@@ -104,7 +105,7 @@ ExecStart=b
 )";
   bool a_first = false;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    Boot b = boot(config, seed);
+    BootOutcome b = boot(config, seed);
     ASSERT_FALSE(b.result.failed()) << b.result.message;
     ASSERT_GE(index_of(b.events, "b start"), 0);  // pulled in by Requires=
     if (index_of(b.events, "a start") < index_of(b.events, "b end")) a_first = true;
@@ -119,11 +120,11 @@ TEST(SimServiceManager, AWantedUnitWithNoFileIsLeftOutAndARequiredOneFails) {
     return fmt::format("[a.service]\n{}=missing.target\nAfter=missing.target\nExecStart=a\nWantedBy=multi-user.target\n",
                        key);
   };
-  Boot wants = boot(depending("Wants"), 1);
+  BootOutcome wants = boot(depending("Wants"), 1);
   ASSERT_FALSE(wants.result.failed()) << wants.result.message;
   EXPECT_EQ(wants.a_result, "done");
   for (const std::string& line : wants.journal) EXPECT_EQ(line.find("missing.target"), std::string::npos) << line;
-  Boot required = boot(depending("Requires"), 1);
+  BootOutcome required = boot(depending("Requires"), 1);
   EXPECT_EQ(required.a_result, "dependency");
   EXPECT_NE(std::find(required.journal.begin(), required.journal.end(), "Unit missing.target not found."),
             required.journal.end());
@@ -137,7 +138,7 @@ After=dev-x.device
 ExecStart=a
 WantedBy=multi-user.target
 )";
-  Boot b = boot(config, 1);
+  BootOutcome b = boot(config, 1);
   ASSERT_FALSE(b.result.failed()) << b.result.message;
   EXPECT_FALSE(b.a_started);
   EXPECT_EQ(b.a_result, "dependency");
@@ -155,7 +156,7 @@ ExecStart=a
 WantedBy=multi-user.target
 )";
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    Boot b = boot(config, seed, [](Execution& ex, SimWorld& w) {
+    BootOutcome b = boot(config, seed, [](Execution& ex, SimWorld& w) {
       w.sim_kernel_devices().add_module("x", {"x"});
       w.sim_udevd().add_rules(parse_udev_rules("test.rules", "KERNEL==\"x\", TAG+=\"systemd\"\n").rules);
       w.sim_udevd().start();
@@ -184,7 +185,7 @@ Type=notify
 ExecStart=quits
 WantedBy=multi-user.target
 )";
-  Boot b = boot(config, 3, [](Execution&, SimWorld& w) {
+  BootOutcome b = boot(config, 3, [](Execution&, SimWorld& w) {
     w.sim_services().bind_program("quits", [] { return 1; });
   });
   EXPECT_EQ(b.a_state, "active");
@@ -201,7 +202,7 @@ ExecStart=a
 WantedBy=multi-user.target
 )";
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
-    Boot b = boot(config, seed, [](Execution&, SimWorld& w) {
+    BootOutcome b = boot(config, seed, [](Execution&, SimWorld& w) {
       w.sim_services().bind_program("systemd-modules-load", [&w] {
         w.device_nodes().node_exists("/dev/null");
         w.device_nodes().node_exists("/dev/null");
@@ -230,6 +231,22 @@ Type=oneshot
 RemainAfterExit=yes
 ExecStart=systemd-modules-load
 )"));
+}
+
+// What a scenario reads to say which referenced units it leaves out: the parser's reading of the file, so a
+// continued line and a reset list count as systemd counts them, and the default dependencies do not.
+TEST(SimServiceManager, AUnitsReferencesAreWhatItsFileSaysAsParsed) {
+  std::vector<std::string> refs, unknown_unit;
+  testing::run_sim([&](Execution&, SimWorld& w) {
+    Boot& boot = w.boot();
+    boot.load_unit_file("a.service", "[Unit]\nWants=x.service \\\n  y.service\nAfter=z.target\nAfter=\n"
+                                     "After=w.target\nBefore=v.target\nRequires=u.mount\n[Service]\nType=oneshot\n");
+    for (const auto& [key, unit] : boot.references_of("a.service")) refs.push_back(key + "=" + unit);
+    for (const auto& [key, unit] : boot.references_of("nothing.service")) unknown_unit.push_back(key + "=" + unit);
+  });
+  EXPECT_EQ(refs, (std::vector<std::string>{"Requires=u.mount", "Wants=x.service", "Wants=y.service",
+                                            "After=w.target", "Before=v.target"}));
+  EXPECT_TRUE(unknown_unit.empty());
 }
 
 }  // namespace

@@ -29,4 +29,14 @@ std::string SimBoot::state_of(std::string_view unit) const { return world_.sim_s
 std::string SimBoot::job_result_of(std::string_view unit) const { return world_.sim_services().job_result_of(unit); }
 const std::vector<std::string>& SimBoot::journal() const { return world_.sim_services().journal(); }
 
+std::vector<Boot::UnitReference> SimBoot::references_of(std::string_view unit) const {
+  std::vector<UnitReference> out;
+  const UnitSpec* spec = world_.sim_services().spec_of(unit);
+  if (spec == nullptr) return out;
+  for (const auto& [key, units] : {std::pair{"Requires", &spec->requires_units}, {"Wants", &spec->wants},
+                                   {"After", &spec->after}, {"Before", &spec->before}})
+    for (const std::string& name : *units) out.push_back({key, name});
+  return out;
+}
+
 }  // namespace xenrace

@@ -28,6 +28,7 @@ class SimBoot final : public Boot {
   std::string state_of(std::string_view unit) const override;
   std::string job_result_of(std::string_view unit) const override;
   const std::vector<std::string>& journal() const override;
+  std::vector<UnitReference> references_of(std::string_view unit) const override;
 
  private:
   SimWorld& world_;

@@ -344,4 +344,10 @@ bool SimServiceManager::started(std::string_view unit) const {
   return u != nullptr && u->spawned;
 }
 
+const UnitSpec* SimServiceManager::spec_of(std::string_view unit) const {
+  for (const UnitSpec& spec : specs_)
+    if (spec.name == unit) return &spec;
+  return nullptr;
+}
+
 }  // namespace xenrace

@@ -66,6 +66,7 @@ class SimServiceManager final : public Services {
   std::string state_of(std::string_view unit) const;       // inactive, activating, active, failed
   std::string job_result_of(std::string_view unit) const;  // "", done, failed, dependency, timeout
   bool started(std::string_view unit) const;                // its main process was spawned
+  const UnitSpec* spec_of(std::string_view unit) const;     // as loaded; null for a unit with no file
   const std::vector<std::string>& journal() const { return journal_; }
 
  private:
