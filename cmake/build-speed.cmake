@@ -14,12 +14,33 @@
 # is generating code for the CLI11 and JSON functions it uses, the same in each of its sixteen files; two
 # batches generate it twice instead. Off by default so that an everyday build still compiles each file on
 # its own and a missing include shows.
-option(XENRACE_UNITY "Compile the CLI's files as two unity batches (CI: faster, same code)" OFF)
+option(XENRACE_UNITY "Compile the CLI's files, and each test binary's, as unity batches (CI: faster, same code)" OFF)
+
+function(_xenrace_test_targets dir out)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(sub IN LISTS subdirs)
+    _xenrace_test_targets(${sub} more)
+    list(APPEND targets ${more})
+  endforeach()
+  set(${out} ${targets} PARENT_SCOPE)
+endfunction()
+_xenrace_test_targets(${PROJECT_SOURCE_DIR}/tests _xenrace_tests)
+
 if(XENRACE_UNITY)
   set_target_properties(xenrace PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   # Two files define an internal shell_word(); render.cpp compiles on its own.
   set_source_files_properties(${PROJECT_SOURCE_DIR}/cli/render.cpp DIRECTORY ${PROJECT_SOURCE_DIR}/cli
                               PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  # A test binary's files parse the same project headers (the store, the World, the scenarios) and generate
+  # the same GoogleTest and rapidcheck code; batches of four parse them once a batch.
+  foreach(target IN LISTS _xenrace_tests)
+    get_target_property(type ${target} TYPE)
+    get_target_property(libs ${target} LINK_LIBRARIES)
+    if(type STREQUAL "EXECUTABLE" AND libs MATCHES "GTest::")
+      set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 4)
+    endif()
+  endforeach()
 endif()
 
 option(XENRACE_PCH "Precompile third-party headers for the CLI and the GoogleTest binaries" ON)
@@ -42,16 +63,6 @@ target_link_libraries(xenrace_test_pch PRIVATE GTest::gtest rapidcheck)
 target_precompile_headers(xenrace_test_pch PRIVATE <gtest/gtest.h> <rapidcheck.h> <functional> <map> <memory>
                                                    <optional> <string> <string_view> <vector>)
 
-function(_xenrace_test_targets dir out)
-  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
-  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
-  foreach(sub IN LISTS subdirs)
-    _xenrace_test_targets(${sub} more)
-    list(APPEND targets ${more})
-  endforeach()
-  set(${out} ${targets} PARENT_SCOPE)
-endfunction()
-_xenrace_test_targets(${PROJECT_SOURCE_DIR}/tests _xenrace_tests)
 foreach(target IN LISTS _xenrace_tests)
   get_target_property(type ${target} TYPE)
   get_target_property(libs ${target} LINK_LIBRARIES)

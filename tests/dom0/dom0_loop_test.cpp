@@ -19,15 +19,10 @@
 #include "temp_dir.hpp"
 #include "test_host_config.hpp"
 #include "world/loop.hpp"
+#include "tests/dom0/host_loop.hpp"
 
 namespace xenrace::dom0 {
 namespace {
-
-std::string why_no_loop() {
-  if (::geteuid() != 0) return "needs root for /dev/loop-control";
-  if (::access("/dev/loop-control", R_OK | W_OK) != 0) return "no /dev/loop-control (loop driver absent)";
-  return {};
-}
 
 bool bound_to(int host, const std::string& file) {
   std::string b;
@@ -35,7 +30,7 @@ bool bound_to(int host, const std::string& file) {
 }
 
 TEST(Dom0Loop, RebindingAMinorGivesANewDiskseqAndEverythingIsUndoneAtTheEnd) {
-  if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = why_no_host_loop(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
   Dom0Session session(test_host_config(dir));
   int host = -1;
@@ -104,7 +99,7 @@ std::string only_ledger_in(const std::string& dir) {
 }
 
 TEST(Dom0Loop, TheLedgerCleansUpAfterARunKilledWithSigkill) {
-  if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = why_no_host_loop(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
   const Dom0Config config = test_host_config(dir);
   const pid_t child = ::fork();

@@ -22,17 +22,12 @@
 #include "served_xenstore.hpp"
 #include "temp_dir.hpp"
 #include "test_host_config.hpp"
+#include "tests/dom0/host_loop.hpp"
 
 namespace xenrace::dom0 {
 namespace {
 
 bool host_has_blkback() { return ::access(kHostBlkbackDriver, F_OK) == 0; }
-
-std::string why_no_loop() {
-  if (::geteuid() != 0) return "needs root for /dev/loop-control";
-  if (::access("/dev/loop-control", R_OK | W_OK) != 0) return "no /dev/loop-control (loop driver absent)";
-  return {};
-}
 
 Dom0Config config_in(const TempDir& dir, const std::string& socket) {
   Dom0Config c = test_host_config(dir, socket);
@@ -50,7 +45,7 @@ const Scenario& blkback_minor_reuse() {
 }
 
 TEST(RealBlkbackMapping, TheBackendLivesAtARealPathWithTheHostsLoopNumbers) {
-  if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = why_no_host_loop(); !why.empty()) GTEST_SKIP() << why;
   TempDir dir;
   ServedXenstore server(dir.path());
   if (!server.unavailable().empty()) GTEST_SKIP() << server.unavailable();
@@ -129,7 +124,7 @@ class RealBlkbackOnXen : public ::testing::Test {
   void SetUp() override {
     if (!host_has_blkback())
       GTEST_SKIP() << "needs the host's xen-blkback: " << kHostBlkbackDriver << " is missing (not a Xen dom0)";
-    if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;
+    if (auto why = why_no_host_loop(); !why.empty()) GTEST_SKIP() << why;
     // Named explicitly: earlier tests in this process pointed XENSTORED_PATH at their own servers.
     if (::access(kHostXenstored, F_OK) != 0) GTEST_SKIP() << "no host xenstored socket at " << kHostXenstored;
   }

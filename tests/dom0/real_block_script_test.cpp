@@ -26,18 +26,13 @@
 #include "temp_dir.hpp"
 #include "test_host_config.hpp"
 #include "world/world.hpp"
+#include "tests/dom0/host_loop.hpp"
 
 namespace xenrace::dom0 {
 namespace {
 
 constexpr const char* kBackend = "/local/domain/0/backend/vbd/1/51712";
 constexpr const char* kImage = "/images/guest.img";
-
-std::string why_no_loop() {
-  if (::geteuid() != 0) return "needs root for /dev/loop-control";
-  if (::access("/dev/loop-control", R_OK | W_OK) != 0) return "no /dev/loop-control (loop driver absent)";
-  return {};
-}
 
 std::string why_no_cli() {
   for (const char* tool : {"/usr/bin/xenstore-write", "/usr/bin/xenstore-read", "/bin/bash"})
@@ -125,7 +120,7 @@ TEST(BlockScriptRun, ThisHostsDefaultScriptIsAbsentSoTheRunIsSkipped) {
 class BlockScriptServed : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (auto why = why_no_loop(); !why.empty()) GTEST_SKIP() << why;  // Dom0Loop needs /dev/loop-control
+    if (auto why = why_no_host_loop(); !why.empty()) GTEST_SKIP() << why;  // Dom0Loop needs /dev/loop-control
     if (auto why = why_no_cli(); !why.empty()) GTEST_SKIP() << why;
     server_ = std::make_unique<ServedXenstore>(dir_.path());
     if (!server_->unavailable().empty()) GTEST_SKIP() << server_->unavailable();

@@ -19,14 +19,14 @@ namespace {
 
 using testing::steps_text;
 
-bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+using testing::has;
 
-struct Runner : testing::ScenarioRunner {
-  Runner() : ScenarioRunner("real-libxl-disk", "xen-4.17") {}
+struct DiskRunner : testing::ScenarioRunner {
+  DiskRunner() : ScenarioRunner("real-libxl-disk", "xen-4.17") {}
 };
 
 TEST(RealLibxlDisk, TwoAttachesAtOnceEachGiveTheGuestItsOwnLoopDevice) {
-  Runner runner;
+  DiskRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   PctStrategy strategy(1, 3);
   for (std::uint64_t i = 0; i < 8; ++i) {
@@ -46,7 +46,7 @@ TEST(RealLibxlDisk, TwoAttachesAtOnceEachGiveTheGuestItsOwnLoopDevice) {
 }
 
 TEST(RealLibxlDisk, UdisksdBetweenTheScriptsTwoLosetupsFailsLibxlsAttachAndTheReplayShowsIt) {
-  Runner runner;
+  DiskRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const auto r = testing::first_pct_failure(runner, "udisksd", 200, [](const ExecutionResult&) { return true; });
   ASSERT_TRUE(r) << "200 pct executions never put udisksd between the script's losetup -f and losetup DEV FILE";

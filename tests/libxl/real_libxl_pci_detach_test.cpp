@@ -18,16 +18,16 @@ namespace {
 
 using testing::steps_text;
 
-bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+using testing::has;
 
-struct Runner : testing::ScenarioRunner {
-  Runner() : ScenarioRunner("real-libxl-pci-detach", "after-the-guest-reconnects") {}
+struct PciDetachRunner : testing::ScenarioRunner {
+  PciDetachRunner() : ScenarioRunner("real-libxl-pci-detach", "after-the-guest-reconnects") {}
 };
 
 constexpr const char* kNumDevs = "/local/domain/0/backend/pci/1/0/num_devs";
 
 TEST(RealLibxlPciDetach, TwoDetachesAtOnceLeaveTheSecondDeviceListedFromAStaleNumDevs) {
-  Runner runner;
+  PciDetachRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const auto r = testing::first_pct_failure(runner, "xen-4.17", 100, [](const ExecutionResult& e) {
     return has(e.message, "0000:05:00.0 was detached (its xl pci-detach returned 0), but /local/domain/0/backend/pci/1/0 "
@@ -46,7 +46,7 @@ TEST(RealLibxlPciDetach, TwoDetachesAtOnceLeaveTheSecondDeviceListedFromAStaleNu
 }
 
 TEST(RealLibxlPciDetach, OneAfterTheOtherOnceTheGuestReconnectsBothAreGone) {
-  Runner runner;
+  PciDetachRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   PctStrategy strategy(1, 3);
   for (std::uint64_t i = 0; i < 40; ++i) {

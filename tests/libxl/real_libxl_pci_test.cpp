@@ -19,16 +19,16 @@ namespace {
 
 using testing::steps_text;
 
-bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+using testing::has;
 
-struct Runner : testing::ScenarioRunner {
-  Runner() : ScenarioRunner("real-libxl-pci", "after-the-guest-connects") {}
+struct PciRunner : testing::ScenarioRunner {
+  PciRunner() : ScenarioRunner("real-libxl-pci", "after-the-guest-connects") {}
 };
 
 constexpr const char* kNumDevsMissing = "xs.read p1/c1 /local/domain/0/backend/pci/1/0/num_devs -> ENOENT";
 
 TEST(RealLibxlPci, TwoAttachesAtOnceBothCreateTheBackendAndTheSecondWipesTheFirstsDevice) {
-  Runner runner;
+  PciRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const auto r = testing::first_pct_failure(runner, "xen-4.17", 100,
                                             [](const ExecutionResult& e) { return has(e.message, "has no dev-N for it"); });
@@ -42,7 +42,7 @@ TEST(RealLibxlPci, TwoAttachesAtOnceBothCreateTheBackendAndTheSecondWipesTheFirs
 }
 
 TEST(RealLibxlPci, OneAfterAnotherBeforeTheGuestConnectsLeavesTheBackendReconfiguring) {
-  Runner runner;
+  PciRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const auto r = testing::first_pct_failure(runner, "one-after-another", 300, [](const ExecutionResult&) { return true; });
   ASSERT_TRUE(r) << "300 pct executions never had the second attach reach pcifront before it connected";
@@ -51,7 +51,7 @@ TEST(RealLibxlPci, OneAfterAnotherBeforeTheGuestConnectsLeavesTheBackendReconfig
 }
 
 TEST(RealLibxlPci, AfterTheGuestConnectsBothDevicesAreThere) {
-  Runner runner;
+  PciRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   PctStrategy strategy(1, 3);
   for (std::uint64_t i = 0; i < 40; ++i) {
@@ -85,7 +85,7 @@ std::string reverted_libxl() {
 // 0fdb48ffe7a1's code, which 73ee2795aa fixed: libxl waits for a PV guest's PCI backend before it creates it, so
 // the first hot-add to a guest without one fails ("Backend ... does not exist"), in every schedule.
 TEST(RealLibxlPci, With73ee2795aaRevertedTheFirstAttachWaitsForABackendNobodyCreated) {
-  Runner runner;
+  PciRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
   const std::string reverted = reverted_libxl();
   if (reverted.empty())

@@ -16,7 +16,7 @@ namespace {
 
 const char* const kUuids[] = {"00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"};
 const char* const kParents[] = {"0000:00:02.0", "0000:00:03.0"};
-constexpr const char* kType = "mtty-2";
+constexpr const char* kMttyType = "mtty-2";
 
 struct Op {
   bool create;
@@ -36,11 +36,11 @@ ExecutionResult run_programs(MdevCore core, const std::vector<std::vector<Op>>& 
       [&](Execution& ex, SimWorld& w) {
         SimMdevBus& bus = w.sim_mdev();
         bus.set_core(core);
-        for (const char* p : kParents) bus.add_parent(p, {kType});
+        for (const char* p : kParents) bus.add_parent(p, {kMttyType});
         for (std::size_t a = 0; a < programs.size(); ++a) {
           ex.spawn(fmt::format("writer {}", a), [&bus, &program = programs[a]] {
             for (const Op& op : program) {
-              if (op.create) bus.write_create(kParents[op.parent], kType, kUuids[op.uuid]);
+              if (op.create) bus.write_create(kParents[op.parent], kMttyType, kUuids[op.uuid]);
               else bus.write_remove(kUuids[op.uuid], "1");
             }
           });

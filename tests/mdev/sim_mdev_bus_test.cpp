@@ -16,13 +16,13 @@ using testing::run_sim;
 constexpr const char* kU = "6b3f0d4c-8e5a-4c52-9d7e-2f1a0b3c4d5e";
 constexpr const char* kP1 = "0000:00:02.0";
 constexpr const char* kP2 = "0000:00:03.0";
-constexpr const char* kType = "i915-GVTg_V5_4";
+constexpr const char* kGvtType = "i915-GVTg_V5_4";
 
 SimMdevBus& two_parents(SimWorld& w, MdevCore core) {
   SimMdevBus& bus = w.sim_mdev();
   bus.set_core(core);
-  bus.add_parent(kP1, {kType});
-  bus.add_parent(kP2, {kType});
+  bus.add_parent(kP1, {kGvtType});
+  bus.add_parent(kP2, {kGvtType});
   return bus;
 }
 
@@ -39,12 +39,12 @@ TEST_P(EachCore, CreateListRemoveCreateAgain) {
     two_parents(w, GetParam());
     ex.spawn("mdevctl", [&] {
       MdevBus& bus = w.mdev();
-      created = bus.write_create(kP1, kType, std::string(kU) + "\n");
+      created = bus.write_create(kP1, kGvtType, std::string(kU) + "\n");
       listed = bus.list_devices();
       parent = bus.device_parent(kU);
       visible = bus.remove_visible(kU);
       removed = bus.write_remove(kU, "1\n");
-      again = bus.write_create(kP2, kType, kU);
+      again = bus.write_create(kP2, kGvtType, kU);
     });
   });
   ASSERT_FALSE(r.failed()) << r.message;
@@ -63,11 +63,11 @@ TEST_P(EachCore, ErrorsOfTheSysfsFiles) {
     two_parents(w, GetParam());
     ex.spawn("shell", [&] {
       MdevBus& bus = w.mdev();
-      bad_text = bus.write_create(kP1, kType, "not-a-uuid");
-      no_parent = bus.write_create("0000:00:09.0", kType, kU);
+      bad_text = bus.write_create(kP1, kGvtType, "not-a-uuid");
+      no_parent = bus.write_create("0000:00:09.0", kGvtType, kU);
       no_type = bus.write_create(kP1, "nvidia-63", kU);
       no_device = bus.write_remove(kU, "1");
-      bus.write_create(kP1, kType, kU);
+      bus.write_create(kP1, kGvtType, kU);
       zero = bus.write_remove(kU, "0");
       bad_value = bus.write_remove(kU, "yes");
       still_there = bus.remove_visible(kU);
@@ -86,8 +86,8 @@ TEST_P(EachCore, CreatingTheSameUuidTwiceOnOneParentGivesEexist) {
   Errno first = -1, second = -1;
   run_sim([&](Execution& ex, SimWorld& w) {
     two_parents(w, GetParam());
-    ex.spawn("a", [&] { first = w.mdev().write_create(kP1, kType, kU); });
-    ex.spawn("b", [&] { second = w.mdev().write_create(kP1, kType, kU); });
+    ex.spawn("a", [&] { first = w.mdev().write_create(kP1, kGvtType, kU); });
+    ex.spawn("b", [&] { second = w.mdev().write_create(kP1, kGvtType, kU); });
   }, round_robin);
   EXPECT_EQ(first + second, EEXIST);  // one succeeds, whichever it is
   EXPECT_TRUE(first == 0 || second == 0);
@@ -100,8 +100,8 @@ TEST(SimMdevBus, GlobalCoreRejectsTheSameUuidOnAnotherParentCleanly) {
   std::vector<std::string> warnings;
   run_sim([&](Execution& ex, SimWorld& w) {
     SimMdevBus& bus = two_parents(w, MdevCore::global_list);
-    ex.spawn("a", [&] { a = w.mdev().write_create(kP1, kType, kU); });
-    ex.spawn("b", [&] { b = w.mdev().write_create(kP2, kType, kU); });
+    ex.spawn("a", [&] { a = w.mdev().write_create(kP1, kGvtType, kU); });
+    ex.spawn("b", [&] { b = w.mdev().write_create(kP2, kGvtType, kU); });
     ex.always("count", [&] {
       most_parents = std::max(most_parents, bus.parents_with(kU).size());
       warnings = bus.kernel_warnings();
@@ -121,8 +121,8 @@ TEST(SimMdevBus, PerParentCoreLetsTwoParentsRaceToADuplicateSysfsLink) {
   std::vector<std::string> warnings;
   run_sim([&](Execution& ex, SimWorld& w) {
     SimMdevBus& bus = two_parents(w, MdevCore::per_parent_lock);
-    ex.spawn("a", [&] { a = w.mdev().write_create(kP1, kType, kU); });
-    ex.spawn("b", [&] { b = w.mdev().write_create(kP2, kType, kU); });
+    ex.spawn("a", [&] { a = w.mdev().write_create(kP1, kGvtType, kU); });
+    ex.spawn("b", [&] { b = w.mdev().write_create(kP2, kGvtType, kU); });
     ex.always("count", [&] {
       most_parents = std::max(most_parents, bus.parents_with(kU).size());
       warnings = bus.kernel_warnings();
@@ -153,7 +153,7 @@ GapOutcome remove_in_the_creation_gap(MdevCore core) {
   testing::run_sim(
       [&](Execution& ex, SimWorld& w) {
         bus = &two_parents(w, core);
-        ex.spawn("creator", [&] { out.create = w.mdev().write_create(kP1, kType, kU); });
+        ex.spawn("creator", [&] { out.create = w.mdev().write_create(kP1, kGvtType, kU); });
         remover = ex.spawn("remover", [&] {
           out.remove = w.mdev().write_remove(kU, "1");
           out.remove_back_after_failure = bus->has_remove_attribute(kU);
@@ -198,13 +198,13 @@ TEST(SimMdevBus, GlobalCoreKeepsTheUuidReservedWhileAReferenceIsHeld) {
   run_sim([&](Execution& ex, SimWorld& w) {
     SimMdevBus& bus = two_parents(w, MdevCore::global_list);
     ex.spawn("qemu and mdevctl", [&] {
-      bus.write_create(kP1, kType, kU);
+      bus.write_create(kP1, kGvtType, kU);
       bus.hold(kU);  // e.g. an open vfio device file
       removed = bus.write_remove(kU, "1");
       listed_while_held = bus.on_list(kU);
-      while_held = bus.write_create(kP2, kType, kU);
+      while_held = bus.write_create(kP2, kGvtType, kU);
       bus.release_hold(kU);
-      after_put = bus.write_create(kP2, kType, kU);
+      after_put = bus.write_create(kP2, kGvtType, kU);
     });
   });
   EXPECT_EQ(removed, 0);
@@ -220,7 +220,7 @@ TEST_P(EachCore, TwoRemoveWritersBothSucceedAndTheDeviceIsRemovedOnce) {
   bool gone = false;
   ExecutionResult r = run_sim([&](Execution& ex, SimWorld& w) {
     SimMdevBus& bus = two_parents(w, GetParam());
-    ex.spawn("setup", [&] { bus.write_create(kP1, kType, kU); });
+    ex.spawn("setup", [&] { bus.write_create(kP1, kGvtType, kU); });
     ex.spawn("remover a", [&] { a = bus.write_remove(kU, "1"); });
     ex.spawn("remover b", [&] { b = bus.write_remove(kU, "1"); });
     ex.at_end("gone", [&] {
@@ -250,10 +250,10 @@ TEST(SimMdevBus, PerParentCoreRemoveThenCreateElsewhereHitsTheOldBusLink) {
       [&](Execution& ex, SimWorld& w) {
         bus = &two_parents(w, MdevCore::per_parent_lock);
         ex.spawn("remover", [&] {
-          bus->write_create(kP1, kType, kU);
+          bus->write_create(kP1, kGvtType, kU);
           bus->write_remove(kU, "1");
         });
-        creator = ex.spawn("creator", [&] { created = bus->write_create(kP2, kType, kU); });
+        creator = ex.spawn("creator", [&] { created = bus->write_create(kP2, kGvtType, kU); });
         ex.at_end("warnings", [&] {
           warnings = bus->kernel_warnings();
           return std::string();
@@ -278,10 +278,10 @@ TEST(SimMdevBus, GlobalCoreRemoveThenCreateElsewhereWaitsForTheRelease) {
       [&](Execution& ex, SimWorld& w) {
         bus = &two_parents(w, MdevCore::global_list);
         ex.spawn("remover", [&] {
-          bus->write_create(kP1, kType, kU);
+          bus->write_create(kP1, kGvtType, kU);
           bus->write_remove(kU, "1");
         });
-        creator = ex.spawn("creator", [&] { created = bus->write_create(kP2, kType, kU); });
+        creator = ex.spawn("creator", [&] { created = bus->write_create(kP2, kGvtType, kU); });
       },
       [&](const PickContext&) -> ActorId {
         if (bus->removing(kU)) removing_seen = true;

@@ -31,10 +31,10 @@ using testing::trace_text;
     if (const std::string& why = process::process_actors_unsupported(); !why.empty())             \
       GTEST_SKIP() << "process actors are unsupported here: " << why;                             \
     if (geteuid() != 0) GTEST_SKIP() << "needs root: a mount namespace and mknod'd loop nodes";    \
-    if (process::find_program("losetup", kEnv).empty()) GTEST_SKIP() << "losetup is not installed"; \
+    if (process::find_program("losetup", kLoopEnv).empty()) GTEST_SKIP() << "losetup is not installed"; \
   } while (0)
 
-const std::vector<std::string> kEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+const std::vector<std::string> kLoopEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
 
 // A backing file of its own per test, removed with it.
 struct Image {
@@ -61,7 +61,7 @@ LoopRun run_losetup(Strategy& strategy, const std::string& image, const std::str
   ProcessLoop for_processes(loop);
   loop.create_file("/isos/install.iso");
   ProcessOptions o;
-  o.env = kEnv;
+  o.env = kLoopEnv;
   o.env.push_back("IMAGE=" + image);
   o.env.push_back("OUT=" + out);
   o.loop = &for_processes;

@@ -18,6 +18,8 @@
 
 namespace xenrace::testing {
 
+inline bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
 inline ExecutionOptions keep_trace() {
   ExecutionOptions o;
   o.keep_trace = true;

@@ -27,11 +27,11 @@ namespace {
   do {                                                                                                   \
     if (const std::string& why = process::process_actors_unsupported(); !why.empty())                    \
       GTEST_SKIP() << "process actors are unsupported here: " << why;                                    \
-    if (process::find_program("xenstore-write", kEnv).empty() || process::find_program("xenstore-read", kEnv).empty()) \
+    if (process::find_program("xenstore-write", kXenStoreEnv).empty() || process::find_program("xenstore-read", kXenStoreEnv).empty()) \
       GTEST_SKIP() << "xenstore-read and xenstore-write are not installed (Debian package xenstore-utils)"; \
   } while (0)
 
-const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
+const std::vector<std::string> kXenStoreEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
 
 ProcessOptions using_store(std::vector<std::string> env, SimXenStore& xs) {
   ProcessOptions o;
@@ -60,7 +60,7 @@ StoreRun run_reader(Strategy& strategy) {
   SimXenStore xs(ex);
   xs.connect()->write(kNoTx, "/test/a", "hello");
   spawn_process(ex, "script", {"sh", "-c", "v=$(xenstore-read /test/a) && xenstore-write /test/b \"$v-seen\""},
-                using_store(kEnv, xs));
+                using_store(kXenStoreEnv, xs));
   StoreRun run;
   run.result = ex.run();
   run.final_value = value_at(xs, "/test/b");
@@ -101,7 +101,7 @@ StoreRun run_incrementers(Strategy& strategy, bool locked, const std::string& lo
   Execution ex(strategy, stacks, keep_trace());
   SimXenStore xs(ex);
   xs.connect()->write(kNoTx, "/counter", "0");
-  std::vector<std::string> env = kEnv;
+  std::vector<std::string> env = kXenStoreEnv;
   env.push_back("LOCK=" + lock);
   for (const char* name : {"A", "B"})
     spawn_process(ex, fmt::format("increment{}", name), {"sh", "-c", locked ? kLockedIncrement : kIncrement},
@@ -162,7 +162,7 @@ FaultRun run_refused_write(Strategy& strategy) {
   Execution ex(strategy, stacks, o);
   SimXenStore xs(ex);
   spawn_process(ex, "script", {"sh", "-c", "xenstore-write /test/b x 2>/dev/null || xenstore-write /test/status refused"},
-                using_store(kEnv, xs));
+                using_store(kXenStoreEnv, xs));
   FaultRun run;
   run.result = ex.run();
   run.written = value_at(xs, "/test/b");
@@ -238,7 +238,7 @@ StoreRun run_watchers(Strategy& strategy) {
   // The first event is the watch's own registration event (/test/dir); the second, the fiber actor's write
   // (/test/dir/flag). Had they been the same path, xenstored would drop the second while the first is queued.
   spawn_process(ex, "watcher", {"sh", "-c", "xenstore-watch -n 2 /test/dir >/dev/null && xenstore-write /test/seen yes"},
-                using_store(kEnv, xs));
+                using_store(kXenStoreEnv, xs));
   auto conn = std::shared_ptr<XsConnection>(xs.connect());
   ex.spawn("writer", [conn] {
     conn->watch("/test/seen", "seen");
@@ -255,7 +255,7 @@ StoreRun run_watchers(Strategy& strategy) {
 
 TEST(ProcessXenStore, WatchEventsCrossBetweenScriptsAndFiberActors) {
   SKIP_WITHOUT_PROCESS_XENSTORE();
-  if (process::find_program("xenstore-watch", kEnv).empty()) GTEST_SKIP() << "xenstore-watch is not installed";
+  if (process::find_program("xenstore-watch", kXenStoreEnv).empty()) GTEST_SKIP() << "xenstore-watch is not installed";
   // Two outcomes, both real: the write lands after the script's watch is registered, and every event
   // crosses; or before it, and the script waits forever for an event that will not come (a wait on a
   // change that already happened), which the scheduler reports as a deadlock.
@@ -290,7 +290,7 @@ StoreRun run_two_children(Strategy& strategy) {
   Execution ex(strategy, stacks, keep_trace());
   SimXenStore xs(ex);
   spawn_process(ex, "script", {"sh", "-c", "xenstore-write /test/last first & xenstore-write /test/last second & wait"},
-                using_store(kEnv, xs));
+                using_store(kXenStoreEnv, xs));
   StoreRun run;
   run.result = ex.run();
   run.final_value = value_at(xs, "/test/last");

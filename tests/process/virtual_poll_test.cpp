@@ -19,13 +19,13 @@ namespace {
 using testing::keep_trace;
 using testing::trace_text;
 
-const std::vector<std::string> kEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
+const std::vector<std::string> kPollEnv = {"PATH=/usr/bin:/bin", "LC_ALL=C"};
 
 #define SKIP_WITHOUT_PYTHON_PROCESS_ACTORS()                                                    \
   do {                                                                                          \
     if (const std::string& why = process::process_actors_unsupported(); !why.empty())           \
       GTEST_SKIP() << "process actors are unsupported here: " << why;                           \
-    if (process::find_program("python3", kEnv).empty()) GTEST_SKIP() << "python3 is not installed"; \
+    if (process::find_program("python3", kPollEnv).empty()) GTEST_SKIP() << "python3 is not installed"; \
   } while (0)
 
 struct PollRun {
@@ -40,7 +40,7 @@ PollRun run_python(const char* program, std::uint64_t seed = 1) {
   RandomStrategy strategy(seed);
   strategy.begin_execution(0);
   Execution ex(strategy, stacks, keep_trace());
-  spawn_process(ex, "poller", {"python3", "-c", program}, kEnv);
+  spawn_process(ex, "poller", {"python3", "-c", program}, kPollEnv);
   PollRun run;
   run.result = ex.run();
   run.trace = trace_text(run.result);
