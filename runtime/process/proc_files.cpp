@@ -99,6 +99,16 @@ void ProcFiles::close() {
     }
 }
 
+bool read_stat_of(pid_t pid, TaskSample& s) {
+  char dir[32];
+  std::snprintf(dir, sizeof(dir), "/proc/%d", pid);
+  const int fd = open_in(dir, "stat");
+  char buf[512];
+  const bool ok = read_from_start(fd, buf, sizeof(buf)) > 0 && parse_stat(buf, s);
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
 bool read_task_at(const char* dir, TaskSample& s) {
   const int stat = open_in(dir, "stat"), schedstat = open_in(dir, "schedstat"), syscall = open_in(dir, "syscall");
   const bool ok = read_all(stat, schedstat, syscall, s);

@@ -49,7 +49,9 @@ class ProcFiles {
 };
 
 // The same sample from the files of a directory (/proc/PID or /proc/PID/task/TID), opened for this one read:
-// for the tasks settle() looks at rarely (other threads, a child's parent).
+// for the tasks settle() looks at rarely (a process's other threads).
 bool read_task_at(const char* dir, TaskSample& s);
+// Only /proc/PID/stat of any process, opened for this one read: a scan for new children, a child's parent.
+bool read_stat_of(pid_t pid, TaskSample& s);
 
 }  // namespace xenrace::process

@@ -52,21 +52,6 @@ ssize_t read_small(const char* path, char* buf, std::size_t size) {
   return n;
 }
 
-// State letter and parent pid from /proc/PID/stat (the fields after the command name's closing parenthesis).
-bool stat_at(const char* dir, char& state, pid_t& ppid) {
-  char path[96], buf[512];
-  std::snprintf(path, sizeof(path), "%s/stat", dir);
-  if (read_small(path, buf, sizeof(buf)) <= 0) return false;
-  const char* close = std::strrchr(buf, ')');
-  if (close == nullptr) return false;
-  int pp = 0;
-  if (std::sscanf(close + 1, " %c %d", &state, &pp) != 2) return false;
-  ppid = pp;
-  return true;
-}
-
-std::string proc_dir(pid_t pid) { return fmt::format("/proc/{}", pid); }
-bool stat_of(pid_t pid, char& state, pid_t& ppid) { return stat_at(proc_dir(pid).c_str(), state, ppid); }
 
 // The thread group a task belongs to (the Tgid line of /proc/TID/status), or 0.
 pid_t thread_group_of(pid_t tid) {
@@ -232,12 +217,11 @@ void ProcessTree::find_children(Changes& ch) {
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     const pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
-    char state = 0;
-    pid_t ppid = 0;
-    if (!stat_of(pid, state, ppid)) continue;
-    if (state == 'Z' && is_exited_child(pid)) continue;  // a child of the tree that died, not reaped yet
+    TaskSample s;
+    if (!read_stat_of(pid, s)) continue;
+    if (s.state == 'Z' && is_exited_child(pid)) continue;  // a child of the tree that died, not reaped yet
     for (const auto& p : procs_)
-      if (p.forked && !p.exited && p.pid == ppid && by_pid(pid) == nullptr) found.emplace_back(p.ordinal, pid);
+      if (p.forked && !p.exited && p.pid == s.ppid && by_pid(pid) == nullptr) found.emplace_back(p.ordinal, pid);
   }
   closedir(d);
   std::sort(found.begin(), found.end());
@@ -303,11 +287,10 @@ bool ProcessTree::drain(Changes& ch) {
         continue;
       }
       // A child that reached a held call before its parent's fork was settled.
-      char state = 0;
-      pid_t ppid = 0;
+      TaskSample s;
       std::uint32_t parent = 0;
-      if (stat_of(n->pid, state, ppid))
-        if (TreeProcess* pp = by_pid(ppid)) parent = pp->ordinal;
+      if (read_stat_of(n->pid, s))
+        if (TreeProcess* pp = by_pid(s.ppid)) parent = pp->ordinal;
       p = adopt(n->pid, parent, ch);
       if (p == nullptr) continue;
     }

@@ -65,6 +65,10 @@ TEST(ProcFiles, ASampleIsTheProcessesStateNowNotWhenItWasOpened) {
   ASSERT_TRUE(files.read_stat(stat_only));
   EXPECT_EQ(stat_only.state, 'S');
   EXPECT_EQ(stat_only.ppid, getpid());
+  TaskSample by_number;  // what a scan for new children reads of any pid
+  ASSERT_TRUE(read_stat_of(child.pid, by_number));
+  EXPECT_EQ(by_number.state, 'S');
+  EXPECT_EQ(by_number.ppid, getpid());
   EXPECT_EQ(child.finish(7), 7);
 }
 
@@ -85,6 +89,7 @@ TEST(ProcFiles, AProcessThatNeverExistedOpensNothing) {
   TaskSample s;
   EXPECT_FALSE(files.read(s));
   EXPECT_FALSE(files.read_stat(s));
+  EXPECT_FALSE(read_stat_of(1 << 30, s));
 }
 
 TEST(ProcFiles, AThreadCountAboveOneIsSeen) {
