@@ -62,6 +62,10 @@ bool read_all(int stat, int schedstat, int syscall, TaskSample& s) {
 ProcFiles::ProcFiles(pid_t pid) {
   char dir[32];
   std::snprintf(dir, sizeof(dir), "/proc/%d", pid);
+  *this = ProcFiles(static_cast<const char*>(dir));
+}
+
+ProcFiles::ProcFiles(const char* dir) {
   for (auto [fd, name] : {std::pair{&stat_, "stat"}, {&schedstat_, "schedstat"}, {&syscall_, "syscall"}}) {
     *fd = open_in(dir, name);
     if (*fd < 0 && errno != ENOENT && errno != ESRCH) {
@@ -109,12 +113,6 @@ bool read_stat_of(pid_t pid, TaskSample& s) {
   return ok;
 }
 
-bool read_task_at(const char* dir, TaskSample& s) {
-  const int stat = open_in(dir, "stat"), schedstat = open_in(dir, "schedstat"), syscall = open_in(dir, "syscall");
-  const bool ok = read_all(stat, schedstat, syscall, s);
-  for (int fd : {stat, schedstat, syscall})
-    if (fd >= 0) ::close(fd);
-  return ok;
-}
+bool read_task_at(const char* dir, TaskSample& s) { return ProcFiles(dir).read(s); }
 
 }  // namespace xenrace::process

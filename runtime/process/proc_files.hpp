@@ -15,7 +15,7 @@ namespace xenrace::process {
 struct TaskSample {
   char state = '?';         // the state letter of /proc/PID/stat
   pid_t ppid = 0;
-  long threads = 0;         // num_threads of /proc/PID/stat (0 for a task of /proc/PID/task)
+  long threads = 0;         // num_threads of /proc/PID/stat: the threads of the task's process
   std::uint64_t runs = 0;   // times on a CPU: the third field of /proc/PID/schedstat
   // /proc/PID/syscall: "running" unless the task is off the CPU, asleep in one state from before to after the
   // read (the kernel checks this, wait_task_inactive); then the system call it sleeps in, its arguments and its
@@ -30,6 +30,8 @@ class ProcFiles {
   // Throws std::runtime_error when they cannot be opened for another reason (out of file descriptors): a
   // process whose state cannot be read could never be seen to settle.
   explicit ProcFiles(pid_t pid);
+  // The same files of any task directory (/proc/PID/task/TID).
+  explicit ProcFiles(const char* dir);
   ~ProcFiles() { close(); }
   ProcFiles(ProcFiles&& other) noexcept { *this = static_cast<ProcFiles&&>(other); }
   ProcFiles& operator=(ProcFiles&& other) noexcept;
