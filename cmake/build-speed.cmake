@@ -10,10 +10,11 @@
 # ones. CMake adds -Winvalid-pch, so with -Werror a header GCC cannot use fails the build instead of
 # silently costing the time again.
 #
-# A unity build of the CLI (XENRACE_UNITY, off by default, on in ci/test): most of a CLI file's compile time
-# is generating code for the CLI11 and JSON functions it uses, the same in each of its sixteen files; two
-# batches generate it twice instead. Off by default so that an everyday build still compiles each file on
-# its own and a missing include shows.
+# A unity build of the CLI and the test binaries (XENRACE_UNITY, off by default, on in ci/test): most of a CLI
+# file's compile time is generating code for the CLI11 and JSON functions it uses, the same in each of its
+# sixteen files; two batches generate it twice instead. A test binary's files parse the same project headers
+# and generate the same GoogleTest code; batches of four do it once a batch. Off by default so that an
+# everyday build still compiles each file on its own and a missing include shows.
 option(XENRACE_UNITY "Compile the CLI's files, and each test binary's, as unity batches (CI: faster, same code)" OFF)
 
 function(_xenrace_test_targets dir out)
@@ -25,22 +26,23 @@ function(_xenrace_test_targets dir out)
   endforeach()
   set(${out} ${targets} PARENT_SCOPE)
 endfunction()
-_xenrace_test_targets(${PROJECT_SOURCE_DIR}/tests _xenrace_tests)
+_xenrace_test_targets(${PROJECT_SOURCE_DIR}/tests _xenrace_test_targets_all)
+# The GoogleTest binaries among them: what the unity batches and the shared precompiled header apply to.
+set(_xenrace_gtest_binaries)
+foreach(target IN LISTS _xenrace_test_targets_all)
+  get_target_property(type ${target} TYPE)
+  get_target_property(libs ${target} LINK_LIBRARIES)
+  if(type STREQUAL "EXECUTABLE" AND libs MATCHES "GTest::")
+    list(APPEND _xenrace_gtest_binaries ${target})
+  endif()
+endforeach()
 
 if(XENRACE_UNITY)
   set_target_properties(xenrace PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   # Two files define an internal shell_word(); render.cpp compiles on its own.
   set_source_files_properties(${PROJECT_SOURCE_DIR}/cli/render.cpp DIRECTORY ${PROJECT_SOURCE_DIR}/cli
                               PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
-  # A test binary's files parse the same project headers (the store, the World, the scenarios) and generate
-  # the same GoogleTest and rapidcheck code; batches of four parse them once a batch.
-  foreach(target IN LISTS _xenrace_tests)
-    get_target_property(type ${target} TYPE)
-    get_target_property(libs ${target} LINK_LIBRARIES)
-    if(type STREQUAL "EXECUTABLE" AND libs MATCHES "GTest::")
-      set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 4)
-    endif()
-  endforeach()
+  set_target_properties(${_xenrace_gtest_binaries} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 4)
 endif()
 
 option(XENRACE_PCH "Precompile third-party headers for the CLI and the GoogleTest binaries" ON)
@@ -63,16 +65,12 @@ target_link_libraries(xenrace_test_pch PRIVATE GTest::gtest rapidcheck)
 target_precompile_headers(xenrace_test_pch PRIVATE <gtest/gtest.h> <rapidcheck.h> <functional> <map> <memory>
                                                    <optional> <string> <string_view> <vector>)
 
-foreach(target IN LISTS _xenrace_tests)
-  get_target_property(type ${target} TYPE)
-  get_target_property(libs ${target} LINK_LIBRARIES)
-  if(type STREQUAL "EXECUTABLE" AND libs MATCHES "GTest::")
-    target_precompile_headers(${target} REUSE_FROM xenrace_test_pch)
-    # With the headers precompiled, GCC 12's late warnings report its known false positives on libstdc++'s
-    # inlined std::string memcpy (GCC bugs 105329, 105651: operator+ on a temporary, a literal into a short
-    # string) in the tests' code; the same files parsed whole (XENRACE_PCH=OFF) report none. The ASan tree
-    # runs the same tests and sees a real overflow.
-    target_compile_options(${target} PRIVATE -Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread
-                                             -Wno-restrict)
-  endif()
+foreach(target IN LISTS _xenrace_gtest_binaries)
+  target_precompile_headers(${target} REUSE_FROM xenrace_test_pch)
+  # With the headers precompiled, GCC 12's late warnings report its known false positives on libstdc++'s
+  # inlined std::string memcpy (GCC bugs 105329, 105651: operator+ on a temporary, a literal into a short
+  # string) in the tests' code; the same files parsed whole (XENRACE_PCH=OFF) report none. The ASan tree
+  # runs the same tests and sees a real overflow.
+  target_compile_options(${target} PRIVATE -Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread
+                                           -Wno-restrict)
 endforeach()
