@@ -396,7 +396,7 @@ class Supervisor {
   struct Park {
     std::uint64_t lock_generation = 0;  // parked on a lock at this generation, plus one; 0: not
     VirtualTime wake_at = kForever;     // asleep until then (or, with poll, its deadline)
-    std::optional<PollCall> poll;       // waiting in poll or ppoll (virtual_poll.hpp)
+    std::optional<PollCall> poll;       // waiting in poll, select or epoll_wait (virtual_poll.hpp)
   };
   Park& park_of(std::uint32_t ordinal) {
     if (parks_.size() < ordinal + 1) parks_.resize(ordinal + 1);
@@ -445,7 +445,12 @@ class Supervisor {
       case SYS_nanosleep:
       case SYS_clock_nanosleep: return sleep(p, n);
       case SYS_poll:
-      case SYS_ppoll: return start_poll(p, n);
+      case SYS_ppoll:
+      case SYS_select:
+      case SYS_pselect6:
+      case SYS_epoll_wait:
+      case SYS_epoll_pwait:
+      case SYS_epoll_pwait2: return start_poll(p, n);
       case SYS_connect: return connect(p, n);
       case SYS_open:
       case SYS_openat: return open_loop_node(p, n);
@@ -573,12 +578,7 @@ class Supervisor {
 
   bool sleep(TreeProcess& p, const Notification& n) {
     const bool absolute = n.nr == SYS_clock_nanosleep && (n.args[1] & TIMER_ABSTIME) != 0;
-    if (absolute) {
-      // An absolute deadline is on the real clock, which the program reads through the vDSO: not virtual yet.
-      ex_.record("proc.sleep", fmt::format("p{} until an absolute time", p.ordinal), "real time");
-      pass(p);
-      return true;
-    }
+    if (absolute) return sleep_until(p, n);
     timespec ts{};
     const std::uint64_t addr = n.nr == SYS_nanosleep ? n.args[0] : n.args[2];
     if (!read_remote(p.pid, addr, &ts, sizeof(ts))) {
@@ -602,17 +602,54 @@ class Supervisor {
     return false;
   }
 
-  // A poll that would wait: parked until poll_ends, its deadline on the virtual clock.
-  bool start_poll(TreeProcess& p, const Notification& n) {
-    PollCall call = read_poll_call(p.pid, n);
-    const std::string what = fmt::format("p{} {} fd{} {}", p.ordinal, call.fds.size(), call.fds.size() == 1 ? "" : "s",
-                                         call.timeout == kForever ? "no timeout" : seconds_text(call.timeout));
-    if (returns_at_once(p.pidfd, n.pid, call)) {
-      ex_.record("proc.poll", what, "OK");  // returns at once after all (answer_free_calls saw it otherwise)
+  // clock_nanosleep(clock, TIMER_ABSTIME, deadline): a deadline on a clock the program reads as virtual time (the
+  // preload answers its clock reads), so it is reached when virtual time is. python's time.sleep waits this way.
+  // A CPU-time clock is not virtual: that sleep runs as made.
+  bool sleep_until(TreeProcess& p, const Notification& n) {
+    const std::optional<std::int64_t> base = virtual_clock_base(static_cast<clockid_t>(n.args[0]));
+    if (!base) {
+      ex_.record("proc.sleep", fmt::format("p{} until a CPU-time deadline", p.ordinal), "real time");
       pass(p);
       return true;
     }
-    ex_.record("proc.poll", what, "waiting");
+    timespec ts{};
+    if (!read_remote(p.pid, n.args[2], &ts, sizeof(ts))) {
+      ex_.record("proc.sleep", fmt::format("p{} until ?", p.ordinal), "EFAULT");
+      reply(p, -1, EFAULT);
+      return true;
+    }
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
+      ex_.record("proc.sleep", fmt::format("p{} until {}s {}ns", p.ordinal, ts.tv_sec, ts.tv_nsec), "EINVAL");
+      reply(p, -1, EINVAL);
+      return true;
+    }
+    // The deadline as virtual time; one before virtual time 0 has passed.
+    const std::int64_t sec = ts.tv_sec - *base;
+    const VirtualTime deadline =
+        sec < 0 ? 0 : static_cast<VirtualTime>(sec) * 1'000'000'000 + static_cast<VirtualTime>(ts.tv_nsec);
+    const VirtualTime now = ex_.sched().now();
+    ex_.record("proc.sleep", fmt::format("p{} until {}", p.ordinal, seconds_text(deadline)),
+               deadline <= now ? "passed" : "asleep");
+    if (deadline <= now) {
+      reply(p, 0, 0);
+      return true;
+    }
+    park_of(p.ordinal).wake_at = deadline;
+    return false;
+  }
+
+  // A poll, select or epoll_wait that would wait: parked until poll_ends, its deadline on the virtual clock.
+  bool start_poll(TreeProcess& p, const Notification& n) {
+    PollCall call = read_wait_call(p.pid, n);
+    const std::string what = fmt::format("p{} {} fd{} {}", p.ordinal, call.fds.size(), call.fds.size() == 1 ? "" : "s",
+                                         call.timeout == kForever ? "no timeout" : seconds_text(call.timeout));
+    const std::string op = fmt::format("proc.{}", call.name());
+    if (returns_at_once(p.pidfd, n.pid, call)) {
+      ex_.record(op, what, "OK");  // returns at once after all (answer_free_calls saw it otherwise)
+      pass(p);
+      return true;
+    }
+    ex_.record(op, what, "waiting");
     Park& park = park_of(p.ordinal);
     park.wake_at = call.timeout == kForever ? kForever : ex_.sched().now() + call.timeout;
     park.poll = std::move(call);
@@ -624,22 +661,33 @@ class Supervisor {
     return park.wake_at <= now || returns_at_once(p.pidfd, p.held->pid, *park.poll);
   }
 
-  // Ends a parked poll: the kernel runs it when an fd is ready (it returns at once, with the program's own
-  // revents); a signal makes it fail with EINTR, as the kernel's wait would; at the deadline it returns 0.
+  // Ends a parked wait: the kernel runs it when an fd is ready (it returns at once, with the program's own
+  // revents, sets or events); a signal makes it fail with EINTR, as the kernel's wait would; at the deadline it
+  // returns 0. select's deadline is the kernel's own: its timeout is set to zero in the program's memory and the
+  // call runs, returning 0 with its sets cleared and the time left written back, as a real timeout does.
   bool end_poll(TreeProcess& p) {
     Park& park = park_of(p.ordinal);
     const PollCall call = std::move(*park.poll);
     park.poll.reset();
     park.wake_at = kForever;
     const std::string who = fmt::format("p{}", p.ordinal);
-    if (poll_ready(p.pidfd, call.fds)) {
-      ex_.record("proc.poll_end", who, "ready");
+    const std::string op = fmt::format("proc.{}_end", call.name());
+    if (wait_ready(p.pidfd, call)) {
+      ex_.record(op, who, "ready");
       pass(p);
     } else if (signal_pending(p.held->pid, call.sigmask)) {
-      ex_.record("proc.poll_end", who, "EINTR");
+      ex_.record(op, who, "EINTR");
       reply(p, -1, EINTR);
+    } else if (call.timeout_addr != 0) {
+      const timeval tv{};
+      const timespec ts{};
+      const bool zeroed = call.timeout_is_timeval ? write_remote(p.pid, call.timeout_addr, &tv, sizeof(tv))
+                                                  : write_remote(p.pid, call.timeout_addr, &ts, sizeof(ts));
+      ex_.record(op, who, zeroed ? "timed out" : "EFAULT");
+      if (zeroed) pass(p);
+      else reply(p, -1, EFAULT);
     } else {
-      ex_.record("proc.poll_end", who, "timed out");
+      ex_.record(op, who, "timed out");
       reply(p, 0, 0);
     }
     return true;
@@ -793,10 +841,10 @@ class Supervisor {
         any = true;
         continue;
       }
-      if ((n.nr == SYS_poll || n.nr == SYS_ppoll) && !park_of(p.ordinal).poll) {
-        // A poll that returns at once (an fd ready, a zero timeout, a pending signal, bad arguments) runs in
+      if (is_wait_call(n.nr) && !park_of(p.ordinal).poll) {
+        // A wait that returns at once (an fd ready, a zero timeout, a pending signal, bad arguments) runs in
         // the kernel as made, like a read that does not block: no step. One that would wait is a step.
-        if (returns_at_once(p.pidfd, n.pid, read_poll_call(p.pid, n))) {
+        if (returns_at_once(p.pidfd, n.pid, read_wait_call(p.pid, n))) {
           pass(p);
           any = true;
         }
@@ -815,9 +863,24 @@ class Supervisor {
   // clock_gettime, gettimeofday and time, made as system calls by virtual_time_preload.c: the wall clock reads
   // kVirtualEpoch plus the scheduler's virtual time, the monotonic clocks kVirtualUptime plus it. Other clocks
   // (CPU time) run as made.
+  static constexpr std::int64_t kVirtualEpoch = 1767225600;  // 2026-01-01T00:00:00Z
+  static constexpr std::int64_t kVirtualUptime = 100;        // seconds since boot at virtual time 0
+
+  // What a clock reads at virtual time 0, in seconds; nullopt for a clock that is not virtual (CPU time).
+  static std::optional<std::int64_t> virtual_clock_base(clockid_t clock) {
+    switch (clock) {
+      case CLOCK_REALTIME:
+      case CLOCK_REALTIME_COARSE:
+      case CLOCK_TAI: return kVirtualEpoch;
+      case CLOCK_MONOTONIC:
+      case CLOCK_MONOTONIC_RAW:
+      case CLOCK_MONOTONIC_COARSE:
+      case CLOCK_BOOTTIME: return kVirtualUptime;
+      default: return std::nullopt;
+    }
+  }
+
   void read_clock(TreeProcess& p, const Notification& n) {
-    constexpr std::int64_t kVirtualEpoch = 1767225600;  // 2026-01-01T00:00:00Z
-    constexpr std::int64_t kVirtualUptime = 100;        // seconds since boot at virtual time 0
     const VirtualTime now = ex_.sched().now();
     const std::int64_t sec = static_cast<std::int64_t>(now / 1'000'000'000);
     const std::int64_t nsec = static_cast<std::int64_t>(now % 1'000'000'000);
@@ -837,18 +900,12 @@ class Supervisor {
       else reply(p, -1, EFAULT);
       return;
     }
-    std::int64_t base = 0;
-    switch (static_cast<clockid_t>(n.args[0])) {
-      case CLOCK_REALTIME:
-      case CLOCK_REALTIME_COARSE:
-      case CLOCK_TAI: base = kVirtualEpoch; break;
-      case CLOCK_MONOTONIC:
-      case CLOCK_MONOTONIC_RAW:
-      case CLOCK_MONOTONIC_COARSE:
-      case CLOCK_BOOTTIME: base = kVirtualUptime; break;
-      default: pass(p); return;
+    const std::optional<std::int64_t> base = virtual_clock_base(static_cast<clockid_t>(n.args[0]));
+    if (!base) {
+      pass(p);
+      return;
     }
-    const timespec ts{base + sec, nsec};
+    const timespec ts{*base + sec, nsec};
     if (n.args[1] != 0 && put(n.args[1], &ts, sizeof(ts))) reply(p, 0, 0);
     else reply(p, -1, EFAULT);
   }

@@ -28,7 +28,8 @@ namespace {
 
 const char* const kHeldCalls[] = {"execve",     "execveat", "clone",     "clone3",          "fork",
                                   "vfork",      "exit_group", "flock",   "nanosleep",       "clock_nanosleep", "connect",
-                                  "clock_gettime", "gettimeofday", "time", "poll", "ppoll"};
+                                  "clock_gettime", "gettimeofday", "time", "poll", "ppoll",
+                                  "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2"};
 
 [[noreturn]] void fail(const char* what, int rc) {
   throw std::runtime_error(fmt::format("process actors: {} failed: {}", what, std::strerror(-rc)));

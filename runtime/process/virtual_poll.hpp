@@ -1,9 +1,10 @@
-// poll and ppoll on virtual time. A held poll that would wait (no fd ready, a timeout that is not zero) is
-// parked by the supervisor instead of running in the kernel, where its timeout would be real time. It ends, as a
-// step of the actor, when one of its fds becomes ready (a XenStore reply or watch event the supervisor wrote, a
-// pipe another process of the tree wrote), when a signal arrives that the call does not block (a child's
-// SIGCHLD: the kernel would return EINTR), or when virtual time reaches its deadline (it returns 0). What the
-// supervisor needs to decide that, read from the held process without running it.
+// The waits of a held process on virtual time: poll, ppoll, select, pselect6, epoll_wait, epoll_pwait and
+// epoll_pwait2. A held wait that would block (no fd ready, a timeout that is not zero) is parked by the supervisor
+// instead of running in the kernel, where its timeout would be real time. It ends, as a step of the actor, when one
+// of its fds becomes ready (a XenStore reply or watch event the supervisor wrote, a pipe another process of the
+// tree wrote), when a signal arrives that the call does not block (a child's SIGCHLD: the kernel would return
+// EINTR), or when virtual time reaches its deadline. What the supervisor needs to decide that, read from the held
+// process without running it.
 #pragma once
 #include <poll.h>
 
@@ -16,21 +17,39 @@
 
 namespace xenrace::process {
 
+enum class WaitKind : std::uint8_t { poll, select, epoll };
+
 struct PollCall {
+  WaitKind kind = WaitKind::poll;
+  // The fds to look at, as poll(2) would be asked. select's sets become one entry per fd; epoll's instance is one
+  // entry, its own fd, which polls readable while any of its watched fds is ready (looking consumes no event).
   std::vector<pollfd> fds;
-  VirtualTime timeout = kForever;         // kForever: none (a negative timeout, a null timespec)
-  std::optional<std::uint64_t> sigmask;   // ppoll's: the signals blocked while it waits; else the thread's own
+  // select only, one per fd: the revents that make it ready for the sets it is in (the kernel's POLLIN_SET,
+  // POLLOUT_SET and POLLEX_SET). Empty: any revents (poll's and epoll's rule).
+  std::vector<short> ready_when;
+  VirtualTime timeout = kForever;         // kForever: none (a negative timeout, a null pointer)
+  // select and pselect6: where the program's timeval or timespec is. At the deadline the supervisor writes a zero
+  // timeout there and lets the kernel run the call, which then returns 0 and clears the sets, as a timeout does.
+  std::uint64_t timeout_addr = 0;
+  bool timeout_is_timeval = false;
+  std::optional<std::uint64_t> sigmask;   // ppoll's, pselect6's, epoll_pwait's: blocked while it waits; else the thread's
   int error = 0;                          // EFAULT or EINVAL: the kernel would refuse the call at once
+
+  // "poll", "select" or "epoll_wait": how the trace names the call.
+  const char* name() const;
 };
 
-// The arguments of a held poll or ppoll. More fds than `max_fds` is not a call to emulate: error E2BIG here
-// (the supervisor then lets the kernel run it).
-PollCall read_poll_call(pid_t pid, const Notification& n, std::size_t max_fds = 1024);
+// Whether `nr` is one of the waits above.
+bool is_wait_call(long nr);
 
-// Whether poll(fds, timeout 0) in the process would return at once: an fd is ready, or not open (POLLNVAL).
-// `pidfd` is the process's; its fds are duplicated (pidfd_getfd) and polled here, so the answer is the one the
-// kernel would give the process now.
-bool poll_ready(int pidfd, const std::vector<pollfd>& fds);
+// The arguments of a held wait. More fds than `max_fds` is not a call to emulate: error E2BIG here (the
+// supervisor then lets the kernel run it).
+PollCall read_wait_call(pid_t pid, const Notification& n, std::size_t max_fds = 1024);
+
+// Whether the call would find an fd ready now (or one not open: poll reports POLLNVAL, select EBADF, both at once).
+// `pidfd` is the process's; its fds are duplicated (pidfd_getfd) and polled here with a zero timeout, so the answer
+// is the one the kernel would give the process now.
+bool wait_ready(int pidfd, const PollCall& call);
 
 // Whether thread `tid` has a signal pending that `mask` (else its own blocked set) does not block: its wait
 // would end with EINTR.
