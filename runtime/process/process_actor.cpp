@@ -31,6 +31,7 @@
 #include "runtime/process/process_tree.hpp"
 #include "runtime/process/remote_memory.hpp"
 #include "runtime/process/seccomp_listener.hpp"
+#include "runtime/process/served_proc_files.hpp"
 #include "runtime/process/virtual_poll.hpp"
 
 namespace xenrace::process {
@@ -851,7 +852,13 @@ class Supervisor {
         continue;
       }
       if (loop_ == nullptr) continue;
-      const bool other_open = (n.nr == SYS_open || n.nr == SYS_openat) && !is_loop_node(open_path(p, n));
+      const bool opens = n.nr == SYS_open || n.nr == SYS_openat;
+      const std::string path = opens ? open_path(p, n) : std::string();
+      if (opens && serve_proc_file(p, n, path)) {
+        any = true;
+        continue;
+      }
+      const bool other_open = opens && !is_loop_node(path);
       const bool other_ioctl = n.nr == SYS_ioctl && loop_handle_of(p, static_cast<int>(n.args[0])) == nullptr;
       if (!other_open && !other_ioctl) continue;
       pass(p);
@@ -860,9 +867,6 @@ class Supervisor {
     return any;
   }
 
-  // clock_gettime, gettimeofday and time, made as system calls by virtual_time_preload.c: the wall clock reads
-  // kVirtualEpoch plus the scheduler's virtual time, the monotonic clocks kVirtualUptime plus it. Other clocks
-  // (CPU time) run as made.
   static constexpr std::int64_t kVirtualEpoch = 1767225600;  // 2026-01-01T00:00:00Z
   static constexpr std::int64_t kVirtualUptime = 100;        // seconds since boot at virtual time 0
 
@@ -880,6 +884,28 @@ class Supervisor {
     }
   }
 
+  // An open of a /proc file served from the simulated dom0 (served_proc_files.hpp), for reading: answered with a
+  // memory file of the content. No step: the content changes in none. False when `path` is not served.
+  bool serve_proc_file(TreeProcess& p, const Notification& n, const std::string& path) {
+    const std::optional<std::string_view> content = served_proc_file(path);
+    const std::uint64_t flags = n.nr == SYS_open ? n.args[1] : n.args[2];
+    if (!content || (flags & O_ACCMODE) != O_RDONLY) return false;  // a write the kernel refuses as made
+    const int fd = make_served_file(*content);
+    if (fd < 0) {
+      reply(p, -1, -fd);
+      return true;
+    }
+    const bool given = tree_.channel().respond_with_fd(n.id, fd, (flags & O_CLOEXEC) != 0);
+    const int e = errno;
+    ::close(fd);
+    if (!given && tree_.channel().valid(n.id)) reply(p, -1, e);
+    else tree_.released(p);
+    return true;
+  }
+
+  // clock_gettime, gettimeofday and time, made as system calls by virtual_time_preload.c: the wall clock reads
+  // kVirtualEpoch plus the scheduler's virtual time, the monotonic clocks kVirtualUptime plus it. Other clocks
+  // (CPU time) run as made.
   void read_clock(TreeProcess& p, const Notification& n) {
     const VirtualTime now = ex_.sched().now();
     const std::int64_t sec = static_cast<std::int64_t>(now / 1'000'000'000);

@@ -17,6 +17,7 @@
 #include "runtime/execution.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
+#include "runtime/process/served_proc_files.hpp"
 #include "runtime/strategies/random_strategy.hpp"
 
 namespace xenrace {
@@ -138,6 +139,40 @@ TEST(ProcessLoop, AnotherLoopUserCanTakeTheDeviceBetweenTheTwoLosetups) {
   }
   EXPECT_TRUE(failed) << "no seed of 40 put udisksd between losetup -f and losetup DEV FILE";
   EXPECT_TRUE(passed) << "no seed of 40 let the script through";
+}
+
+// The mount table a script with loop devices reads (the block script's check_sharing: `cat /proc/mounts`) is the
+// simulated dom0's, through every name it has, never the host's: the host's could name its own mounted loop
+// devices, which are simulated devices in the actor's /dev. The file is read-only, like /proc's.
+TEST(ProcessLoop, TheMountTableIsTheSimulatedDom0s) {
+  SKIP_WITHOUT_PROCESS_LOOP();
+  Image image;
+  const std::string out = image.path + ".out";
+  RandomStrategy strategy(1);
+  strategy.begin_execution(0);
+  StackPool stacks;
+  Execution ex(strategy, stacks, keep_trace());
+  SimLoop loop(ex);
+  ProcessLoop for_processes(loop);
+  ProcessOptions o;
+  o.env = kLoopEnv;
+  o.env.push_back("OUT=" + out);
+  o.loop = &for_processes;
+  spawn_process(ex, "script",
+                {"sh", "-c", "for f in /proc/mounts /etc/mtab /proc/self/mounts \"/proc/$$/mounts\"; do "
+                             "cat \"$f\" >>\"$OUT\" || exit 1; done; "
+                             "if echo x 2>/dev/null >>/proc/mounts; then exit 2; fi; exit 0"},
+                o);
+  const ExecutionResult result = ex.run();
+  std::ifstream in(out);
+  const std::string read_back{std::istreambuf_iterator<char>(in), {}};
+  fs::remove(out);
+  ASSERT_FALSE(result.failed()) << result.message << "\n" << trace_text(result);
+  const std::string table = std::string(*process::served_proc_file("/proc/mounts"));
+  EXPECT_NE(table.find("/dev/root / ext4"), std::string::npos) << table;
+  EXPECT_EQ(read_back, table + table + table + table);
+  // Not a step: the content changes in none.
+  EXPECT_EQ(trace_text(result).find("mounts"), std::string::npos) << trace_text(result);
 }
 
 }  // namespace
