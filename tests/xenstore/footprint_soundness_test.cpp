@@ -211,5 +211,16 @@ TEST(XenStoreFootprints, AWatchBelowARemovedNodeAndTheRemovalDoNotCommute) {
                         {{Kind::watch, 1, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
 }
 
+// Two creations below /t and a removal of /t by a watcher of /t, which reads its events without waiting. The
+// removal may come first, and the watcher then finds no event between the two creations' events: found only
+// when a creation queueing onto a queue that still held an event, held in a sleep set while the watcher popped
+// that event, wakes when the watcher then looks at the empty queue.
+TEST(XenStoreFootprints, AnEventQueuedAfterThePopThatEmptiedTheQueueIsAnotherOutcome) {
+  expect_every_outcome({{{Kind::mkdir, 0, 0}},
+                        {{Kind::mkdir, 2, 0}},
+                        {{Kind::watch, 3, 0}, {Kind::rm, 3, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0},
+                         {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
+}
+
 }  // namespace
 }  // namespace xenrace

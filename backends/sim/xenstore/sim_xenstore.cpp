@@ -175,7 +175,7 @@ std::uint64_t SimXenStore::Footprints::event_key(std::uint32_t conn, std::string
   return h ^ (conn < connection_keys_.size() ? connection_keys_[conn] * 1099511628211ull : 0);
 }
 void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view path, std::string_view token,
-                                           bool was_empty, bool duplicate, bool near_budget) {
+                                           bool duplicate, bool near_budget) {
   Scheduler& s = ex_.sched();
   if (near_budget) return s.access_everything();
   std::uint64_t k = 0;
@@ -183,7 +183,9 @@ void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view 
   if (duplicate) return s.access(event_key(conn, path, token), AccessMode::read);
   s.access(k, AccessMode::write);
   s.access(event_key(conn, path, token), AccessMode::write);
-  if (was_empty && queue_key(conn, 'f', k)) s.access(k, AccessMode::write);
+  // Every queueing, not only one onto an empty queue: whether the queue is empty depends on the owner's pops,
+  // which touch no such flag, so a queueing that a sleep set holds must keep the footprint it will have.
+  if (queue_key(conn, 'f', k)) s.access(k, AccessMode::write);
 }
 void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view path, std::string_view token) {
   Scheduler& s = ex_.sched();

@@ -52,7 +52,7 @@ class SimXenStore final : public XenStore {
     void node_written(std::string_view path) override;
     void watches_read(std::string_view path, bool exact) override;
     void watches_written(std::string_view path) override;
-    void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
+    void event_queued(std::uint32_t conn, std::string_view path, std::string_view token,
                       bool duplicate, bool near_budget) override;
     void event_popped(std::uint32_t conn, std::string_view path, std::string_view token) override;
     void events_looked(std::uint32_t conn) override;

@@ -17,8 +17,10 @@
 //   - a connection's event queue is a FIFO: queueing appends at its tail, popping takes its head, and
 //     the two commute unless both concern the same event (a duplicate is merged into a queued event only
 //     while that event is still queued). Whether the queue is empty is seen only by its owner's answer
-//     "no event" (events_looked), which a queueing onto an empty queue changes. A pop that empties the
-//     queue changes it too, but only the owner looks, after its own pop. Finding the queue empty and
+//     "no event" (events_looked), which every queueing changes: one onto a queue that still holds events
+//     too, since the owner's pops, which change nothing the queueing touches, may empty it before the
+//     queueing runs (a queueing held in a sleep set keeps the footprint it had when it was put there). A pop
+//     that empties the queue changes it too, but only the owner looks, after its own pop. Finding the queue empty and
 //     waiting is no access at all: the wait ends when an event is queued, and the owner then pops that
 //     event, which depends on its queueing; whether the owner started to wait before or after the
 //     queueing shows in nothing it does. A queue near its byte budget is dependent with everything, since
@@ -45,7 +47,7 @@ class AccessObserver {
   // A watch on `path` was added or removed.
   virtual void watches_written(std::string_view path) = 0;
   // An event for `conn`: appended (`duplicate` false) or merged into the same queued event.
-  virtual void event_queued(std::uint32_t conn, std::string_view path, std::string_view token, bool was_empty,
+  virtual void event_queued(std::uint32_t conn, std::string_view path, std::string_view token,
                             bool duplicate, bool near_budget) = 0;
   virtual void event_popped(std::uint32_t conn, std::string_view path, std::string_view token) = 0;
   virtual void events_looked(std::uint32_t conn) = 0;   // is there an event? (or a pop of nothing)

@@ -188,12 +188,11 @@ void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
     return;
   }
   const bool may_merge = options_.coalesce_events && !is_special(shown);
-  const bool was_empty = cn.pending.empty();
   const std::size_t budget = event_budget(cn);
   const EventQueue::Push pushed = cn.pending.push(shown, w.token, may_merge, budget);
   if (tree_.observer) {
     const bool near_budget = budget != 0 && cn.pending.bytes() + event_wire_bytes(shown, w.token) >= budget / 2;
-    tree_.observer->event_queued(cn.id, shown, w.token, was_empty, pushed == EventQueue::Push::duplicate,
+    tree_.observer->event_queued(cn.id, shown, w.token, pushed == EventQueue::Push::duplicate,
                                  near_budget || pushed == EventQueue::Push::over_budget);
   }
   if (pushed != EventQueue::Push::queued) return;
