@@ -4,6 +4,13 @@
 // order of two adjacent independent steps of different actors cannot be observed: both orders reach the
 // same state, each step sees the same values, and neither enables nor disables the other.
 //
+// Updates are changes that commute with each other but not with a read: adding distinct children to one
+// XenStore directory, say. Two updates reach states that differ only in the order of what they added, which
+// only an *ordered* read can see (a listing in creation order). So updates of one object are independent of
+// each other, dependent with every read and write of it, and an ordered read (read_order, write_order) makes
+// dpor explore both orders of every two concurrent updates it sees (observers, as in Aronis et al., "Optimal
+// dynamic partial order reduction with observers", TACAS 2018).
+//
 // Soundness rests on the footprints being complete, so the default is the safe one: a step is global
 // (dependent with every step) unless every visible operation in it declared what it touches. A component
 // declares with Scheduler::declare_footprint() and then names its accesses with Scheduler::access();
@@ -18,7 +25,27 @@
 
 namespace xenrace {
 
-enum class AccessMode : std::uint8_t { read, write };
+// A bit set: read 1, write 2, update 4, "sees the order of the updates" 8.
+enum class AccessMode : std::uint8_t { read = 1, write = 2, update = 4, read_order = 9, write_order = 10 };
+
+inline bool writes(AccessMode m) { return (static_cast<unsigned>(m) & 2) != 0; }
+inline bool updates(AccessMode m) { return static_cast<unsigned>(m) == 4; }
+inline bool only_reads(AccessMode m) { return (static_cast<unsigned>(m) & 6) == 0; }
+inline bool sees_update_order(AccessMode m) { return (static_cast<unsigned>(m) & 8) != 0; }
+
+// What two accesses of one step to one object amount to: a read and an update together are a write (the step
+// saw the value it changed); a write covers reads and updates; seeing the order is kept.
+inline AccessMode merged(AccessMode a, AccessMode b) {
+  unsigned bits = static_cast<unsigned>(a) | static_cast<unsigned>(b);
+  if ((bits & 1) && (bits & 4)) bits |= 2;
+  if (bits & 2) bits &= ~5u;
+  return static_cast<AccessMode>(bits);
+}
+
+// Whether two accesses to one object keep their steps' order for a sleep set: anything but two reads. Two
+// updates do too, although they commute for race detection: a sleeper stands for the sibling order, which
+// reaches another state when an ordered read comes later.
+inline bool conflicting(AccessMode a, AccessMode b) { return !(only_reads(a) && only_reads(b)); }
 
 struct Access {
   std::uint64_t object;
@@ -54,7 +81,7 @@ class StepFootprint {
     if (global_) return;
     for (std::size_t i = 0; i < count_; ++i)
       if (entries_[i].object == object) {
-        if (mode == AccessMode::write) entries_[i].mode = AccessMode::write;
+        entries_[i].mode = merged(entries_[i].mode, mode);
         return;
       }
     if (count_ == kCapacity) {

@@ -17,8 +17,18 @@ void join(std::array<std::uint32_t, kMaxActors>& into, const std::array<std::uin
 bool conflict(const Access* a, const Access* a_end, const Access* b, const Access* b_end) {
   for (const Access* x = a; x != a_end; ++x)
     for (const Access* y = b; y != b_end; ++y)
-      if (x->object == y->object && (x->mode == AccessMode::write || y->mode == AccessMode::write)) return true;
+      if (x->object == y->object && conflicting(x->mode, y->mode)) return true;
   return false;
+}
+
+// Replaces `actor`'s entry, or adds one: only each actor's last access of a kind can race with a later one.
+void keep_last(std::vector<std::pair<ActorId, std::uint32_t>>& list, ActorId actor, std::uint32_t index) {
+  for (auto& [who, at] : list)
+    if (who == actor) {
+      at = index;
+      return;
+    }
+  list.emplace_back(actor, index);
 }
 
 }  // namespace
@@ -29,7 +39,7 @@ void DporStrategy::Footprint::merge(bool g, const Access* begin, const Access* e
     bool found = false;
     for (Access& mine : accesses)
       if (mine.object == a->object) {
-        if (a->mode == AccessMode::write) mine.mode = AccessMode::write;
+        mine.mode = merged(mine.mode, a->mode);
         found = true;
         break;
       }
@@ -197,6 +207,7 @@ DporStrategy::ObjectHistory& DporStrategy::history(std::uint64_t object) {
     h.epoch = epoch_;
     h.last_write = -1;
     h.reads.clear();
+    h.updates.clear();
   }
   return h;
 }
@@ -231,8 +242,10 @@ void DporStrategy::step_done(const StepRecord& step) {
   const Clock ordered = c;
 
   // The earlier steps this one is dependent with and that nothing dependent separates from it: the last
-  // write and the reads since of every object, the last global step, every actor's last step for a global one.
+  // write of every object, and since it the reads (for a write or an update) and the updates (for a write or
+  // a read); the last global step; every actor's last step for a global one.
   candidates_.clear();
+  observed_.clear();
   if (e.global) {
     for (ActorId b = 0; b < kMaxActors; ++b)
       if (last_event_[b] >= 0) add_candidate(static_cast<std::uint32_t>(last_event_[b]), a, candidates_);
@@ -242,9 +255,15 @@ void DporStrategy::step_done(const StepRecord& step) {
       const ObjectHistory& h = history(acc.object);
       const std::int64_t last_write = std::max(h.last_write, last_global_);
       if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
-      if (acc.mode == AccessMode::write)
+      if (writes(acc.mode) || updates(acc.mode))
         for (const auto& [reader, index] : h.reads)
           if (static_cast<std::int64_t>(index) > last_write) add_candidate(index, a, candidates_);
+      if (!updates(acc.mode))
+        for (const auto& [updater, index] : h.updates)
+          if (static_cast<std::int64_t>(index) > last_write) {
+            add_candidate(index, a, candidates_);
+            if (sees_update_order(acc.mode)) observed_.push_back(index);
+          }
     }
     if (last_global_ >= 0) add_candidate(static_cast<std::uint32_t>(last_global_), a, candidates_);
   }
@@ -263,6 +282,15 @@ void DporStrategy::step_done(const StepRecord& step) {
     if (bound_) reverse_race_bounded(i, a);
     else reverse_race(i, j, c);
   }
+  // An ordered read saw the updates in the order they ran: every two of them that nothing orders race with
+  // each other as if they were dependent, so the other order is explored too.
+  for (std::size_t x = 0; x < observed_.size(); ++x)
+    for (std::size_t y = 0; y < observed_.size(); ++y) {
+      const std::uint32_t first = observed_[x], second = observed_[y];
+      if (first >= second || happens_before(first, clocks_[second])) continue;
+      if (bound_) reverse_race_bounded(first, events_[second].actor);
+      else reverse_race(first, second, clocks_[second]);
+    }
   c[a] = e.local + 1;
 
   clocks_.push_back(c);
@@ -273,17 +301,14 @@ void DporStrategy::step_done(const StepRecord& step) {
     for (std::uint32_t k = e.begin; k < e.end; ++k) {
       const Access& acc = accesses_[k];
       ObjectHistory& h = history(acc.object);
-      if (acc.mode == AccessMode::write) {
+      if (writes(acc.mode)) {
         h.last_write = j;
         h.reads.clear();
+        h.updates.clear();
+      } else if (updates(acc.mode)) {
+        h.updates.emplace_back(a, j);  // every one: an ordered read sees the order of all of them
       } else {
-        bool replaced = false;
-        for (auto& [reader, index] : h.reads)  // only each actor's last read can race with a write
-          if (reader == a) {
-            index = j;
-            replaced = true;
-          }
-        if (!replaced) h.reads.emplace_back(a, j);
+        keep_last(h.reads, a, j);
       }
     }
   }

@@ -117,7 +117,8 @@ class DporStrategy final : public Strategy {
   struct ObjectHistory {
     std::uint64_t epoch = 0;  // the execution it belongs to: older ones are stale (kept, not freed)
     std::int64_t last_write = -1;
-    std::vector<std::pair<ActorId, std::uint32_t>> reads;  // each actor's last read since last_write
+    std::vector<std::pair<ActorId, std::uint32_t>> reads;    // each actor's last read since last_write
+    std::vector<std::pair<ActorId, std::uint32_t>> updates;  // every update since last_write
   };
 
   Node& node(std::size_t i);
@@ -168,6 +169,7 @@ class DporStrategy final : public Strategy {
   std::unordered_map<std::uint64_t, ObjectHistory> objects_;
   std::uint64_t epoch_ = 0;
   std::vector<std::uint32_t> candidates_;
+  std::vector<std::uint32_t> observed_;  // the updates an ordered read of this step saw
   std::vector<std::uint32_t> included_;
 };
 

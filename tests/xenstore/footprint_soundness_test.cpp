@@ -211,6 +211,22 @@ TEST(XenStoreFootprints, AWatchBelowARemovedNodeAndTheRemovalDoNotCommute) {
                         {{Kind::watch, 1, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
 }
 
+// Creating /t/a and /t/c commute (an update of /t's children each), but a listing of /t shows them in creation
+// order: it must see both orders.
+TEST(XenStoreFootprints, AListingSeesBothOrdersOfTwoCreations) {
+  expect_every_outcome({{{Kind::mkdir, 0, 0}}, {{Kind::mkdir, 2, 0}}, {{Kind::directory, 3, 0}}});
+  expect_every_outcome({{{Kind::mkdir, 0, 0}, {Kind::directory, 3, 0}}, {{Kind::mkdir, 2, 0}}});
+}
+
+// A removal of /t walks its children in creation order and fires their watches in that order: a watcher of /t
+// sees /t/a and /t/c go in either order.
+TEST(XenStoreFootprints, ARemovalFiresTheWatchesOfTwoCreationsInTheirOrder) {
+  expect_every_outcome({{{Kind::mkdir, 0, 0}},
+                        {{Kind::mkdir, 2, 0}},
+                        {{Kind::watch, 3, 0}, {Kind::read_event, 0, 0}, {Kind::rm, 3, 0}, {Kind::read_event, 0, 0},
+                         {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
+}
+
 // Two creations below /t and a removal of /t by a watcher of /t, which reads its events without waiting. The
 // removal may come first, and the watcher then finds no event between the two creations' events: found only
 // when a creation queueing onto a queue that still held an event, held in a sleep set while the watcher popped

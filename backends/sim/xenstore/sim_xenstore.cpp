@@ -149,6 +149,20 @@ void SimXenStore::Footprints::node_read(std::string_view path) {
 }
 void SimXenStore::Footprints::node_written(std::string_view path) {
   ex_.sched().access(object_key('n', path), AccessMode::write);
+  ex_.sched().access(object_key('d', path), AccessMode::write);
+}
+void SimXenStore::Footprints::value_written(std::string_view path) {
+  ex_.sched().access(object_key('n', path), AccessMode::write);
+}
+void SimXenStore::Footprints::children_read(std::string_view path, bool ordered) {
+  ex_.sched().access(object_key('d', path), ordered ? AccessMode::read_order : AccessMode::read);
+}
+void SimXenStore::Footprints::child_added(std::string_view path) {
+  ex_.sched().access(object_key('n', path), AccessMode::read);
+  ex_.sched().access(object_key('d', path), AccessMode::update);
+}
+void SimXenStore::Footprints::child_removed(std::string_view path) {
+  ex_.sched().access(object_key('d', path), AccessMode::write);
 }
 void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
   Scheduler& s = ex_.sched();

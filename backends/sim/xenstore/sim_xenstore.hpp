@@ -50,6 +50,10 @@ class SimXenStore final : public XenStore {
     void name_connection(xs::ConnId id);
     void node_read(std::string_view path) override;
     void node_written(std::string_view path) override;
+    void value_written(std::string_view path) override;
+    void children_read(std::string_view path, bool ordered) override;
+    void child_added(std::string_view path) override;
+    void child_removed(std::string_view path) override;
     void watches_read(std::string_view path, bool exact) override;
     void watches_written(std::string_view path) override;
     void event_queued(std::uint32_t conn, std::string_view path, std::string_view token,

@@ -3,10 +3,18 @@
 // (sim_xenstore.cpp) turns these into the step's footprint; the socket server installs none.
 //
 // The model of dependence this gives, request by request:
-//   - every node read (a read, a listing, a permission check of a parent, a transaction's first access,
-//     a commit's validation) reads that node; every change to the committed tree writes it. Adding or
-//     removing a child rewrites the parent (children live in the parent's record), so a listing and a
-//     creation below it conflict;
+//   - a node is two objects: its value, permissions and existence, and its record's children and generation.
+//     Every request that looks at a node reads the first; a listing, a transaction's first access and a
+//     commit's validation read the second too, and so does a permission check for an unprivileged
+//     connection (a domain counts only if it is older than the node's generation). Creating, removing and
+//     committing a node write both; a write or set_perms of an existing node writes the first (every reader
+//     of the generation reads it too);
+//   - adding a child to a node is an *update* of its children (runtime/footprint.hpp): two creations of
+//     different children of one directory commute, though the listing then shows them in the other order.
+//     Only what sees that order sees the difference: a listing and a transaction's copy of the node read the
+//     children in order, and so does a removal, whose walk fires the children's watches in that order. Those
+//     make dpor run both orders; a creation also reads the parent's permissions, which it copies. Removing
+//     a child writes the parent's children;
 //   - inside a transaction, accesses after the first to a node touch only the transaction's own copy:
 //     nothing another connection can see before the commit, so they touch nothing shared. The commit
 //     reads every node the transaction first read (validation) and writes every node it changed;
@@ -40,8 +48,13 @@ namespace xenrace::xs {
 class AccessObserver {
  public:
   virtual ~AccessObserver() = default;
-  virtual void node_read(std::string_view path) = 0;
-  virtual void node_written(std::string_view path) = 0;
+  virtual void node_read(std::string_view path) = 0;          // its value, permissions, existence
+  virtual void node_written(std::string_view path) = 0;       // created, removed, or committed: all of it
+  virtual void value_written(std::string_view path) = 0;      // its value or permissions, in place
+  // Its children and generation; `ordered`: and the order of the children (a listing, a copy of the node).
+  virtual void children_read(std::string_view path, bool ordered) = 0;
+  virtual void child_added(std::string_view path) = 0;        // a child of `path` was created
+  virtual void child_removed(std::string_view path) = 0;      // a child of `path` was removed
   // The watches a change at `path` may fire: on `path` (exact) or on `path` and every ancestor.
   virtual void watches_read(std::string_view path, bool exact) = 0;
   // A watch on `path` was added or removed.

@@ -151,6 +151,7 @@ Errno Store::errno_from_parents(View& v, const Conn& cn, std::string_view path, 
     if (!ancestor && e == ENOSPC) return e;
   } while (!ancestor && p != "/");
   if (!ancestor) return EACCES;
+  if (!cn.privileged) v.children_seen(p, false);  // perm_for may compare a domain with its generation
   return (perm_for(cn, *ancestor) & perm) ? err : EACCES;
 }
 
@@ -158,6 +159,7 @@ Errno Store::errno_from_parents(View& v, const Conn& cn, std::string_view path, 
 Node* Store::get_node(View& v, const Conn& cn, std::string_view path, unsigned perm, Errno& err) {
   err = 0;
   Node* n = v.read(path, err);
+  if (n && !cn.privileged) v.children_seen(path, false);  // perm_for may compare a domain with its generation
   if (n && (perm_for(cn, *n) & perm) != perm) {
     err = EACCES;
     n = nullptr;
@@ -209,6 +211,7 @@ Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::st
   leaf.perms = perms;
   if (!err) err = node_size_quota(cn, leaf.record_size());
   const std::string_view first_new = basename_of(missing.back());
+  if (!cn.privileged) v.children_seen(top, false);  // the parent's record size counts its children
   if (!err) err = node_size_quota(cn, parent->record_size() + first_new.size() + 1);
   if (err) {
     if (Transaction* t = v.transaction()) t->failed = true;  // destroy_node(): a failed creation fails it
@@ -224,14 +227,15 @@ Errno Store::create_node(View& v, const Conn& cn, std::string_view path, std::st
     v.create(missing[i], std::move(n));
   }
   parent->add_child(first_new);  // still valid: creating other nodes moves no element of a hash map
-  v.changed(top, *parent);
+  v.changed(top, *parent, View::Change::child_added);
   return 0;
 }
 
 // The read-only requests: the node at `path` as connection `c` sees it (inside transaction `tx`),
-// checked for read access, projected to what the request returns.
+// checked for read access, projected to what the request returns. `children`: the projection looks at the
+// children or the generation (`ordered`: the children in their order), not only the value and permissions.
 template <class T, class Project>
-Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, Project project) {
+Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, Project project, bool children, bool ordered) {
   Conn* cn;
   Transaction* t;
   if (Errno e = begin_request(c, tx, path, cn, t)) return Result<T>::error(e);
@@ -239,6 +243,7 @@ Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, Project proje
   Errno err;
   const Node* n = get_node(v, *cn, scratch_, kRead, err);
   if (!n) return Result<T>::error(err);
+  if (children) v.children_seen(scratch_, ordered);
   return Result<T>::success(project(*n));
 }
 
@@ -247,11 +252,11 @@ Result<std::string> Store::read(ConnId c, TxId tx, std::string_view path) {
 }
 
 Result<std::vector<std::string>> Store::directory(ConnId c, TxId tx, std::string_view path) {
-  return look_up<std::vector<std::string>>(c, tx, path, [](const Node& n) { return n.children; });
+  return look_up<std::vector<std::string>>(c, tx, path, [](const Node& n) { return n.children; }, true, true);
 }
 
 Result<std::uint64_t> Store::directory_generation(ConnId c, TxId tx, std::string_view path) {
-  return look_up<std::uint64_t>(c, tx, path, [](const Node& n) { return n.generation; });
+  return look_up<std::uint64_t>(c, tx, path, [](const Node& n) { return n.generation; }, true);
 }
 
 Result<XsPerms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
@@ -319,6 +324,7 @@ template <class Fire>
 bool remove_subtree(View& v, const std::string& path, std::string_view root, Fire& fire) {
   const Node* n = v.read(path);
   if (!n) return false;
+  v.children_seen(path, true);  // the walk, and the watches it fires, follow the children's order
   const std::vector<std::string> children = n->children;
   for (const auto& child : children)
     if (!remove_subtree(v, path == "/" ? "/" + child : path + "/" + child, root, fire)) return false;
@@ -339,7 +345,7 @@ Errno Store::rm_node(View& v, const std::string& path) {
   if (!remove_subtree(v, path, path, fire)) return EIO;
   Node* parent = v.read(parent_path);
   if (!parent || !parent->remove_child(basename_of(path))) return EIO;  // delete_child(): corrupt()
-  v.changed(parent_path, *parent);
+  v.changed(parent_path, *parent, View::Change::child_removed);
   return 0;
 }
 

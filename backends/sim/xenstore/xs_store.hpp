@@ -192,7 +192,8 @@ class Store {
   Errno errno_from_parents(View& v, const Conn& cn, std::string_view path, Errno err, unsigned perm);
   Node* get_node(View& v, const Conn& cn, std::string_view path, unsigned perm, Errno& err);
   template <class T, class Project>
-  Result<T> look_up(ConnId c, TxId tx, std::string_view path, Project project);
+  Result<T> look_up(ConnId c, TxId tx, std::string_view path, Project project, bool children = false,
+                    bool ordered = false);
   Errno create_node(View& v, const Conn& cn, std::string_view path, std::string_view value);
   Errno node_size_quota(const Conn& cn, std::size_t record_size) const;
   Errno rm_node(View& v, const std::string& path);

@@ -15,7 +15,10 @@ AccessedNode* View::record(std::string_view path, Errno& err) {
   }
   AccessedNode a;
   a.check_generation = true;  // the first access of every request path is read_node()
-  if (tree_.observer) tree_.observer->node_read(path);  // later accesses use the private copy
+  if (tree_.observer) {  // the whole node is copied, children in order; later accesses use the copy
+    tree_.observer->node_read(path);
+    tree_.observer->children_read(path, true);
+  }
   if (const Node* n = tree_.find(path)) {
     a.node = *n;
     a.generation = n->generation;
@@ -40,10 +43,16 @@ Node* View::read(std::string_view path, Errno& err) {
   return &*a->node;
 }
 
-void View::changed(std::string_view path, Node& n) {
+void View::changed(std::string_view path, Node& n, Change what) {
   n.generation = ++tree_.generation;
   if (!tx_) {
-    if (tree_.observer) tree_.observer->node_written(path);
+    if (tree_.observer) {
+      switch (what) {
+        case Change::value: tree_.observer->value_written(path); break;
+        case Change::child_added: tree_.observer->child_added(path); break;
+        case Change::child_removed: tree_.observer->child_removed(path); break;
+      }
+    }
     return;
   }
   if (AccessedNode* a = tx_->find(path)) a->modified = true;  // `n` was read through this view: recorded
@@ -63,6 +72,10 @@ void View::create(std::string_view path, Node n) {
   if (!a) return;
   a->node = std::move(n);
   a->modified = true;
+}
+
+void View::children_seen(std::string_view path, bool ordered) {
+  if (!tx_ && tree_.observer) tree_.observer->children_read(path, ordered);
 }
 
 void View::erase(std::string_view path) {
@@ -136,7 +149,10 @@ Errno Store::finalize(Conn& cn, Transaction& t) {
   for (const std::string& path : t.order()) {
     const AccessedNode& a = t.at(path);
     if (!a.check_generation) continue;
-    if (tree_.observer) tree_.observer->node_read(path);
+    if (tree_.observer) {  // the generation moves with a change of the value or of the children
+      tree_.observer->node_read(path);
+      tree_.observer->children_read(path, false);
+    }
     const Node* now = tree_.find(path);
     if ((now ? now->generation : kNoGeneration) != a.generation) return EAGAIN;
   }

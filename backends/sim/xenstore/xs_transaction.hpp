@@ -91,8 +91,13 @@ class View {
     Errno ignored = 0;
     return read(path, ignored);
   }
-  // write_node() of a node read in this view and changed in place through that pointer.
-  void changed(std::string_view path, Node& n);
+  // write_node() of a node read in this view and changed in place through that pointer: its value or
+  // permissions, or its children (a child added or removed).
+  enum class Change { value, child_added, child_removed };
+  void changed(std::string_view path, Node& n, Change what = Change::value);
+  // The request looks at the node's children and generation (`ordered`: the children in their order), beyond
+  // what read() covers. Inside a transaction this is the private copy, recorded at the first access.
+  void children_seen(std::string_view path, bool ordered);
   // write_node() of a node that was read as missing in this view.
   void create(std::string_view path, Node n);
   // delnode_sub(): the node, read in this view, is gone.

@@ -146,6 +146,10 @@ void Store::fire_now(std::string_view path, bool exact, const Node* node, const 
   for (auto& owner : conns_) {
     Conn* cn = owner.get();
     if (!cn || cn->watches.empty()) continue;
+    if (!cn->privileged && tree_.observer) {  // perm_for may compare a domain with the nodes' generations
+      tree_.observer->children_read(path, false);
+      tree_.observer->children_read(parent_of(path), false);
+    }
     if (!watch_permitted(*cn, path, node, old)) continue;
     for (const Watch& w : cn->watches) {
       const bool match = exact ? path == w.path : is_child(path, w.path);

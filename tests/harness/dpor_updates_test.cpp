@@ -1,0 +1,162 @@
+// Updates and ordered reads in dpor (runtime/footprint.hpp): appends to a list commute with each other but
+// not with a read of it, and only an ordered read (the list in order) tells two appends' orders apart. The
+// reference is every interleaving (dfs without a bound, or with the same preemption bound): over random
+// programs of appends, ordered and unordered reads and clears of a few lists, dpor must reach every outcome
+// (what every read answered, and each list's final contents as a set, which is all the end state shows
+// without an ordered read), and never run more executions.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "runtime/execution.hpp"
+#include "runtime/strategies/dfs_strategy.hpp"
+#include "runtime/strategies/dpor_strategy.hpp"
+
+namespace xenrace {
+namespace {
+
+enum class ListOp { append, read_in_order, read_size, clear };
+struct Step {
+  ListOp op;
+  int list;  // 0..1
+};
+using Program = std::vector<std::vector<Step>>;
+
+AccessMode mode_of(ListOp op) {
+  switch (op) {
+    case ListOp::append: return AccessMode::update;
+    case ListOp::read_in_order: return AccessMode::read_order;
+    case ListOp::read_size: return AccessMode::read;
+    case ListOp::clear: return AccessMode::write;
+  }
+  return AccessMode::write;
+}
+
+struct ListRun {
+  std::set<std::string> outcomes;
+  std::uint64_t executions = 0;
+};
+
+ListRun run_all(const Program& program, Strategy& strategy) {
+  StackPool stacks;
+  ListRun out;
+  for (std::uint64_t i = 0; strategy.has_more() && i < 200000; ++i, ++out.executions) {
+    strategy.begin_execution(i);
+    std::vector<std::vector<std::string>> lists(2);
+    std::vector<std::string> said(program.size());
+    ExecutionResult r;
+    {
+      Execution ex(strategy, stacks, ExecutionOptions{});
+      for (std::size_t a = 0; a < program.size(); ++a)
+        ex.spawn(fmt::format("actor {}", a), [&ex, &lists, &said, &program, a] {
+          int k = 0;
+          for (const Step& s : program[a]) {
+            ex.before_visible();
+            ex.sched().declare_footprint();
+            ex.sched().access(object_key('l', static_cast<std::uint64_t>(s.list)), mode_of(s.op));
+            std::vector<std::string>& list = lists[static_cast<std::size_t>(s.list)];
+            switch (s.op) {
+              case ListOp::append: list.push_back(fmt::format("{}.{}", a, k)); break;
+              case ListOp::read_in_order: said[a] += fmt::format("[{}]", fmt::join(list, " ")); break;
+              case ListOp::read_size: said[a] += fmt::format("#{}", list.size()); break;
+              case ListOp::clear: list.clear(); break;
+            }
+            ++k;
+          }
+        });
+      r = ex.run();
+    }
+    strategy.end_execution(r.steps);
+    if (r.pruned) continue;
+    std::string end;
+    for (auto list : lists) {  // as a set: the order shows only through an ordered read
+      std::sort(list.begin(), list.end());
+      end += fmt::format("{{{}}}", fmt::join(list, " "));
+    }
+    out.outcomes.insert(fmt::format("{} | {}", fmt::join(said, " / "), end));
+  }
+  EXPECT_FALSE(strategy.has_more()) << "the search did not finish";
+  return out;
+}
+
+// Three appends to one list that nobody reads: one execution, where writes would need six.
+TEST(DporUpdates, AppendsNobodyReadsInOrderAreOneExecution) {
+  const Program p = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::append, 0}}};
+  DporStrategy dpor;
+  EXPECT_EQ(run_all(p, dpor).executions, 1u);
+}
+
+// An ordered read after two appends sees both orders; an unordered one only how many came before it.
+TEST(DporUpdates, AnOrderedReadSeesBothOrdersOfTwoAppends) {
+  const Program ordered = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_in_order, 0}}};
+  DfsStrategy every(1000);
+  DporStrategy dpor;
+  const ListRun reference = run_all(ordered, every);
+  const ListRun got = run_all(ordered, dpor);
+  EXPECT_EQ(got.outcomes, reference.outcomes);
+  EXPECT_TRUE(got.outcomes.count(" /  / [0.0 1.0] | {0.0 1.0}{}")) << fmt::format("{}", fmt::join(got.outcomes, "\n"));
+  EXPECT_TRUE(got.outcomes.count(" /  / [1.0 0.0] | {0.0 1.0}{}")) << fmt::format("{}", fmt::join(got.outcomes, "\n"));
+  const Program sized = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_size, 0}}};
+  DfsStrategy every_again(1000);
+  DporStrategy dpor_again;
+  const ListRun sized_reference = run_all(sized, every_again);
+  const ListRun sized_got = run_all(sized, dpor_again);
+  EXPECT_EQ(sized_got.outcomes, sized_reference.outcomes);
+  EXPECT_LT(sized_got.executions, sized_reference.executions);
+}
+
+std::string describe(const Program& p) {
+  static const char* const kNames[] = {"append", "read_in_order", "read_size", "clear"};
+  std::string out;
+  for (std::size_t a = 0; a < p.size(); ++a) {
+    out += fmt::format("actor {}:", a);
+    for (const Step& s : p[a]) out += fmt::format(" {} l{}", kNames[static_cast<int>(s.op)], s.list);
+    out += "\n";
+  }
+  return out;
+}
+
+Program random_program() {
+  const int actors = *rc::gen::inRange(2, 4);
+  Program p(static_cast<std::size_t>(actors));
+  for (auto& steps : p) {
+    const int n = *rc::gen::inRange(1, actors == 2 ? 5 : 4);
+    for (int k = 0; k < n; ++k)
+      steps.push_back(Step{static_cast<ListOp>(*rc::gen::inRange(0, 4)), *rc::gen::inRange(0, 2)});
+  }
+  return p;
+}
+
+RC_GTEST_PROP(DporUpdates, RandomProgramsReachEveryOutcome, ()) {
+  const Program p = random_program();
+  RC_LOG() << describe(p);
+  DfsStrategy every(1000);
+  DporStrategy dpor;
+  const ListRun reference = run_all(p, every);
+  const ListRun got = run_all(p, dpor);
+  for (const std::string& o : reference.outcomes)
+    if (!got.outcomes.count(o)) RC_LOG() << "missed: " << o << "\n";
+  RC_ASSERT(got.outcomes == reference.outcomes);
+  RC_ASSERT(got.executions <= reference.executions);
+}
+
+RC_GTEST_PROP(DporUpdates, BoundedRandomProgramsReachWhatBoundedDfsReaches, ()) {
+  const Program p = random_program();
+  const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
+  RC_LOG() << describe(p) << "bound " << bound << "\n";
+  DfsStrategy dfs(bound);
+  DporStrategy dpor(0, 1, bound);
+  const ListRun reference = run_all(p, dfs);
+  const ListRun got = run_all(p, dpor);
+  RC_ASSERT(got.outcomes == reference.outcomes);
+  RC_ASSERT(got.executions <= reference.executions);
+}
+
+}  // namespace
+}  // namespace xenrace
