@@ -581,17 +581,7 @@ class Supervisor {
     const bool absolute = n.nr == SYS_clock_nanosleep && (n.args[1] & TIMER_ABSTIME) != 0;
     if (absolute) return sleep_until(p, n);
     timespec ts{};
-    const std::uint64_t addr = n.nr == SYS_nanosleep ? n.args[0] : n.args[2];
-    if (!read_remote(p.pid, addr, &ts, sizeof(ts))) {
-      ex_.record("proc.sleep", fmt::format("p{} ?", p.ordinal), "EFAULT");
-      reply(p, -1, EFAULT);
-      return true;
-    }
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
-      ex_.record("proc.sleep", fmt::format("p{} {}s {}ns", p.ordinal, ts.tv_sec, ts.tv_nsec), "EINVAL");
-      reply(p, -1, EINVAL);
-      return true;
-    }
+    if (!read_sleep_time(p, n.nr == SYS_nanosleep ? n.args[0] : n.args[2], "", ts)) return true;
     const VirtualTime d = static_cast<VirtualTime>(ts.tv_sec) * 1'000'000'000 + static_cast<VirtualTime>(ts.tv_nsec);
     ex_.record("proc.sleep", fmt::format("p{} {}", p.ordinal, seconds_text(d)), "asleep");
     if (d == 0) {
@@ -601,6 +591,22 @@ class Supervisor {
     // The process stays held until virtual time reaches its deadline; the rest of the tree runs on meanwhile.
     park_of(p.ordinal).wake_at = ex_.sched().now() + d;
     return false;
+  }
+
+  // A sleep's timespec, read from the program. A bad pointer or value is answered as the kernel would (EFAULT,
+  // EINVAL), traced with `shown` before what was read, and gives false.
+  bool read_sleep_time(TreeProcess& p, std::uint64_t addr, std::string_view shown, timespec& ts) {
+    if (!read_remote(p.pid, addr, &ts, sizeof(ts))) {
+      ex_.record("proc.sleep", fmt::format("p{} {}?", p.ordinal, shown), "EFAULT");
+      reply(p, -1, EFAULT);
+      return false;
+    }
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
+      ex_.record("proc.sleep", fmt::format("p{} {}{}s {}ns", p.ordinal, shown, ts.tv_sec, ts.tv_nsec), "EINVAL");
+      reply(p, -1, EINVAL);
+      return false;
+    }
+    return true;
   }
 
   // clock_nanosleep(clock, TIMER_ABSTIME, deadline): a deadline on a clock the program reads as virtual time (the
@@ -614,16 +620,7 @@ class Supervisor {
       return true;
     }
     timespec ts{};
-    if (!read_remote(p.pid, n.args[2], &ts, sizeof(ts))) {
-      ex_.record("proc.sleep", fmt::format("p{} until ?", p.ordinal), "EFAULT");
-      reply(p, -1, EFAULT);
-      return true;
-    }
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
-      ex_.record("proc.sleep", fmt::format("p{} until {}s {}ns", p.ordinal, ts.tv_sec, ts.tv_nsec), "EINVAL");
-      reply(p, -1, EINVAL);
-      return true;
-    }
+    if (!read_sleep_time(p, n.args[2], "until ", ts)) return true;
     // The deadline as virtual time; one before virtual time 0 has passed.
     const std::int64_t sec = ts.tv_sec - *base;
     const VirtualTime deadline =

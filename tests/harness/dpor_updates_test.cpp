@@ -92,23 +92,29 @@ TEST(DporUpdates, AppendsNobodyReadsInOrderAreOneExecution) {
   EXPECT_EQ(run_all(p, dpor).executions, 1u);
 }
 
-// An ordered read after two appends sees both orders; an unordered one only how many came before it.
-TEST(DporUpdates, AnOrderedReadSeesBothOrdersOfTwoAppends) {
-  const Program ordered = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_in_order, 0}}};
+// What every interleaving reaches (dfs without a bound), and what dpor does.
+struct Compared {
+  ListRun every, dpor;
+};
+Compared compare(const Program& p) {
   DfsStrategy every(1000);
   DporStrategy dpor;
-  const ListRun reference = run_all(ordered, every);
-  const ListRun got = run_all(ordered, dpor);
-  EXPECT_EQ(got.outcomes, reference.outcomes);
-  EXPECT_TRUE(got.outcomes.count(" /  / [0.0 1.0] | {0.0 1.0}{}")) << fmt::format("{}", fmt::join(got.outcomes, "\n"));
-  EXPECT_TRUE(got.outcomes.count(" /  / [1.0 0.0] | {0.0 1.0}{}")) << fmt::format("{}", fmt::join(got.outcomes, "\n"));
-  const Program sized = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_size, 0}}};
-  DfsStrategy every_again(1000);
-  DporStrategy dpor_again;
-  const ListRun sized_reference = run_all(sized, every_again);
-  const ListRun sized_got = run_all(sized, dpor_again);
-  EXPECT_EQ(sized_got.outcomes, sized_reference.outcomes);
-  EXPECT_LT(sized_got.executions, sized_reference.executions);
+  Compared c;
+  c.every = run_all(p, every);
+  c.dpor = run_all(p, dpor);
+  return c;
+}
+
+// An ordered read after two appends sees both orders; an unordered one only how many came before it.
+TEST(DporUpdates, AnOrderedReadSeesBothOrdersOfTwoAppends) {
+  const Compared ordered = compare({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_in_order, 0}}});
+  EXPECT_EQ(ordered.dpor.outcomes, ordered.every.outcomes);
+  const std::string seen = fmt::format("{}", fmt::join(ordered.dpor.outcomes, "\n"));
+  EXPECT_TRUE(ordered.dpor.outcomes.count(" /  / [0.0 1.0] | {0.0 1.0}{}")) << seen;
+  EXPECT_TRUE(ordered.dpor.outcomes.count(" /  / [1.0 0.0] | {0.0 1.0}{}")) << seen;
+  const Compared sized = compare({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_size, 0}}});
+  EXPECT_EQ(sized.dpor.outcomes, sized.every.outcomes);
+  EXPECT_LT(sized.dpor.executions, sized.every.executions);
 }
 
 std::string describe(const Program& p) {
@@ -136,14 +142,11 @@ Program random_program() {
 RC_GTEST_PROP(DporUpdates, RandomProgramsReachEveryOutcome, ()) {
   const Program p = random_program();
   RC_LOG() << describe(p);
-  DfsStrategy every(1000);
-  DporStrategy dpor;
-  const ListRun reference = run_all(p, every);
-  const ListRun got = run_all(p, dpor);
-  for (const std::string& o : reference.outcomes)
-    if (!got.outcomes.count(o)) RC_LOG() << "missed: " << o << "\n";
-  RC_ASSERT(got.outcomes == reference.outcomes);
-  RC_ASSERT(got.executions <= reference.executions);
+  const Compared c = compare(p);
+  for (const std::string& o : c.every.outcomes)
+    if (!c.dpor.outcomes.count(o)) RC_LOG() << "missed: " << o << "\n";
+  RC_ASSERT(c.dpor.outcomes == c.every.outcomes);
+  RC_ASSERT(c.dpor.executions <= c.every.executions);
 }
 
 RC_GTEST_PROP(DporUpdates, BoundedRandomProgramsReachWhatBoundedDfsReaches, ()) {
