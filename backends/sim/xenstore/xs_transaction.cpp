@@ -74,10 +74,6 @@ void View::create(std::string_view path, Node n) {
   a->modified = true;
 }
 
-void View::children_seen(std::string_view path, bool ordered) {
-  if (!tx_ && tree_.observer) tree_.observer->children_read(path, ordered);
-}
-
 void View::erase(std::string_view path) {
   ++tree_.generation;  // access_node(DELETE) takes a generation too
   if (!tx_) {

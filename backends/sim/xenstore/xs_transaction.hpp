@@ -97,7 +97,9 @@ class View {
   void changed(std::string_view path, Node& n, Change what = Change::value);
   // The request looks at the node's children and generation (`ordered`: the children in their order), beyond
   // what read() covers. Inside a transaction this is the private copy, recorded at the first access.
-  void children_seen(std::string_view path, bool ordered);
+  void children_seen(std::string_view path, bool ordered) {
+    if (!tx_ && tree_.observer) tree_.observer->children_read(path, ordered);
+  }
   // write_node() of a node that was read as missing in this view.
   void create(std::string_view path, Node n);
   // delnode_sub(): the node, read in this view, is gone.
