@@ -26,9 +26,9 @@ struct Step {
   ListOp op;
   int list;  // 0..1
 };
-using Program = std::vector<std::vector<Step>>;
+using ListProgram = std::vector<std::vector<Step>>;
 
-AccessMode mode_of(ListOp op) {
+AccessMode list_access_mode(ListOp op) {
   switch (op) {
     case ListOp::append: return AccessMode::update;
     case ListOp::read_in_order: return AccessMode::read_order;
@@ -43,7 +43,7 @@ struct ListRun {
   std::uint64_t executions = 0;
 };
 
-ListRun run_all(const Program& program, Strategy& strategy) {
+ListRun run_lists(const ListProgram& program, Strategy& strategy) {
   StackPool stacks;
   ListRun out;
   for (std::uint64_t i = 0; strategy.has_more() && i < 200000; ++i, ++out.executions) {
@@ -59,7 +59,7 @@ ListRun run_all(const Program& program, Strategy& strategy) {
           for (const Step& s : program[a]) {
             ex.before_visible();
             ex.sched().declare_footprint();
-            ex.sched().access(object_key('l', static_cast<std::uint64_t>(s.list)), mode_of(s.op));
+            ex.sched().access(object_key('l', static_cast<std::uint64_t>(s.list)), list_access_mode(s.op));
             std::vector<std::string>& list = lists[static_cast<std::size_t>(s.list)];
             switch (s.op) {
               case ListOp::append: list.push_back(fmt::format("{}.{}", a, k)); break;
@@ -87,37 +87,37 @@ ListRun run_all(const Program& program, Strategy& strategy) {
 
 // Three appends to one list that nobody reads: one execution, where writes would need six.
 TEST(DporUpdates, AppendsNobodyReadsInOrderAreOneExecution) {
-  const Program p = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::append, 0}}};
+  const ListProgram p = {{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::append, 0}}};
   DporStrategy dpor;
-  EXPECT_EQ(run_all(p, dpor).executions, 1u);
+  EXPECT_EQ(run_lists(p, dpor).executions, 1u);
 }
 
 // What every interleaving reaches (dfs without a bound), and what dpor does.
-struct Compared {
+struct ListComparison {
   ListRun every, dpor;
 };
-Compared compare(const Program& p) {
+ListComparison compare_lists(const ListProgram& p) {
   DfsStrategy every(1000);
   DporStrategy dpor;
-  Compared c;
-  c.every = run_all(p, every);
-  c.dpor = run_all(p, dpor);
+  ListComparison c;
+  c.every = run_lists(p, every);
+  c.dpor = run_lists(p, dpor);
   return c;
 }
 
 // An ordered read after two appends sees both orders; an unordered one only how many came before it.
 TEST(DporUpdates, AnOrderedReadSeesBothOrdersOfTwoAppends) {
-  const Compared ordered = compare({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_in_order, 0}}});
+  const ListComparison ordered = compare_lists({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_in_order, 0}}});
   EXPECT_EQ(ordered.dpor.outcomes, ordered.every.outcomes);
   const std::string seen = fmt::format("{}", fmt::join(ordered.dpor.outcomes, "\n"));
   EXPECT_TRUE(ordered.dpor.outcomes.count(" /  / [0.0 1.0] | {0.0 1.0}{}")) << seen;
   EXPECT_TRUE(ordered.dpor.outcomes.count(" /  / [1.0 0.0] | {0.0 1.0}{}")) << seen;
-  const Compared sized = compare({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_size, 0}}});
+  const ListComparison sized = compare_lists({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_size, 0}}});
   EXPECT_EQ(sized.dpor.outcomes, sized.every.outcomes);
   EXPECT_LT(sized.dpor.executions, sized.every.executions);
 }
 
-std::string describe(const Program& p) {
+std::string describe_lists(const ListProgram& p) {
   static const char* const kNames[] = {"append", "read_in_order", "read_size", "clear"};
   std::string out;
   for (std::size_t a = 0; a < p.size(); ++a) {
@@ -128,9 +128,9 @@ std::string describe(const Program& p) {
   return out;
 }
 
-Program random_program() {
+ListProgram random_list_program() {
   const int actors = *rc::gen::inRange(2, 4);
-  Program p(static_cast<std::size_t>(actors));
+  ListProgram p(static_cast<std::size_t>(actors));
   for (auto& steps : p) {
     const int n = *rc::gen::inRange(1, actors == 2 ? 5 : 4);
     for (int k = 0; k < n; ++k)
@@ -140,9 +140,9 @@ Program random_program() {
 }
 
 RC_GTEST_PROP(DporUpdates, RandomProgramsReachEveryOutcome, ()) {
-  const Program p = random_program();
-  RC_LOG() << describe(p);
-  const Compared c = compare(p);
+  const ListProgram p = random_list_program();
+  RC_LOG() << describe_lists(p);
+  const ListComparison c = compare_lists(p);
   for (const std::string& o : c.every.outcomes)
     if (!c.dpor.outcomes.count(o)) RC_LOG() << "missed: " << o << "\n";
   RC_ASSERT(c.dpor.outcomes == c.every.outcomes);
@@ -150,13 +150,13 @@ RC_GTEST_PROP(DporUpdates, RandomProgramsReachEveryOutcome, ()) {
 }
 
 RC_GTEST_PROP(DporUpdates, BoundedRandomProgramsReachWhatBoundedDfsReaches, ()) {
-  const Program p = random_program();
+  const ListProgram p = random_list_program();
   const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
-  RC_LOG() << describe(p) << "bound " << bound << "\n";
+  RC_LOG() << describe_lists(p) << "bound " << bound << "\n";
   DfsStrategy dfs(bound);
   DporStrategy dpor(0, 1, bound);
-  const ListRun reference = run_all(p, dfs);
-  const ListRun got = run_all(p, dpor);
+  const ListRun reference = run_lists(p, dfs);
+  const ListRun got = run_lists(p, dpor);
   RC_ASSERT(got.outcomes == reference.outcomes);
   RC_ASSERT(got.executions <= reference.executions);
 }
