@@ -9,7 +9,8 @@
 // only an *ordered* read can see (a listing in creation order). So updates of one object are independent of
 // each other, dependent with every read and write of it, and an ordered read (read_order, write_order) makes
 // dpor explore both orders of every two concurrent updates it sees (observers, as in Aronis et al., "Optimal
-// dynamic partial order reduction with observers", TACAS 2018).
+// dynamic partial order reduction with observers", TACAS 2018). A global step counts as an ordered read of
+// everything.
 //
 // Soundness rests on the footprints being complete, so the default is the safe one: a step is global
 // (dependent with every step) unless every visible operation in it declared what it touches. A component

@@ -118,6 +118,7 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   all_.fill(0);
   before_time_moved_.fill(0);
   last_global_ = -1;
+  updates_since_global_.clear();
   known_actors_ = 0;
   prune_next_ = false;
   ++epoch_;
@@ -283,20 +284,22 @@ void DporStrategy::step_done(const StepRecord& step) {
     else reverse_race(i, j, c);
   }
   // An ordered read saw the updates in the order they ran: every two of them that nothing orders race with
-  // each other as if they were dependent, so the other order is explored too.
+  // each other as if they were dependent, so the other order is explored too. A global step may have seen the
+  // order of any object's updates.
   for (std::size_t x = 0; x < observed_.size(); ++x)
-    for (std::size_t y = 0; y < observed_.size(); ++y) {
-      const std::uint32_t first = observed_[x], second = observed_[y];
-      if (first >= second || happens_before(first, clocks_[second])) continue;
-      if (bound_) reverse_race_bounded(first, events_[second].actor);
-      else reverse_race(first, second, clocks_[second]);
-    }
+    for (std::size_t y = x + 1; y < observed_.size(); ++y) reverse_unordered(observed_[x], observed_[y]);
+  if (e.global)
+    for (std::size_t x = 0; x < updates_since_global_.size(); ++x)
+      for (std::size_t y = x + 1; y < updates_since_global_.size(); ++y)
+        if (updates_since_global_[x].first == updates_since_global_[y].first)
+          reverse_unordered(updates_since_global_[x].second, updates_since_global_[y].second);
   c[a] = e.local + 1;
 
   clocks_.push_back(c);
   events_.push_back(e);
   if (e.global) {
     last_global_ = j;
+    updates_since_global_.clear();
   } else {
     for (std::uint32_t k = e.begin; k < e.end; ++k) {
       const Access& acc = accesses_[k];
@@ -307,6 +310,7 @@ void DporStrategy::step_done(const StepRecord& step) {
         h.updates.clear();
       } else if (updates(acc.mode)) {
         h.updates.emplace_back(a, j);  // every one: an ordered read sees the order of all of them
+        updates_since_global_.emplace_back(acc.object, j);
       } else {
         keep_last(h.reads, a, j);
       }
@@ -317,6 +321,15 @@ void DporStrategy::step_done(const StepRecord& step) {
   for (ActorMask m = step.woke; m; m &= m - 1) join(inbox_[lowest_actor(m)], c);
   for (ActorId b = known_actors_; b < step.actor_count; ++b) inbox_[b] = c;  // spawned by this step
   if (step.actor_count > known_actors_) known_actors_ = step.actor_count;
+}
+
+// Two updates of one object that a step saw in the order they ran, unless something orders them: reversed as a
+// race, so that the other order is explored too.
+void DporStrategy::reverse_unordered(std::uint32_t first, std::uint32_t second) {
+  if (first > second) std::swap(first, second);
+  if (first == second || happens_before(first, clocks_[second])) return;
+  if (bound_) reverse_race_bounded(first, events_[second].actor);
+  else reverse_race(first, second, clocks_[second]);
 }
 
 // Source-DPOR's backtrack rule for a race between step i and step j: v is what runs after i that does

@@ -128,6 +128,7 @@ class DporStrategy final : public Strategy {
   void inherit_sleepers(std::size_t j);
   ObjectHistory& history(std::uint64_t object);
   void add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const;
+  void reverse_unordered(std::uint32_t first, std::uint32_t second);
   void reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj);
   void reverse_race_bounded(std::uint32_t i, ActorId u);
   // The preemptions picking x at n costs (0 or 1), and the actors of m the bound lets n pick.
@@ -170,6 +171,8 @@ class DporStrategy final : public Strategy {
   std::uint64_t epoch_ = 0;
   std::vector<std::uint32_t> candidates_;
   std::vector<std::uint32_t> observed_;  // the updates an ordered read of this step saw
+  // Every update since the last global step, with its object: a global step may see the order of any of them.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> updates_since_global_;
   std::vector<std::uint32_t> included_;
 };
 

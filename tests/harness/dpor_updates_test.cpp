@@ -21,7 +21,9 @@
 namespace xenrace {
 namespace {
 
-enum class ListOp { append, read_in_order, read_size, clear };
+// global_look declares nothing, so its step is global: it reads both lists in order, as an undeclared step
+// (a process actor's) may.
+enum class ListOp { append, read_in_order, read_size, clear, global_look };
 struct Step {
   ListOp op;
   int list;  // 0..1
@@ -33,7 +35,8 @@ AccessMode list_access_mode(ListOp op) {
     case ListOp::append: return AccessMode::update;
     case ListOp::read_in_order: return AccessMode::read_order;
     case ListOp::read_size: return AccessMode::read;
-    case ListOp::clear: return AccessMode::write;
+    case ListOp::clear:
+    case ListOp::global_look: return AccessMode::write;
   }
   return AccessMode::write;
 }
@@ -58,14 +61,17 @@ ListRun run_lists(const ListProgram& program, Strategy& strategy) {
           int k = 0;
           for (const Step& s : program[a]) {
             ex.before_visible();
-            ex.sched().declare_footprint();
-            ex.sched().access(object_key('l', static_cast<std::uint64_t>(s.list)), list_access_mode(s.op));
+            if (s.op != ListOp::global_look) {
+              ex.sched().declare_footprint();
+              ex.sched().access(object_key('l', static_cast<std::uint64_t>(s.list)), list_access_mode(s.op));
+            }
             std::vector<std::string>& list = lists[static_cast<std::size_t>(s.list)];
             switch (s.op) {
               case ListOp::append: list.push_back(fmt::format("{}.{}", a, k)); break;
               case ListOp::read_in_order: said[a] += fmt::format("[{}]", fmt::join(list, " ")); break;
               case ListOp::read_size: said[a] += fmt::format("#{}", list.size()); break;
               case ListOp::clear: list.clear(); break;
+              case ListOp::global_look: said[a] += fmt::format("<{}|{}>", fmt::join(lists[0], " "), fmt::join(lists[1], " ")); break;
             }
             ++k;
           }
@@ -105,6 +111,13 @@ ListComparison compare_lists(const ListProgram& p) {
   return c;
 }
 
+// A step that declares nothing may see the order of any updates before it.
+TEST(DporUpdates, AGlobalStepSeesBothOrdersOfTwoAppends) {
+  const ListComparison c = compare_lists({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::global_look, 0}}});
+  EXPECT_EQ(c.dpor.outcomes, c.every.outcomes);
+  EXPECT_TRUE(c.dpor.outcomes.count(" /  / <1.0 0.0|> | {0.0 1.0}{}")) << fmt::format("{}", fmt::join(c.dpor.outcomes, "\n"));
+}
+
 // An ordered read after two appends sees both orders; an unordered one only how many came before it.
 TEST(DporUpdates, AnOrderedReadSeesBothOrdersOfTwoAppends) {
   const ListComparison ordered = compare_lists({{{ListOp::append, 0}}, {{ListOp::append, 0}}, {{ListOp::read_in_order, 0}}});
@@ -118,7 +131,7 @@ TEST(DporUpdates, AnOrderedReadSeesBothOrdersOfTwoAppends) {
 }
 
 std::string describe_lists(const ListProgram& p) {
-  static const char* const kNames[] = {"append", "read_in_order", "read_size", "clear"};
+  static const char* const kNames[] = {"append", "read_in_order", "read_size", "clear", "global_look"};
   std::string out;
   for (std::size_t a = 0; a < p.size(); ++a) {
     out += fmt::format("actor {}:", a);
@@ -134,7 +147,7 @@ ListProgram random_list_program() {
   for (auto& steps : p) {
     const int n = *rc::gen::inRange(1, actors == 2 ? 5 : 4);
     for (int k = 0; k < n; ++k)
-      steps.push_back(Step{static_cast<ListOp>(*rc::gen::inRange(0, 4)), *rc::gen::inRange(0, 2)});
+      steps.push_back(Step{static_cast<ListOp>(*rc::gen::inRange(0, 5)), *rc::gen::inRange(0, 2)});
   }
   return p;
 }
