@@ -430,6 +430,7 @@ class Supervisor {
       reply(p, 0, 0);
       return true;
     }
+    if (is_wait_call(n.nr)) return start_poll(p, n);
     switch (n.nr) {
       case SYS_execve:
       case SYS_execveat: return exec(p, n);
@@ -445,13 +446,6 @@ class Supervisor {
       case SYS_fcntl: return record_lock(p, n);
       case SYS_nanosleep:
       case SYS_clock_nanosleep: return sleep(p, n);
-      case SYS_poll:
-      case SYS_ppoll:
-      case SYS_select:
-      case SYS_pselect6:
-      case SYS_epoll_wait:
-      case SYS_epoll_pwait:
-      case SYS_epoll_pwait2: return start_poll(p, n);
       case SYS_connect: return connect(p, n);
       case SYS_open:
       case SYS_openat: return open_loop_node(p, n);
