@@ -1,4 +1,5 @@
-// The loop devices a process actor's programs reach: /dev/loop-control, /dev/loopN and their ioctls, and
+// The loop devices a process actor's programs reach: /dev/loop-control, /dev/loopN and their ioctls (the loop
+// driver's, and of the block layer's the one the model knows, BLKGETDISKSEQ), and
 // /sys/block. A program started with a service (ProcessOptions::loop) sees a /dev and a /sys/block of the
 // execution's own (loop_host_view.hpp); its open() of a loop node and its LOOP_* ioctls on that fd are held
 // and answered by the supervisor through this interface, so `losetup` drives the simulated loop driver and
@@ -41,6 +42,7 @@ class LoopService {
   virtual int set_status_flags(int handle, std::uint32_t flags) = 0;  // LOOP_SET_STATUS64 (lo_flags)
   virtual int get_status(int handle, LoopDeviceState& out) = 0;       // LOOP_GET_STATUS64 (index: the caller's)
   virtual int clr_fd(int handle) = 0;                                 // LOOP_CLR_FD
+  virtual int diskseq(int handle, std::uint64_t& out) = 0;            // BLKGETDISKSEQ
   // Observation, no scheduling point: every device that exists, lowest index first (for /sys/block and /dev).
   virtual std::vector<LoopDeviceState> devices() const = 0;
 };

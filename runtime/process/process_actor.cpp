@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <stddef.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -180,6 +181,13 @@ struct LoopHandle {
   int service = -1;       // LoopService's handle for a device
 };
 
+// The block layer's ioctls named in traces (include/uapi/linux/fs.h, which Debian 12's glibc cannot include beside
+// <sys/mount.h>). Of these the loop model answers BLKGETDISKSEQ only.
+constexpr std::uint64_t kBlkRoGet = _IO(0x12, 94);
+constexpr std::uint64_t kBlkSszGet = _IO(0x12, 104);
+constexpr std::uint64_t kBlkGetSize64 = _IOR(0x12, 114, std::size_t);
+constexpr std::uint64_t kBlkGetDiskSeq = _IOR(0x12, 128, std::uint64_t);
+
 const char* loop_request_name(std::uint64_t request) {
   switch (request) {
     case LOOP_SET_FD: return "LOOP_SET_FD";
@@ -196,6 +204,10 @@ const char* loop_request_name(std::uint64_t request) {
     case LOOP_CTL_ADD: return "LOOP_CTL_ADD";
     case LOOP_CTL_REMOVE: return "LOOP_CTL_REMOVE";
     case LOOP_CTL_GET_FREE: return "LOOP_CTL_GET_FREE";
+    case kBlkGetDiskSeq: return "BLKGETDISKSEQ";
+    case kBlkGetSize64: return "BLKGETSIZE64";
+    case kBlkSszGet: return "BLKSSZGET";
+    case kBlkRoGet: return "BLKROGET";
     default: return nullptr;
   }
 }
@@ -1060,7 +1072,17 @@ class Supervisor {
         return answer(0);
       }
       case LOOP_CLR_FD: return answer(loop_->clr_fd(h->service));
-      default: return answer(-ENOTTY);  // not modelled: the program hears the driver does not know it
+      case kBlkGetDiskSeq: {
+        std::uint64_t seq = 0;
+        const int r = loop_->diskseq(h->service, seq);
+        if (r < 0) return answer(r);
+        if (!write_remote(p.pid, arg, &seq, sizeof(seq))) return answer(-EFAULT);
+        what += fmt::format(" {}", seq);
+        return answer(0);
+      }
+      // Not modelled (the other block ioctls too: sizes, block sizes and read-only state are not in the model):
+      // the program hears the device does not know the request.
+      default: return answer(-ENOTTY);
     }
   }
 

@@ -57,10 +57,12 @@ NotifyFilter::NotifyFilter(bool device_calls) {
   if (device_calls) {
     for (const int nr : {SCMP_SYS(open), SCMP_SYS(openat)})
       if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0); rc < 0) fail("seccomp_rule_add", rc);
-    // ioctl(fd, request): held when the request's type byte is the loop driver's 'L'.
-    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, 0x4c00));
-        rc < 0)
-      fail("seccomp_rule_add (ioctl)", rc);
+    // ioctl(fd, request): held when the request's type byte is the loop driver's 'L' or the block layer's 0x12
+    // (BLKGETDISKSEQ on a loop device; the supervisor lets the others on other fds run on).
+    for (const scmp_datum_t type : {0x4c00, 0x1200})
+      if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, type));
+          rc < 0)
+        fail("seccomp_rule_add (ioctl)", rc);
   }
   // libseccomp 2.5 exports the program to an fd only: an anonymous memory file, read back whole.
   const int mem = memfd_create("xenrace-filter", MFD_CLOEXEC);

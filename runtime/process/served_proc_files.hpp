@@ -12,7 +12,8 @@ namespace xenrace::process {
 
 // The content served for `path` (an absolute path as the program passed it), or nullopt when the path is not
 // served: /proc/mounts, /proc/self/mounts, /proc/thread-self/mounts, /proc/<pid>/mounts and /etc/mtab (the link
-// to /proc/self/mounts).
+// to /proc/self/mounts); and /proc/self/mountinfo, /proc/thread-self/mountinfo and /proc/<pid>/mountinfo, the
+// same mounts as libmount reads them.
 std::optional<std::string_view> served_proc_file(std::string_view path);
 
 // Makes a read-only memory file holding `content`, positioned at its start: what an open of a served path gets.

@@ -50,6 +50,13 @@ int ProcessLoop::get_status(int handle, process::LoopDeviceState& out) {
 
 int ProcessLoop::clr_fd(int handle) { return result(loop_.clr_fd(LoopFd{handle})); }
 
+int ProcessLoop::diskseq(int handle, std::uint64_t& out) {
+  const Result<std::uint64_t> seq = loop_.fd_diskseq(LoopFd{handle});
+  if (!seq.ok()) return -seq.err;
+  out = seq.value;
+  return 0;
+}
+
 std::vector<process::LoopDeviceState> ProcessLoop::devices() const {
   std::vector<process::LoopDeviceState> out;
   for (int index : loop_.indexes()) {

@@ -23,6 +23,7 @@ class ProcessLoop final : public process::LoopService {
   int set_status_flags(int handle, std::uint32_t flags) override;
   int get_status(int handle, process::LoopDeviceState& out) override;
   int clr_fd(int handle) override;
+  int diskseq(int handle, std::uint64_t& out) override;
   std::vector<process::LoopDeviceState> devices() const override;
 
  private:
