@@ -184,13 +184,13 @@ std::uint32_t Scheduler::choose(std::uint32_t n, ChoiceKind kind) {
 ActorId Scheduler::pick() {
   const bool forced = std::has_single_bit(runnable_);
   if (forced && !observe_) return lowest_actor(runnable_);
-  const PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size())};
+  const PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size()), time_moved_};
   ActorId chosen = strategy_.pick_actor(ctx);
   if (chosen == kPruneExecution) [[unlikely]] return chosen;
   if (forced) return lowest_actor(runnable_);  // a forced step asks nothing and records nothing
   if (chosen >= actors_.size() || !(runnable_ & actor_bit(chosen))) chosen = default_pick(ctx);
   record(ChoiceKind::actor, chosen, chosen == default_pick(ctx));
-  if (chosen != current_ && current_ != kNoActor && (runnable_ & actor_bit(current_))) ++schedule_.preempted;
+  if (preempts(ctx, chosen)) ++schedule_.preempted;
   return chosen;
 }
 
@@ -241,8 +241,8 @@ RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& afte
       timed_out_ &= ~actor_bit(next);
       strategy_.step_done(StepRecord{next, enabled, &footprint_, woke_, after_timeout,
                                      static_cast<ActorId>(actors_.size()), time_moved_});
-      time_moved_ = false;
     }
+    time_moved_ = false;
     if (after_step) after_step();
   }
 }

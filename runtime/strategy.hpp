@@ -17,6 +17,9 @@ struct PickContext {
   ActorId current;         // the actor that ran last, or kNoActor
   std::uint64_t step;      // scheduling steps taken so far in this execution
   ActorId actor_count;     // actors spawned so far
+  // Virtual time moved just before this pick, because no actor could run: `current` had blocked, and the
+  // timeouts woke it together with the others, so whichever of them goes first preempts nobody.
+  bool time_moved = false;
 };
 
 // What a step-observing strategy (dpor) learns after every scheduling step, forced ones included.
@@ -41,6 +44,19 @@ inline constexpr ActorId kPruneExecution = 0xfe;
 inline ActorId default_pick(const PickContext& c) {
   if (c.current != kNoActor && (c.runnable & actor_bit(c.current))) return c.current;
   return lowest_actor(c.runnable);
+}
+
+// The actor a pick would interrupt by choosing another: the one that ran last, while it can go on running.
+// None when it blocked or ended, including when it blocked and virtual time then woke it.
+inline ActorId running_actor(const PickContext& c) {
+  return !c.time_moved && c.current != kNoActor && (c.runnable & actor_bit(c.current)) ? c.current : kNoActor;
+}
+
+// The one definition of a preemption (Schedule::preempted, the dfs and dpor bounds, the shrinker, reports):
+// a pick that switches away from the running actor.
+inline bool preempts(const PickContext& c, ActorId chosen) {
+  const ActorId running = running_actor(c);
+  return running != kNoActor && chosen != running;
 }
 
 class Strategy {

@@ -39,7 +39,7 @@ std::uint32_t DfsStrategy::next_ordinal(std::uint32_t options, bool preempting) 
 
 ActorId DfsStrategy::pick_actor(const PickContext& ctx) {
   const ActorId def = default_pick(ctx);
-  const bool preempting = ctx.current != kNoActor && (ctx.runnable & actor_bit(ctx.current));
+  const bool preempting = running_actor(ctx) != kNoActor;  // any pick but the default preempts it
   const auto options = static_cast<std::uint32_t>(std::popcount(ctx.runnable));
   std::uint32_t ordinal = next_ordinal(options, preempting);
   if (ordinal == 0) return def;

@@ -173,7 +173,7 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   }
   Node& n = node(j);
   n.enabled = ctx.runnable;
-  n.current = ctx.current;
+  n.current = running_actor(ctx);
   if (j > 0) n.spent = nodes_[j - 1].spent + cost(nodes_[j - 1], nodes_[j - 1].chosen);
   inherit_sleepers(j);
   depth_ = j + 1;
@@ -354,22 +354,26 @@ void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& c
   const ActorMask awake = before.enabled & ~sleep_mask(before);
   if (const ActorMask m = initials & awake) {
     before.backtrack |= actor_bit(lowest_actor(m));
-  } else if (const ActorMask asleep = initials & before.enabled) {
-    before.backtrack |= actor_bit(lowest_actor(asleep));  // covered by the sleeping actor's exploration
+  } else if (initials & before.enabled) {
+    // Every initial sleeps there. The sleeper covers the traces that start with its step as it ran in a
+    // sibling, but a step of v's that runs later in this execution and is independent here (after a failed
+    // commit, say) may race with that step as it ran there: every awake actor is tried instead.
+    before.backtrack |= awake;
   } else {
     before.backtrack |= before.enabled;  // no initial can run there (it was blocked): try every actor
   }
 }
 
 // Bounded (BPOR): u runs at i's state if it could run there, else every actor does; and the same at the
-// last context switch before i (where the run of one actor's steps that step i-1 belongs to began), in case
-// reversing the race at i costs more preemptions than are left there.
+// last context switch before i (where the run of one actor's steps that step i-1 belongs to began, or where
+// its actor went on only because virtual time woke it: a free pick too), in case reversing the race at i
+// costs more preemptions than are left there.
 void DporStrategy::reverse_race_bounded(std::uint32_t i, ActorId u) {
   auto try_u = [u](Node& n) { n.backtrack |= (n.enabled & actor_bit(u)) ? actor_bit(u) : n.enabled; };
   try_u(nodes_[i]);
   if (i == 0) return;
   std::uint32_t k = i - 1;
-  while (k > 0 && events_[k - 1].actor == events_[k].actor) --k;
+  while (k > 0 && events_[k - 1].actor == events_[k].actor && nodes_[k].current != kNoActor) --k;
   try_u(nodes_[k]);
 }
 

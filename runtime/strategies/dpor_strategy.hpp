@@ -96,7 +96,7 @@ class DporStrategy final : public Strategy {
   // One scheduling point of the tree, kept across executions for the prefix they share.
   struct Node {
     ActorMask enabled = 0;
-    ActorId current = kNoActor;  // the actor that ran last: picking another one that can run preempts it
+    ActorId current = kNoActor;  // running_actor(): picking another one preempts it
     std::uint32_t spent = 0;     // preemptions before this point
     ActorId chosen = kNoActor;  // kNoActor: every runnable actor slept (the execution was pruned here)
     ActorMask backtrack = 0;    // actors this state must be explored with
@@ -133,7 +133,7 @@ class DporStrategy final : public Strategy {
   void reverse_race_bounded(std::uint32_t i, ActorId u);
   // The preemptions picking x at n costs (0 or 1), and the actors of m the bound lets n pick.
   std::uint32_t cost(const Node& n, ActorId x) const {
-    return n.current != kNoActor && (n.enabled & actor_bit(n.current)) && x != n.current ? 1 : 0;
+    return n.current != kNoActor && x != n.current ? 1 : 0;
   }
   ActorMask within_bound(const Node& n, ActorMask m) const;
   std::vector<ValueChoice>& values_now();

@@ -1,12 +1,14 @@
 // The simulated XenStore's footprints are what dpor trusts to skip interleavings, so they must name every
 // dependency. Checked by differential search: for random small programs of XenStore requests by two or
 // three actors (reads, writes, mkdir, rm, listings, transactions, watches, and their events taken at once
-// or waited for), the set of outcomes dpor reaches — what every request answered, and the final tree —
+// or waited for, permissions, and a guest's introduction and release; each actor dom0 or, unprivileged, that
+// guest), the set of outcomes dpor reaches — what every request answered, and the final tree with permissions —
 // must be exactly the set every interleaving reaches (dfs without a bound); with a preemption bound, the
 // set dfs reaches with that bound. A footprint that missed a dependency would lose an outcome.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "backends/sim/xenstore/sim_xenstore.hpp"
+#include "world/xs_trace_format.hpp"
 #include "runtime/execution.hpp"
 #include "runtime/strategies/dfs_strategy.hpp"
 #include "runtime/strategies/dpor_strategy.hpp"
@@ -21,7 +24,12 @@
 namespace xenrace {
 namespace {
 
-enum class Kind { read, write, mkdir, rm, directory, tx_read_write, watch, read_event, wait_event };
+enum class Kind {
+  read, write, mkdir, rm, directory, tx_read_write, watch, read_event, wait_event, set_perms, introduce, release,
+  as_guest  // first in an actor's list only: the actor connects as domain 1, unprivileged, not as dom0
+};
+constexpr int kRequestKinds = static_cast<int>(Kind::as_guest);
+constexpr DomId kGuest = 1;
 struct Request {
   Kind kind;
   int path;  // index into kPaths
@@ -45,7 +53,8 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
     }
     for (std::size_t a = 0; a < program.size(); ++a) {
       ex.spawn(fmt::format("client {}", a), [&store, &said, &program, a] {
-        auto xs = store.connect(0);
+        const bool guest = !program[a].empty() && program[a].front().kind == Kind::as_guest;
+        auto xs = store.connect(guest ? kGuest : 0);
         std::string& out = said[a];
         for (const Request& q : program[a]) {
           const std::string path = kPaths[q.path];
@@ -84,6 +93,17 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
               out += e.ok() ? e.value.path : errno_name(e.err);
               break;
             }
+            case Kind::set_perms: {
+              // Owned by the guest, or dom0's with the guest allowed to read: an entry for a domain counts only
+              // if xenstored knew the domain before the node was written (its generation).
+              const XsPerms perms = q.value == 1 ? XsPerms{{XsPerm::Access::none, kGuest}}
+                                                 : XsPerms{{XsPerm::Access::none, 0}, {XsPerm::Access::read, kGuest}};
+              out += errno_name(xs->set_perms(kNoTx, path, perms));
+              break;
+            }
+            case Kind::introduce: out += errno_name(xs->introduce_domain(kGuest, 1, 1)); break;
+            case Kind::release: out += errno_name(xs->release_domain(kGuest)); break;
+            case Kind::as_guest: out += "guest"; break;
           }
           out += ";";
         }
@@ -92,7 +112,8 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
     r = ex.run();
     if (!r.pruned) {
       for (const auto& [path, node] : store.model().nodes())
-        if (path.rfind("/t", 0) == 0) final_tree += fmt::format("{}={} ", path, node.value);
+        if (path.rfind("/t", 0) == 0)
+          final_tree += fmt::format("{}={}[{}] ", path, node.value, xs_trace::format_perms(node.perms));
     }
   }
   strategy.end_execution(r.steps);
@@ -126,14 +147,15 @@ std::set<std::string> outcomes(const Program& program, Strategy& strategy, std::
   return out;
 }
 
-// Two or three actors of a few requests each, on the four paths.
+// Two or three actors of a few requests each, on the four paths; one in four connects as the guest.
 Program random_program() {
   const int actors = *rc::gen::inRange(2, 4);
   Program p(static_cast<std::size_t>(actors));
   for (auto& requests : p) {
+    if (*rc::gen::inRange(0, 4) == 0) requests.push_back(Request{Kind::as_guest, 0, 0});
     const int n = *rc::gen::inRange(1, actors == 2 ? 4 : 3);
     for (int k = 0; k < n; ++k)
-      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, 9)), *rc::gen::inRange(0, 4),
+      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, kRequestKinds)), *rc::gen::inRange(0, 4),
                                  *rc::gen::inRange(1, 3)});
   }
   return p;
@@ -141,6 +163,11 @@ Program random_program() {
 
 RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) {
   const Program p = random_program();
+  for (const auto& actor : p) {
+    std::string line;
+    for (const auto& q : actor) line += fmt::format("({} {} {}) ", static_cast<int>(q.kind), q.path, q.value);
+    RC_LOG() << line << "\n";
+  }
   std::uint64_t every_runs = 0, dpor_runs = 0;
   DfsStrategy every(1000);
   const std::set<std::string> reference = outcomes(p, every, &every_runs);
@@ -179,6 +206,37 @@ void expect_every_outcome(const Program& p) {
   const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs);
   ASSERT_FALSE(dpor.has_more());
   EXPECT_EQ(reduced, reference);
+}
+
+// The same with a preemption bound: dpor with the bound reaches what dfs with the bound reaches.
+void expect_every_bounded_outcome(const Program& p, unsigned bound) {
+  std::uint64_t dfs_runs = 0, dpor_runs = 0;
+  DfsStrategy dfs(bound);
+  const std::set<std::string> reference = outcomes(p, dfs, &dfs_runs);
+  ASSERT_FALSE(dfs.has_more());
+  DporStrategy dpor(0, 1, bound);
+  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs);
+  ASSERT_FALSE(dpor.has_more());
+  EXPECT_EQ(reduced, reference);
+}
+
+// A transaction that reads /t/a/b and writes /t/c, a write of /t/a/b (after a watch), and a read of /t/c. Run with
+// the write before the commit, the commit fails, and the read of /t/c races with nothing; the commit's sibling
+// that succeeded sleeps. Read before a commit that succeeds is still another outcome: found only when the
+// reversal of the write and the commit, whose one initial sleeps, tries the other actors there.
+TEST(XenStoreFootprints, AReadBeforeACommitThatSucceedsIsFoundFromTheBranchWhereItFailed) {
+  expect_every_outcome({{{Kind::read, 0, 1}, {Kind::tx_read_write, 1, 1}},
+                        {{Kind::watch, 0, 1}, {Kind::write, 1, 1}},
+                        {{Kind::read, 2, 1}}});
+}
+
+// Two actors time out at the same instant, then one reads /t/a and the other creates it. Either may go first
+// after the timeouts at no preemption's cost, so bound 0 has both outcomes: reached only when the bounded
+// reversal also tries the pick right after time moved, where the run of the actor before the race began.
+TEST(XenStoreFootprints, TwoTimeoutsThenARaceWithinBoundZero) {
+  expect_every_bounded_outcome({{{Kind::wait_event, 0, 1}, {Kind::read, 0, 1}},
+                                {{Kind::wait_event, 0, 1}, {Kind::tx_read_write, 0, 1}}},
+                               0);
 }
 
 // "No event" is an answer: an event queued just after it is another outcome than one queued just before.
@@ -236,6 +294,26 @@ TEST(XenStoreFootprints, AnEventQueuedAfterThePopThatEmptiedTheQueueIsAnotherOut
                         {{Kind::mkdir, 2, 0}},
                         {{Kind::watch, 3, 0}, {Kind::rm, 3, 0}, {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0},
                          {Kind::read_event, 0, 0}, {Kind::read_event, 0, 0}}});
+}
+
+// An unprivileged guest's read of a node whose permissions name it: allowed only if xenstored knew the guest
+// before the node was last written (chk_domain_generation), so the read and the guest's introduction race
+// through the node's generation. Both answers must be reached, and every other outcome.
+TEST(XenStoreFootprints, AGuestsReadDependsOnWhenItWasIntroduced) {
+  const Program p = {{{Kind::mkdir, 0, 0}, {Kind::set_perms, 0, 2}},
+                     {{Kind::introduce, 0, 0}},
+                     {{Kind::as_guest, 0, 0}, {Kind::read, 0, 0}, {Kind::read, 0, 0}}};
+  expect_every_outcome(p);
+  DfsStrategy every(1000);
+  std::uint64_t runs = 0;
+  const std::set<std::string> reached = outcomes(p, every, &runs);
+  const auto guest_read = [&](std::string_view answer) {
+    return std::any_of(reached.begin(), reached.end(), [&](const std::string& o) {
+      return o.find(fmt::format("guest;{};", answer)) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(guest_read("EACCES")) << fmt::format("{}", fmt::join(reached, "\n"));
+  EXPECT_TRUE(guest_read("")) << fmt::format("{}", fmt::join(reached, "\n"));  // the empty value, allowed
 }
 
 }  // namespace
