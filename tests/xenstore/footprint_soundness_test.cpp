@@ -26,6 +26,7 @@ namespace {
 
 enum class Kind {
   read, write, mkdir, rm, directory, tx_read_write, watch, read_event, wait_event, set_perms, introduce, release,
+  get_perms, unwatch, tx_list_rm, watch_introduce,
   as_guest  // first in an actor's list only: the actor connects as domain 1, unprivileged, not as dom0
 };
 constexpr int kRequestKinds = static_cast<int>(Kind::as_guest);
@@ -103,6 +104,24 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
             }
             case Kind::introduce: out += errno_name(xs->introduce_domain(kGuest, 1, 1)); break;
             case Kind::release: out += errno_name(xs->release_domain(kGuest)); break;
+            case Kind::get_perms: {
+              auto p = xs->get_perms(kNoTx, path);
+              out += p.ok() ? xs_trace::format_perms(p.value) : errno_name(p.err);
+              break;
+            }
+            case Kind::unwatch: out += errno_name(xs->unwatch(path, "tok")); break;
+            case Kind::tx_list_rm: {
+              // A transaction that lists a node and removes the next path: a copy of the children in their
+              // order, and a removal validated at the commit.
+              auto t = xs->transaction_start();
+              if (!t.ok()) break;
+              auto d = xs->directory(t.value, path);
+              out += d.ok() ? fmt::format("[{}]", fmt::join(d.value, " ")) : errno_name(d.err);
+              out += errno_name(xs->rm(t.value, kPaths[(q.path + 1) % 4]));
+              out += errno_name(xs->transaction_end(t.value, true));
+              break;
+            }
+            case Kind::watch_introduce: out += errno_name(xs->watch("@introduceDomain", "tok")); break;
             case Kind::as_guest: out += "guest"; break;
           }
           out += ";";
