@@ -141,78 +141,15 @@ TEST(ProcessLoop, AnotherLoopUserCanTakeTheDeviceBetweenTheTwoLosetups) {
   EXPECT_TRUE(passed) << "no seed of 40 let the script through";
 }
 
-// The mount table a script with loop devices reads (the block script's check_sharing: `cat /proc/mounts`) is the
-// simulated dom0's, through every name it has, never the host's: the host's could name its own mounted loop
-// devices, which are simulated devices in the actor's /dev. The file is read-only, like /proc's.
-TEST(ProcessLoop, TheMountTableIsTheSimulatedDom0s) {
-  SKIP_WITHOUT_PROCESS_LOOP();
-  Image image;
-  const std::string out = image.path + ".out";
-  RandomStrategy strategy(1);
-  strategy.begin_execution(0);
-  StackPool stacks;
-  Execution ex(strategy, stacks, keep_trace());
-  SimLoop loop(ex);
-  ProcessLoop for_processes(loop);
-  ProcessOptions o;
-  o.env = kLoopEnv;
-  o.env.push_back("OUT=" + out);
-  o.loop = &for_processes;
-  spawn_process(ex, "script",
-                {"sh", "-c", "for f in /proc/mounts /etc/mtab /proc/self/mounts \"/proc/$$/mounts\"; do "
-                             "cat \"$f\" >>\"$OUT\" || exit 1; done; "
-                             "if echo x 2>/dev/null >>/proc/mounts; then exit 2; fi; exit 0"},
-                o);
-  const ExecutionResult result = ex.run();
-  std::ifstream in(out);
-  const std::string read_back{std::istreambuf_iterator<char>(in), {}};
-  fs::remove(out);
-  ASSERT_FALSE(result.failed()) << result.message << "\n" << trace_text(result);
-  const std::string table = std::string(*process::served_proc_file("/proc/mounts"));
-  EXPECT_NE(table.find("/dev/root / ext4"), std::string::npos) << table;
-  EXPECT_EQ(read_back, table + table + table + table);
-  // Not a step: the content changes in none.
-  EXPECT_EQ(trace_text(result).find("mounts"), std::string::npos) << trace_text(result);
-}
+// One `sh -c SCRIPT` with the simulated loop driver, seed 1, its trace kept. $IMAGE names a backing file of its
+// own, and what the script writes to $OUT is read back.
+struct ScriptRun {
+  ExecutionResult result;
+  std::string out;                   // what the script wrote to $OUT
+  std::optional<LoopMedium> loop0;   // the driver's loop0 afterwards
+};
 
-// libmount's tools read /proc/self/mountinfo rather than /proc/mounts: served too, for every name, and in the
-// format findmnt parses (it finds the root file system on /dev/root).
-TEST(ProcessLoop, MountInfoIsTheSimulatedDom0sAndFindmntReadsIt) {
-  SKIP_WITHOUT_PROCESS_LOOP();
-  if (process::find_program("findmnt", kLoopEnv).empty()) GTEST_SKIP() << "findmnt is not installed";
-  Image image;
-  const std::string out = image.path + ".out";
-  RandomStrategy strategy(1);
-  strategy.begin_execution(0);
-  StackPool stacks;
-  Execution ex(strategy, stacks, keep_trace());
-  SimLoop loop(ex);
-  ProcessLoop for_processes(loop);
-  ProcessOptions o;
-  o.env = kLoopEnv;
-  o.env.push_back("OUT=" + out);
-  o.loop = &for_processes;
-  spawn_process(ex, "script",
-                {"sh", "-c", "for f in /proc/self/mountinfo \"/proc/$$/mountinfo\" /proc/thread-self/mountinfo; do "
-                             "cat \"$f\" >>\"$OUT\" || exit 1; done; "
-                             "findmnt -n -o SOURCE,FSTYPE / >>\"$OUT\" && findmnt -n -o TARGET /proc/xen >>\"$OUT\""},
-                o);
-  const ExecutionResult result = ex.run();
-  std::ifstream in(out);
-  const std::string read_back{std::istreambuf_iterator<char>(in), {}};
-  fs::remove(out);
-  ASSERT_FALSE(result.failed()) << result.message << "\n" << trace_text(result);
-  const std::string info = std::string(*process::served_proc_file("/proc/self/mountinfo"));
-  EXPECT_NE(info.find(" - ext4 /dev/root "), std::string::npos) << info;
-  EXPECT_EQ(read_back, info + info + info + "/dev/root ext4\n/proc/xen\n");
-}
-
-// BLKGETDISKSEQ on an emulated /dev/loopN is the simulated driver's diskseq (the step "loop.blkgetdiskseq"), the
-// number /sys/block/loopN/diskseq shows; a block ioctl the model does not know is ENOTTY on a loop device, and
-// one on another file runs in the kernel as made (ENOTTY for a regular file too).
-TEST(ProcessLoop, BlkGetDiskSeqIsTheSimulatedDevicesDiskseq) {
-  SKIP_WITHOUT_PROCESS_LOOP();
-  if (process::find_program("python3", kLoopEnv).empty()) GTEST_SKIP() << "python3 is not installed";
+ScriptRun run_script_with_loop(const std::string& script) {
   Image image;
   const std::string out = image.path + ".out";
   RandomStrategy strategy(1);
@@ -226,6 +163,53 @@ TEST(ProcessLoop, BlkGetDiskSeqIsTheSimulatedDevicesDiskseq) {
   o.env.push_back("IMAGE=" + image.path);
   o.env.push_back("OUT=" + out);
   o.loop = &for_processes;
+  spawn_process(ex, "script", {"sh", "-c", script}, o);
+  ScriptRun run;
+  run.result = ex.run();
+  run.loop0 = loop.peek(0);
+  std::ifstream in(out);
+  run.out.assign(std::istreambuf_iterator<char>(in), {});
+  fs::remove(out);
+  return run;
+}
+
+// The mount table a script with loop devices reads (the block script's check_sharing: `cat /proc/mounts`) is the
+// simulated dom0's, through every name it has, never the host's: the host's could name its own mounted loop
+// devices, which are simulated devices in the actor's /dev. The file is read-only, like /proc's.
+TEST(ProcessLoop, TheMountTableIsTheSimulatedDom0s) {
+  SKIP_WITHOUT_PROCESS_LOOP();
+  const ScriptRun run = run_script_with_loop(
+      "for f in /proc/mounts /etc/mtab /proc/self/mounts \"/proc/$$/mounts\"; do cat \"$f\" >>\"$OUT\" || exit 1; done; "
+      "if echo x 2>/dev/null >>/proc/mounts; then exit 2; fi; exit 0");
+  ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << trace_text(run.result);
+  const std::string table = std::string(*process::served_proc_file("/proc/mounts"));
+  EXPECT_NE(table.find("/dev/root / ext4"), std::string::npos) << table;
+  EXPECT_EQ(run.out, table + table + table + table);
+  // Not a step: the content changes in none.
+  EXPECT_EQ(trace_text(run.result).find("mounts"), std::string::npos) << trace_text(run.result);
+}
+
+// libmount's tools read /proc/self/mountinfo rather than /proc/mounts: served too, for every name, and in the
+// format findmnt parses (it finds the root file system on /dev/root).
+TEST(ProcessLoop, MountInfoIsTheSimulatedDom0sAndFindmntReadsIt) {
+  SKIP_WITHOUT_PROCESS_LOOP();
+  if (process::find_program("findmnt", kLoopEnv).empty()) GTEST_SKIP() << "findmnt is not installed";
+  const ScriptRun run = run_script_with_loop(
+      "for f in /proc/self/mountinfo \"/proc/$$/mountinfo\" /proc/thread-self/mountinfo; do "
+      "cat \"$f\" >>\"$OUT\" || exit 1; done; "
+      "findmnt -n -o SOURCE,FSTYPE / >>\"$OUT\" && findmnt -n -o TARGET /proc/xen >>\"$OUT\"");
+  ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << trace_text(run.result);
+  const std::string info = std::string(*process::served_proc_file("/proc/self/mountinfo"));
+  EXPECT_NE(info.find(" - ext4 /dev/root "), std::string::npos) << info;
+  EXPECT_EQ(run.out, info + info + info + "/dev/root ext4\n/proc/xen\n");
+}
+
+// BLKGETDISKSEQ on an emulated /dev/loopN is the simulated driver's diskseq (the step "loop.blkgetdiskseq"), the
+// number /sys/block/loopN/diskseq shows; a block ioctl the model does not know is ENOTTY on a loop device, and
+// one on another file runs in the kernel as made (ENOTTY for a regular file too).
+TEST(ProcessLoop, BlkGetDiskSeqIsTheSimulatedDevicesDiskseq) {
+  SKIP_WITHOUT_PROCESS_LOOP();
+  if (process::find_program("python3", kLoopEnv).empty()) GTEST_SKIP() << "python3 is not installed";
   constexpr const char* kAsk = R"(
 import errno, fcntl, os, struct, sys
 def ask(path, request):
@@ -239,21 +223,16 @@ def ask(path, request):
 BLKGETDISKSEQ, BLKGETSIZE64 = 0x80081280, 0x80081272
 print(ask(sys.argv[1], BLKGETDISKSEQ), ask(sys.argv[1], BLKGETSIZE64), ask(sys.argv[2], BLKGETDISKSEQ))
 )";
-  spawn_process(ex, "script",
-                {"sh", "-c", fmt::format("dev=$(losetup -f --show \"$IMAGE\") && python3 -c '{}' \"$dev\" \"$IMAGE\" >\"$OUT\" && "
-                                         "cat /sys/block/loop0/diskseq >>\"$OUT\"", kAsk)},
-                o);
-  const ExecutionResult result = ex.run();
-  std::ifstream in(out);
-  const std::string read_back{std::istreambuf_iterator<char>(in), {}};
-  fs::remove(out);
-  ASSERT_FALSE(result.failed()) << result.message << "\n" << trace_text(result);
-  const std::optional<LoopMedium> loop0 = loop.peek(0);
-  ASSERT_TRUE(loop0.has_value());
-  ASSERT_TRUE(loop0->bound);
-  EXPECT_EQ(read_back, fmt::format("{0} ENOTTY ENOTTY\n{0}\n", loop0->diskseq));
-  const std::string text = trace_text(result);
-  EXPECT_NE(text.find(fmt::format("BLKGETDISKSEQ {} -> 0", loop0->diskseq)), std::string::npos) << text;
+  const ScriptRun run = run_script_with_loop(fmt::format(
+      "dev=$(losetup -f --show \"$IMAGE\") && python3 -c '{}' \"$dev\" \"$IMAGE\" >\"$OUT\" && "
+      "cat /sys/block/loop0/diskseq >>\"$OUT\"",
+      kAsk));
+  ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << trace_text(run.result);
+  ASSERT_TRUE(run.loop0.has_value());
+  ASSERT_TRUE(run.loop0->bound);
+  EXPECT_EQ(run.out, fmt::format("{0} ENOTTY ENOTTY\n{0}\n", run.loop0->diskseq));
+  const std::string text = trace_text(run.result);
+  EXPECT_NE(text.find(fmt::format("BLKGETDISKSEQ {} -> 0", run.loop0->diskseq)), std::string::npos) << text;
   EXPECT_NE(text.find("loop.blkgetdiskseq"), std::string::npos) << text;
   EXPECT_NE(text.find("BLKGETSIZE64 -> ENOTTY"), std::string::npos) << text;
 }
