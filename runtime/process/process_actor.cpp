@@ -588,7 +588,7 @@ class Supervisor {
     if (absolute) return sleep_until(p, n);
     timespec ts{};
     if (!read_sleep_time(p, n.nr == SYS_nanosleep ? n.args[0] : n.args[2], "", ts)) return true;
-    const VirtualTime d = static_cast<VirtualTime>(ts.tv_sec) * 1'000'000'000 + static_cast<VirtualTime>(ts.tv_nsec);
+    const VirtualTime d = virtual_duration(ts);
     ex_.record("proc.sleep", fmt::format("p{} {}", p.ordinal, seconds_text(d)), "asleep");
     if (d == 0) {
       reply(p, 0, 0);
@@ -607,7 +607,7 @@ class Supervisor {
       reply(p, -1, EFAULT);
       return false;
     }
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
+    if (!valid_timespec(ts)) {
       ex_.record("proc.sleep", fmt::format("p{} {}{}s {}ns", p.ordinal, shown, ts.tv_sec, ts.tv_nsec), "EINVAL");
       reply(p, -1, EINVAL);
       return false;

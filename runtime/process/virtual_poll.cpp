@@ -29,11 +29,11 @@ bool read_timespec(pid_t pid, std::uint64_t addr, PollCall& call) {
     call.error = EFAULT;
     return false;
   }
-  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) {
+  if (!valid_timespec(ts)) {
     call.error = EINVAL;
     return false;
   }
-  call.timeout = static_cast<VirtualTime>(ts.tv_sec) * 1'000'000'000 + static_cast<VirtualTime>(ts.tv_nsec);
+  call.timeout = virtual_duration(ts);
   return true;
 }
 

@@ -7,6 +7,7 @@
 // process without running it.
 #pragma once
 #include <poll.h>
+#include <time.h>
 
 #include <cstdint>
 #include <optional>
@@ -41,6 +42,15 @@ struct PollCall {
 
 // Whether `nr` is one of the waits above.
 bool is_wait_call(long nr);
+
+// A duration or deadline as the kernel accepts it (timespec64_valid: no negative part, nanoseconds below a
+// second), and as virtual time. Every timespec a held wait or sleep passes is checked by this one rule.
+inline bool valid_timespec(const timespec& ts) {
+  return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1'000'000'000;
+}
+inline VirtualTime virtual_duration(const timespec& ts) {
+  return static_cast<VirtualTime>(ts.tv_sec) * 1'000'000'000 + static_cast<VirtualTime>(ts.tv_nsec);
+}
 
 // The arguments of a held wait. More fds than `max_fds` is not a call to emulate: error E2BIG here (the
 // supervisor then lets the kernel run it).
