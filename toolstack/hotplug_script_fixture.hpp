@@ -81,6 +81,7 @@ class HotplugScriptFixture {
     o.env = std::move(env);
     o.xenstore = &xs;
     o.binds = {{(dir_ / "run").string(), "/var/run"}, {(dir_ / "log").string(), "/var/log"}};
+    o.simulated_proc_files = true;  // check_sharing reads /proc/mounts: the simulated dom0's, not the host's
     return o;
   }
 

@@ -288,9 +288,10 @@ std::string what_the_log_says(const std::string& path) {
 class Supervisor {
  public:
   Supervisor(Execution& ex, ProcessLocks& locks, XenStoreService* xenstore, HypervisorService* hypervisor,
-             LoopService* loop, LoopHostView* view, std::vector<BindDir> binds, std::string failure_log)
-      : ex_(ex), locks_(locks), xs_(xenstore), hv_(hypervisor), loop_(loop), view_(view), binds_(std::move(binds)),
-        failure_log_(std::move(failure_log)) {
+             LoopService* loop, LoopHostView* view, bool served_files, std::vector<BindDir> binds,
+             std::string failure_log)
+      : ex_(ex), locks_(locks), xs_(xenstore), hv_(hypervisor), loop_(loop), view_(view),
+        served_files_(served_files || loop != nullptr), binds_(std::move(binds)), failure_log_(std::move(failure_log)) {
     if (xs_ != nullptr) socket_ = std::make_unique<ServiceSocketFile>("xs");
     if (hv_ != nullptr) hv_socket_ = std::make_unique<ServiceSocketFile>("hv");
   }
@@ -306,7 +307,7 @@ class Supervisor {
     if (socket_) set_env(env, "XENSTORED_PATH", socket_->path());
     if (hv_socket_) set_env(env, "XENRACE_HYPERVISOR_PATH", hv_socket_->path());
     preload_virtual_time(env);
-    tree_.start(path, argv, env, binds_, loop_ != nullptr);
+    tree_.start(path, argv, env, binds_, served_files_);
     bool released = false;  // the last answer let the tree run: a lock may have been released
     bool in_step = false;   // woken from a lock wait: this fiber runs a step the strategy gave it already
     for (;;) {
@@ -854,15 +855,16 @@ class Supervisor {
         }
         continue;
       }
-      if (loop_ == nullptr) continue;
+      if (!served_files_) continue;
       const bool opens = n.nr == SYS_open || n.nr == SYS_openat;
       const std::string path = opens ? open_path(p, n) : std::string();
       if (opens && serve_proc_file(p, n, path)) {
         any = true;
         continue;
       }
-      const bool other_open = opens && !is_loop_node(path);
-      const bool other_ioctl = n.nr == SYS_ioctl && loop_handle_of(p, static_cast<int>(n.args[0])) == nullptr;
+      const bool other_open = opens && (loop_ == nullptr || !is_loop_node(path));
+      const bool other_ioctl =
+          n.nr == SYS_ioctl && (loop_ == nullptr || loop_handle_of(p, static_cast<int>(n.args[0])) == nullptr);
       if (!other_open && !other_ioctl) continue;
       pass(p);
       any = true;
@@ -1092,6 +1094,7 @@ class Supervisor {
   HypervisorService* hv_;
   LoopService* loop_;
   LoopHostView* view_;
+  bool served_files_;  // opens held: the mount table is the simulated dom0's (always with loop_)
   std::vector<LoopHandle> loop_handles_;
   std::vector<BindDir> binds_;
   std::string failure_log_;  // ProcessOptions::failure_log
@@ -1152,6 +1155,7 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
   XenStoreService* xenstore = options.xenstore;
   HypervisorService* hypervisor = options.hypervisor;
   LoopService* loop = options.loop;
+  const bool served_files = options.simulated_proc_files;
   std::vector<BindDir> binds;
   for (const auto& b : options.binds) {
     BindDir d;
@@ -1165,10 +1169,10 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     view->prepare();
     for (BindDir& b : view->binds()) binds.push_back(std::move(b));
   }
-  return ex.spawn(std::move(name), [&ex, &locks, xenstore, hypervisor, loop, view, binds = std::move(binds), path,
+  return ex.spawn(std::move(name), [&ex, &locks, xenstore, hypervisor, loop, view, served_files, binds = std::move(binds), path,
                                     argv = std::move(argv), env = std::move(env),
                                     failure_log = std::move(options.failure_log)]() -> ActorStatus {
-    Supervisor supervisor(ex, locks, xenstore, hypervisor, loop, view, binds, failure_log);
+    Supervisor supervisor(ex, locks, xenstore, hypervisor, loop, view, served_files, binds, failure_log);
     return supervisor.run(path, argv, env);
   });
 }

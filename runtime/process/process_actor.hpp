@@ -72,6 +72,10 @@ struct ProcessOptions {
   // is a held operation: "proc.open" "pN /dev/loopN", "proc.ioctl" "pN <fd> LOOP_CONFIGURE ..." -> answer,
   // beside the driver's own "loop.*" event. Needs root (mount namespace, mknod).
   LoopService* loop = nullptr;
+  // The simulated dom0's mount table (/proc/mounts, /proc/self/mountinfo...: served_proc_files.hpp) in place of
+  // the host's, which could name a host device with the number of one the programs are given. Every open is
+  // then held and answered at once (no step, no trace event). Always so with `loop`.
+  bool simulated_proc_files = false;
   // Host directories the programs see in place of fixed paths (a hotplug script's /var/run/xen-hotplug lock and
   // /var/log/xen log): bind mounts in a mount namespace of the actor's own, so the host's stay untouched.
   // Actors given the same directory share it (their locks contend). Needs CAP_SYS_ADMIN.

@@ -141,15 +141,16 @@ TEST(ProcessLoop, AnotherLoopUserCanTakeTheDeviceBetweenTheTwoLosetups) {
   EXPECT_TRUE(passed) << "no seed of 40 let the script through";
 }
 
-// One `sh -c SCRIPT` with the simulated loop driver, seed 1, its trace kept. $IMAGE names a backing file of its
-// own, and what the script writes to $OUT is read back.
+// One `sh -c SCRIPT` with the simulated loop driver (or, without `loop_devices`, the host's /dev and the simulated
+// mount table only), seed 1, its trace kept. $IMAGE names a backing file of its own, and what the script writes to
+// $OUT is read back.
 struct ScriptRun {
   ExecutionResult result;
   std::string out;                   // what the script wrote to $OUT
   std::optional<LoopMedium> loop0;   // the driver's loop0 afterwards
 };
 
-ScriptRun run_script_with_loop(const std::string& script) {
+ScriptRun run_script_with_loop(const std::string& script, bool loop_devices = true) {
   Image image;
   const std::string out = image.path + ".out";
   RandomStrategy strategy(1);
@@ -162,7 +163,8 @@ ScriptRun run_script_with_loop(const std::string& script) {
   o.env = kLoopEnv;
   o.env.push_back("IMAGE=" + image.path);
   o.env.push_back("OUT=" + out);
-  o.loop = &for_processes;
+  if (loop_devices) o.loop = &for_processes;
+  else o.simulated_proc_files = true;
   spawn_process(ex, "script", {"sh", "-c", script}, o);
   ScriptRun run;
   run.result = ex.run();
@@ -187,6 +189,17 @@ TEST(ProcessLoop, TheMountTableIsTheSimulatedDom0s) {
   EXPECT_EQ(run.out, table + table + table + table);
   // Not a step: the content changes in none.
   EXPECT_EQ(trace_text(run.result).find("mounts"), std::string::npos) << trace_text(run.result);
+}
+
+// A program that keeps the host's /dev (a hotplug script given device nodes, ProcessOptions::simulated_proc_files)
+// reads the simulated mount table too, and every other open runs on as made.
+TEST(ProcessLoop, WithoutLoopDevicesTheMountTableCanStillBeTheSimulatedDom0s) {
+  if (const std::string& why = process::process_actors_unsupported(); !why.empty())
+    GTEST_SKIP() << "process actors are unsupported here: " << why;
+  const ScriptRun run =
+      run_script_with_loop("cat /proc/mounts >\"$OUT\" && wc -c <\"$IMAGE\" >>\"$OUT\" && test -c /dev/null", false);
+  ASSERT_FALSE(run.result.failed()) << run.result.message << "\n" << trace_text(run.result);
+  EXPECT_EQ(run.out, std::string(*process::served_proc_file("/proc/mounts")) + "4096\n");
 }
 
 // libmount's tools read /proc/self/mountinfo rather than /proc/mounts: served too, for every name, and in the
