@@ -1169,8 +1169,8 @@ ActorId spawn_process(Execution& ex, std::string name, std::vector<std::string> 
     view->prepare();
     for (BindDir& b : view->binds()) binds.push_back(std::move(b));
   }
-  return ex.spawn(std::move(name), [&ex, &locks, xenstore, hypervisor, loop, view, served_files, binds = std::move(binds), path,
-                                    argv = std::move(argv), env = std::move(env),
+  return ex.spawn(std::move(name), [&ex, &locks, xenstore, hypervisor, loop, view, served_files,
+                                    binds = std::move(binds), path, argv = std::move(argv), env = std::move(env),
                                     failure_log = std::move(options.failure_log)]() -> ActorStatus {
     Supervisor supervisor(ex, locks, xenstore, hypervisor, loop, view, served_files, binds, failure_log);
     return supervisor.run(path, argv, env);
