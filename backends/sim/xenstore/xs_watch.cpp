@@ -143,12 +143,14 @@ void Store::fire_now(std::string_view path, bool exact, const Node* node, const 
     tree_.observer->watches_read(path, exact);
     tree_.observer->node_read(parent_of(path));  // watch_permitted may look at the parent
   }
+  bool generations_seen = false;  // declared once, for the first unprivileged watcher
   for (auto& owner : conns_) {
     Conn* cn = owner.get();
     if (!cn || cn->watches.empty()) continue;
-    if (!cn->privileged && tree_.observer) {  // perm_for may compare a domain with the nodes' generations
+    if (!cn->privileged && tree_.observer && !generations_seen) {  // perm_for may compare a domain with them
       tree_.observer->children_read(path, false);
       tree_.observer->children_read(parent_of(path), false);
+      generations_seen = true;
     }
     if (!watch_permitted(*cn, path, node, old)) continue;
     for (const Watch& w : cn->watches) {
