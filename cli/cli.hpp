@@ -63,6 +63,7 @@ struct Tally {
   std::size_t unexpected_pass = 0;  // expected fail, passed
   std::size_t failed = 0;           // expected pass, failed
   std::size_t verified = 0;         // passed, every schedule explored (shown() == "verified")
+  std::size_t verified_within_bound = 0;  // of `verified`: every schedule of a preemption bound, not every one
   std::size_t not_verified = 0;     // explore --verify: passed, but the search did not finish within the budget
   std::size_t skipped = 0;          // could not run here (VariantReport::skipped): neither met nor not met
   void add(const VariantReport& r);

@@ -107,7 +107,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_flag("--verify", a->verify,
                 "Try to prove each variant expected to pass: every schedule, by an exhaustive strategy (dpor when "
-                "built, else dfs), within the budget; exit 5 when one could not be verified");
+                "built, else dfs), within the budget; when unbounded dpor does not finish, the largest preemption "
+                "bound it can within the budget again; exit 5 when one could not be verified");
   cmd->add_option("--jobs,-j", a->jobs,
                   "Worker processes, one variant each at a time (0 or 'auto': every core); output is the same "
                   "as with 1")
@@ -205,6 +206,10 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       if (prove) {
         if (!a->strategy.name) o.strategy.name = verify_strategy();
         if (!a->iterations) o.iterations = s->info().proof_budget();
+        // Nothing chosen: the strongest proof the budget allows, unbounded or else the largest bound. Not for
+        // shards, whose parts must all have one scope for merge to add them up.
+        o.bounds_when_unfinished =
+            !a->strategy.name && !a->strategy.preemptions && shard_count == 1 && o.strategy.name == "dpor";
       }
       o.strategy.shard_index = shard_index;
       o.strategy.shard_count = shard_count;

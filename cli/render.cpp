@@ -68,6 +68,8 @@ nlohmann::json report_json(const VariantReport& r) {
   j["first_index"] = r.first_index;
   j["shard"] = r.sharded() ? nlohmann::json(fmt::format("{}/{}", r.shard_index + 1, r.shard_count)) : nlohmann::json(nullptr);
   j["verify"] = r.verifying;
+  j["unbounded_unfinished_after"] =
+      r.unbounded_unfinished_after ? nlohmann::json(r.unbounded_unfinished_after) : nlohmann::json(nullptr);
   j["skip_reason"] = r.skipped;
   j["not_modelled"] = r.not_modelled;
   return j;
@@ -132,8 +134,10 @@ void Tally::add(const VariantReport& r) {
     ++(r.failed ? failed : unexpected_pass);
   // A shard that finished its part is neither: only merging every shard can verify.
   const std::string_view how = shown(r);
-  if (how == "verified")
+  if (how == "verified") {
     ++verified;
+    if (r.scope != "unbounded") ++verified_within_bound;
+  }
   else if (how == "sampled" && r.verifying)
     ++not_verified;
 }
@@ -152,6 +156,8 @@ std::string summary_line(const Tally& t, double seconds) {
     text += fmt::format("{} NOT MET ({} unexpected pass{}, {} failed)", t.not_met(), t.unexpected_pass,
                         t.unexpected_pass == 1 ? "" : "es", t.failed);
   if (t.verified || t.not_verified) text += fmt::format("; {} verified", t.verified);
+  if (t.verified_within_bound)
+    text += fmt::format(" ({} of them only within a preemption bound)", t.verified_within_bound);
   if (t.not_verified) text += fmt::format(", {} NOT VERIFIED within budget", t.not_verified);
   if (t.skipped) text += fmt::format("; {} skipped (could not run here)", t.skipped);
   return text + " in " + format_duration(seconds);

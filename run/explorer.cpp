@@ -184,8 +184,10 @@ std::uint64_t mix_hash(std::uint64_t acc, std::uint64_t h) {
 
 }  // namespace
 
-VariantReport explore_variant(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
-                              const ExploreOptions& options, StackPool& stacks) {
+namespace {
+
+VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
+                                 const ExploreOptions& options, StackPool& stacks) {
   const ScenarioInfo& info = scenario.info();
   VariantReport rep;
   rep.scenario = info.name;
@@ -317,6 +319,40 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   return rep;
 }
 
+}  // namespace
+
+VariantReport explore_variant(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
+                              const ExploreOptions& options, StackPool& stacks) {
+  VariantReport unbounded = explore_one_search(scenario, variant, world, options, stacks);
+  const bool unfinished = unbounded.exhaustive && !unbounded.exhausted && !unbounded.failed &&
+                          unbounded.skipped.empty() && unbounded.scope == "unbounded";
+  if (!options.bounds_when_unfinished || !unfinished) return unbounded;
+
+  // Iterative context bounding: every bound's search is complete for its bound when it ends, and a larger
+  // bound's covers the smaller one's schedules, so the largest that finished is the claim. A failure found
+  // at any bound is the verdict.
+  ExploreOptions bounded = options;
+  bounded.bounds_when_unfinished = false;
+  bounded.strategy.bound_dpor = true;
+  std::uint64_t left = unbounded.budget;
+  std::optional<VariantReport> proved;
+  for (unsigned bound = 0; left > 0; ++bound) {
+    bounded.strategy.preemption_bound = bound;
+    bounded.iterations = left;
+    VariantReport r = explore_one_search(scenario, variant, world, bounded, stacks);
+    r.unbounded_unfinished_after = unbounded.executions;
+    const std::uint64_t spent = r.executions + r.pruned;
+    left -= std::min(left, spent);
+    if (r.failed || !r.exhausted) {
+      if (r.failed || !proved) return r;  // a failure, or not even bound 0 finished: this search says so
+      break;
+    }
+    proved = std::move(r);
+    if (spent == 0) break;  // nothing ran (cannot happen for a variant that ran unbounded): no progress
+  }
+  return std::move(*proved);
+}
+
 std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t budget, unsigned index, unsigned count) {
   if (count <= 1) return {0, budget};
   auto at = [&](unsigned k) {
@@ -348,10 +384,18 @@ std::string shown_text(const VariantReport& r) {
     if (r.sharded())
       return fmt::format("every schedule of {} explored ({}, {}), {}; merge all {} shards for the verdict", shard,
                          r.scope, r.strategy, count_executions(r.executions), r.shard_count);
-    return fmt::format("verified: every schedule explored ({}, {}), {}", r.scope, r.strategy,
-                       count_executions(r.executions));
+    const std::string unbounded =
+        r.unbounded_unfinished_after
+            ? fmt::format("; the unbounded search did not finish in {}", count_executions(r.unbounded_unfinished_after))
+            : "";
+    return fmt::format("verified: every schedule explored ({}, {}), {}{}", r.scope, r.strategy,
+                       count_executions(r.executions), unbounded);
   }
   if (r.exhaustive) {
+    if (r.verifying && r.unbounded_unfinished_after)
+      return fmt::format("not verified within budget: {} unbounded, then {} at {}, search unfinished ({})",
+                         count_executions(r.unbounded_unfinished_after), count_executions(r.executions), r.scope,
+                         r.strategy);
     if (r.verifying)
       return fmt::format("not verified within budget: {}, search unfinished ({}, {}{}{})",
                          count_executions(r.executions), r.scope, r.strategy, shard.empty() ? "" : ", ", shard);

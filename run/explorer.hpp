@@ -29,6 +29,10 @@ struct ExploreOptions {
   // nothing it does feeds back into exploration.
   std::function<void(std::uint64_t done, std::uint64_t budget)> progress;
   std::uint64_t progress_every = 1000;  // at least 1
+  // explore --verify with neither a strategy nor a bound given: when the unbounded dpor search does not finish
+  // in the budget, prove what it can instead, bound 0, 1, 2, ... (iterative context bounding), each bound's
+  // search afresh, together in the same budget again. The report is the largest bound that finished.
+  bool bounds_when_unfinished = false;
 };
 
 struct VariantReport {
@@ -66,6 +70,9 @@ struct VariantReport {
   unsigned shard_count = 1;          //             N (1: not sharded)
   std::uint64_t first_index = 0;     // a sampling shard: the execution index it began at
   bool verifying = false;            // explore --verify: this run set out to prove the variant
+  // The unbounded search that did not finish before the bounded ones (bounds_when_unfinished): its
+  // executions. 0: there was none. `executions`, `scope` and the rest are then the last bounded search's.
+  std::uint64_t unbounded_unfinished_after = 0;
   // Not empty: the variant cannot run here (a component this host or backend lacks: World's
   // ComponentUnavailable), and why. It is neither passed nor failed, and meets no expectation.
   std::string skipped;

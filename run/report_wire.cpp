@@ -174,6 +174,7 @@ void WireWriter::report(const VariantReport& r) {
   u64(r.shard_count);
   u64(r.first_index);
   u64(r.verifying);
+  u64(r.unbounded_unfinished_after);
   str(r.skipped);
   put_strings(*this, r.not_modelled);
 }
@@ -231,6 +232,7 @@ VariantReport WireReader::report() {
   r.shard_count = static_cast<unsigned>(u64());
   r.first_index = u64();
   r.verifying = u64() != 0;
+  r.unbounded_unfinished_after = u64();
   r.skipped = str();
   r.not_modelled = get_strings(*this);
   return r;

@@ -1,5 +1,6 @@
 // dfs(preemption bound): systematic depth-first enumeration of every schedule with at most `bound`
-// preemptions (Musuvathi & Qadeer's iterative context bounding). Stateless: each execution replays
+// preemptions (Musuvathi & Qadeer's context bounding, at one bound; the iterative form, bounds 0, 1, 2, ...
+// in turn, is explore --verify's, over bounded dpor: run/explorer.hpp). Stateless: each execution replays
 // the path prefix chosen so far and extends it with first options; afterwards the deepest frame with an
 // untried option is advanced. has_more() turns false when the tree is exhausted, so a fixed variant
 // that passes under dfs passes for every schedule within the bound.

@@ -201,7 +201,8 @@ def test_verify_proves_fixed_variants_and_finds_buggy_ones(tmp_path):
 
 
 def test_verify_that_runs_out_of_budget_says_so_and_exits_5():
-    p = xenrace("explore", "pci-attach/fixed", "--verify", "--iterations", "50", "--no-progress")
+    # A strategy given: that search only, and it does not finish in 50.
+    p = xenrace("explore", "pci-attach/fixed", "--verify", "--strategy", "dpor", "--iterations", "50", "--no-progress")
     assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
     first = p.stdout.splitlines()[0]
     m = re.match(r"^PASS   pci-attach/fixed  not verified within budget: (\d+) executions, search unfinished "
@@ -210,6 +211,33 @@ def test_verify_that_runs_out_of_budget_says_so_and_exits_5():
     # The budget counts every attempt; dpor's pruned repeats are attempts but not executions.
     assert 0 < int(m.group(1)) <= 50, first
     assert "1 NOT VERIFIED within budget" in p.stdout.splitlines()[-1]
+    # Nothing given: the unbounded search, then bound 0, 1, ...; loop-block-script finishes neither in 50.
+    p = xenrace("explore", "loop-block-script/fixed", "--verify", "--iterations", "50", "--no-progress")
+    assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
+    first = p.stdout.splitlines()[0]
+    assert re.match(r"^PASS   loop-block-script/fixed  not verified within budget: \d+ executions unbounded, then \d+ "
+                    r"executions at bound 0, search unfinished \(dpor\)$", first), first
+
+
+def test_verify_without_a_strategy_proves_the_largest_bound_when_unbounded_does_not_finish():
+    p = xenrace("explore", "pci-attach/fixed", "--verify", "--iterations", "2000", "--no-progress", check_code=0)
+    first, last = p.stdout.splitlines()[0], p.stdout.splitlines()[-1]
+    m = re.match(r"^PASS   pci-attach/fixed  verified: every schedule explored \(bound (\d+), dpor\), (\d+) executions; "
+                 r"the unbounded search did not finish in (\d+) executions$", first)
+    assert m, first
+    bound, executions, unbounded = (int(g) for g in m.groups())
+    assert "; 1 verified (1 of them only within a preemption bound) in " in last, last
+    # The same as that bound's own search; the next bound does not finish even in the whole budget.
+    alone = explore_json("pci-attach/fixed", "--verify", "--preemptions", str(bound), "--iterations", "2000",
+                         "--no-progress", code=0)[0]
+    assert (alone["scope"], alone["executions"], alone["unbounded_unfinished_after"]) == (f"bound {bound}", executions,
+                                                                                          None), alone
+    j = explore_json("pci-attach/fixed", "--verify", "--iterations", "2000", "--no-progress", code=0)[0]
+    assert (j["shown"], j["scope"], j["executions"], j["unbounded_unfinished_after"]) == \
+        ("verified", f"bound {bound}", executions, unbounded), j
+    nxt = explore_json("pci-attach/fixed", "--verify", "--preemptions", str(bound + 1), "--iterations", "2000",
+                       "--no-progress", code=5)[0]
+    assert nxt["shown"] == "sampled", nxt
 
 
 def test_dpor_with_a_preemption_bound_verifies_within_it_in_fewer_executions_than_dfs():

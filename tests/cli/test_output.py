@@ -16,7 +16,8 @@ from test_cli import BIN, xenrace
 
 SUMMARY = re.compile(r"^(\d+) variants?: (\d+) met expectation \((\d+) passed, (\d+) failed as expected\), "
                      r"(?:0 not met|(\d+) NOT MET \((\d+) unexpected pass(?:es)?, (\d+) failed\))"
-                     r"(?:; (\d+) verified(?:, (\d+) NOT VERIFIED within budget)?)?"
+                     r"(?:; (\d+) verified(?: \((\d+) of them only within a preemption bound\))?"
+                     r"(?:, (\d+) NOT VERIFIED within budget)?)?"
                      r"(?:; (\d+) skipped \(could not run here\))? in [\d.]+ s$")
 
 
@@ -61,7 +62,7 @@ def test_explore_all_prints_a_line_per_variant_a_replay_per_failure_and_a_summar
     # The count is of the variants that ran; the skipped ones are counted after it.
     assert int(m.group(1)) == len(ran) and int(m.group(2)) == len(ran)
     assert int(m.group(3)) == len(ran) - failing and int(m.group(4)) == failing
-    assert int(m.group(10) or 0) == len(skipped), out[-1]
+    assert int(m.group(11) or 0) == len(skipped), out[-1]
 
 
 def test_the_default_output_has_no_trace_and_verbose_has_it():
@@ -142,7 +143,7 @@ def test_a_not_met_expectation_is_loud_and_quiet_prints_only_it_and_the_summary(
                     out[1]), out
     m = SUMMARY.match(out[-1])
     assert m and m.group(5) == "1" and m.group(6) == "1" and m.group(7) == "0", out[-1]
-    assert m.group(8) == "2", out[-1]
+    assert m.group(8) == "2" and m.group(9) == "2", out[-1]  # both proofs are bound 0's
     q = xenrace(*args, "-q", check_code=1).stdout.splitlines()
     assert q == [out[0], out[-1]], q
     # All met: -q prints the summary, and a variant that could not run here, which is news too.

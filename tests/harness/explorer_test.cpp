@@ -295,5 +295,86 @@ TEST(Preemption, ADfsWitnessStaysWithinItsBound) {
   }
 }
 
+// --verify with nothing chosen: when unbounded dpor does not finish, the largest bound that does is the claim,
+// searched in the same budget again. Compared with the separate searches it is made of, not with figures.
+TEST(VerifyBounds, AnUnfinishedUnboundedSearchIsFollowedByTheLargestBoundThatFinishes) {
+  Builtins b;
+  ExploreOptions o;
+  o.strategy.name = "dpor";
+  o.iterations = 2000;
+  const VariantReport unbounded = explore(b, "pci-attach", "fixed", o);
+  ASSERT_FALSE(unbounded.exhausted) << "pci-attach/fixed finished unbounded in 2000: pick a harder variant";
+
+  auto at_bound = [&](unsigned bound, std::uint64_t budget) {
+    ExploreOptions bo = o;
+    bo.strategy.bound_dpor = true;
+    bo.strategy.preemption_bound = bound;
+    bo.iterations = budget;
+    return explore(b, "pci-attach", "fixed", bo);
+  };
+  std::uint64_t left = o.iterations;
+  unsigned largest = 0;
+  VariantReport expected;
+  for (unsigned bound = 0;; ++bound) {
+    VariantReport r = at_bound(bound, left);
+    ASSERT_FALSE(r.failed) << r.message;
+    if (!r.exhausted) break;
+    left -= r.executions + r.pruned;
+    largest = bound;
+    expected = std::move(r);
+  }
+
+  o.bounds_when_unfinished = true;
+  const VariantReport r = explore(b, "pci-attach", "fixed", o);
+  EXPECT_FALSE(r.failed) << r.message;
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(r.scope, "bound " + std::to_string(largest));
+  EXPECT_EQ(r.executions, expected.executions);
+  EXPECT_EQ(r.trace_hash, expected.trace_hash);
+  EXPECT_EQ(r.unbounded_unfinished_after, unbounded.executions);
+  EXPECT_EQ(shown(r), std::string("verified"));
+  EXPECT_NE(shown_text(r).find("; the unbounded search did not finish in "), std::string::npos) << shown_text(r);
+}
+
+// A bug that the unbounded search does not reach within the budget but a bounded one does is the verdict, with
+// its witness: the bounds are searched in order and stop at a failure.
+TEST(VerifyBounds, AFailureFoundAtABoundIsTheVerdict) {
+  Builtins b;
+  ExploreOptions o;
+  o.strategy.name = "dpor";
+  o.iterations = 500;
+  o.shrink = false;
+  const VariantReport unbounded = explore(b, "pci-attach", "buggy-backend-wait-only", o);
+  ASSERT_FALSE(unbounded.failed) << "the unbounded search found it within 500: pick a smaller budget";
+  ASSERT_FALSE(unbounded.exhausted);
+  o.bounds_when_unfinished = true;
+  const VariantReport r = explore(b, "pci-attach", "buggy-backend-wait-only", o);
+  ASSERT_TRUE(r.failed);
+  ASSERT_TRUE(r.replay.has_value());
+  EXPECT_NE(r.scope, "unbounded");
+  EXPECT_LE(r.failure.schedule.preemptions(), std::stoul(r.scope.substr(std::string("bound ").size())));
+  ExecutionResult again = replay_token(b.registry, ReplayToken::decode(r.replay->encode()), b.world, b.stacks);
+  EXPECT_TRUE(again.failed());
+}
+
+// Nothing changes for a search that finishes unbounded, or that was not asked to fall back.
+TEST(VerifyBounds, AFinishedOrUnaskedSearchIsLeftAsItIs) {
+  Builtins b;
+  ExploreOptions o;
+  o.strategy.name = "dpor";
+  o.iterations = 1000;
+  o.bounds_when_unfinished = true;
+  const VariantReport finished = explore(b, "demo-counter", "fixed", o);
+  EXPECT_TRUE(finished.exhausted);
+  EXPECT_EQ(finished.scope, "unbounded");
+  EXPECT_EQ(finished.unbounded_unfinished_after, 0u);
+  o.iterations = 50;
+  o.bounds_when_unfinished = false;
+  const VariantReport unasked = explore(b, "pci-attach", "fixed", o);
+  EXPECT_FALSE(unasked.exhausted);
+  EXPECT_EQ(unasked.scope, "unbounded");
+  EXPECT_EQ(unasked.unbounded_unfinished_after, 0u);
+}
+
 }  // namespace
 }  // namespace xenrace

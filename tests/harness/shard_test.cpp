@@ -210,13 +210,16 @@ TEST(ReportWire, ARoundTripIsExact) {
   EXPECT_EQ(back.message, r.message);
   WireReader cut(std::string_view(w.bytes()).substr(0, w.bytes().size() - 1));
   EXPECT_THROW(cut.report(), std::runtime_error);
-  // What the model left out travels too.
+  // What the model left out travels too, and an unbounded search that a bounded proof followed.
   VariantReport noted = r;
   noted.not_modelled = {"a.service: ExecStartPre=/bin/true", "b.mount: What=xenfs"};
+  noted.unbounded_unfinished_after = 1234;
   WireWriter with_notes;
   with_notes.report(noted);
   WireReader notes_in(with_notes.bytes());
-  EXPECT_EQ(notes_in.report().not_modelled, noted.not_modelled);
+  const VariantReport noted_back = notes_in.report();
+  EXPECT_EQ(noted_back.not_modelled, noted.not_modelled);
+  EXPECT_EQ(noted_back.unbounded_unfinished_after, 1234u);
 }
 
 TEST(ReportWire, ACorruptCountIsAnErrorNotAnAllocation) {
