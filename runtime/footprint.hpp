@@ -60,6 +60,18 @@ inline std::uint64_t object_key(char kind, std::string_view name) {
   for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
   return h;
 }
+// object_key(kind, name) built a character at a time: after feeding a prefix of the name, key() is that
+// prefix's key. So the keys of every ancestor of a path cost one pass over it, not one pass each.
+class ObjectKeyStream {
+ public:
+  explicit ObjectKeyStream(char kind) { h_ = (h_ ^ static_cast<unsigned char>(kind)) * 1099511628211ull; }
+  void feed(char c) { h_ = (h_ ^ static_cast<unsigned char>(c)) * 1099511628211ull; }
+  std::uint64_t key() const { return h_; }
+
+ private:
+  std::uint64_t h_ = 1469598103934665603ull;
+};
+
 inline std::uint64_t object_key(char kind, std::uint64_t number) {
   std::uint64_t h = 1469598103934665603ull;
   h = (h ^ static_cast<unsigned char>(kind)) * 1099511628211ull;

@@ -1,5 +1,6 @@
 #include "runtime/strategies/dpor_strategy.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
 
@@ -9,9 +10,9 @@ namespace xenrace {
 
 namespace {
 
+// An unconditional store of the maximum, so the compiler vectorises it: joins run several times a step.
 void join(std::array<std::uint32_t, kMaxActors>& into, const std::array<std::uint32_t, kMaxActors>& from) {
-  for (std::size_t a = 0; a < kMaxActors; ++a)
-    if (from[a] > into[a]) into[a] = from[a];
+  for (std::size_t a = 0; a < kMaxActors; ++a) into[a] = std::max(into[a], from[a]);
 }
 
 bool conflict(const Access* a, const Access* a_end, const Access* b, const Access* b_end) {
@@ -253,7 +254,8 @@ void DporStrategy::step_done(const StepRecord& step) {
   } else {
     for (std::uint32_t k = e.begin; k < e.end; ++k) {
       const Access& acc = accesses_[k];
-      const ObjectHistory& h = history(acc.object);
+      ObjectHistory& h = history(acc.object);
+      histories_[k - e.begin] = &h;  // for the update below: one lookup per access
       const std::int64_t last_write = std::max(h.last_write, last_global_);
       if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
       if (writes(acc.mode) || updates(acc.mode))
@@ -303,7 +305,7 @@ void DporStrategy::step_done(const StepRecord& step) {
   } else {
     for (std::uint32_t k = e.begin; k < e.end; ++k) {
       const Access& acc = accesses_[k];
-      ObjectHistory& h = history(acc.object);
+      ObjectHistory& h = *histories_[k - e.begin];
       if (writes(acc.mode)) {
         h.last_write = j;
         h.reads.clear();

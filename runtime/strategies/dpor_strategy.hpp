@@ -167,7 +167,8 @@ class DporStrategy final : public Strategy {
   Clock before_time_moved_{};              // every step before virtual time last moved: what a timeout follows
   std::int64_t last_global_ = -1;
   ActorId known_actors_ = 0;
-  std::unordered_map<std::uint64_t, ObjectHistory> objects_;
+  std::unordered_map<std::uint64_t, ObjectHistory> objects_;  // its elements stay where they are
+  std::array<ObjectHistory*, StepFootprint::kCapacity> histories_{};  // the current step's accesses' histories
   std::uint64_t epoch_ = 0;
   std::vector<std::uint32_t> candidates_;
   std::vector<std::uint32_t> observed_;  // the updates an ordered read of this step saw

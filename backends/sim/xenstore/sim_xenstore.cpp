@@ -169,8 +169,13 @@ void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
   s.access(object_key('w', path), AccessMode::read);
   if (exact || path.empty() || path[0] != '/') return;
   s.access(object_key('w', "/"), AccessMode::read);  // is_child: "/" is above everything
-  for (std::size_t slash = path.find('/', 1); slash != std::string_view::npos; slash = path.find('/', slash + 1))
-    s.access(object_key('w', path.substr(0, slash)), AccessMode::read);
+  // Each ancestor below "/": the key of the prefix before every later slash, all in one pass.
+  ObjectKeyStream prefix('w');
+  prefix.feed('/');
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    if (path[i] == '/') s.access(prefix.key(), AccessMode::read);
+    prefix.feed(path[i]);
+  }
 }
 void SimXenStore::Footprints::watches_written(std::string_view path) {
   ex_.sched().access(object_key('w', path), AccessMode::write);
