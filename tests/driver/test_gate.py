@@ -231,9 +231,43 @@ def test_gate_says_whether_each_pass_was_verified_or_sampled(run_gate, tmp_path)
     proof = run_gate("--scenario", "demo-counter", "--strategy", "dfs", "--variant", "fixed",
                      report_dir=tmp_path / "dfs")
     assert proof.returncode == 0, proof.stdout + proof.stderr
-    assert "of 1 passing variant(s), 1 verified (every schedule explored), 0 sampled" in proof.stdout
+    # dfs proves its bound (the scenario's, 2), and the gate says the proof is within one.
+    assert ("of 1 passing variant(s), 1 verified (every schedule explored; 1 of them only within a preemption "
+            "bound), 0 sampled") in proof.stdout
     gate = json.loads((tmp_path / "dfs" / "gate.json").read_text())
     assert gate["verdicts"][0]["shown"] == "verified"
+
+
+def test_verify_proves_what_it_can_and_exits_5_for_a_sampled_pass(run_gate, tmp_path):
+    proof = run_gate("--scenario", "demo-counter", "--verify")
+    assert proof.returncode == 0, proof.stdout + proof.stderr
+    assert "--verify" in proof.stdout  # passed on to explore
+    assert "of 1 passing variant(s), 1 verified (every schedule explored), 0 sampled" in proof.stdout
+    gate = json.loads((tmp_path / "r" / "gate.json").read_text())
+    assert gate["verify"] is True
+    fixed = next(v for v in gate["verdicts"] if v["variant"] == "fixed")
+    assert (fixed["shown"], fixed["proof_attempted"]) == ("verified", True), fixed
+    buggy = next(v for v in gate["verdicts"] if v["variant"] == "buggy")
+    assert buggy["proof_attempted"] is False, buggy
+
+    # Unbounded does not finish in 50; bound 0 does: verified within that bound, and the gate says so.
+    bounded = run_gate("--scenario", "pci-attach", "--variant", "fixed", "--verify", "--iterations", "50",
+                       report_dir=tmp_path / "bounded")
+    assert bounded.returncode == 0, bounded.stdout + bounded.stderr
+    assert "1 verified (every schedule explored; 1 of them only within a preemption bound)" in bounded.stdout
+    v = json.loads((tmp_path / "bounded" / "gate.json").read_text())["verdicts"][0]
+    assert "(bound 0, dpor)" in v["shown_text"] and "the unbounded search did not finish" in v["shown_text"], v
+
+    # Neither finishes: every expectation is met, but the pass is a sample: 5, naming the variant.
+    sampled = run_gate("--scenario", "loop-block-script", "--variant", "fixed", "--verify", "--iterations", "20",
+                       report_dir=tmp_path / "sampled")
+    assert sampled.returncode == 5, sampled.stdout + sampled.stderr
+    assert "NOT VERIFIED loop-block-script/fixed: not verified within budget: " in sampled.stdout
+    # Without --verify the same sample is a plain pass.
+    plain = run_gate("--scenario", "loop-block-script", "--variant", "fixed", "--iterations", "20",
+                     report_dir=tmp_path / "plain")
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "NOT VERIFIED" not in plain.stdout
 
 
 # A scenario that reads a Xen file for real (a hotplug script, a systemd unit) reads the patched tree's when that
