@@ -2,34 +2,23 @@
 
 #include <cstdio>
 
-namespace xenrace {
+#include "runtime/word_hash.hpp"
 
-namespace {
-// One 64-bit word into the hash: a multiply and a shift, so a long path costs one multiply per eight bytes
-// rather than one per byte (the hash is computed for every event of every explored execution).
-inline std::uint64_t absorb(std::uint64_t h, std::uint64_t word) {
-  h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 32);
-}
-}  // namespace
+namespace xenrace {
 
 // Eight bytes at a time, read little-endian whatever the host (so the hash is the same on every build and
 // host), the last word padded with zeros, then the length: "ab" and "ab\0" differ.
 void Trace::mix(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t n = bytes.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t w = 0;
-    for (int i = 7; i >= 0; --i) w = (w << 8) | p[i];
-    hash_ = absorb(hash_, w);
-  }
+  for (; n >= 8; p += 8, n -= 8) hash_ = word_hash::absorb(hash_, word_hash::load_le64(p));
   std::uint64_t tail = 0;
   for (std::size_t i = n; i-- > 0;) tail = (tail << 8) | p[i];
-  hash_ = absorb(hash_, tail);
+  hash_ = word_hash::absorb(hash_, tail);
   mix(static_cast<std::uint64_t>(bytes.size()));
 }
 
-void Trace::mix(std::uint64_t v) { hash_ = absorb(hash_, v); }
+void Trace::mix(std::uint64_t v) { hash_ = word_hash::absorb(hash_, v); }
 
 void Trace::record(std::uint64_t step, ActorId actor, VirtualTime time, std::string_view op, std::string_view args,
                    std::string_view result) {
