@@ -5,11 +5,14 @@ Collection reads ``xenrace list --json`` once per session; each variant becomes 
 ``expect_pass`` / ``expect_fail`` are extra keywords). Running an item runs the xenrace CLI:
 
   sim backend:  xenrace explore SCENARIO --variant V --json --report-dir DIR [--strategy/--iterations/--seed]
+                [--verify]
   dom0 backend: xenrace run SCENARIO --variant V --backend dom0 --json --report-dir DIR [--runs/--seed]
 
 (plus any --xenrace-arg). A fixed variant that passes is PASSED; a buggy variant whose race was found is
 XFAIL (it carries a strict ``xfail`` marker, and the reason names the violated check and the replay command);
 a fixed variant that fails is FAILED, a buggy variant whose race was not found is XPASS(strict), which fails.
+With ``--xenrace-verify`` a fixed variant must also be verified (every schedule explored, or every schedule within
+the largest preemption bound the budget allows, as ``explore --verify`` says): a sampled pass is FAILED too.
   dom0 backend in a local Xen VM (``--xenrace-vm ci/nightly``): the nightly real-Xen run is started once per
   session (``ci/nightly --out DIR --xenrace BIN --xenstored X``), and each item is its ``xenrace compare`` row
   for the variant: it passes when the simulator met the expectation and the replay on real Xen gave the same
@@ -42,6 +45,7 @@ __all__ = ["pytest_addoption", "pytest_configure", "pytest_collect_file"]
 
 _SSH_UNREACHABLE = 255  # ssh's own exit code when it cannot connect or authenticate
 _USAGE_ERROR = 2        # xenrace: bad usage or input (and the exit code of a command not built yet)
+_NOT_VERIFIED = 5       # xenrace explore --verify: every expectation met, a passing variant not verified
 _SKIPPED = 4            # xenrace run: the host lacks a component the scenario needs
 
 
@@ -57,7 +61,10 @@ def pytest_addoption(parser):
     group = parser.getgroup("xenrace", "xenrace scenario variants as test items")
     group.addoption("--xenrace-bin", default=os.environ.get("XENRACE_BIN", "xenrace"),
                     help="xenrace executable (on the host with --xenrace-host); default $XENRACE_BIN or 'xenrace'")
-    group.addoption("--xenrace-strategy", default=None, help="exploration strategy: random | pct | dfs")
+    group.addoption("--xenrace-strategy", default=None, help="exploration strategy: random | pct | dfs | dpor")
+    group.addoption("--xenrace-verify", action="store_true",
+                    help="sim backend: prove each fixed variant (xenrace explore --verify); one that passes on a "
+                         "sample only, not verified within the budget, FAILS")
     group.addoption("--xenrace-iterations", type=int, default=None,
                     help="executions per variant (sim: --iterations; dom0: --runs; default: xenrace's)")
     group.addoption("--xenrace-seed", type=int, default=None, help="seed of the strategy")
@@ -99,6 +106,7 @@ class Runner:
         self.strategy = opt("xenrace_strategy")
         self.iterations = opt("xenrace_iterations")
         self.seed = opt("xenrace_seed")
+        self.verify = opt("xenrace_verify")
         self.backend = opt("xenrace_backend")
         self.host = opt("xenrace_host")
         self.ssh = shlex.split(opt("xenrace_ssh"))
@@ -114,6 +122,8 @@ class Runner:
             raise pytest.UsageError("--xenrace-vm needs --xenrace-backend dom0")
         if self.vm and self.host:
             raise pytest.UsageError("--xenrace-vm and --xenrace-host are two different dom0s: give one")
+        if self.verify and self.backend != "sim":
+            raise pytest.UsageError("--xenrace-verify proves variants in the simulator: it needs --xenrace-backend sim")
 
     def where(self):
         return f"on {self.host}" if self.host else "locally"
@@ -163,6 +173,8 @@ class Runner:
             argv = ["explore", scenario, "--variant", variant]
             if self.strategy:
                 argv += ["--strategy", self.strategy]
+            if self.verify:
+                argv.append("--verify")
             budget = "--iterations"
         if self.iterations is not None:
             argv += [budget, str(self.iterations)]
@@ -335,6 +347,9 @@ class VariantItem(pytest.Item):
             if self.expect == "fail":
                 raise RaceFound(self._race_found_text(results))
             return
+        if proc.returncode == _NOT_VERIFIED and runner.verify:
+            # Every expectation met, but a fixed variant passed on a sample only: asked to prove it, that fails.
+            raise VariantFailed(self._failure_text(proc, results, report_dir))
         if proc.returncode == 1:
             if self.expect == "fail" and results is not None and results.get("verdict") == "pass":
                 # The race was not found: return, so that the strict xfail marker reports XPASS(strict).
@@ -429,6 +444,8 @@ class VariantItem(pytest.Item):
                              f"{e.get('args', '')} -> {e.get('result', '')}")
             replay = result.get("replay_command") or result.get("replay")
             lines.append(f"replay: {replay}")
+        elif result.get("shown_text") and proc.returncode == _NOT_VERIFIED:
+            lines[0] += f", and verified (--xenrace-verify), but {result['shown_text']}"
         elif result.get("shown_text"):
             # What the pass showed: a sample ("no failure in N sampled executions ...") or a proof ("verified: ...").
             lines[0] += f", but {result['shown_text']}"

@@ -243,6 +243,28 @@ def test_options_reach_the_command_line(fake, pytester):
     assert (reports / "beta-pci-fixed" / "results.json").is_file()
 
 
+def test_verify_reaches_explore_and_a_sampled_pass_fails(fake):
+    fake.outcomes(**{"beta-pci__fixed": {"rc": 5, "shown_text": "not verified within budget: 5 executions, search "
+                                                                "unfinished (unbounded, dpor)"}})
+    result = fake.run("-k", "fixed", "--xenrace-verify")
+    result.assert_outcomes(passed=1, failed=1)
+    explore = [c for c in fake.calls() if c[0] == "explore"]
+    assert explore and all("--verify" in c for c in explore), explore
+    result.stdout.fnmatch_lines(["*beta-pci/fixed: expected pass, and verified (--xenrace-verify), but not verified "
+                                 "within budget: 5 executions, search unfinished (unbounded, dpor)*"])
+
+
+def test_verify_without_the_option_is_not_asked(fake):
+    fake.run("-k", "beta").assert_outcomes(passed=1)
+    assert all("--verify" not in c for c in fake.calls())
+
+
+def test_verify_is_for_the_simulator(fake):
+    result = fake.run("--xenrace-verify", "--xenrace-backend", "dom0")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--xenrace-verify proves variants in the simulator*"])
+
+
 def test_scenario_list_that_is_not_json_is_a_clear_error(fake):
     (fake.path / "list.txt").write_text("Segmentation fault\n")
     result = fake.run()
@@ -364,6 +386,19 @@ def test_real_binary_demo_counter_meets_its_expectations(pytester):
     result.assert_outcomes(passed=1, xfailed=1)
     assert (reports / "demo-counter-buggy" / "trace-demo-counter-buggy.json").is_file()
     assert json.loads((reports / "demo-counter-buggy" / "results.json").read_text())["complete"] is True
+
+
+def test_real_binary_verify_passes_a_proof_and_fails_a_sample(pytester):
+    binary = real_xenrace()
+    if not binary:
+        pytest.skip("no xenrace binary: build it or set XENRACE_BIN")
+    pytester.makefile(".xenrace", scenarios="demo-counter\nloop-block-script\n")
+    result = pytester.runpytest("-p", "xenrace_pytest", "--xenrace-bin", binary, "--xenrace-verify",
+                                "--xenrace-iterations", "20", "-k", "fixed and not killed")
+    # demo-counter/fixed is proved in 6 executions; loop-block-script/fixed does not finish in 20.
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*loop-block-script/fixed: expected pass, and verified (--xenrace-verify), but not "
+                                 "verified within budget: *"])
 
 
 # A fake ci/nightly: logs its argv, and writes DIR/<xenstored>/compare/compare.json from $FAKE_DIR/rows.json
