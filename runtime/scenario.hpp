@@ -75,9 +75,10 @@ struct ScenarioInfo {
   // At most this many replays to shrink a witness (0: the explorer's budget): for a scenario whose executions
   // are slow, such as real programs as process actors.
   std::uint64_t shrink_budget = 0;
-  // Executions `explore --verify` may spend on a variant when --iterations does not say (0:
-  // kDefaultVerifyBudget): a scenario whose executions are slow (real programs) says how long a proof may
-  // take, so that `explore --all --verify` ends in minutes and says which searches did not finish.
+  // Executions `explore --verify` may spend on a variant's search when --iterations does not say (0:
+  // kDefaultVerifyBudget), and as much again on bounds 0, 1, 2, ... when the unbounded search does not finish: a
+  // scenario whose executions are slow (real programs) says how long a proof may take, so that `explore --all
+  // --verify` ends in minutes and says which searches did not finish.
   std::uint64_t verify_budget = 0;
   // Selected only by its exact name: `explore --all`, globs and the gate's "every scenario" leave it out (a
   // scenario that is nothing without its parameters, such as `programs`).
