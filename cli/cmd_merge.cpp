@@ -142,6 +142,9 @@ VariantReport merge_variant(Context& ctx, const std::vector<ShardFile>& shards,
     r.pruned += p.value("pruned", std::uint64_t{0});
     r.steps += p.value("steps", std::uint64_t{0});
     r.budget += p.value("budget", std::uint64_t{0});
+    // An unsharded --verify whose proof is a bound's (a shard never falls back): the unbounded search's count.
+    if (p.contains("unbounded_unfinished_after") && p["unbounded_unfinished_after"].is_number_unsigned())
+      r.unbounded_unfinished_after += p["unbounded_unfinished_after"].get<std::uint64_t>();
     seconds += p.value("seconds", 0.0);
     r.exhausted = r.exhausted && p.value("exhausted", false);
     combined ^= parse_hash(p["trace_hash"]) + 0x9e3779b97f4a7c15ULL + (combined << 6) + (combined >> 2);
