@@ -58,6 +58,7 @@ void DporStrategy::Node::reset() {
   asleep.clear();
   chosen_footprint.global = false;
   chosen_footprint.accesses.clear();
+  chosen_continues = false;
   values.clear();
 }
 
@@ -70,6 +71,16 @@ ActorMask DporStrategy::within_bound(const Node& n, ActorMask m) const {
   for (; m; m &= m - 1)
     if (const ActorId x = lowest_actor(m); n.spent + cost(n, x) <= *bound_) allowed |= actor_bit(x);
   return allowed;
+}
+
+// Whether an explored actor may sleep for its later siblings at n. Unbounded, always. Bounded, a sleeper
+// stands for the executions that run its step later, after steps independent of it; its sibling holds them
+// with the step moved back to n, and that schedule must fit the bound as well as the one it stands for.
+// Moving it back costs nothing more when it was the running actor at n (the sibling keeps it running, the
+// other order preempted it), or when it could not go on right after its step (switching away is free);
+// otherwise the moved schedule may need one preemption more, and the actor stays awake.
+bool DporStrategy::may_sleep(const Node& n) const {
+  return !bound_ || n.chosen == n.current || !n.chosen_continues;
 }
 
 DporStrategy::Node& DporStrategy::node(std::size_t i) {
@@ -156,6 +167,7 @@ std::uint32_t DporStrategy::pick_value(std::uint32_t n, ChoiceKind kind) {
 
 ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   const std::size_t j = ctx.step;
+  if (j > 0 && running_actor(ctx) == nodes_[j - 1].chosen) nodes_[j - 1].chosen_continues = true;
   if (prune_next_) {
     ++pruned_;
     return kPruneExecution;
@@ -225,7 +237,7 @@ void DporStrategy::step_done(const StepRecord& step) {
   const auto j = static_cast<std::uint32_t>(events_.size());
   Node& n = nodes_[j];
   const StepFootprint& fp = *step.footprint;
-  if (!bound_) n.chosen_footprint.merge(fp.global(), fp.begin(), fp.end());  // for its sleep set
+  n.chosen_footprint.merge(fp.global(), fp.begin(), fp.end());  // for its sleep set
 
   const ActorId a = step.actor;
   Event e{a, steps_of_[a]++, fp.global(), step.after_timeout, static_cast<std::uint32_t>(accesses_.size()), 0};
@@ -371,7 +383,13 @@ void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& c
 // its actor went on only because virtual time woke it: a free pick too), in case reversing the race at i
 // costs more preemptions than are left there.
 void DporStrategy::reverse_race_bounded(std::uint32_t i, ActorId u) {
-  auto try_u = [u](Node& n) { n.backtrack |= (n.enabled & actor_bit(u)) ? actor_bit(u) : n.enabled; };
+  // u asleep there: its sibling covers u's step as it ran there, not a later step that races with it; every
+  // awake actor is tried instead (as reverse_race does when every initial sleeps).
+  auto try_u = [this, u](Node& n) {
+    if (!(n.enabled & actor_bit(u))) n.backtrack |= n.enabled;
+    else if (sleep_mask(n) & actor_bit(u)) n.backtrack |= n.enabled & ~sleep_mask(n);
+    else n.backtrack |= actor_bit(u);
+  };
   try_u(nodes_[i]);
   if (i == 0) return;
   std::uint32_t k = i - 1;
@@ -396,8 +414,9 @@ void DporStrategy::end_execution(std::uint64_t steps) {
       const ActorMask alternatives = within_bound(n, n.backtrack & ~n.done & ~actor_bit(n.chosen) & ~sleep_mask(n));
       if (alternatives) {
         n.done |= actor_bit(n.chosen);
-        if (!bound_) n.asleep.push_back(Sleeper{n.chosen, std::move(n.chosen_footprint)});
+        if (may_sleep(n)) n.asleep.push_back(Sleeper{n.chosen, std::move(n.chosen_footprint)});
         n.chosen_footprint = {};
+        n.chosen_continues = false;
         n.chosen = lowest_actor(alternatives);
         n.values.clear();
         depth_ = i + 1;

@@ -28,8 +28,13 @@
 //     schedule has left at i, yet fewer if u takes over earlier, at the last context switch before i.
 //     So u is also tried there (a "conservative" point). Races are reversed as in classic DPOR (u itself,
 //     or every actor when u could not run there), since an initial of source-DPOR may cost more than u;
-//   - there are no sleep sets: a sleeping actor stands for executions explored in a sibling subtree,
-//     and the equivalent schedule there may need more preemptions than the bound allows.
+//   - an explored actor sleeps for its siblings only where that costs nothing: a sleeper stands for the
+//     executions that run its step later, held in its sibling subtree with the step moved back, and that
+//     schedule must fit the bound too. Moving the step back costs no preemption when the actor was the
+//     one running there (its sibling kept it running; the later order preempted it), or when it could not
+//     go on right after the step (switching away from it was free). Otherwise it stays awake (may_sleep).
+//     A race whose reversing actor sleeps at a point tries every awake actor there, as the unbounded
+//     reversal does when every initial sleeps.
 //
 // Sharding (--shard K/N): at the first decision with more than one option (a step where more than one
 // actor can run, or a value or fault choice), shard K takes the options whose position is K mod N; at
@@ -103,6 +108,9 @@ class DporStrategy final : public Strategy {
     ActorMask done = 0;         // actors explored from this state
     std::vector<Sleeper> asleep;  // inherited sleepers, then the explored siblings of `chosen`
     Footprint chosen_footprint;   // the chosen actor's step here, over every execution through it
+    // Bounded: in some execution through it, the chosen actor could go on running right after its step here
+    // (picking another actor next preempted it). Then it cannot sleep for its siblings (end_execution).
+    bool chosen_continues = false;
     std::vector<ValueChoice> values;  // value and fault choices asked during this step
     void reset();
   };
@@ -136,11 +144,12 @@ class DporStrategy final : public Strategy {
     return n.current != kNoActor && x != n.current ? 1 : 0;
   }
   ActorMask within_bound(const Node& n, ActorMask m) const;
+  bool may_sleep(const Node& n) const;
   std::vector<ValueChoice>& values_now();
 
   unsigned shard_index_;
   unsigned shard_count_;
-  std::optional<unsigned> bound_;  // the preemption bound; none: unbounded, with sleep sets
+  std::optional<unsigned> bound_;  // the preemption bound; none: unbounded
   std::vector<Node> nodes_;      // nodes_[0, depth_) are the path; later ones keep their capacity
   std::size_t depth_ = 0;        // nodes of the path the next execution replays
   std::size_t reached_ = 0;      // nodes of the path this execution reached

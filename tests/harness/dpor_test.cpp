@@ -279,10 +279,26 @@ TEST(Dpor, BoundedTriesTheRacingActorWhereTheEarlierOneTookOver) {
 }
 
 // Bound 0. Actor 1's read first, then actor 0's read and write, has no preemption; it is the trace of
-// "0 reads, 1 reads, 0 writes", which needs one. A sleep set would stand actor 0's subtree in for it, and
-// that subtree cannot afford the preemption: the trace would be lost.
-TEST(Dpor, BoundedKeepsNoSleepSets) {
+// "0 reads, 1 reads, 0 writes", which needs one. Had actor 0 slept there for its explored sibling, that
+// subtree could not afford the preemption and the trace would be lost: actor 0 could go on after its read,
+// so moving the read back costs a preemption, and it stays awake (DporStrategy::may_sleep).
+TEST(Dpor, BoundedSleepsOnlyWhereMovingTheSleeperBackCostsNothing) {
   expect_the_traces_of_bounded_dfs({{{0, false}, {0, true}}, {{0, false}}}, 0);
+}
+
+// Where it does cost nothing, a sleeper prunes: executions that would only repeat a trace end early, and every
+// trace of bounded dfs is still run.
+TEST(Dpor, BoundedSleepersPruneRepeats) {
+  // A writes x, B reads x, C reads y. Each ends after its one step, so every pick is free and an explored actor
+  // sleeps for its siblings: C's read commutes with both, and running it later than where it was explored only
+  // repeats a trace.
+  const Program p = {{{0, true}}, {{0, false}}, {{1, false}}};
+  for (unsigned bound = 1; bound <= 2; ++bound) {
+    expect_the_traces_of_bounded_dfs(p, bound);
+    DporStrategy dpor(0, 1, bound);
+    explore(p, dpor);
+    EXPECT_GT(dpor.pruned(), 0u) << "bound " << bound << ": no execution was cut short by a sleeper";
+  }
 }
 
 RC_GTEST_PROP(Dpor, BoundedRunsEveryTraceThatDfsRunsWithinTheBound, ()) {

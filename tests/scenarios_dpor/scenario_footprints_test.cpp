@@ -10,6 +10,7 @@
 // dpor misses outcomes (docs/architecture.md, "virtual-time timeouts").
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <regex>
 #include <set>
 #include <string>
@@ -31,6 +32,7 @@ struct Case {
   std::string variant;
   Params params;
 };
+void PrintTo(const Case& c, std::ostream* os) { *os << c.scenario << "/" << c.variant; }
 
 // Handles that only name a resource (a loop fd, a transaction id) are numbered in the order they were
 // handed out, which differs between equivalent executions: they are compared without their numbers.
@@ -92,6 +94,46 @@ TEST_P(ScenarioFootprints, DporReachesEveryOutcomeOfEveryInterleaving) {
   RecordProperty("dpor_executions", static_cast<int>(reduced.executions));
   EXPECT_LE(reduced.executions, all.executions);
 }
+
+// With a preemption bound: dpor with the bound reaches what dfs with the bound reaches, in no more executions.
+// Bounded dpor keeps a sleeper only where moving its step back costs no preemption (DporStrategy::may_sleep);
+// whole scenarios, with their daemons' blocking and waking, check that rule beyond the random programs.
+struct BoundedCase {
+  Case c;
+  unsigned bound;
+};
+void PrintTo(const BoundedCase& b, std::ostream* os) { *os << b.c.scenario << "/" << b.c.variant << " bound " << b.bound; }
+
+class BoundedScenarioFootprints : public ::testing::TestWithParam<BoundedCase> {};
+
+TEST_P(BoundedScenarioFootprints, BoundedDporReachesEveryOutcomeOfBoundedDfs) {
+  const BoundedCase& b = GetParam();
+  DfsStrategy dfs(b.bound);
+  DporStrategy dpor(0, 1, b.bound);
+  const Outcomes all = enumerate(b.c, dfs, 200'000);
+  const Outcomes reduced = enumerate(b.c, dpor, 200'000);
+  for (const std::string& o : all.seen) EXPECT_TRUE(reduced.seen.count(o)) << "dpor never reached:\n" << o;
+  for (const std::string& o : reduced.seen) EXPECT_TRUE(all.seen.count(o)) << "dpor reached an impossible:\n" << o;
+  RecordProperty("bounded_dfs_executions", static_cast<int>(all.executions));
+  RecordProperty("dpor_executions", static_cast<int>(reduced.executions));
+  EXPECT_LE(reduced.executions, all.executions);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SeedScenarios, BoundedScenarioFootprints,
+    ::testing::Values(BoundedCase{{"demo-counter", "fixed", {}}, 1}, BoundedCase{{"demo-counter", "buggy", {}}, 0},
+                      BoundedCase{{"block-script-killed", "fixed", {}}, 2},
+                      BoundedCase{{"mdev-create-remove", "new-core-create-gap", {}}, 2},
+                      BoundedCase{{"mdev-create-remove", "old-core-create-gap", {}}, 2},
+                      BoundedCase{{"xenstored-boot-order", "standard", {}}, 1},
+                      BoundedCase{{"blkback-minor-reuse", "fixed", {}}, 2},
+                      BoundedCase{{"blkback-minor-reuse", "buggy", {}}, 1}),
+    [](const ::testing::TestParamInfo<BoundedCase>& info) {
+      std::string name = info.param.c.scenario + "_" + info.param.c.variant + "_bound" + std::to_string(info.param.bound);
+      for (char& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
 
 INSTANTIATE_TEST_SUITE_P(
     SeedScenarios, ScenarioFootprints,
