@@ -295,13 +295,20 @@ TEST(Preemption, ADfsWitnessStaysWithinItsBound) {
   }
 }
 
+// Unbounded dpor within `iterations`, falling back to bounds when asked (explore --verify with nothing chosen).
+ExploreOptions dpor_options(std::uint64_t iterations, bool bounds_when_unfinished = false) {
+  ExploreOptions o;
+  o.strategy.name = "dpor";
+  o.iterations = iterations;
+  o.bounds_when_unfinished = bounds_when_unfinished;
+  return o;
+}
+
 // --verify with nothing chosen: when unbounded dpor does not finish, the largest bound that does is the claim,
 // searched in the same budget again. Compared with the separate searches it is made of, not with figures.
 TEST(VerifyBounds, AnUnfinishedUnboundedSearchIsFollowedByTheLargestBoundThatFinishes) {
   Builtins b;
-  ExploreOptions o;
-  o.strategy.name = "dpor";
-  o.iterations = 2000;
+  ExploreOptions o = dpor_options(2000);
   const VariantReport unbounded = explore(b, "pci-attach", "fixed", o);
   ASSERT_FALSE(unbounded.exhausted) << "pci-attach/fixed finished unbounded in 2000: pick a harder variant";
 
@@ -340,9 +347,7 @@ TEST(VerifyBounds, AnUnfinishedUnboundedSearchIsFollowedByTheLargestBoundThatFin
 // its witness: the bounds are searched in order and stop at a failure.
 TEST(VerifyBounds, AFailureFoundAtABoundIsTheVerdict) {
   Builtins b;
-  ExploreOptions o;
-  o.strategy.name = "dpor";
-  o.iterations = 500;
+  ExploreOptions o = dpor_options(500);
   o.shrink = false;
   const VariantReport unbounded = explore(b, "pci-attach", "buggy-backend-wait-only", o);
   ASSERT_FALSE(unbounded.failed) << "the unbounded search found it within 500: pick a smaller budget";
@@ -360,10 +365,7 @@ TEST(VerifyBounds, AFailureFoundAtABoundIsTheVerdict) {
 // Nothing changes for a search that finishes unbounded, or that was not asked to fall back.
 TEST(VerifyBounds, AFinishedOrUnaskedSearchIsLeftAsItIs) {
   Builtins b;
-  ExploreOptions o;
-  o.strategy.name = "dpor";
-  o.iterations = 1000;
-  o.bounds_when_unfinished = true;
+  ExploreOptions o = dpor_options(1000, true);
   const VariantReport finished = explore(b, "demo-counter", "fixed", o);
   EXPECT_TRUE(finished.exhausted);
   EXPECT_EQ(finished.scope, "unbounded");
