@@ -350,7 +350,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     proved = std::move(r);
     if (spent == 0) break;  // nothing ran (cannot happen for a variant that ran unbounded): no progress
   }
-  return std::move(*proved);
+  return proved ? std::move(*proved) : unbounded;  // none: a budget of nothing, so nothing ran at any bound
 }
 
 std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t budget, unsigned index, unsigned count) {
