@@ -294,7 +294,7 @@ void DporStrategy::step_done(const StepRecord& step) {
         break;
       }
     if (through_another) continue;
-    if (bound_) reverse_race_bounded(i, a);
+    if (bound_) reverse_race_bounded(i, j, a);
     else reverse_race(i, j, c);
   }
   // An ordered read saw the updates in the order they ran: every two of them that nothing orders race with
@@ -342,7 +342,7 @@ void DporStrategy::step_done(const StepRecord& step) {
 void DporStrategy::reverse_unordered(std::uint32_t first, std::uint32_t second) {
   if (first > second) std::swap(first, second);
   if (first == second || happens_before(first, clocks_[second])) return;
-  if (bound_) reverse_race_bounded(first, events_[second].actor);
+  if (bound_) reverse_race_bounded(first, second, events_[second].actor);
   else reverse_race(first, second, clocks_[second]);
 }
 
@@ -382,12 +382,17 @@ void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& c
 // last context switch before i (where the run of one actor's steps that step i-1 belongs to began, or where
 // its actor went on only because virtual time woke it: a free pick too), in case reversing the race at i
 // costs more preemptions than are left there.
-void DporStrategy::reverse_race_bounded(std::uint32_t i, ActorId u) {
-  // u asleep there: its sibling covers u's step as it ran there, not a later step that races with it; every
-  // awake actor is tried instead (as reverse_race does when every initial sleeps).
-  auto try_u = [this, u](Node& n) {
+void DporStrategy::reverse_race_bounded(std::uint32_t i, std::uint32_t j, ActorId u) {
+  // u asleep there: its sibling covers u's step as it ran there, not a later step that races with it. The
+  // actors that ran between the two racing steps, not after the first, are tried instead where awake (they
+  // can start the reversed order), and every awake actor when none is.
+  ActorMask between = 0;
+  for (std::uint32_t k = i + 1; k < j; ++k)
+    if (!happens_before(i, clocks_[k])) between |= actor_bit(events_[k].actor);
+  auto try_u = [this, u, between](Node& n) {
+    const ActorMask awake = n.enabled & ~sleep_mask(n);
     if (!(n.enabled & actor_bit(u))) n.backtrack |= n.enabled;
-    else if (sleep_mask(n) & actor_bit(u)) n.backtrack |= n.enabled & ~sleep_mask(n);
+    else if (!(awake & actor_bit(u))) n.backtrack |= (between & awake) ? (between & awake) : awake;
     else n.backtrack |= actor_bit(u);
   };
   try_u(nodes_[i]);

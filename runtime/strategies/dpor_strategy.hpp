@@ -138,7 +138,7 @@ class DporStrategy final : public Strategy {
   void add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const;
   void reverse_unordered(std::uint32_t first, std::uint32_t second);
   void reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj);
-  void reverse_race_bounded(std::uint32_t i, ActorId u);
+  void reverse_race_bounded(std::uint32_t i, std::uint32_t j, ActorId u);
   // The preemptions picking x at n costs (0 or 1), and the actors of m the bound lets n pick.
   std::uint32_t cost(const Node& n, ActorId x) const {
     return n.current != kNoActor && x != n.current ? 1 : 0;
