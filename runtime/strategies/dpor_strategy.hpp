@@ -33,8 +33,8 @@
 //     schedule must fit the bound too. Moving the step back costs no preemption when the actor was the
 //     one running there (its sibling kept it running; the later order preempted it), or when it could not
 //     go on right after the step (switching away from it was free). Otherwise it stays awake (may_sleep).
-//     A race whose reversing actor sleeps at a point tries every awake actor there, as the unbounded
-//     reversal does when every initial sleeps.
+//     A race whose reversing actor sleeps at a point tries there the awake actors that ran between the
+//     racing steps (not after the first), or every awake actor when none did.
 //
 // Sharding (--shard K/N): at the first decision with more than one option (a step where more than one
 // actor can run, or a value or fault choice), shard K takes the options whose position is K mod N; at
