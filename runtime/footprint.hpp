@@ -59,7 +59,6 @@ struct Access {
 // eight at a time as little-endian words (one multiply per word: paths are hashed on every XenStore request
 // under dpor), then the length. ObjectKeyStream builds the same key a byte at a time, so that after feeding
 // a prefix of a name its key() is the prefix's key: the keys of every ancestor of a path cost one pass.
-
 class ObjectKeyStream {
  public:
   explicit ObjectKeyStream(char kind) { feed(kind); }
@@ -85,16 +84,13 @@ inline std::uint64_t object_key(char kind, std::string_view name) {
   const auto* p = reinterpret_cast<const unsigned char*>(name.data());
   const std::size_t n = name.size();
   // The first word: the kind, then up to seven bytes of the name.
-  std::uint64_t h = word_hash::kSeed;
-  std::uint64_t word = static_cast<unsigned char>(kind);
-  std::size_t i = 0;
-  for (; i < n && i < 7; ++i) word |= static_cast<std::uint64_t>(p[i]) << (8 * (i + 1));
-  if (i < 7) return absorb(absorb(h, word), n + 1);
-  h = absorb(h, word);
-  word = 0;
+  const std::size_t first = n < 7 ? n : 7;
+  const std::uint64_t word = static_cast<unsigned char>(kind) | word_hash::load_le_partial(p, first) << 8;
+  if (n < 7) return absorb(absorb(word_hash::kSeed, word), n + 1);
+  std::uint64_t h = absorb(word_hash::kSeed, word);
+  std::size_t i = 7;
   for (; i + 8 <= n; i += 8) h = absorb(h, word_hash::load_le64(p + i));
-  for (std::size_t b = 0; i + b < n; ++b) word |= static_cast<std::uint64_t>(p[i + b]) << (8 * b);
-  return absorb(absorb(h, word), n + 1);
+  return absorb(absorb(h, word_hash::load_le_partial(p + i, n - i)), n + 1);
 }
 
 // A numbered object (a loop device, a connection): its own seed, so it never shares a string's key by design.

@@ -12,9 +12,7 @@ void Trace::mix(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t n = bytes.size();
   for (; n >= 8; p += 8, n -= 8) hash_ = word_hash::absorb(hash_, word_hash::load_le64(p));
-  std::uint64_t tail = 0;
-  for (std::size_t i = n; i-- > 0;) tail = (tail << 8) | p[i];
-  hash_ = word_hash::absorb(hash_, tail);
+  hash_ = word_hash::absorb(hash_, word_hash::load_le_partial(p, n));
   mix(static_cast<std::uint64_t>(bytes.size()));
 }
 

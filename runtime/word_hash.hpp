@@ -4,6 +4,7 @@
 // XenStore request and every trace event.
 #pragma once
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -21,6 +22,13 @@ inline std::uint64_t load_le64(const unsigned char* p) {
   std::uint64_t w;
   std::memcpy(&w, p, sizeof w);
   if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+// The last n < 8 bytes as a little-endian word, zero above them.
+inline std::uint64_t load_le_partial(const unsigned char* p, std::size_t n) {
+  std::uint64_t w = 0;
+  for (std::size_t i = n; i-- > 0;) w = (w << 8) | p[i];
   return w;
 }
 
