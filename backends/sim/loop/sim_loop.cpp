@@ -28,7 +28,9 @@ std::string flags_text(std::uint32_t flags) {
 SimLoop::SimLoop(Execution& ex, LoopKernel kernel) : ex_(ex), kernel_(kernel) { use_sim_faults(ex_); }
 
 // Footprints for partial-order reduction (runtime/footprint.hpp). The shared objects: each loop device's
-// record (its existence, binding, flags, diskseq and openers), the set of devices (which indexes exist,
+// record (its existence, binding, flags and diskseq) and, apart from it, its count of openers (an open and a
+// close that does not detach add and subtract: updates, which commute with each other and with the scans that
+// read only the binding), the set of devices (which indexes exist,
 // read by the scans of LOOP_CTL_GET_FREE and find_by_file), the global diskseq counter, the list of
 // detaches (which invariants read in order), and each backing file's identity. File descriptors and
 // kernel references are handles: only their owner uses them, and two opens that swap their numbers are
@@ -36,6 +38,9 @@ SimLoop::SimLoop(Execution& ex, LoopKernel kernel) : ex_(ex), kernel_(kernel) { 
 void SimLoop::declare() { ex_.sched().declare_footprint(); }
 void SimLoop::touch_device(int index, AccessMode mode) {
   ex_.sched().access(object_key('L', static_cast<std::uint64_t>(static_cast<std::uint32_t>(index))), mode);
+}
+void SimLoop::touch_openers(int index, AccessMode mode) {
+  ex_.sched().access(object_key('L', (std::uint64_t{1} << 32) | static_cast<std::uint32_t>(index)), mode);
 }
 void SimLoop::touch_device_set(AccessMode mode) { ex_.sched().access(object_key('L', "devices"), mode); }
 void SimLoop::touch_diskseq_counter() { ex_.sched().access(object_key('L', "diskseq"), AccessMode::write); }
@@ -51,6 +56,7 @@ SimLoop::Device* SimLoop::find(int index) {
 SimLoop::Device& SimLoop::allocate(int index) {
   touch_device_set(AccessMode::write);
   touch_device(index, AccessMode::write);
+  touch_openers(index, AccessMode::write);
   touch_diskseq_counter();
   Device& d = devices_[index];
   d = Device{};
@@ -89,15 +95,21 @@ void SimLoop::detach(int index, Device& d, const char* reason) {
 }
 
 void SimLoop::release(int index) {
-  touch_device(index, AccessMode::write);
+  touch_device(index, AccessMode::read);
   Device* d = find(index);
   if (!d) return;
   // A close of an AUTOCLEAR device may detach it: whether it does depends on the other openers, whose opens
   // and closes this step races with. Declare the detach's footprint either way, so the step's dependencies do
   // not change with the order dpor reverses (a footprint that grows once a race is reversed loses traces).
+  // Whether the device is bound with AUTOCLEAR is in its record, which this step reads: what changes it is
+  // ordered with this step whichever way dpor turns it. Otherwise the close only subtracts from the count.
   if (d->state != State::unbound && (d->flags & kLoFlagsAutoclear)) {
+    touch_device(index, AccessMode::write);
+    touch_openers(index, AccessMode::write);
     ex_.sched().access(object_key('L', "detaches"), AccessMode::write);
     if (kernel_ != LoopKernel::before_b90ecc0379eb) touch_diskseq_counter();
+  } else {
+    touch_openers(index, AccessMode::update);
   }
   --d->openers;
   if (d->openers == 0 && d->state != State::unbound && (d->flags & kLoFlagsAutoclear)) detach(index, *d, "autoclear");
@@ -141,8 +153,10 @@ Errno SimLoop::remove(int index) {
     touch_device(index, AccessMode::read);
     Device* d = find(index);
     if (!d) return ENODEV;
+    touch_openers(index, AccessMode::read);
     if (d->state != State::unbound || d->openers > 0) return EBUSY;
     touch_device(index, AccessMode::write);
+    touch_openers(index, AccessMode::write);
     touch_device_set(AccessMode::write);
     devices_.erase(index);
     return 0;
@@ -152,11 +166,12 @@ Errno SimLoop::remove(int index) {
 Result<LoopFd> SimLoop::open(int index) {
   return visible_op(ex_, "loop.open", device_name(index), [&] {
     declare();
-    touch_device(index, AccessMode::write);
+    touch_device(index, AccessMode::read);
     Device* d = find(index);
     if (!d) return Result<LoopFd>::error(ENOENT);  // no /dev/loopN node
     if (d->state == State::rundown && kernel_ == LoopKernel::v6_11)
       return Result<LoopFd>::error(ENXIO);  // lo_open refuses while the device is torn down
+    touch_openers(index, AccessMode::update);
     ++d->openers;
     const LoopFd fd{static_cast<std::int32_t>(fds_.size())};
     fds_.push_back(Opener{index, true});
@@ -259,6 +274,7 @@ Errno SimLoop::clr_fd(LoopFd fd) {
         index = err == EBADF ? -1 : fds_[fd.id].index;
         if (err == 0) err = fault_at(ex_, FaultPoint::loop_clr_fd, device_name(index));
         if (err == 0) {
+          touch_openers(index, AccessMode::read);
           what = d->backing_file;
           // Detach now or at the last close, by the other openers: declare the detach either way (release()).
           ex_.sched().access(object_key('L', "detaches"), AccessMode::write);
@@ -375,9 +391,10 @@ Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
   Device* d = nullptr;
   return visible_op(ex_, "blkdev.get_by_dev", Fault{FaultPoint::blkback_open, dev}, dev, [&] {
     declare();
-    if (major == kLoopMajor) touch_device(static_cast<int>(minor), AccessMode::write);
+    if (major == kLoopMajor) touch_device(static_cast<int>(minor), AccessMode::read);
     d = major == kLoopMajor ? find(static_cast<int>(minor)) : nullptr;
     if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) return Result<int>::error(ENXIO);
+    touch_openers(static_cast<int>(minor), AccessMode::update);
     ++d->openers;
     const Result<int> r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
     kernel_refs_.push_back(Opener{static_cast<int>(minor), true});

@@ -117,6 +117,7 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKer
   Device* device_of(LoopFd fd, Errno& err, AccessMode mode);
   void declare();
   void touch_device(int index, AccessMode mode);
+  void touch_openers(int index, AccessMode mode);
   void touch_device_set(AccessMode mode);
   void touch_diskseq_counter();
   void touch_file(std::string_view path, AccessMode mode);
