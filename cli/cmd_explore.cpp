@@ -210,6 +210,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
         // shards, whose parts must all have one scope for merge to add them up.
         o.bounds_when_unfinished =
             !a->strategy.name && !a->strategy.preemptions && shard_count == 1 && o.strategy.name == "dpor";
+        o.bounds_only = s->info().verify_by_bounds;
       }
       o.strategy.shard_index = shard_index;
       o.strategy.shard_count = shard_count;

@@ -37,6 +37,7 @@ Runner add_list_command(CLI::App& app, Context& ctx) {
                        {"default_iterations", i.default_iterations},
                        {"default_strategy", i.default_strategy},
                        {"verify_budget", i.proof_budget()},
+                       {"verify_by_bounds", i.verify_by_bounds},
                        {"loaded_from", ctx.registry.origin(*s)},
                        {"params", params},
                        {"by_name_only", i.by_name_only},

@@ -323,10 +323,14 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
 
 VariantReport explore_variant(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
                               const ExploreOptions& options, StackPool& stacks) {
-  VariantReport unbounded = explore_one_search(scenario, variant, world, options, stacks);
-  const bool unfinished = unbounded.exhaustive && !unbounded.exhausted && !unbounded.failed &&
-                          unbounded.skipped.empty() && unbounded.scope == "unbounded";
-  if (!options.bounds_when_unfinished || !unfinished) return unbounded;
+  const bool bounds_only = options.bounds_when_unfinished && options.bounds_only;
+  std::optional<VariantReport> unbounded;
+  if (!bounds_only) {
+    unbounded = explore_one_search(scenario, variant, world, options, stacks);
+    const bool unfinished = unbounded->exhaustive && !unbounded->exhausted && !unbounded->failed &&
+                            unbounded->skipped.empty() && unbounded->scope == "unbounded";
+    if (!options.bounds_when_unfinished || !unfinished) return std::move(*unbounded);
+  }
 
   // Iterative context bounding: every bound's search is complete for its bound when it ends, and a larger
   // bound's covers the smaller one's schedules, so the largest that finished is the claim. A failure found
@@ -334,23 +338,28 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   ExploreOptions bounded = options;
   bounded.bounds_when_unfinished = false;
   bounded.strategy.bound_dpor = true;
-  std::uint64_t left = unbounded.budget;
+  // Bounds only: at least one execution, so that bound 0's search runs and says how far it got.
+  std::uint64_t left = unbounded ? unbounded->budget
+                                 : std::max<std::uint64_t>(1, options.iterations ? options.iterations
+                                                                                 : scenario.info().default_iterations);
   std::optional<VariantReport> proved;
   for (unsigned bound = 0; left > 0; ++bound) {
     bounded.strategy.preemption_bound = bound;
     bounded.iterations = left;
     VariantReport r = explore_one_search(scenario, variant, world, bounded, stacks);
-    r.unbounded_unfinished_after = unbounded.executions;
+    r.unbounded_unfinished_after = unbounded ? unbounded->executions : 0;
     const std::uint64_t spent = r.executions + r.pruned;
     left -= std::min(left, spent);
-    if (r.failed || !r.exhausted) {
-      if (r.failed || !proved) return r;  // a failure, or not even bound 0 finished: this search says so
+    // A failure, not even bound 0 finished, or the variant cannot run here: this search says so.
+    if (r.failed || !r.exhausted || !r.skipped.empty()) {
+      if (r.failed || !proved) return r;
       break;
     }
     proved = std::move(r);
     if (spent == 0) break;  // nothing ran (cannot happen for a variant that ran unbounded): no progress
   }
-  return proved ? std::move(*proved) : unbounded;  // none: a budget of nothing, so nothing ran at any bound
+  // No proof: the unbounded search left a budget of nothing (bounds only always searches bound 0).
+  return proved ? std::move(*proved) : std::move(*unbounded);
 }
 
 std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t budget, unsigned index, unsigned count) {

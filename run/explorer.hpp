@@ -33,6 +33,9 @@ struct ExploreOptions {
   // in the budget, prove what it can instead, bound 0, 1, 2, ... (iterative context bounding), each bound's
   // search afresh, together in the same budget again. The report is the largest bound that finished.
   bool bounds_when_unfinished = false;
+  // With bounds_when_unfinished: no unbounded search first; the bounds get the whole budget
+  // (ScenarioInfo::verify_by_bounds).
+  bool bounds_only = false;
 };
 
 struct VariantReport {

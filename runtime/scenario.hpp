@@ -80,6 +80,11 @@ struct ScenarioInfo {
   // scenario whose executions are slow (real programs) says how long a proof may take, so that `explore --all
   // --verify` ends in minutes and says which searches did not finish.
   std::uint64_t verify_budget = 0;
+  // `explore --verify` with neither --strategy nor --preemptions goes straight to bounds 0, 1, 2, ... and gives
+  // them the whole verify budget: for a scenario whose unbounded search cannot finish in it (real programs,
+  // whose executions are slow), so that the budget buys the largest bound it can instead of an unfinished
+  // unbounded search first.
+  bool verify_by_bounds = false;
   // Selected only by its exact name: `explore --all`, globs and the gate's "every scenario" leave it out (a
   // scenario that is nothing without its parameters, such as `programs`).
   bool by_name_only = false;

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include <tuple>
 #include <rapidcheck/gtest.h>
 
 #include "backends/sim/sim_world.hpp"
@@ -360,6 +362,47 @@ TEST(VerifyBounds, AFailureFoundAtABoundIsTheVerdict) {
   EXPECT_LE(r.failure.schedule.preemptions(), std::stoul(r.scope.substr(std::string("bound ").size())));
   ExecutionResult again = replay_token(b.registry, ReplayToken::decode(r.replay->encode()), b.world, b.stacks);
   EXPECT_TRUE(again.failed());
+}
+
+// A scenario that says its unbounded search cannot finish (ScenarioInfo::verify_by_bounds) gives the whole budget
+// to the bounds: the same claim as the bounds' own searches in that budget, with no unbounded search before it,
+// even for a variant whose unbounded search would have finished.
+TEST(VerifyBounds, BoundsOnlyGiveTheWholeBudgetToTheBounds) {
+  Builtins b;
+  for (const auto& [scenario, variant, budget] :
+       {std::tuple{"pci-attach", "fixed", 3000}, std::tuple{"demo-counter", "fixed", 1000}}) {
+    ExploreOptions o = dpor_options(budget, true);
+    o.bounds_only = true;
+    std::uint64_t left = o.iterations;
+    unsigned largest = 0;
+    VariantReport expected;
+    for (unsigned bound = 0;; ++bound) {
+      ExploreOptions bo = dpor_options(left);
+      bo.strategy.bound_dpor = true;
+      bo.strategy.preemption_bound = bound;
+      VariantReport at = explore(b, scenario, variant, bo);
+      ASSERT_FALSE(at.failed) << at.message;
+      if (!at.exhausted) break;
+      left -= at.executions + at.pruned;
+      largest = bound;
+      expected = std::move(at);
+      if (left == 0) break;
+    }
+    const VariantReport r = explore(b, scenario, variant, o);
+    EXPECT_TRUE(r.exhausted) << scenario;
+    EXPECT_EQ(r.scope, "bound " + std::to_string(largest)) << scenario;
+    EXPECT_EQ(r.executions, expected.executions) << scenario;
+    EXPECT_EQ(r.trace_hash, expected.trace_hash) << scenario;
+    EXPECT_EQ(r.unbounded_unfinished_after, 0u) << scenario;
+    EXPECT_EQ(shown_text(r).find("unbounded"), std::string::npos) << shown_text(r);
+  }
+  // Not even bound 0 finishes: that search is the verdict, and it says so.
+  ExploreOptions tiny = dpor_options(5, true);
+  tiny.bounds_only = true;
+  const VariantReport r = explore(b, "pci-attach", "fixed", tiny);
+  EXPECT_FALSE(r.exhausted);
+  EXPECT_EQ(r.scope, "bound 0");
+  EXPECT_EQ(r.executions, 5u);
 }
 
 // Nothing changes for a search that finishes unbounded, or that was not asked to fall back.
