@@ -186,6 +186,11 @@ std::uint64_t mix_hash(std::uint64_t acc, std::uint64_t h) {
 
 namespace {
 
+// The executions a search may spend: --iterations, else the scenario's budget.
+std::uint64_t whole_budget(const ScenarioInfo& info, const ExploreOptions& options) {
+  return options.iterations ? options.iterations : info.default_iterations;
+}
+
 VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
                                  const ExploreOptions& options, StackPool& stacks) {
   const ScenarioInfo& info = scenario.info();
@@ -339,9 +344,8 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   bounded.bounds_when_unfinished = false;
   bounded.strategy.bound_dpor = true;
   // Bounds only: at least one execution, so that bound 0's search runs and says how far it got.
-  std::uint64_t left = unbounded ? unbounded->budget
-                                 : std::max<std::uint64_t>(1, options.iterations ? options.iterations
-                                                                                 : scenario.info().default_iterations);
+  std::uint64_t left =
+      unbounded ? unbounded->budget : std::max<std::uint64_t>(1, whole_budget(scenario.info(), options));
   std::optional<VariantReport> proved;
   for (unsigned bound = 0; left > 0; ++bound) {
     bounded.strategy.preemption_bound = bound;
