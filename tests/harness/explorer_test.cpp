@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <tuple>
-#include <rapidcheck/gtest.h>
 
 #include "backends/sim/sim_world.hpp"
 #include "run/explorer.hpp"
@@ -306,6 +306,29 @@ ExploreOptions dpor_options(std::uint64_t iterations, bool bounds_when_unfinishe
   return o;
 }
 
+// What the fallback should claim: bounds 0, 1, 2, ... searched one after the other in `budget` executions
+// together, up to the first that does not finish or the budget's end; the largest that finished, and its report.
+struct BoundsInBudget {
+  unsigned largest = 0;
+  VariantReport report;
+};
+BoundsInBudget bounds_in_budget(Builtins& b, const char* scenario, const char* variant, std::uint64_t budget) {
+  BoundsInBudget out;
+  std::uint64_t left = budget;
+  for (unsigned bound = 0; left > 0; ++bound) {
+    ExploreOptions bo = dpor_options(left);
+    bo.strategy.bound_dpor = true;
+    bo.strategy.preemption_bound = bound;
+    VariantReport r = explore(b, scenario, variant, bo);
+    EXPECT_FALSE(r.failed) << r.message;
+    if (r.failed || !r.exhausted) break;
+    left -= r.executions + r.pruned;
+    out.largest = bound;
+    out.report = std::move(r);
+  }
+  return out;
+}
+
 // --verify with nothing chosen: when unbounded dpor does not finish, the largest bound that does is the claim,
 // searched in the same budget again. Compared with the separate searches it is made of, not with figures.
 TEST(VerifyBounds, AnUnfinishedUnboundedSearchIsFollowedByTheLargestBoundThatFinishes) {
@@ -314,24 +337,7 @@ TEST(VerifyBounds, AnUnfinishedUnboundedSearchIsFollowedByTheLargestBoundThatFin
   const VariantReport unbounded = explore(b, "pci-attach", "fixed", o);
   ASSERT_FALSE(unbounded.exhausted) << "pci-attach/fixed finished unbounded in 2000: pick a harder variant";
 
-  auto at_bound = [&](unsigned bound, std::uint64_t budget) {
-    ExploreOptions bo = o;
-    bo.strategy.bound_dpor = true;
-    bo.strategy.preemption_bound = bound;
-    bo.iterations = budget;
-    return explore(b, "pci-attach", "fixed", bo);
-  };
-  std::uint64_t left = o.iterations;
-  unsigned largest = 0;
-  VariantReport expected;
-  for (unsigned bound = 0;; ++bound) {
-    VariantReport r = at_bound(bound, left);
-    ASSERT_FALSE(r.failed) << r.message;
-    if (!r.exhausted) break;
-    left -= r.executions + r.pruned;
-    largest = bound;
-    expected = std::move(r);
-  }
+  const auto [largest, expected] = bounds_in_budget(b, "pci-attach", "fixed", o.iterations);
 
   o.bounds_when_unfinished = true;
   const VariantReport r = explore(b, "pci-attach", "fixed", o);
@@ -373,21 +379,7 @@ TEST(VerifyBounds, BoundsOnlyGiveTheWholeBudgetToTheBounds) {
        {std::tuple{"pci-attach", "fixed", 3000}, std::tuple{"demo-counter", "fixed", 1000}}) {
     ExploreOptions o = dpor_options(budget, true);
     o.bounds_only = true;
-    std::uint64_t left = o.iterations;
-    unsigned largest = 0;
-    VariantReport expected;
-    for (unsigned bound = 0;; ++bound) {
-      ExploreOptions bo = dpor_options(left);
-      bo.strategy.bound_dpor = true;
-      bo.strategy.preemption_bound = bound;
-      VariantReport at = explore(b, scenario, variant, bo);
-      ASSERT_FALSE(at.failed) << at.message;
-      if (!at.exhausted) break;
-      left -= at.executions + at.pruned;
-      largest = bound;
-      expected = std::move(at);
-      if (left == 0) break;
-    }
+    const auto [largest, expected] = bounds_in_budget(b, scenario, variant, o.iterations);
     const VariantReport r = explore(b, scenario, variant, o);
     EXPECT_TRUE(r.exhausted) << scenario;
     EXPECT_EQ(r.scope, "bound " + std::to_string(largest)) << scenario;
