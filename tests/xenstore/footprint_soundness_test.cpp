@@ -1,6 +1,6 @@
 // The simulated XenStore's footprints are what dpor trusts to skip interleavings, so they must name every
 // dependency. Checked by differential search: for random small programs of XenStore requests by two or
-// three actors (reads, writes, mkdir, rm, listings, transactions, watches, and their events taken at once
+// three actors (reads, reads that look only at whether a node holds one value, writes, mkdir, rm, listings, transactions, watches, and their events taken at once
 // or waited for, permissions, and a guest's introduction and release; each actor dom0 or, unprivileged, that
 // guest), the set of outcomes dpor reaches — what every request answered, and the final tree with permissions —
 // must be exactly the set every interleaving reaches (dfs without a bound); with a preemption bound, the
@@ -27,7 +27,7 @@ namespace {
 
 enum class Kind {
   read, write, mkdir, rm, directory, tx_read_write, watch, read_event, wait_event, set_perms, introduce, release,
-  get_perms, unwatch, tx_list_rm, watch_introduce,
+  get_perms, unwatch, tx_list_rm, watch_introduce, read_one_of,
   as_guest  // first in an actor's list only: the actor connects as domain 1, unprivileged, not as dom0
 };
 constexpr int kRequestKinds = static_cast<int>(Kind::as_guest);
@@ -123,6 +123,13 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
               break;
             }
             case Kind::watch_introduce: out += errno_name(xs->watch("@introduceDomain", "tok")); break;
+            case Kind::read_one_of: {
+              // A poll's read: the outcome is only whether the node holds the value named, another, or none.
+              const std::string named = std::to_string(q.value);
+              auto v = xs->read_one_of(path, {named});
+              out += v.ok() ? (v.value == named ? "is " + named : "not " + named) : errno_name(v.err);
+              break;
+            }
             case Kind::as_guest: out += "guest"; break;
           }
           out += ";";
@@ -167,16 +174,19 @@ std::set<std::string> outcomes(const Program& program, Strategy& strategy, std::
   return out;
 }
 
-// Two or three actors of a few requests each, on the four paths; one in four connects as the guest.
-Program random_program() {
+// Two or three actors of a few requests each, on the four paths; one in four connects as the guest. The
+// requests are of any kind, or only of `kinds` when it is not empty.
+Program random_program(const std::vector<Kind>& kinds = {}) {
   const int actors = *rc::gen::inRange(2, 4);
   Program p(static_cast<std::size_t>(actors));
   for (auto& requests : p) {
     if (*rc::gen::inRange(0, 4) == 0) requests.push_back(Request{Kind::as_guest, 0, 0});
     const int n = *rc::gen::inRange(1, actors == 2 ? 4 : 3);
-    for (int k = 0; k < n; ++k)
-      requests.push_back(Request{static_cast<Kind>(*rc::gen::inRange(0, kRequestKinds)), *rc::gen::inRange(0, 4),
-                                 *rc::gen::inRange(1, 3)});
+    for (int k = 0; k < n; ++k) {
+      const Kind kind = kinds.empty() ? static_cast<Kind>(*rc::gen::inRange(0, kRequestKinds))
+                                      : kinds[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(kinds.size())))];
+      requests.push_back(Request{kind, *rc::gen::inRange(0, 4), *rc::gen::inRange(1, 3)});
+    }
   }
   return p;
 }
@@ -202,6 +212,22 @@ RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()
   RC_ASSERT(!dpor.has_more());
   RC_ASSERT(reduced == reference);
   RC_ASSERT(dpor_runs <= every_runs);
+}
+
+// The same for reads that look only at one value (read_one_of), among the requests that change values: random
+// programs of every kind rarely put a change between two values next to such a read of the same node.
+RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfReadsOfOneValue, ()) {
+  const Program p = random_program({Kind::read_one_of, Kind::read_one_of, Kind::write, Kind::write, Kind::mkdir,
+                                    Kind::rm, Kind::tx_read_write, Kind::tx_list_rm, Kind::read});
+  log_program(p);
+  std::uint64_t every_runs = 0, dpor_runs = 0;
+  DfsStrategy every(1000);
+  const std::set<std::string> reference = outcomes(p, every, &every_runs);
+  RC_PRE(!every.has_more());
+  DporStrategy dpor;
+  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs);
+  RC_ASSERT(!dpor.has_more());
+  RC_ASSERT(reduced == reference);
 }
 
 // With a preemption bound (BPOR), over the same requests, blocking waits and timeouts: dpor reaches what
@@ -328,6 +354,26 @@ TEST(XenStoreFootprints, AGuestsReadDependsOnWhenItWasIntroduced) {
   };
   EXPECT_TRUE(guest_read("EACCES")) << fmt::format("{}", fmt::join(reached, "\n"));
   EXPECT_TRUE(guest_read("")) << fmt::format("{}", fmt::join(reached, "\n"));  // the empty value, allowed
+}
+
+// A read that acts only on whether /t/a holds "1": writes between other values, its creation with "" and a
+// write of "2", commute with it, so dpor runs fewer executions than for a plain read, and still reaches every
+// outcome: before the creation (ENOENT), between ("not 1"), and after the write of "1".
+TEST(XenStoreFootprints, AReadOfOneValueCommutesWithWritesBetweenOtherValues) {
+  const Program one_of = {{{Kind::write, 0, 2}, {Kind::write, 0, 2}, {Kind::mkdir, 2, 0}, {Kind::write, 0, 1}},
+                          {{Kind::read_one_of, 0, 1}, {Kind::read_one_of, 0, 1}}};
+  expect_every_outcome(one_of);
+  Program plain = one_of;
+  for (Request& q : plain[1]) q.kind = Kind::read;
+  std::uint64_t one_of_runs = 0, plain_runs = 0;
+  DporStrategy a, b;
+  const std::set<std::string> reached = outcomes(one_of, a, &one_of_runs);
+  outcomes(plain, b, &plain_runs);
+  EXPECT_LT(one_of_runs, plain_runs);
+  for (std::string_view answer : {"ENOENT", "not 1", "is 1"})
+    EXPECT_TRUE(std::any_of(reached.begin(), reached.end(),
+                            [&](const std::string& o) { return o.find(answer) != std::string::npos; }))
+        << answer << " in " << fmt::format("{}", fmt::join(reached, "\n"));
 }
 
 }  // namespace

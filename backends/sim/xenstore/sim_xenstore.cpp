@@ -19,7 +19,8 @@ class SimXsConnection final : public XsConnection {
   // Shares the model: objects an execution makes die in creation order, so a connection made after the
   // store may outlive it.
   SimXsConnection(Execution& ex, std::shared_ptr<xs::Store> owner, DomId domid, SimXenStore::Footprints& footprints)
-      : ex_(ex), owner_(std::move(owner)), store_(*owner_) {
+      : ex_(ex), owner_(std::move(owner)), store_(*owner_), footprints_(footprints),
+        privileged_(domid == footprints.privileged_domain()) {
     id_ = store_.open_connection(domid);
     footprints.name_connection(id_);
     store_.set_event_listener(id_, [this] { ex_.sched().notify_all(events_); });
@@ -33,6 +34,14 @@ class SimXsConnection final : public XsConnection {
   Result<std::string> read(TxId tx, std::string_view path) override {
     return visible_op(ex_, "xs.read", with_tx(tx, path), [&] { declared(); return store_.read(id_, tx, path); },
                       value_or_errno(shorten));
+  }
+  Result<std::string> read_one_of(std::string_view path, std::initializer_list<std::string_view> values) override {
+    return visible_op(ex_, "xs.read", with_tx(kNoTx, path), [&] {
+      declared();
+      // Only a privileged connection's read looks at nothing but the value: another's checks permissions.
+      if (privileged_ && ex_.sched().observing()) footprints_.next_read_one_of(values);
+      return store_.read(id_, kNoTx, path);
+    }, value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
     return visible_op(ex_, "xs.write", Fault{FaultPoint::xenstore_write, path},
@@ -128,6 +137,8 @@ class SimXsConnection final : public XsConnection {
   Execution& ex_;
   std::shared_ptr<xs::Store> owner_;
   xs::Store& store_;
+  SimXenStore::Footprints& footprints_;
+  bool privileged_;
   xs::ConnId id_ = 0;
   WaitQueue events_;
 };
@@ -145,7 +156,24 @@ void SimXenStore::Footprints::name_connection(xs::ConnId id) {
 }
 
 void SimXenStore::Footprints::node_read(std::string_view path) {
-  ex_.sched().access(object_key('n', path), AccessMode::read);
+  Scheduler& s = ex_.sched();
+  if (!armed_) return s.access(object_key('n', path), AccessMode::read);
+  // read_one_of's look at its node, the first node_read of its request: only the facts it acts on.
+  armed_ = false;
+  const std::uint64_t node = object_key('v', path);
+  for (std::string_view v : one_of_) s.access(value_key(node, v), AccessMode::read);
+  s.access(value_key(node, std::nullopt), AccessMode::read);
+}
+std::uint64_t SimXenStore::Footprints::value_key(std::uint64_t node, std::optional<std::string_view> value) {
+  // "Missing" gets a tag no value's key is meant to equal; a collision would only add a dependency.
+  return word_hash::absorb(node, value ? object_key('=', *value) : 0x6d697373696e6721ull);
+}
+void SimXenStore::Footprints::value_replaced(std::string_view path, std::optional<std::string_view> before,
+                                             std::optional<std::string_view> after) {
+  if (before == after) return;  // the same value, or missing before and after: no fact changed
+  const std::uint64_t node = object_key('v', path);
+  ex_.sched().access(value_key(node, before), AccessMode::write);
+  ex_.sched().access(value_key(node, after), AccessMode::write);
 }
 void SimXenStore::Footprints::node_written(std::string_view path) {
   ex_.sched().access(object_key('n', path), AccessMode::write);

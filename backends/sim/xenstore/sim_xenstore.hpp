@@ -12,7 +12,9 @@
 //     block, so read_watch there returns ETIMEDOUT at once when nothing is pending.
 #pragma once
 #include <array>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "backends/sim/xenstore/process_xenstore.hpp"
@@ -48,9 +50,15 @@ class SimXenStore final : public XenStore {
    public:
     Footprints(Execution& ex, DomId priv) : ex_(ex), priv_(priv) {}
     void name_connection(xs::ConnId id);
+    DomId privileged_domain() const { return priv_; }
     void node_read(std::string_view path) override;
     void node_written(std::string_view path) override;
     void value_written(std::string_view path) override;
+    void value_replaced(std::string_view path, std::optional<std::string_view> before,
+                        std::optional<std::string_view> after) override;
+    // The request about to run is a read_one_of(`values`): its read of the node names only those values and
+    // "missing" (xs_access_observer.hpp). The values must outlive the request.
+    void next_read_one_of(std::initializer_list<std::string_view> values) { one_of_ = values; armed_ = true; }
     void children_read(std::string_view path, bool ordered) override;
     void child_added(std::string_view path) override;
     void child_removed(std::string_view path) override;
@@ -69,8 +77,14 @@ class SimXenStore final : public XenStore {
     bool queue_key(std::uint32_t conn, char part, std::uint64_t& key) const;
     std::uint64_t event_key(std::uint32_t conn, std::string_view path, std::string_view token) const;
 
+    // The facts "the node holds `value`" (or, with nullopt, "the node is missing") that read_one_of reads;
+    // `node` is object_key('v', path).
+    static std::uint64_t value_key(std::uint64_t node, std::optional<std::string_view> value);
+
     Execution& ex_;
     DomId priv_;
+    std::initializer_list<std::string_view> one_of_;
+    bool armed_ = false;
     std::array<std::uint32_t, kMaxActors + 1> opened_by_{};  // connections each actor (and setup) opened
     std::vector<std::uint64_t> connection_keys_;            // by ConnId
   };

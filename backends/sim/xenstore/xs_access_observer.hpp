@@ -35,10 +35,17 @@
 //     whether an event fits then depends on what was popped;
 //   - creating or removing a node an unprivileged domain owns touches that domain's node count, which
 //     its quota checks read.
+//   - the value alone, for a read that acts only on which of some values a node holds (a wait's poll):
+//     every change of value, creation and removal outside a transaction, and every node a commit writes,
+//     also writes "the node holds v" for the value before and the value after, and "the node is missing"
+//     when it appears or goes (value_replaced). Such a read reads those facts for the values it names, and
+//     "missing", and nothing else of the node: a write between two values it does not name commutes
+//     with it. Only privileged connections read so (a permission check would look at more);
 // The tree's global generation counter is left out: it is only ever compared for equality with a
 // node's recorded generation, so which of two unrelated writes took the higher number is unobservable.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "world/xenstore.hpp"
@@ -51,6 +58,10 @@ class AccessObserver {
   virtual void node_read(std::string_view path) = 0;          // its value, permissions, existence
   virtual void node_written(std::string_view path) = 0;       // created, removed, or committed: all of it
   virtual void value_written(std::string_view path) = 0;      // its value or permissions, in place
+  // The value outside any transaction went from `before` to `after` (nullopt: no node), reported next to
+  // node_written and value_written, for reads that look only at which value a node holds (read_one_of).
+  virtual void value_replaced(std::string_view path, std::optional<std::string_view> before,
+                              std::optional<std::string_view> after) = 0;
   // Its children and generation; `ordered`: and the order of the children (a listing, a copy of the node).
   virtual void children_read(std::string_view path, bool ordered) = 0;
   virtual void child_added(std::string_view path) = 0;        // a child of `path` was created

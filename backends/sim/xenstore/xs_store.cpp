@@ -279,6 +279,7 @@ Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view va
       if (t) t->failed = true;  // write_node() fails the transaction
       return ENOSPC;
     }
+    if (tree_.observer && !t) tree_.observer->value_replaced(scratch_, n->value, value);
     n->value.assign(value);
     v.changed(scratch_, *n);
   }

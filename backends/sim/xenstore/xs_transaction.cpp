@@ -61,7 +61,10 @@ void View::changed(std::string_view path, Node& n, Change what) {
 void View::create(std::string_view path, Node n) {
   n.generation = ++tree_.generation;
   if (!tx_) {
-    if (tree_.observer) tree_.observer->node_written(path);
+    if (tree_.observer) {
+      tree_.observer->node_written(path);
+      tree_.observer->value_replaced(path, std::nullopt, n.value);  // create_node creates only missing nodes
+    }
     tree_.count_owner(n.perms.front().domid, 1);
     tree_.nodes.insert_or_assign(std::string(path), std::move(n));
     return;
@@ -80,6 +83,7 @@ void View::erase(std::string_view path) {
     if (tree_.observer) tree_.observer->node_written(path);
     auto it = tree_.nodes.find(path);
     if (it == tree_.nodes.end()) return;
+    if (tree_.observer) tree_.observer->value_replaced(path, it->second.value, std::nullopt);
     tree_.count_owner(it->second.perms.front().domid, -1);
     tree_.nodes.erase(it);
     return;
@@ -165,8 +169,13 @@ Errno Store::finalize(Conn& cn, Transaction& t) {
   for (const std::string& path : t.order()) {
     AccessedNode& a = t.at(path);
     if (!a.modified) continue;
-    if (tree_.observer) tree_.observer->node_written(path);
     auto g = tree_.nodes.find(path);
+    if (tree_.observer) {
+      tree_.observer->node_written(path);
+      tree_.observer->value_replaced(
+          path, g != tree_.nodes.end() ? std::optional<std::string_view>(g->second.value) : std::nullopt,
+          a.node ? std::optional<std::string_view>(a.node->value) : std::nullopt);
+    }
     if (g != tree_.nodes.end()) tree_.count_owner(g->second.perms.front().domid, -1);
     if (a.node) {
       Node n = std::move(*a.node);
