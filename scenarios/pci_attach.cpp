@@ -228,12 +228,12 @@ class PciAttach {
     const std::string path = fmt::format("{}/state", kBackendPath);
     std::string front_state;
     for (int watchdog = kPollAttempts; watchdog > 0; --watchdog) {
-      auto p = xs_->read(kNoTx, path);
+      auto p = xs_->read_one_of(path, {"4"});  // acts only on "4", another value, or missing
       if (!p.ok() && p.err != ENOENT) return fmt::format("reading {}: {}", path, errno_name(p.err));
       if (!p.ok()) return fmt::format("libxl__wait_for_backend: Backend {} does not exist", kBackendPath);
       if (p.value == "4") {
         if (!with_frontend) return {};
-        auto f = xs_->read(kNoTx, fmt::format("{}/state", kFrontendPath));
+        auto f = xs_->read_one_of(fmt::format("{}/state", kFrontendPath), {"4"});
         front_state = f.ok() ? f.value : errno_name(f.err);
         if (front_state == "4") return {};
       }

@@ -97,7 +97,7 @@ void PcibackXenbus::rescan() {
 
 void PcibackXenbus::device_changed(const std::string& nodename) {
   // xenbus_dev_changed: a node that no longer exists takes its device with it.
-  bool exists = xs_->read(kNoTx, nodename).ok();
+  bool exists = xs_->read_one_of(nodename, {}).ok();  // only whether the node is there
   auto it = devices_.find(nodename);
   if (!exists) {
     if (it != devices_.end()) unregister(nodename);
@@ -161,7 +161,7 @@ void PcibackXenbus::unregister(const std::string& nodename) {
 }
 
 void PcibackXenbus::be_watch(Device& d) {
-  if (read_driver_state(*xs_, d.xb.nodename) == XenbusState::init_wait) setup_backend(d);
+  if (driver_state_is(*xs_, d.xb.nodename, XenbusState::init_wait)) setup_backend(d);
 }
 
 void PcibackXenbus::setup_backend(Device& d) {
@@ -182,8 +182,8 @@ void PcibackXenbus::setup_backend(Device& d) {
 }
 
 void PcibackXenbus::attach(Device& d) {
-  if (read_driver_state(*xs_, d.xb.nodename) != XenbusState::initialised) return;
-  if (read_driver_state(*xs_, d.xb.otherend) != XenbusState::initialised) return;
+  if (!driver_state_is(*xs_, d.xb.nodename, XenbusState::initialised)) return;
+  if (!driver_state_is(*xs_, d.xb.otherend, XenbusState::initialised)) return;
   auto ref = read_node(*xs_, d.xb.otherend, "pci-op-ref");
   auto evtchn = read_node(*xs_, d.xb.otherend, "event-channel");
   auto magic = read_node(*xs_, d.xb.otherend, "magic");
@@ -195,7 +195,7 @@ void PcibackXenbus::attach(Device& d) {
 
 void PcibackXenbus::reconfigure(Device& d) {
   // "Make sure we only reconfigure once": the check reads the state node libxl wrote.
-  if (read_driver_state(*xs_, d.xb.nodename) != XenbusState::reconfiguring) return;
+  if (!driver_state_is(*xs_, d.xb.nodename, XenbusState::reconfiguring)) return;
   auto num = read_node(*xs_, d.xb.nodename, "num_devs");
   if (!num) return fatal(d, ENOENT, "Error reading number of devices");
   int num_devs = std::atoi(num->c_str());

@@ -29,6 +29,13 @@ XenbusState read_driver_state(XsConnection& xs, std::string_view dir) {
   return static_cast<XenbusState>(read_unsigned(xs, dir, "state", static_cast<unsigned>(XenbusState::unknown)));
 }
 
+bool driver_state_is(XsConnection& xs, std::string_view dir, XenbusState state) {
+  if (state == XenbusState::unknown) return read_driver_state(xs, dir) == state;  // missing or garbage too
+  const std::string text = std::to_string(static_cast<unsigned>(state));
+  auto r = xs.read_one_of(join(dir, "state"), {text});
+  return r.ok() && r.value == text;
+}
+
 void switch_state(XsConnection& xs, XenbusDevice& dev, XenbusState state) {
   if (state == dev.state) return;
   const std::string path = join(dev.nodename, "state");

@@ -3,6 +3,10 @@
 //
 //   read_driver_state("/b")        xenbus_read_driver_state: "/b/state" parsed as a number; a missing or
 //                                  unparsable node reads as Unknown (0).
+//   driver_state_is("/b", s)       read_driver_state("/b") == s, comparing the text with s's decimal form.
+//                                  Linux parses it, so "02" would be InitWait too; but every writer (libxl,
+//                                  the drivers, the scenarios) writes the plain decimal, so the answer is
+//                                  the same on every value a scenario can write.
 //   switch_state(dev, Connected)   __xenbus_switch_state: nothing when dev.state already is Connected (the
 //                                  cached value, not the node); else a transaction that reads "state"
 //                                  (aborting, but still caching the new state, when the node is gone, as
@@ -32,6 +36,9 @@ unsigned read_unsigned(XsConnection& xs, std::string_view dir, std::string_view 
 // A node as a string, or nullopt when it cannot be read.
 std::optional<std::string> read_node(XsConnection& xs, std::string_view dir, std::string_view node);
 XenbusState read_driver_state(XsConnection& xs, std::string_view dir);
+// read_driver_state(dir) == state, for a caller that acts on nothing else: a read_one_of of the state's
+// decimal text, so that partial-order reduction lets it commute with changes between other states.
+bool driver_state_is(XsConnection& xs, std::string_view dir, XenbusState state);
 void switch_state(XsConnection& xs, XenbusDevice& dev, XenbusState state);
 void dev_fatal(XsConnection& xs, XenbusDevice& dev, DomId own_domid, Errno err, std::string_view message);
 
