@@ -165,8 +165,8 @@ XENRACE_SCENARIO({
       if (fixed) {
         // Hold the device until blkback has its own reference (or has refused it).
         std::string state;
-        block::wait_for_node(*xs, d.be + "/opened", [&](const std::string& v) {
-          state = xs->read(kNoTx, d.be + "/state").value;
+        block::wait_for_node(*xs, d.be + "/opened", {"1"}, [&](const std::string& v) {
+          state = xs->read_one_of(d.be + "/state", {"5"}).value;  // only "5" (Closing) is looked for
           return v == "1" || state == "5";
         });
         maybe_killed();
@@ -190,7 +190,7 @@ XENRACE_SCENARIO({
     const Disk& d = removed;
     auto xs = world.xenstore().connect(0);
     xs->write(kNoTx, d.be + "/online", "0");
-    block::wait_for_node(*xs, d.be + "/state", [](const std::string& v) { return v == "6"; });
+    block::wait_for_node(*xs, d.be + "/state", {"6"}, [](const std::string& v) { return v == "6"; });
     lock.acquire();
     auto node = xs->read(kNoTx, d.be + "/node");
     const int index = node.ok() ? std::atoi(node.value.c_str() + std::string_view("/dev/loop").size()) : -1;

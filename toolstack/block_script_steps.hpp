@@ -61,12 +61,14 @@ inline Errno losetup_detach(LoopDevices& loop, int index) {
   return err;
 }
 
-// Blocks until `path` satisfies `done(value or "")`, using a watch as libxl's xswait does.
+// Blocks until `path` satisfies `done(value or "")`, using a watch as libxl's xswait does. `done` acts only on
+// which of `values` the node holds, or none, or that it is missing (XsConnection::read_one_of).
 template <class Pred>
-void wait_for_node(XsConnection& xs, const std::string& path, Pred done) {
+void wait_for_node(XsConnection& xs, const std::string& path, std::initializer_list<std::string_view> values,
+                   Pred done) {
   xs.watch(path, "wait");
   for (;;) {
-    auto v = xs.read(kNoTx, path);
+    auto v = xs.read_one_of(path, values);
     if (done(v.ok() ? v.value : std::string())) break;
     xs.read_watch();
   }
