@@ -356,6 +356,44 @@ TEST(XenStoreFootprints, AGuestsReadDependsOnWhenItWasIntroduced) {
   EXPECT_TRUE(guest_read("")) << fmt::format("{}", fmt::join(reached, "\n"));  // the empty value, allowed
 }
 
+// A strategy that runs actors in order and keeps every step's footprint.
+class FootprintRecorder final : public Strategy {
+ public:
+  std::string_view name() const override { return "record"; }
+  void begin_execution(std::uint64_t) override {}
+  ActorId pick_actor(const PickContext& c) override { return default_pick(c); }
+  std::uint32_t pick_value(std::uint32_t, ChoiceKind) override { return 0; }
+  bool observes_steps() const override { return true; }
+  void step_done(const StepRecord& step) override {
+    steps.emplace_back(step.footprint->begin(), step.footprint->end());
+  }
+  std::vector<std::vector<Access>> steps;
+};
+
+// A read_one_of refused for its path never looks at a node, and must not leave its values for the next
+// request that does: the plain read after it reads the node.
+TEST(XenStoreFootprints, AReadOfOneValueRefusedForItsPathLeavesTheNextReadPlain) {
+  FootprintRecorder recorder;
+  StackPool stacks;
+  recorder.begin_execution(0);
+  Execution ex(recorder, stacks, ExecutionOptions{});
+  auto& store = ex.make<SimXenStore>(ex);
+  store.connect(0)->write(kNoTx, "/t/a", "1");
+  Result<std::string> refused = Result<std::string>::error(0);
+  ex.spawn("reader", [&store, &refused] {
+    auto xs = store.connect(0);
+    refused = xs->read_one_of("/t/a x", {"9"});
+    xs->read(kNoTx, "/t/a");
+  });
+  ex.run();
+  EXPECT_EQ(refused.err, EINVAL);
+  const Access plain{object_key('n', "/t/a"), AccessMode::read};
+  EXPECT_TRUE(std::any_of(recorder.steps.begin(), recorder.steps.end(), [&](const std::vector<Access>& step) {
+    return std::any_of(step.begin(), step.end(),
+                       [&](const Access& a) { return a.object == plain.object && a.mode == plain.mode; });
+  }));
+}
+
 // A read that acts only on whether /t/a holds "1": writes between other values, its creation with "" and a
 // write of "2", commute with it, so dpor runs fewer executions than for a plain read, and still reaches every
 // outcome: before the creation (ENOENT), between ("not 1"), and after the write of "1".

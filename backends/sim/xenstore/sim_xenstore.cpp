@@ -39,8 +39,11 @@ class SimXsConnection final : public XsConnection {
     return visible_op(ex_, "xs.read", with_tx(kNoTx, path), [&] {
       declared();
       // Only a privileged connection's read looks at nothing but the value: another's checks permissions.
-      if (privileged_ && ex_.sched().observing()) footprints_.next_read_one_of(values);
-      return store_.read(id_, kNoTx, path);
+      if (!privileged_ || !ex_.sched().observing()) return store_.read(id_, kNoTx, path);
+      footprints_.next_read_one_of(values);
+      auto r = store_.read(id_, kNoTx, path);
+      footprints_.read_one_of_done();  // a request refused before it looked at the node leaves nothing armed
+      return r;
     }, value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {

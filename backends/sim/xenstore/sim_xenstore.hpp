@@ -59,6 +59,7 @@ class SimXenStore final : public XenStore {
     // The request about to run is a read_one_of(`values`): its read of the node names only those values and
     // "missing" (xs_access_observer.hpp). The values must outlive the request.
     void next_read_one_of(std::initializer_list<std::string_view> values) { one_of_ = values; armed_ = true; }
+    void read_one_of_done() { armed_ = false; }
     void children_read(std::string_view path, bool ordered) override;
     void child_added(std::string_view path) override;
     void child_removed(std::string_view path) override;

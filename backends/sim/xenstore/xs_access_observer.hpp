@@ -40,7 +40,7 @@
 //     also writes "the node holds v" for the value before and the value after, and "the node is missing"
 //     when it appears or goes (value_replaced). Such a read reads those facts for the values it names, and
 //     "missing", and nothing else of the node: a write between two values it does not name commutes
-//     with it. Only privileged connections read so (a permission check would look at more);
+//     with it. Only privileged connections read so (a permission check would look at more).
 // The tree's global generation counter is left out: it is only ever compared for equality with a
 // node's recorded generation, so which of two unrelated writes took the higher number is unobservable.
 #pragma once
