@@ -41,10 +41,15 @@ std::string without_handle_numbers(const std::string& text) {
   return std::regex_replace(text, handle, "$1#");
 }
 
+// Only the verdict: passed, or the check a failure broke and its message.
+std::string verdict_of(const ExecutionResult& r) {
+  return r.failed() ? fmt::format("failed: {}: {}", r.check, r.message) : std::string("passed");
+}
+
 // A failure stops the execution at the step that broke the check, so what each actor saw by then depends
 // on the linearisation; a failure is compared by what it broke.
 std::string outcome_of(const ExecutionResult& r) {
-  if (r.failed()) return fmt::format("failed: {}: {}", r.check, r.message);
+  if (r.failed()) return verdict_of(r);
   std::vector<std::string> per_actor(r.actors.size() + 1);
   for (const TraceEvent& e : r.events) {
     if (e.actor >= r.actors.size()) continue;  // setup and invariants
@@ -59,11 +64,6 @@ struct Outcomes {
   std::set<std::string> seen;
   std::uint64_t executions = 0;
 };
-
-// Only the verdict: passed, or the check a failure broke and its message.
-std::string verdict_of(const ExecutionResult& r) {
-  return r.failed() ? fmt::format("failed: {}: {}", r.check, r.message) : std::string("passed");
-}
 
 Outcomes enumerate(const Case& c, Strategy& strategy, std::uint64_t limit,
                    std::string (*outcome)(const ExecutionResult&) = outcome_of) {
@@ -86,6 +86,12 @@ Outcomes enumerate(const Case& c, Strategy& strategy, std::uint64_t limit,
   return out;
 }
 
+// dpor reaches every outcome the reference search reaches, and nothing else.
+void expect_same_outcomes(const Outcomes& all, const Outcomes& reduced) {
+  for (const std::string& o : all.seen) EXPECT_TRUE(reduced.seen.count(o)) << "dpor never reached:\n" << o;
+  for (const std::string& o : reduced.seen) EXPECT_TRUE(all.seen.count(o)) << "dpor reached an impossible:\n" << o;
+}
+
 class ScenarioFootprints : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ScenarioFootprints, DporReachesEveryOutcomeOfEveryInterleaving) {
@@ -94,8 +100,7 @@ TEST_P(ScenarioFootprints, DporReachesEveryOutcomeOfEveryInterleaving) {
   DporStrategy dpor;
   const Outcomes all = enumerate(c, every_interleaving, 200'000);
   const Outcomes reduced = enumerate(c, dpor, 200'000);
-  for (const std::string& o : all.seen) EXPECT_TRUE(reduced.seen.count(o)) << "dpor never reached:\n" << o;
-  for (const std::string& o : reduced.seen) EXPECT_TRUE(all.seen.count(o)) << "dpor reached an impossible:\n" << o;
+  expect_same_outcomes(all, reduced);
   RecordProperty("interleavings", static_cast<int>(all.executions));
   RecordProperty("dpor_executions", static_cast<int>(reduced.executions));
   EXPECT_LE(reduced.executions, all.executions);
@@ -118,8 +123,7 @@ TEST_P(BoundedScenarioFootprints, BoundedDporReachesEveryOutcomeOfBoundedDfs) {
   DporStrategy dpor(0, 1, b.bound);
   const Outcomes all = enumerate(b.c, dfs, 200'000);
   const Outcomes reduced = enumerate(b.c, dpor, 200'000);
-  for (const std::string& o : all.seen) EXPECT_TRUE(reduced.seen.count(o)) << "dpor never reached:\n" << o;
-  for (const std::string& o : reduced.seen) EXPECT_TRUE(all.seen.count(o)) << "dpor reached an impossible:\n" << o;
+  expect_same_outcomes(all, reduced);
   RecordProperty("bounded_dfs_executions", static_cast<int>(all.executions));
   RecordProperty("dpor_executions", static_cast<int>(reduced.executions));
   EXPECT_LE(reduced.executions, all.executions);
@@ -136,8 +140,7 @@ TEST(PciAttachVerdicts, BoundedDporReachesEveryVerdictOfBoundedDfs) {
   const Outcomes all = enumerate(c, dfs, 200'000, verdict_of);
   const Outcomes reduced = enumerate(c, dpor, 200'000, verdict_of);
   EXPECT_GE(all.seen.size(), 2u);  // passes and a failure: something to lose
-  for (const std::string& o : all.seen) EXPECT_TRUE(reduced.seen.count(o)) << "dpor never reached:\n" << o;
-  for (const std::string& o : reduced.seen) EXPECT_TRUE(all.seen.count(o)) << "dpor reached an impossible:\n" << o;
+  expect_same_outcomes(all, reduced);
   EXPECT_LE(reduced.executions, all.executions);
 }
 
