@@ -110,8 +110,9 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
                 "built, else dfs), within the budget; when unbounded dpor does not finish, the largest preemption "
                 "bound it can within the budget again; exit 5 when one could not be verified");
   cmd->add_option("--jobs,-j", a->jobs,
-                  "Worker processes, one variant each at a time (0 or 'auto': every core); output is the same "
-                  "as with 1")
+                  "Worker processes, one variant each at a time; with fewer variants than N, each exhaustive "
+                  "search of a variant expected to pass is split among them (0 or 'auto': every core); "
+                  "verdicts, witnesses and tokens are the same as with 1")
       ->capture_default_str()
       ->type_name("N|auto");
   cmd->add_option("--shard", a->shard,
@@ -214,6 +215,8 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
       }
       o.strategy.shard_index = shard_index;
       o.strategy.shard_count = shard_count;
+      // Cores the variants leave idle go to splitting each one's search.
+      o.split = !todo.empty() && todo.size() < jobs ? static_cast<unsigned>(jobs / todo.size()) : 1;
       plans.push_back(std::move(o));
       proving.push_back(prove);
     }

@@ -11,6 +11,7 @@
 
 #include "cli/cli.hpp"
 #include "reports/report_dir.hpp"
+#include "run/shard_merge.hpp"
 #include "xenrace/version.hpp"
 
 namespace xenrace::cli {
@@ -112,71 +113,66 @@ std::uint64_t parse_hash(const nlohmann::json& j) {
   return std::stoull(j.get<std::string>(), nullptr, 16);
 }
 
-// One variant from every shard's result for it, in shard order. A failure keeps the lowest shard's witness,
-// replayed here for its trace; executions and steps add up; an exhaustive search is exhausted only when
-// every shard's part is.
+// One variant's result in one shard's results.json, as far as merging needs it.
+VariantReport part_of(const nlohmann::json& p) {
+  VariantReport r;
+  r.scenario = p.value("scenario", "");
+  r.variant = p.value("variant", "");
+  r.expect = p.value("expect", "pass") == "fail" ? Expect::fail : Expect::pass;
+  r.strategy = p.value("strategy", "");
+  r.seed = p.value("seed", std::uint64_t{0});
+  r.exhaustive = p.value("exhaustive", false);
+  r.scope = p.value("scope", "");
+  r.executions = p.value("executions", std::uint64_t{0});
+  r.pruned = p.value("pruned", std::uint64_t{0});
+  r.steps = p.value("steps", std::uint64_t{0});
+  r.budget = p.value("budget", std::uint64_t{0});
+  // An unsharded --verify whose proof is a bound's (a shard never falls back): the unbounded search's count.
+  if (p.contains("unbounded_unfinished_after") && p["unbounded_unfinished_after"].is_number_unsigned())
+    r.unbounded_unfinished_after = p["unbounded_unfinished_after"].get<std::uint64_t>();
+  r.exhausted = p.value("exhausted", false);
+  r.trace_hash = parse_hash(p["trace_hash"]);
+  if (p.value("verdict", "") == "skipped") r.skipped = p.value("skip_reason", std::string("skipped"));
+  r.failed = p.value("verdict", "") == "fail";
+  r.first_failure_steps = p.value("first_failure_steps", std::uint64_t{0});
+  r.shrink_runs = p.value("shrink_runs", std::uint64_t{0});
+  r.fewer = p.value("fewer", "");
+  r.also_fails = p.value("also_fails", "");
+  r.count_runs = p.value("count_runs", std::uint64_t{0});
+  if (p.contains("replay") && p["replay"].is_string()) r.replay = ReplayToken::decode(p["replay"].get<std::string>());
+  if (p.contains("busiest_pass") && p["busiest_pass"].is_string()) {
+    r.busiest_pass = ReplayToken::decode(p["busiest_pass"].get<std::string>());
+    // A token does not carry the count; the report does.
+    r.busiest_pass->schedule.preempted = p.value("busiest_pass_preemptions", std::uint32_t{0});
+  }
+  return r;
+}
+
+// One variant from every shard's result for it, in shard order (run/shard_merge.hpp), its witness replayed
+// here for its trace.
 VariantReport merge_variant(Context& ctx, const std::vector<ShardFile>& shards,
                             const std::vector<const nlohmann::json*>& parts, bool verify, double& seconds) {
-  const nlohmann::json& head = *parts.front();
-  VariantReport r;
-  r.scenario = head.value("scenario", "");
-  r.variant = head.value("variant", "");
-  r.expect = head.value("expect", "pass") == "fail" ? Expect::fail : Expect::pass;
-  r.strategy = head.value("strategy", "");
-  r.seed = head.value("seed", std::uint64_t{0});
-  r.exhaustive = head.value("exhaustive", false);
-  r.scope = head.value("scope", "");
-  r.exhausted = true;
-  r.verifying = verify && r.expect == Expect::pass;
-  std::uint64_t combined = 0;
-  std::size_t busiest = 0;
-  const nlohmann::json* witness = nullptr;
-  std::size_t witness_shard = 0;
+  std::vector<VariantReport> reports;
   for (std::size_t k = 0; k < parts.size(); ++k) {
-    const nlohmann::json& p = *parts[k];
-    if (p.value("strategy", "") != r.strategy || p.value("scope", "") != r.scope)
-      throw UsageError(fmt::format("merge: {}/{} was explored by {} ({}) in '{}' but by {} ({}) in '{}'", r.scenario,
-                                   r.variant, r.strategy, r.scope, shards.front().path, p.value("strategy", ""),
-                                   p.value("scope", ""), shards[k].path));
-    r.executions += p.value("executions", std::uint64_t{0});
-    r.pruned += p.value("pruned", std::uint64_t{0});
-    r.steps += p.value("steps", std::uint64_t{0});
-    r.budget += p.value("budget", std::uint64_t{0});
-    // An unsharded --verify whose proof is a bound's (a shard never falls back): the unbounded search's count.
-    if (p.contains("unbounded_unfinished_after") && p["unbounded_unfinished_after"].is_number_unsigned())
-      r.unbounded_unfinished_after += p["unbounded_unfinished_after"].get<std::uint64_t>();
-    seconds += p.value("seconds", 0.0);
-    r.exhausted = r.exhausted && p.value("exhausted", false);
-    combined ^= parse_hash(p["trace_hash"]) + 0x9e3779b97f4a7c15ULL + (combined << 6) + (combined >> 2);
-    // A shard that could not run here says why; the merged variant is skipped with the first reason.
-    if (p.value("verdict", "") == "skipped" && r.skipped.empty())
-      r.skipped = p.value("skip_reason", std::string("skipped"));
-    if (p.value("verdict", "") == "fail" && !witness) {
-      witness = &p;
-      witness_shard = k;
-    }
-    if (p.contains("busiest_pass") && p["busiest_pass"].is_string()) {
-      const std::size_t pre = p.value("busiest_pass_preemptions", std::size_t{0});
-      if (!r.busiest_pass || pre > busiest) {
-        r.busiest_pass = ReplayToken::decode(p["busiest_pass"].get<std::string>());
-        r.busiest_pass->schedule.preempted = static_cast<std::uint32_t>(pre);
-        busiest = pre;
-      }
-    }
+    reports.push_back(part_of(*parts[k]));
+    const VariantReport& p = reports.back();
+    const VariantReport& head = reports.front();
+    if (p.strategy != head.strategy || p.scope != head.scope)
+      throw UsageError(fmt::format("merge: {}/{} was explored by {} ({}) in '{}' but by {} ({}) in '{}'", head.scenario,
+                                   head.variant, head.strategy, head.scope, shards.front().path, p.strategy, p.scope,
+                                   shards[k].path));
+    seconds += parts[k]->value("seconds", 0.0);
   }
-  r.trace_hash = combined;
-  if (!witness || !r.skipped.empty()) return r;
-  r.failed = true;
-  r.busiest_pass.reset();
-  r.first_failure_steps = witness->value("first_failure_steps", std::uint64_t{0});
-  r.shrink_runs = witness->value("shrink_runs", std::uint64_t{0});
-  r.fewer = witness->value("fewer", "");
-  r.also_fails = witness->value("also_fails", "");
-  r.count_runs = witness->value("count_runs", std::uint64_t{0});
-  if (!witness->contains("replay") || !(*witness)["replay"].is_string())
+  VariantReport r = merge_shards(reports);
+  r.shard_index = 0;
+  r.shard_count = 1;
+  r.verifying = verify && r.expect == Expect::pass;
+  if (!r.failed) return r;
+  std::size_t witness_shard = 0;
+  while (!reports[witness_shard].failed) ++witness_shard;
+  if (!r.replay)
     throw UsageError(fmt::format("merge: {}/{} failed in '{}' but has no replay token", r.scenario, r.variant,
                                  shards[witness_shard].path));
-  r.replay = ReplayToken::decode((*witness)["replay"].get<std::string>());
   bool diverged = false;
   std::string why;
   r.failure = replay_token(ctx.registry, *r.replay, ctx.sim_world, ctx.stacks, &diverged, &why);

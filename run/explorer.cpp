@@ -6,6 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "run/report_wire.hpp"
+#include "run/shard_merge.hpp"
+#include "run/shared_budget.hpp"
+#include "run/workers.hpp"
 #include "runtime/strategies/replay_strategy.hpp"
 #include "world/world.hpp"
 #include "xenrace/version.hpp"
@@ -177,12 +181,28 @@ std::optional<ExecutionResult> search_again(const Scenario& scenario, std::strin
   return std::nullopt;
 }
 
-std::uint64_t mix_hash(std::uint64_t acc, std::uint64_t h) {
-  acc ^= h + 0x9e3779b97f4a7c15ULL + (acc << 6) + (acc >> 2);
-  return acc;
+}  // namespace
+
+std::uint64_t spread_hash(std::uint64_t h) {
+  // splitmix64's finalizer: every input bit moves about half the output bits.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
 }
 
-}  // namespace
+bool busier_pass(std::size_t preemptions, const ExecutionFingerprint& run, std::size_t than_preemptions,
+                 const ExecutionFingerprint& than) {
+  if (preemptions != than_preemptions) return preemptions > than_preemptions;
+  if (run.steps != than.steps) return run.steps < than.steps;
+  return run.trace_hash < than.trace_hash;
+}
+
+bool busier_pass(const ReplayToken& a, const ReplayToken& than) {
+  return busier_pass(a.schedule.preemptions(), a.recorded.value_or(ExecutionFingerprint{}),
+                     than.schedule.preemptions(), than.recorded.value_or(ExecutionFingerprint{}));
+}
 
 namespace {
 
@@ -233,11 +253,13 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   Schedule busiest;  // copied only when an execution beats it: rarely, and never inside a step
   std::size_t busiest_preemptions = 0;
   ExecutionFingerprint busiest_recorded;
+  SharedBudget* const shared = options.shared_budget;
   for (std::uint64_t n = 0; n < budget; ++n) {
     if (!strategy->has_more()) {
       rep.exhausted = true;
       break;
     }
+    if (shared && !shared->take(options.budget_part)) break;  // a split search's workers spent it together, or one failed
     strategy->begin_execution(first + n);
     ExecutionResult r;
     try {
@@ -247,8 +269,12 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
       return rep;
     }
     strategy->end_execution(r.steps);
-    if (options.progress && (n + 1) % options.progress_every == 0) options.progress(n + 1, budget);
-    if (!strategy->execution_in_shard()) continue;  // it only found where the tree splits: another shard's
+    if (options.progress && (n + 1) % options.progress_every == 0)
+      options.progress(shared ? shared->given() : n + 1, budget);
+    if (!strategy->execution_in_shard()) {  // it only found where the tree splits: another shard's
+      if (shared) shared->give_back(options.budget_part);
+      continue;
+    }
     if (r.pruned) {  // dpor abandoned it: a repeat of an explored trace, no verdict
       ++rep.pruned;
       continue;
@@ -256,17 +282,26 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
     ++rep.executions;
     rep.steps += r.steps;
     if (rep.executions == 1) rep.not_modelled = r.not_modelled;
-    combined = mix_hash(combined, r.trace_hash);
+    combined += spread_hash(r.trace_hash);
     if (!r.failed()) {
-      if (const std::size_t p = r.schedule.preemptions(); rep.executions == 1 || p > busiest_preemptions) {
+      const std::size_t p = r.schedule.preemptions();
+      if (const ExecutionFingerprint f{r.steps, r.trace_hash};
+          rep.executions == 1 || busier_pass(p, f, busiest_preemptions, busiest_recorded)) {
         busiest = r.schedule;
         busiest_preemptions = p;
-        busiest_recorded = {r.steps, r.trace_hash};
+        busiest_recorded = f;
       }
       continue;
     }
 
     rep.failed = true;
+    if (shared) {
+      // A worker of a split search: the others stop, and the search runs again in one process for the
+      // witness, so nothing here is shrunk.
+      shared->stop();
+      rep.message = r.message;
+      return rep;
+    }
     rep.first_failure_steps = r.steps;
     const std::uint64_t found_after = n + 1;
     // A scenario whose executions are slow (real programs) may lower the budget (ScenarioInfo::shrink_budget).
@@ -324,6 +359,57 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   return rep;
 }
 
+// One search, split over `options.split` forked workers when it is an exhaustive search of a variant expected
+// to pass (see ExploreOptions::split). Shard K of N (--shard) splits again into K + jN of N * split for j <
+// split: both strategies that enumerate take a split's options by position modulo the shard count, so these
+// parts are exactly shard K's.
+VariantReport explore_search(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
+                             const ExploreOptions& options, StackPool& stacks) {
+  const unsigned outer_count = std::max(1u, options.strategy.shard_count);
+  const unsigned parts = std::min(options.split, std::numeric_limits<unsigned>::max() / outer_count);
+  if (parts <= 1 || variant.expect != Expect::pass || !make_strategy(options.strategy)->exhaustive())
+    return explore_one_search(scenario, variant, world, options, stacks);
+  const unsigned outer_index = options.strategy.shard_index;
+  SharedBudget budget(whole_budget(scenario.info(), options), parts);
+  std::vector<VariantReport> reports(parts);
+  run_in_workers(
+      parts, parts,
+      [&](std::size_t j) {
+        ExploreOptions o = options;
+        o.split = 1;
+        o.shared_budget = &budget;
+        o.budget_part = static_cast<unsigned>(j);
+        o.strategy.shard_index = outer_index + static_cast<unsigned>(j) * outer_count;
+        o.strategy.shard_count = outer_count * parts;
+        if (j != 0) o.progress = {};  // one worker draws the shared count
+        const VariantReport part = explore_one_search(scenario, variant, world, o, stacks);
+        budget.finished(o.budget_part);
+        WireWriter w;
+        w.report(part);
+        return w.bytes();
+      },
+      [&](std::size_t j, std::string bytes) {
+        WireReader in(bytes);
+        reports[j] = in.report();
+      },
+      [&](std::size_t j) {
+        return fmt::format("{}/{} (part {} of {})", scenario.info().name, variant.name, j + 1, parts);
+      });
+  for (const VariantReport& r : reports)
+    if (r.failed) {
+      ExploreOptions alone = options;
+      alone.split = 1;
+      return explore_one_search(scenario, variant, world, alone, stacks);
+    }
+  VariantReport merged = merge_shards(reports);
+  merged.shard_index = outer_index;
+  merged.shard_count = outer_count;
+  merged.budget = budget.total();  // the parts shared it
+  // A worker drew the progress line; drawn once more here, the caller's own Progress knows to clear it.
+  if (options.progress) options.progress(budget.given(), budget.total());
+  return merged;
+}
+
 }  // namespace
 
 VariantReport explore_variant(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
@@ -331,7 +417,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   const bool bounds_only = options.bounds_when_unfinished && options.bounds_only;
   std::optional<VariantReport> unbounded;
   if (!bounds_only) {
-    unbounded = explore_one_search(scenario, variant, world, options, stacks);
+    unbounded = explore_search(scenario, variant, world, options, stacks);
     const bool unfinished = unbounded->exhaustive && !unbounded->exhausted && !unbounded->failed &&
                             unbounded->skipped.empty() && unbounded->scope == "unbounded";
     if (!options.bounds_when_unfinished || !unfinished) return std::move(*unbounded);
@@ -350,7 +436,7 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
   for (unsigned bound = 0; left > 0; ++bound) {
     bounded.strategy.preemption_bound = bound;
     bounded.iterations = left;
-    VariantReport r = explore_one_search(scenario, variant, world, bounded, stacks);
+    VariantReport r = explore_search(scenario, variant, world, bounded, stacks);
     r.unbounded_unfinished_after = unbounded ? unbounded->executions : 0;
     const std::uint64_t spent = r.executions + r.pruned;
     left -= std::min(left, spent);

@@ -14,6 +14,8 @@
 
 namespace xenrace {
 
+class SharedBudget;  // run/shared_budget.hpp
+
 // Builds the world of one execution (e.g. `ex.make<SimWorld>(ex)`), owned by that execution.
 using WorldFactory = std::function<World&(Execution&)>;
 
@@ -36,6 +38,14 @@ struct ExploreOptions {
   // With bounds_when_unfinished: no unbounded search first; the bounds get the whole budget
   // (ScenarioInfo::verify_by_bounds).
   bool bounds_only = false;
+  // explore --jobs N on one variant: an exhaustive search of a variant expected to pass runs as `split`
+  // shards at once, one forked worker each, spending the budget together (SharedBudget), merged into one
+  // report. A failure found so is searched for again in one process, so its witness and token are what
+  // `split` 1 gives. 1: one process.
+  unsigned split = 1;
+  // Set for the workers of a split search only: the budget they share, and which of its parts this one is.
+  SharedBudget* shared_budget = nullptr;
+  unsigned budget_part = 0;
 };
 
 struct VariantReport {
@@ -48,10 +58,12 @@ struct VariantReport {
   std::uint64_t executions = 0;      // executions run (up to and including the first failure)
   std::uint64_t pruned = 0;          // dpor: executions abandoned as repeats (not in `executions`)
   std::uint64_t steps = 0;           // scheduling steps over those executions
-  std::uint64_t trace_hash = 0;      // failing: the shrunk execution's; passing: over all executions
+  // Failing: the shrunk execution's. Passing: over all executions, as the sum of each one's hash spread
+  // (spread_hash), so it does not depend on their order and the shards of a search add up to it.
+  std::uint64_t trace_hash = 0;
   std::string message;               // failing: the violated check and what went wrong
   std::optional<ReplayToken> replay; // failing: replays the shrunk execution
-  // Passing: replays the execution with the most preemptions (the first such), so the interleaving that
+  // Passing: replays the busiest execution (busier_pass: the most preemptions), so the interleaving that
   // pushed the fix hardest can be forced on a real host (`xenrace run --backend dom0 --replay`).
   std::optional<ReplayToken> busiest_pass;
   std::uint64_t first_failure_steps = 0;  // steps of the failing execution before shrinking
@@ -96,6 +108,17 @@ const char* shown(const VariantReport& r);
 // unfinished dfs search (bound 2)", with --verify "not verified within budget: 1000 executions, search
 // unfinished (bound 2, dfs)", and the shard when there is one.
 std::string shown_text(const VariantReport& r);
+
+// Which of two passing executions a report names as its busiest: more preemptions, then fewer steps, then
+// the lower trace hash. It orders the executions themselves, not when they ran, so the shards of a search
+// name the one the whole search would.
+bool busier_pass(std::size_t preemptions, const ExecutionFingerprint& run, std::size_t than_preemptions,
+                 const ExecutionFingerprint& than);
+bool busier_pass(const ReplayToken& a, const ReplayToken& than);
+
+// One execution's trace hash as it enters a passing report's sum: spread over all 64 bits, so that a sum
+// of many stays as good a fingerprint as a chained hash.
+std::uint64_t spread_hash(std::uint64_t trace_hash);
 
 // Which executions shard `index` (0-based) of `count` runs of a sampling strategy's budget: the contiguous
 // range [first, last) of execution indices, the shards' ranges partitioning [0, budget) in order.

@@ -78,6 +78,37 @@ def test_dfs_shards_run_exactly_the_unsharded_tree_and_merge_to_its_proof(tmp_pa
                         f"{whole['executions']} executions", merged
     as_json = json.loads(xenrace("merge", *reversed(files), "--json", check_code=0).stdout)[0]
     assert as_json["shown"] == "verified" and as_json["executions"] == whole["executions"]
+    # A pass's hash is a sum over its executions: the shards ran exactly the unsharded ones.
+    assert as_json["trace_hash"] == whole["trace_hash"]
+
+
+def test_jobs_split_one_variants_proof_and_give_one_processs_verdict():
+    args = ["pci-attach/fixed-existing-backend", "--verify", "--no-progress"]
+    one = explore_json(*args, code=0)[0]
+    two = explore_json(*args, "--jobs", "2", code=0)[0]
+    assert one["shown"] == two["shown"] == "verified", two["shown_text"]
+    assert one["scope"] == two["scope"] == "unbounded" and two["shard"] is None
+
+
+def test_a_split_search_that_runs_out_of_budget_is_the_same_on_every_run():
+    args = ["explore", "pci-attach/fixed", "--strategy", "dpor", "--iterations", "3000", "--jobs", "2",
+            "--no-progress", "--json"]
+    runs = [xenrace(*args, check_code=0).stdout for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+    r = json.loads(runs[0])[0]
+    assert r["shown"] == "sampled" and not r["exhausted"] and r["budget"] == 3000, r
+
+
+def test_a_shard_split_over_jobs_runs_exactly_its_finer_shards():
+    def part(k, n, jobs):
+        return explore_json("blkback-minor-reuse/fixed", "--strategy", "dpor", "--iterations", "100000",
+                            "--no-progress", "--shard", f"{k}/{n}", "--jobs", jobs, code=0)[0]
+    for k in (1, 2):
+        split = part(k, 2, "2")
+        assert split["shard"] == f"{k}/2" and split["shown"] == "shard-complete", split
+        quarters = [part(q, 4, "1") for q in (k, k + 2)]
+        assert split["executions"] == sum(q["executions"] for q in quarters)
+        assert int(split["trace_hash"], 16) == sum(int(q["trace_hash"], 16) for q in quarters) % 2**64
 
 
 def test_a_buggy_variant_is_found_by_the_shards_that_hold_its_race_and_the_merge_fails_it(tmp_path):

@@ -96,6 +96,7 @@ Outcome explore(const Program& program, Strategy& strategy) {
   for (std::uint64_t i = 0; strategy.has_more() && i < 200000; ++i) {
     bool pruned = false;
     std::string t = run_once(program, strategy, stacks, i, &pruned);
+    if (!strategy.execution_in_shard()) continue;  // it only found where the tree splits
     if (pruned) {
       ++out.pruned;
       continue;
@@ -326,6 +327,26 @@ TEST(Dpor, ShardsTogetherCoverEveryTrace) {
   }
   EXPECT_EQ(united, reference);
   EXPECT_GE(total, reference.size());
+}
+
+// Bounded, the shards together still run every trace that dfs runs within the bound, and no more
+// executions than dfs.
+RC_GTEST_PROP(Dpor, BoundedShardsTogetherRunEveryTraceWithinTheBound, ()) {
+  const Program p = random_program(4, 8);
+  const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
+  const auto count = static_cast<unsigned>(*rc::gen::inRange(2, 5));
+  DfsStrategy dfs(bound);
+  const Outcome reference = explore(p, dfs);
+  std::set<std::string> united;
+  std::uint64_t total = 0;
+  for (unsigned k = 0; k < count; ++k) {
+    DporStrategy shard(k, count, bound);
+    const Outcome got = explore(p, shard);
+    united.insert(got.traces.begin(), got.traces.end());
+    total += got.complete;
+  }
+  RC_ASSERT(united == reference.traces);
+  RC_ASSERT(total <= reference.complete);
 }
 
 // A fault or data choice before any actor choice is split too: each value goes to one shard.
