@@ -133,6 +133,7 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   updates_since_global_.clear();
   known_actors_ = 0;
   prune_next_ = false;
+  in_shard_ = !probing_;  // a probe of several values takes several executions
   ++epoch_;
 }
 
@@ -168,6 +169,7 @@ std::uint32_t DporStrategy::pick_value(std::uint32_t n, ChoiceKind kind) {
 ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   const std::size_t j = ctx.step;
   if (j > 0 && running_actor(ctx) == nodes_[j - 1].chosen) nodes_[j - 1].chosen_continues = true;
+  if (probing_ && j > static_cast<std::size_t>(split_.node)) prune_next_ = true;  // the probed step is done
   if (prune_next_) {
     ++pruned_;
     return kPruneExecution;
@@ -192,14 +194,38 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   depth_ = j + 1;
   reached_ = j + 1;
   ActorMask candidates = ctx.runnable & ~sleep_mask(n);
+  const ActorId preferred = default_pick(ctx);  // keep running: the fewest preemptions first
+  bool at_split = false;
   if (shard_count_ > 1 && !has_split_ && std::popcount(ctx.runnable) >= 2) {
     has_split_ = true;
+    at_split = true;
     split_ = Position{static_cast<std::int64_t>(j), -1};
+    // The order one search explores them in: the preferred actor, then by number.
+    std::array<ActorId, kMaxActors> order{};
+    std::size_t count = 0;
+    order[count++] = preferred;
+    for (ActorMask m = ctx.runnable & ~actor_bit(preferred); m; m &= m - 1) order[count++] = lowest_actor(m);
     ActorMask mine = 0;
-    unsigned ordinal = 0;
-    for (ActorMask m = ctx.runnable; m; m &= m - 1, ++ordinal)
-      if (ordinal % shard_count_ == shard_index_) mine |= actor_bit(lowest_actor(m));
-    n.backtrack = ctx.runnable;     // every actor, no reduction at the split
+    for (std::size_t k = 0; k < count; ++k)
+      if (k % shard_count_ == shard_index_) mine |= actor_bit(order[k]);
+    if (!split_known_) {  // the first time: the prefix before the split is the same in every execution
+      split_known_ = true;
+      std::size_t last_mine = 0;
+      for (std::size_t k = 0; k < count; ++k) {
+        split_position_[order[k]] = static_cast<std::uint8_t>(k);
+        if (mine & actor_bit(order[k])) last_mine = k;
+      }
+      for (std::size_t k = 0; k < last_mine; ++k)
+        if (!(mine & actor_bit(order[k])) && within_bound(n, actor_bit(order[k])))
+          foreign_.push_back(Foreign{order[k], false, {}});
+    }
+    n.backtrack = ctx.runnable;  // every actor, no reduction at the split
+    if (probes_run_ < foreign_.size()) {  // a probe: that actor's step, then abandon the execution
+      probing_ = true;
+      in_shard_ = false;
+      n.chosen = foreign_[probes_run_].actor;
+      return n.chosen;
+    }
     n.done = ctx.runnable & ~mine;  // the other shards' subtrees
     candidates &= mine;
   }
@@ -208,9 +234,9 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
     ++pruned_;
     return kPruneExecution;
   }
-  const ActorId preferred = default_pick(ctx);  // keep running: the fewest preemptions first
   n.chosen = (candidates & actor_bit(preferred)) ? preferred : lowest_actor(candidates);
   n.backtrack |= actor_bit(n.chosen);
+  if (at_split) sleep_foreign_before(n, n.chosen);
   return n.chosen;
 }
 
@@ -402,8 +428,38 @@ void DporStrategy::reverse_race_bounded(std::uint32_t i, std::uint32_t j, ActorI
   try_u(nodes_[k]);
 }
 
+void DporStrategy::sleep_foreign_before(Node& n, ActorId actor) {
+  const ActorMask asleep = sleep_mask(n);
+  for (const Foreign& f : foreign_)
+    if (f.may_sleep && split_position_[f.actor] < split_position_[actor] && !(asleep & actor_bit(f.actor)))
+      n.asleep.push_back(Sleeper{f.actor, f.footprint});
+}
+
 void DporStrategy::end_execution(std::uint64_t steps) {
   (void)steps;
+  if (probing_) {
+    const auto at = static_cast<std::size_t>(split_.node);
+    Node& n = nodes_[at];
+    // A choice the probed step asked: probe it again with the next value, as one search explores every
+    // value of a step before the next sibling, so that the footprint covers them all.
+    for (std::size_t k = n.values.size(); k-- > 0;)
+      if (n.values[k].chosen + 1 < n.values[k].options) {
+        ++n.values[k].chosen;
+        n.values.resize(k + 1);
+        depth_ = at + 1;
+        return;
+      }
+    // What the probed step touched, and whether it may sleep, as end_execution decides for an explored
+    // sibling; then the same prefix again, up to the split.
+    probing_ = false;
+    Foreign& f = foreign_[probes_run_++];
+    f.may_sleep = may_sleep(n);
+    f.footprint = std::move(n.chosen_footprint);
+    n.chosen_footprint = {};
+    has_split_ = false;
+    depth_ = at;
+    return;
+  }
   depth_ = reached_;
   for (std::size_t i = depth_; i-- > 0;) {
     Node& n = nodes_[i];
@@ -425,6 +481,8 @@ void DporStrategy::end_execution(std::uint64_t steps) {
         n.chosen = lowest_actor(alternatives);
         n.values.clear();
         depth_ = i + 1;
+        if (has_split_ && split_.node == static_cast<std::int64_t>(i) && split_.choice == -1)
+          sleep_foreign_before(n, n.chosen);
         forget_split_after(Position{static_cast<std::int64_t>(i), -1});
         return;
       }

@@ -37,10 +37,15 @@
 //     racing steps (not after the first), or every awake actor when none did.
 //
 // Sharding (--shard K/N): at the first decision with more than one option (a step where more than one
-// actor can run, or a value or fault choice), shard K takes the options whose position is K mod N; at
-// an actor split every runnable actor is explored (no reduction there). The shards' subtrees are
-// disjoint and together are the whole tree; sleep sets do not cross shards, so a trace may be run by two
-// shards, never missed.
+// actor can run, or a value or fault choice), shard K takes the options whose position is K mod N. The
+// shards' subtrees are disjoint and together are the whole tree. At an actor split every runnable actor
+// is explored (no reduction there), in the order one search would take them: the running actor first,
+// then by number. There sleep sets cross shards: before it explores anything, a shard runs one probe per
+// other shard's actor placed before one of its own, which takes that actor's step at the split and is
+// then abandoned (not in the shard, not counted). What the step touched makes the actor a sleeper for
+// this shard's later actors, as an explored sibling is in one search, so a trace is not run again by a
+// later shard. A step that asks value or fault choices is probed once per combination of them, so its
+// footprint covers every value, as an explored sibling's does.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -65,6 +70,7 @@ class DporStrategy final : public Strategy {
     return bound_ ? "bound " + std::to_string(*bound_) : std::string("unbounded");
   }
   bool has_more() const override { return !exhausted_; }
+  bool execution_in_shard() const override { return in_shard_; }
 
   void begin_execution(std::uint64_t index) override;
   ActorId pick_actor(const PickContext& ctx) override;
@@ -160,7 +166,23 @@ class DporStrategy final : public Strategy {
   std::uint64_t pruned_ = 0;
   bool has_split_ = false;       // the shard split is on the current path, at split_
   Position split_;
-  bool prune_next_ = false;      // the split gave this shard no value: abandon at the next pick
+  bool prune_next_ = false;      // the split gave this shard no value, or probed: abandon at the next pick
+  bool in_shard_ = true;         // false: the execution under way is a probe
+  // The actor split (split_.choice == -1), as every shard sees it: each runnable actor's position in the
+  // order one search explores them, and the other shards' actors this shard probes (those placed before
+  // one of its own), in that order.
+  struct Foreign {
+    ActorId actor;
+    bool may_sleep = false;  // probed, and its step may sleep for later siblings (DporStrategy::may_sleep)
+    Footprint footprint;
+  };
+  bool split_known_ = false;
+  std::array<std::uint8_t, kMaxActors> split_position_{};
+  std::vector<Foreign> foreign_;
+  std::size_t probes_run_ = 0;  // foreign_[0, probes_run_) are probed
+  bool probing_ = false;
+  // Puts to sleep at the split node the probed actors placed before `actor`, not yet asleep there.
+  void sleep_foreign_before(Node& n, ActorId actor);
   void forget_split_after(Position p) {
     if (has_split_ && split_ > p) has_split_ = false;
   }
