@@ -259,7 +259,7 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
       rep.exhausted = true;
       break;
     }
-    if (shared && !shared->take(options.budget_part)) break;  // a split search's workers spent it together, or one failed
+    if (shared && !shared->take(options.budget_part)) break;  // the parts spent the budget, or one failed
     strategy->begin_execution(first + n);
     ExecutionResult r;
     try {
