@@ -76,8 +76,7 @@ SharedBudget::~SharedBudget() {
 // Every searching worker has used its share (or finished): give out what is left, in equal shares again.
 void SharedBudget::end_round_locked() {
   Shared& s = *shared_;
-  unsigned waiting = 0;
-  for (unsigned k = 0; k < count_; ++k) waiting += parts_[k].waits ? 1 : 0;
+  const unsigned waiting = s.waiting;  // every part whose `waits` is set
   const std::uint64_t left = s.stopped ? 0 : s.left;
   unsigned nth = 0;
   for (unsigned k = 0; k < count_; ++k) {
