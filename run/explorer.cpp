@@ -162,6 +162,16 @@ Params with_value(Params params, const std::string& name, std::int64_t value) {
   return params;
 }
 
+// Before a search that starts at execution `first`: a strategy whose later executions depend on execution 0
+// (pct's step bound) runs it first, uncounted, so that executions from `first` on are the unsharded ones.
+void learn_execution_zero(Strategy& strategy, std::uint64_t first, const Scenario& scenario, std::string_view variant,
+                          const WorldFactory& world, StackPool& stacks, const ExecutionOptions& exopts) {
+  if (first == 0 || !strategy.learns_from_execution_zero()) return;
+  strategy.begin_execution(0);
+  const ExecutionResult r = run_execution(scenario, variant, world, strategy, stacks, exopts);
+  strategy.end_execution(r.steps);
+}
+
 // The search again, as `strategy_options` describes it over execution indices [first, first + budget), run
 // with `exopts`: the first execution that breaks the same check as `like`, or nullopt. `runs` counts them.
 std::optional<ExecutionResult> search_again(const Scenario& scenario, std::string_view variant,
@@ -170,6 +180,7 @@ std::optional<ExecutionResult> search_again(const Scenario& scenario, std::strin
                                             std::uint64_t budget, const ExecutionOptions& exopts,
                                             const ExecutionResult& like, std::uint64_t& runs) {
   auto strategy = make_strategy(strategy_options);
+  learn_execution_zero(*strategy, first, scenario, variant, world, stacks, exopts);
   for (std::uint64_t n = 0; n < budget && strategy->has_more(); ++n) {
     strategy->begin_execution(first + n);
     ExecutionResult r = run_execution(scenario, variant, world, *strategy, stacks, exopts);
@@ -225,7 +236,8 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   rep.scope = strategy->scope();
   rep.shard_index = options.strategy.shard_index;
   rep.shard_count = options.strategy.shard_count ? options.strategy.shard_count : 1;
-  // A sampling strategy's execution i depends only on (seed, i): a shard runs its own range of indices. An
+  // A sampling strategy's execution i depends only on (seed, i), and pct's on execution 0 too, which a shard
+  // starting later runs first (learn_execution_zero): a shard runs its own range of indices. An
   // enumerating one splits its tree (DfsStrategy) and may spend the whole budget in its part.
   const std::uint64_t whole = options.iterations ? options.iterations : info.default_iterations;
   const auto [first, last] =
@@ -254,6 +266,12 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   std::size_t busiest_preemptions = 0;
   ExecutionFingerprint busiest_recorded;
   SharedBudget* const shared = options.shared_budget;
+  try {
+    if (budget > 0) learn_execution_zero(*strategy, first, scenario, variant.name, world, stacks, exopts);
+  } catch (const ComponentUnavailable& e) {
+    rep.skipped = e.what();
+    return rep;
+  }
   for (std::uint64_t n = 0; n < budget; ++n) {
     if (!strategy->has_more()) {
       rep.exhausted = true;

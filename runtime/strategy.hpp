@@ -72,8 +72,12 @@ class Strategy {
   // each step touched (StepRecord). Others are asked only when there is a choice.
   virtual bool observes_steps() const { return false; }
   virtual void step_done(const StepRecord& step) { (void)step; }
-  // Called after an execution with the number of steps it took (PCT learns its step bound from this).
+  // Called after an execution with the number of steps it took (PCT sizes its change points by execution 0's).
   virtual void end_execution(std::uint64_t steps) { (void)steps; }
+  // True when execution i > 0 depends on what execution 0 did (PCT's step bound): a search that starts past
+  // index 0 (a shard, a search again from a shard's first index) runs execution 0 first, neither counted nor
+  // judged, so that execution i is the same whichever executions before it ran in this process.
+  virtual bool learns_from_execution_zero() const { return false; }
   // False when the strategy has nothing left to try (exhaustive strategies); random ones never run out.
   virtual bool has_more() const { return true; }
   // True for strategies that enumerate (dfs, dpor): when has_more() turns false, every schedule in their

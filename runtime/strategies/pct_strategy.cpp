@@ -13,14 +13,18 @@ void PctStrategy::begin_execution(std::uint64_t index) {
   prioritised_ = 0;
   change_points_.clear();
   next_change_ = 0;
-  const std::uint64_t k = step_bound_ ? step_bound_ : 16;
+  index_ = index;
+  // Without execution 0 seen (a caller that runs one execution on its own), as execution 0 does.
+  const std::uint64_t k = index > 0 && step_bound_ > 0 ? step_bound_ : 16;
   for (unsigned i = 1; i < depth_; ++i) change_points_.push_back({rng_.next() % k, i});
   // Firing order is time order; each keeps the priority it was drawn with.
   std::stable_sort(change_points_.begin(), change_points_.end(),
                    [](const ChangePoint& a, const ChangePoint& b) { return a.step < b.step; });
 }
 
-void PctStrategy::end_execution(std::uint64_t steps) { step_bound_ = std::max(step_bound_, steps); }
+void PctStrategy::end_execution(std::uint64_t steps) {
+  if (index_ == 0) step_bound_ = steps;
+}
 
 ActorId PctStrategy::pick_actor(const PickContext& ctx) {
   // Actors spawned since the last pick get a random initial priority above every change-point priority.

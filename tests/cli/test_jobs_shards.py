@@ -154,6 +154,24 @@ def test_random_shards_merge_to_the_whole_budget(shard_files):
     assert "PASS   demo-counter/fixed  no failure in 60 sampled executions (random, seed 1)" in text, text
 
 
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_sampling_shards_run_exactly_the_unsharded_executions(tmp_path, strategy):
+    # pct sizes its change points by execution 0's steps: a shard that starts later runs execution 0 first,
+    # uncounted, so its executions are the unsharded search's (steps and the summed hash show it).
+    args = ("pci-attach/fixed", "--strategy", strategy, "--iterations", "90", "--no-progress")
+    whole = explore_json(*args, code=0)[0]
+    files = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"s{k}"
+        part = explore_json(*args, "--shard", f"{k}/3", "--report-dir", str(out), code=0)[0]
+        assert part["executions"] == 30 and part["first_index"] == 30 * (k - 1), part
+        files.append(str(out / "results.json"))
+    merged = json.loads(xenrace("merge", *files, "--json", check_code=0).stdout)[0]
+    assert merged["executions"] == whole["executions"] == 90
+    assert merged["steps"] == whole["steps"]
+    assert merged["trace_hash"] == whole["trace_hash"]
+
+
 def refusal(*files):
     p = xenrace("merge", *files)
     assert p.returncode == 2, p.stdout

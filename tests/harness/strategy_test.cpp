@@ -57,6 +57,34 @@ TEST(PctStrategy, DepthOneRunsActorsWithoutPreemption) {
   }
 }
 
+// Execution i of pct depends on (seed, i) and execution 0 only: a shard that starts at i runs execution 0
+// and then exactly what an unsharded search runs at i, whatever the executions between took. With the step
+// bound learned from every execution so far, the longer executions 1..24 would move the change points.
+TEST(PctStrategy, ExecutionIDependsOnlyOnItsSeedAndExecutionZero) {
+  auto picks = [](PctStrategy& pct, std::uint64_t index) {
+    pct.begin_execution(index);
+    std::string order;
+    ActorId current = kNoActor;
+    for (std::uint64_t step = 0; step < 40; ++step) {
+      current = pct.pick_actor({0b111, current, step, 3});
+      order += static_cast<char>('0' + current);
+    }
+    pct.end_execution(10 + 3 * index);  // executions of different lengths
+    return order;
+  };
+  PctStrategy whole(7, 3), shard(7, 3);
+  std::vector<std::string> unsharded;
+  for (std::uint64_t i = 0; i < 40; ++i) unsharded.push_back(picks(whole, i));
+  picks(shard, 0);
+  int differ_from_zero = 0;
+  for (std::uint64_t i = 25; i < 40; ++i) {
+    const std::string o = picks(shard, i);
+    EXPECT_EQ(o, unsharded[i]) << "execution " << i;
+    differ_from_zero += o != unsharded[0];
+  }
+  EXPECT_GT(differ_from_zero, 0);  // the executions are not all one schedule
+}
+
 TEST(DfsStrategy, EnumeratesEveryInterleavingOfTwoActors) {
   // Two actors with 3 steps each: C(6,3) = 20 interleavings; with an unbounded preemption budget dfs
   // must produce each exactly once and then report exhaustion.
