@@ -162,14 +162,15 @@ Params with_value(Params params, const std::string& name, std::int64_t value) {
   return params;
 }
 
-// Before a search that starts at execution `first`: a strategy whose later executions depend on execution 0
-// (pct's step bound) runs it first, uncounted, so that executions from `first` on are the unsharded ones.
-void learn_execution_zero(Strategy& strategy, std::uint64_t first, const Scenario& scenario, std::string_view variant,
-                          const WorldFactory& world, StackPool& stacks, const ExecutionOptions& exopts) {
-  if (first == 0 || !strategy.learns_from_execution_zero()) return;
-  strategy.begin_execution(0);
-  const ExecutionResult r = run_execution(scenario, variant, world, strategy, stacks, exopts);
-  strategy.end_execution(r.steps);
+// Before a search that starts at execution `first`: a strategy whose executions depend on the first few (pct's
+// step bound) runs those below `first`, uncounted, so that executions from `first` on are the unsharded ones.
+void learn_first_executions(Strategy& strategy, std::uint64_t first, const Scenario& scenario, std::string_view variant,
+                            const WorldFactory& world, StackPool& stacks, const ExecutionOptions& exopts) {
+  for (std::uint64_t i = 0; i < std::min(first, strategy.learns_from_first()); ++i) {
+    strategy.begin_execution(i);
+    const ExecutionResult r = run_execution(scenario, variant, world, strategy, stacks, exopts);
+    strategy.end_execution(r.steps);
+  }
 }
 
 // The search again, as `strategy_options` describes it over execution indices [first, first + budget), run
@@ -180,7 +181,7 @@ std::optional<ExecutionResult> search_again(const Scenario& scenario, std::strin
                                             std::uint64_t budget, const ExecutionOptions& exopts,
                                             const ExecutionResult& like, std::uint64_t& runs) {
   auto strategy = make_strategy(strategy_options);
-  learn_execution_zero(*strategy, first, scenario, variant, world, stacks, exopts);
+  learn_first_executions(*strategy, first, scenario, variant, world, stacks, exopts);
   for (std::uint64_t n = 0; n < budget && strategy->has_more(); ++n) {
     strategy->begin_execution(first + n);
     ExecutionResult r = run_execution(scenario, variant, world, *strategy, stacks, exopts);
@@ -267,7 +268,7 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   ExecutionFingerprint busiest_recorded;
   SharedBudget* const shared = options.shared_budget;
   try {
-    if (budget > 0) learn_execution_zero(*strategy, first, scenario, variant.name, world, stacks, exopts);
+    if (budget > 0) learn_first_executions(*strategy, first, scenario, variant.name, world, stacks, exopts);
   } catch (const ComponentUnavailable& e) {
     rep.skipped = e.what();
     return rep;
@@ -377,18 +378,23 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   return rep;
 }
 
-// One search, split over `options.split` forked workers when it is an exhaustive search of a variant expected
-// to pass (see ExploreOptions::split). Shard K of N (--shard) splits again into K + jN of N * split for j <
-// split: both strategies that enumerate take a split's options by position modulo the shard count, so these
-// parts are exactly shard K's.
+// One search, split over `options.split` forked workers when it is the search of a variant expected to pass
+// (see ExploreOptions::split). Shard K of N (--shard) splits again into K + jN of N * split for j < split:
+// both strategies that enumerate take a split's options by position modulo the shard count, so these parts
+// are exactly shard K's. A sampling strategy's parts are ranges of execution indices, each execution the same
+// as in one process (pct's too: learn_first_executions), so their merge is one process's report.
 VariantReport explore_search(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
                              const ExploreOptions& options, StackPool& stacks) {
   const unsigned outer_count = std::max(1u, options.strategy.shard_count);
   const unsigned parts = std::min(options.split, std::numeric_limits<unsigned>::max() / outer_count);
-  if (parts <= 1 || variant.expect != Expect::pass || !make_strategy(options.strategy)->exhaustive())
-    return explore_one_search(scenario, variant, world, options, stacks);
+  if (parts <= 1 || variant.expect != Expect::pass) return explore_one_search(scenario, variant, world, options, stacks);
   const unsigned outer_index = options.strategy.shard_index;
-  SharedBudget budget(whole_budget(scenario.info(), options), parts);
+  // Enumerating parts each search a share of the tree and may spend the whole budget there; sampling parts
+  // are the contiguous ranges K*split + j of N*split, which together are range K of N.
+  const bool sampling = !make_strategy(options.strategy)->exhaustive();
+  const std::uint64_t whole = whole_budget(scenario.info(), options);
+  const auto [first, last] = sampling ? shard_range(whole, outer_index, outer_count) : std::pair<std::uint64_t, std::uint64_t>{0, whole};
+  SharedBudget budget(last - first, parts);
   std::vector<VariantReport> reports(parts);
   run_in_workers(
       parts, parts,
@@ -397,7 +403,8 @@ VariantReport explore_search(const Scenario& scenario, const VariantInfo& varian
         o.split = 1;
         o.shared_budget = &budget;
         o.budget_part = static_cast<unsigned>(j);
-        o.strategy.shard_index = outer_index + static_cast<unsigned>(j) * outer_count;
+        o.strategy.shard_index = sampling ? outer_index * parts + static_cast<unsigned>(j)
+                                          : outer_index + static_cast<unsigned>(j) * outer_count;
         o.strategy.shard_count = outer_count * parts;
         if (j != 0) o.progress = {};  // one worker draws the shared count
         const VariantReport part = explore_one_search(scenario, variant, world, o, stacks);

@@ -38,10 +38,10 @@ struct ExploreOptions {
   // With bounds_when_unfinished: no unbounded search first; the bounds get the whole budget
   // (ScenarioInfo::verify_by_bounds).
   bool bounds_only = false;
-  // explore --jobs N on one variant: an exhaustive search of a variant expected to pass runs as `split`
-  // shards at once, one forked worker each, spending the budget together (SharedBudget), merged into one
-  // report. A failure found so is searched for again in one process, so its witness and token are what
-  // `split` 1 gives. 1: one process.
+  // explore --jobs N on one variant: the search of a variant expected to pass runs as `split` shards at once,
+  // one forked worker each, spending the budget together (SharedBudget), merged into one report: parts of
+  // the tree for dfs and dpor, ranges of execution indices for random and pct. A failure found so is searched
+  // for again in one process, so its witness and token are what `split` 1 gives. 1: one process.
   unsigned split = 1;
   // Set for the workers of a split search only: the budget they share, and which of its parts this one is.
   SharedBudget* shared_budget = nullptr;

@@ -72,12 +72,12 @@ class Strategy {
   // each step touched (StepRecord). Others are asked only when there is a choice.
   virtual bool observes_steps() const { return false; }
   virtual void step_done(const StepRecord& step) { (void)step; }
-  // Called after an execution with the number of steps it took (PCT sizes its change points by execution 0's).
+  // Called after an execution with the number of steps it took (PCT learns its step bound from this).
   virtual void end_execution(std::uint64_t steps) { (void)steps; }
-  // True when execution i > 0 depends on what execution 0 did (PCT's step bound): a search that starts past
-  // index 0 (a shard, a search again from a shard's first index) runs execution 0 first, neither counted nor
-  // judged, so that execution i is the same whichever executions before it ran in this process.
-  virtual bool learns_from_execution_zero() const { return false; }
+  // n when execution i depends on executions 0 .. min(i, n) - 1 as well as on (seed, i) (PCT's step bound): a
+  // search that starts past index 0 (a shard, a search again from a shard's first index) runs those first,
+  // neither counted nor judged, so that execution i is the same whichever executions before it ran here.
+  virtual std::uint64_t learns_from_first() const { return 0; }
   // False when the strategy has nothing left to try (exhaustive strategies); random ones never run out.
   virtual bool has_more() const { return true; }
   // True for strategies that enumerate (dfs, dpor): when has_more() turns false, every schedule in their

@@ -14,8 +14,7 @@ void PctStrategy::begin_execution(std::uint64_t index) {
   change_points_.clear();
   next_change_ = 0;
   index_ = index;
-  // Without execution 0 seen (a caller that runs one execution on its own), as execution 0 does.
-  const std::uint64_t k = index > 0 && step_bound_ > 0 ? step_bound_ : 16;
+  const std::uint64_t k = step_bound_ > 0 ? step_bound_ : 16;
   for (unsigned i = 1; i < depth_; ++i) change_points_.push_back({rng_.next() % k, i});
   // Firing order is time order; each keeps the priority it was drawn with.
   std::stable_sort(change_points_.begin(), change_points_.end(),
@@ -23,7 +22,7 @@ void PctStrategy::begin_execution(std::uint64_t index) {
 }
 
 void PctStrategy::end_execution(std::uint64_t steps) {
-  if (index_ == 0) step_bound_ = steps;
+  if (index_ < kLearnFrom) step_bound_ = std::max(step_bound_, steps);
 }
 
 ActorId PctStrategy::pick_actor(const PickContext& ctx) {

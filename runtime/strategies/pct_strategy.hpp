@@ -5,10 +5,11 @@
 // the paper: the first demotion in time is not always the lowest, so a demoted actor can run again before
 // an actor demoted after it. A bug of
 // depth d is found with probability at least 1/(n k^(d-1)) per execution for n actors and k steps.
-// k is learned from execution 0: its step count (16 for execution 0 itself; too large an estimate puts the
-// change points past the end of short executions, and they never fire). Only execution 0, not every
-// execution so far, so that execution i depends on (seed, i) and execution 0 alone: a shard that starts at
-// i runs exactly the executions an unsharded search runs there (learns_from_execution_zero).
+// k is learned: the largest step count of the executions before, among the first kLearnFrom (16 until one
+// has been seen; too large an estimate puts the change points past the end of short executions, and they
+// never fire). Only the first kLearnFrom, not every execution so far, so that execution i depends on (seed,
+// i) and at most those: a shard that starts at i runs them first, then exactly the executions an unsharded
+// search runs there (learns_from_first).
 #pragma once
 #include <array>
 #include <vector>
@@ -26,13 +27,14 @@ class PctStrategy final : public Strategy {
   ActorId pick_actor(const PickContext& ctx) override;
   std::uint32_t pick_value(std::uint32_t n, ChoiceKind) override { return rng_.below(n); }
   void end_execution(std::uint64_t steps) override;
-  bool learns_from_execution_zero() const override { return true; }
+  static constexpr std::uint64_t kLearnFrom = 16;
+  std::uint64_t learns_from_first() const override { return kLearnFrom; }
 
  private:
   std::uint64_t seed_;
   unsigned depth_;
   std::uint64_t index_ = 0;       // the execution running now
-  std::uint64_t step_bound_ = 0;  // execution 0's steps; 0 until it ended
+  std::uint64_t step_bound_ = 0;  // the most steps of the first kLearnFrom executions seen; 0: none yet
   Rng rng_;
   ActorId prioritised_ = 0;  // actors [0, prioritised_) have a priority this execution
   std::array<std::uint64_t, kMaxActors> priority_{};

@@ -90,6 +90,14 @@ def test_jobs_split_one_variants_proof_and_give_one_processs_verdict():
     assert one["scope"] == two["scope"] == "unbounded" and two["shard"] is None
 
 
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_jobs_split_one_variants_sampled_search_into_one_processs_report(strategy):
+    args = ("explore", "pci-attach/fixed", "--strategy", strategy, "--iterations", "301", "--no-progress", "--json")
+    one = xenrace(*args, check_code=0).stdout
+    for jobs in ("2", "3"):
+        assert xenrace(*args, "--jobs", jobs, check_code=0).stdout == one, jobs
+
+
 def test_a_split_search_that_runs_out_of_budget_is_the_same_on_every_run():
     args = ["explore", "pci-attach/fixed", "--strategy", "dpor", "--iterations", "3000", "--jobs", "2",
             "--no-progress", "--json"]
@@ -156,7 +164,7 @@ def test_random_shards_merge_to_the_whole_budget(shard_files):
 
 @pytest.mark.parametrize("strategy", ["random", "pct"])
 def test_sampling_shards_run_exactly_the_unsharded_executions(tmp_path, strategy):
-    # pct sizes its change points by execution 0's steps: a shard that starts later runs execution 0 first,
+    # pct sizes its change points by its first 16 executions: a shard that starts later runs those first,
     # uncounted, so its executions are the unsharded search's (steps and the summed hash show it).
     args = ("pci-attach/fixed", "--strategy", strategy, "--iterations", "90", "--no-progress")
     whole = explore_json(*args, code=0)[0]

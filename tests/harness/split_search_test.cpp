@@ -3,6 +3,8 @@
 // search gives one process's verdict, and a failure found so gives one process's witness.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <limits>
 #include <memory>
 #include <vector>
@@ -81,6 +83,14 @@ ExploreOptions dfs_options(unsigned split, std::uint64_t iterations) {
   return o;
 }
 
+ExploreOptions sampling_options(const char* strategy, unsigned split, std::uint64_t iterations) {
+  ExploreOptions o;
+  o.strategy.name = strategy;
+  o.iterations = iterations;
+  o.split = split;
+  return o;
+}
+
 testing::LambdaScenario three_steppers() {
   return testing::LambdaScenario(
       "steppers", [](Execution& ex, std::string_view) { testing::spawn_steppers(ex, 3, 2, nullptr); }, Expect::pass);
@@ -104,6 +114,36 @@ TEST(SplitSearch, AFinishedSearchIsOneProcesssVerdict) {
     EXPECT_EQ(r.busiest_pass->encode(), alone.busiest_pass->encode());
     EXPECT_EQ(r.budget, alone.budget);
     EXPECT_FALSE(r.sharded());
+  }
+}
+
+// random and pct split into ranges of execution indices, each execution as in one process: the merge is one
+// process's report, for the whole budget and for a shard of it (--shard 2/3 --jobs 2).
+TEST(SplitSearch, ASampledSearchIsOneProcesssReport) {
+  testing::LambdaScenario scenario = three_steppers();
+  StackPool stacks;
+  const auto world = testing::empty_world();
+  for (const char* strategy : {"random", "pct"}) {
+    for (unsigned shard_count : {1u, 3u}) {
+      ExploreOptions one = sampling_options(strategy, 1, 301);
+      one.strategy.shard_index = shard_count == 1 ? 0 : 1;
+      one.strategy.shard_count = shard_count;
+      const VariantReport alone = explore_variant(scenario, scenario.info().variants[0], world, one, stacks);
+      for (unsigned split : {2u, 3u}) {
+        ExploreOptions o = one;
+        o.split = split;
+        const VariantReport r = explore_variant(scenario, scenario.info().variants[0], world, o, stacks);
+        const std::string what = fmt::format("{} shard {}/{} split {}", strategy, one.strategy.shard_index + 1, shard_count, split);
+        EXPECT_EQ(shown_text(r), shown_text(alone)) << what;
+        EXPECT_EQ(r.executions, alone.executions) << what;
+        EXPECT_EQ(r.first_index, alone.first_index) << what;
+        EXPECT_EQ(r.budget, alone.budget) << what;
+        EXPECT_EQ(r.steps, alone.steps) << what;
+        EXPECT_EQ(r.trace_hash, alone.trace_hash) << what;
+        ASSERT_TRUE(r.busiest_pass && alone.busiest_pass) << what;
+        EXPECT_EQ(r.busiest_pass->encode(), alone.busiest_pass->encode()) << what;
+      }
+    }
   }
 }
 
@@ -151,16 +191,21 @@ TEST(SplitSearch, AFailureIsOneProcesssWitness) {
   }, Expect::pass);
   StackPool stacks;
   const auto world = testing::empty_world();
-  const VariantReport alone = explore_variant(scenario, scenario.info().variants[0], world, dfs_options(1, 100000), stacks);
-  ASSERT_TRUE(alone.failed);
-  for (unsigned split : {2u, 3u}) {
-    const VariantReport r = explore_variant(scenario, scenario.info().variants[0], world, dfs_options(split, 100000), stacks);
-    ASSERT_TRUE(r.failed) << split;
-    EXPECT_EQ(r.executions, alone.executions);
-    EXPECT_EQ(r.message, alone.message);
-    ASSERT_TRUE(r.replay);
-    EXPECT_EQ(r.replay->encode(), alone.replay->encode());
-    EXPECT_EQ(r.failure.trace_hash, alone.failure.trace_hash);
+  for (const char* strategy : {"dfs", "random", "pct"}) {
+    auto options = [&](unsigned split) {
+      return std::string_view(strategy) == "dfs" ? dfs_options(split, 100000) : sampling_options(strategy, split, 100000);
+    };
+    const VariantReport alone = explore_variant(scenario, scenario.info().variants[0], world, options(1), stacks);
+    ASSERT_TRUE(alone.failed) << strategy;
+    for (unsigned split : {2u, 3u}) {
+      const VariantReport r = explore_variant(scenario, scenario.info().variants[0], world, options(split), stacks);
+      ASSERT_TRUE(r.failed) << strategy << " " << split;
+      EXPECT_EQ(r.executions, alone.executions) << strategy;
+      EXPECT_EQ(r.message, alone.message) << strategy;
+      ASSERT_TRUE(r.replay);
+      EXPECT_EQ(r.replay->encode(), alone.replay->encode()) << strategy;
+      EXPECT_EQ(r.failure.trace_hash, alone.failure.trace_hash) << strategy;
+    }
   }
 }
 
