@@ -237,8 +237,8 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   rep.scope = strategy->scope();
   rep.shard_index = options.strategy.shard_index;
   rep.shard_count = options.strategy.shard_count ? options.strategy.shard_count : 1;
-  // A sampling strategy's execution i depends only on (seed, i), and pct's on execution 0 too, which a shard
-  // starting later runs first (learn_execution_zero): a shard runs its own range of indices. An
+  // A sampling strategy's execution i depends only on (seed, i), and pct's on its first executions too, which
+  // a shard starting later runs first (learn_first_executions): a shard runs its own range of indices. An
   // enumerating one splits its tree (DfsStrategy) and may spend the whole budget in its part.
   const std::uint64_t whole = options.iterations ? options.iterations : info.default_iterations;
   const auto [first, last] =
@@ -387,13 +387,15 @@ VariantReport explore_search(const Scenario& scenario, const VariantInfo& varian
                              const ExploreOptions& options, StackPool& stacks) {
   const unsigned outer_count = std::max(1u, options.strategy.shard_count);
   const unsigned parts = std::min(options.split, std::numeric_limits<unsigned>::max() / outer_count);
-  if (parts <= 1 || variant.expect != Expect::pass) return explore_one_search(scenario, variant, world, options, stacks);
+  if (parts <= 1 || variant.expect != Expect::pass)
+    return explore_one_search(scenario, variant, world, options, stacks);
   const unsigned outer_index = options.strategy.shard_index;
   // Enumerating parts each search a share of the tree and may spend the whole budget there; sampling parts
   // are the contiguous ranges K*split + j of N*split, which together are range K of N.
   const bool sampling = !make_strategy(options.strategy)->exhaustive();
   const std::uint64_t whole = whole_budget(scenario.info(), options);
-  const auto [first, last] = sampling ? shard_range(whole, outer_index, outer_count) : std::pair<std::uint64_t, std::uint64_t>{0, whole};
+  const auto [first, last] =
+      sampling ? shard_range(whole, outer_index, outer_count) : std::pair<std::uint64_t, std::uint64_t>{0, whole};
   SharedBudget budget(last - first, parts);
   std::vector<VariantReport> reports(parts);
   run_in_workers(

@@ -14,7 +14,7 @@ void PctStrategy::begin_execution(std::uint64_t index) {
   change_points_.clear();
   next_change_ = 0;
   index_ = index;
-  const std::uint64_t k = step_bound_ > 0 ? step_bound_ : 16;
+  const std::uint64_t k = step_bound_ ? step_bound_ : 16;
   for (unsigned i = 1; i < depth_; ++i) change_points_.push_back({rng_.next() % k, i});
   // Firing order is time order; each keeps the priority it was drawn with.
   std::stable_sort(change_points_.begin(), change_points_.end(),
