@@ -223,6 +223,13 @@ std::uint64_t whole_budget(const ScenarioInfo& info, const ExploreOptions& optio
   return options.iterations ? options.iterations : info.default_iterations;
 }
 
+// The execution indices [first, last) that part `index` of `count` runs: a sampling strategy's parts are
+// ranges of the budget; an enumerating one's each search a share of the tree and may spend the whole budget.
+std::pair<std::uint64_t, std::uint64_t> part_range(bool exhaustive, std::uint64_t whole, unsigned index,
+                                                   unsigned count) {
+  return exhaustive ? std::pair<std::uint64_t, std::uint64_t>{0, whole} : shard_range(whole, index, count);
+}
+
 VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& variant, const WorldFactory& world,
                                  const ExploreOptions& options, StackPool& stacks) {
   const ScenarioInfo& info = scenario.info();
@@ -239,10 +246,8 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
   rep.shard_count = options.strategy.shard_count ? options.strategy.shard_count : 1;
   // A sampling strategy's execution i depends only on (seed, i), and pct's on its first executions too, which
   // a shard starting later runs first (learn_first_executions): a shard runs its own range of indices. An
-  // enumerating one splits its tree (DfsStrategy) and may spend the whole budget in its part.
-  const std::uint64_t whole = options.iterations ? options.iterations : info.default_iterations;
-  const auto [first, last] =
-      rep.exhaustive ? std::pair<std::uint64_t, std::uint64_t>{0, whole} : shard_range(whole, rep.shard_index, rep.shard_count);
+  // enumerating one splits its tree (DfsStrategy).
+  const auto [first, last] = part_range(rep.exhaustive, whole_budget(info, options), rep.shard_index, rep.shard_count);
   rep.first_index = first;
   rep.budget = last - first;
   const std::uint64_t budget = rep.budget;
@@ -390,12 +395,9 @@ VariantReport explore_search(const Scenario& scenario, const VariantInfo& varian
   if (parts <= 1 || variant.expect != Expect::pass)
     return explore_one_search(scenario, variant, world, options, stacks);
   const unsigned outer_index = options.strategy.shard_index;
-  // Enumerating parts each search a share of the tree and may spend the whole budget there; sampling parts
-  // are the contiguous ranges K*split + j of N*split, which together are range K of N.
+  // Sampling parts are the contiguous ranges K*split + j of N*split, which together are range K of N.
   const bool sampling = !make_strategy(options.strategy)->exhaustive();
-  const std::uint64_t whole = whole_budget(scenario.info(), options);
-  const auto [first, last] =
-      sampling ? shard_range(whole, outer_index, outer_count) : std::pair<std::uint64_t, std::uint64_t>{0, whole};
+  const auto [first, last] = part_range(!sampling, whole_budget(scenario.info(), options), outer_index, outer_count);
   SharedBudget budget(last - first, parts);
   std::vector<VariantReport> reports(parts);
   run_in_workers(
