@@ -32,6 +32,7 @@ struct ExploreArgs {
   std::uint64_t iterations = 0;
   bool json = false;
   bool no_shrink = false;
+  std::optional<std::uint64_t> shrink_budget;
   bool verbose = false;
   bool quiet = false;
   bool no_fold = false;
@@ -77,6 +78,12 @@ void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_wi
       std::cout << "  also fails with " << r.also_fails << ", not kept: more preemptions or steps\n";
     // The decisions that matter, in one line, so the short form says where the interleaving went wrong.
     if (const std::string race = reports::race_summary(r.failure); !race.empty()) std::cout << "  " << race << "\n";
+    // A witness whose shrinking ran out of replays half-way may be far from minimal (a slow scenario's low
+    // budget under a strategy that switches at most steps).
+    if (shrunk && r.shrink_cut_short)
+      std::cout << fmt::format("  shrinking stopped at its budget of {} replays with {} preemptions left; "
+                               "--shrink-budget N lets it go on\n",
+                               r.shrink_budget, r.failure.schedule.preemptions());
     std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
   }
 }
@@ -133,6 +140,10 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-faults", a->max_faults, "Faults one execution may take (default 1)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
   cmd->add_flag("--no-shrink", a->no_shrink, "Report the first failing schedule as found");
+  cmd->add_option("--shrink-budget", a->shrink_budget,
+                  "Replays the shrinker may spend on a witness (default: the scenario's, for those whose executions "
+                  "are slow, else 1000)")
+      ->transform(whole_number(0));
   cmd->add_flag("--json", a->json, "Print a JSON array, one object per variant");
   auto* verbose = cmd->add_flag("-v,--verbose", a->verbose, "Also print each variant's strategy, and a failure's trace");
   cmd->add_flag("-q,--quiet", a->quiet, "Print only the summary and the variants that did not meet their expectation")
@@ -165,6 +176,10 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     ExploreOptions base;
     base.iterations = a->iterations;
     base.shrink = !a->no_shrink;
+    if (a->shrink_budget) {
+      base.shrink_budget = *a->shrink_budget;
+      base.shrink_budget_given = true;
+    }
 
     const std::vector<SelectedVariant> todo = select_variants(ctx.registry, a->targets, a->all, a->variants);
     std::vector<std::string> raw_params = a->params;

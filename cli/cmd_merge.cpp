@@ -136,6 +136,8 @@ VariantReport part_of(const nlohmann::json& p) {
   r.failed = p.value("verdict", "") == "fail";
   r.first_failure_steps = p.value("first_failure_steps", std::uint64_t{0});
   r.shrink_runs = p.value("shrink_runs", std::uint64_t{0});
+  r.shrink_budget = p.value("shrink_budget", std::uint64_t{0});
+  r.shrink_cut_short = p.value("shrink_cut_short", false);
   r.fewer = p.value("fewer", "");
   r.also_fails = p.value("also_fails", "");
   r.count_runs = p.value("count_runs", std::uint64_t{0});

@@ -50,6 +50,8 @@ nlohmann::json report_json(const VariantReport& r) {
     j["first_failure_steps"] = r.first_failure_steps;
     j["preemptions"] = r.failure.schedule.preemptions();
     j["shrink_runs"] = r.shrink_runs;
+    j["shrink_budget"] = r.shrink_budget;
+    j["shrink_cut_short"] = r.shrink_cut_short;
     j["fewer"] = r.fewer;
     j["also_fails"] = r.also_fails;
     j["count_runs"] = r.count_runs;

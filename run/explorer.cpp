@@ -62,7 +62,7 @@ bool simpler(const ExecutionResult& a, const ExecutionResult& b) {
 // still breaks the same check and is simpler. Each candidate is one replay.
 ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
                        StackPool& stacks, const ExecutionOptions& options, ExecutionResult best,
-                       std::uint64_t budget, std::uint64_t& runs) {
+                       std::uint64_t budget, std::uint64_t& runs, bool& cut_short) {
   auto attempt = [&](Schedule candidate) -> bool {
     if (runs >= budget) return false;
     ++runs;
@@ -86,7 +86,11 @@ ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const
       else
         start += chunk;
     }
-    if (runs >= budget) break;
+    if (runs >= budget) {
+      // The deletions did not finish: the witness may be far from minimal (unless nothing was left to delete).
+      cut_short = !best.schedule.decisions.empty();
+      break;
+    }
     if (!progressed) {
       if (chunk == 1) break;
       chunk /= 2;
@@ -329,10 +333,13 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
     rep.first_failure_steps = r.steps;
     const std::uint64_t found_after = n + 1;
     // A scenario whose executions are slow (real programs) may lower the budget (ScenarioInfo::shrink_budget).
-    const std::uint64_t shrink_budget = info.shrink_budget ? std::min(info.shrink_budget, options.shrink_budget)
-                                                           : options.shrink_budget;
+    const std::uint64_t shrink_budget = info.shrink_budget && !options.shrink_budget_given
+                                            ? std::min(info.shrink_budget, options.shrink_budget)
+                                            : options.shrink_budget;
+    if (options.shrink) rep.shrink_budget = shrink_budget;
+    bool cut_short = false;
     ExecutionResult best = options.shrink ? shrink(scenario, variant.name, world, stacks, exopts, std::move(r),
-                                                   shrink_budget, rep.shrink_runs)
+                                                   shrink_budget, rep.shrink_runs, cut_short)
                                           : std::move(r);
     Params params = options.params;
     if (options.shrink && options.fewer_actors) {
@@ -351,13 +358,15 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
           auto found = search_again(scenario, variant.name, world, stacks, options.strategy, first, again,
                                     smaller_opts, best, rep.count_runs);
           if (!found) continue;
+          bool candidate_cut_short = false;
           ExecutionResult candidate = shrink(scenario, variant.name, world, stacks, smaller_opts,
-                                             std::move(*found), shrink_budget, rep.shrink_runs);
+                                             std::move(*found), shrink_budget, rep.shrink_runs, candidate_cut_short);
           const std::string what = fmt::format("{}={}", p.name, count);
           if (std::pair(candidate.schedule.preemptions(), candidate.steps) <=
               std::pair(best.schedule.preemptions(), best.steps)) {
             rep.fewer += (rep.fewer.empty() ? "" : ", ") + fmt::format("{} (explored with {})", what, explored);
             best = std::move(candidate);
+            cut_short = candidate_cut_short;
             params = std::move(smaller);
           } else {
             rep.also_fails += (rep.also_fails.empty() ? "" : ", ") +
@@ -373,6 +382,7 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
     rep.failure = replay_schedule(scenario, variant.name, world, stacks, keep, best.schedule);
     rep.trace_hash = rep.failure.trace_hash;
     rep.message = rep.failure.message;
+    rep.shrink_cut_short = cut_short;
     rep.replay = token_for(rep.failure.schedule, rep.failure.steps, rep.failure.trace_hash, params);
     return rep;
   }

@@ -24,6 +24,9 @@ struct ExploreOptions {
   std::uint64_t iterations = 0;  // 0: the scenario's default budget
   bool shrink = true;
   std::uint64_t shrink_budget = 1000;  // replays the shrinker may spend (per witness shrunk)
+  // False: a scenario whose executions are slow lowers shrink_budget to its own (ScenarioInfo::shrink_budget).
+  // True (explore --shrink-budget): shrink_budget as given.
+  bool shrink_budget_given = false;
   // With shrink: also try smaller counts (integer parameters with a minimum) for a witness with fewer actors.
   bool fewer_actors = true;
   Params params;                       // execution options, carried into the replay token
@@ -68,6 +71,10 @@ struct VariantReport {
   std::optional<ReplayToken> busiest_pass;
   std::uint64_t first_failure_steps = 0;  // steps of the failing execution before shrinking
   std::uint64_t shrink_runs = 0;
+  std::uint64_t shrink_budget = 0;  // replays the shrinker was allowed
+  // The budget ran out before the shrinker's deletions finished: the witness may be far from minimal. (The
+  // later passes try every single decision, and may spend any budget on a witness that is already minimal.)
+  bool shrink_cut_short = false;
   // Failing, shrunk: the counts (integer parameters with a minimum) the witness was lowered to, "attaches=2
   // (explored with 4)"; the replay token carries them. "" when it runs with the counts explored.
   std::string fewer;

@@ -162,6 +162,8 @@ void WireWriter::report(const VariantReport& r) {
   put_token(*this, r.busiest_pass);
   u64(r.first_failure_steps);
   u64(r.shrink_runs);
+  u64(r.shrink_budget);
+  u64(r.shrink_cut_short);
   str(r.fewer);
   str(r.also_fails);
   u64(r.count_runs);
@@ -220,6 +222,8 @@ VariantReport WireReader::report() {
   r.busiest_pass = get_token(*this);
   r.first_failure_steps = u64();
   r.shrink_runs = u64();
+  r.shrink_budget = u64();
+  r.shrink_cut_short = u64() != 0;
   r.fewer = str();
   r.also_fails = str();
   r.count_runs = u64();

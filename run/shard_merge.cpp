@@ -39,6 +39,8 @@ VariantReport merge_shards(const std::vector<VariantReport>& parts) {
   r.busiest_pass.reset();
   r.first_failure_steps = witness->first_failure_steps;
   r.shrink_runs = witness->shrink_runs;
+  r.shrink_budget = witness->shrink_budget;
+  r.shrink_cut_short = witness->shrink_cut_short;
   r.fewer = witness->fewer;
   r.also_fails = witness->also_fails;
   r.count_runs = witness->count_runs;

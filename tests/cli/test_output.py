@@ -47,7 +47,10 @@ def test_explore_all_prints_a_line_per_variant_a_replay_per_failure_and_a_summar
     assert 0 < races <= failing
     # Shrinking to fewer actors says so, as does a smaller count that fails with a worse witness.
     counts = sum(1 for l in out if l.startswith(("  shrunk to ", "  also fails with ")))
-    assert len(out) == len(listed) + failing + races + counts + 1, "\n".join(out[:40])
+    # A witness whose shrinking ran out of replays half-way says so (a real-program scenario's low budget).
+    cut = sum(1 for l in out if l.startswith("  shrinking stopped at its budget of "))
+    assert cut <= failing
+    assert len(out) == len(listed) + failing + races + counts + cut + 1, "\n".join(out[:40])
     verdicts = [l for l in out if l.startswith(("XFAIL ", "PASS "))]
     assert len(verdicts) == len(ran)
     for line in verdicts:
@@ -236,3 +239,25 @@ def test_replay_folds_its_trace_too_unless_told_not_to():
     assert "…×" in folded and "…×" not in every
     assert folded.splitlines()[-2:] == every.splitlines()[-2:]  # verdict and trace_hash
     assert len(every.splitlines()) > len(folded.splitlines()) + 50
+
+
+def test_a_witness_the_shrink_budget_cut_short_says_how_to_go_on():
+    # pci-attach/buggy under random: the first failure switches actors at most steps, and three replays cannot
+    # shrink that; the line before the replay says so and names the option. With the default budget the
+    # shrinker finishes, the witness is simpler, and nothing is said. (pci-attach/buggy-backend-wait-only spends
+    # all 1000 replays, in the passes that try every single decision, on a witness of 3 preemptions: not cut
+    # short, and nothing is said, as test_a_verbose_trace_folds_polling_loops_and_stands_for_every_event sees.)
+    argv = ["explore", "pci-attach/buggy", "--strategy", "random"]
+    cut = xenrace(*argv, "--shrink-budget", "3", check_code=0).stdout.splitlines()
+    hint = [i for i, line in enumerate(cut) if "shrinking stopped at its budget of 3 replays" in line]
+    assert len(hint) == 1, cut
+    assert "--shrink-budget N lets it go on" in cut[hint[0]]
+    assert cut[hint[0] + 1].startswith("  replay: "), cut
+    cut_json = json.loads(xenrace(*argv, "--shrink-budget", "3", "--json", check_code=0).stdout)[0]
+    assert cut_json["shrink_runs"] == cut_json["shrink_budget"] == 3 and cut_json["shrink_cut_short"], cut_json
+    full = xenrace(*argv, check_code=0).stdout
+    assert "shrinking stopped" not in full, full
+    full_json = json.loads(xenrace(*argv, "--json", check_code=0).stdout)[0]
+    assert full_json["shrink_runs"] < full_json["shrink_budget"] == 1000, full_json
+    assert not full_json["shrink_cut_short"], full_json
+    assert full_json["preemptions"] < cut_json["preemptions"], (full_json, cut_json)

@@ -82,3 +82,13 @@ def test_explore_all_leaves_it_out():
     assert next(s for s in listed if s["name"] == "programs")["by_name_only"] is True
     everything = json.loads(xenrace("explore", "--all", "--iterations", "1", "--json").stdout)
     assert all(r["scenario"] != "programs" for r in everything)
+
+
+def test_shrink_budget_given_replaces_a_slow_scenarios_own(runnable):
+    # The claim race, found: the scenario's executions are real programs, so it shrinks with its own budget of
+    # 20 replays; --shrink-budget replaces that, whichever way.
+    argv = ["explore", "programs", "--param", f"run1={CLAIM}", "--param", f"run2={CLAIM}", "--json"]
+    own = json.loads(xenrace(*argv, check_code=1).stdout)[0]
+    assert own["shrink_budget"] == 20 and own["shrink_runs"] <= 20, own
+    given = json.loads(xenrace(*argv, "--shrink-budget", "1", check_code=1).stdout)[0]
+    assert given["shrink_budget"] == 1 and given["shrink_runs"] <= 1, given

@@ -33,6 +33,8 @@ def usage_error(args, needles):
     (["explore", "demo-counter", "--depth", "0"], ["--depth", "from 1 to 4294967295"]),
     (["explore", "demo-counter", "--preemptions", "-1"], ["--preemptions", "from 0 to 4294967295"]),
     (["explore", "demo-counter", "--max-faults", "-1"], ["--max-faults", "'-1'"]),
+    (["explore", "demo-counter", "--shrink-budget", "-1"], ["--shrink-budget", "whole number >= 0", "'-1'"]),
+    (["explore", "demo-counter", "--shrink-budget", "many"], ["--shrink-budget", "'many'"]),
     (["explore", "demo-counter", "--max-faults", "4294967296"], ["--max-faults", "from 0 to 4294967295"]),
     (["run", "demo-counter", "--backend", "dom0", "--runs", "0"], ["--runs", "whole number >= 1"]),
     (["run", "demo-counter", "--backend", "dom0", "--runs", "-3"], ["--runs", "'-3'"]),
