@@ -79,11 +79,11 @@ void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_wi
     // The decisions that matter, in one line, so the short form says where the interleaving went wrong.
     if (const std::string race = reports::race_summary(r.failure); !race.empty()) std::cout << "  " << race << "\n";
     // A witness whose shrinking ran out of replays half-way may be far from minimal (a slow scenario's low
-    // budget under a strategy that switches at most steps).
-    if (shrunk && r.shrink_cut_short)
+    // budget under a strategy that switches at most steps); with one preemption or none it cannot be far.
+    if (const std::size_t p = r.failure.schedule.preemptions(); shrunk && r.shrink_cut_short && p > 1)
       std::cout << fmt::format("  shrinking stopped at its budget of {} replays with {} preemptions left; "
                                "--shrink-budget N lets it go on\n",
-                               r.shrink_budget, r.failure.schedule.preemptions());
+                               r.shrink_budget, p);
     std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
   }
 }
