@@ -176,10 +176,7 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
     ExploreOptions base;
     base.iterations = a->iterations;
     base.shrink = !a->no_shrink;
-    if (a->shrink_budget) {
-      base.shrink_budget = *a->shrink_budget;
-      base.shrink_budget_given = true;
-    }
+    base.shrink_budget = a->shrink_budget;
 
     const std::vector<SelectedVariant> todo = select_variants(ctx.registry, a->targets, a->all, a->variants);
     std::vector<std::string> raw_params = a->params;

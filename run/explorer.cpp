@@ -58,6 +58,9 @@ bool simpler(const ExecutionResult& a, const ExecutionResult& b) {
   return a.schedule.decisions.size() < b.schedule.decisions.size();
 }
 
+// Replays the shrinker may spend on a witness unless told otherwise (ExploreOptions::shrink_budget).
+constexpr std::uint64_t kDefaultShrinkBudget = 1000;
+
 // Delta debugging over explicit decisions: drop chunks (halving their size), keep any candidate that
 // still breaks the same check and is simpler. Each candidate is one replay.
 ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
@@ -333,9 +336,9 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
     rep.first_failure_steps = r.steps;
     const std::uint64_t found_after = n + 1;
     // A scenario whose executions are slow (real programs) may lower the budget (ScenarioInfo::shrink_budget).
-    const std::uint64_t shrink_budget = info.shrink_budget && !options.shrink_budget_given
-                                            ? std::min(info.shrink_budget, options.shrink_budget)
-                                            : options.shrink_budget;
+    const std::uint64_t shrink_budget = options.shrink_budget ? *options.shrink_budget
+                                        : info.shrink_budget  ? std::min(info.shrink_budget, kDefaultShrinkBudget)
+                                                              : kDefaultShrinkBudget;
     if (options.shrink) rep.shrink_budget = shrink_budget;
     bool cut_short = false;
     ExecutionResult best = options.shrink ? shrink(scenario, variant.name, world, stacks, exopts, std::move(r),

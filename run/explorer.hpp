@@ -23,10 +23,9 @@ struct ExploreOptions {
   StrategyOptions strategy;
   std::uint64_t iterations = 0;  // 0: the scenario's default budget
   bool shrink = true;
-  std::uint64_t shrink_budget = 1000;  // replays the shrinker may spend (per witness shrunk)
-  // False: a scenario whose executions are slow lowers shrink_budget to its own (ScenarioInfo::shrink_budget).
-  // True (explore --shrink-budget): shrink_budget as given.
-  bool shrink_budget_given = false;
+  // Replays the shrinker may spend per witness (explore --shrink-budget). None: the scenario's own when its
+  // executions are slow (ScenarioInfo::shrink_budget), else 1000.
+  std::optional<std::uint64_t> shrink_budget;
   // With shrink: also try smaller counts (integer parameters with a minimum) for a witness with fewer actors.
   bool fewer_actors = true;
   Params params;                       // execution options, carried into the replay token
