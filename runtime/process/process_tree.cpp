@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/process/cpu_slot.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 
 namespace xenrace::process {
@@ -73,9 +74,12 @@ std::string comm_of(pid_t pid) {
 
 // Orphans of the tree come back to the supervisor, so it can reap them; without this they would go to
 // init, which in a container may never reap.
+// Once per process: fork does not pass the attribute on, so a forked explore worker sets its own.
 void become_subreaper() {
-  static const bool done = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
-  (void)done;
+  static pid_t done_in = 0;
+  if (done_in == getpid()) return;
+  done_in = getpid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
 }  // namespace
@@ -101,6 +105,7 @@ void ProcessTree::start(const std::string& path, const std::vector<std::string>&
   const sock_fprog* prog =
       (device_calls ? NotifyFilter::with_device_calls() : NotifyFilter::instance()).program();
   become_subreaper();
+  keep_process_actors_on_one_cpu();  // the supervisor's thread, and so the program forked below
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);

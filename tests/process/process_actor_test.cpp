@@ -1,6 +1,7 @@
 // Process actors (runtime/process/): real programs under the scheduler. Every test skips, saying why, where
 // seccomp user notification (or pidfd_getfd) is unavailable.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 
 #include "runtime/execution.hpp"
 #include "process_test_support.hpp"
+#include "runtime/process/cpu_slot.hpp"
 #include "runtime/process/process_actor.hpp"
 #include "runtime/process/seccomp_listener.hpp"
 #include "runtime/strategies/dfs_strategy.hpp"
@@ -386,6 +388,7 @@ TEST(ProcessActor, KillingTheActorKillsAndReapsItsWholeTree) {
   SKIP_WITHOUT_PROCESS_ACTORS();
   TempDir dir;
   const std::string pids = dir.file("pids");
+  process::keep_process_actors_on_one_cpu();  // its claim is one fd held for the process's life, by design: not a leak
   const int fds_before = open_fds();
   {
     StackPool stacks;
@@ -424,6 +427,57 @@ TEST(ProcessActor, KillingTheActorKillsAndReapsItsWholeTree) {
   EXPECT_NE(waitid(P_ALL, 0, &info, WEXITED | WNOHANG), 0);
   EXPECT_EQ(errno, ECHILD);
   EXPECT_EQ(open_fds(), fds_before);
+}
+
+// The supervisor's thread and the tree it starts share one CPU (cpu_slot.hpp).
+TEST(ProcessActor, TheTreeRunsOnTheSupervisorsOneCpu) {
+  SKIP_WITHOUT_PROCESS_ACTORS();
+  // Not this thread's affinity: an earlier test of this process may have pinned it already.
+  if (sysconf(_SC_NPROCESSORS_ONLN) <= 1) GTEST_SKIP() << "one CPU here: nothing to pin";
+  TempDir dir;
+  const std::string out = dir.file("cpus");
+  {
+    StackPool stacks;
+    RandomStrategy strategy(1);
+    strategy.begin_execution(0);
+    Execution ex(strategy, stacks, keep_trace());
+    std::vector<std::string> env = kEnv;
+    env.push_back("OUT=" + out);
+    spawn_process(ex, "reader", {"sh", "-c", "grep Cpus_allowed_list: /proc/self/status >\"$OUT\""}, env);
+    const ExecutionResult r = ex.run();
+    ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
+  }
+  cpu_set_t after;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
+  ASSERT_EQ(CPU_COUNT(&after), 1);
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &after)) ++cpu;
+  EXPECT_EQ(lines_of(out), std::vector<std::string>{fmt::format("Cpus_allowed_list:\t{}", cpu)});
+}
+
+// Claims go to CPUs nobody holds, and a closed claim is free again; a unique prefix keeps other processes'
+// claims (ctest's parallel tests) out of the count.
+TEST(CpuSlot, EachClaimTakesAFreeCpuAndAClosedOneIsFreeAgain) {
+  const std::string prefix = fmt::format("xenrace-test-{}-cpu-", getpid());
+  cpu_set_t three;
+  CPU_ZERO(&three);
+  for (int cpu : {1, 4, 5}) CPU_SET(cpu, &three);
+  const process::CpuClaim a = process::claim_free_cpu(three, prefix), b = process::claim_free_cpu(three, prefix),
+                         c = process::claim_free_cpu(three, prefix);
+  EXPECT_EQ(std::vector<int>({a.cpu, b.cpu, c.cpu}), std::vector<int>({1, 4, 5}));
+  const process::CpuClaim none = process::claim_free_cpu(three, prefix);
+  EXPECT_EQ(none.cpu, -1);
+  EXPECT_EQ(none.fd, -1);
+  // A forked process sees the same claims held.
+  const pid_t child = fork();
+  if (child == 0) _exit(process::claim_free_cpu(three, prefix).cpu == -1 ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(b.fd);
+  const process::CpuClaim again = process::claim_free_cpu(three, prefix);
+  EXPECT_EQ(again.cpu, 4);
+  for (int fd : {a.fd, c.fd, again.fd}) close(fd);
 }
 
 // (e) sleep(1) advances virtual time, not wall time.
