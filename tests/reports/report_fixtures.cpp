@@ -59,8 +59,8 @@ const std::vector<ReportEntry>& explored_builtin_failures() {
     for (const auto& scenario : registry.all())
       for (const auto& variant : scenario->info().variants) {
         if (variant.expect != Expect::fail) continue;
-        // Unshrunk: the page must show every actor of whatever witness it is given, and the shrinker's
-        // replays of the real-program scenarios were most of this fixture's time (bench/README.md, "CI time").
+        // Unshrunk: the page must show every actor of whatever witness it is given, and each replay of a
+        // real-program scenario's shrinker is a whole run of real programs.
         out.push_back(explored_entry(*scenario, variant, stacks, false));
         break;
       }
