@@ -68,14 +68,17 @@ const char* const kForkingScript =
     "/bin/true; /bin/echo one >/dev/null; (/bin/echo two) >/dev/null; v=$(/bin/echo three); "
     "test \"$v\" = three; exit 0";
 
-ExecutionResult run_forking_script(std::uint64_t seed) {
+// One `sh -c script` actor alone, under random(seed).
+ExecutionResult run_script(const std::string& script, const std::vector<std::string>& env, std::uint64_t seed) {
   StackPool stacks;
   RandomStrategy strategy(seed);
   strategy.begin_execution(0);
   Execution ex(strategy, stacks, keep_trace());
-  spawn_process(ex, "script", {"sh", "-c", kForkingScript}, kEnv);
+  spawn_process(ex, "script", {"sh", "-c", script}, env);
   return ex.run();
 }
+
+ExecutionResult run_forking_script(std::uint64_t seed) { return run_script(kForkingScript, kEnv, seed); }
 
 TEST(ProcessActor, ForkingScriptGivesTheSameTraceEveryRun) {
   SKIP_WITHOUT_PROCESS_ACTORS();
@@ -436,17 +439,10 @@ TEST(ProcessActor, TheTreeRunsOnTheSupervisorsOneCpu) {
   if (sysconf(_SC_NPROCESSORS_ONLN) <= 1) GTEST_SKIP() << "one CPU here: nothing to pin";
   TempDir dir;
   const std::string out = dir.file("cpus");
-  {
-    StackPool stacks;
-    RandomStrategy strategy(1);
-    strategy.begin_execution(0);
-    Execution ex(strategy, stacks, keep_trace());
-    std::vector<std::string> env = kEnv;
-    env.push_back("OUT=" + out);
-    spawn_process(ex, "reader", {"sh", "-c", "grep Cpus_allowed_list: /proc/self/status >\"$OUT\""}, env);
-    const ExecutionResult r = ex.run();
-    ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
-  }
+  std::vector<std::string> env = kEnv;
+  env.push_back("OUT=" + out);
+  const ExecutionResult r = run_script("grep Cpus_allowed_list: /proc/self/status >\"$OUT\"", env, 1);
+  ASSERT_FALSE(r.failed()) << r.message << "\n" << trace_text(r);
   cpu_set_t after;
   ASSERT_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
   ASSERT_EQ(CPU_COUNT(&after), 1);
