@@ -40,7 +40,8 @@ namespace {
 
 // One variant explored in the simulator with its scenario's own budget, as a report entry with its replay
 // command; shrunk unless `shrink` is false.
-ReportEntry explored_entry(const Scenario& scenario, const VariantInfo& variant, StackPool& stacks, bool shrink = true) {
+ReportEntry explored_entry(const Scenario& scenario, const VariantInfo& variant, StackPool& stacks,
+                           bool shrink = true) {
   WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
   ExploreOptions options;
   options.shrink = shrink;

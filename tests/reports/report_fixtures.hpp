@@ -12,8 +12,8 @@ namespace xenrace::reports::testing {
 // demo-counter/buggy explored until it fails (it always does), and demo-counter/fixed passing.
 const std::vector<ReportEntry>& explored_demo_counter();
 
-// For every built-in scenario, its first variant expected to fail, explored with the scenario's own budget and not shrunk:
-// real traces of XenStore, watch, device and fault events, however many scenarios exist.
+// For every built-in scenario, its first variant expected to fail, explored with the scenario's own budget and
+// not shrunk: real traces of XenStore, watch, device and fault events, however many scenarios exist.
 const std::vector<ReportEntry>& explored_builtin_failures();
 // pci-attach/buggy alone, explored the same way: for the tests about its witness, which need not pay for every
 // scenario's exploration (the real-program ones take seconds each).
