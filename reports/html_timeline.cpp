@@ -103,13 +103,6 @@ struct RaceView {
   std::vector<std::size_t> steps;  // the events the sequence view shows, in trace order
 };
 
-// The "t3" of "t3 /a=1" or "t3 commit" ("" outside a transaction).
-std::string_view transaction_of(const TraceEvent& e) {
-  std::string_view args = e.args;
-  if (e.op.rfind("xs.", 0) != 0 || args.size() < 2 || args[0] != 't' || args[1] < '0' || args[1] > '9') return {};
-  return args.substr(0, args.find(' '));
-}
-
 RaceView race_view(const ExecutionResult& ex) {
   RaceView v;
   const auto& events = ex.events;

@@ -25,14 +25,6 @@ std::optional<RacingPair> latest_pair(const std::vector<TraceEvent>& events, con
   return std::nullopt;
 }
 
-// "t3 /a=1" -> "t3": the XenStore transaction an operation runs in ("" outside one). transaction_end's
-// arguments start with the id too ("t3 commit").
-std::string_view transaction_of(const TraceEvent& e) {
-  std::string_view args = without_process_connection(e.args);
-  if (e.op.rfind("xs.", 0) != 0 || args.size() < 2 || args[0] != 't' || args[1] < '0' || args[1] > '9') return {};
-  return args.substr(0, args.find(' '));
-}
-
 // The value a change stores when its arguments say so ("/a=1", "counter=1" -> "1"); nullopt when they do not.
 std::optional<std::string_view> stored_value(const TraceEvent& e, const std::string& object) {
   std::string_view args = e.args;
@@ -129,6 +121,12 @@ std::optional<RacingPair> latest_refused_change(const std::vector<TraceEvent>& e
 }
 
 }  // namespace
+
+std::string_view transaction_of(const TraceEvent& e) {
+  std::string_view args = without_process_connection(e.args);
+  if (e.op.rfind("xs.", 0) != 0 || args.size() < 2 || args[0] != 't' || args[1] < '0' || args[1] > '9') return {};
+  return args.substr(0, args.find(' '));
+}
 
 std::optional<RacingPair> find_racing_pair(const ExecutionResult& execution) {
   const auto& events = execution.events;

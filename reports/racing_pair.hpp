@@ -17,6 +17,7 @@
 #pragma once
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 #include "runtime/execution.hpp"
 
@@ -30,5 +31,9 @@ struct RacingPair {
 };
 
 std::optional<RacingPair> find_racing_pair(const ExecutionResult& execution);
+
+// "t3 /a=1" -> "t3": the XenStore transaction an operation runs in ("" outside one). transaction_end's
+// arguments start with the id too ("t3 commit").
+std::string_view transaction_of(const TraceEvent& e);
 
 }  // namespace xenrace::reports

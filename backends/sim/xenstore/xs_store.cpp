@@ -5,13 +5,11 @@
 namespace xenrace::xs {
 
 namespace {
-constexpr unsigned kRead = 1, kWrite = 2, kOwner = 4;
-
 unsigned access_bits(XsPerm::Access a) {
   switch (a) {
-    case XsPerm::Access::read: return kRead;
-    case XsPerm::Access::write: return kWrite;
-    case XsPerm::Access::both: return kRead | kWrite;
+    case XsPerm::Access::read: return kPermRead;
+    case XsPerm::Access::write: return kPermWrite;
+    case XsPerm::Access::both: return kPermRead | kPermWrite;
     case XsPerm::Access::none: break;
   }
   return 0;
@@ -104,7 +102,8 @@ unsigned Store::perm_for(const Conn& cn, const Node& n) const {
 // perm_for_conn(): owners and tools get everything; others the first entry naming them that is not
 // ignored (XS_PERM_IGNORE, or a domain newer than the node: domain_adjust_node_perms), else the default.
 unsigned Store::perm_for(const Conn& cn, const XsPerms& perms, std::uint64_t ignored, std::uint64_t generation) const {
-  if (cn.privileged || perms.empty() || perms.front().domid == cn.domid) return kRead | kWrite | kOwner;
+  if (cn.privileged || perms.empty() || perms.front().domid == cn.domid)
+    return kPermRead | kPermWrite | kPermOwner;
   for (std::size_t i = 1; i < perms.size(); ++i) {
     if (perms[i].domid != cn.domid) continue;
     if (i < 64 && ((ignored >> i) & 1)) continue;
@@ -241,7 +240,7 @@ Result<T> Store::look_up(ConnId c, TxId tx, std::string_view path, Project proje
   if (Errno e = begin_request(c, tx, path, cn, t)) return Result<T>::error(e);
   View v = view_for(*cn, t);
   Errno err;
-  const Node* n = get_node(v, *cn, scratch_, kRead, err);
+  const Node* n = get_node(v, *cn, scratch_, kPermRead, err);
   if (!n) return Result<T>::error(err);
   if (children) v.children_seen(scratch_, ordered);
   return Result<T>::success(project(*n));
@@ -269,7 +268,7 @@ Errno Store::write(ConnId c, TxId tx, std::string_view path, std::string_view va
   if (Errno e = begin_request(c, tx, path, cn, t)) return e;
   View v = view_for(*cn, t);
   Errno err;
-  Node* n = get_node(v, *cn, scratch_, kWrite, err);
+  Node* n = get_node(v, *cn, scratch_, kPermWrite, err);
   if (!n) {
     if (err != ENOENT) return err;
     if ((err = create_node(v, *cn, scratch_, value))) return err;
@@ -293,7 +292,7 @@ Errno Store::mkdir(ConnId c, TxId tx, std::string_view path) {
   if (Errno e = begin_request(c, tx, path, cn, t)) return e;
   View v = view_for(*cn, t);
   Errno err;
-  if (get_node(v, *cn, scratch_, kWrite, err)) return 0;  // already there: nothing, no event
+  if (get_node(v, *cn, scratch_, kPermWrite, err)) return 0;  // already there: nothing, no event
   if (err != ENOENT) return err;
   if ((err = create_node(v, *cn, scratch_, ""))) return err;
   fire_watches(v, scratch_, false, v.read(scratch_), nullptr);
@@ -306,7 +305,7 @@ Errno Store::rm(ConnId c, TxId tx, std::string_view path) {
   if (Errno e = begin_request(c, tx, path, cn, t)) return e;
   View v = view_for(*cn, t);
   Errno err;
-  if (!get_node(v, *cn, scratch_, kWrite, err)) {
+  if (!get_node(v, *cn, scratch_, kPermWrite, err)) {
     if (err != ENOENT) return err;
     Errno perr = 0;  // missing: fine if the parent exists
     if (v.read(parent_of(scratch_), perr)) return 0;
@@ -363,14 +362,15 @@ Errno Store::set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& 
   if (is_special(path)) {          // set_perms_special()
     XsPerms* special = const_cast<XsPerms*>(special_perms(path));
     if (!special) return EINVAL;
-    if ((perm_for(*cn, *special, 0, kNoGeneration) & (kWrite | kOwner)) != (kWrite | kOwner)) return EACCES;
+    constexpr unsigned kWriteAndOwn = kPermWrite | kPermOwner;
+    if ((perm_for(*cn, *special, 0, kNoGeneration) & kWriteAndOwn) != kWriteAndOwn) return EACCES;
     *special = perms;
     return 0;
   }
   if (Errno e = node_path(*cn, path)) return e;
   View v = view_for(*cn, t);
   Errno err;
-  Node* n = get_node(v, *cn, scratch_, kWrite | kOwner, err);
+  Node* n = get_node(v, *cn, scratch_, kPermWrite | kPermOwner, err);
   if (!n) return err;
   if (!cn->privileged && perms.front().domid != n->perms.front().domid) return EPERM;
   const XsPerms old = n->perms;

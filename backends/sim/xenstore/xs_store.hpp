@@ -82,6 +82,9 @@ struct StoreOptions {
   std::size_t privileged_event_bytes = 64 * 1024 * 1024;
 };
 
+// Store::perm_for's bits: what a connection may do to a node.
+inline constexpr unsigned kPermRead = 1, kPermWrite = 2, kPermOwner = 4;
+
 class Store {
  public:
   explicit Store(StoreOptions options = {});

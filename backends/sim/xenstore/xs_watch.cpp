@@ -8,7 +8,6 @@
 namespace xenrace::xs {
 
 namespace {
-constexpr unsigned kRead = 1;
 constexpr std::size_t kPayloadMax = 4096;  // XENSTORE_PAYLOAD_MAX: longer events are dropped (send_event)
 }  // namespace
 
@@ -166,7 +165,7 @@ void Store::fire_special(std::string_view name) {
   for (auto& owner : conns_) {
     Conn* cn = owner.get();
     if (!cn || cn->watches.empty()) continue;
-    if (!perms || !(perm_for(*cn, *perms, 0, kNoGeneration) & kRead)) continue;  // check_perms_special
+    if (!perms || !(perm_for(*cn, *perms, 0, kNoGeneration) & kPermRead)) continue;  // check_perms_special
     for (const Watch& w : cn->watches)
       if (w.path == name) queue_event(*cn, w, name);
   }
@@ -175,11 +174,11 @@ void Store::fire_special(std::string_view name) {
 // watch_permitted(): the permissions the node had (SET_PERMS, a commit), else the node as it is now,
 // else its parent. A node that is gone, with no permissions recorded, is seen by nobody, not even dom0.
 bool Store::watch_permitted(const Conn& cn, std::string_view path, const Node* node, const XsPerms* old) const {
-  if (old && (perm_for(cn, *old, 0, kNoGeneration) & kRead)) return true;
+  if (old && (perm_for(cn, *old, 0, kNoGeneration) & kPermRead)) return true;
   if (!node) return false;
-  if (perm_for(cn, *node) & kRead) return true;
+  if (perm_for(cn, *node) & kPermRead) return true;
   const Node* parent = tree_.find(parent_of(path));
-  return parent && (perm_for(cn, *parent) & kRead);
+  return parent && (perm_for(cn, *parent) & kPermRead);
 }
 
 void Store::queue_event(Conn& cn, const Watch& w, std::string_view path) {
