@@ -43,6 +43,10 @@ if(XENRACE_UNITY)
   set_source_files_properties(${PROJECT_SOURCE_DIR}/cli/render.cpp DIRECTORY ${PROJECT_SOURCE_DIR}/cli
                               PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   set_target_properties(${_xenrace_gtest_binaries} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 4)
+  # The libraries, whose files parse the same project and fmt headers. Not the scenarios: each is a file of its
+  # own, with its own kGuests and Observed, as a reader expects of one race.
+  set_target_properties(xenrace_runtime xenrace_process xenrace_faults xenrace_world xenrace_sim xenrace_dom0
+                        xenrace_reports xenrace_run PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
 endif()
 
 option(XENRACE_PCH "Precompile third-party headers for the CLI and the GoogleTest binaries" ON)
