@@ -35,7 +35,10 @@ def runnable():
 
 
 def test_the_udisksd_race_is_found_shrunk_and_its_token_replays_it(runnable):
-    found = xenrace("explore", "real-libxl-disk", "--variant", "udisksd", "--json", *runnable, check_code=0)
+    # Seed 6 fails at its fifth execution (seeds tried in turn), seed 1 at its 42nd, each execution seconds of
+    # real libxl and real scripts; the gate's search of the variant shows seed 1's.
+    found = xenrace("explore", "real-libxl-disk", "--variant", "udisksd", "--seed", "6", "--json", *runnable,
+                    check_code=0)
     result = json.loads(found.stdout)[0]
     assert result["verdict"] == "fail" and result["met_expectation"] is True, result
     assert "block-attach" in result["message"] and "exited with status 1" in result["message"], result

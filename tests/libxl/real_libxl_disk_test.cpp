@@ -48,7 +48,10 @@ TEST(RealLibxlDisk, TwoAttachesAtOnceEachGiveTheGuestItsOwnLoopDevice) {
 TEST(RealLibxlDisk, UdisksdBetweenTheScriptsTwoLosetupsFailsLibxlsAttachAndTheReplayShowsIt) {
   DiskRunner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  const auto r = testing::first_pct_failure(runner, "udisksd", 200, [](const ExecutionResult&) { return true; });
+  // Seed 6: its fifth execution fails (seeds tried in turn), where seed 1 takes 42 executions of real libxl and
+  // real scripts, seconds each; the gate's search of the variant shows seed 1's.
+  const auto any = [](const ExecutionResult&) { return true; };
+  const auto r = testing::first_pct_failure(runner, "udisksd", 200, any, {}, 6);
   ASSERT_TRUE(r) << "200 pct executions never put udisksd between the script's losetup -f and losetup DEV FILE";
   const std::string text = steps_text(*r);
   EXPECT_TRUE(has(r->message, "block-attach 1 failed: p1 exited with status 1") ||

@@ -68,12 +68,12 @@ struct ScenarioRunner {
   }
 };
 
-// The first of `budget` pct executions (seed 1, depth 3, as the real-script scenarios default to) of `variant`
-// that fails and that `wanted` accepts; nullopt when none does.
+// The first of `budget` pct executions (depth 3, as the real-script scenarios default to; seed 1 unless given)
+// of `variant` that fails and that `wanted` accepts; nullopt when none does.
 inline std::optional<ExecutionResult> first_pct_failure(ScenarioRunner& runner, const char* variant, int budget,
                                                         const std::function<bool(const ExecutionResult&)>& wanted,
-                                                        const Params& params = {}) {
-  PctStrategy strategy(1, 3);
+                                                        const Params& params = {}, std::uint64_t seed = 1) {
+  PctStrategy strategy(seed, 3);
   for (int i = 0; i < budget; ++i) {
     strategy.begin_execution(static_cast<std::uint64_t>(i));
     ExecutionResult r = runner.run(strategy, variant, params);

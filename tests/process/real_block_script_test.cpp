@@ -46,10 +46,12 @@ TEST(RealBlockScript, Xen417GivesADeviceToOneWriterOnly) {
   }
 }
 
-// The first of 80 random executions (seed 1) that fails, if any; its schedule replays to the same trace.
-std::optional<ExecutionResult> first_failure_replayed(Runner& runner, const char* variant) {
+// The first of 80 random executions under `seed` that fails, if any; its schedule replays to the same trace.
+// The tests below give a seed whose first execution fails (seeds tried in turn): each execution runs the real
+// scripts for seconds, and seed 1 takes about 30 of them, which the gate's search of the variant shows anyway.
+std::optional<ExecutionResult> first_failure_replayed(Runner& runner, const char* variant, std::uint64_t seed) {
   for (std::uint64_t i = 0; i < 80; ++i) {
-    RandomStrategy strategy(1);
+    RandomStrategy strategy(seed);
     strategy.begin_execution(i);
     ExecutionResult r = runner.run(strategy, variant);
     if (!r.failed()) continue;
@@ -68,7 +70,7 @@ std::optional<ExecutionResult> first_failure_replayed(Runner& runner, const char
 TEST(RealBlockScript, WithoutTheInodeRecheckTwoWritersGetTheDeviceAndTheReplayShowsIt) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  const auto r = first_failure_replayed(runner, "without-inode-recheck");
+  const auto r = first_failure_replayed(runner, "without-inode-recheck", 12);
   ASSERT_TRUE(r) << "80 random executions never gave the device to two writers";
   const std::string text = steps_text(*r);
   EXPECT_EQ(r->message, "2 guests were given one device for writing") << text;
@@ -80,7 +82,7 @@ TEST(RealBlockScript, WithoutTheInodeRecheckTwoWritersGetTheDeviceAndTheReplaySh
 TEST(RealBlockScript, TheMkdirLockLeftByAKilledScriptIsStolenByTwoWaiters) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  const auto r = first_failure_replayed(runner, "mkdir-lock");
+  const auto r = first_failure_replayed(runner, "mkdir-lock", 24);
   ASSERT_TRUE(r) << "80 random executions never gave the device to two writers";
   const std::string text = steps_text(*r);
   EXPECT_EQ(r->message, "2 guests were given one device for writing") << text;

@@ -31,7 +31,10 @@ struct Runner : testing::ScenarioRunner {
 TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheReplayShowsIt) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  const auto r = testing::first_pct_failure(runner, "xen-4.17", 300, [](const ExecutionResult&) { return true; });
+  // Seed 3: its fourth execution fails (seeds tried in turn), where seed 1 takes 51 executions of the real
+  // script, each of them seconds long; the gate's search of the variant shows seed 1's.
+  const auto any = [](const ExecutionResult&) { return true; };
+  const auto r = testing::first_pct_failure(runner, "xen-4.17", 300, any, {}, 3);
   ASSERT_TRUE(r) << "300 pct executions never put udisksd between losetup -f and losetup DEV FILE";
   const std::string text = steps_text(*r);
   EXPECT_EQ(r->message, "block add did not connect the disk (hotplug-status error)") << text;
@@ -40,11 +43,12 @@ TEST(RealLoopScript, AnotherLoopUserTakesTheDeviceBetweenTheTwoLosetupsAndTheRep
   EXPECT_EQ(testing::replay_difference(runner, *r, "xen-4.17"), "");
 }
 
-// The fix passes because it meets the race and survives it, not because it never meets it.
+// The fix passes because it meets the race and survives it, not because it never meets it. Seed 8 meets it at
+// its fourth execution (seeds tried in turn); seed 1 runs the real script for minutes before it does.
 TEST(RealLoopScript, FindAndBindMovesOnWhenTheDeviceIsTaken) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  PctStrategy strategy(1, 3);
+  PctStrategy strategy(8, 3);
   int raced = 0;
   for (std::uint64_t i = 0; i < 300 && raced == 0; ++i) {
     strategy.begin_execution(i);

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -39,12 +41,16 @@ const std::vector<ReportEntry>& explored_demo_counter() {
 namespace {
 
 // One variant explored in the simulator with its scenario's own budget, as a report entry with its replay
-// command; shrunk unless `shrink` is false.
+// command; shrunk unless `shrink` is false. With `seed`, under the scenario's own strategy and that seed.
 ReportEntry explored_entry(const Scenario& scenario, const VariantInfo& variant, StackPool& stacks,
-                           bool shrink = true) {
+                           bool shrink = true, std::optional<std::uint64_t> seed = std::nullopt) {
   WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
   ExploreOptions options;
   options.shrink = shrink;
+  if (seed) {
+    options.strategy.name = scenario.info().default_strategy;
+    options.strategy.seed = *seed;
+  }
   VariantReport r = explore_variant(scenario, variant, world, options, stacks);
   return entry_from_exploration(r, nlohmann::json::object(), r.replay ? "xenrace replay " + r.replay->encode() : "", 0);
 }
@@ -57,12 +63,19 @@ const std::vector<ReportEntry>& explored_builtin_failures() {
     register_builtin_scenarios(registry);
     StackPool stacks;
     std::vector<ReportEntry> out;
+    // The real-program scenarios whose first failing variant takes dozens of executions of real programs
+    // under seed 1, each of them seconds long: a seed under which their own strategy fails at once (seeds tried
+    // in turn). The page is the same kind of page whichever execution fails; the gate shows seed 1's search.
+    const std::map<std::string, std::uint64_t> quick_seed = {
+        {"real-block-script", 12}, {"real-libxl-disk", 6}, {"real-loop-script", 3}};
     for (const auto& scenario : registry.all())
       for (const auto& variant : scenario->info().variants) {
         if (variant.expect != Expect::fail) continue;
         // Unshrunk: the page must show every actor of whatever witness it is given, and each replay of a
         // real-program scenario's shrinker is a whole run of real programs.
-        out.push_back(explored_entry(*scenario, variant, stacks, false));
+        const auto quick = quick_seed.find(scenario->info().name);
+        out.push_back(explored_entry(*scenario, variant, stacks, false,
+                                     quick == quick_seed.end() ? std::nullopt : std::optional(quick->second)));
         break;
       }
     return out;
