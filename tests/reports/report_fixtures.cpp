@@ -64,8 +64,9 @@ const std::vector<ReportEntry>& explored_builtin_failures() {
     StackPool stacks;
     std::vector<ReportEntry> out;
     // The real-program scenarios whose first failing variant takes dozens of executions of real programs
-    // under seed 1, each of them seconds long: a seed under which their own strategy fails at once (seeds tried
-    // in turn). The page is the same kind of page whichever execution fails; the gate shows seed 1's search.
+    // under seed 1, each of them seconds long: a seed under which their own strategy fails within five
+    // executions (seeds tried in turn). The page is the same kind of page whichever execution fails; the gate
+    // shows seed 1's search.
     const std::map<std::string, std::uint64_t> quick_seed = {
         {"real-block-script", 12}, {"real-libxl-disk", 6}, {"real-loop-script", 3}};
     for (const auto& scenario : registry.all())
