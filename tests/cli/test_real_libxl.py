@@ -92,23 +92,25 @@ def test_a_proof_over_real_programs_spends_the_scenarios_own_budget_on_bounds():
     listed = {s["name"]: s for s in json.loads(xenrace("list", "--json").stdout)}
     assert listed["pci-attach"]["verify_budget"] == 100000
     assert listed["pci-attach"]["verify_by_bounds"] is False
-    budget = listed["real-libxl-pci-detach"]["verify_budget"]
+    budget = listed["real-libxl-pci"]["verify_budget"]
     assert budget < listed["pci-attach"]["verify_budget"]
-    assert listed["real-libxl-pci-detach"]["verify_by_bounds"] is True
-    probe = json.loads(xenrace("explore", "real-libxl-pci-detach", "--variant", "after-the-guest-reconnects",
+    assert listed["real-libxl-pci"]["verify_by_bounds"] is True
+    probe = json.loads(xenrace("explore", "real-libxl-pci", "--variant", "after-the-guest-connects",
                                "--iterations", "1", "--json").stdout)
     if probe[0]["verdict"] == "skipped":
-        pytest.skip(f"real-libxl-pci-detach cannot run here: {probe[0]['skip_reason']}")
-    # Two jobs share the budget (explore --jobs), and give what one does, in a quarter less wall time on two CPUs.
-    p = xenrace("explore", "real-libxl-pci-detach", "--variant", "after-the-guest-reconnects", "--verify",
+        pytest.skip(f"real-libxl-pci cannot run here: {probe[0]['skip_reason']}")
+    # Two jobs share the budget (explore --jobs), and give what one does.
+    p = xenrace("explore", "real-libxl-pci", "--variant", "after-the-guest-connects", "--verify",
                 "--jobs", "2", "--no-progress", "--json")
     assert p.stdout, (p.returncode, p.stderr)
     [r] = json.loads(p.stdout)
-    # Real libxl's two detaches one after the other: every schedule without a preemption, 3,744 executions
-    # with the host's libxl 4.17, proved in the budget; no unbounded search ran before the bounds.
+    # Debian's libxl 4.17, unmodified, attaching two devices once the guest is connected: every schedule without
+    # a preemption, 1,248 executions, proved in the budget; the rest of it goes to bound 1, which does not finish
+    # in it; no unbounded search ran before the bounds. CI proves real libxl here only; the detach side's proof
+    # (3,744 executions at bound 0, minutes on a slow runner) is measured in bench/README.md, not run in CI.
     assert r["verdict"] == "pass", r
     assert r["shown"] == "verified", r["shown_text"]
-    assert r["scope"].startswith("bound "), r["scope"]
+    assert r["scope"] == "bound 0", r["scope"]
     assert r["unbounded_unfinished_after"] is None, r
     assert 0 < r["executions"] <= budget, r
     assert "unbounded" not in r["shown_text"], r["shown_text"]

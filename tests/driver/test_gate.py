@@ -144,7 +144,9 @@ def test_gate_passes_when_expectations_are_met(run_gate, tmp_path):
 
 
 def test_jobs_give_the_same_verdicts_and_reports(run_gate, tmp_path):
-    runs = {j: run_gate("--tags", "demo,pci", "--jobs", j, report_dir=tmp_path / j) for j in ("1", "2")}
+    # The simulator's scenarios: --jobs with real programs is explore's, and tests/cli/test_jobs_shards.py checks it.
+    runs = {j: run_gate("--scenario", "demo-counter", "--scenario", "pci-attach", "--jobs", j, report_dir=tmp_path / j)
+            for j in ("1", "2")}
     for j, p in runs.items():
         assert p.returncode == 0, p.stdout + p.stderr
         assert f"--jobs {j}" in p.stdout  # passed on to every explore

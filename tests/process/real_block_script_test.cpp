@@ -33,7 +33,8 @@ bool wrote(const std::string& trace, int guest, const char* status) {
 TEST(RealBlockScript, Xen417GivesADeviceToOneWriterOnly) {
   Runner runner;
   if (!runner.skip.empty()) GTEST_SKIP() << runner.skip;
-  for (std::uint64_t i = 0; i < 12; ++i) {
+  // Four random schedules: what each shows is checked here; the gate's search samples 40 for the verdict.
+  for (std::uint64_t i = 0; i < 4; ++i) {
     RandomStrategy strategy(1);
     strategy.begin_execution(i);
     const ExecutionResult r = runner.run(strategy, "xen-4.17");
