@@ -10,12 +10,13 @@
 # ones. CMake adds -Winvalid-pch, so with -Werror a header GCC cannot use fails the build instead of
 # silently costing the time again.
 #
-# A unity build of the CLI and the test binaries (XENRACE_UNITY, off by default, on in ci/test): most of a CLI
+# A unity build of the CLI, the test binaries, the libraries and the scenarios (XENRACE_UNITY, off by default,
+# on in ci/test): most of a CLI
 # file's compile time is generating code for the CLI11 and JSON functions it uses, the same in each of its
 # sixteen files; two batches generate it twice instead. A test binary's files parse the same project headers
 # and generate the same GoogleTest code; batches of four do it once a batch. Off by default so that an
 # everyday build still compiles each file on its own and a missing include shows.
-option(XENRACE_UNITY "Compile the CLI's files, and each test binary's, as unity batches (CI: faster, same code)" OFF)
+option(XENRACE_UNITY "Compile the CLI, tests, libraries and scenarios as unity batches (CI: faster, same code)" OFF)
 
 function(_xenrace_test_targets dir out)
   get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
@@ -43,10 +44,13 @@ if(XENRACE_UNITY)
   set_source_files_properties(${PROJECT_SOURCE_DIR}/cli/render.cpp DIRECTORY ${PROJECT_SOURCE_DIR}/cli
                               PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   set_target_properties(${_xenrace_gtest_binaries} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 4)
-  # The libraries, whose files parse the same project and fmt headers. Not the scenarios: each is a file of its
-  # own, with its own kGuests and Observed, as a reader expects of one race.
+  # The libraries, whose files parse the same project and fmt headers.
   set_target_properties(xenrace_runtime xenrace_process xenrace_faults xenrace_world xenrace_sim xenrace_dom0
                         xenrace_reports xenrace_run PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  # The scenarios too, each keeping its own kGuests and Observed, as a reader expects of one race, in a namespace
+  # of its own (xenrace::scenario_<file>). One batch: it keeps the files' order, the order they register in and
+  # `xenrace list` prints (scenarios/CMakeLists.txt), where CMake links two batches' objects last batch first.
+  set_target_properties(xenrace_scenarios PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
 endif()
 
 # The test binaries' own files at -O0 (XENRACE_TESTS_O0, off by default, on in ci/test): a test file is mostly

@@ -17,7 +17,7 @@
 #include "world/host_block_script.hpp"
 #include "toolstack/block_script_steps.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_blkback_minor_reuse {  // names of its own (CI builds in unity batches)
 namespace {
 
 constexpr const char* kGuestImage = "/images/guest.img";
@@ -180,4 +180,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_blkback_minor_reuse

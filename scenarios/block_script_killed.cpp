@@ -29,7 +29,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_block_script_killed {  // names of its own (CI builds in unity batches)
 namespace {
 
 constexpr const char* kBackend = "/local/domain/0/backend/vbd/1/51712";
@@ -135,4 +135,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_block_script_killed

@@ -42,7 +42,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_generated_workload {  // names of its own (CI builds in unity batches)
 namespace {
 
 constexpr int kMaxGuests = 4;      // --param guests (default 3)
@@ -507,4 +507,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_generated_workload

@@ -24,7 +24,7 @@
 #include "toolstack/block_script_steps.hpp"
 #include "world/kernel.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_loop_block_script {  // names of its own (CI builds in unity batches)
 namespace {
 
 constexpr const char* kIso = "/isos/install.iso";
@@ -278,4 +278,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_loop_block_script

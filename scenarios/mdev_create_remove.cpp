@@ -26,7 +26,7 @@
 #include "world/mdev.hpp"
 #include "world/world.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_mdev_create_remove {  // names of its own (CI builds in unity batches)
 namespace {
 
 constexpr const char* kUuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
@@ -172,4 +172,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_mdev_create_remove

@@ -55,7 +55,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_pci_attach {  // names of its own (CI builds in unity batches)
 namespace {
 
 using pv_pci_guest::kBackendPath;
@@ -397,4 +397,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_pci_attach

@@ -18,7 +18,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_programs {  // names of its own (CI builds in unity batches)
 namespace {
 
 constexpr int kMaxPrograms = 6;
@@ -83,4 +83,4 @@ XENRACE_SCENARIO({
 }
 
 }  // namespace
-}  // namespace xenrace
+}  // namespace xenrace::scenario_programs

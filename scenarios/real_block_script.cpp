@@ -48,7 +48,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_real_block_script {  // names of its own (CI builds in unity batches)
 namespace {
 
 namespace fs = std::filesystem;
@@ -202,4 +202,4 @@ XENRACE_SCENARIO({
 }
 
 }  // namespace
-}  // namespace xenrace
+}  // namespace xenrace::scenario_real_block_script

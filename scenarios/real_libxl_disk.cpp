@@ -27,7 +27,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_real_libxl_disk {  // names of its own (CI builds in unity batches)
 namespace {
 
 const std::vector<DomId> kGuests = {1, 2};
@@ -103,4 +103,4 @@ XENRACE_SCENARIO({
 }
 
 }  // namespace
-}  // namespace xenrace
+}  // namespace xenrace::scenario_real_libxl_disk

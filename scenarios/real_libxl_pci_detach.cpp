@@ -28,7 +28,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_real_libxl_pci_detach {  // names of its own (CI builds in unity batches)
 namespace {
 
 using pv_pci_guest::kGuest;
@@ -104,4 +104,4 @@ XENRACE_SCENARIO({
 }
 
 }  // namespace
-}  // namespace xenrace
+}  // namespace xenrace::scenario_real_libxl_pci_detach

@@ -31,7 +31,7 @@
 #include "world/world.hpp"
 #include "world/xenstore.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_real_loop_script {  // names of its own (CI builds in unity batches)
 namespace {
 
 namespace fs = std::filesystem;
@@ -142,4 +142,4 @@ XENRACE_SCENARIO({
 }
 
 }  // namespace
-}  // namespace xenrace
+}  // namespace xenrace::scenario_real_loop_script

@@ -41,7 +41,7 @@
 #include "world/services.hpp"
 #include "world/world.hpp"
 
-namespace xenrace {
+namespace xenrace::scenario_xenstored_boot_order {  // names of its own (CI builds in unity batches)
 namespace {
 
 // Xen 4.17's tools/hotplug/Linux/systemd/proc-xen.mount.in and xenstored.service.in, as installed and reduced
@@ -355,4 +355,4 @@ XENRACE_SCENARIO({
 
 }  // namespace
 
-}  // namespace xenrace
+}  // namespace xenrace::scenario_xenstored_boot_order
