@@ -11,11 +11,10 @@
 # silently costing the time again.
 #
 # A unity build of the CLI, the test binaries, the libraries and the scenarios (XENRACE_UNITY, off by default,
-# on in ci/test): most of a CLI
-# file's compile time is generating code for the CLI11 and JSON functions it uses, the same in each of its
-# sixteen files; two batches generate it twice instead. A test binary's files parse the same project headers
-# and generate the same GoogleTest code; batches of four do it once a batch. Off by default so that an
-# everyday build still compiles each file on its own and a missing include shows.
+# on in ci/test): most of a CLI file's compile time is generating code for the CLI11 and JSON functions it uses,
+# the same in each of its sixteen files; two batches generate it twice instead. A test binary's files parse the
+# same project headers and generate the same GoogleTest code; batches of four do it once a batch. Off by default
+# so that an everyday build still compiles each file on its own and a missing include shows.
 option(XENRACE_UNITY "Compile the CLI, tests, libraries and scenarios as unity batches (CI: faster, same code)" OFF)
 
 function(_xenrace_test_targets dir out)
