@@ -80,10 +80,15 @@ void print_variant(const Context& ctx, const VariantReport& r, std::size_t id_wi
     if (const std::string race = reports::race_summary(r.failure); !race.empty()) std::cout << "  " << race << "\n";
     // A witness whose shrinking ran out of replays half-way may be far from minimal (a slow scenario's low
     // budget under a strategy that switches at most steps); with one preemption or none it cannot be far.
+    // A budget of 0 (a scenario whose witnesses a few replays do not shrink): reported as found.
     if (const std::size_t p = r.failure.schedule.preemptions(); shrunk && r.shrink_cut_short && p > 1)
-      std::cout << fmt::format("  shrinking stopped at its budget of {} replays with {} preemptions left; "
-                               "--shrink-budget N lets it go on\n",
-                               r.shrink_budget, p);
+      std::cout << (r.shrink_budget == 0
+                        ? fmt::format("  not shrunk (a shrink budget of 0 replays): {} preemptions; "
+                                      "--shrink-budget N shrinks it\n",
+                                      p)
+                        : fmt::format("  shrinking stopped at its budget of {} replays with {} preemptions left; "
+                                      "--shrink-budget N lets it go on\n",
+                                      r.shrink_budget, p));
     std::cout << "  replay: " << replay_command(ctx, *r.replay) << "\n";
   }
 }

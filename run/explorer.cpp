@@ -337,7 +337,7 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
     const std::uint64_t found_after = n + 1;
     // A scenario whose executions are slow (real programs) may lower the budget (ScenarioInfo::shrink_budget).
     const std::uint64_t shrink_budget = options.shrink_budget ? *options.shrink_budget
-                                        : info.shrink_budget  ? std::min(info.shrink_budget, kDefaultShrinkBudget)
+                                        : info.shrink_budget  ? std::min(*info.shrink_budget, kDefaultShrinkBudget)
                                                               : kDefaultShrinkBudget;
     if (options.shrink) rep.shrink_budget = shrink_budget;
     bool cut_short = false;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,9 +73,10 @@ struct ScenarioInfo {
   // (faults, max-faults; on a host the real components' settings). The CLI refuses any other key, so a
   // scenario that reads a key must declare it here.
   std::vector<ParamInfo> params;
-  // At most this many replays to shrink a witness (0: the explorer's budget): for a scenario whose executions
-  // are slow, such as real programs as process actors.
-  std::uint64_t shrink_budget = 0;
+  // At most this many replays to shrink a witness (unset: the explorer's budget): for a scenario whose executions
+  // are slow, such as real programs as process actors. 0: its witnesses are reported as found, for a scenario
+  // whose failures a handful of replays cannot shrink.
+  std::optional<std::uint64_t> shrink_budget;
   // Executions `explore --verify` may spend on a variant's search when --iterations does not say (0:
   // kDefaultVerifyBudget), and as much again on bounds 0, 1, 2, ... when the unbounded search does not finish: a
   // scenario whose executions are slow (real programs) says how long a proof may take, so that `explore --all

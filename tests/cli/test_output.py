@@ -262,3 +262,12 @@ def test_a_witness_the_shrink_budget_cut_short_says_how_to_go_on():
     assert full_json["shrink_runs"] < full_json["shrink_budget"] == 1000, full_json
     assert not full_json["shrink_cut_short"], full_json
     assert full_json["preemptions"] < cut_json["preemptions"], (full_json, cut_json)
+    # A budget of 0 (real-block-script's own): the witness as found, and a line that says it was not shrunk.
+    none = xenrace(*argv, "--shrink-budget", "0", check_code=0).stdout.splitlines()
+    hint = [i for i, line in enumerate(none) if line.startswith("  not shrunk (a shrink budget of 0 replays): ")]
+    assert len(hint) == 1 and "shrinking stopped" not in "".join(none), none
+    assert none[hint[0] + 1].startswith("  replay: "), none
+    none_json = json.loads(xenrace(*argv, "--shrink-budget", "0", "--json", check_code=0).stdout)[0]
+    assert none_json["shrink_runs"] == none_json["shrink_budget"] == 0 and none_json["shrink_cut_short"], none_json
+    assert none_json["preemptions"] >= cut_json["preemptions"], (none_json, cut_json)
+    assert none_json["failure_steps"] == none_json["first_failure_steps"], none_json
