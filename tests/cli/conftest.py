@@ -10,12 +10,13 @@ from test_cli import BIN, xenrace
 @pytest.fixture(scope="session")
 def explore_all(tmp_path_factory):
     """One `explore --all` at the default budgets, as a person runs it, with its reports: (the lines printed,
-    the results of its results.json). Several tests read it, each a different side, and the run costs tens of
-    seconds of real libxl; the last line printed, which names the report directory, is checked and left out."""
+    the results of its results.json, the report directory). Several tests read it, each a different side, and
+    the run costs tens of seconds of real libxl; the last line printed, which names the report directory, is
+    checked and left out."""
     reports = tmp_path_factory.mktemp("explore-all")
     out = xenrace("explore", "--all", "--report-dir", str(reports), check_code=0).stdout.splitlines()
     assert out[-1].startswith(f"reports: {reports} ("), out[-1]
-    return out[:-1], json.loads((reports / "results.json").read_text())["results"]
+    return out[:-1], json.loads((reports / "results.json").read_text())["results"], reports
 
 
 @pytest.fixture()

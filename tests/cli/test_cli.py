@@ -19,6 +19,25 @@ def xenrace(*args, check_code=None):
     return p
 
 
+def assert_explores_as(explore_all, reports, *extra):
+    """`explore --all --report-dir REPORTS EXTRA...` prints and writes what explore_all did: the text, replay
+    commands included (the summary's wall time aside), every result of results.json (what --json prints,
+    and more) but its wall-clock seconds, and every trace file byte for byte."""
+    lines, results, first = explore_all
+    out = xenrace("explore", "--all", "--report-dir", str(reports), *extra, check_code=0).stdout.splitlines()
+    assert out[-1].startswith(f"reports: {reports} ("), out[-1]
+    assert out[:-2] == lines[:-1]
+    assert any(l.startswith("  replay: ") for l in lines)
+    again = json.loads((reports / "results.json").read_text())["results"]
+    assert len(again) == len(results) > 10
+    for a, b in zip(results, again):
+        assert {**a, "seconds": 0} == {**b, "seconds": 0}, (a["scenario"], a["variant"])
+    traces = sorted(p.name for p in first.iterdir() if p.name.startswith("trace-"))
+    assert traces and traces == sorted(p.name for p in reports.iterdir() if p.name.startswith("trace-"))
+    for name in traces:
+        assert (first / name).read_bytes() == (reports / name).read_bytes(), name
+
+
 @pytest.fixture(scope="module")
 def explored(explore_all):
     """Every variant's result at the default budgets (results.json holds what --json prints, and more)."""
@@ -81,13 +100,10 @@ def test_every_failure_replays_to_the_same_hash(explored):
         assert "trace_hash: " + r["trace_hash"] in human
 
 
-def test_same_seed_gives_byte_identical_output():
-    # Every scenario, the real programs' included; 100 executions a variant halve real libxl's share of the time.
-    args = ("explore", "--all", "--json", "--seed", "7", "--iterations", "100")
-    a = xenrace(*args).stdout
-    b = xenrace(*args).stdout
-    assert a == b
-    assert len(json.loads(a)) > 10
+def test_same_seed_gives_byte_identical_output(explore_all, tmp_path):
+    # Every scenario, the real programs' included, at its own strategy, seed and budget: explore_all's command
+    # again.
+    assert_explores_as(explore_all, tmp_path)
 
 
 def test_human_failure_output_has_invariant_trace_and_replay_command():

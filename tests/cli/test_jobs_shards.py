@@ -9,33 +9,12 @@ import re
 
 import pytest
 
-from test_cli import xenrace
+from test_cli import assert_explores_as, xenrace
 
 
-def without_wall_clock(results):
-    """results.json without its one wall-clock field per variant."""
-    for r in results["results"]:
-        r.pop("seconds")
-    return results
-
-
-def test_jobs_2_prints_and_writes_what_jobs_1_does(tmp_path):
-    # 100 executions a variant still meet every expectation (check_code=0), and the real-program scenarios'
-    # runs cost a third of what 300 did.
-    args = ["explore", "--all", "--iterations", "100", "--no-progress"]
-    one = xenrace(*args, "--json", check_code=0).stdout
-    two = xenrace(*args, "--json", "--jobs", "2", check_code=0).stdout
-    assert one == two
-    assert len(json.loads(one)) > 10
-    # The text, traces and replay commands included (the summary's wall time aside).
-    text = [xenrace(*args, "-v", "--jobs", j, "--report-dir", str(tmp_path / j), check_code=0).stdout.splitlines()
-            for j in ("1", "2")]
-    assert text[0][:-2] == text[1][:-2]
-    assert any(l.startswith("  replay: ") for l in text[0])
-    reports = [without_wall_clock(json.loads((tmp_path / j / "results.json").read_text())) for j in ("1", "2")]
-    assert reports[0] == reports[1]
-    for name in (p.name for p in (tmp_path / "1").iterdir() if p.name.startswith("trace-")):
-        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+def test_jobs_2_prints_and_writes_what_jobs_1_does(explore_all, tmp_path):
+    # explore_all is `explore --all --report-dir` with one job (the default), at every scenario's own budget.
+    assert_explores_as(explore_all, tmp_path, "--jobs", "2")
 
 
 @pytest.mark.parametrize("value", ["x", "-1", "2.5", "", "1/2"])
