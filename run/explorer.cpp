@@ -349,8 +349,8 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
       // Then the fewest actors and operations: an integer parameter with a lower bound is a count (clients,
       // attaches, guests). From its minimum up to the value explored, search again, bounded, and shrink the
       // first failure of the same check. Its witness is taken only when it is no worse in preemptions, then
-      // steps, so the result is never worse than the first failure's; otherwise the report only says the
-      // smaller count fails too.
+      // steps, so the result is never worse than the first failure's; otherwise the report says the smaller
+      // count fails too, and the next count is tried.
       const std::uint64_t again = std::min(budget, std::max<std::uint64_t>(100, 10 * found_after));
       for (const ParamInfo& p : info.params) {
         if (p.kind != ParamKind::integer || p.min == std::numeric_limits<std::int64_t>::min()) continue;
@@ -371,12 +371,13 @@ VariantReport explore_one_search(const Scenario& scenario, const VariantInfo& va
             best = std::move(candidate);
             cut_short = candidate_cut_short;
             params = std::move(smaller);
-          } else {
-            rep.also_fails += (rep.also_fails.empty() ? "" : ", ") +
-                              fmt::format("{} ({} preemptions, {} steps)", what, candidate.schedule.preemptions(),
-                                          candidate.steps);
+            break;  // the smallest count whose witness is no worse
           }
-          break;  // the smallest count that fails
+          // Worse: a larger count may still have one that is not (three attaches can fail without a
+          // preemption where two need one).
+          rep.also_fails += (rep.also_fails.empty() ? "" : ", ") +
+                            fmt::format("{} ({} preemptions, {} steps)", what, candidate.schedule.preemptions(),
+                                        candidate.steps);
         }
       }
     }
