@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "run/equivalent_order.hpp"
 #include "run/report_wire.hpp"
 #include "run/shard_merge.hpp"
 #include "run/shared_budget.hpp"
@@ -63,9 +64,9 @@ constexpr std::uint64_t kDefaultShrinkBudget = 1000;
 
 // Delta debugging over explicit decisions: drop chunks (halving their size), keep any candidate that
 // still breaks the same check and is simpler. Each candidate is one replay.
-ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
-                       StackPool& stacks, const ExecutionOptions& options, ExecutionResult best,
-                       std::uint64_t budget, std::uint64_t& runs, bool& cut_short) {
+ExecutionResult delta_debug(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
+                            StackPool& stacks, const ExecutionOptions& options, ExecutionResult best,
+                            std::uint64_t budget, std::uint64_t& runs, bool& cut_short) {
   auto attempt = [&](Schedule candidate) -> bool {
     if (runs >= budget) return false;
     ++runs;
@@ -147,6 +148,22 @@ ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const
       candidate.decisions[i].value = v;
       if (attempt(std::move(candidate))) break;
     }
+  }
+  return best;
+}
+
+// Delta debugging, then the same trace in an order with fewer switches (run/equivalent_order.hpp), and
+// again while that order is simpler: deleting decisions reaches witnesses whose remaining switches order steps
+// that commute, and reordering reaches ones that deleting would not. So the witness is one whose equivalent
+// order is no simpler, unless the budget ran out.
+ExecutionResult shrink(const Scenario& scenario, std::string_view variant, const WorldFactory& world,
+                       StackPool& stacks, const ExecutionOptions& options, ExecutionResult best,
+                       std::uint64_t budget, std::uint64_t& runs, bool& cut_short) {
+  best = delta_debug(scenario, variant, world, stacks, options, std::move(best), budget, runs, cut_short);
+  while (budget >= runs + 2) {
+    auto r = run_in_equivalent_order(scenario, variant, world, stacks, options, best, runs);
+    if (!r || !r->same_failure(best) || !simpler(*r, best)) break;
+    best = delta_debug(scenario, variant, world, stacks, options, std::move(*r), budget, runs, cut_short);
   }
   return best;
 }

@@ -73,13 +73,16 @@ def test_a_count_is_the_number_of_racing_actors(name, param, actor_prefix, n):
 
 
 def test_shrinking_lowers_the_count_and_the_replay_carries_it():
+    # Two attaches fail only with a preemption; the witness shrunk at four has none, and so has one at three.
     out = xenrace("explore", "pci-attach/buggy-existing-backend", "--param", "attaches=4", check_code=0).stdout
-    assert "\n  shrunk to attaches=2 (explored with 4)\n" in out, out
+    assert "\n  shrunk to attaches=3 (explored with 4)\n" in out, out
+    assert "\n  also fails with attaches=2 (1 preemptions, " in out, out
     token = next(l for l in out.splitlines() if l.startswith("  replay: ")).split(" replay ", 1)[1]
-    assert len([a for a in replayed_actors(token) if a.startswith("xl pci-attach ")]) == 2
+    assert len([a for a in replayed_actors(token) if a.startswith("xl pci-attach ")]) == 3
     row = json.loads(xenrace("explore", "pci-attach/buggy-existing-backend", "--param", "attaches=4", "--json",
                              check_code=0).stdout)[0]
-    assert row["fewer"] == "attaches=2 (explored with 4)" and row["replay"] == token, row
+    assert row["fewer"] == "attaches=3 (explored with 4)" and row["replay"] == token, row
+    assert row["preemptions"] == 0, row
     assert row["count_runs"] > 0
     # Without shrinking the witness keeps the count explored.
     kept = json.loads(xenrace("explore", "pci-attach/buggy-existing-backend", "--param", "attaches=4", "--json",

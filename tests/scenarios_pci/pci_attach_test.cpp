@@ -131,9 +131,11 @@ std::string param_value(const Params& params, const std::string& key) {
 }
 
 // Shrinking ends with the fewest actors: a failure found with four attaches is searched for again with two
-// and three, and the witness runs with two, as its token says. It is never worse than the witness shrunk at
-// four (preemptions, then steps), and a token whose count is changed does not fit.
-TEST(PciAttachAttaches, AWitnessFoundWithFourAttachesShrinksToTwo) {
+// and three. Two attaches fail only with a preemption (dfs at bound 0 passes them), and the witness shrunk at
+// four has none, so the count taken is three, as the token says, and two is named as also failing. The
+// witness is never worse than the one shrunk at four (preemptions, then steps), and a token whose count is
+// changed does not fit.
+TEST(PciAttachAttaches, AWitnessFoundWithFourAttachesShrinksToThreeWithoutAPreemption) {
   ScenarioRegistry registry;
   registry.add(make_pci_attach());
   const Scenario& scenario = registry.get("pci-attach");
@@ -146,12 +148,13 @@ TEST(PciAttachAttaches, AWitnessFoundWithFourAttachesShrinksToTwo) {
   VariantReport report = explore_variant(scenario, variant, sim_world(), options, stacks);
   ASSERT_TRUE(report.failed);
   EXPECT_EQ(report.failure.check, "each attached device has its own dev-N");
-  EXPECT_EQ(report.fewer, "attaches=2 (explored with 4)");
-  EXPECT_EQ(report.also_fails, "");
+  EXPECT_EQ(report.fewer, "attaches=3 (explored with 4)");
+  EXPECT_EQ(report.failure.schedule.preemptions(), 0u);
+  EXPECT_TRUE(report.also_fails.starts_with("attaches=2 (1 preemptions, ")) << report.also_fails;
   EXPECT_GT(report.count_runs, 0u);
   ASSERT_TRUE(report.replay.has_value());
   const ReplayToken token = ReplayToken::decode(report.replay->encode());
-  EXPECT_EQ(param_value(token.params, "attaches"), "2");
+  EXPECT_EQ(param_value(token.params, "attaches"), "3");
   bool diverged = true;
   ExecutionResult again = replay_token(registry, token, sim_world(), stacks, &diverged);
   EXPECT_FALSE(diverged);
@@ -159,7 +162,7 @@ TEST(PciAttachAttaches, AWitnessFoundWithFourAttachesShrinksToTwo) {
   EXPECT_EQ(again.check, report.failure.check);
   EXPECT_EQ(std::count_if(again.actors.begin(), again.actors.end(),
                           [](const std::string& a) { return a.starts_with("xl pci-attach "); }),
-            2);
+            3);
 
   ExploreOptions at_four = options;
   at_four.fewer_actors = false;
