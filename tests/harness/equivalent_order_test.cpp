@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -44,7 +45,8 @@ testing::LambdaScenario lost_update(int private_steps, bool declared) {
       });
     }
     ex.at_end("no lost update", [&shared, &added]() -> std::string {
-      return shared == added ? "" : "the counter holds " + std::to_string(shared) + ", " + std::to_string(added) + " was added";
+      if (shared == added) return "";
+      return "the counter holds " + std::to_string(shared) + ", " + std::to_string(added) + " was added";
     });
   });
 }
@@ -65,14 +67,26 @@ ExecutionResult busy_failure(const Scenario& s, StackPool& stacks, std::size_t p
   return {};
 }
 
-TEST(EquivalentOrder, FewerSwitchesSameFailureSameValues) {
-  const testing::LambdaScenario s = lost_update(8, true);
-  StackPool stacks;
-  const ExecutionResult witness = busy_failure(s, stacks, 6);
-  ASSERT_TRUE(witness.failed());
+// lost_update(8, declared)'s busy failure, and what run_in_equivalent_order makes of it.
+struct Reordered {
+  ExecutionResult witness;
+  std::optional<ExecutionResult> again;
   std::uint64_t runs = 0;
-  const auto again = run_in_equivalent_order(s, "v", testing::empty_world(), stacks,
-                                             execution_options_for(s.info(), {}, false), witness, runs);
+};
+Reordered reorder_busy_failure(bool declared) {
+  const testing::LambdaScenario s = lost_update(8, declared);
+  StackPool stacks;
+  Reordered r;
+  r.witness = busy_failure(s, stacks, 6);
+  if (r.witness.failed())
+    r.again = run_in_equivalent_order(s, "v", testing::empty_world(), stacks,
+                                      execution_options_for(s.info(), {}, false), r.witness, r.runs);
+  return r;
+}
+
+TEST(EquivalentOrder, FewerSwitchesSameFailureSameValues) {
+  const auto [witness, again, runs] = reorder_busy_failure(true);
+  ASSERT_TRUE(witness.failed());
   EXPECT_EQ(runs, 2u);  // the observed replay, then the new order
   ASSERT_TRUE(again.has_value());
   EXPECT_TRUE(again->same_failure(witness)) << again->message;
@@ -86,14 +100,9 @@ TEST(EquivalentOrder, FewerSwitchesSameFailureSameValues) {
 
 TEST(EquivalentOrder, UndeclaredStepsKeepTheirPlaces) {
   // Steps that declare nothing are dependent with every step: no other order is the same trace.
-  const testing::LambdaScenario s = lost_update(8, false);
-  StackPool stacks;
-  const ExecutionResult witness = busy_failure(s, stacks, 6);
+  const auto [witness, again, runs] = reorder_busy_failure(false);
   ASSERT_TRUE(witness.failed());
-  std::uint64_t runs = 0;
-  EXPECT_FALSE(run_in_equivalent_order(s, "v", testing::empty_world(), stacks,
-                                       execution_options_for(s.info(), {}, false), witness, runs)
-                   .has_value());
+  EXPECT_FALSE(again.has_value());
   EXPECT_EQ(runs, 1u);  // only the observed replay: the same order again would tell nothing
 }
 
