@@ -149,12 +149,20 @@ def test_jobs_give_the_same_verdicts_and_reports(run_gate, tmp_path):
             for j in ("1", "2")}
     for j, p in runs.items():
         assert p.returncode == 0, p.stdout + p.stderr
-        assert f"--jobs {j}" in p.stdout  # passed on to every explore
+        # Two scenarios share the cores: with two, both explore at once, one core each.
+        assert p.stdout.count(" --jobs 1\n") == 2, p.stdout
+        assert p.stdout.index("explore demo-counter ") < p.stdout.index("explore pci-attach "), p.stdout
     verdicts = [[{k: v for k, v in verdict.items() if k != "report_dir"}  # the one thing meant to differ
                  for verdict in json.loads((tmp_path / j / "gate.json").read_text())["verdicts"]] for j in ("1", "2")]
     assert verdicts[0] == verdicts[1] and len(verdicts[0]) > 2
     for name in ("demo-counter/trace-demo-counter-buggy.json", "pci-attach/trace-pci-attach-buggy.json"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_one_scenario_gets_every_core(run_gate, tmp_path):
+    p = run_gate("--scenario", "demo-counter", "--jobs", "2")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert " --jobs 2\n" in p.stdout, p.stdout
 
 
 def test_gate_fails_listing_replay_commands(run_gate, tmp_path):
