@@ -1,5 +1,5 @@
-// A failing execution in another order of the same Mazurkiewicz trace, with fewer context switches: the
-// first thing the shrinker tries on a witness.
+// A failing execution in another order of the same Mazurkiewicz trace, with fewer context switches: what the
+// shrinker tries after delta debugging (run/explorer.cpp, shrink).
 //
 // A random or pct witness switches actors at almost every step (hundreds of preemptions), and most of those
 // switches order steps that commute. Deleting decisions (delta debugging) changes the interleaving blindly,
@@ -20,8 +20,9 @@
 
 namespace xenrace {
 
-// Two replays: `witness` observed, then its steps in the new order. The second run's result (its own recorded
-// schedule), or nullopt when the observed replay did not end as `like` did. `runs` counts the replays.
+// Two replays: `like`'s schedule observed, then its steps in the new order. The second run's result (its own
+// recorded schedule), or nullopt when the observed replay did not end as `like` did or its steps are already in
+// that order (then only one replay ran). `runs` counts the replays.
 std::optional<ExecutionResult> run_in_equivalent_order(const Scenario& scenario, std::string_view variant,
                                                        const WorldFactory& world, StackPool& stacks,
                                                        const ExecutionOptions& options, const ExecutionResult& like,
