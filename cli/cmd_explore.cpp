@@ -117,6 +117,9 @@ Runner add_explore_command(CLI::App& app, Context& ctx) {
   auto* preemptions =
       cmd->add_option("--preemptions", a->strategy.given.preemption_bound, "Preemption bound: dfs's (default: the scenario's), or dpor's (default: none)")
       ->transform(whole_number(0, std::numeric_limits<unsigned>::max()));
+  cmd->add_flag("--no-state-cache{false}", a->strategy.given.state_cache,
+                "dpor: explore the future of every state again, even one an earlier execution explored in full "
+                "(to compare; the cache is sound and on by default)");
   cmd->add_flag("--verify", a->verify,
                 "Try to prove each variant expected to pass: every schedule, by an exhaustive strategy (dpor when "
                 "built, else dfs), within the budget; when unbounded dpor does not finish, the largest preemption "

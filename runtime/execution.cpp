@@ -25,6 +25,26 @@ Execution::Execution(Strategy& strategy, StackPool& stacks, ExecutionOptions opt
   if (options_.os_threads) sched_.use_os_threads();
 }
 
+void Execution::world_state(StatePart part) {
+  world_described_ = true;
+  state_parts_.push_back(std::move(part));
+}
+
+// Until the scenario describes its own state, what it keeps outside the world is unknown: no key is taken (and
+// the scheduler does not even look at its actors).
+void Execution::scenario_state(StatePart part) {
+  state_parts_.push_back(std::move(part));
+  if (sched_.caches_states()) sched_.set_state_source([this](StateHasher& h) { return hash_state(h); });
+}
+
+// A world that says nothing of itself (the dom0 backend: the host's state) makes every key unknown.
+bool Execution::hash_state(StateHasher& h) {
+  if (!world_described_ || !violated_check_.empty()) return false;
+  for (const StatePart& part : state_parts_)
+    if (!part(h)) return false;
+  return true;
+}
+
 Execution::~Execution() {
   // Actor stacks may hold references into owned objects: unwind them first. Then destroy the owned
   // objects newest first, so an object may safely refer to any object made before it.

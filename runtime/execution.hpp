@@ -106,6 +106,15 @@ class Execution {
   // An input directive the model leaves out (ExecutionResult::not_modelled); listed once however often said.
   void not_modelled(std::string what);
 
+  // The state cache (runtime/state_key.hpp, DporStrategy). A part hashes state it owns into the key, or
+  // returns false when it cannot describe it (then nothing is cached there). The world adds one for its
+  // components (the simulator's does; a world that adds none is never described), and a scenario adds one
+  // for what it keeps outside the world (its shared struct, its locks): until both have, no state of the
+  // execution is cached. Actors describe their own stacks with Scheduler::Rest.
+  using StatePart = std::function<bool(StateHasher&)>;
+  void world_state(StatePart part);
+  void scenario_state(StatePart part);
+
   // Blocks the calling actor until `condition()` holds, and says so: a run that ends with it still waiting
   // is a deadlock reported as "waiting for <what>". The condition is re-checked each time another actor has
   // performed a visible operation (in free mode, where the real kernel acts unseen, every `poll` of virtual
@@ -184,6 +193,7 @@ class Execution {
   void run_visible_hook();
   void trace_record(std::string_view op, std::string_view args, std::string_view result);
   void wake_waiters_after_record();
+  bool hash_state(StateHasher& h);
 
   struct Invariant {
     std::string name;
@@ -206,6 +216,8 @@ class Execution {
   template <class T>
   static inline const char shared_key = 0;  // one address per type: shared<T>'s key
   std::vector<std::pair<const char*, void*>> shared_;
+  std::vector<StatePart> state_parts_;
+  bool world_described_ = false;
   std::vector<std::shared_ptr<void>> owned_;  // declared last: destroyed after the fibers unwound
   std::string violated_check_;
   std::string violation_;

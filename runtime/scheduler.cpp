@@ -10,7 +10,8 @@
 namespace xenrace {
 
 Scheduler::Scheduler(StackPool& stacks, Strategy& strategy, std::uint32_t max_decisions_hint)
-    : stacks_(stacks), strategy_(strategy), observe_(strategy.observes_steps()) {
+    : stacks_(stacks), strategy_(strategy), observe_(strategy.observes_steps()),
+      caches_states_(strategy.caches_states()), keys_at_picks_(strategy.caches_states_at_picks()) {
   actors_.reserve(8);
   schedule_.decisions.reserve(std::min<std::uint32_t>(max_decisions_hint, 1u << 16));
 }
@@ -89,6 +90,7 @@ void Scheduler::finish(Actor& a) {
 
 void Scheduler::switch_out(Actor& a) {
   a.fiber->suspend();
+  ++a.rest_count;  // one more scheduling point passed inside the innermost Rest scope
   if (a.unwinding) throw ActorUnwind{};
   if (a.kill_requested && !a.exiting) throw ActorKilled{};
 }
@@ -123,7 +125,9 @@ bool Scheduler::block(WaitQueue& q, std::string_view what, VirtualTime timeout) 
   a.deadline = timeout == kForever ? kForever : now_ + timeout;
   runnable_ &= ~actor_bit(a.id);
   q.waiters |= actor_bit(a.id);
+  a.in_wait = true;
   switch_out(a);
+  a.in_wait = false;
   return !a.timed_out;
 }
 
@@ -184,7 +188,9 @@ std::uint32_t Scheduler::choose(std::uint32_t n, ChoiceKind kind) {
 ActorId Scheduler::pick() {
   const bool forced = std::has_single_bit(runnable_);
   if (forced && !observe_) return lowest_actor(runnable_);
-  const PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size()), time_moved_};
+  PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size()), time_moved_};
+  StateKey key;
+  if (keys_at_picks_ && state_source_ && state_key(key)) [[unlikely]] ctx.state = &key;
   ActorId chosen = strategy_.pick_actor(ctx);
   if (chosen == kPruneExecution) [[unlikely]] return chosen;
   if (forced) return lowest_actor(runnable_);  // a forced step asks nothing and records nothing
@@ -213,12 +219,74 @@ bool Scheduler::fire_earliest_timer() {
   return true;
 }
 
+Scheduler::Rest::Rest(Scheduler& s, std::uint64_t state) {
+  if (!s.in_actor() || s.threads_) return;
+  sched_ = &s;
+  actor_ = s.current_;
+  Actor& a = *s.actors_[actor_];
+  saved_state_ = a.rest;
+  saved_depth_ = a.rest_depth;
+  saved_count_ = a.rest_count;
+  a.rest = word_hash::absorb(a.rest_depth ? a.rest : word_hash::kSeed, state);
+  ++a.rest_depth;
+  a.rest_count = 0;
+}
+
+Scheduler::Rest::~Rest() {
+  if (!sched_) return;
+  Actor& a = *sched_->actors_[actor_];
+  a.rest = saved_state_;
+  a.rest_depth = saved_depth_;
+  a.rest_count = saved_count_;
+}
+
+// Each actor in spawn order: finished (and how), or inside a Rest scope: its state there, how many
+// scheduling points it passed inside the scope, whether it waits (or was woken from a wait and has not run
+// since) and why it woke, what it waits for, its deadline, and what it releases at exit. Absolute virtual
+// time goes in too: an actor may read the clock.
+bool Scheduler::hash_actors(StateHasher& h) const {
+  if (!actor_error_.empty() || stop_) return false;
+  h.add(now_);
+  h.add(actors_.size());
+  for (const auto& a : actors_) {
+    h.add(static_cast<unsigned>(a->state));
+    h.add(a->killed);
+    h.add(a->kill_requested);
+    h.add(a->exit_handlers.size());
+    if (a->state == State::finished) continue;
+    if (a->rest_depth == 0) return false;
+    h.add(a->rest);
+    h.add(a->rest_count);
+    h.add(a->in_wait);
+    h.add((timed_out_ & actor_bit(a->id)) != 0);
+    if (!a->in_wait) continue;  // at a yield: what it last waited for is history
+    h.add(a->timed_out);
+    h.add(std::string_view(a->what.data()));
+    h.add(a->deadline);
+  }
+  return true;
+}
+
+bool Scheduler::state_key(StateKey& key) const {
+  if (!state_source_) return false;
+  StateHasher h;
+  if (!hash_actors(h) || !state_source_(h)) return false;
+  key = h.key();
+  return true;
+}
+
+bool Scheduler::explored_before() {
+  StateKey key;
+  return state_key(key) && strategy_.at_quiescence(key, steps_);
+}
+
 RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& after_step) {
   if (threads_) return run_threads(max_steps, after_step);
   for (;;) {
     if (stop_) return RunEnd::stopped;
     if (runnable_ == 0) {
       if (live_processes_ == 0) return RunEnd::completed;
+      if (state_source_ && explored_before()) [[unlikely]] return RunEnd::pruned;
       if (!fire_earliest_timer()) return RunEnd::deadlock;
       time_moved_ = true;
       continue;

@@ -85,6 +85,30 @@ class Scheduler {
   }
   bool observing() const { return observe_; }
 
+  // --- the state cache (runtime/state_key.hpp) ---
+  // While a Rest lives, the actor that made it vouches: whenever it is blocked inside this scope, all its own
+  // future depends on, beyond what the world's and the scenario's state parts hash, is `state` (which call
+  // site it waits at and the locals that matter after it). Scopes nest: the inner one adds to the outer.
+  // An actor blocked outside every scope has a state nobody described, and no state key is taken then.
+  class Rest {
+   public:
+    Rest(Scheduler& s, std::uint64_t state);
+    ~Rest();
+    Rest(const Rest&) = delete;
+    Rest& operator=(const Rest&) = delete;
+
+   private:
+    Scheduler* sched_ = nullptr;
+    ActorId actor_ = kNoActor;
+    std::uint64_t saved_state_ = 0;
+    std::uint32_t saved_depth_ = 0;
+    std::uint32_t saved_count_ = 0;
+  };
+  // The world's and the scenario's parts of a state key (Execution sets it once the scenario described its
+  // own): false when some part cannot say.
+  void set_state_source(std::function<bool(StateHasher&)> world) { state_source_ = std::move(world); }
+  bool caches_states() const { return caches_states_; }
+
   // --- OS-thread mode (dom0 free runs, runtime/scheduler_threads.cpp) ---
   // Actors become real threads; the OS decides the interleaving. Actor code runs under one lock held
   // between scheduling points, so scenario state needs no locking; yield() lets any other actor in,
@@ -155,6 +179,10 @@ class Scheduler {
     std::array<char, 96> what{};
     std::vector<std::function<void()>> exit_handlers;
     std::optional<Fiber> fiber;
+    std::uint64_t rest = 0;      // the declared state of the open Rest scopes, combined
+    std::uint32_t rest_depth = 0;  // open Rest scopes
+    std::uint32_t rest_count = 0;  // scheduling points passed since the innermost one opened
+    bool in_wait = false;          // suspended in block(): waiting, or woken and not yet resumed
   };
   static void actor_main(void* arg);
   void finish(Actor& a);
@@ -163,6 +191,10 @@ class Scheduler {
   ActorId pick();
   void record(ChoiceKind kind, std::uint32_t value, bool is_default);
   bool fire_earliest_timer();
+  // Where nothing can run: asks the strategy whether the state here was explored before (true: prune).
+  bool explored_before();
+  bool hash_actors(StateHasher& h) const;
+  bool state_key(StateKey& key) const;  // false: some part cannot describe its state
   struct Threads;
   ActorId spawn_thread(std::unique_ptr<Actor> a);
   void yield_thread();
@@ -192,6 +224,9 @@ class Scheduler {
   ActorMask woke_ = 0;                // actors the running step made runnable
   ActorMask timed_out_ = 0;           // actors made runnable by virtual time, until their next step
   bool time_moved_ = false;           // a timer fired since the last step (for the next StepRecord)
+  bool caches_states_ = false;        // the strategy keeps a state cache
+  bool keys_at_picks_ = false;        // ... and wants a key at every pick it can have one
+  std::function<bool(StateHasher&)> state_source_;
 };
 
 }  // namespace xenrace

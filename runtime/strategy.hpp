@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "runtime/footprint.hpp"
+#include "runtime/state_key.hpp"
 #include "runtime/types.hpp"
 
 namespace xenrace {
@@ -20,6 +21,9 @@ struct PickContext {
   // Virtual time moved just before this pick, because no actor could run: `current` had blocked, and the
   // timeouts woke it together with the others, so whichever of them goes first preempts nobody.
   bool time_moved = false;
+  // A state cache's key of the state here (Strategy::caches_states), when every actor is at a point it
+  // described (Scheduler::Rest) and the world and the scenario could describe theirs; else null.
+  const StateKey* state = nullptr;
 };
 
 // What a step-observing strategy (dpor) learns after every scheduling step, forced ones included.
@@ -72,6 +76,17 @@ class Strategy {
   // each step touched (StepRecord). Others are asked only when there is a choice.
   virtual bool observes_steps() const { return false; }
   virtual void step_done(const StepRecord& step) { (void)step; }
+  // A state cache (dpor): asked where every actor is blocked and virtual time is about to move, with the key of
+  // the state there (runtime/state_key.hpp) when every part could describe it. True abandons the execution
+  // (RunEnd::pruned): the future of that state was explored before.
+  virtual bool caches_states() const { return false; }
+  // And at every pick (PickContext::state), which costs a key wherever every actor is at a described point.
+  virtual bool caches_states_at_picks() const { return false; }
+  virtual bool at_quiescence(const StateKey& key, std::uint64_t steps) {
+    (void)key;
+    (void)steps;
+    return false;
+  }
   // Called after an execution with the number of steps it took (PCT learns its step bound from this).
   virtual void end_execution(std::uint64_t steps) { (void)steps; }
   // n when execution i depends on executions 0 .. min(i, n) - 1 as well as on (seed, i) (PCT's step bound): a
@@ -99,6 +114,7 @@ struct StrategyOptions {
   unsigned pct_depth = 3;
   unsigned preemption_bound = 2;  // dfs; dpor only when bound_dpor
   bool bound_dpor = false;        // dpor runs unbounded unless a bound was asked for (--preemptions)
+  bool state_cache = true;        // dpor skips states whose future it explored (--no-state-cache: off)
   // --shard K/N: this process explores part K (0-based) of N, disjoint from the other parts and together
   // covering what one unsharded run would: a range of executions for sampling strategies, a share of the
   // subtrees for enumerating ones.

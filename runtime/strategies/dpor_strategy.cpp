@@ -62,8 +62,10 @@ void DporStrategy::Node::reset() {
   values.clear();
 }
 
-DporStrategy::DporStrategy(unsigned shard_index, unsigned shard_count, std::optional<unsigned> preemption_bound)
-    : shard_index_(shard_index), shard_count_(shard_count == 0 ? 1 : shard_count), bound_(preemption_bound) {}
+DporStrategy::DporStrategy(unsigned shard_index, unsigned shard_count, std::optional<unsigned> preemption_bound,
+                           bool state_cache)
+    : shard_index_(shard_index), shard_count_(shard_count == 0 ? 1 : shard_count), bound_(preemption_bound),
+      state_cache_(state_cache) {}
 
 ActorMask DporStrategy::within_bound(const Node& n, ActorMask m) const {
   if (!bound_) return m;
@@ -133,6 +135,8 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   updates_since_global_.clear();
   known_actors_ = 0;
   prune_next_ = false;
+  hit_summary_ = kNoSummary;
+  hit_quiescent_ = false;
   in_shard_ = !probing_;  // a probe of several values takes several executions
   ++epoch_;
 }
@@ -193,6 +197,10 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   inherit_sleepers(j);
   depth_ = j + 1;
   reached_ = j + 1;
+  if (ctx.state && !bound_ && cache_allowed(j) && revisit(*ctx.state, j, ctx.step, sleep_mask(n))) {
+    ++cache_hits_;
+    return kPruneExecution;
+  }
   ActorMask candidates = ctx.runnable & ~sleep_mask(n);
   const ActorId preferred = default_pick(ctx);  // keep running: the fewest preemptions first
   bool at_split = false;
@@ -266,7 +274,8 @@ void DporStrategy::step_done(const StepRecord& step) {
   n.chosen_footprint.merge(fp.global(), fp.begin(), fp.end());  // for its sleep set
 
   const ActorId a = step.actor;
-  Event e{a, steps_of_[a]++, fp.global(), step.after_timeout, static_cast<std::uint32_t>(accesses_.size()), 0};
+  Event e{a, steps_of_[a]++, fp.global(), step.after_timeout, static_cast<std::uint32_t>(accesses_.size()), 0,
+          step.time_moved};
   accesses_.insert(accesses_.end(), fp.begin(), fp.end());
   e.end = static_cast<std::uint32_t>(accesses_.size());
 
@@ -435,8 +444,189 @@ void DporStrategy::sleep_foreign_before(Node& n, ActorId actor) {
       n.asleep.push_back(Sleeper{f.actor, f.footprint});
 }
 
+bool DporStrategy::cache_allowed(std::size_t j) const {
+  if (probing_ || prune_next_) return false;
+  return shard_count_ == 1 || (has_split_ && split_.node >= 0 && static_cast<std::size_t>(split_.node) < j);
+}
+
+bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps) {
+  const std::size_t j = reached_;
+  if (!cache_allowed(j)) return false;
+  const std::uint32_t spent = j == 0 ? 0 : nodes_[j - 1].spent + cost(nodes_[j - 1], nodes_[j - 1].chosen);
+  auto [it, fresh] = states_.try_emplace(key, CachedState{steps, spent, true});
+  if (!fresh) {
+    CachedState& c = it->second;
+    if (c.open) return false;  // a state this path passed before: its future is what is being explored
+    if (steps <= c.steps && (!bound_ || spent >= c.spent)) {
+      reverse_unobserved_updates();
+      hit_quiescent_ = true;
+      ++cache_hits_;
+      return true;
+    }
+    c = CachedState{steps, spent, true};  // explored from a worse start: explore again from this one
+  }
+  open_states_.push_back(OpenState{key, j, kNoSummary});
+  return false;
+}
+
+bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t steps, ActorMask asleep) {
+  auto [it, fresh] = states_.try_emplace(key, CachedState{steps, 0, true, asleep});
+  CachedState& c = it->second;
+  if (!fresh) {
+    if (c.open) return false;
+    if (steps <= c.steps && (c.asleep & ~asleep) == 0 && c.summary != kNoSummary) {
+      race_with_summary(summaries_[c.summary]);
+      reverse_unobserved_updates();
+      hit_summary_ = c.summary;
+      return true;
+    }
+    const std::uint32_t summary = c.summary;
+    c = CachedState{steps, 0, true, asleep, summary};  // explored from a worse start: again from this one
+  }
+  if (c.summary == kNoSummary) {
+    c.summary = static_cast<std::uint32_t>(summaries_.size());
+    summaries_.emplace_back();
+  }
+  open_states_.push_back(OpenState{key, j, c.summary});
+  return false;
+}
+
+// The steps of the cut-off future race with the steps of this path as they would have had they run: each
+// access of the summary with the last conflicting accesses of its object here, unless the path's step
+// happens before what its actor had done by now. Where it would, every awake actor is tried (the actor of
+// the future step may not be the initial that reverses it), which is more than the race itself asks.
+void DporStrategy::race_with_summary(const Summary& summary) {
+  auto clock_of = [this](ActorId a) {
+    Clock c{};
+    if (last_event_[a] >= 0) c = clocks_[static_cast<std::size_t>(last_event_[a])];
+    join(c, inbox_[a]);
+    return c;
+  };
+  auto race = [this](std::int64_t i, ActorId a, const Clock& ca) {
+    if (i < 0) return;
+    const auto e = static_cast<std::uint32_t>(i);
+    if (events_[e].actor == a || happens_before(e, ca)) return;
+    Node& n = nodes_[e];
+    n.backtrack |= n.enabled & ~sleep_mask(n);
+  };
+  for (ActorMask m = summary.global; m; m &= m - 1) {
+    const ActorId a = lowest_actor(m);
+    const Clock ca = clock_of(a);
+    for (ActorId b = 0; b < kMaxActors; ++b) race(last_event_[b], a, ca);
+  }
+  ActorId clock_actor = kNoActor;
+  Clock ca{};
+  for (const SummaryAccess& acc : summary.accesses) {
+    if (acc.actor != clock_actor) {
+      clock_actor = acc.actor;
+      ca = clock_of(acc.actor);
+    }
+    race(last_global_, acc.actor, ca);
+    auto found = objects_.find(acc.object);
+    if (found == objects_.end() || found->second.epoch != epoch_) continue;
+    const ObjectHistory& h = found->second;
+    race(h.last_write, acc.actor, ca);
+    if (writes(acc.mode) || updates(acc.mode))
+      for (const auto& [reader, index] : h.reads)
+        if (static_cast<std::int64_t>(index) > h.last_write) race(index, acc.actor, ca);
+    if (!updates(acc.mode))
+      for (const auto& [updater, index] : h.updates)
+        if (static_cast<std::int64_t>(index) > h.last_write) race(index, acc.actor, ca);
+  }
+}
+
+// An ordered read in the cut-off future would have seen the order of the updates before it: every two of one
+// object that nothing orders are reversed, as if one did.
+void DporStrategy::reverse_unobserved_updates() {
+  for (std::size_t x = 0; x < updates_since_global_.size(); ++x)
+    for (std::size_t y = x + 1; y < updates_since_global_.size(); ++y)
+      if (updates_since_global_[x].first == updates_since_global_[y].first)
+        reverse_unordered(updates_since_global_[x].second, updates_since_global_[y].second);
+}
+
+void DporStrategy::merge(Summary& into, const Summary& from) {
+  into.global |= from.global;
+  if (from.accesses.empty()) return;
+  if (into.accesses.empty()) {
+    into.accesses = from.accesses;
+    return;
+  }
+  std::vector<SummaryAccess> out;
+  out.reserve(into.accesses.size() + from.accesses.size());
+  auto less = [](const SummaryAccess& x, const SummaryAccess& y) {
+    return x.object != y.object ? x.object < y.object : x.actor < y.actor;
+  };
+  auto i = into.accesses.cbegin();
+  auto j = from.accesses.cbegin();
+  while (i != into.accesses.cend() || j != from.accesses.cend()) {
+    if (j == from.accesses.cend() || (i != into.accesses.cend() && less(*i, *j))) {
+      out.push_back(*i++);
+    } else if (i == into.accesses.cend() || less(*j, *i)) {
+      out.push_back(*j++);
+    } else {
+      out.push_back(SummaryAccess{i->object, i->actor, merged(i->mode, j->mode)});
+      ++i;
+      ++j;
+    }
+  }
+  into.accesses = std::move(out);
+}
+
+// Walks this execution's steps from the last one back, gathering what they touched, and adds it to each open
+// general point's summary at the point's place; a point where virtual time moved starts the gathering afresh.
+// An execution cut off at a point seen before adds that point's summary from where it ended.
+void DporStrategy::collect_summaries() {
+  bool any = false;
+  for (const OpenState& o : open_states_) any = any || o.summary != kNoSummary;
+  if (!any) return;
+  Summary& u = scratch_summary_;  // kept sorted; one step adds a few accesses, each in its place
+  u.global = 0;
+  u.accesses.clear();
+  if (hit_summary_ != kNoSummary) {
+    u.global = summaries_[hit_summary_].global;
+    u.accesses = summaries_[hit_summary_].accesses;
+  }
+  auto less = [](const SummaryAccess& x, const SummaryAccess& y) {
+    return x.object != y.object ? x.object < y.object : x.actor < y.actor;
+  };
+  std::size_t next_open = open_states_.size();
+  for (std::size_t k = events_.size() + 1; k-- > 0;) {
+    if (k < events_.size()) {
+      const Event& e = events_[k];
+      if (e.global) u.global |= actor_bit(e.actor);
+      for (std::uint32_t x = e.begin; x < e.end && !e.global; ++x) {
+        const SummaryAccess acc{accesses_[x].object, e.actor, accesses_[x].mode};
+        auto at = std::lower_bound(u.accesses.begin(), u.accesses.end(), acc, less);
+        if (at != u.accesses.end() && !less(acc, *at)) at->mode = merged(at->mode, acc.mode);
+        else u.accesses.insert(at, acc);
+      }
+      if (e.time_moved) {
+        u.global = 0;
+        u.accesses.clear();
+      }
+    }
+    while (next_open > 0 && open_states_[next_open - 1].node >= k) {
+      const OpenState& o = open_states_[--next_open];
+      if (o.summary != kNoSummary && o.node == k) merge(summaries_[o.summary], u);
+    }
+  }
+}
+
+void DporStrategy::close_states() {
+  while (!open_states_.empty() && open_states_.back().node >= depth_) {
+    states_[open_states_.back().key].open = false;
+    open_states_.pop_back();
+  }
+}
+
 void DporStrategy::end_execution(std::uint64_t steps) {
   (void)steps;
+  if (!probing_) collect_summaries();
+  advance();
+  close_states();
+}
+
+void DporStrategy::advance() {
   if (probing_) {
     const auto at = static_cast<std::size_t>(split_.node);
     Node& n = nodes_[at];

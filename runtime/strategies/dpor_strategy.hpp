@@ -46,6 +46,19 @@
 // this shard's later actors, as an explored sibling is in one search, so a trace is not run again by a
 // later shard. A step that asks value or fault choices is probed once per combination of them, so its
 // footprint covers every value, as an explored sibling's does.
+//
+// State cache: where every actor is blocked and virtual time is about to move (a quiescent point), the
+// scheduler hands over the key of the state there (runtime/state_key.hpp) when the scenario, the world and
+// every blocked actor could describe it. An execution that reaches a state whose future an earlier one
+// explored in full is abandoned there. This is sound here without the bookkeeping of stateful DPOR in
+// general: every step after a quiescent point happens after every step before it (the first is woken by
+// the timeout, which follows everything before the time move; every later one by program order, a wake-up
+// or a spawn from such a step), so no race crosses the point and no sleeper survives it (each actor asleep
+// before it would have had to run). The subtree below the point depends only on the state, and dpor
+// finishes it before it backtracks above it. The one thing that does cross is an ordered read's view of
+// updates made before: an abandoned execution reverses every two unordered updates of one object still
+// unobserved, as if a later read saw them. A cached future is reused only when it was reached in no more
+// steps (the step limit) and, bounded, with no fewer preemptions left. Sharded, only below the split.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -62,7 +75,7 @@ namespace xenrace {
 class DporStrategy final : public Strategy {
  public:
   DporStrategy(unsigned shard_index = 0, unsigned shard_count = 1,
-               std::optional<unsigned> preemption_bound = std::nullopt);
+               std::optional<unsigned> preemption_bound = std::nullopt, bool state_cache = true);
   std::string_view name() const override { return "dpor"; }
   bool observes_steps() const override { return true; }
   bool exhaustive() const override { return true; }
@@ -77,9 +90,15 @@ class DporStrategy final : public Strategy {
   std::uint32_t pick_value(std::uint32_t n, ChoiceKind kind) override;
   void step_done(const StepRecord& step) override;
   void end_execution(std::uint64_t steps) override;
+  bool caches_states() const override { return state_cache_; }
+  bool caches_states_at_picks() const override { return state_cache_ && !bound_; }  // bounded: quiescent only
+  bool at_quiescence(const StateKey& key, std::uint64_t steps) override;
 
   // Executions abandoned because every runnable actor was asleep (redundant by construction).
   std::uint64_t pruned() const { return pruned_; }
+  // Executions abandoned at a state whose future was explored, and the distinct states the cache holds.
+  std::uint64_t cache_hits() const { return cache_hits_; }
+  std::size_t cached_states() const { return states_.size(); }
 
  private:
   using Clock = std::array<std::uint32_t, kMaxActors>;
@@ -127,6 +146,7 @@ class DporStrategy final : public Strategy {
     bool global;
     bool after_timeout;
     std::uint32_t begin, end;  // its accesses in accesses_
+    bool time_moved = false;   // virtual time moved just before it: it follows every step before
   };
   struct ObjectHistory {
     std::uint64_t epoch = 0;  // the execution it belongs to: older ones are stale (kept, not freed)
@@ -152,6 +172,8 @@ class DporStrategy final : public Strategy {
   ActorMask within_bound(const Node& n, ActorMask m) const;
   bool may_sleep(const Node& n) const;
   std::vector<ValueChoice>& values_now();
+  void advance();        // end_execution: where the next execution leaves this one's path
+  void close_states();   // states the next execution does not pass through: their futures are explored
 
   unsigned shard_index_;
   unsigned shard_count_;
@@ -186,6 +208,48 @@ class DporStrategy final : public Strategy {
   void forget_split_after(Position p) {
     if (has_split_ && split_ > p) has_split_ = false;
   }
+
+  // The state cache.
+  // What the steps of a state's future touched, over every execution through it, up to the first quiescent
+  // point (the steps after one follow everything before it): per actor, sorted by object then actor.
+  struct SummaryAccess {
+    std::uint64_t object;
+    ActorId actor;
+    AccessMode mode;
+  };
+  struct Summary {
+    ActorMask global = 0;  // actors with a global step
+    std::vector<SummaryAccess> accesses;
+  };
+  static constexpr std::uint32_t kNoSummary = ~std::uint32_t{0};
+  struct CachedState {
+    std::uint64_t steps;  // when it was reached (its future fits the step limit from there)
+    std::uint32_t spent;  // preemptions spent when it was reached (bounded)
+    bool open;            // on the current path: its future is not explored in full yet
+    ActorMask asleep = 0;  // the sleep set it was explored with (a general point)
+    std::uint32_t summary = kNoSummary;  // a general point's summaries_ entry
+  };
+  struct OpenState {
+    StateKey key;
+    std::size_t node;  // reached_ there: the nodes before it decide it
+    std::uint32_t summary;  // kNoSummary: a quiescent point
+  };
+  bool cache_allowed(std::size_t j) const;
+  // A general point (ctx.state at a new node): true when its future was explored, after the backtracking the
+  // future's steps call for here.
+  bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, ActorMask asleep);
+  void race_with_summary(const Summary& summary);
+  void reverse_unobserved_updates();
+  void collect_summaries();  // end_execution: this execution's steps into its open states' summaries
+  static void merge(Summary& into, const Summary& from);
+  bool state_cache_;
+  std::unordered_map<StateKey, CachedState, StateKeyHash> states_;
+  std::vector<OpenState> open_states_;
+  std::vector<Summary> summaries_;
+  std::uint32_t hit_summary_ = kNoSummary;  // the execution ended at a general point seen before
+  bool hit_quiescent_ = false;              // ... or at a quiescent one
+  Summary scratch_summary_;
+  std::uint64_t cache_hits_ = 0;
 
   // Happens-before of the current execution.
   std::vector<Event> events_;

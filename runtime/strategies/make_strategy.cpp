@@ -14,7 +14,8 @@ std::unique_ptr<Strategy> make_strategy(const StrategyOptions& o) {
   if (o.name == "pct") return std::make_unique<PctStrategy>(o.seed, o.pct_depth);
   if (o.name == "dfs") return std::make_unique<DfsStrategy>(o.preemption_bound, o.shard_index, o.shard_count);
   if (o.name == "dpor") return std::make_unique<DporStrategy>(
-        o.shard_index, o.shard_count, o.bound_dpor ? std::optional<unsigned>(o.preemption_bound) : std::nullopt);
+        o.shard_index, o.shard_count, o.bound_dpor ? std::optional<unsigned>(o.preemption_bound) : std::nullopt,
+        o.state_cache);
   if (o.name == "replay")
     throw UsageError("strategy 'replay' needs a token: use 'xenrace replay TOKEN'");
   throw UsageError("unknown strategy '" + o.name + "' (known: " + exploring_strategy_names() + ", replay)");

@@ -52,6 +52,7 @@
 #include "backends/sim/xenstore/xs_node.hpp"
 #include "backends/sim/xenstore/xs_transaction.hpp"
 #include "backends/sim/xenstore/xs_watch.hpp"
+#include "runtime/state_key.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace::xs {
@@ -153,6 +154,9 @@ class Store {
 
   bool privileged(ConnId c) const;
   DomId domid(ConnId c) const;
+  // The store's part of a state key (xs_state_key.cpp): false while a transaction is open or a transport
+  // queues events itself.
+  bool hash_state(StateHasher& h) const;
   const StoreOptions& options() const { return options_; }
 
   // --- for invariants, tests and the benchmark: no permission checks, no scheduling ---

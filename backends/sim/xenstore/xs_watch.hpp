@@ -45,6 +45,11 @@ class EventQueue {
   std::size_t size() const { return events_.size(); }
   std::size_t bytes() const { return bytes_; }
   void clear();
+  // Each queued event in order, and whether a later event may still merge into it (the state cache).
+  template <class F>
+  void for_each(F f) const {
+    for (const XsWatchEvent& e : events_) f(e, mergeable_.count(&e) != 0);
+  }
 
  private:
   struct Key {
