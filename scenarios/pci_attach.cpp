@@ -125,11 +125,16 @@ class PciAttach {
     auto num_devs = xs_->read(kNoTx, fmt::format("{}/num_devs", kBackendPath));  // outside everything
     const bool backend_exists = num_devs.ok();
     // libxl__domain_type: PV. Not starting: the guest runs.
+    // What this path keeps on its stack across its waits: whether the backend was there, and num_devs.
+    const std::uint64_t here = rest_point(kReleasedPath, backend_exists, backend_exists ? num_devs.value : "");
     if (backend_exists || code_ == LibxlCode::after_0fdb48ffe7a1)
-      if (auto err = wait_for_backend(false); !err.empty()) return err;
+      if (auto err = wait_for_backend(false, here); !err.empty()) return err;
     const int num = backend_exists ? std::atoi(num_devs.value.c_str()) : 0;
     KeyValues back = device_entries(num);
-    st_.lock.acquire();
+    {
+      Scheduler::Rest waiting(st_.ex.sched(), here);
+      st_.lock.acquire();
+    }
     for (;;) {
       Result<TxId> t = xs_->transaction_start();
       if (!t.ok()) return unlock_with(fmt::format("xs_transaction_start: {}", errno_name(t.err)));
@@ -151,7 +156,10 @@ class PciAttach {
   // pcifront_detach_devices ignores a Reconfiguring backend unless the frontend is Connected.
   std::string add_xenstore_in_transaction() {
     const bool with_frontend = code_ == LibxlCode::fixed;
-    st_.lock.acquire();
+    {
+      Scheduler::Rest waiting(st_.ex.sched(), rest_point(kLockInTransactionPath));
+      st_.lock.acquire();
+    }
     for (;;) {
       Result<TxId> t = xs_->transaction_start();
       if (!t.ok()) return unlock_with(fmt::format("xs_transaction_start: {}", errno_name(t.err)));
@@ -167,7 +175,8 @@ class PciAttach {
         if (!connected) {
           // Another reconfiguration is under way: let it finish, then look again.
           xs_->transaction_end(t.value, false);
-          if (auto err = wait_for_backend(with_frontend); !err.empty()) return unlock_with(err);
+          if (auto err = wait_for_backend(with_frontend, rest_point(kRetryWaitPath)); !err.empty())
+            return unlock_with(err);
           continue;
         }
       }
@@ -182,7 +191,8 @@ class PciAttach {
     }
     st_.committed.push_back(bdf_);
     // Hot-add is done when pciback (and pcifront) are Connected again.
-    if (auto err = wait_for_backend(with_frontend); !err.empty()) return unlock_with(err);
+    if (auto err = wait_for_backend(with_frontend, rest_point(kAddedWaitPath)); !err.empty())
+      return unlock_with(err);
     st_.lock.release();
     return {};
   }
@@ -223,20 +233,49 @@ class PciAttach {
     if (std::find(st_.config.begin(), st_.config.end(), bdf_) == st_.config.end()) st_.config.push_back(bdf_);
   }
 
+  // The call sites an attach can block under, for the state cache (Scheduler::Rest): what the stack holds
+  // there is the site and the values passed along.
+  enum RestPath : int { kReleasedPath = 1, kLockInTransactionPath, kRetryWaitPath, kAddedWaitPath };
+  static std::uint64_t rest_point(RestPath path, bool flag = false, std::string_view value = {}) {
+    StateHasher h;
+    h.add(static_cast<int>(path));
+    h.add(flag);
+    h.add(value);
+    return h.key().a;
+  }
+
   // libxl__wait_for_backend(be_path, "4"), libxl_device.c; `with_frontend`: the frontend's state too.
-  std::string wait_for_backend(bool with_frontend) {
+  // `caller`: the rest point of the code that called it (what it does once this returns).
+  std::string wait_for_backend(bool with_frontend, std::uint64_t caller) {
     const std::string path = fmt::format("{}/state", kBackendPath);
     std::string front_state;
+    // Each poll's look and its sleep is a point the attach describes for the state cache: the caller, the
+    // attempts left, the frontend's state last seen, and which of the three it is at.
+    auto rest = [&](int watchdog, int which) {
+      StateHasher at;
+      at.add(caller);
+      at.add(watchdog);
+      at.add(front_state);
+      at.add(which);
+      return at.key().a;
+    };
     for (int watchdog = kPollAttempts; watchdog > 0; --watchdog) {
-      auto p = xs_->read_one_of(path, {"4"});  // acts only on "4", another value, or missing
+      auto p = [&] {
+        Scheduler::Rest looking(st_.ex.sched(), rest(watchdog, 0));
+        return xs_->read_one_of(path, {"4"});  // acts only on "4", another value, or missing
+      }();
       if (!p.ok() && p.err != ENOENT) return fmt::format("reading {}: {}", path, errno_name(p.err));
       if (!p.ok()) return fmt::format("libxl__wait_for_backend: Backend {} does not exist", kBackendPath);
       if (p.value == "4") {
         if (!with_frontend) return {};
-        auto f = xs_->read_one_of(fmt::format("{}/state", kFrontendPath), {"4"});
+        auto f = [&] {
+          Scheduler::Rest looking(st_.ex.sched(), rest(watchdog, 1));
+          return xs_->read_one_of(fmt::format("{}/state", kFrontendPath), {"4"});
+        }();
         front_state = f.ok() ? f.value : errno_name(f.err);
         if (front_state == "4") return {};
       }
+      Scheduler::Rest sleeping(st_.ex.sched(), rest(watchdog, 2));
       st_.ex.sched().sleep(kPollInterval);
     }
     if (!front_state.empty()) return fmt::format("frontend {} not connected (state {})", kFrontendPath, front_state);
@@ -382,6 +421,19 @@ XENRACE_SCENARIO({
     auto& attach = ex.make<PciAttach>(st, setup.code, bdf);
     ex.spawn(fmt::format("xl pci-attach {} {}", kGuest, bdf), [&attach] { attach.run(); });
   }
+
+  // Everything the scenario keeps outside the world, for the state cache: the libxl-json config, the
+  // outcomes so far and the userdata lock.
+  ex.scenario_state([&st](StateHasher& h) {
+    h.add_all(st.initial);
+    h.add_all(st.config);
+    h.add_all(st.attached);
+    h.add_all(st.committed);
+    h.add_all(st.failures);
+    h.add(st.missing_backend);
+    st.lock.hash_state(h);
+    return true;
+  });
 
   ex.always("no attach fails on a missing backend", [&st] {
     return st.missing_backend.empty()

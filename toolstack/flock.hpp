@@ -42,6 +42,9 @@ class FlockLock {
     });
   }
 
+  // Its part of a state key: who holds it (its waiters are the actors blocked on it).
+  void hash_state(StateHasher& h) const { h.add(holder_); }
+
   void release() {
     visible_op(ex_, names_.release_op, names_.object, [&] {
       touch();

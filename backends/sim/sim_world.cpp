@@ -19,7 +19,22 @@
 
 namespace xenrace {
 
-SimWorld::SimWorld(Execution& ex) : ex_(ex) { use_sim_faults(ex_); }
+SimWorld::SimWorld(Execution& ex) : ex_(ex) {
+  use_sim_faults(ex_);
+  ex_.world_state([this](StateHasher& h) { return hash_state(h); });
+}
+
+// The world's part of a state key: the components made so far, each by value. Those that cannot describe
+// their state yet make the key unknown.
+bool SimWorld::hash_state(StateHasher& h) const {
+  if (hypervisor_ || process_hypervisor_ || loop_ || process_loop_ || block_backends_ || mdev_ || kernel_devices_ ||
+      services_ || udevd_ || kernel_ || file_system_ || boot_)
+    return false;
+  h.add(xenstore_ != nullptr);
+  if (xenstore_ && !static_cast<const SimXenStore&>(*xenstore_).model().hash_state(h)) return false;
+  h.add(pci_ != nullptr);
+  return !pci_ || pci_->hash_state(h);
+}
 SimWorld::~SimWorld() = default;
 
 XenStore& SimWorld::xenstore() {

@@ -56,6 +56,7 @@ class SimWorld final : public World {
   Execution& execution() { return ex_; }
 
  private:
+  bool hash_state(StateHasher& h) const;
   Execution& ex_;
   std::unique_ptr<XenStore> xenstore_;
   std::unique_ptr<SimHypervisor> hypervisor_;

@@ -61,6 +61,8 @@ void PcibackXenbus::adopt_existing() {
 void PcibackXenbus::run() {
   xs_->watch(kBackendRoot, kBackendToken);
   for (;;) {
+    // Between events the daemon holds nothing on its stack: its state is devices_ (hash_state).
+    Scheduler::Rest waiting(ex_.sched(), 1);
     auto ev = xs_->read_watch();
     if (!ev.ok()) continue;
     if (ev.value.token == kBackendToken) {
@@ -295,6 +297,22 @@ std::vector<PcibackXenbus::Export> PcibackXenbus::exports_for(DomId guest) const
 XenbusState PcibackXenbus::cached_state(const std::string& nodename) const {
   auto it = devices_.find(nodename);
   return it == devices_.end() ? XenbusState::unknown : it->second.xb.state;
+}
+
+void PcibackXenbus::hash_state(StateHasher& h) const {
+  h.add(devices_.size());
+  for (const auto& [name, d] : devices_) {
+    d.xb.hash_state(h);
+    h.add(d.exports.size());
+    for (const Export& e : d.exports) {
+      h.add(e.devid);
+      h.add(e.host.domain);
+      h.add(e.host.bus);
+      h.add(e.host.slot);
+      h.add(e.host.func);
+      h.add(e.vslot);
+    }
+  }
 }
 
 }  // namespace xenrace

@@ -67,6 +67,8 @@ class PcibackXenbus {
   static std::uint64_t exports_object(DomId guest);
   // The xenbus state pciback last switched the device `nodename` to, or Unknown if not registered.
   XenbusState cached_state(const std::string& nodename) const;
+  // Its part of a state key: every device it drives (the daemon waits for events with nothing else).
+  void hash_state(StateHasher& h) const;
 
  private:
   struct Device {

@@ -31,6 +31,8 @@ void Pcifront::start() {
 void Pcifront::run() {
   xs_->watch(device_root_, kDeviceToken);
   for (;;) {
+    // Between events the daemon holds nothing on its stack: its state is devices_ and bus_ (hash_state).
+    Scheduler::Rest waiting(ex_.sched(), 2);
     auto ev = xs_->read_watch();
     if (!ev.ok()) continue;
     if (ev.value.token == kDeviceToken) {
@@ -210,6 +212,20 @@ std::vector<std::string> Pcifront::visible_devices() const {
 XenbusState Pcifront::cached_state(const std::string& nodename) const {
   auto it = devices_.find(nodename);
   return it == devices_.end() ? XenbusState::unknown : it->second.state;
+}
+
+void Pcifront::hash_state(StateHasher& h) const {
+  h.add(guest_);
+  h.add(devices_.size());
+  for (const auto& [name, d] : devices_) d.hash_state(h);
+  h.add(bus_.size());
+  for (const auto& [slot, a] : bus_) {
+    h.add(slot);
+    h.add(a.domain);
+    h.add(a.bus);
+    h.add(a.slot);
+    h.add(a.func);
+  }
 }
 
 }  // namespace xenrace

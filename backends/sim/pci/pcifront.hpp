@@ -50,6 +50,8 @@ class Pcifront {
   // The devices on the guest's PCI bus after its last scan (host BDFs, sorted).
   std::vector<std::string> visible_devices() const;
   XenbusState cached_state(const std::string& nodename) const;
+  // Its part of a state key: the devices it drives and the guest's bus.
+  void hash_state(StateHasher& h) const;
 
  private:
   void run();

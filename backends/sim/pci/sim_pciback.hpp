@@ -83,6 +83,8 @@ class SimPciBack final : public PciBack {
   std::vector<std::string> guest_devices(DomId guest) const;
   PcibackXenbus* backend_driver() { return backend_.get(); }
   Pcifront* frontend(DomId guest);
+  // Its part of a state key (the devices, the slots, both xenbus drivers); false for the hybrid.
+  bool hash_state(StateHasher& h) const;
 
  private:
   struct HostDevice {

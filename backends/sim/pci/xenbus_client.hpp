@@ -14,6 +14,7 @@
 //   dev_fatal(dev, ENODEV, "...")  xenbus_dev_fatal: writes "<errno> <message>" to
 //                                  /local/domain/<own>/error/<nodename>/error, then switches to Closing.
 #pragma once
+#include "runtime/state_key.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ struct XenbusDevice {
   std::string otherend;  // the other end's directory
   DomId otherend_id = 0;
   XenbusState state = XenbusState::initialising;  // dev->state: what this driver last switched to
+  void hash_state(StateHasher& h) const {
+    h.add(nodename);
+    h.add(otherend);
+    h.add(otherend_id);
+    h.add(static_cast<int>(state));
+  }
 };
 
 // xenbus_read_unsigned(dir, node, default): decimal value of dir/node, `fallback` when missing or garbage.
