@@ -497,7 +497,9 @@ VariantReport explore_variant(const Scenario& scenario, const VariantInfo& varia
     bounded.strategy.preemption_bound = bound;
     bounded.iterations = left;
     VariantReport r = explore_search(scenario, variant, world, bounded, stacks);
-    r.unbounded_unfinished_after = unbounded ? unbounded->executions : 0;
+    // What the unbounded search spent of the budget: its executions and its runs cut off (dpor's sleep sets
+    // and state cache), which with the state cache can be nearly all of it.
+    r.unbounded_unfinished_after = unbounded ? unbounded->executions + unbounded->pruned : 0;
     const std::uint64_t spent = r.executions + r.pruned;
     left -= std::min(left, spent);
     // A failure, not even bound 0 finished, or the variant cannot run here: this search says so.
@@ -531,6 +533,9 @@ namespace {
 std::string count_executions(std::uint64_t n, const char* adjective = "") {
   return fmt::format("{} {}execution{}", n, adjective, n == 1 ? "" : "s");
 }
+
+// Runs: executions and runs cut off, all of which take from the budget.
+std::string count_runs(std::uint64_t n) { return fmt::format("{} run{}", n, n == 1 ? "" : "s"); }
 }  // namespace
 
 std::string shown_text(const VariantReport& r) {
@@ -545,7 +550,7 @@ std::string shown_text(const VariantReport& r) {
                          r.scope, r.strategy, count_executions(r.executions), r.shard_count);
     const std::string unbounded =
         r.unbounded_unfinished_after
-            ? fmt::format("; the unbounded search did not finish in {}", count_executions(r.unbounded_unfinished_after))
+            ? fmt::format("; the unbounded search did not finish in {}", count_runs(r.unbounded_unfinished_after))
             : "";
     return fmt::format("verified: every schedule explored ({}, {}), {}{}", r.scope, r.strategy,
                        count_executions(r.executions), unbounded);
@@ -553,7 +558,7 @@ std::string shown_text(const VariantReport& r) {
   if (r.exhaustive) {
     if (r.verifying && r.unbounded_unfinished_after)
       return fmt::format("not verified within budget: {} unbounded, then {} at {}, search unfinished ({})",
-                         count_executions(r.unbounded_unfinished_after), count_executions(r.executions), r.scope,
+                         count_runs(r.unbounded_unfinished_after), count_executions(r.executions), r.scope,
                          r.strategy);
     if (r.verifying)
       return fmt::format("not verified within budget: {}, search unfinished ({}, {}{}{})",
