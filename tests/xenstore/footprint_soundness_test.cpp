@@ -244,6 +244,23 @@ RC_GTEST_PROP(XenStoreFootprints, DporReachesEveryOutcomeOfReadsOfOneValue, ()) 
                                              Kind::read}));
 }
 
+// Bounded dpor (with the state cache when `describe_state`) reaches what dfs with the same random bound reaches,
+// and without the cache in no more runs.
+void bounded_dpor_reaches_every_outcome_of_bounded_dfs(const Program& p, bool describe_state) {
+  log_program(p);
+  const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
+  std::uint64_t dfs_runs = 0, dpor_runs = 0;
+  DfsStrategy dfs(bound);
+  const std::set<std::string> reference = outcomes(p, dfs, &dfs_runs);
+  RC_PRE(!dfs.has_more());
+  DporStrategy dpor(0, 1, bound);
+  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs, describe_state);
+  RC_ASSERT(!dpor.has_more());
+  RC_ASSERT(reduced == reference);
+  if (!describe_state) RC_ASSERT(dpor_runs <= dfs_runs);
+  RC_CLASSIFY(dpor.cache_hits() > 0, "cut off at a state seen before");
+}
+
 // dpor with its state cache (the store, the transcripts and each actor's place make a key wherever no
 // transaction is open) reaches every outcome every interleaving reaches. A future cut off at a state seen
 // before that lost a backtrack point above it would lose an outcome.
@@ -273,27 +290,19 @@ RC_GTEST_PROP(XenStoreFootprints, DporWithStateCacheReachesEveryOutcomeOfReadsOf
 // Bounded, the cache keeps only quiescent points (where every actor waits and virtual time moves): the same
 // outcomes as dfs with that bound.
 RC_GTEST_PROP(XenStoreFootprints, BoundedDporWithStateCacheReachesEveryOutcomeOfBoundedDfs, ()) {
-  const Program p = random_program({Kind::wait_event, Kind::wait_event, Kind::watch, Kind::write, Kind::read,
-                                    Kind::mkdir, Kind::directory, Kind::read_one_of, Kind::tx_read_write});
-  log_program(p);
-  const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
-  std::uint64_t dfs_runs = 0, dpor_runs = 0;
-  DfsStrategy dfs(bound);
-  const std::set<std::string> reference = outcomes(p, dfs, &dfs_runs);
-  RC_PRE(!dfs.has_more());
-  DporStrategy dpor(0, 1, bound);
-  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs, true);
-  RC_ASSERT(!dpor.has_more());
-  RC_ASSERT(reduced == reference);
-  RC_CLASSIFY(dpor.cache_hits() > 0, "cut off at a state seen before");
+  bounded_dpor_reaches_every_outcome_of_bounded_dfs(
+      random_program({Kind::wait_event, Kind::wait_event, Kind::watch, Kind::write, Kind::read, Kind::mkdir,
+                      Kind::directory, Kind::read_one_of, Kind::tx_read_write}),
+      true);
 }
 
 // A shape the cache merges: both actors write 1 to /t/a, and the two orders of those writes are two traces
 // that reach one state, from which the read and the write of /t/c are explored once, not once per order. The
 // random properties above count their hits in the classification rapidcheck prints.
-TEST(XenStoreFootprints, StateCacheCutsOffAStateSeenBefore) {
-  const Program p = {{{Kind::write, 0, 1}, {Kind::read, 2, 0}}, {{Kind::write, 0, 1}, {Kind::write, 2, 2}}};
-  std::uint64_t every_runs = 0, dpor_runs = 0;
+// dpor with the cache on `p`, which must cut some execution off, reaches what every interleaving reaches; and
+// so it does with the cache off, cutting nothing off.
+void expect_cache_cuts_off_and_reaches_every_outcome(const Program& p) {
+  std::uint64_t every_runs = 0, dpor_runs = 0, uncached_runs = 0;
   DfsStrategy every(1000);
   const std::set<std::string> reference = outcomes(p, every, &every_runs);
   ASSERT_FALSE(every.has_more());
@@ -303,9 +312,13 @@ TEST(XenStoreFootprints, StateCacheCutsOffAStateSeenBefore) {
   EXPECT_EQ(reduced, reference);
   EXPECT_GT(dpor.cache_hits(), 0u);
   DporStrategy uncached(0, 1, std::nullopt, false);
-  std::uint64_t uncached_runs = 0;
   EXPECT_EQ(outcomes(p, uncached, &uncached_runs, true), reference);
   EXPECT_EQ(uncached.cache_hits(), 0u);
+}
+
+TEST(XenStoreFootprints, StateCacheCutsOffAStateSeenBefore) {
+  expect_cache_cuts_off_and_reaches_every_outcome(
+      {{{Kind::write, 0, 1}, {Kind::read, 2, 0}}, {{Kind::write, 0, 1}, {Kind::write, 2, 2}}});
 }
 
 // The future a cut-off execution does not run still races with the steps before the cut: here the writer of
@@ -313,35 +326,14 @@ TEST(XenStoreFootprints, StateCacheCutsOffAStateSeenBefore) {
 // transaction's read must still be placed before the write in some execution (from a backtrack point above
 // the state, added from the state's summary). Found by the property above with the summary's races left out.
 TEST(XenStoreFootprints, StateCacheRacesTheFutureItCutsOff) {
-  const Program p = {{{Kind::read, 0, 1}},
-                     {{Kind::read, 0, 1}, {Kind::write, 1, 1}},
-                     {{Kind::tx_read_write, 1, 1}}};
-  std::uint64_t every_runs = 0, dpor_runs = 0;
-  DfsStrategy every(1000);
-  const std::set<std::string> reference = outcomes(p, every, &every_runs);
-  ASSERT_FALSE(every.has_more());
-  DporStrategy dpor;
-  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs, true);
-  ASSERT_FALSE(dpor.has_more());
-  EXPECT_EQ(reduced, reference);
-  EXPECT_GT(dpor.cache_hits(), 0u);
+  expect_cache_cuts_off_and_reaches_every_outcome(
+      {{{Kind::read, 0, 1}}, {{Kind::read, 0, 1}, {Kind::write, 1, 1}}, {{Kind::tx_read_write, 1, 1}}});
 }
 
 // With a preemption bound (BPOR), over the same requests, blocking waits and timeouts: dpor reaches what
 // dfs with that bound reaches.
 RC_GTEST_PROP(XenStoreFootprints, BoundedDporReachesEveryOutcomeOfBoundedDfs, ()) {
-  const Program p = random_program();
-  log_program(p);
-  const auto bound = static_cast<unsigned>(*rc::gen::inRange(0, 3));
-  std::uint64_t dfs_runs = 0, dpor_runs = 0;
-  DfsStrategy dfs(bound);
-  const std::set<std::string> reference = outcomes(p, dfs, &dfs_runs);
-  RC_PRE(!dfs.has_more());
-  DporStrategy dpor(0, 1, bound);
-  const std::set<std::string> reduced = outcomes(p, dpor, &dpor_runs);
-  RC_ASSERT(!dpor.has_more());
-  RC_ASSERT(reduced == reference);
-  RC_ASSERT(dpor_runs <= dfs_runs);
+  bounded_dpor_reaches_every_outcome_of_bounded_dfs(random_program(), false);
 }
 
 // The shapes the random programs found or might miss, spelled out: each must reach what every interleaving

@@ -306,10 +306,7 @@ void PcibackXenbus::hash_state(StateHasher& h) const {
     h.add(d.exports.size());
     for (const Export& e : d.exports) {
       h.add(e.devid);
-      h.add(e.host.domain);
-      h.add(e.host.bus);
-      h.add(e.host.slot);
-      h.add(e.host.func);
+      add_address(h, e.host);
       h.add(e.vslot);
     }
   }

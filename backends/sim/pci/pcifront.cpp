@@ -221,10 +221,7 @@ void Pcifront::hash_state(StateHasher& h) const {
   h.add(bus_.size());
   for (const auto& [slot, a] : bus_) {
     h.add(slot);
-    h.add(a.domain);
-    h.add(a.bus);
-    h.add(a.slot);
-    h.add(a.func);
+    add_address(h, a);
   }
 }
 

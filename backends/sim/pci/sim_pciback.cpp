@@ -236,21 +236,13 @@ bool SimPciBack::hash_state(StateHasher& h) const {
   if (host_) return false;  // the hybrid: the host's sysfs holds the devices
   h.add(devices_.size());
   for (const auto& [a, d] : devices_) {
-    h.add(a.domain);
-    h.add(a.bus);
-    h.add(a.slot);
-    h.add(a.func);
+    add_address(h, a);
     h.add(d.driver);
     h.add(d.user.has_value());
     h.add(d.user.value_or(0));
   }
   h.add(slots_.size());
-  for (const PciAddress& a : slots_) {
-    h.add(a.domain);
-    h.add(a.bus);
-    h.add(a.slot);
-    h.add(a.func);
-  }
+  for (const PciAddress& a : slots_) add_address(h, a);
   h.add(backend_ != nullptr);
   if (backend_) backend_->hash_state(h);
   h.add(frontends_.size());

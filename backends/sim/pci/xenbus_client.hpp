@@ -14,17 +14,26 @@
 //   dev_fatal(dev, ENODEV, "...")  xenbus_dev_fatal: writes "<errno> <message>" to
 //                                  /local/domain/<own>/error/<nodename>/error, then switches to Closing.
 #pragma once
-#include "runtime/state_key.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "backends/sim/pci/xenbus_state.hpp"
+#include "runtime/state_key.hpp"
+#include "world/pci.hpp"
 #include "world/xenstore.hpp"
 
 namespace xenrace {
 
 // struct xenbus_device, the parts that matter here. Paths are absolute.
+// A PCI address's part of a state key (runtime/state_key.hpp).
+inline void add_address(StateHasher& h, const PciAddress& a) {
+  h.add(a.domain);
+  h.add(a.bus);
+  h.add(a.slot);
+  h.add(a.func);
+}
+
 struct XenbusDevice {
   std::string nodename;  // this driver's directory
   std::string otherend;  // the other end's directory
