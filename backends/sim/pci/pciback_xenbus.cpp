@@ -12,7 +12,6 @@ namespace xenrace {
 namespace {
 
 constexpr const char* kBackendToken = "backend";
-constexpr const char* kXenPciMagic = "7";  // XEN_PCI_MAGIC
 
 std::string vdev_string(std::uint32_t vslot, std::uint32_t func) {
   return fmt::format("{:04x}:{:02x}:{:02x}.{:02x}", 0, 0, vslot, func);  // the PV protocol uses %02x

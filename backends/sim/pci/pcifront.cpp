@@ -13,7 +13,6 @@ namespace xenrace {
 
 namespace {
 constexpr const char* kDeviceToken = "device";
-constexpr const char* kXenPciMagic = "7";  // XEN_PCI_MAGIC
 }  // namespace
 
 Pcifront::Pcifront(Execution& ex, SimPciBack& pci, DomId guest, std::unique_ptr<XsConnection> xs)

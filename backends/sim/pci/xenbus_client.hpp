@@ -26,6 +26,9 @@
 namespace xenrace {
 
 // struct xenbus_device, the parts that matter here. Paths are absolute.
+// XEN_PCI_MAGIC: what pcifront writes to its `magic` node and pciback checks.
+inline constexpr const char* kXenPciMagic = "7";
+
 // A PCI address's part of a state key (runtime/state_key.hpp).
 inline void add_address(StateHasher& h, const PciAddress& a) {
   h.add(a.domain);
