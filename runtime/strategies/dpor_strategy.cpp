@@ -136,7 +136,6 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   known_actors_ = 0;
   prune_next_ = false;
   hit_summary_ = kNoSummary;
-  hit_quiescent_ = false;
   in_shard_ = !probing_;  // a probe of several values takes several executions
   ++epoch_;
 }
@@ -459,7 +458,6 @@ bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps) {
     if (c.open) return false;  // a state this path passed before: its future is what is being explored
     if (steps <= c.steps && (!bound_ || spent >= c.spent)) {
       reverse_unobserved_updates();
-      hit_quiescent_ = true;
       ++cache_hits_;
       return true;
     }

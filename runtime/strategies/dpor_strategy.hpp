@@ -246,8 +246,7 @@ class DporStrategy final : public Strategy {
   std::unordered_map<StateKey, CachedState, StateKeyHash> states_;
   std::vector<OpenState> open_states_;
   std::vector<Summary> summaries_;
-  std::uint32_t hit_summary_ = kNoSummary;  // the execution ended at a general point seen before
-  bool hit_quiescent_ = false;              // ... or at a quiescent one
+  std::uint32_t hit_summary_ = kNoSummary;  // the execution ended at a general point seen before (its summary)
   Summary scratch_summary_;
   std::uint64_t cache_hits_ = 0;
 
