@@ -268,7 +268,6 @@ bool Scheduler::hash_actors(StateHasher& h) const {
 }
 
 bool Scheduler::state_key(StateKey& key) const {
-  if (!state_source_) return false;
   StateHasher h;
   if (!hash_actors(h) || !state_source_(h)) return false;
   key = h.key();

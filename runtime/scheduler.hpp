@@ -86,10 +86,11 @@ class Scheduler {
   bool observing() const { return observe_; }
 
   // --- the state cache (runtime/state_key.hpp) ---
-  // While a Rest lives, the actor that made it vouches: whenever it is blocked inside this scope, all its own
-  // future depends on, beyond what the world's and the scenario's state parts hash, is `state` (which call
-  // site it waits at and the locals that matter after it). Scopes nest: the inner one adds to the outer.
-  // An actor blocked outside every scope has a state nobody described, and no state key is taken then.
+  // While a Rest lives, the actor that made it vouches: at every scheduling point inside this scope, all its
+  // own future depends on, beyond what the world's and the scenario's state parts hash and how many points it
+  // passed in the scope, is `state` (which call site it is at and the locals that matter after it). Scopes
+  // nest: the inner one adds to the outer. An actor outside every scope has a state nobody described, and no
+  // state key is taken then.
   class Rest {
    public:
     Rest(Scheduler& s, std::uint64_t state);
@@ -194,7 +195,7 @@ class Scheduler {
   // Where nothing can run: asks the strategy whether the state here was explored before (true: prune).
   bool explored_before();
   bool hash_actors(StateHasher& h) const;
-  bool state_key(StateKey& key) const;  // false: some part cannot describe its state
+  bool state_key(StateKey& key) const;  // false: some part cannot describe its state (needs state_source_)
   struct Threads;
   ActorId spawn_thread(std::unique_ptr<Actor> a);
   void yield_thread();

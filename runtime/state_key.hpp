@@ -1,8 +1,7 @@
 // A fingerprint of the state an execution's future depends on, for dpor's state cache
-// (DporStrategy, "State cache" in docs/architecture.md). It is taken only where every actor is blocked
-// (virtual time is about to move), and it is built from parts that each vouch for what they hash: the
-// scheduler hashes each actor's status and the state it declared while blocked (Scheduler::Rest), the
-// world components and the scenario hash their own state (Execution::world_state, scenario_state).
+// (DporStrategy, "State cache" in docs/architecture.md). It is built from parts that each vouch for what they
+// hash: the scheduler hashes each actor's status and the state it declared where it is (Scheduler::Rest),
+// the world components and the scenario hash their own state (Execution::world_state, scenario_state).
 // A part that cannot describe its state makes the whole key unknown, and nothing is cached there.
 //
 // Two 64-bit lanes with different multipliers: a collision would prune a state never explored, so the key

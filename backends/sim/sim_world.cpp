@@ -23,6 +23,7 @@ SimWorld::SimWorld(Execution& ex) : ex_(ex) {
   use_sim_faults(ex_);
   ex_.world_state([this](StateHasher& h) { return hash_state(h); });
 }
+SimWorld::~SimWorld() = default;
 
 // The world's part of a state key: the components made so far, each by value. Those that cannot describe
 // their state yet make the key unknown.
@@ -35,7 +36,6 @@ bool SimWorld::hash_state(StateHasher& h) const {
   h.add(pci_ != nullptr);
   return !pci_ || pci_->hash_state(h);
 }
-SimWorld::~SimWorld() = default;
 
 XenStore& SimWorld::xenstore() {
   if (!xenstore_) xenstore_ = std::make_unique<SimXenStore>(ex_);

@@ -336,11 +336,7 @@ void DporStrategy::step_done(const StepRecord& step) {
   // order of any object's updates.
   for (std::size_t x = 0; x < observed_.size(); ++x)
     for (std::size_t y = x + 1; y < observed_.size(); ++y) reverse_unordered(observed_[x], observed_[y]);
-  if (e.global)
-    for (std::size_t x = 0; x < updates_since_global_.size(); ++x)
-      for (std::size_t y = x + 1; y < updates_since_global_.size(); ++y)
-        if (updates_since_global_[x].first == updates_since_global_[y].first)
-          reverse_unordered(updates_since_global_[x].second, updates_since_global_[y].second);
+  if (e.global) reverse_unobserved_updates();
   c[a] = e.local + 1;
 
   clocks_.push_back(c);
@@ -533,8 +529,8 @@ void DporStrategy::race_with_summary(const Summary& summary) {
   }
 }
 
-// An ordered read in the cut-off future would have seen the order of the updates before it: every two of one
-// object that nothing orders are reversed, as if one did.
+// Every two updates of one object since the last global step that nothing orders are reversed: a global step
+// saw their order, and so would an ordered read in a future the state cache cut off.
 void DporStrategy::reverse_unobserved_updates() {
   for (std::size_t x = 0; x < updates_since_global_.size(); ++x)
     for (std::size_t y = x + 1; y < updates_since_global_.size(); ++y)
@@ -551,9 +547,7 @@ void DporStrategy::merge(Summary& into, const Summary& from) {
   }
   std::vector<SummaryAccess> out;
   out.reserve(into.accesses.size() + from.accesses.size());
-  auto less = [](const SummaryAccess& x, const SummaryAccess& y) {
-    return x.object != y.object ? x.object < y.object : x.actor < y.actor;
-  };
+  const auto less = summary_order;
   auto i = into.accesses.cbegin();
   auto j = from.accesses.cbegin();
   while (i != into.accesses.cend() || j != from.accesses.cend()) {
@@ -584,9 +578,7 @@ void DporStrategy::collect_summaries() {
     u.global = summaries_[hit_summary_].global;
     u.accesses = summaries_[hit_summary_].accesses;
   }
-  auto less = [](const SummaryAccess& x, const SummaryAccess& y) {
-    return x.object != y.object ? x.object < y.object : x.actor < y.actor;
-  };
+  const auto less = summary_order;
   std::size_t next_open = open_states_.size();
   for (std::size_t k = events_.size() + 1; k-- > 0;) {
     if (k < events_.size()) {

@@ -47,18 +47,20 @@
 // later shard. A step that asks value or fault choices is probed once per combination of them, so its
 // footprint covers every value, as an explored sibling's does.
 //
-// State cache: where every actor is blocked and virtual time is about to move (a quiescent point), the
-// scheduler hands over the key of the state there (runtime/state_key.hpp) when the scenario, the world and
-// every blocked actor could describe it. An execution that reaches a state whose future an earlier one
-// explored in full is abandoned there. This is sound here without the bookkeeping of stateful DPOR in
-// general: every step after a quiescent point happens after every step before it (the first is woken by
-// the timeout, which follows everything before the time move; every later one by program order, a wake-up
-// or a spawn from such a step), so no race crosses the point and no sleeper survives it (each actor asleep
-// before it would have had to run). The subtree below the point depends only on the state, and dpor
-// finishes it before it backtracks above it. The one thing that does cross is an ordered read's view of
-// updates made before: an abandoned execution reverses every two unordered updates of one object still
-// unobserved, as if a later read saw them. A cached future is reused only when it was reached in no more
-// steps (the step limit) and, bounded, with no fewer preemptions left. Sharded, only below the split.
+// State cache: the scheduler hands over the key of the state (runtime/state_key.hpp) where the scenario, the
+// world and every actor could describe it, and an execution that reaches a state whose future an earlier one
+// explored in full is abandoned there. Two kinds of point:
+//   - quiescent (every actor blocked, virtual time about to move): every step after it happens after every
+//     step before it (the first is woken by the timeout, which follows everything before the time move; every
+//     later one by program order, a wake-up or a spawn from such a step), so no race crosses the point and no
+//     sleeper survives it. The subtree below depends only on the state, and dpor finishes it before it
+//     backtracks above it. Bounded searches keep these points only, reused with no fewer preemptions left;
+//   - any pick, unbounded: races do cross, so each point keeps a summary of what its future touched (up to the
+//     first quiescent point), and a revisit with no more sleepers races the summary against the path, trying
+//     every awake actor where it may race.
+// At both, an ordered read's view of updates made before also crosses: an abandoned execution reverses every
+// two unordered updates of one object still unobserved, as if a later read saw them. A cached future is reused
+// only when it was reached in no more steps (the step limit). Sharded, only below the split.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -96,9 +98,8 @@ class DporStrategy final : public Strategy {
 
   // Executions abandoned because every runnable actor was asleep (redundant by construction).
   std::uint64_t pruned() const { return pruned_; }
-  // Executions abandoned at a state whose future was explored, and the distinct states the cache holds.
+  // Executions abandoned at a state whose future was explored.
   std::uint64_t cache_hits() const { return cache_hits_; }
-  std::size_t cached_states() const { return states_.size(); }
 
  private:
   using Clock = std::array<std::uint32_t, kMaxActors>;
@@ -221,6 +222,9 @@ class DporStrategy final : public Strategy {
     ActorMask global = 0;  // actors with a global step
     std::vector<SummaryAccess> accesses;
   };
+  static bool summary_order(const SummaryAccess& x, const SummaryAccess& y) {
+    return x.object != y.object ? x.object < y.object : x.actor < y.actor;
+  }
   static constexpr std::uint32_t kNoSummary = ~std::uint32_t{0};
   struct CachedState {
     std::uint64_t steps;  // when it was reached (its future fits the step limit from there)

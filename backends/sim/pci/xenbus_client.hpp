@@ -25,7 +25,6 @@
 
 namespace xenrace {
 
-// struct xenbus_device, the parts that matter here. Paths are absolute.
 // XEN_PCI_MAGIC: what pcifront writes to its `magic` node and pciback checks.
 inline constexpr const char* kXenPciMagic = "7";
 
@@ -37,6 +36,7 @@ inline void add_address(StateHasher& h, const PciAddress& a) {
   h.add(a.func);
 }
 
+// struct xenbus_device, the parts that matter here. Paths are absolute.
 struct XenbusDevice {
   std::string nodename;  // this driver's directory
   std::string otherend;  // the other end's directory
