@@ -182,6 +182,7 @@ std::uint32_t Scheduler::choose(std::uint32_t n, ChoiceKind kind) {
   std::uint32_t v = strategy_.pick_value(n, kind);
   if (v >= n) v = 0;
   record(kind, v, v == 0);
+  if (kind == ChoiceKind::fault && v != 0) ++faults_chosen_;
   return v;
 }
 
@@ -219,17 +220,24 @@ bool Scheduler::fire_earliest_timer() {
   return true;
 }
 
-Scheduler::Rest::Rest(Scheduler& s, std::uint64_t state) {
-  if (!s.in_actor() || s.threads_) return;
+Scheduler::Rest::Rest(Scheduler& s, std::uint64_t state, Frames frames) {
+  // Nothing reads an actor's declared state unless the strategy keeps a state cache.
+  if (!s.caches_states_ || !s.in_actor() || s.threads_) return;
+  Actor& a = *s.actors_[s.current_];
+  if (frames == callee && a.rest_depth == 0) return;  // the caller did not describe its frame
   sched_ = &s;
   actor_ = s.current_;
-  Actor& a = *s.actors_[actor_];
   saved_state_ = a.rest;
   saved_depth_ = a.rest_depth;
   saved_count_ = a.rest_count;
   a.rest = word_hash::absorb(a.rest_depth ? a.rest : word_hash::kSeed, state);
   ++a.rest_depth;
   a.rest_count = 0;
+}
+
+void Scheduler::Rest::keep_word(std::uint64_t word) {
+  Actor& a = *sched_->actors_[actor_];
+  a.rest = word_hash::absorb(a.rest, word);
 }
 
 Scheduler::Rest::~Rest() {
@@ -247,6 +255,7 @@ Scheduler::Rest::~Rest() {
 bool Scheduler::hash_actors(StateHasher& h) const {
   if (!actor_error_.empty() || stop_) return false;
   h.add(now_);
+  h.add(faults_chosen_);  // the faults still allowed (max-faults) depend on it
   h.add(actors_.size());
   for (const auto& a : actors_) {
     h.add(static_cast<unsigned>(a->state));

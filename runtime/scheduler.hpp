@@ -91,14 +91,30 @@ class Scheduler {
   // passed in the scope, is `state` (which call site it is at and the locals that matter after it). Scopes
   // nest: the inner one adds to the outer. An actor outside every scope has a state nobody described, and no
   // state key is taken then.
+  //
+  // A helper that blocks on behalf of its callers (a wait loop, losetup) describes only its own frame: it opens
+  // its scopes as `Rest(s, state, Rest::callee)`, which count only inside a caller's scope. An undescribed
+  // caller stays undescribed, however well its helpers describe themselves.
   class Rest {
    public:
-    Rest(Scheduler& s, std::uint64_t state);
+    enum Frames : std::uint8_t { whole_stack, callee };
+    Rest(Scheduler& s, std::uint64_t state, Frames frames = whole_stack);
     ~Rest();
     Rest(const Rest&) = delete;
     Rest& operator=(const Rest&) = delete;
+    // A value the actor computed in this scope and uses after a later scheduling point (an operation's
+    // result, a local it derived): from here on it is part of the state the scope declares. Call it from the
+    // scope's own frame, with no inner scope open.
+    template <class... T>
+    void keep(const T&... values) {
+      if (!sched_) return;
+      StateHasher h;
+      (h.add(values), ...);
+      keep_word(h.key().a);
+    }
 
    private:
+    void keep_word(std::uint64_t word);
     Scheduler* sched_ = nullptr;
     ActorId actor_ = kNoActor;
     std::uint64_t saved_state_ = 0;
@@ -225,6 +241,7 @@ class Scheduler {
   ActorMask woke_ = 0;                // actors the running step made runnable
   ActorMask timed_out_ = 0;           // actors made runnable by virtual time, until their next step
   bool time_moved_ = false;           // a timer fired since the last step (for the next StepRecord)
+  std::uint32_t faults_chosen_ = 0;   // fault choices made with a non-zero value (a fault taken)
   bool caches_states_ = false;        // the strategy keeps a state cache
   bool keys_at_picks_ = false;        // ... and wants a key at every pick it can have one
   std::function<bool(StateHasher&)> state_source_;

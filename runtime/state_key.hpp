@@ -10,6 +10,7 @@
 #include <concepts>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "runtime/word_hash.hpp"
 
@@ -33,6 +34,11 @@ class StateHasher {
     a_ = word_hash::absorb(a_, word);
     b_ = (b_ ^ word) * 0xff51afd7ed558ccdULL;
     b_ ^= b_ >> 29;
+  }
+  template <class T>
+    requires std::is_enum_v<T>
+  void add(T value) {
+    add(static_cast<std::underlying_type_t<T>>(value));
   }
   void add(std::string_view s) {
     add(s.size());
