@@ -117,14 +117,14 @@ XENRACE_SCENARIO({
   for (const GuestDisk& g : guest_disks) {
     const std::string be = g.be;
     const std::string image = g.image;
-    ex.spawn(fmt::format("block add vbd/{}/51712", g.domid), [&world, &loop, be, image, v, host_script]() -> ActorStatus {
+    ex.spawn(fmt::format("block add vbd/{}/51712", g.domid), [&ex, &world, &loop, be, image, v, host_script]() -> ActorStatus {
       if (host_script) {
         const std::string error = host_script->add(be);
         return error.empty() ? ActorStatus::ok() : ActorStatus::fail(error);
       }
       auto xs = world.xenstore().connect(0);
       LoopFd fd;
-      auto index = block::losetup_find_and_configure(loop, image, 0, fd);
+      auto index = block::losetup_find_and_configure(ex.sched(), loop, image, 0, fd);
       if (!index.ok()) return ActorStatus::fail(fmt::format("losetup -f {}: {}", image, errno_name(index.err)));
       std::uint64_t seq = 0;
       if (v.script != DiskseqUse::none) seq = loop.fd_diskseq(fd).value;  // BLKGETDISKSEQ while we hold it
@@ -153,10 +153,10 @@ XENRACE_SCENARIO({
 
   // An admin cleaning up the scratch device they had on loop0 earlier (it is long gone: the index is stale),
   // then attaching another image.
-  ex.spawn("admin losetup", [&loop] {
-    block::losetup_detach(loop, 0);
+  ex.spawn("admin losetup", [&ex, &loop] {
+    block::losetup_detach(ex.sched(), loop, 0);
     LoopFd fd;
-    if (block::losetup_find_and_configure(loop, kOtherImage, 0, fd).ok()) loop.close(fd);
+    if (block::losetup_find_and_configure(ex.sched(), loop, kOtherImage, 0, fd).ok()) loop.close(fd);
   });
 
   ex.always("blkback exports the image the block script set up", [&world, &loop, guest_disks]() -> std::string {

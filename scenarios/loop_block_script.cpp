@@ -37,6 +37,10 @@ struct Disk {
 
 enum class Mode { shell_script, configure_autoclear, configure_autoclear_killed };
 
+// The call sites an actor rests under (Scheduler::Rest), and how an add's wait for blkback ends.
+enum RestSite : std::uint64_t { kAdding = 1, kLocking, kRemoving, kUsingIso };
+enum WaitOutcome : int { kStillWaiting = 0, kOpened, kRefused };
+
 Mode mode_of(std::string_view name) {
   if (name == "buggy") return Mode::shell_script;
   if (name == "fixed") return Mode::configure_autoclear;
@@ -116,26 +120,37 @@ XENRACE_SCENARIO({
   for (const Disk& d : disks) world.block_backends().probe(d.be);
 
   // --- block add, for domains 1..adds ---
+  // Every actor rests at each of its points for the state cache (Scheduler::Rest): a scope per call site,
+  // keeping each result it uses after a later point; straight-line code is placed by the points it passed.
   for (int k = 0; k < adds; ++k) {
     const std::uint32_t kill_points = mode == Mode::configure_autoclear_killed && k == 0 ? 8 : 0;
     seen.add_actor[k] = ex.spawn(fmt::format("block add vbd/{}/51712", k + 1), [&ex, &world, &loop, &lock, &seen, &disks, k, fixed, kill_points] {
+      Scheduler& sched = ex.sched();
+      Scheduler::Rest adding(sched, kAdding);
       const Disk& d = disks[k];
       // Where the OOM killer or libxl's timeout strikes: 0 = never (the default schedule).
       const std::uint32_t kill_at = kill_points ? ex.choose(kill_points, ChoiceKind::fault) : 0;
-      std::uint32_t step = 0;
+      adding.keep(kill_at);
+      std::uint32_t step = 0;  // follows from where the add is
       auto maybe_killed = [&] {
         if (kill_at && ++step == kill_at) ex.sched().kill(ex.sched().current());
       };
       auto xs = world.xenstore().connect(0);
-      lock.acquire();
+      {
+        Scheduler::Rest locking(sched, kLocking);
+        lock.acquire();
+      }
       maybe_killed();
       LoopFd fd;
       int index = -1;
       if (!fixed) {
         // loopdev=$(losetup -f); losetup "$loopdev" "$file" (do_or_die)
         index = loop.get_free().value;
+        adding.keep(index);
         auto dev = loop.open(index);
+        adding.keep(dev.ok(), dev.ok() ? dev.value.id : dev.err);
         const Errno err = dev.ok() ? loop.set_fd(dev.value, d.image) : dev.err;
+        adding.keep(err);
         if (dev.ok()) loop.close(dev.value);
         if (err) {
           seen.add_error[k] = fmt::format("losetup /dev/loop{} {} failed: {}", index, d.image, errno_name(err));
@@ -144,7 +159,8 @@ XENRACE_SCENARIO({
           return;
         }
       } else {
-        auto r = block::losetup_find_and_configure(loop, d.image, kLoFlagsAutoclear, fd);
+        auto r = block::losetup_find_and_configure(sched, loop, d.image, kLoFlagsAutoclear, fd);
+        adding.keep(r.ok(), r.ok() ? r.value : r.err, fd.id);
         maybe_killed();
         if (!r.ok()) {
           seen.add_error[k] = fmt::format("LOOP_CONFIGURE {} failed: {}", d.image, errno_name(r.err));
@@ -157,21 +173,23 @@ XENRACE_SCENARIO({
       xs->write(kNoTx, d.be + "/node", fmt::format("/dev/loop{}", index));
       maybe_killed();
       if (fixed) {
-        xs->write(kNoTx, d.be + "/diskseq", format_diskseq(loop.fd_diskseq(fd).value));
+        const std::uint64_t diskseq = loop.fd_diskseq(fd).value;
+        adding.keep(diskseq);
+        xs->write(kNoTx, d.be + "/diskseq", format_diskseq(diskseq));
         maybe_killed();
       }
       xs->write(kNoTx, d.be + "/physical-device", block::loop_devnum(index));
       maybe_killed();
       if (fixed) {
-        // Hold the device until blkback has its own reference (or has refused it).
-        std::string state;
-        block::wait_for_node(*xs, d.be + "/opened", {"1"}, [&](const std::string& v) {
-          state = xs->read_one_of(d.be + "/state", {"5"}).value;  // only "5" (Closing) is looked for
-          return v == "1" || state == "5";
+        // Hold the device until blkback has its own reference (or has refused it). Each round looks at
+        // opened, then at state, where only "5" (Closing) is looked for; a Closing backend wins.
+        const int outcome = block::wait_for_node(sched, *xs, d.be + "/opened", {"1"}, [&](const std::string& v) {
+          const bool closing = xs->read_one_of(d.be + "/state", {"5"}).value == "5";
+          return closing ? kRefused : v == "1" ? kOpened : kStillWaiting;
         });
         maybe_killed();
         loop.close(fd);
-        if (state == "5") {
+        if (outcome == kRefused) {
           seen.add_error[k] = "blkback refused the device";
           xs->write(kNoTx, d.be + "/hotplug-status", "error");
           lock.release();
@@ -186,32 +204,54 @@ XENRACE_SCENARIO({
   }
 
   // --- xl block-detach of the last domain: the backend closes, then the block script's remove ---
-  ex.spawn(fmt::format("block remove vbd/{}/51712", removed.domid), [&world, &loop, &lock, &removed, fixed] {
+  ex.spawn(fmt::format("block remove vbd/{}/51712", removed.domid), [&ex, &world, &loop, &lock, &removed, fixed] {
+    Scheduler& sched = ex.sched();
+    Scheduler::Rest removing(sched, kRemoving);
     const Disk& d = removed;
     auto xs = world.xenstore().connect(0);
     xs->write(kNoTx, d.be + "/online", "0");
-    block::wait_for_node(*xs, d.be + "/state", {"6"}, [](const std::string& v) { return v == "6"; });
-    lock.acquire();
+    block::wait_for_node(sched, *xs, d.be + "/state", {"6"}, [](const std::string& v) { return v == "6"; });
+    {
+      Scheduler::Rest locking(sched, kLocking);
+      lock.acquire();
+    }
     auto node = xs->read(kNoTx, d.be + "/node");
     const int index = node.ok() ? std::atoi(node.value.c_str() + std::string_view("/dev/loop").size()) : -1;
+    removing.keep(index);
     if (!fixed) {
-      block::losetup_detach(loop, index);  // losetup -d "$node": whatever loopN is now
+      block::losetup_detach(sched, loop, index);  // losetup -d "$node": whatever loopN is now
     } else if (auto fd = loop.open(index); fd.ok()) {
+      removing.keep(fd.value.id);
       // Detach only if the device still backs this disk's file; holding the fd, nobody can rebind it meanwhile.
       auto st = loop.get_status(fd.value);
-      if (st.ok() && st.value.file == loop.stat_file(d.image).value) loop.clr_fd(fd.value);
+      const bool ours = st.ok() && st.value.file == loop.stat_file(d.image).value;
+      removing.keep(ours);
+      if (ours) loop.clr_fd(fd.value);
       loop.close(fd.value);
     }
     lock.release();
   });
 
   // --- udisksd: an ISO with AUTOCLEAR, unmounted, then `losetup -d` by the remembered index ---
-  ex.spawn("udisksd", [&loop] {
+  ex.spawn("udisksd", [&ex, &loop] {
+    Scheduler& sched = ex.sched();
+    Scheduler::Rest using_iso(sched, kUsingIso);
     LoopFd fd;
-    auto index = block::losetup_find_and_configure(loop, kIso, kLoFlagsAutoclear, fd);
+    auto index = block::losetup_find_and_configure(sched, loop, kIso, kLoFlagsAutoclear, fd);
     if (!index.ok()) return;
+    using_iso.keep(index.value, fd.id);
     loop.close(fd);  // unmounted: autoclear frees the device, the index may be reused at once
-    block::losetup_detach(loop, index.value);  // the cleanup path, by the remembered index
+    block::losetup_detach(sched, loop, index.value);  // the cleanup path, by the remembered index
+  });
+
+  // Everything the scenario keeps outside the world, for the state cache: each add's outcome and the lock.
+  ex.scenario_state([&seen, &lock](StateHasher& h) {
+    for (std::size_t k = 0; k < seen.add_done.size(); ++k) {
+      h.add(static_cast<bool>(seen.add_done[k]));
+      h.add(seen.add_error[k]);
+    }
+    lock.hash_state(h);
+    return true;
   });
 
   // --- invariants ---

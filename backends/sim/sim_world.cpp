@@ -26,13 +26,17 @@ SimWorld::SimWorld(Execution& ex) : ex_(ex) {
 SimWorld::~SimWorld() = default;
 
 // The world's part of a state key: the components made so far, each by value. Those that cannot describe
-// their state yet make the key unknown.
+// their state yet make the key unknown. The kernel keeps nothing of its own (its models live in the fakes).
 bool SimWorld::hash_state(StateHasher& h) const {
-  if (hypervisor_ || process_hypervisor_ || loop_ || process_loop_ || block_backends_ || mdev_ || kernel_devices_ ||
-      services_ || udevd_ || kernel_ || file_system_ || boot_)
+  if (hypervisor_ || process_hypervisor_ || process_loop_ || mdev_ || kernel_devices_ || services_ || udevd_ ||
+      file_system_ || boot_)
     return false;
   h.add(xenstore_ != nullptr);
   if (xenstore_ && !static_cast<const SimXenStore&>(*xenstore_).model().hash_state(h)) return false;
+  h.add(loop_ != nullptr);
+  if (loop_) loop_->hash_state(h);
+  h.add(block_backends_ != nullptr);
+  if (block_backends_) block_backends_->hash_state(h);
   h.add(pci_ != nullptr);
   return !pci_ || pci_->hash_state(h);
 }

@@ -6,9 +6,13 @@
 // what every operation answered, and the devices, diskseqs and detaches at the end — must be exactly the
 // set every interleaving reaches. Programs start with no device, loop0, or loop0 and loop1, and configure
 // more often than the rest, where most dependencies are. A footprint that missed one would lose an outcome.
+// With the state cache, the driver's state and each actor's place and results so far make a state key
+// (SimLoop::hash_state, Scheduler::Rest): a part of the driver's state left out of it would merge two states
+// with different futures, and lose an outcome too.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,7 +38,12 @@ struct Op {
 const char* const kFiles[] = {"/a.img", "/b.img"};
 using Program = std::vector<std::vector<Op>>;
 
-std::string run_op(SimLoop& loop, const Op& q) {
+// `at`: the Rest scope the actor describes this operation in (with the state cache), which keeps each result
+// the operation uses after a later scheduling point.
+std::string run_op(SimLoop& loop, const Op& q, Scheduler::Rest* at) {
+  auto keep = [at](const auto&... values) {
+    if (at) at->keep(values...);
+  };
   switch (q.kind) {
     case Kind::get_free: {
       auto r = loop.get_free();
@@ -49,20 +58,25 @@ std::string run_op(SimLoop& loop, const Op& q) {
     case Kind::open_clr_fd: {
       auto fd = loop.open(q.index);
       if (!fd.ok()) return errno_name(fd.err);
+      keep(fd.value.id);
       std::string out;
       if (q.kind == Kind::open_configure)
         out = errno_name(loop.configure(fd.value, kFiles[q.file], q.autoclear ? kLoFlagsAutoclear : 0));
       else
         out = errno_name(loop.clr_fd(fd.value));
+      keep(out);
       auto seq = loop.fd_diskseq(fd.value);
       out += seq.ok() ? fmt::format(",seq{}", seq.value) : fmt::format(",{}", errno_name(seq.err));
+      keep(out);
       return out + "," + errno_name(loop.close(fd.value));
     }
     case Kind::status: {
       auto fd = loop.open(q.index);
       if (!fd.ok()) return errno_name(fd.err);
+      keep(fd.value.id);
       auto st = loop.get_status(fd.value);
       std::string out = st.ok() ? st.value.backing_file : errno_name(st.err);
+      keep(out);
       return out + "," + errno_name(loop.close(fd.value));
     }
     case Kind::diskseq: {
@@ -81,6 +95,7 @@ std::string run_op(SimLoop& loop, const Op& q) {
       auto ref = loop.kernel_open(kLoopMajor, static_cast<unsigned>(q.index));
       if (!ref.ok()) return errno_name(ref.err);
       const LoopMedium m = loop.medium_of_ref(ref.value);
+      keep(ref.value, m.backing_file, m.diskseq);
       loop.kernel_close(ref.value);
       return fmt::format("{}:{}", m.backing_file, m.diskseq);
     }
@@ -89,7 +104,7 @@ std::string run_op(SimLoop& loop, const Op& q) {
 }
 
 std::string outcome_of(const Program& program, LoopKernel kernel, int with_devices, Strategy& strategy,
-                       StackPool& stacks, std::uint64_t index, bool* pruned) {
+                       StackPool& stacks, std::uint64_t index, bool* pruned, bool describe_state) {
   strategy.begin_execution(index);
   std::vector<std::string> said(program.size());
   std::string end_state;
@@ -102,9 +117,23 @@ std::string outcome_of(const Program& program, LoopKernel kernel, int with_devic
       loop.add(0);
       if (with_devices > 1) loop.add(1);
     }
+    if (describe_state) {
+      ex.world_state([&loop](StateHasher& h) {
+        loop.hash_state(h);
+        return true;
+      });
+      ex.scenario_state([&said](StateHasher& h) {
+        h.add_all(said);
+        return true;
+      });
+    }
     for (std::size_t a = 0; a < program.size(); ++a) {
-      ex.spawn(fmt::format("actor {}", a), [&loop, &said, &program, a] {
-        for (const Op& q : program[a]) said[a] += run_op(loop, q) + ";";
+      ex.spawn(fmt::format("actor {}", a), [&ex, &loop, &said, &program, a, describe_state] {
+        for (std::size_t k = 0; k < program[a].size(); ++k) {
+          std::optional<Scheduler::Rest> at;
+          if (describe_state) at.emplace(ex.sched(), k);
+          said[a] += run_op(loop, program[a][k], at ? &*at : nullptr) + ";";
+        }
       });
     }
     r = ex.run();
@@ -123,20 +152,22 @@ std::string outcome_of(const Program& program, LoopKernel kernel, int with_devic
 }
 
 std::set<std::string> outcomes(const Program& program, LoopKernel kernel, int with_devices, Strategy& strategy,
-                               std::uint64_t* runs) {
+                               std::uint64_t* runs, bool describe_state = false) {
   StackPool stacks;
   std::set<std::string> out;
   std::uint64_t i = 0;
   for (; strategy.has_more() && i < 200000; ++i) {
     bool pruned = false;
-    std::string o = outcome_of(program, kernel, with_devices, strategy, stacks, i, &pruned);
+    std::string o = outcome_of(program, kernel, with_devices, strategy, stacks, i, &pruned, describe_state);
     if (!pruned) out.insert(o);
   }
   *runs = i;
   return out;
 }
 
-RC_GTEST_PROP(LoopFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) {
+// dpor (with the state cache when `describe_state`) reaches every outcome every interleaving reaches; without
+// the cache in no more runs.
+void dpor_reaches_every_outcome(bool describe_state) {
   const int actors = *rc::gen::inRange(2, 4);
   const LoopKernel kernel = *rc::gen::element(LoopKernel::v6_11, LoopKernel::v6_1, LoopKernel::before_b90ecc0379eb);
   const int with_devices = *rc::gen::weightedOneOf<int>({{1, rc::gen::just(0)}, {2, rc::gen::just(1)}, {3, rc::gen::just(2)}});
@@ -155,10 +186,17 @@ RC_GTEST_PROP(LoopFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) {
   const std::set<std::string> reference = outcomes(p, kernel, with_devices, every, &every_runs);
   RC_PRE(!every.has_more());  // too big to enumerate: not a counterexample
   DporStrategy dpor;
-  const std::set<std::string> reduced = outcomes(p, kernel, with_devices, dpor, &dpor_runs);
+  const std::set<std::string> reduced = outcomes(p, kernel, with_devices, dpor, &dpor_runs, describe_state);
   RC_ASSERT(!dpor.has_more());
   RC_ASSERT(reduced == reference);
-  RC_ASSERT(dpor_runs <= every_runs);
+  if (!describe_state) RC_ASSERT(dpor_runs <= every_runs);
+  RC_CLASSIFY(dpor.cache_hits() > 0, "cut off at a state seen before");
+}
+
+RC_GTEST_PROP(LoopFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) { dpor_reaches_every_outcome(false); }
+
+RC_GTEST_PROP(LoopFootprints, DporWithStateCacheReachesEveryOutcomeOfEveryInterleaving, ()) {
+  dpor_reaches_every_outcome(true);
 }
 
 // Two programs random search found where dpor lost an outcome: a close of an AUTOCLEAR device detached or

@@ -10,6 +10,9 @@ namespace {
 
 constexpr std::string_view kDom0Home = "/local/domain/0/";
 
+// Where a backend's daemon can be between steps, for the state cache (Scheduler::Rest).
+enum RestSite : std::uint64_t { kProbing = 1, kHandling, kChanging };
+
 // "/local/domain/0/backend/vbd/1/51712" -> "backend/vbd/1/51712", the xenbus device's nodename.
 std::string_view nodename(std::string_view path) {
   if (path.substr(0, kDom0Home.size()) == kDom0Home) path.remove_prefix(kDom0Home.size());
@@ -37,6 +40,7 @@ void SimBlockBackends::probe_as_created() {
 
 void SimBlockBackends::watch_backend_tree() {
   constexpr std::string_view kRoot = "/local/domain/0/backend/vbd";
+  // Not described for the state cache (no Scheduler::Rest): a scenario with this daemon takes no state keys.
   auto xs = xenstore_.connect(0);
   // xenbus_probe_node: only a device not probed yet, whose state is Initialising, is new.
   auto device_changed = [this, &xs](const std::string& device) {
@@ -75,15 +79,24 @@ std::optional<ExportedDisk> SimBlockBackends::exported(std::string_view backend_
 }
 
 void SimBlockBackends::run(Backend& be) {
-  auto xs = xenstore_.connect(0);
-  // xen_blkbk_probe
-  if (writes_opened()) xs->write(kNoTx, be.path + "/opened", "0");
-  xs->watch(be.path + "/physical-device", "physical-device");
-  xs->watch(be.path + "/online", "online");  // the xenbus core's removal path, reduced to this node
-  xs->write(kNoTx, be.path + "/state", "2");  // XenbusStateInitWait
+  // For the state cache: between events the daemon's stack holds nothing but which event it handles and
+  // what it read of it; the rest is its Backend (hash_state).
+  Scheduler& sched = ex_.sched();
+  auto xs = [&] {
+    Scheduler::Rest probing(sched, kProbing);
+    auto conn = xenstore_.connect(0);
+    // xen_blkbk_probe
+    if (writes_opened()) conn->write(kNoTx, be.path + "/opened", "0");
+    conn->watch(be.path + "/physical-device", "physical-device");
+    conn->watch(be.path + "/online", "online");  // the xenbus core's removal path, reduced to this node
+    conn->write(kNoTx, be.path + "/state", "2");  // XenbusStateInitWait
+    return conn;
+  }();
   for (;;) {
+    Scheduler::Rest handling(sched, kHandling);
     auto ev = xs->read_watch();
     if (!ev.ok()) continue;
+    handling.keep(ev.value.token);
     if (ev.value.token == "physical-device") {
       backend_changed(be, *xs);
     } else if (ev.value.token == "online") {
@@ -107,8 +120,11 @@ void SimBlockBackends::fatal(Backend& be, XsConnection& xs, Errno err, const std
 }
 
 void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
+  // What this frame keeps across its points: the nodes it read (everything after is derived from them).
+  Scheduler::Rest changing(ex_.sched(), kChanging, Scheduler::Rest::callee);
   auto text = xs.read(kNoTx, be.path + "/physical-device");
   if (!text.ok()) return;  // XENBUS_EXIST_ERR: the event at registration, before the script wrote it
+  changing.keep(text.value);
   Result<PhysicalDevice> pd = diskseq_ == BlkbackDiskseq::in_physical_device
                                   ? parse_physical_device_with_diskseq(text.value)
                                   : parse_major_minor(text.value);
@@ -123,6 +139,7 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
   }
   if (diskseq_ == BlkbackDiskseq::node) {
     auto seq = xs.read(kNoTx, be.path + "/diskseq");
+    changing.keep(seq.ok(), seq.ok() ? seq.value : std::string());
     if (seq.ok()) {
       DiskseqError why;
       auto parsed = parse_diskseq(seq.value, &why);
@@ -144,6 +161,7 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
     return;
   }
   auto mode = xs.read(kNoTx, be.path + "/mode");
+  changing.keep(mode.ok(), mode.err);  // its value is not used
   if (!mode.ok()) {
     fatal(be, xs, mode.err, "reading mode");
     return;
@@ -153,6 +171,7 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
   be.diskseq = want.diskseq;
   // xen_vbd_create: open by number, now.
   auto ref = loop_.kernel_open(want.major, want.minor);
+  changing.keep(ref.ok(), ref.ok() ? ref.value : -1);  // the medium is the reference's (no scheduling point)
   Errno err = ref.ok() ? 0 : ENOENT;
   LoopMedium medium;
   if (ref.ok()) {
@@ -162,6 +181,7 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
                  fmt::format("device {:x}:{:x} has incorrect sequence number {:#x} (expected {:#x})", want.major,
                              want.minor, medium.diskseq, want.diskseq),
                  "ENODEV");
+      changing.keep(ENODEV);  // decided before the put, acted on after it
       loop_.kernel_close(ref.value);
       err = ENODEV;
     }
@@ -176,6 +196,29 @@ void SimBlockBackends::backend_changed(Backend& be, XsConnection& xs) {
   be.exported = ExportedDisk{want.major, want.minor, medium.bound, medium.backing_file, medium.file, medium.diskseq, false};
   if (writes_opened()) xs.write(kNoTx, be.path + "/opened", "1");
   xs.write(kNoTx, be.path + "/state", "4");  // connect(): XenbusStateConnected
+}
+
+void SimBlockBackends::hash_state(StateHasher& h) const {
+  h.add(static_cast<int>(diskseq_));
+  h.add(backends_.size());
+  for (const auto& [path, be] : backends_) {
+    h.add(path);
+    h.add(be.major);
+    h.add(be.minor);
+    h.add(be.diskseq);
+    h.add(be.ref);
+    h.add(be.exported.has_value());
+    if (!be.exported) continue;
+    const ExportedDisk& e = *be.exported;
+    h.add(e.major);
+    h.add(e.minor);
+    h.add(e.has_medium);
+    h.add(e.backing_file);
+    h.add(e.file.dev);
+    h.add(e.file.ino);
+    h.add(e.diskseq);
+    h.add(e.released);
+  }
 }
 
 }  // namespace xenrace

@@ -51,6 +51,8 @@ class SimBlockBackends final : public BlockBackends {
 
   void set_diskseq_support(BlkbackDiskseq d) { diskseq_ = d; }
   BlkbackDiskseq diskseq_support() const { return diskseq_; }
+  // Its part of a state key (runtime/state_key.hpp): the check it runs and every backend it probed.
+  void hash_state(StateHasher& h) const;
 
  private:
   struct Backend {

@@ -1,5 +1,7 @@
 #include "backends/sim/loop/sim_loop.hpp"
 
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "faults/sim_faults.hpp"
@@ -64,14 +66,47 @@ SimLoop::Device& SimLoop::allocate(int index) {
   return d;
 }
 
+namespace {
+
+constexpr int kSlotBits = 16;
+
+// In a trace line, which already names the actor: its own count, as a process's fd number would be.
+std::string fd_label(LoopFd fd) { return fmt::format("fd{}", fd.id & ((1 << kSlotBits) - 1)); }
+
+}  // namespace
+
+std::int32_t SimLoop::next_id(const Openers& openers) const {
+  const std::int32_t slot = ex_.sched().in_actor() ? static_cast<std::int32_t>(ex_.sched().current()) + 1 : 0;
+  const std::int32_t first = slot << kSlotBits;
+  auto it = openers.lower_bound(first + (1 << kSlotBits));
+  return it == openers.begin() || std::prev(it)->first < first ? first : std::prev(it)->first + 1;
+}
+
+const SimLoop::Opener* SimLoop::find_opener(const Openers& openers, std::int32_t id) {
+  auto it = openers.find(id);
+  return it == openers.end() ? nullptr : &it->second;
+}
+
+SimLoop::Opener* SimLoop::find_opener(Openers& openers, std::int32_t id) {
+  auto it = openers.find(id);
+  return it == openers.end() ? nullptr : &it->second;
+}
+
 SimLoop::Device* SimLoop::device_of(LoopFd fd, Errno& err, AccessMode mode) {
-  if (fd.id < 0 || static_cast<std::size_t>(fd.id) >= fds_.size() || !fds_[fd.id].open) {
+  const Opener* o = find_opener(fds_, fd.id);
+  if (!o || !o->open) {
     err = EBADF;
     return nullptr;
   }
   err = 0;
-  touch_device(fds_[fd.id].index, mode);
-  return find(fds_[fd.id].index);
+  touch_device(o->index, mode);
+  return find(o->index);
+}
+
+// The device an fd was opened on, open or closed; -1 for an id never handed out (trace names only).
+int SimLoop::index_of(LoopFd fd) const {
+  const Opener* o = find_opener(fds_, fd.id);
+  return o ? o->index : -1;
 }
 
 void SimLoop::media_changed(Device& d) {
@@ -173,27 +208,29 @@ Result<LoopFd> SimLoop::open(int index) {
       return Result<LoopFd>::error(ENXIO);  // lo_open refuses while the device is torn down
     touch_openers(index, AccessMode::update);
     ++d->openers;
-    const LoopFd fd{static_cast<std::int32_t>(fds_.size())};
-    fds_.push_back(Opener{index, true});
+    const LoopFd fd{next_id(fds_)};
+    fds_.emplace(fd.id, Opener{index, true});
     // The kernel closes a process's descriptors when it exits or is killed.
     ex_.sched().at_exit([this, fd] {
-      if (!fds_[fd.id].open) return;
-      fds_[fd.id].open = false;
-      release(fds_[fd.id].index);
-      note_event(ex_, "loop.close", fmt::format("{} (at exit)", device_name(fds_[fd.id].index)), "OK");
+      Opener& o = fds_.at(fd.id);
+      if (!o.open) return;
+      o.open = false;
+      release(o.index);
+      note_event(ex_, "loop.close", fmt::format("{} (at exit)", device_name(o.index)), "OK");
     });
     return Result<LoopFd>::success(fd);
-  }, value_or_errno([](LoopFd fd) { return fmt::format("fd{}", fd.id); }));
+  }, value_or_errno([](LoopFd fd) { return fd_label(fd); }));
 }
 
 Errno SimLoop::close(LoopFd fd) {
   int index = -1;
-  return visible_op(ex_, "loop.close", [&] { return index >= 0 ? device_name(index) : fmt::format("fd{}", fd.id); },
+  return visible_op(ex_, "loop.close", [&] { return index >= 0 ? device_name(index) : fd_label(fd); },
                     [&]() -> Errno {
                       declare();
-                      if (fd.id < 0 || static_cast<std::size_t>(fd.id) >= fds_.size() || !fds_[fd.id].open) return EBADF;
-                      fds_[fd.id].open = false;
-                      index = fds_[fd.id].index;
+                      Opener* o = find_opener(fds_, fd.id);
+                      if (!o || !o->open) return EBADF;
+                      o->open = false;
+                      index = o->index;
                       release(index);
                       return 0;
                     });
@@ -210,7 +247,7 @@ Errno SimLoop::bind(LoopFd fd, std::string_view op, std::string_view path, std::
     if (err == 0 && !d) err = ENXIO;
     if (err == 0 && file == files_.end()) err = ENOENT;  // opening the backing file failed
     if (err == 0 && d->state != State::unbound) err = EBUSY;
-    index = fd.id >= 0 && static_cast<std::size_t>(fd.id) < fds_.size() ? fds_[fd.id].index : -1;
+    index = index_of(fd);
     // Asked once the kernel accepted the arguments: LOOP_CONFIGURE fails here, not before.
     if (err == 0) err = fault_at(ex_, FaultPoint::loop_configure, path);
     if (err == 0) {
@@ -240,7 +277,7 @@ Errno SimLoop::set_status_flags(LoopFd fd, std::uint32_t flags) {
                       Device* d = device_of(fd, err, AccessMode::write);
                       if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
                       if (err == 0) d->flags = (d->flags & ~kSetStatusClearable) | (flags & kSetStatusSettable);
-                      index = err == EBADF ? -1 : fds_[fd.id].index;
+                      index = err == EBADF ? -1 : index_of(fd);
                       return err;
                     });
 }
@@ -252,7 +289,7 @@ Result<LoopStatus> SimLoop::get_status(LoopFd fd) {
     Errno err = 0;
     Device* d = device_of(fd, err, AccessMode::read);
     if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
-    index = err == EBADF ? -1 : fds_[fd.id].index;
+    index = err == EBADF ? -1 : index_of(fd);
     return err ? Result<LoopStatus>::error(err)
                : Result<LoopStatus>::success(LoopStatus{d->status_name, d->file, d->flags});
   }, value_or_errno([](const LoopStatus& st) { return st.backing_file; }));
@@ -271,7 +308,7 @@ Errno SimLoop::clr_fd(LoopFd fd) {
         Errno err = 0;
         d = device_of(fd, err, AccessMode::write);
         if (err == 0 && (!d || d->state != State::bound)) err = ENXIO;
-        index = err == EBADF ? -1 : fds_[fd.id].index;
+        index = err == EBADF ? -1 : index_of(fd);
         if (err == 0) err = fault_at(ex_, FaultPoint::loop_clr_fd, device_name(index));
         if (err == 0) {
           touch_openers(index, AccessMode::read);
@@ -308,6 +345,9 @@ void SimLoop::finish_clr_fd(int index, Device& d, const std::string& file) {
   // Nothing blocks an opener here (no lo_open, no open_mutex held), so any actor may run. A kill lands when
   // the ioctl returns: the teardown completes first. d stays valid: remove() refuses a device not unbound.
   try {
+    // For the state cache: the ioctl's frame holds the device and its file here, and returns 0 after.
+    Scheduler::Rest tearing_down(ex_.sched(), 1, Scheduler::Rest::callee);
+    tearing_down.keep(index, file);
     ex_.sched().yield();
   } catch (const ActorKilled&) {
     tear_down();
@@ -323,7 +363,7 @@ Result<std::uint64_t> SimLoop::fd_diskseq(LoopFd fd) {
     Errno err = 0;
     Device* d = device_of(fd, err, AccessMode::read);
     if (err == 0 && !d) err = ENXIO;
-    index = err == EBADF ? -1 : fds_[fd.id].index;
+    index = err == EBADF ? -1 : index_of(fd);
     return err ? Result<std::uint64_t>::error(err) : Result<std::uint64_t>::success(d->diskseq);
   }, value_or_errno([](std::uint64_t seq) { return std::to_string(seq); }));
 }
@@ -396,8 +436,8 @@ Result<int> SimLoop::kernel_open(unsigned major, unsigned minor) {
     if (!d || (d->state == State::rundown && kernel_ == LoopKernel::v6_11)) return Result<int>::error(ENXIO);
     touch_openers(static_cast<int>(minor), AccessMode::update);
     ++d->openers;
-    const Result<int> r = Result<int>::success(static_cast<int>(kernel_refs_.size()));
-    kernel_refs_.push_back(Opener{static_cast<int>(minor), true});
+    const Result<int> r = Result<int>::success(next_id(kernel_refs_));
+    kernel_refs_.emplace(r.value, Opener{static_cast<int>(minor), true});
     return r;
   }, [&](const Result<int>& r) {
     if (!r.ok()) return std::string(errno_name(r.err));
@@ -412,7 +452,7 @@ void SimLoop::kernel_close(int ref) {
   int index = -1;
   visible_op(ex_, "blkdev.put", [&] { return device_name(index); }, [&] {
     declare();
-    Opener& o = kernel_refs_.at(static_cast<std::size_t>(ref));
+    Opener& o = kernel_refs_.at(ref);
     index = o.index;
     if (o.open) {
       o.open = false;
@@ -422,7 +462,7 @@ void SimLoop::kernel_close(int ref) {
 }
 
 LoopMedium SimLoop::medium_of_ref(int ref) const {
-  const Opener& o = kernel_refs_.at(static_cast<std::size_t>(ref));
+  const Opener& o = kernel_refs_.at(ref);
   LoopMedium m = peek(o.index).value_or(LoopMedium{});
   auto it = devices_.find(o.index);
   if (it != devices_.end() && it->second.state == State::rundown) {
@@ -455,6 +495,48 @@ bool SimLoop::rundown(int index) const {
 int SimLoop::openers(int index) const {
   auto it = devices_.find(index);
   return it == devices_.end() ? 0 : it->second.openers;
+}
+
+void SimLoop::hash_state(StateHasher& h) const {
+  h.add(static_cast<int>(kernel_));
+  h.add(devices_.size());
+  for (const auto& [index, d] : devices_) {
+    h.add(index);
+    h.add(static_cast<int>(d.state));
+    h.add(d.flags);
+    h.add(d.backing_file);
+    h.add(d.status_name);
+    h.add(d.file.dev);
+    h.add(d.file.ino);
+    h.add(d.diskseq);
+    h.add(d.openers);
+  }
+  // Closed fds and references stay: their ids say which opener holds which, and which id comes next.
+  for (const auto* openers : {&fds_, &kernel_refs_}) {
+    h.add(openers->size());
+    for (const auto& [id, o] : *openers) {
+      h.add(id);
+      h.add(o.index);
+      h.add(o.open);
+    }
+  }
+  h.add(files_.size());
+  for (const auto& [path, id] : files_) {
+    h.add(path);
+    h.add(id.dev);
+    h.add(id.ino);
+  }
+  h.add(next_inode_);
+  h.add(diskseq_counter_);
+  h.add(detaches_.size());
+  for (const LoopDetach& det : detaches_) {
+    h.add(det.index);
+    h.add(det.backing_file);
+    h.add(det.file.dev);
+    h.add(det.file.ino);
+    h.add(det.by);
+    h.add(det.reason);
+  }
 }
 
 }  // namespace xenrace

@@ -95,6 +95,8 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKer
   bool rundown(int index) const;  // Lo_rundown: v6.11's deferred detach, or inside v6.1's LOOP_CLR_FD
   const std::vector<LoopDetach>& detaches() const override { return detaches_; }
   std::uint64_t last_diskseq() const { return diskseq_counter_; }
+  // Its part of a state key (runtime/state_key.hpp): every device, fd, kernel reference, file and detach.
+  void hash_state(StateHasher& h) const;
 
  private:
   enum class State : std::uint8_t { unbound, bound, rundown };
@@ -111,10 +113,18 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKer
     int index = -1;
     bool open = false;
   };
+  // An fd's or kernel reference's id: the opener's slot (its actor id + 1; 0 for setup code) and how many it
+  // opened before, so an actor's n-th open gets one id whatever ran in between (the state cache sees two
+  // orders of independent opens as one state). Ids are never reused.
+  using Openers = std::map<std::int32_t, Opener>;
+  std::int32_t next_id(const Openers& openers) const;
+  static const Opener* find_opener(const Openers& openers, std::int32_t id);
+  static Opener* find_opener(Openers& openers, std::int32_t id);
 
   Device* find(int index);
   Device& allocate(int index);
   Device* device_of(LoopFd fd, Errno& err, AccessMode mode);
+  int index_of(LoopFd fd) const;
   void declare();
   void touch_device(int index, AccessMode mode);
   void touch_openers(int index, AccessMode mode);
@@ -132,8 +142,8 @@ class SimLoop final : public LoopDevices, public KernelBlockOpen, public LoopKer
   Execution& ex_;
   LoopKernel kernel_;
   std::map<int, Device> devices_;  // ordered: GET_FREE scans lowest index first, like the idr
-  std::vector<Opener> fds_;        // LoopFd.id indexes this; ids are never reused
-  std::vector<Opener> kernel_refs_;
+  Openers fds_;  // by LoopFd.id
+  Openers kernel_refs_;
   std::map<std::string, FileIdentity, std::less<>> files_;
   std::uint64_t next_inode_ = 100;
   std::uint64_t diskseq_counter_ = 0;  // per boot, global to all disks (atomic64 in block/genhd.c)
