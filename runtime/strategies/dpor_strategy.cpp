@@ -196,7 +196,7 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   inherit_sleepers(j);
   depth_ = j + 1;
   reached_ = j + 1;
-  if (ctx.state && !bound_ && cache_allowed(j) && revisit(*ctx.state, j, ctx.step, sleep_mask(n))) {
+  if (ctx.state && cache_allowed(j) && revisit(*ctx.state, j, ctx.step, n.spent, n.current, sleep_mask(n))) {
     ++cache_hits_;
     return kPruneExecution;
   }
@@ -408,6 +408,19 @@ void DporStrategy::reverse_race(std::uint32_t i, std::uint32_t j, const Clock& c
   }
 }
 
+// Where the run of one actor's steps that step i-1 belongs to began, or where its actor went on only because
+// virtual time woke it (a free pick too).
+std::uint32_t DporStrategy::last_context_switch(std::uint32_t i) const {
+  std::uint32_t k = i - 1;
+  while (k > 0 && events_[k - 1].actor == events_[k].actor && nodes_[k].current != kNoActor) --k;
+  return k;
+}
+
+void DporStrategy::try_every_awake(std::uint32_t i) {
+  Node& n = nodes_[i];
+  n.backtrack |= n.enabled & ~sleep_mask(n);
+}
+
 // Bounded (BPOR): u runs at i's state if it could run there, else every actor does; and the same at the
 // last context switch before i (where the run of one actor's steps that step i-1 belongs to began, or where
 // its actor went on only because virtual time woke it: a free pick too), in case reversing the race at i
@@ -426,10 +439,7 @@ void DporStrategy::reverse_race_bounded(std::uint32_t i, std::uint32_t j, ActorI
     else n.backtrack |= actor_bit(u);
   };
   try_u(nodes_[i]);
-  if (i == 0) return;
-  std::uint32_t k = i - 1;
-  while (k > 0 && events_[k - 1].actor == events_[k].actor && nodes_[k].current != kNoActor) --k;
-  try_u(nodes_[k]);
+  if (i > 0) try_u(nodes_[last_context_switch(i)]);
 }
 
 void DporStrategy::sleep_foreign_before(Node& n, ActorId actor) {
@@ -463,19 +473,26 @@ bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps) {
   return false;
 }
 
-bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t steps, ActorMask asleep) {
-  auto [it, fresh] = states_.try_emplace(key, CachedState{steps, 0, true, asleep});
+bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t steps, std::uint32_t spent,
+                           ActorId current, ActorMask asleep) {
+  auto [it, fresh] = states_.try_emplace(key, CachedState{steps, spent, true, asleep, kNoSummary, current});
   CachedState& c = it->second;
   if (!fresh) {
     if (c.open) return false;
-    if (steps <= c.steps && (c.asleep & ~asleep) == 0 && c.summary != kNoSummary) {
+    // Bounded, the future fits the bound from here only if as many preemptions are left and the same actor
+    // may go on for free.
+    const bool fits = !bound_ || (spent >= c.spent && current == c.current);
+    if (steps <= c.steps && fits && (c.asleep & ~asleep) == 0 && c.summary != kNoSummary) {
       race_with_summary(summaries_[c.summary]);
+      // Bounded, a race inside the future also tries the last context switch before its first step, which
+      // lies above this state when the actor running into it had run since then: that point, on this path.
+      if (bound_ && j > 0) try_every_awake(last_context_switch(static_cast<std::uint32_t>(j)));
       reverse_unobserved_updates();
       hit_summary_ = c.summary;
       return true;
     }
     const std::uint32_t summary = c.summary;
-    c = CachedState{steps, 0, true, asleep, summary};  // explored from a worse start: again from this one
+    c = CachedState{steps, spent, true, asleep, summary, current};  // explored from a worse start: again, from here
   }
   if (c.summary == kNoSummary) {
     c.summary = static_cast<std::uint32_t>(summaries_.size());
@@ -500,8 +517,10 @@ void DporStrategy::race_with_summary(const Summary& summary) {
     if (i < 0) return;
     const auto e = static_cast<std::uint32_t>(i);
     if (events_[e].actor == a || happens_before(e, ca)) return;
-    Node& n = nodes_[e];
-    n.backtrack |= n.enabled & ~sleep_mask(n);
+    try_every_awake(e);
+    // Bounded, as reverse_race_bounded does: also at the last context switch before the step, in case
+    // reversing the race there costs more preemptions than are left.
+    if (bound_ && e > 0) try_every_awake(last_context_switch(e));
   };
   for (ActorMask m = summary.global; m; m &= m - 1) {
     const ActorId a = lowest_actor(m);

@@ -54,13 +54,15 @@
 //     step before it (the first is woken by the timeout, which follows everything before the time move; every
 //     later one by program order, a wake-up or a spawn from such a step), so no race crosses the point and no
 //     sleeper survives it. The subtree below depends only on the state, and dpor finishes it before it
-//     backtracks above it. Bounded searches keep these points only, reused with no fewer preemptions left;
-//   - any pick, unbounded: races do cross, so each point keeps a summary of what its future touched (up to the
-//     first quiescent point), and a revisit with no more sleepers races the summary against the path, trying
-//     every awake actor where it may race.
+//     backtracks above it;
+//   - any pick: races do cross, so each point keeps a summary of what its future touched (up to the first
+//     quiescent point), and a revisit with no more sleepers races the summary against the path, trying every
+//     awake actor where it may race (bounded, also at the last context switch before, as BPOR does, and before
+//     the point itself, where a race inside the future may reverse).
 // At both, an ordered read's view of updates made before also crosses: an abandoned execution reverses every
 // two unordered updates of one object still unobserved, as if a later read saw them. A cached future is reused
-// only when it was reached in no more steps (the step limit). Sharded, only below the split.
+// only when it was reached in no more steps (the step limit) and, bounded, with no fewer preemptions left and
+// the same actor free to go on without one. Sharded, only below the split.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -93,7 +95,7 @@ class DporStrategy final : public Strategy {
   void step_done(const StepRecord& step) override;
   void end_execution(std::uint64_t steps) override;
   bool caches_states() const override { return state_cache_; }
-  bool caches_states_at_picks() const override { return state_cache_ && !bound_; }  // bounded: quiescent only
+  bool caches_states_at_picks() const override { return state_cache_; }
   bool at_quiescence(const StateKey& key, std::uint64_t steps) override;
 
   // Executions abandoned because every runnable actor was asleep (redundant by construction).
@@ -232,6 +234,7 @@ class DporStrategy final : public Strategy {
     bool open;            // on the current path: its future is not explored in full yet
     ActorMask asleep = 0;  // the sleep set it was explored with (a general point)
     std::uint32_t summary = kNoSummary;  // a general point's summaries_ entry
+    ActorId current = kNoActor;  // the actor that could go on without a preemption (bounded: what a pick costs)
   };
   struct OpenState {
     StateKey key;
@@ -241,8 +244,11 @@ class DporStrategy final : public Strategy {
   bool cache_allowed(std::size_t j) const;
   // A general point (ctx.state at a new node): true when its future was explored, after the backtracking the
   // future's steps call for here.
-  bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, ActorMask asleep);
+  bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, std::uint32_t spent, ActorId current,
+               ActorMask asleep);
   void race_with_summary(const Summary& summary);
+  std::uint32_t last_context_switch(std::uint32_t i) const;
+  void try_every_awake(std::uint32_t i);
   void reverse_unobserved_updates();
   void collect_summaries();  // end_execution: this execution's steps into its open states' summaries
   static void merge(Summary& into, const Summary& from);

@@ -165,9 +165,9 @@ std::set<std::string> outcomes(const Program& program, LoopKernel kernel, int wi
   return out;
 }
 
-// dpor (with the state cache when `describe_state`) reaches every outcome every interleaving reaches; without
-// the cache in no more runs.
-void dpor_reaches_every_outcome(bool describe_state) {
+// dpor (with the state cache when `describe_state`) reaches every outcome every interleaving reaches, or with a
+// `bounded` random preemption bound every outcome dfs with that bound reaches; without the cache in no more runs.
+void dpor_reaches_every_outcome(bool describe_state, bool bounded = false) {
   const int actors = *rc::gen::inRange(2, 4);
   const LoopKernel kernel = *rc::gen::element(LoopKernel::v6_11, LoopKernel::v6_1, LoopKernel::before_b90ecc0379eb);
   const int with_devices = *rc::gen::weightedOneOf<int>({{1, rc::gen::just(0)}, {2, rc::gen::just(1)}, {3, rc::gen::just(2)}});
@@ -181,11 +181,13 @@ void dpor_reaches_every_outcome(bool describe_state) {
                                                                         [](int k) { return static_cast<Kind>(k); })}}), *rc::gen::inRange(0, 2),
                        *rc::gen::inRange(0, 2), *rc::gen::arbitrary<bool>()});
   }
+  const std::optional<unsigned> bound =
+      bounded ? std::optional<unsigned>(static_cast<unsigned>(*rc::gen::inRange(0, 3))) : std::nullopt;
   std::uint64_t every_runs = 0, dpor_runs = 0;
-  DfsStrategy every(1000);
+  DfsStrategy every(bound.value_or(1000));
   const std::set<std::string> reference = outcomes(p, kernel, with_devices, every, &every_runs);
   RC_PRE(!every.has_more());  // too big to enumerate: not a counterexample
-  DporStrategy dpor;
+  DporStrategy dpor(0, 1, bound);
   const std::set<std::string> reduced = outcomes(p, kernel, with_devices, dpor, &dpor_runs, describe_state);
   RC_ASSERT(!dpor.has_more());
   RC_ASSERT(reduced == reference);
@@ -197,6 +199,10 @@ RC_GTEST_PROP(LoopFootprints, DporReachesEveryOutcomeOfEveryInterleaving, ()) { 
 
 RC_GTEST_PROP(LoopFootprints, DporWithStateCacheReachesEveryOutcomeOfEveryInterleaving, ()) {
   dpor_reaches_every_outcome(true);
+}
+
+RC_GTEST_PROP(LoopFootprints, BoundedDporWithStateCacheReachesEveryOutcomeOfBoundedDfs, ()) {
+  dpor_reaches_every_outcome(true, true);
 }
 
 // Two programs random search found where dpor lost an outcome: a close of an AUTOCLEAR device detached or

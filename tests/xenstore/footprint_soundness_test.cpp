@@ -287,8 +287,8 @@ RC_GTEST_PROP(XenStoreFootprints, DporWithStateCacheReachesEveryOutcomeOfReadsOf
                                                               Kind::wait_event, Kind::watch}));
 }
 
-// Bounded, the cache keeps only quiescent points (where every actor waits and virtual time moves): the same
-// outcomes as dfs with that bound.
+// Bounded, at quiescent points (where every actor waits and virtual time moves) and at every pick where the
+// actors describe themselves: the same outcomes as dfs with that bound.
 RC_GTEST_PROP(XenStoreFootprints, BoundedDporWithStateCacheReachesEveryOutcomeOfBoundedDfs, ()) {
   bounded_dpor_reaches_every_outcome_of_bounded_dfs(
       random_program({Kind::wait_event, Kind::wait_event, Kind::watch, Kind::write, Kind::read, Kind::mkdir,
