@@ -90,7 +90,6 @@ void Scheduler::finish(Actor& a) {
 
 void Scheduler::switch_out(Actor& a) {
   a.fiber->suspend();
-  ++a.rest_count;  // one more scheduling point passed inside the innermost Rest scope
   if (a.unwinding) throw ActorUnwind{};
   if (a.kill_requested && !a.exiting) throw ActorKilled{};
 }
@@ -100,6 +99,10 @@ void Scheduler::yield() {
   if (!in_actor()) return;  // invariant checks and setup code read the world without scheduling
   Actor& a = *actors_[current_];
   if (a.exiting) return;
+  // One more operation begun inside the innermost Rest scope. Counted here, not at every switch: an operation
+  // that blocks inside switches out again for each wait, and a count of switches would place the actor one
+  // operation further on after a wait than after none.
+  ++a.rest_count;
   switch_out(a);
 }
 

@@ -87,8 +87,8 @@ class Scheduler {
 
   // --- the state cache (runtime/state_key.hpp) ---
   // While a Rest lives, the actor that made it vouches: at every scheduling point inside this scope, all its
-  // own future depends on, beyond what the world's and the scenario's state parts hash and how many points it
-  // passed in the scope, is `state` (which call site it is at and the locals that matter after it). Scopes
+  // own future depends on, beyond what the world's and the scenario's state parts hash and how many operations
+  // it began in the scope (waits inside an operation do not count), is `state` (which call site it is at and the locals that matter after it). Scopes
   // nest: the inner one adds to the outer. An actor outside every scope has a state nobody described, and no
   // state key is taken then.
   //
@@ -198,7 +198,7 @@ class Scheduler {
     std::optional<Fiber> fiber;
     std::uint64_t rest = 0;      // the declared state of the open Rest scopes, combined
     std::uint32_t rest_depth = 0;  // open Rest scopes
-    std::uint32_t rest_count = 0;  // scheduling points passed since the innermost one opened
+    std::uint32_t rest_count = 0;  // operations begun since the innermost one opened (yield, not waits)
     bool in_wait = false;          // suspended in block(): waiting, or woken and not yet resumed
   };
   static void actor_main(void* arg);
