@@ -117,7 +117,8 @@ XENRACE_SCENARIO({
   for (const GuestDisk& g : guest_disks) {
     const std::string be = g.be;
     const std::string image = g.image;
-    ex.spawn(fmt::format("block add vbd/{}/51712", g.domid), [&ex, &world, &loop, be, image, v, host_script]() -> ActorStatus {
+    ex.spawn(fmt::format("block add vbd/{}/51712", g.domid),
+             [&ex, &world, &loop, be, image, v, host_script]() -> ActorStatus {
       if (host_script) {
         const std::string error = host_script->add(be);
         return error.empty() ? ActorStatus::ok() : ActorStatus::fail(error);

@@ -189,7 +189,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BoundedCase{{"pci-attach", "buggy-backend-wait-only", {}}, 1},
                       BoundedCase{{"pci-attach", "fixed-existing-backend", {}}, 1}),
     [](const ::testing::TestParamInfo<BoundedCase>& info) {
-      std::string name = info.param.c.scenario + "_" + info.param.c.variant + "_bound" + std::to_string(info.param.bound);
+      std::string name =
+          info.param.c.scenario + "_" + info.param.c.variant + "_bound" + std::to_string(info.param.bound);
       for (char& ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
       return name;
