@@ -89,8 +89,8 @@ class Scheduler {
   // While a Rest lives, the actor that made it vouches: at every scheduling point inside this scope, all its
   // own future depends on, beyond what the world's and the scenario's state parts hash and how many operations
   // it began in the scope (waits inside an operation do not count), is `state` (which call site it is at and
-  // the locals that matter after it). Scopes nest: the inner one adds to the outer. An actor outside every scope has a state nobody described, and no
-  // state key is taken then.
+  // the locals that matter after it). Scopes nest: the inner one adds to the outer. An actor outside every
+  // scope has a state nobody described, and no state key is taken then.
   //
   // A helper that blocks on behalf of its callers (a wait loop, losetup) describes only its own frame: it opens
   // its scopes as `Rest(s, state, Rest::callee)`, which count only inside a caller's scope. An undescribed
