@@ -193,8 +193,12 @@ ActorId Scheduler::pick() {
   const bool forced = std::has_single_bit(runnable_);
   if (forced && !observe_) return lowest_actor(runnable_);
   PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size()), time_moved_};
-  StateKey key;
-  if (keys_at_picks_ && state_source_ && state_key(key)) [[unlikely]] ctx.state = &key;
+  if (keys_at_picks_ && state_source_) [[unlikely]] {
+    ctx.key_source = [](const void* self, StateKey& key) {
+      return static_cast<const Scheduler*>(self)->state_key(key);
+    };
+    ctx.key_context = this;
+  }
   ActorId chosen = strategy_.pick_actor(ctx);
   if (chosen == kPruneExecution) [[unlikely]] return chosen;
   if (forced) return lowest_actor(runnable_);  // a forced step asks nothing and records nothing

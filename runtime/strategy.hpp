@@ -21,9 +21,12 @@ struct PickContext {
   // Virtual time moved just before this pick, because no actor could run: `current` had blocked, and the
   // timeouts woke it together with the others, so whichever of them goes first preempts nobody.
   bool time_moved = false;
-  // A state cache's key of the state here (Strategy::caches_states), when every actor is at a point it
-  // described (Scheduler::Rest) and the world and the scenario could describe theirs; else null.
-  const StateKey* state = nullptr;
+  // A state cache's key of the state here (Strategy::caches_states_at_picks): false unless every actor is at a
+  // point it described (Scheduler::Rest) and the world and the scenario could describe theirs. Computed only
+  // when asked, since it hashes the whole state: a strategy replaying a known prefix does not ask.
+  bool state_key(StateKey& key) const { return key_source != nullptr && key_source(key_context, key); }
+  bool (*key_source)(const void* context, StateKey& key) = nullptr;
+  const void* key_context = nullptr;
 };
 
 // What a step-observing strategy (dpor) learns after every scheduling step, forced ones included.
@@ -80,7 +83,7 @@ class Strategy {
   // the state there (runtime/state_key.hpp) when every part could describe it. True abandons the execution
   // (RunEnd::pruned): the future of that state was explored before.
   virtual bool caches_states() const { return false; }
-  // And at every pick (PickContext::state), which costs a key wherever every actor is at a described point.
+  // And at every pick (PickContext::state_key), which costs a hash of the state wherever the strategy asks.
   virtual bool caches_states_at_picks() const { return false; }
   virtual bool at_quiescence(const StateKey& key, std::uint64_t steps) {
     (void)key;

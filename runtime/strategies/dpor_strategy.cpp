@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/word_hash.hpp"
+
 namespace xenrace {
 
 namespace {
@@ -196,7 +198,8 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   inherit_sleepers(j);
   depth_ = j + 1;
   reached_ = j + 1;
-  if (ctx.state && cache_allowed(j) && revisit(*ctx.state, j, ctx.step, n.spent, n.current, sleep_mask(n))) {
+  StateKey key;
+  if (cache_allowed(j) && ctx.state_key(key) && revisit(key, j, ctx.step, n.spent, n.current, sleep_mask(n))) {
     ++cache_hits_;
     return kPruneExecution;
   }
@@ -491,13 +494,12 @@ bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t ste
       hit_summary_ = c.summary;
       return true;
     }
-    const std::uint32_t summary = c.summary;
-    c = CachedState{steps, spent, true, asleep, summary, current};  // explored from a worse start: again, from here
+    // Explored from a worse start: again, from here. What its future touched so far stays in the summary,
+    // in a copy of its own (a closed point's summary may be shared, close_states).
+    const std::uint32_t summary = c.summary == kNoSummary ? kNoSummary : new_summary(summaries_[c.summary]);
+    c = CachedState{steps, spent, true, asleep, summary, current};
   }
-  if (c.summary == kNoSummary) {
-    c.summary = static_cast<std::uint32_t>(summaries_.size());
-    summaries_.emplace_back();
-  }
+  if (c.summary == kNoSummary) c.summary = new_summary(Summary{});
   open_states_.push_back(OpenState{key, j, c.summary});
   return false;
 }
@@ -557,17 +559,25 @@ void DporStrategy::reverse_unobserved_updates() {
         reverse_unordered(updates_since_global_[x].second, updates_since_global_[y].second);
 }
 
+// Most executions through an open point touch nothing its summary lacks: that case is checked first and
+// allocates nothing. Otherwise the union is built in a buffer kept across merges, and swapped in.
 void DporStrategy::merge(Summary& into, const Summary& from) {
   into.global |= from.global;
   if (from.accesses.empty()) return;
-  if (into.accesses.empty()) {
-    into.accesses = from.accesses;
-    return;
-  }
-  std::vector<SummaryAccess> out;
-  out.reserve(into.accesses.size() + from.accesses.size());
   const auto less = summary_order;
   auto i = into.accesses.cbegin();
+  bool contained = true;
+  for (const SummaryAccess& a : from.accesses) {
+    while (i != into.accesses.cend() && less(*i, a)) ++i;
+    if (i == into.accesses.cend() || less(a, *i) || merged(i->mode, a.mode) != i->mode) {
+      contained = false;
+      break;
+    }
+  }
+  if (contained) return;
+  std::vector<SummaryAccess>& out = merge_buffer_;
+  out.clear();
+  i = into.accesses.cbegin();
   auto j = from.accesses.cbegin();
   while (i != into.accesses.cend() || j != from.accesses.cend()) {
     if (j == from.accesses.cend() || (i != into.accesses.cend() && less(*i, *j))) {
@@ -580,7 +590,7 @@ void DporStrategy::merge(Summary& into, const Summary& from) {
       ++j;
     }
   }
-  into.accesses = std::move(out);
+  into.accesses.swap(out);
 }
 
 // Walks this execution's steps from the last one back, gathering what they touched, and adds it to each open
@@ -621,9 +631,48 @@ void DporStrategy::collect_summaries() {
   }
 }
 
+std::uint32_t DporStrategy::new_summary(const Summary& from) {
+  if (free_summaries_.empty()) {
+    summaries_.push_back(from);
+    return static_cast<std::uint32_t>(summaries_.size() - 1);
+  }
+  const std::uint32_t at = free_summaries_.back();
+  free_summaries_.pop_back();
+  summaries_[at] = from;
+  return at;
+}
+
+// Many points' futures touch the same things (near the end of a scenario, most of them): a closed point's
+// summary, which no execution adds to any more, is shared with an equal one closed before, and its own freed.
+void DporStrategy::share_summary(CachedState& c) {
+  const Summary& mine = summaries_[c.summary];
+  std::uint64_t h = word_hash::absorb(word_hash::kSeed, mine.global);
+  for (const SummaryAccess& a : mine.accesses)
+    h = word_hash::absorb(word_hash::absorb(h, a.object),
+                          (std::uint64_t{a.actor} << 8) | static_cast<std::uint64_t>(a.mode));
+  std::vector<std::uint32_t>& same_hash = shared_summaries_[h];
+  for (const std::uint32_t other : same_hash) {
+    if (other == c.summary) return;
+    const Summary& theirs = summaries_[other];
+    if (theirs.global != mine.global || theirs.accesses.size() != mine.accesses.size() ||
+        !std::equal(mine.accesses.begin(), mine.accesses.end(), theirs.accesses.begin(),
+                    [](const SummaryAccess& x, const SummaryAccess& y) {
+                      return x.object == y.object && x.actor == y.actor && x.mode == y.mode;
+                    }))
+      continue;
+    summaries_[c.summary] = Summary{};  // frees its accesses
+    free_summaries_.push_back(c.summary);
+    c.summary = other;
+    return;
+  }
+  same_hash.push_back(c.summary);
+}
+
 void DporStrategy::close_states() {
   while (!open_states_.empty() && open_states_.back().node >= depth_) {
-    states_[open_states_.back().key].open = false;
+    CachedState& c = states_[open_states_.back().key];
+    c.open = false;
+    if (c.summary != kNoSummary) share_summary(c);
     open_states_.pop_back();
   }
 }

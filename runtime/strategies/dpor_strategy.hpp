@@ -242,8 +242,8 @@ class DporStrategy final : public Strategy {
     std::uint32_t summary;  // kNoSummary: a quiescent point
   };
   bool cache_allowed(std::size_t j) const;
-  // A general point (ctx.state at a new node): true when its future was explored, after the backtracking the
-  // future's steps call for here.
+  // A general point (PickContext::state_key at a new node): true when its future was explored, after the
+  // backtracking the future's steps call for here.
   bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, std::uint32_t spent, ActorId current,
                ActorMask asleep);
   void race_with_summary(const Summary& summary);
@@ -251,13 +251,18 @@ class DporStrategy final : public Strategy {
   void try_every_awake(std::uint32_t i);
   void reverse_unobserved_updates();
   void collect_summaries();  // end_execution: this execution's steps into its open states' summaries
-  static void merge(Summary& into, const Summary& from);
+  std::uint32_t new_summary(const Summary& from);
+  void share_summary(CachedState& c);
+  void merge(Summary& into, const Summary& from);
   bool state_cache_;
   std::unordered_map<StateKey, CachedState, StateKeyHash> states_;
   std::vector<OpenState> open_states_;
   std::vector<Summary> summaries_;
+  std::vector<std::uint32_t> free_summaries_;  // entries freed by sharing, reused before summaries_ grows
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> shared_summaries_;  // closed ones, by content hash
   std::uint32_t hit_summary_ = kNoSummary;  // the execution ended at a general point seen before (its summary)
   Summary scratch_summary_;
+  std::vector<SummaryAccess> merge_buffer_;  // merge's union, swapped with the summary it grows
   std::uint64_t cache_hits_ = 0;
 
   // Happens-before of the current execution.
