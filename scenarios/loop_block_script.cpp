@@ -122,7 +122,6 @@ XENRACE_SCENARIO({
   // --- block add, for domains 1..adds ---
   // Every actor rests at each of its points for the state cache (Scheduler::Rest): a scope per call site,
   // keeping each result it uses after a later point; straight-line code is placed by the points it passed.
-  // (Not used yet: see the note above the invariants.)
   for (int k = 0; k < adds; ++k) {
     const std::uint32_t kill_points = mode == Mode::configure_autoclear_killed && k == 0 ? 8 : 0;
     seen.add_actor[k] = ex.spawn(fmt::format("block add vbd/{}/51712", k + 1), [&ex, &world, &loop, &lock, &seen, &disks, k, fixed, kill_points] {
@@ -245,11 +244,14 @@ XENRACE_SCENARIO({
     block::losetup_detach(sched, loop, index.value);  // the cleanup path, by the remembered index
   });
 
-  // Not yet described to the state cache: the actors rest at every point and the loop driver and blkback hash
-  // their state, but with the scenario's part added (each add's outcome and error, and the lock's holder, in
-  // ex.scenario_state), bounded dpor at bound 1 with adds=1 misses end states that bounded dfs reaches
-  // (BoundedScenarioStates in tests/scenarios_dpor shows how to check it), so some part of the state is still
-  // missing from the key. Without the scenario's part no key is taken, and nothing is cut off.
+  // Everything the scenario keeps outside the world, for the state cache: each add's outcome and error, and who
+  // holds the hotplug lock (the loop driver and blkback hash theirs, the actors where they rest).
+  ex.scenario_state([&seen, &lock](StateHasher& h) {
+    h.add_all(seen.add_done);
+    h.add_all(seen.add_error);
+    lock.hash_state(h);
+    return true;
+  });
 
   // --- invariants ---
   ex.always("each guest is given its own file", [&world, &loop, &disks]() -> std::string {
