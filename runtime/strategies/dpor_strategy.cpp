@@ -454,7 +454,9 @@ void DporStrategy::sleep_foreign_before(Node& n, ActorId actor) {
 
 bool DporStrategy::cache_allowed(std::size_t j) const {
   if (probing_ || prune_next_) return false;
-  return shard_count_ == 1 || (has_split_ && split_.node >= 0 && static_cast<std::size_t>(split_.node) < j);
+  // Below the split only: what lies above it is every shard's. A split at a choice before the first step (node -1)
+  // has every point below it.
+  return shard_count_ == 1 || (has_split_ && split_.node < static_cast<std::int64_t>(j));
 }
 
 bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps) {
