@@ -75,7 +75,7 @@ Outcomes enumerate(const Case& c, Strategy& strategy, std::uint64_t limit,
     strategy.begin_execution(i);
     ExecutionResult r = run_execution(s, c.variant, world, strategy, stacks, options);
     strategy.end_execution(r.steps);
-    if (r.pruned) continue;
+    if (r.pruned || !strategy.execution_in_shard()) continue;  // a shard's probe is not one of its executions
     ++out.executions;
     out.seen.insert(outcome(r));
   }
@@ -154,6 +154,26 @@ TEST_P(BoundedScenarioStates, BoundedDporWithTheCacheEndsWhereBoundedDfsEnds) {
   expect_same_outcomes(all, reduced);
   RecordProperty("bounded_dfs_executions", static_cast<int>(all.executions));
   RecordProperty("dpor_executions", static_cast<int>(reduced.executions));
+}
+
+// Split over shards, each keeps a cache of its own, below the split. loop-block-script/fixed-killed splits at a
+// choice made while the scenario is built (where its add is killed), before the first step: every point is
+// below it, and each shard must still cut executions off, and the shards together end where dfs ends.
+TEST(ShardedScenarioStates, ShardsSplitBeforeTheFirstStepKeepTheirCaches) {
+  const Case c{"loop-block-script", "fixed-killed", {{"adds", "1"}}};
+  DfsStrategy dfs(0);
+  const Outcomes all = enumerate(c, dfs, 400'000, where_it_ends);
+  Outcomes together;
+  for (unsigned shard = 0; shard < 2; ++shard) {
+    DporStrategy part(shard, 2, 0u);
+    const Outcomes mine = enumerate(c, part, 400'000, where_it_ends);
+    EXPECT_GT(part.cache_hits(), 0u) << "shard " << shard << " kept no cache";
+    together.seen.insert(mine.seen.begin(), mine.seen.end());
+    together.executions += mine.executions;
+  }
+  EXPECT_GE(all.seen.size(), 2u);
+  expect_same_outcomes(all, together);
+  EXPECT_LT(together.executions, all.executions);
 }
 
 INSTANTIATE_TEST_SUITE_P(
