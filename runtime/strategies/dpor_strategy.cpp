@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/word_hash.hpp"
+#include "runtime/state_key.hpp"
 
 namespace xenrace {
 
@@ -648,20 +648,17 @@ std::uint32_t DporStrategy::new_summary(const Summary& from) {
 // summary, which no execution adds to any more, is shared with an equal one closed before, and its own freed.
 void DporStrategy::share_summary(CachedState& c) {
   const Summary& mine = summaries_[c.summary];
-  std::uint64_t h = word_hash::absorb(word_hash::kSeed, mine.global);
-  for (const SummaryAccess& a : mine.accesses)
-    h = word_hash::absorb(word_hash::absorb(h, a.object),
-                          (std::uint64_t{a.actor} << 8) | static_cast<std::uint64_t>(a.mode));
-  std::vector<std::uint32_t>& same_hash = shared_summaries_[h];
+  StateHasher h;
+  h.add(mine.global);
+  for (const SummaryAccess& a : mine.accesses) {
+    h.add(a.object);
+    h.add(a.actor);
+    h.add(a.mode);
+  }
+  std::vector<std::uint32_t>& same_hash = shared_summaries_[h.key().a];
   for (const std::uint32_t other : same_hash) {
     if (other == c.summary) return;
-    const Summary& theirs = summaries_[other];
-    if (theirs.global != mine.global || theirs.accesses.size() != mine.accesses.size() ||
-        !std::equal(mine.accesses.begin(), mine.accesses.end(), theirs.accesses.begin(),
-                    [](const SummaryAccess& x, const SummaryAccess& y) {
-                      return x.object == y.object && x.actor == y.actor && x.mode == y.mode;
-                    }))
-      continue;
+    if (summaries_[other] != mine) continue;
     summaries_[c.summary] = Summary{};  // frees its accesses
     free_summaries_.push_back(c.summary);
     c.summary = other;

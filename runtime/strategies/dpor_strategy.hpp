@@ -219,10 +219,12 @@ class DporStrategy final : public Strategy {
     std::uint64_t object;
     ActorId actor;
     AccessMode mode;
+    bool operator==(const SummaryAccess&) const = default;
   };
   struct Summary {
     ActorMask global = 0;  // actors with a global step
     std::vector<SummaryAccess> accesses;
+    bool operator==(const Summary&) const = default;
   };
   static bool summary_order(const SummaryAccess& x, const SummaryAccess& y) {
     return x.object != y.object ? x.object < y.object : x.actor < y.actor;
