@@ -138,6 +138,8 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   known_actors_ = 0;
   prune_next_ = false;
   hit_summary_ = kNoSummary;
+  // The replayed prefix repeats the last execution's steps up to its last node, whose choice changed.
+  unmerged_from_ = std::min(unmerged_from_, depth_ == 0 ? std::size_t{0} : depth_ - 1);
   in_shard_ = !probing_;  // a probe of several values takes several executions
   ++epoch_;
 }
@@ -501,8 +503,9 @@ bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t ste
     const std::uint32_t summary = c.summary == kNoSummary ? kNoSummary : new_summary(summaries_[c.summary]);
     c = CachedState{steps, spent, true, asleep, summary, current};
   }
-  if (c.summary == kNoSummary) c.summary = new_summary(Summary{});
-  open_states_.push_back(OpenState{key, j, c.summary});
+  const bool seeded = c.summary != kNoSummary;
+  if (!seeded) c.summary = new_summary(Summary{});
+  open_states_.push_back(OpenState{key, j, c.summary, seeded});
   return false;
 }
 
@@ -561,25 +564,27 @@ void DporStrategy::reverse_unobserved_updates() {
         reverse_unordered(updates_since_global_[x].second, updates_since_global_[y].second);
 }
 
+// Whether every access of `small` is in `big` with a mode that covers it. Both are sorted; a lookup per access
+// of `small`, since it is usually the few accesses one execution added.
+bool DporStrategy::contains(const Summary& big, const Summary& small) {
+  if ((small.global & ~big.global) != 0) return false;
+  auto i = big.accesses.cbegin();
+  for (const SummaryAccess& a : small.accesses) {
+    i = std::lower_bound(i, big.accesses.cend(), a, summary_order);
+    if (i == big.accesses.cend() || summary_order(a, *i) || merged(i->mode, a.mode) != i->mode) return false;
+  }
+  return true;
+}
+
 // Most executions through an open point touch nothing its summary lacks: that case is checked first and
 // allocates nothing. Otherwise the union is built in a buffer kept across merges, and swapped in.
 void DporStrategy::merge(Summary& into, const Summary& from) {
+  if (contains(into, from)) return;
   into.global |= from.global;
-  if (from.accesses.empty()) return;
   const auto less = summary_order;
-  auto i = into.accesses.cbegin();
-  bool contained = true;
-  for (const SummaryAccess& a : from.accesses) {
-    while (i != into.accesses.cend() && less(*i, a)) ++i;
-    if (i == into.accesses.cend() || less(a, *i) || merged(i->mode, a.mode) != i->mode) {
-      contained = false;
-      break;
-    }
-  }
-  if (contained) return;
   std::vector<SummaryAccess>& out = merge_buffer_;
   out.clear();
-  i = into.accesses.cbegin();
+  auto i = into.accesses.cbegin();
   auto j = from.accesses.cbegin();
   while (i != into.accesses.cend() || j != from.accesses.cend()) {
     if (j == from.accesses.cend() || (i != into.accesses.cend() && less(*i, *j))) {
@@ -595,10 +600,17 @@ void DporStrategy::merge(Summary& into, const Summary& from) {
   into.accesses.swap(out);
 }
 
-// Walks this execution's steps from the last one back, gathering what they touched, and adds it to each open
-// general point's summary at the point's place; a point where virtual time moved starts the gathering afresh.
-// An execution cut off at a point seen before adds that point's summary from where it ended.
+// Adds what this execution's steps touched to each open general point's summary, at the point's place: walking
+// the new steps from the last one back, gathering their accesses (an execution cut off at a point seen before
+// starts from that point's summary); a step after which virtual time moved starts the gathering afresh.
+//
+// The steps before unmerged_from_ repeat an earlier execution's, and are in the summaries of the points above
+// them already: those points only take what the new steps gathered, up to a time move. Going up, the walk stops at
+// the first point that started empty and has it all: every access merged into such a point since it opened went
+// into every open point above it too (up to a time move), here or where an earlier walk stopped at another one.
 void DporStrategy::collect_summaries() {
+  const std::size_t from = std::min(unmerged_from_, events_.size());
+  unmerged_from_ = SIZE_MAX;
   bool any = false;
   for (const OpenState& o : open_states_) any = any || o.summary != kNoSummary;
   if (!any) return;
@@ -611,7 +623,7 @@ void DporStrategy::collect_summaries() {
   }
   const auto less = summary_order;
   std::size_t next_open = open_states_.size();
-  for (std::size_t k = events_.size() + 1; k-- > 0;) {
+  for (std::size_t k = events_.size() + 1; k-- > from;) {
     if (k < events_.size()) {
       const Event& e = events_[k];
       if (e.global) u.global |= actor_bit(e.actor);
@@ -629,6 +641,17 @@ void DporStrategy::collect_summaries() {
     while (next_open > 0 && open_states_[next_open - 1].node >= k) {
       const OpenState& o = open_states_[--next_open];
       if (o.summary != kNoSummary && o.node == k) merge(summaries_[o.summary], u);
+    }
+  }
+  if (u.global == 0 && u.accesses.empty()) return;
+  for (std::size_t k = from; k-- > 0;) {
+    if (events_[k].time_moved) return;  // the points above gather nothing past it
+    while (next_open > 0 && open_states_[next_open - 1].node >= k) {
+      const OpenState& o = open_states_[--next_open];
+      if (o.summary == kNoSummary || o.node != k) continue;
+      Summary& s = summaries_[o.summary];
+      if (!o.seeded && contains(s, u)) return;
+      merge(s, u);
     }
   }
 }

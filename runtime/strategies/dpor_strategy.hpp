@@ -242,6 +242,9 @@ class DporStrategy final : public Strategy {
     StateKey key;
     std::size_t node;  // reached_ there: the nodes before it decide it
     std::uint32_t summary;  // kNoSummary: a quiescent point
+    // Opened with what an earlier exploration of its future touched: its summary may hold accesses the open
+    // points above it lack (collect_summaries stops early only at a point that started empty).
+    bool seeded = false;
   };
   bool cache_allowed(std::size_t j) const;
   // A general point (PickContext::state_key at a new node): true when its future was explored, after the
@@ -252,7 +255,8 @@ class DporStrategy final : public Strategy {
   std::uint32_t last_context_switch(std::uint32_t i) const;
   void try_every_awake(std::uint32_t i);
   void reverse_unobserved_updates();
-  void collect_summaries();  // end_execution: this execution's steps into its open states' summaries
+  void collect_summaries();  // end_execution: this execution's new steps into its open states' summaries
+  static bool contains(const Summary& big, const Summary& small);
   std::uint32_t new_summary(const Summary& from);
   void share_summary(CachedState& c);
   void merge(Summary& into, const Summary& from);
@@ -263,6 +267,9 @@ class DporStrategy final : public Strategy {
   std::vector<std::uint32_t> free_summaries_;  // entries freed by sharing, reused before summaries_ grows
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> shared_summaries_;  // closed ones, by content hash
   std::uint32_t hit_summary_ = kNoSummary;  // the execution ended at a general point seen before (its summary)
+  // The steps before it are the same as in the last execution whose steps went into the summaries (the replayed
+  // prefix, less its last node, whose choice changed): they are in every open point's summary above them.
+  std::size_t unmerged_from_ = 0;
   Summary scratch_summary_;
   std::vector<SummaryAccess> merge_buffer_;  // merge's union, swapped with the summary it grows
   std::uint64_t cache_hits_ = 0;
