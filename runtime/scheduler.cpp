@@ -192,7 +192,7 @@ std::uint32_t Scheduler::choose(std::uint32_t n, ChoiceKind kind) {
 ActorId Scheduler::pick() {
   const bool forced = std::has_single_bit(runnable_);
   if (forced && !observe_) return lowest_actor(runnable_);
-  PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size()), time_moved_};
+  PickContext ctx{runnable_, current_, steps_, static_cast<ActorId>(actors_.size()), time_moved_, max_steps_};
   if (keys_at_picks_ && state_source_) [[unlikely]] {
     ctx.key_source = [](const void* self, StateKey& key) {
       return static_cast<const Scheduler*>(self)->state_key(key);
@@ -292,10 +292,11 @@ bool Scheduler::state_key(StateKey& key) const {
 
 bool Scheduler::explored_before() {
   StateKey key;
-  return state_key(key) && strategy_.at_quiescence(key, steps_);
+  return state_key(key) && strategy_.at_quiescence(key, steps_, max_steps_);
 }
 
 RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& after_step) {
+  max_steps_ = max_steps;
   if (threads_) return run_threads(max_steps, after_step);
   for (;;) {
     if (stop_) return RunEnd::stopped;

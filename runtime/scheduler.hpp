@@ -231,6 +231,7 @@ class Scheduler {
   bool stop_ = false;
   std::uint32_t live_processes_ = 0;
   std::uint64_t steps_ = 0;
+  std::uint64_t max_steps_ = UINT64_MAX;  // run's limit, for a state cache (PickContext::step_limit)
   VirtualTime now_ = 0;
   Schedule schedule_;
   std::string actor_error_;

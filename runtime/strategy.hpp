@@ -21,6 +21,8 @@ struct PickContext {
   // Virtual time moved just before this pick, because no actor could run: `current` had blocked, and the
   // timeouts woke it together with the others, so whichever of them goes first preempts nobody.
   bool time_moved = false;
+  // The execution's step limit (Scenario::max_steps): a state cache reuses a future only where it still fits.
+  std::uint64_t step_limit = UINT64_MAX;
   // A state cache's key of the state here (Strategy::caches_states_at_picks): false unless every actor is at a
   // point it described (Scheduler::Rest) and the world and the scenario could describe theirs. Computed only
   // when asked, since it hashes the whole state: a strategy replaying a known prefix does not ask.
@@ -81,13 +83,14 @@ class Strategy {
   virtual void step_done(const StepRecord& step) { (void)step; }
   // A state cache (dpor): asked where every actor is blocked and virtual time is about to move, with the key of
   // the state there (runtime/state_key.hpp) when every part could describe it. True abandons the execution
-  // (RunEnd::pruned): the future of that state was explored before.
+  // (RunEnd::pruned): the future of that state was explored before. `steps` were taken so far, of `step_limit`.
   virtual bool caches_states() const { return false; }
   // And at every pick (PickContext::state_key), which costs a hash of the state wherever the strategy asks.
   virtual bool caches_states_at_picks() const { return false; }
-  virtual bool at_quiescence(const StateKey& key, std::uint64_t steps) {
+  virtual bool at_quiescence(const StateKey& key, std::uint64_t steps, std::uint64_t step_limit) {
     (void)key;
     (void)steps;
+    (void)step_limit;
     return false;
   }
   // Called after an execution with the number of steps it took (PCT learns its step bound from this).

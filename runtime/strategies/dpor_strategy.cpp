@@ -138,6 +138,7 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   known_actors_ = 0;
   prune_next_ = false;
   hit_summary_ = kNoSummary;
+  hit_future_ = 0;
   // The replayed prefix repeats the last execution's steps up to its last node, whose choice changed.
   unmerged_from_ = std::min(unmerged_from_, depth_ == 0 ? std::size_t{0} : depth_ - 1);
   in_shard_ = !probing_;  // a probe of several values takes several executions
@@ -175,6 +176,7 @@ std::uint32_t DporStrategy::pick_value(std::uint32_t n, ChoiceKind kind) {
 
 ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   const std::size_t j = ctx.step;
+  step_limit_ = ctx.step_limit;
   if (j > 0 && running_actor(ctx) == nodes_[j - 1].chosen) nodes_[j - 1].chosen_continues = true;
   if (probing_ && j > static_cast<std::size_t>(split_.node)) prune_next_ = true;  // the probed step is done
   if (prune_next_) {
@@ -461,7 +463,20 @@ bool DporStrategy::cache_allowed(std::size_t j) const {
   return shard_count_ == 1 || (has_split_ && split_.node < static_cast<std::int64_t>(j));
 }
 
-bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps) {
+bool DporStrategy::reusable(const CachedState& c, std::uint64_t steps, std::uint32_t spent, ActorId current) const {
+  // Every execution of that future ended within the step limit, and still does from here. (From the same step, a
+  // future that ran into the limit is that again; from any other, it would be cut elsewhere.)
+  if (steps != c.steps && std::max(steps, c.steps) + c.future >= step_limit_) return false;
+  if (!bound_) return true;
+  // A schedule from here costs what it cost there, except its first pick, which costs one preemption more or
+  // less when another actor may go on for free. So it fits there too with as many preemptions left here when
+  // the same actor or any actor went on for free there, and otherwise with one fewer left here.
+  if (current == c.current || c.current == kNoActor) return spent >= c.spent;
+  return spent > c.spent;
+}
+
+bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps, std::uint64_t step_limit) {
+  step_limit_ = step_limit;
   const std::size_t j = reached_;
   if (!cache_allowed(j)) return false;
   const std::uint32_t spent = j == 0 ? 0 : nodes_[j - 1].spent + cost(nodes_[j - 1], nodes_[j - 1].chosen);
@@ -469,14 +484,15 @@ bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps) {
   if (!fresh) {
     CachedState& c = it->second;
     if (c.open) return false;  // a state this path passed before: its future is what is being explored
-    if (steps <= c.steps && (!bound_ || spent >= c.spent)) {
+    if (reusable(c, steps, spent, kNoActor)) {  // every actor blocked: whichever goes first preempts nobody
       reverse_unobserved_updates();
       ++cache_hits_;
+      hit_future_ = c.future;
       return true;
     }
     c = CachedState{steps, spent, true};  // explored from a worse start: explore again from this one
   }
-  open_states_.push_back(OpenState{key, j, kNoSummary});
+  open_states_.push_back(OpenState{.key = key, .node = j, .summary = kNoSummary, .steps = steps});
   return false;
 }
 
@@ -486,16 +502,15 @@ bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t ste
   CachedState& c = it->second;
   if (!fresh) {
     if (c.open) return false;
-    // Bounded, the future fits the bound from here only if as many preemptions are left and the same actor
-    // may go on for free.
-    const bool fits = !bound_ || (spent >= c.spent && current == c.current);
-    if (steps <= c.steps && fits && (c.asleep & ~asleep) == 0 && c.summary != kNoSummary) {
+    // With no actor awake here that slept there: what is explored from here is what was there, or less.
+    if (reusable(c, steps, spent, current) && (c.asleep & ~asleep) == 0 && c.summary != kNoSummary) {
       race_with_summary(summaries_[c.summary]);
       // Bounded, a race inside the future also tries the last context switch before its first step, which
       // lies above this state when the actor running into it had run since then: that point, on this path.
       if (bound_ && j > 0) try_every_awake(last_context_switch(static_cast<std::uint32_t>(j)));
       reverse_unobserved_updates();
       hit_summary_ = c.summary;
+      hit_future_ = c.future;
       return true;
     }
     // Explored from a worse start: again, from here. What its future touched so far stays in the summary,
@@ -505,7 +520,7 @@ bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t ste
   }
   const bool seeded = c.summary != kNoSummary;
   if (!seeded) c.summary = new_summary(Summary{});
-  open_states_.push_back(OpenState{key, j, c.summary, seeded});
+  open_states_.push_back(OpenState{.key = key, .node = j, .summary = c.summary, .steps = steps, .seeded = seeded});
   return false;
 }
 
@@ -694,14 +709,18 @@ void DporStrategy::close_states() {
   while (!open_states_.empty() && open_states_.back().node >= depth_) {
     CachedState& c = states_[open_states_.back().key];
     c.open = false;
+    c.future = open_states_.back().future;
     if (c.summary != kNoSummary) share_summary(c);
     open_states_.pop_back();
   }
 }
 
 void DporStrategy::end_execution(std::uint64_t steps) {
-  (void)steps;
-  if (!probing_) collect_summaries();
+  if (!probing_) {
+    collect_summaries();
+    const std::uint64_t end = steps + hit_future_;  // where it ended, or where the future it was cut off at ends
+    for (OpenState& o : open_states_) o.future = std::max(o.future, end - o.steps);
+  }
   advance();
   close_states();
 }

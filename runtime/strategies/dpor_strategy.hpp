@@ -61,8 +61,10 @@
 //     the point itself, where a race inside the future may reverse).
 // At both, an ordered read's view of updates made before also crosses: an abandoned execution reverses every
 // two unordered updates of one object still unobserved, as if a later read saw them. A cached future is reused
-// only when it was reached in no more steps (the step limit) and, bounded, with no fewer preemptions left and
-// the same actor free to go on without one. Sharded, only below the split.
+// only where every execution of it fits the step limit, from where it was explored and from here (or here is the
+// same step), and bounded, where every schedule the bound allows from here it allowed there: with no fewer
+// preemptions left when the same actor, or any, was free to go on there, and with one more left otherwise (a
+// schedule's first pick is the only one whose cost differs). Sharded, only below the split.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -96,7 +98,7 @@ class DporStrategy final : public Strategy {
   void end_execution(std::uint64_t steps) override;
   bool caches_states() const override { return state_cache_; }
   bool caches_states_at_picks() const override { return state_cache_; }
-  bool at_quiescence(const StateKey& key, std::uint64_t steps) override;
+  bool at_quiescence(const StateKey& key, std::uint64_t steps, std::uint64_t step_limit) override;
 
   // Executions abandoned because every runnable actor was asleep (redundant by construction).
   std::uint64_t pruned() const { return pruned_; }
@@ -231,22 +233,30 @@ class DporStrategy final : public Strategy {
   }
   static constexpr std::uint32_t kNoSummary = ~std::uint32_t{0};
   struct CachedState {
-    std::uint64_t steps;  // when it was reached (its future fits the step limit from there)
+    std::uint64_t steps;  // when it was reached
     std::uint32_t spent;  // preemptions spent when it was reached (bounded)
     bool open;            // on the current path: its future is not explored in full yet
     ActorMask asleep = 0;  // the sleep set it was explored with (a general point)
     std::uint32_t summary = kNoSummary;  // a general point's summaries_ entry
     ActorId current = kNoActor;  // the actor that could go on without a preemption (bounded: what a pick costs)
+    // The most steps an execution took past it (through the futures of the states it was cut off at): reached
+    // later, the future is the same while it still fits the step limit.
+    std::uint64_t future = 0;
   };
   struct OpenState {
     StateKey key;
     std::size_t node;  // reached_ there: the nodes before it decide it
     std::uint32_t summary;  // kNoSummary: a quiescent point
+    std::uint64_t steps;    // CachedState::steps
+    std::uint64_t future = 0;  // CachedState::future, so far
     // Opened with what an earlier exploration of its future touched: its summary may hold accesses the open
     // points above it lack (collect_summaries stops early only at a point that started empty).
     bool seeded = false;
   };
   bool cache_allowed(std::size_t j) const;
+  // Whether a future explored from `c` is the whole future from here: it fits the step limit, and bounded, the
+  // schedules the bound allows from here are among those it allowed there.
+  bool reusable(const CachedState& c, std::uint64_t steps, std::uint32_t spent, ActorId current) const;
   // A general point (PickContext::state_key at a new node): true when its future was explored, after the
   // backtracking the future's steps call for here.
   bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, std::uint32_t spent, ActorId current,
@@ -273,6 +283,8 @@ class DporStrategy final : public Strategy {
   Summary scratch_summary_;
   std::vector<SummaryAccess> merge_buffer_;  // merge's union, swapped with the summary it grows
   std::uint64_t cache_hits_ = 0;
+  std::uint64_t step_limit_ = UINT64_MAX;  // PickContext::step_limit
+  std::uint64_t hit_future_ = 0;  // the execution was cut off at a state explored before: its future
 
   // Happens-before of the current execution.
   std::vector<Event> events_;

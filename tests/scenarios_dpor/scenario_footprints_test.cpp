@@ -60,16 +60,20 @@ std::string outcome_of(const ExecutionResult& r) {
 struct Outcomes {
   std::set<std::string> seen;
   std::uint64_t executions = 0;
+  std::uint64_t shortest = UINT64_MAX;  // steps
+  std::uint64_t longest = 0;
 };
 
+// max_steps: the scenario's step limit, or another one.
 Outcomes enumerate(const Case& c, Strategy& strategy, std::uint64_t limit,
-                   std::string (*outcome)(const ExecutionResult&) = outcome_of) {
+                   std::string (*outcome)(const ExecutionResult&) = outcome_of, std::uint64_t max_steps = 0) {
   ScenarioRegistry registry;
   register_builtin_scenarios(registry);
   const Scenario& s = registry.get(c.scenario);
   StackPool stacks;
   WorldFactory world = [](Execution& ex) -> World& { return ex.make<SimWorld>(ex); };
   ExecutionOptions options = execution_options_for(s.info(), c.params, true);
+  if (max_steps != 0) options.max_steps = max_steps;
   Outcomes out;
   for (std::uint64_t i = 0; strategy.has_more() && i < limit; ++i) {
     strategy.begin_execution(i);
@@ -77,6 +81,8 @@ Outcomes enumerate(const Case& c, Strategy& strategy, std::uint64_t limit,
     strategy.end_execution(r.steps);
     if (r.pruned || !strategy.execution_in_shard()) continue;  // a shard's probe is not one of its executions
     ++out.executions;
+    out.shortest = std::min(out.shortest, r.steps);
+    out.longest = std::max(out.longest, r.steps);
     out.seen.insert(outcome(r));
   }
   EXPECT_FALSE(strategy.has_more()) << "the search did not finish within " << limit << " executions";
@@ -174,6 +180,28 @@ TEST(ShardedScenarioStates, ShardsSplitBeforeTheFirstStepKeepTheirCaches) {
   EXPECT_GE(all.seen.size(), 2u);
   expect_same_outcomes(all, together);
   EXPECT_LT(together.executions, all.executions);
+}
+
+// A future the cache cut off is the same from another step only while every execution of it fits the step limit
+// from both. With each limit between the shortest and the longest execution, some executions run into it and some
+// pass, and dpor with the cache must reach both: a path that reaches a state in more steps than the path that
+// explored its future may run into the limit where that one did not, and one that reaches it in fewer may pass
+// where that one ran into it.
+TEST(StepLimitedStates, ACachedFutureIsReusedOnlyWhereItFitsTheStepLimit) {
+  const Case c{"loop-block-script", "fixed", {{"adds", "1"}}};
+  DfsStrategy unlimited(0);
+  const Outcomes every = enumerate(c, unlimited, 400'000, where_it_ends);
+  ASSERT_LT(every.shortest, every.longest);
+  for (std::uint64_t limit = every.shortest; limit < every.longest; ++limit) {
+    SCOPED_TRACE(fmt::format("step limit {}", limit));
+    DfsStrategy dfs(0);
+    DporStrategy dpor(0, 1, 0u);
+    const Outcomes all = enumerate(c, dfs, 400'000, verdict_of, limit);
+    const Outcomes reduced = enumerate(c, dpor, 400'000, verdict_of, limit);
+    EXPECT_GT(dpor.cache_hits(), 0u);
+    EXPECT_EQ(all.seen.size(), 2u);  // passed, and the step limit
+    expect_same_outcomes(all, reduced);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
