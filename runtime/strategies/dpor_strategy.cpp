@@ -243,8 +243,10 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
     n.done = ctx.runnable & ~mine;  // the other shards' subtrees
     candidates &= mine;
   }
+  const ActorMask awake = candidates;
   candidates = within_bound(n, candidates);  // keeping the current actor is free: only a shard split empties it
   if (candidates == 0) {
+    if (awake != 0) mark_bounded(j);
     ++pruned_;
     return kPruneExecution;
   }
@@ -467,12 +469,21 @@ bool DporStrategy::reusable(const CachedState& c, std::uint64_t steps, std::uint
   // Every execution of that future ended within the step limit, and still does from here. (From the same step, a
   // future that ran into the limit is that again; from any other, it would be cut elsewhere.)
   if (steps != c.steps && std::max(steps, c.steps) + c.future >= step_limit_) return false;
-  if (!bound_) return true;
+  if (!bound_ || !c.bounded) return true;
   // A schedule from here costs what it cost there, except its first pick, which costs one preemption more or
   // less when another actor may go on for free. So it fits there too with as many preemptions left here when
   // the same actor or any actor went on for free there, and otherwise with one fewer left here.
   if (current == c.current || c.current == kNoActor) return spent >= c.spent;
   return spent > c.spent;
+}
+
+void DporStrategy::mark_bounded(std::size_t node) {
+  for (std::size_t k = open_states_.size(); k-- > 0;) {
+    OpenState& o = open_states_[k];
+    if (o.node > node) continue;
+    if (o.bounded) return;  // marked before, and with it every open point above (none opens above a marked one)
+    o.bounded = true;
+  }
 }
 
 bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps, std::uint64_t step_limit) {
@@ -488,6 +499,7 @@ bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps, std::
       reverse_unobserved_updates();
       ++cache_hits_;
       hit_future_ = c.future;
+      if (c.bounded) mark_bounded(j);
       return true;
     }
     c = CachedState{steps, spent, true};  // explored from a worse start: explore again from this one
@@ -511,6 +523,7 @@ bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t ste
       reverse_unobserved_updates();
       hit_summary_ = c.summary;
       hit_future_ = c.future;
+      if (c.bounded) mark_bounded(j);
       return true;
     }
     // Explored from a worse start: again, from here. What its future touched so far stays in the summary,
@@ -710,6 +723,7 @@ void DporStrategy::close_states() {
     CachedState& c = states_[open_states_.back().key];
     c.open = false;
     c.future = open_states_.back().future;
+    c.bounded = open_states_.back().bounded;
     if (c.summary != kNoSummary) share_summary(c);
     open_states_.pop_back();
   }
@@ -761,7 +775,9 @@ void DporStrategy::advance() {
         return;
       }
     if (n.chosen != kNoActor) {
-      const ActorMask alternatives = within_bound(n, n.backtrack & ~n.done & ~actor_bit(n.chosen) & ~sleep_mask(n));
+      const ActorMask wanted = n.backtrack & ~n.done & ~actor_bit(n.chosen) & ~sleep_mask(n);
+      const ActorMask alternatives = within_bound(n, wanted);
+      if (alternatives != wanted) mark_bounded(i);
       if (alternatives) {
         n.done |= actor_bit(n.chosen);
         if (may_sleep(n)) n.asleep.push_back(Sleeper{n.chosen, std::move(n.chosen_footprint)});

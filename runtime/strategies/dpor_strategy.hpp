@@ -64,7 +64,8 @@
 // only where every execution of it fits the step limit, from where it was explored and from here (or here is the
 // same step), and bounded, where every schedule the bound allows from here it allowed there: with no fewer
 // preemptions left when the same actor, or any, was free to go on there, and with one more left otherwise (a
-// schedule's first pick is the only one whose cost differs). Sharded, only below the split.
+// schedule's first pick is the only one whose cost differs), or with any number left when the bound never kept
+// an actor the search wanted from running in that future. Sharded, only below the split.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -242,6 +243,9 @@ class DporStrategy final : public Strategy {
     // The most steps an execution took past it (through the futures of the states it was cut off at): reached
     // later, the future is the same while it still fits the step limit.
     std::uint64_t future = 0;
+    // Bounded: the bound kept an actor the search wanted from running somewhere in its future. Where it never
+    // did, the future is every schedule from it, whatever the preemptions left.
+    bool bounded = false;
   };
   struct OpenState {
     StateKey key;
@@ -249,6 +253,7 @@ class DporStrategy final : public Strategy {
     std::uint32_t summary;  // kNoSummary: a quiescent point
     std::uint64_t steps;    // CachedState::steps
     std::uint64_t future = 0;  // CachedState::future, so far
+    bool bounded = false;      // CachedState::bounded, so far
     // Opened with what an earlier exploration of its future touched: its summary may hold accesses the open
     // points above it lack (collect_summaries stops early only at a point that started empty).
     bool seeded = false;
@@ -257,6 +262,7 @@ class DporStrategy final : public Strategy {
   // Whether a future explored from `c` is the whole future from here: it fits the step limit, and bounded, the
   // schedules the bound allows from here are among those it allowed there.
   bool reusable(const CachedState& c, std::uint64_t steps, std::uint32_t spent, ActorId current) const;
+  void mark_bounded(std::size_t node);  // the bound cut the futures of the open points at `node` and above
   // A general point (PickContext::state_key at a new node): true when its future was explored, after the
   // backtracking the future's steps call for here.
   bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, std::uint32_t spent, ActorId current,
