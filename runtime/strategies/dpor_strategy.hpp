@@ -240,8 +240,8 @@ class DporStrategy final : public Strategy {
     ActorMask asleep = 0;  // the sleep set it was explored with (a general point)
     std::uint32_t summary = kNoSummary;  // a general point's summaries_ entry
     ActorId current = kNoActor;  // the actor that could go on without a preemption (bounded: what a pick costs)
-    // The most steps an execution took past it (through the futures of the states it was cut off at): reached
-    // later, the future is the same while it still fits the step limit.
+    // The most steps an execution took past it (through the futures of the states it was cut off at): reached at
+    // another step, the future is the same while it fits the step limit from both (DporStrategy::reusable).
     std::uint64_t future = 0;
     // Bounded: the bound kept an actor the search wanted from running somewhere in its future. Where it never
     // did, the future is every schedule from it, whatever the preemptions left.
