@@ -22,6 +22,60 @@ void add_perms(StateHasher& h, const XsPerms& perms) {
 
 }  // namespace
 
+StateKey Store::node_part(std::string_view path, const Node& n) const {
+  StateHasher h;
+  h.add(path);
+  h.add(n.value);
+  add_perms(h, n.perms);
+  h.add(n.children.size());
+  for (const std::string& c : n.children) h.add(c);
+  h.add(n.ignored_entries);
+  for (const auto& [domid, d] : domains_)
+    if (d.generation <= n.generation) h.add(domid);
+  return h.key();
+}
+
+// The parts of the nodes changed since the last key, or of every node when the known domains changed, which
+// each part names.
+StateKey Store::node_sum() const {
+  std::uint64_t domains = 0;
+  for (const auto& [domid, d] : domains_) domains = word_hash::absorb(word_hash::absorb(domains, domid), d.generation);
+  if (domains != tree_.sum_domains) {
+    tree_.sum_domains = domains;
+    tree_.sum = {};
+    tree_.pending.clear();
+    for (const auto& entry : tree_.nodes) {
+      entry.second.key_part.summed = Node::KeyPart::Summed::no;
+      tree_.pending.push_back(const_cast<NodeMap::value_type*>(&entry));
+    }
+  }
+  for (NodeMap::value_type* entry : tree_.pending) {
+    Node::KeyPart& k = entry->second.key_part;
+    k.part = node_part(entry->first, entry->second);
+    k.summed = Node::KeyPart::Summed::yes;
+    tree_.sum.a += k.part.a;
+    tree_.sum.b += k.part.b;
+  }
+  tree_.pending.clear();
+  return tree_.sum;
+}
+
+StateKey Store::node_sum_by_walk() const {
+  StateKey sum{};
+  for (const auto& [path, n] : tree_.nodes) {
+    const StateKey k = node_part(path, n);
+    sum.a += k.a;
+    sum.b += k.b;
+  }
+  return sum;
+}
+
+const std::string* Store::node_at_generation_by_walk() const {
+  for (const auto& [path, n] : tree_.nodes)
+    if (n.generation == tree_.generation) return &path;
+  return nullptr;
+}
+
 bool Store::hash_state(StateHasher& h) const {
   h.add(conns_.size());
   for (const auto& cn : conns_) {
@@ -43,26 +97,14 @@ bool Store::hash_state(StateHasher& h) const {
       h.add(mergeable);
     });
   }
-  // The nodes in no particular order: each one's key, summed lane by lane.
-  std::uint64_t sum_a = 0, sum_b = 0;
-  for (const auto& [path, n] : tree_.nodes) {
-    StateHasher nh;
-    nh.add(path);
-    nh.add(n.value);
-    add_perms(nh, n.perms);
-    nh.add(n.children.size());
-    for (const std::string& c : n.children) nh.add(c);
-    nh.add(n.ignored_entries);
-    for (const auto& [domid, d] : domains_)
-      if (d.generation <= n.generation) nh.add(domid);
-    nh.add(n.generation == tree_.generation);
-    const StateKey k = nh.key();
-    sum_a += k.a;
-    sum_b += k.b;
-  }
+  // The nodes in no particular order: each one's part, summed lane by lane, and which one holds the current
+  // generation.
+  const StateKey nodes = node_sum();
   h.add(tree_.nodes.size());
-  h.add(sum_a);
-  h.add(sum_b);
+  h.add(nodes.a);
+  h.add(nodes.b);
+  const bool stamped = tree_.newest && tree_.newest->second.generation == tree_.generation;
+  h.add(stamped ? tree_.newest->second.key_part.part.a : 0);
   for (const auto& [owner, count] : tree_.owned) {
     h.add(owner);
     h.add(count);

@@ -25,7 +25,7 @@ Store::Store(StoreOptions options) : options_(options) {
     n.perms = dom0;
     if (child) n.add_child(child);
     n.generation = ++tree_.generation;
-    tree_.nodes.emplace(path, std::move(n));
+    tree_.changed(*tree_.nodes.emplace(path, std::move(n)).first);
     tree_.count_owner(options_.priv_domid, 1);
   };
   add("/", "tool");

@@ -157,6 +157,14 @@ class Store {
   // The store's part of a state key (xs_state_key.cpp): false while a transaction is open or a transport
   // queues events itself.
   bool hash_state(StateHasher& h) const;
+  // For the tests of the key's running sum: what hash_state sums, by a walk of every node, and the node
+  // holding the current generation found the same way (null: none); with the running sum's view of each.
+  StateKey node_sum() const;
+  StateKey node_sum_by_walk() const;
+  const std::string* node_at_generation_by_walk() const;
+  const std::string* node_at_generation() const {
+    return tree_.newest && tree_.newest->second.generation == tree_.generation ? &tree_.newest->first : nullptr;
+  }
   const StoreOptions& options() const { return options_; }
 
   // --- for invariants, tests and the benchmark: no permission checks, no scheduling ---
@@ -218,6 +226,9 @@ class Store {
 
   // --- transactions (xs_transaction.cpp) ---
   Errno finalize(Conn& cn, Transaction& t);
+
+  // --- the state key (xs_state_key.cpp) ---
+  StateKey node_part(std::string_view path, const Node& n) const;
 
   // --- domains (xs_domain.cpp) ---
   Domain* find_domain(DomId domid);

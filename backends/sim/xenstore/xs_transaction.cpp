@@ -46,6 +46,7 @@ Node* View::read(std::string_view path, Errno& err) {
 void View::changed(std::string_view path, Node& n, Change what) {
   n.generation = ++tree_.generation;
   if (!tx_) {
+    tree_.changed(path);
     if (tree_.observer) {
       switch (what) {
         case Change::value: tree_.observer->value_written(path); break;
@@ -66,7 +67,7 @@ void View::create(std::string_view path, Node n) {
       tree_.observer->value_replaced(path, std::nullopt, n.value);  // create_node creates only missing nodes
     }
     tree_.count_owner(n.perms.front().domid, 1);
-    tree_.nodes.insert_or_assign(std::string(path), std::move(n));
+    tree_.changed(*tree_.nodes.insert_or_assign(std::string(path), std::move(n)).first);
     return;
   }
   Errno ignored = 0;
@@ -85,6 +86,7 @@ void View::erase(std::string_view path) {
     if (it == tree_.nodes.end()) return;
     if (tree_.observer) tree_.observer->value_replaced(path, it->second.value, std::nullopt);
     tree_.count_owner(it->second.perms.front().domid, -1);
+    tree_.leaving(it->second);
     tree_.nodes.erase(it);
     return;
   }
@@ -182,8 +184,10 @@ Errno Store::finalize(Conn& cn, Transaction& t) {
       n.generation = ++tree_.generation;
       tree_.count_owner(n.perms.front().domid, 1);
       if (g != tree_.nodes.end()) g->second = std::move(n);
-      else tree_.nodes.emplace(path, std::move(n));
+      else g = tree_.nodes.emplace(path, std::move(n)).first;
+      tree_.changed(*g);
     } else if (g != tree_.nodes.end()) {
+      tree_.leaving(g->second);
       tree_.nodes.erase(g);
     }
     if (a.fire) fire_now(path, a.fire_exact, tree_.find(path), a.original_perms ? &*a.original_perms : nullptr);
