@@ -536,6 +536,13 @@ std::string count_executions(std::uint64_t n, const char* adjective = "") {
 
 // Runs: executions and runs cut off, all of which take from the budget.
 std::string count_runs(std::uint64_t n) { return fmt::format("{} run{}", n, n == 1 ? "" : "s"); }
+
+// An exhaustive search's work: its executions, and the runs dpor cut off (at a state explored before, or where
+// every runnable actor slept), which took from the budget too and are most of a cached search.
+std::string count_search(const VariantReport& r) {
+  if (r.pruned == 0) return count_executions(r.executions);
+  return fmt::format("{} and {} cut off", count_executions(r.executions), count_runs(r.pruned));
+}
 }  // namespace
 
 std::string shown_text(const VariantReport& r) {
@@ -547,24 +554,25 @@ std::string shown_text(const VariantReport& r) {
   if (r.exhaustive && r.exhausted) {
     if (r.sharded())
       return fmt::format("every schedule of {} explored ({}, {}), {}; merge all {} shards for the verdict", shard,
-                         r.scope, r.strategy, count_executions(r.executions), r.shard_count);
+                         r.scope, r.strategy, count_search(r), r.shard_count);
     const std::string unbounded =
         r.unbounded_unfinished_after
             ? fmt::format("; the unbounded search did not finish in {}", count_runs(r.unbounded_unfinished_after))
             : "";
-    return fmt::format("verified: every schedule explored ({}, {}), {}{}", r.scope, r.strategy,
-                       count_executions(r.executions), unbounded);
+    return fmt::format("verified: every schedule explored ({}, {}), {}{}", r.scope, r.strategy, count_search(r),
+                       unbounded);
   }
   if (r.exhaustive) {
     if (r.verifying && r.unbounded_unfinished_after)
       return fmt::format("not verified within budget: {} unbounded, then {} at {}, search unfinished ({})",
-                         count_runs(r.unbounded_unfinished_after), count_executions(r.executions), r.scope,
+                         count_runs(r.unbounded_unfinished_after), count_search(r), r.scope,
                          r.strategy);
     if (r.verifying)
-      return fmt::format("not verified within budget: {}, search unfinished ({}, {}{}{})",
-                         count_executions(r.executions), r.scope, r.strategy, shard.empty() ? "" : ", ", shard);
-    return fmt::format("no failure in {} of an unfinished {} search ({}{}{})", count_executions(r.executions),
-                       r.strategy, r.scope, shard.empty() ? "" : ", ", shard);
+      return fmt::format("not verified within budget: {}, search unfinished ({}, {}{}{})", count_search(r), r.scope,
+                         r.strategy, shard.empty() ? "" : ", ", shard);
+    return fmt::format("no failure in {} of an unfinished {} search ({}{}{}){}", count_executions(r.executions),
+                       r.strategy, r.scope, shard.empty() ? "" : ", ", shard,
+                       r.pruned ? fmt::format("; {} cut off", count_runs(r.pruned)) : "");
   }
   return fmt::format("no failure in {} ({}, seed {}{}{})", count_executions(r.executions, "sampled "), r.strategy,
                      r.seed, shard.empty() ? "" : ", ", shard);

@@ -112,7 +112,8 @@ const char* shown(const VariantReport& r);
 // The same for people, for a passing variant: "no failure in 500 sampled executions (pct, seed 1)",
 // "verified: every schedule explored (bound 2, dfs), 24 executions", "no failure in 1000 executions of an
 // unfinished dfs search (bound 2)", with --verify "not verified within budget: 1000 executions, search
-// unfinished (bound 2, dfs)", and the shard when there is one.
+// unfinished (bound 2, dfs)", and the shard when there is one. dpor adds the runs it cut off (at a state
+// explored before, or where every runnable actor slept): "..., 8 executions and 67526 runs cut off".
 std::string shown_text(const VariantReport& r);
 
 // Which of two passing executions a report names as its busiest: more preemptions, then fewer steps, then

@@ -241,18 +241,18 @@ def test_verify_that_runs_out_of_budget_says_so_and_exits_5():
     p = xenrace("explore", "pci-attach/fixed", "--verify", "--strategy", "dpor", "--iterations", "50", "--no-progress")
     assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
     first = p.stdout.splitlines()[0]
-    m = re.match(r"^PASS   pci-attach/fixed  not verified within budget: (\d+) executions, search unfinished "
-                 r"\((?:bound \d+|unbounded), (?:dfs|dpor)\)$", first)
+    m = re.match(r"^PASS   pci-attach/fixed  not verified within budget: (\d+) executions(?: and (\d+) runs? cut off)?, "
+                 r"search unfinished \((?:bound \d+|unbounded), (?:dfs|dpor)\)$", first)
     assert m, first
-    # The budget counts every attempt; dpor's pruned repeats are attempts but not executions.
-    assert 0 < int(m.group(1)) <= 50, first
+    # The budget counts every attempt; dpor's runs cut off are attempts but not executions, and the line says both.
+    assert 0 < int(m.group(1)) and int(m.group(1)) + int(m.group(2) or 0) <= 50, first
     assert "1 NOT VERIFIED within budget" in p.stdout.splitlines()[-1]
     # Nothing given: the unbounded search, then bound 0, 1, ...; loop-block-script finishes neither in 50.
     p = xenrace("explore", "loop-block-script/fixed", "--verify", "--iterations", "50", "--no-progress")
     assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
     first = p.stdout.splitlines()[0]
     assert re.match(r"^PASS   loop-block-script/fixed  not verified within budget: \d+ runs unbounded, then \d+ "
-                    r"executions at bound 0, search unfinished \(dpor\)$", first), first
+                    r"executions(?: and \d+ runs? cut off)? at bound 0, search unfinished \(dpor\)$", first), first
 
 
 def test_verify_without_a_strategy_proves_the_largest_bound_when_unbounded_does_not_finish(tmp_path):
@@ -262,8 +262,8 @@ def test_verify_without_a_strategy_proves_the_largest_bound_when_unbounded_does_
     # merge of the one results.json says the same (it carries the unbounded search's count).
     merged = xenrace("merge", str(tmp_path / "results.json"), check_code=0)
     assert merged.stdout.splitlines()[0] == first, (merged.stdout, first)
-    m = re.match(r"^PASS   pci-attach/fixed  verified: every schedule explored \(bound (\d+), dpor\), (\d+) executions; "
-                 r"the unbounded search did not finish in (\d+) runs$", first)
+    m = re.match(r"^PASS   pci-attach/fixed  verified: every schedule explored \(bound (\d+), dpor\), (\d+) executions"
+                 r"(?: and \d+ runs? cut off)?; the unbounded search did not finish in (\d+) runs$", first)
     assert m, first
     bound, executions, unbounded = (int(g) for g in m.groups())
     assert "; 1 verified (1 of them only within a preemption bound) in " in last, last
@@ -284,7 +284,8 @@ def test_dpor_with_a_preemption_bound_verifies_within_it_in_fewer_executions_tha
     def executions(variant, strategy):
         line = xenrace("explore", variant, "--verify", "--strategy", strategy, "--preemptions", "2", "--no-progress",
                        check_code=0).stdout.splitlines()[0]
-        m = re.match(rf"^PASS   {variant}  verified: every schedule explored \(bound 2, {strategy}\), (\d+) executions$",
+        m = re.match(rf"^PASS   {variant}  verified: every schedule explored \(bound 2, {strategy}\), (\d+) executions"
+                     r"(?: and \d+ runs? cut off)?$",
                      line)
         assert m, line
         return int(m.group(1))
@@ -316,14 +317,17 @@ def test_verify_split_over_shards_is_verified_by_the_merge(tmp_path):
     assert re.search(r"^PASS   demo-counter/fixed  verified: every schedule explored \((?:bound \d+|unbounded), (?:dfs|dpor)\)", merged,
                      re.M), merged
     unfinished = []
-    shard_executions = 0
+    shard_executions = shard_cut_off = 0
     for k in (1, 2):
         p = xenrace("explore", "pci-attach/fixed", "--verify", "--iterations", "20", "--shard", f"{k}/2",
                     "--report-dir", str(tmp_path / f"p{k}"), "--no-progress")
         assert p.returncode == 5, p.stdout + p.stderr
         unfinished.append(str(tmp_path / f"p{k}" / "results.json"))
-        shard_executions += json.loads((tmp_path / f"p{k}" / "results.json").read_text())["results"][0]["executions"]
+        shard = json.loads((tmp_path / f"p{k}" / "results.json").read_text())["results"][0]
+        shard_executions += shard["executions"]
+        shard_cut_off += shard["pruned"]
     p = xenrace("merge", *unfinished)
     assert p.returncode == 5, p.stdout + p.stderr
     assert 0 < shard_executions <= 40
-    assert f"not verified within budget: {shard_executions} executions, search unfinished" in p.stdout
+    cut_off = f" and {shard_cut_off} run{'' if shard_cut_off == 1 else 's'} cut off" if shard_cut_off else ""
+    assert f"not verified within budget: {shard_executions} executions{cut_off}, search unfinished" in p.stdout
