@@ -716,6 +716,8 @@ void DporStrategy::share_summary(CachedState& c) {
     return;
   }
   same_hash.push_back(c.summary);
+  // Kept for good, at its size: merges swap their buffer in, so its capacity may be an earlier, larger union's.
+  summaries_[c.summary].accesses.shrink_to_fit();
 }
 
 void DporStrategy::close_states() {

@@ -218,12 +218,16 @@ class DporStrategy final : public Strategy {
   // The state cache.
   // What the steps of a state's future touched, over every execution through it, up to the first quiescent
   // point (the steps after one follow everything before it): per actor, sorted by object then actor.
+  // Packed to 4-byte alignment: 12 bytes instead of 16, and the summaries are most of a cached search's memory.
+#pragma pack(push, 4)
   struct SummaryAccess {
     std::uint64_t object;
     ActorId actor;
     AccessMode mode;
     bool operator==(const SummaryAccess&) const = default;
   };
+#pragma pack(pop)
+  static_assert(sizeof(SummaryAccess) == 12);
   struct Summary {
     ActorMask global = 0;  // actors with a global step
     std::vector<SummaryAccess> accesses;
