@@ -36,9 +36,9 @@ void BM_InProcessWrite(benchmark::State& state) {
 }
 BENCHMARK(BM_InProcessWrite);
 
-// A write and then the store's part of a state key (what dpor's state cache asks at each new step), on a tree
-// of range(0) other nodes: the key sums the nodes' parts as they change, so its cost should not grow with them.
-void BM_WriteThenStateKey(benchmark::State& state) {
+// One write on a tree of range(0) other nodes, then `after(store)`, per iteration.
+template <class After>
+void write_then(benchmark::State& state, After after) {
   Store s;
   ConnId c = s.open_connection(0);
   for (std::int64_t i = 0; i < state.range(0); ++i) s.write(c, kNoTx, "/local/domain/0/bulk/" + std::to_string(i), "x");
@@ -46,26 +46,25 @@ void BM_WriteThenStateKey(benchmark::State& state) {
   std::size_t flip = 0;
   for (auto _ : state) {
     s.write(c, kNoTx, "/local/domain/0/backend/vbd/1/51712/state", values[flip ^= 1]);
-    StateHasher h;
-    benchmark::DoNotOptimize(s.hash_state(h));
-    benchmark::DoNotOptimize(h.key());
+    after(s);
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+// Then the store's part of a state key (what dpor's state cache asks at each new step): the key sums the nodes'
+// parts as they change, so its cost should not grow with the tree.
+void BM_WriteThenStateKey(benchmark::State& state) {
+  write_then(state, [](const Store& s) {
+    StateHasher h;
+    benchmark::DoNotOptimize(s.hash_state(h));
+    benchmark::DoNotOptimize(h.key());
+  });
+}
 BENCHMARK(BM_WriteThenStateKey)->Arg(10)->Arg(1000)->Arg(100000);
 
-// The same write, then the nodes' sum by a walk of every node: what each key cost before the running sum.
+// Then the nodes' sum by a walk of every node: what each key cost before the running sum.
 void BM_WriteThenWalkedNodeSum(benchmark::State& state) {
-  Store s;
-  ConnId c = s.open_connection(0);
-  for (std::int64_t i = 0; i < state.range(0); ++i) s.write(c, kNoTx, "/local/domain/0/bulk/" + std::to_string(i), "x");
-  const char* values[] = {"3", "4"};
-  std::size_t flip = 0;
-  for (auto _ : state) {
-    s.write(c, kNoTx, "/local/domain/0/backend/vbd/1/51712/state", values[flip ^= 1]);
-    benchmark::DoNotOptimize(s.node_sum_by_walk());
-  }
-  state.SetItemsProcessed(state.iterations());
+  write_then(state, [](const Store& s) { benchmark::DoNotOptimize(s.node_sum_by_walk()); });
 }
 BENCHMARK(BM_WriteThenWalkedNodeSum)->Arg(10)->Arg(1000)->Arg(100000);
 
