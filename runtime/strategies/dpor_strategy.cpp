@@ -570,7 +570,8 @@ void DporStrategy::race_with_summary(const Summary& summary) {
       ca = clock_of(acc.actor);
     }
     race(last_global_, acc.actor, ca);
-    auto found = objects_.find(acc.object);
+    const std::uint64_t object = acc.object;  // a copy: the packed field is no aligned reference (SummaryAccess)
+    auto found = objects_.find(object);
     if (found == objects_.end() || found->second.epoch != epoch_) continue;
     const ObjectHistory& h = found->second;
     race(h.last_write, acc.actor, ca);

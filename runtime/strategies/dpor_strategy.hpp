@@ -219,6 +219,7 @@ class DporStrategy final : public Strategy {
   // What the steps of a state's future touched, over every execution through it, up to the first quiescent
   // point (the steps after one follow everything before it): per actor, sorted by object then actor.
   // Packed to 4-byte alignment: 12 bytes instead of 16, and the summaries are most of a cached search's memory.
+  // Read `object` by value: a reference to it would be misaligned (UBSan says so).
 #pragma pack(push, 4)
   struct SummaryAccess {
     std::uint64_t object;
