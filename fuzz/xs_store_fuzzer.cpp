@@ -144,7 +144,7 @@ struct Expect {
   bool any_error = false;  // after its own RM: any error, no value
   bool allow_eacces = false;
   std::string reply;  // type byte + payload ("\x10ENOENT\0" for an error)
-  std::string or_reply;  // a second acceptable answer, when not empty
+  std::vector<std::string> or_replies;  // other acceptable answers
 };
 using Shadow = std::map<std::pair<std::uint32_t, std::string>, Expect>;  // (request type, canonical path)
 
@@ -428,7 +428,7 @@ class Harness {
         const Expect& e = it->second;
         const bool eacces = is_error && reply.payload == std::string("EACCES") + '\0';
         const bool same = e.any_error ? is_error
-                                      : (answer == e.reply || (!e.or_reply.empty() && answer == e.or_reply) ||
+                                      : (answer == e.reply || std::ranges::find(e.or_replies, answer) != e.or_replies.end() ||
                                          (e.allow_eacces && eacces));
         if (!same)
           fail("a transaction's view changed under it",
@@ -449,14 +449,24 @@ class Harness {
         if (is_error) return;
         // Its own RM of a child takes exactly that name out of the parent's listing, or leaves the listing
         // as it was: an RM of a child missing from the transaction's view answers OK and changes nothing,
-        // even when the parent's copy still lists it (C xenstored's do_rm).
+        // even when the parent's copy still lists it (C xenstored's do_rm). After several, any listing each
+        // could have left: every acceptable one before, with and without the name.
         if (req.type == wire::rm && parent_dir && !parent_dir->any_error &&
             parent_dir->reply[0] == static_cast<char>(wire::directory)) {
-          std::string listing(1, static_cast<char>(wire::directory));
-          for (auto name : strings(std::string_view(parent_dir->reply).substr(1)))
-            if (name != basename_of(path)) (listing += name) += '\0';
-          sh[{wire::directory, std::string(parent_of(path))}] =
-              Expect{false, parent_dir->allow_eacces, listing, parent_dir->reply};
+          auto without = [&](const std::string& reply) {
+            std::string listing(1, static_cast<char>(wire::directory));
+            for (auto name : strings(std::string_view(reply).substr(1)))
+              if (name != basename_of(path)) (listing += name) += '\0';
+            return listing;
+          };
+          Expect after{false, parent_dir->allow_eacces, without(parent_dir->reply), {}};
+          std::vector<std::string> before = parent_dir->or_replies;
+          before.push_back(parent_dir->reply);
+          for (const std::string& r : before)
+            for (const std::string& option : {r, without(r)})
+              if (option != after.reply && std::ranges::find(after.or_replies, option) == after.or_replies.end())
+                after.or_replies.push_back(option);
+          sh[{wire::directory, std::string(parent_of(path))}] = std::move(after);
         }
         if (req.type == wire::write) {
           const std::size_t nul = req.payload.find('\0');
