@@ -157,8 +157,9 @@ class Store {
   // The store's part of a state key (xs_state_key.cpp): false while a transaction is open or a transport
   // queues events itself.
   bool hash_state(StateHasher& h) const;
-  // For the tests of the key's running sum: what hash_state sums, by a walk of every node, and the node
-  // holding the current generation found the same way (null: none); with the running sum's view of each.
+  // The nodes' part of that key, as a running sum brought up to date (node_sum, which hash_state uses), and
+  // for the tests of that sum: the same by a walk of every node, and the node holding the current generation
+  // as the store keeps it and as a walk finds it (null: none).
   StateKey node_sum() const;
   StateKey node_sum_by_walk() const;
   const std::string* node_at_generation_by_walk() const;
