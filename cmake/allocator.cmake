@@ -1,10 +1,10 @@
 # The programs that search (the CLI, the tests, the benchmarks) allocate through tcmalloc, gperftools' minimal
 # build, instead of glibc's malloc. A search builds and tears down a whole simulated world per execution, most
 # of them cut off after a few new steps: glibc's malloc was a fifth of that time, and tcmalloc takes a bounded
-# search 15-20% less wall time with the same counts (bench/README.md, "The allocator"). Only the executables
-# link it: the library libxenrace leaves the allocator to the program that loads it. The sanitizers bring their
-# own allocator, so their builds keep glibc's. Without the package the build warns and keeps glibc's malloc:
-# the results are the same, only slower.
+# search 15-20% less wall time with the same counts (bench/README.md, "A faster allocator, and a state key that
+# walks no tree"). Only the executables link it: the library libxenrace leaves the allocator to the program that
+# loads it. The sanitizers bring their own allocator, so their builds keep glibc's. Without the package the build
+# warns and keeps glibc's malloc: the results are the same, only slower.
 option(XENRACE_TCMALLOC "Link the CLI, tests and benchmarks with tcmalloc (libgoogle-perftools-dev)" ON)
 set(XENRACE_ALLOCATOR "")
 if(XENRACE_TCMALLOC AND NOT XENRACE_SANITIZE AND NOT XENRACE_TSAN)

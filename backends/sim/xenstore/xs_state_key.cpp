@@ -103,8 +103,7 @@ bool Store::hash_state(StateHasher& h) const {
   h.add(tree_.nodes.size());
   h.add(nodes.a);
   h.add(nodes.b);
-  const bool stamped = tree_.newest && tree_.newest->second.generation == tree_.generation;
-  h.add(stamped ? tree_.newest->second.key_part.part.a : 0);
+  h.add(node_at_generation() ? tree_.newest->second.key_part.part.a : 0);
   for (const auto& [owner, count] : tree_.owned) {
     h.add(owner);
     h.add(count);
