@@ -140,7 +140,7 @@ void Scheduler::sleep(VirtualTime duration) {
 }
 
 void Scheduler::notify_all(WaitQueue& q) {
-  if (observe_ && running_) woke_ |= q.waiters;
+  if (collect_ && running_) woke_ |= q.waiters;
   for (ActorMask m = q.waiters; m; m &= m - 1) {
     Actor& a = *actors_[lowest_actor(m)];
     a.state = State::runnable;
@@ -156,7 +156,7 @@ void Scheduler::kill(ActorId id) {
   Actor& a = *actors_[id];
   if (a.state == State::finished) return;
   a.kill_requested = true;
-  if (observe_ && running_) {
+  if (collect_ && running_) {
     // A kill reaches into another actor's state: dependent with everything, and the victim runs after it.
     footprint_.make_global();
     woke_ |= actor_bit(id);
@@ -312,6 +312,7 @@ RunEnd Scheduler::run(std::uint64_t max_steps, const std::function<void()>& afte
     if (next == kPruneExecution) [[unlikely]] return RunEnd::pruned;
     const ActorMask enabled = runnable_;
     if (observe_) [[unlikely]] {
+      collect_ = strategy_.needs_footprint(steps_);
       footprint_.clear();
       woke_ = 0;
     }

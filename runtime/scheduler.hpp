@@ -70,20 +70,23 @@ class Scheduler {
   // --- footprints (runtime/footprint.hpp), collected only for a step-observing strategy (dpor) ---
   // A visible operation began (Execution::before_visible): its step is global until it declares.
   void operation_began() {
-    if (observe_ && running_) footprint_.operation_began();
+    if (collect_ && running_) footprint_.operation_began();
   }
   // The operation running now names everything shared it touches with access() (possibly nothing).
   void declare_footprint() {
-    if (observe_ && running_) footprint_.operation_declared();
+    if (collect_ && running_) footprint_.operation_declared();
   }
   void access(std::uint64_t object, AccessMode mode) {
-    if (observe_ && running_) footprint_.add(object, mode);
+    if (collect_ && running_) footprint_.add(object, mode);
   }
   // The step touched something no footprint names: it is dependent with every step.
   void access_everything() {
-    if (observe_ && running_) footprint_.make_global();
+    if (collect_ && running_) footprint_.make_global();
   }
   bool observing() const { return observe_; }
+  // Whether the step under way names its accesses: observing, and not a step the strategy replays
+  // (Strategy::needs_footprint). A component that computes keys before access() can skip that work.
+  bool collecting() const { return collect_ && running_; }
 
   // --- the state cache (runtime/state_key.hpp) ---
   // While a Rest lives, the actor that made it vouches: at every scheduling point inside this scope, all its
@@ -238,6 +241,7 @@ class Scheduler {
   ActorId failed_actor_ = kNoActor;
   std::unique_ptr<Threads> threads_;  // set in OS-thread mode only
   bool observe_ = false;              // the strategy observes steps (dpor)
+  bool collect_ = false;              // and wants the footprint of the step under way
   StepFootprint footprint_;           // the running step's accesses
   ActorMask woke_ = 0;                // actors the running step made runnable
   ActorMask timed_out_ = 0;           // actors made runnable by virtual time, until their next step

@@ -81,6 +81,13 @@ class Strategy {
   // each step touched (StepRecord). Others are asked only when there is a choice.
   virtual bool observes_steps() const { return false; }
   virtual void step_done(const StepRecord& step) { (void)step; }
+  // Whether the step about to run (the count of steps before it) needs its footprint in step_done. A strategy that
+  // replays a prefix it observed before may say no: the world then names no access (Scheduler::collecting), and
+  // StepRecord::footprint is empty. step_done is still called.
+  virtual bool needs_footprint(std::uint64_t step) const {
+    (void)step;
+    return true;
+  }
   // A state cache (dpor): asked where every actor is blocked and virtual time is about to move, with the key of
   // the state there (runtime/state_key.hpp) when every part could describe it. True abandons the execution
   // (RunEnd::pruned): the future of that state was explored before. `steps` were taken so far, of `step_limit`.

@@ -125,9 +125,15 @@ void DporStrategy::begin_execution(std::uint64_t index) {
   (void)index;
   reached_ = 0;
   value_pos_ = 0;
-  events_.clear();
-  accesses_.clear();
-  clocks_.clear();
+  // The steps before the path's last node repeat the last execution's, whose choice there changed: their events,
+  // clocks and accesses are kept, and they are neither collected again nor raced again (what they added to the
+  // tree is still there). step_done only redoes what they did to the actors' clocks and the objects' histories.
+  replayed_ = std::min(depth_ == 0 ? std::size_t{0} : depth_ - 1, events_.size());
+  replay_pos_ = 0;
+  events_.resize(replayed_);
+  clocks_.resize(replayed_);
+  accesses_.resize(replayed_ == 0 ? 0 : events_[replayed_ - 1].end);
+  access_histories_.resize(accesses_.size());
   last_event_.fill(-1);
   steps_of_.fill(0);
   for (Clock& c : inbox_) c.fill(0);
@@ -258,7 +264,10 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
 
 // The object's history in this execution; one left by an earlier execution is reset, not freed.
 DporStrategy::ObjectHistory& DporStrategy::history(std::uint64_t object) {
-  ObjectHistory& h = objects_[object];
+  return current(objects_[object]);
+}
+
+DporStrategy::ObjectHistory& DporStrategy::current(ObjectHistory& h) const {
   if (h.epoch != epoch_) {
     h.epoch = epoch_;
     h.last_write = -1;
@@ -276,6 +285,7 @@ void DporStrategy::add_candidate(std::uint32_t i, ActorId self, std::vector<std:
 }
 
 void DporStrategy::step_done(const StepRecord& step) {
+  if (replay_pos_ < replayed_) return replay_step(static_cast<std::uint32_t>(replay_pos_++));
   const auto j = static_cast<std::uint32_t>(events_.size());
   Node& n = nodes_[j];
   const StepFootprint& fp = *step.footprint;
@@ -283,9 +293,10 @@ void DporStrategy::step_done(const StepRecord& step) {
 
   const ActorId a = step.actor;
   Event e{a, steps_of_[a]++, fp.global(), step.after_timeout, static_cast<std::uint32_t>(accesses_.size()), 0,
-          step.time_moved};
+          step.time_moved, step.woke, step.actor_count};
   accesses_.insert(accesses_.end(), fp.begin(), fp.end());
   e.end = static_cast<std::uint32_t>(accesses_.size());
+  access_histories_.resize(accesses_.size());  // a global step's stay null: it touches no history
 
   // Program order, the spawn and wake-ups: what the step follows whatever it touches.
   Clock c{};
@@ -310,7 +321,7 @@ void DporStrategy::step_done(const StepRecord& step) {
     for (std::uint32_t k = e.begin; k < e.end; ++k) {
       const Access& acc = accesses_[k];
       ObjectHistory& h = history(acc.object);
-      histories_[k - e.begin] = &h;  // for the update below: one lookup per access
+      access_histories_[k] = &h;  // for record_accesses, and for replays of this step: one lookup per access
       const std::int64_t last_write = std::max(h.last_write, last_global_);
       if (last_write >= 0) add_candidate(static_cast<std::uint32_t>(last_write), a, candidates_);
       if (writes(acc.mode) || updates(acc.mode))
@@ -350,30 +361,55 @@ void DporStrategy::step_done(const StepRecord& step) {
 
   clocks_.push_back(c);
   events_.push_back(e);
+  record_accesses(j);
+  after_step(j);
+}
+
+// A step of the replayed prefix: only what it did to the objects' histories and the actors' clocks, as step_done
+// left them, is done again.
+void DporStrategy::replay_step(std::uint32_t j) {
+  const Event& e = events_[j];
+  steps_of_[e.actor] = e.local + 1;
+  inbox_[e.actor].fill(0);
+  if (e.time_moved) before_time_moved_ = all_;
+  for (std::uint32_t k = e.begin; k < e.end && !e.global; ++k) current(*access_histories_[k]);
+  record_accesses(j);
+  after_step(j);
+}
+
+// Step j's accesses into its objects' histories (their epoch is this execution's).
+void DporStrategy::record_accesses(std::uint32_t j) {
+  const Event& e = events_[j];
   if (e.global) {
     last_global_ = j;
     updates_since_global_.clear();
-  } else {
-    for (std::uint32_t k = e.begin; k < e.end; ++k) {
-      const Access& acc = accesses_[k];
-      ObjectHistory& h = *histories_[k - e.begin];
-      if (writes(acc.mode)) {
-        h.last_write = j;
-        h.reads.clear();
-        h.updates.clear();
-      } else if (updates(acc.mode)) {
-        h.updates.emplace_back(a, j);  // every one: an ordered read sees the order of all of them
-        updates_since_global_.emplace_back(acc.object, j);
-      } else {
-        keep_last(h.reads, a, j);
-      }
+    return;
+  }
+  for (std::uint32_t k = e.begin; k < e.end; ++k) {
+    const Access& acc = accesses_[k];
+    ObjectHistory& h = *access_histories_[k];
+    if (writes(acc.mode)) {
+      h.last_write = j;
+      h.reads.clear();
+      h.updates.clear();
+    } else if (updates(acc.mode)) {
+      h.updates.emplace_back(e.actor, j);  // every one: an ordered read sees the order of all of them
+      updates_since_global_.emplace_back(acc.object, j);
+    } else {
+      keep_last(h.reads, e.actor, j);
     }
   }
+}
+
+// Step j's clock passed on: to every clock after it, to the actors it woke, and to those it spawned.
+void DporStrategy::after_step(std::uint32_t j) {
+  const Event& e = events_[j];
+  const Clock& c = clocks_[j];
   join(all_, c);
-  last_event_[a] = j;
-  for (ActorMask m = step.woke; m; m &= m - 1) join(inbox_[lowest_actor(m)], c);
-  for (ActorId b = known_actors_; b < step.actor_count; ++b) inbox_[b] = c;  // spawned by this step
-  if (step.actor_count > known_actors_) known_actors_ = step.actor_count;
+  last_event_[e.actor] = j;
+  for (ActorMask m = e.woke; m; m &= m - 1) join(inbox_[lowest_actor(m)], c);
+  for (ActorId b = known_actors_; b < e.actor_count; ++b) inbox_[b] = c;  // spawned by this step
+  if (e.actor_count > known_actors_) known_actors_ = e.actor_count;
 }
 
 // Two updates of one object that a step saw in the order they ran, unless something orders them: reversed as a

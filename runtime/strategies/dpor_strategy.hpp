@@ -96,6 +96,8 @@ class DporStrategy final : public Strategy {
   ActorId pick_actor(const PickContext& ctx) override;
   std::uint32_t pick_value(std::uint32_t n, ChoiceKind kind) override;
   void step_done(const StepRecord& step) override;
+  // The replayed prefix's steps repeat the last execution's: step_done does not read their footprints.
+  bool needs_footprint(std::uint64_t step) const override { return step >= replayed_; }
   void end_execution(std::uint64_t steps) override;
   bool caches_states() const override { return state_cache_; }
   bool caches_states_at_picks() const override { return state_cache_; }
@@ -153,6 +155,8 @@ class DporStrategy final : public Strategy {
     bool after_timeout;
     std::uint32_t begin, end;  // its accesses in accesses_
     bool time_moved = false;   // virtual time moved just before it: it follows every step before
+    ActorMask woke = 0;        // the actors it woke
+    ActorId actor_count = 0;   // actors spawned by the end of it
   };
   struct ObjectHistory {
     std::uint64_t epoch = 0;  // the execution it belongs to: older ones are stale (kept, not freed)
@@ -167,6 +171,10 @@ class DporStrategy final : public Strategy {
   bool independent(const Sleeper& s, const Event& e) const;
   void inherit_sleepers(std::size_t j);
   ObjectHistory& history(std::uint64_t object);
+  ObjectHistory& current(ObjectHistory& h) const;  // reset when an earlier execution left it
+  void replay_step(std::uint32_t j);
+  void record_accesses(std::uint32_t j);
+  void after_step(std::uint32_t j);
   void add_candidate(std::uint32_t i, ActorId self, std::vector<std::uint32_t>& out) const;
   void reverse_unordered(std::uint32_t first, std::uint32_t second);
   void reverse_race(std::uint32_t i, std::uint32_t j, const Clock& cj);
@@ -291,6 +299,8 @@ class DporStrategy final : public Strategy {
   // The steps before it are the same as in the last execution whose steps went into the summaries (the replayed
   // prefix, less its last node, whose choice changed): they are in every open point's summary above them.
   std::size_t unmerged_from_ = 0;
+  std::size_t replayed_ = 0;     // steps of this execution that repeat the last one's (begin_execution)
+  std::size_t replay_pos_ = 0;   // of those, how many ran so far
   Summary scratch_summary_;
   std::vector<SummaryAccess> merge_buffer_;  // merge's union, swapped with the summary it grows
   std::uint64_t cache_hits_ = 0;
@@ -309,7 +319,7 @@ class DporStrategy final : public Strategy {
   std::int64_t last_global_ = -1;
   ActorId known_actors_ = 0;
   std::unordered_map<std::uint64_t, ObjectHistory> objects_;  // its elements stay where they are
-  std::array<ObjectHistory*, StepFootprint::kCapacity> histories_{};  // the current step's accesses' histories
+  std::vector<ObjectHistory*> access_histories_;  // each access's object's history, beside accesses_
   std::uint64_t epoch_ = 0;
   std::vector<std::uint32_t> candidates_;
   std::vector<std::uint32_t> observed_;  // the updates an ordered read of this step saw

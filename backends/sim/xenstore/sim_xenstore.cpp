@@ -39,7 +39,7 @@ class SimXsConnection final : public XsConnection {
     return visible_op(ex_, "xs.read", with_tx(kNoTx, path), [&] {
       declared();
       // Only a privileged connection's read looks at nothing but the value: another's checks permissions.
-      if (!privileged_ || !ex_.sched().observing()) return store_.read(id_, kNoTx, path);
+      if (!privileged_ || !ex_.sched().collecting()) return store_.read(id_, kNoTx, path);
       footprints_.next_read_one_of(values);
       auto r = store_.read(id_, kNoTx, path);
       footprints_.read_one_of_done();  // a request refused before it looked at the node leaves nothing armed
@@ -160,6 +160,7 @@ void SimXenStore::Footprints::name_connection(xs::ConnId id) {
 
 void SimXenStore::Footprints::node_read(std::string_view path) {
   Scheduler& s = ex_.sched();
+  if (!s.collecting()) return;
   if (!armed_) return s.access(object_key('n', path), AccessMode::read);
   // read_one_of's look at its node, the first node_read of its request: only the facts it acts on.
   armed_ = false;
@@ -173,30 +174,37 @@ std::uint64_t SimXenStore::Footprints::value_key(std::uint64_t node, std::option
 }
 void SimXenStore::Footprints::value_replaced(std::string_view path, std::optional<std::string_view> before,
                                              std::optional<std::string_view> after) {
+  if (!ex_.sched().collecting()) return;
   if (before == after) return;  // the same value, or missing before and after: no fact changed
   const std::uint64_t node = object_key('v', path);
   ex_.sched().access(value_key(node, before), AccessMode::write);
   ex_.sched().access(value_key(node, after), AccessMode::write);
 }
 void SimXenStore::Footprints::node_written(std::string_view path) {
+  if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('n', path), AccessMode::write);
   ex_.sched().access(object_key('d', path), AccessMode::write);
 }
 void SimXenStore::Footprints::value_written(std::string_view path) {
+  if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('n', path), AccessMode::write);
 }
 void SimXenStore::Footprints::children_read(std::string_view path, bool ordered) {
+  if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('d', path), ordered ? AccessMode::read_order : AccessMode::read);
 }
 void SimXenStore::Footprints::child_added(std::string_view path) {
+  if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('n', path), AccessMode::read);
   ex_.sched().access(object_key('d', path), AccessMode::update);
 }
 void SimXenStore::Footprints::child_removed(std::string_view path) {
+  if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('d', path), AccessMode::write);
 }
 void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
   Scheduler& s = ex_.sched();
+  if (!s.collecting()) return;
   s.access(object_key('w', path), AccessMode::read);
   if (exact || path.empty() || path[0] != '/') return;
   s.access(object_key('w', "/"), AccessMode::read);  // is_child: "/" is above everything
@@ -209,6 +217,7 @@ void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
   }
 }
 void SimXenStore::Footprints::watches_written(std::string_view path) {
+  if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('w', path), AccessMode::write);
 }
 bool SimXenStore::Footprints::queue_key(std::uint32_t conn, char part, std::uint64_t& key) const {
@@ -227,6 +236,7 @@ std::uint64_t SimXenStore::Footprints::event_key(std::uint32_t conn, std::string
 void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view path, std::string_view token,
                                            bool duplicate, bool near_budget) {
   Scheduler& s = ex_.sched();
+  if (!s.collecting()) return;
   if (near_budget) return s.access_everything();
   std::uint64_t k = 0;
   if (!queue_key(conn, 't', k)) return;
@@ -239,22 +249,26 @@ void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view 
 }
 void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view path, std::string_view token) {
   Scheduler& s = ex_.sched();
+  if (!s.collecting()) return;
   std::uint64_t k = 0;
   if (!queue_key(conn, 'h', k)) return;
   s.access(k, AccessMode::write);
   s.access(event_key(conn, path, token), AccessMode::write);
 }
 void SimXenStore::Footprints::events_looked(std::uint32_t conn) {
+  if (!ex_.sched().collecting()) return;
   std::uint64_t k = 0;
   if (queue_key(conn, 'f', k)) ex_.sched().access(k, AccessMode::read);
 }
 void SimXenStore::Footprints::events_dropped(std::uint32_t conn) {
+  if (!ex_.sched().collecting()) return;
   for (char part : {'f', 'h', 't'}) {
     std::uint64_t k = 0;
     if (queue_key(conn, part, k)) ex_.sched().access(k, AccessMode::write);
   }
 }
 void SimXenStore::Footprints::quota_touched(DomId owner) {
+  if (!ex_.sched().collecting()) return;
   if (owner == priv_) return;  // the privileged domain has no node quota: nobody reads its count
   ex_.sched().access(object_key('q', std::uint64_t{owner}), AccessMode::write);
 }
