@@ -40,11 +40,6 @@ struct Request {
 const char* const kPaths[] = {"/t/a", "/t/a/b", "/t/c", "/t"};
 using Program = std::vector<std::vector<Request>>;
 
-// Whether a request is one visible operation: with `describe_state`, its actor is at a point it describes
-// (Scheduler::Rest) while it waits to make it. A transaction's requests are not (and the store refuses a key
-// while one is open).
-bool single_operation(Kind k) { return k != Kind::tx_read_write && k != Kind::tx_list_rm; }
-
 // `describe_state`: the store, the transcripts and each actor's place in its program make a state key, so
 // dpor's state cache is at work (runtime/state_key.hpp).
 std::string outcome_of(const Program& program, Strategy& strategy, StackPool& stacks, std::uint64_t index,
@@ -74,8 +69,14 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
         std::string& out = said[a];
         for (std::size_t k = 0; k < program[a].size(); ++k) {
           const Request& q = program[a][k];
+          // With `describe_state`, the actor describes every point of its program (Scheduler::Rest): the request
+          // it is at, and inside a transaction how many operations it began (counted by the scope) and the
+          // transaction it holds; what it read is in its transcript. The store keys open transactions.
           std::optional<Scheduler::Rest> at;
-          if (describe_state && single_operation(q.kind)) at.emplace(ex.sched(), k);
+          if (describe_state) at.emplace(ex.sched(), k);
+          auto keep_transaction = [&at](const Result<TxId>& t) {
+            if (at) at->keep(t.ok(), t.value);
+          };
           const std::string path = kPaths[q.path];
           switch (q.kind) {
             case Kind::read: {
@@ -93,6 +94,7 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
             }
             case Kind::tx_read_write: {
               auto t = xs->transaction_start();
+              keep_transaction(t);
               if (!t.ok()) break;
               auto v = xs->read(t.value, path);
               out += v.ok() ? v.value : errno_name(v.err);
@@ -132,6 +134,7 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
               // A transaction that lists a node and removes the next path: a copy of the children in their
               // order, and a removal validated at the commit.
               auto t = xs->transaction_start();
+              keep_transaction(t);
               if (!t.ok()) break;
               auto d = xs->directory(t.value, path);
               out += d.ok() ? fmt::format("[{}]", fmt::join(d.value, " ")) : errno_name(d.err);

@@ -1,11 +1,11 @@
 // The store's part of a state key (runtime/state_key.hpp): what its future answers depend on, by value.
 //
 // Generations are not hashed as numbers: two orders of the same changes leave other numbers on the nodes,
-// and nothing a client does depends on them but through comparisons. A transaction compares a node's
-// generation with the one it recorded inside it (none is open here: the key is refused then), and a
-// permission check compares it with the generation each domain was first known at (chk_domain_generation),
-// where a domain known later gets the current counter. So each node contributes which known domains came
-// before or with it, and whether it holds the current counter.
+// and nothing a client does depends on them but through comparisons. A transaction's commit compares a node's
+// generation with the one it recorded at its first access, and a permission check compares it with the
+// generation each domain was first known at (chk_domain_generation), where a domain known later gets the
+// current counter. So each node contributes which known domains came before or with it, and whether it holds
+// the current counter; and each node an open transaction recorded, whether the commit would find it as it was.
 #include "backends/sim/xenstore/xs_store.hpp"
 
 namespace xenrace::xs {
@@ -21,6 +21,40 @@ void add_perms(StateHasher& h, const XsPerms& perms) {
 }
 
 }  // namespace
+
+// An open transaction, as its commit and its later requests will see it: in first-access order (the order of the
+// commit's writes and events), each node's private copy (as a node of the tree, plus whether it holds the current
+// counter), whether the commit compares its generation and whether that comparison holds now (a node recorded
+// missing is as it was again once removed; one recorded present never is once changed), and what the commit
+// does with it.
+void Store::hash_transaction(StateHasher& h, const Transaction& t) const {
+  h.add(t.failed);
+  h.add(t.node_created);
+  h.add(t.order().size());
+  for (const std::string& path : t.order()) {
+    const AccessedNode& a = t.at(path);
+    h.add(a.node.has_value());
+    if (a.node) {
+      const StateKey copy = node_part(path, *a.node);
+      h.add(copy.a);
+      h.add(copy.b);
+      h.add(a.node->generation == tree_.generation);
+    } else {
+      h.add(path);
+    }
+    h.add(a.check_generation);
+    if (a.check_generation) {
+      const Node* now = tree_.find(path);
+      h.add(a.generation == kNoGeneration);
+      h.add((now ? now->generation : kNoGeneration) == a.generation);
+    }
+    h.add(a.modified);
+    h.add(a.fire);
+    h.add(a.fire_exact);
+    h.add(a.original_perms.has_value());
+    if (a.original_perms) add_perms(h, *a.original_perms);
+  }
+}
 
 StateKey Store::node_part(std::string_view path, const Node& n) const {
   StateHasher h;
@@ -81,7 +115,7 @@ bool Store::hash_state(StateHasher& h) const {
   for (const auto& cn : conns_) {
     h.add(cn != nullptr);
     if (!cn) continue;
-    if (!cn->transactions.empty() || cn->sink) return false;
+    if (cn->sink) return false;
     h.add(cn->domid);
     h.add(cn->privileged);
     h.add(cn->watches.size());
@@ -89,6 +123,11 @@ bool Store::hash_state(StateHasher& h) const {
       h.add(w.path);
       h.add(w.token);
       h.add(w.relative_prefix);
+    }
+    h.add(cn->transactions.size());
+    for (const auto& [id, t] : cn->transactions) {
+      h.add(id);
+      hash_transaction(h, t);
     }
     h.add(cn->pending.size());
     cn->pending.for_each([&](const XsWatchEvent& e, bool mergeable) {

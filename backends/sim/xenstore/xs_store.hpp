@@ -154,7 +154,7 @@ class Store {
 
   bool privileged(ConnId c) const;
   DomId domid(ConnId c) const;
-  // The store's part of a state key (xs_state_key.cpp): false while a transaction is open or a transport
+  // The store's part of a state key (xs_state_key.cpp), open transactions included: false while a transport
   // queues events itself.
   bool hash_state(StateHasher& h) const;
   // The nodes' part of that key, as a running sum brought up to date (node_sum, which hash_state uses), and
@@ -230,6 +230,7 @@ class Store {
 
   // --- the state key (xs_state_key.cpp) ---
   StateKey node_part(std::string_view path, const Node& n) const;
+  void hash_transaction(StateHasher& h, const Transaction& t) const;
 
   // --- domains (xs_domain.cpp) ---
   Domain* find_domain(DomId domid);

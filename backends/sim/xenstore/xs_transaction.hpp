@@ -67,6 +67,7 @@ class Transaction {
   // First-access order: the order of the commit's writes and events.
   const std::vector<std::string>& order() const { return order_; }
   AccessedNode& at(const std::string& path) { return accessed_.find(path)->second; }
+  const AccessedNode& at(const std::string& path) const { return accessed_.find(path)->second; }
 
   bool failed = false;  // fail_transaction(): the commit answers ENOMEM
   bool node_created = false;
