@@ -113,8 +113,12 @@ class PciAttach {
 
  private:
   std::string attach() {
-    // libxl_pci_assignable: the device must be bound to pciback (xl pci-assignable-add).
-    auto drv = st_.world.pci().driver(bdf_);
+    // libxl_pci_assignable: the device must be bound to pciback (xl pci-assignable-add). Described: the other
+    // attaches may run their whole course before this first step.
+    auto drv = [&] {
+      Scheduler::Rest starting(st_.ex.sched(), rest_point(kStartPath));
+      return st_.world.pci().driver(bdf_);
+    }();
     if (!drv.ok() || drv.value != "pciback") return fmt::format("PCI device {} is not assignable", bdf_);
     const bool released = code_ == LibxlCode::after_0fdb48ffe7a1 || code_ == LibxlCode::after_73ee2795aa;
     return released ? add_xenstore_as_released() : add_xenstore_in_transaction();
@@ -161,16 +165,23 @@ class PciAttach {
       st_.lock.acquire();
     }
     for (;;) {
+      // One pass of the loop, described for the state cache: the operations begun in it place the attach on its
+      // way through the transaction, and what it read there decides the branches (kept as it is read).
+      Scheduler::Rest pass(st_.ex.sched(), rest_point(kTransactionPath));
       Result<TxId> t = xs_->transaction_start();
+      pass.keep(t.ok(), t.value);
       if (!t.ok()) return unlock_with(fmt::format("xs_transaction_start: {}", errno_name(t.err)));
       auto num_devs = xs_->read(t.value, fmt::format("{}/num_devs", kBackendPath));
+      pass.keep(num_devs.ok(), num_devs.value);
       const bool backend_exists = num_devs.ok();
       if (backend_exists) {
         auto state = xs_->read(t.value, fmt::format("{}/state", kBackendPath));
         bool connected = state.ok() && state.value == "4";
+        pass.keep(connected);
         if (connected && with_frontend) {
           auto front = xs_->read(t.value, fmt::format("{}/state", kFrontendPath));
           connected = front.ok() && front.value == "4";
+          pass.keep(connected);
         }
         if (!connected) {
           // Another reconfiguration is under way: let it finish, then look again.
@@ -185,6 +196,7 @@ class PciAttach {
       if (!backend_exists) create_backend(t.value);
       writev(t.value, kBackendPath, device_entries(num));
       Errno err = xs_->transaction_end(t.value, true);
+      pass.keep(err);
       if (err == EAGAIN) continue;
       if (err) return unlock_with(fmt::format("xs_transaction_end: {}", errno_name(err)));
       break;
@@ -193,6 +205,7 @@ class PciAttach {
     // Hot-add is done when pciback (and pcifront) are Connected again.
     if (auto err = wait_for_backend(with_frontend, rest_point(kAddedWaitPath)); !err.empty())
       return unlock_with(err);
+    Scheduler::Rest releasing(st_.ex.sched(), rest_point(kReleasePath));
     st_.lock.release();
     return {};
   }
@@ -235,7 +248,9 @@ class PciAttach {
 
   // The call sites an attach can block under, for the state cache (Scheduler::Rest): what the stack holds
   // there is the site and the values passed along.
-  enum RestPath : int { kReleasedPath = 1, kLockInTransactionPath, kRetryWaitPath, kAddedWaitPath };
+  enum RestPath : int {
+    kReleasedPath = 1, kLockInTransactionPath, kRetryWaitPath, kAddedWaitPath, kTransactionPath, kReleasePath, kStartPath
+  };
   static std::uint64_t rest_point(RestPath path, bool flag = false, std::string_view value = {}) {
     StateHasher h;
     h.add(static_cast<int>(path));

@@ -355,10 +355,10 @@ TEST(VerifyBounds, AnUnfinishedUnboundedSearchIsFollowedByTheLargestBoundThatFin
 // its witness: the bounds are searched in order and stop at a failure.
 TEST(VerifyBounds, AFailureFoundAtABoundIsTheVerdict) {
   Builtins b;
-  ExploreOptions o = dpor_options(500);
+  ExploreOptions o = dpor_options(150);
   o.shrink = false;
   const VariantReport unbounded = explore(b, "pci-attach", "buggy-backend-wait-only", o);
-  ASSERT_FALSE(unbounded.failed) << "the unbounded search found it within 500: pick a smaller budget";
+  ASSERT_FALSE(unbounded.failed) << "the unbounded search found it within 150: pick a smaller budget";
   ASSERT_FALSE(unbounded.exhausted);
   o.bounds_when_unfinished = true;
   const VariantReport r = explore(b, "pci-attach", "buggy-backend-wait-only", o);

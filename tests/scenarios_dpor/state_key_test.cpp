@@ -189,7 +189,10 @@ INSTANTIATE_TEST_SUITE_P(
     DescribedScenarios, StateKeys,
     ::testing::Values(Case{"loop-block-script", "buggy", {{"adds", "1"}}, 1},
                       Case{"loop-block-script", "fixed", {{"adds", "1"}}, 0},
-                      Case{"loop-block-script", "fixed-killed", {{"adds", "1"}}, 0}),
+                      Case{"loop-block-script", "fixed-killed", {{"adds", "1"}}, 0},
+                      Case{"pci-attach", "fixed", {}, 1},
+                      Case{"pci-attach", "buggy-backend-wait-only", {}, 0},
+                      Case{"pci-attach", "fixed-existing-backend", {}, 0}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = info.param.scenario + "_" + info.param.variant + "_bound" + std::to_string(info.param.bound);
       for (char& ch : name)

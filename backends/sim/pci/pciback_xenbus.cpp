@@ -58,7 +58,10 @@ void PcibackXenbus::adopt_existing() {
 }
 
 void PcibackXenbus::run() {
-  xs_->watch(kBackendRoot, kBackendToken);
+  {
+    Scheduler::Rest starting(ex_.sched(), 4);  // nothing on the stack yet
+    xs_->watch(kBackendRoot, kBackendToken);
+  }
   for (;;) {
     // Between events the daemon holds nothing on its stack: its state is devices_ (hash_state).
     Scheduler::Rest waiting(ex_.sched(), 1);

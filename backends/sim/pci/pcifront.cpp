@@ -28,7 +28,10 @@ void Pcifront::start() {
 }
 
 void Pcifront::run() {
-  xs_->watch(device_root_, kDeviceToken);
+  {
+    Scheduler::Rest starting(ex_.sched(), 3);  // nothing on the stack yet
+    xs_->watch(device_root_, kDeviceToken);
+  }
   for (;;) {
     // Between events the daemon holds nothing on its stack: its state is devices_ and bus_ (hash_state).
     Scheduler::Rest waiting(ex_.sched(), 2);
