@@ -249,7 +249,8 @@ class PciAttach {
   // The call sites an attach can block under, for the state cache (Scheduler::Rest): what the stack holds
   // there is the site and the values passed along.
   enum RestPath : int {
-    kReleasedPath = 1, kLockInTransactionPath, kRetryWaitPath, kAddedWaitPath, kTransactionPath, kReleasePath, kStartPath
+    kReleasedPath = 1, kLockInTransactionPath, kRetryWaitPath, kAddedWaitPath, kTransactionPath, kReleasePath,
+    kStartPath
   };
   static std::uint64_t rest_point(RestPath path, bool flag = false, std::string_view value = {}) {
     StateHasher h;
