@@ -372,12 +372,11 @@ void DporStrategy::replay_step(std::uint32_t j) {
   steps_of_[e.actor] = e.local + 1;
   inbox_[e.actor].fill(0);
   if (e.time_moved) before_time_moved_ = all_;
-  for (std::uint32_t k = e.begin; k < e.end && !e.global; ++k) current(*access_histories_[k]);
   record_accesses(j);
   after_step(j);
 }
 
-// Step j's accesses into its objects' histories (their epoch is this execution's).
+// Step j's accesses into its objects' histories (a replayed step's may still be an earlier execution's).
 void DporStrategy::record_accesses(std::uint32_t j) {
   const Event& e = events_[j];
   if (e.global) {
@@ -387,7 +386,7 @@ void DporStrategy::record_accesses(std::uint32_t j) {
   }
   for (std::uint32_t k = e.begin; k < e.end; ++k) {
     const Access& acc = accesses_[k];
-    ObjectHistory& h = *access_histories_[k];
+    ObjectHistory& h = current(*access_histories_[k]);
     if (writes(acc.mode)) {
       h.last_write = j;
       h.reads.clear();
