@@ -246,8 +246,9 @@ class PciAttach {
     if (std::find(st_.config.begin(), st_.config.end(), bdf_) == st_.config.end()) st_.config.push_back(bdf_);
   }
 
-  // The call sites an attach can block under, for the state cache (Scheduler::Rest): what the stack holds
-  // there is the site and the values passed along.
+  // The points an attach describes for the state cache (Scheduler::Rest): where it blocks, where it starts, each
+  // pass of its transaction loop and its release. What the stack holds there is the site and the values passed
+  // along (and, inside a pass, the values kept as they are read).
   enum RestPath : int {
     kReleasedPath = 1, kLockInTransactionPath, kRetryWaitPath, kAddedWaitPath, kTransactionPath, kReleasePath,
     kStartPath
