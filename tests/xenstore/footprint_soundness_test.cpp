@@ -28,7 +28,10 @@ namespace {
 enum class Kind {
   read, write, mkdir, rm, directory, tx_read_write, watch, read_event, wait_event, set_perms, introduce, release,
   get_perms, unwatch, tx_list_rm, watch_introduce, read_one_of,
-  as_guest  // first in an actor's list only: the actor connects as domain 1, unprivileged, not as dom0
+  as_guest,  // first in an actor's list only: the actor connects as domain 1, unprivileged, not as dom0
+  // Drawn only where named: reads a node until it holds a value, at most `value` times (a backend's wait), so the
+  // executions of a program take different numbers of steps; if it never does, the actor gives up and ends.
+  poll
 };
 constexpr int kRequestKinds = static_cast<int>(Kind::as_guest);
 constexpr DomId kGuest = 1;
@@ -41,15 +44,24 @@ const char* const kPaths[] = {"/t/a", "/t/a/b", "/t/c", "/t"};
 using Program = std::vector<std::vector<Request>>;
 
 // `describe_state`: the store, the transcripts and each actor's place in its program make a state key, so
-// dpor's state cache is at work (runtime/state_key.hpp).
+// dpor's state cache is at work (runtime/state_key.hpp). With a step limit (`max_steps`, 0 for the default), an
+// execution that runs into it has one outcome, whatever it did on the way: Mazurkiewicz-equivalent executions cut
+// at the same step may have taken different steps. `steps` gets how many steps the execution took.
+struct Limits {
+  std::uint64_t max_steps = 0;
+  std::uint64_t shortest = UINT64_MAX;  // out: the fewest and the most steps an execution took
+  std::uint64_t longest = 0;
+};
 std::string outcome_of(const Program& program, Strategy& strategy, StackPool& stacks, std::uint64_t index,
-                       bool* pruned, bool describe_state = false) {
+                       bool* pruned, bool describe_state = false, Limits* limits = nullptr) {
   strategy.begin_execution(index);
   std::vector<std::string> said(program.size());
   std::string final_tree;
   ExecutionResult r;
   {
-    Execution ex(strategy, stacks, ExecutionOptions{});
+    ExecutionOptions options;
+    if (limits && limits->max_steps != 0) options.max_steps = limits->max_steps;
+    Execution ex(strategy, stacks, options);
     auto& store = ex.make<SimXenStore>(ex);
     {
       auto setup = store.connect(0);
@@ -151,6 +163,19 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
               break;
             }
             case Kind::as_guest: out += "guest"; break;
+            case Kind::poll: {
+              Result<std::string> v = xs->read(kNoTx, path);
+              int reads = 1;
+              for (; !v.ok() && reads < q.value; ++reads) v = xs->read(kNoTx, path);
+              // Not how many reads: one state, reached in more steps. A poll that gave up ends the actor.
+              if (!v.ok()) {
+                out += errno_name(v.err);
+                out += ";";
+                return;
+              }
+              out += v.value;
+              break;
+            }
           }
           out += ";";
         }
@@ -166,6 +191,11 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
   strategy.end_execution(r.steps);
   *pruned = r.pruned;
   if (r.pruned) return {};
+  if (limits) {
+    limits->shortest = std::min(limits->shortest, r.steps);
+    limits->longest = std::max(limits->longest, r.steps);
+  }
+  if (r.outcome == Outcome::step_limit) return "step limit";
   std::set<std::string> sorted_tree;  // the node map is unordered
   std::string tree;
   std::string item;
@@ -182,13 +212,13 @@ std::string outcome_of(const Program& program, Strategy& strategy, StackPool& st
 }
 
 std::set<std::string> outcomes(const Program& program, Strategy& strategy, std::uint64_t* runs,
-                               bool describe_state = false) {
+                               bool describe_state = false, Limits* limits = nullptr) {
   StackPool stacks;
   std::set<std::string> out;
   std::uint64_t i = 0;
   for (; strategy.has_more() && i < 300000; ++i) {
     bool pruned = false;
-    std::string o = outcome_of(program, strategy, stacks, i, &pruned, describe_state);
+    std::string o = outcome_of(program, strategy, stacks, i, &pruned, describe_state, limits);
     if (!pruned) out.insert(o);
   }
   *runs = i;
@@ -297,6 +327,80 @@ RC_GTEST_PROP(XenStoreFootprints, BoundedDporWithStateCacheReachesEveryOutcomeOf
       random_program({Kind::wait_event, Kind::wait_event, Kind::watch, Kind::write, Kind::read, Kind::mkdir,
                       Kind::directory, Kind::read_one_of, Kind::tx_read_write}),
       true);
+}
+
+// Under a step limit between the shortest and the longest execution, some executions run into it, and dpor with the
+// cache must run into it too: an execution that does is a failure, which ends a search. (It need not reach the
+// executions that pass: a step cut off by the limit takes no part in the races that would reverse it.) A future
+// cut off at a state seen before is the same from another step only while every execution of it, up to its own
+// cut-offs and their futures, fits the limit from both; a cached future that forgot the futures it was cut off
+// at looks shorter than it is, and is reused where it runs into the limit.
+void dpor_with_state_cache_runs_into_a_step_limit_as_dfs_does(const Program& p) {
+  log_program(p);
+  std::uint64_t runs = 0;
+  DfsStrategy every(1000);
+  Limits unlimited;
+  outcomes(p, every, &runs, false, &unlimited);
+  RC_PRE(!every.has_more());
+  RC_PRE(unlimited.shortest < unlimited.longest);
+  Limits limit{.max_steps = *rc::gen::inRange(unlimited.shortest, unlimited.longest)};
+  RC_LOG() << "step limit " << limit.max_steps << " (executions take " << unlimited.shortest << " to "
+           << unlimited.longest << " steps)\n";
+  DfsStrategy every_limited(1000);
+  const std::set<std::string> reference = outcomes(p, every_limited, &runs, false, &limit);
+  RC_ASSERT(reference.count("step limit") == 1u);
+  DporStrategy dpor;
+  const std::set<std::string> reduced = outcomes(p, dpor, &runs, true, &limit);
+  RC_ASSERT(!dpor.has_more());
+  RC_ASSERT(reduced.count("step limit") == 1u);
+  RC_ASSERT(std::includes(reference.begin(), reference.end(), reduced.begin(), reduced.end()));
+  RC_CLASSIFY(dpor.cache_hits() > 0, "cut off at a state seen before");
+}
+
+RC_GTEST_PROP(XenStoreFootprints, DporWithStateCacheRunsIntoAStepLimitAsDfsDoes, ()) {
+  // The second actor polls a node the first writes, somewhere among their other requests: the first execution
+  // (each actor runs on while it can) tends to write before the poll, and to be short.
+  Program p = random_program({Kind::poll, Kind::write, Kind::write, Kind::rm, Kind::read, Kind::mkdir,
+                              Kind::wait_event, Kind::watch, Kind::tx_read_write});
+  const int path = *rc::gen::inRange(0, 4);
+  const auto at = [](const std::vector<Request>& requests) {
+    return static_cast<std::ptrdiff_t>(*rc::gen::inRange<std::size_t>(0, requests.size() + 1));
+  };
+  p[0].insert(p[0].begin() + at(p[0]), Request{Kind::write, path, 1});
+  p[1].insert(p[1].begin() + at(p[1]), Request{Kind::poll, path, 3});
+  dpor_with_state_cache_runs_into_a_step_limit_as_dfs_does(p);
+}
+
+// A cached future's length counts the futures of the states it was cut off at. R writes /t/c, which Q polls before
+// one more read; W writes /t/a, which P polls before two more reads (polls of up to three reads). The point S after
+// R and Q, before W and P, is first reached in three steps (R, Q's two reads) and later in five (Q reads twice
+// before R writes). From S, the point T after W and P's poll is first reached in two steps (W, P's read), and then
+// in four (P reads twice before W writes), where it is cut off as seen before: S's longest future is those four
+// steps and T's two reads. Reached again two steps later, S's future runs past a limit of 10 steps, and only
+// there does an execution. A cached future that left out T's future from the cut-off would count four steps, fit
+// the limit from five, be reused, and lose the only executions that run into it.
+TEST(XenStoreFootprints, AFutureCutOffInsideACachedFutureCountsForTheStepLimit) {
+  const Program p{{{Kind::write, 2, 1}},
+                  {{Kind::poll, 2, 3}, {Kind::read, 1, 0}},
+                  {{Kind::write, 0, 1}},
+                  {{Kind::poll, 0, 3}, {Kind::read, 1, 0}, {Kind::read, 1, 0}}};
+  std::uint64_t runs = 0;
+  DfsStrategy every(1000);
+  Limits unlimited;
+  outcomes(p, every, &runs, false, &unlimited);
+  ASSERT_FALSE(every.has_more());
+  ASSERT_LT(unlimited.shortest, unlimited.longest);
+  for (std::uint64_t max_steps = unlimited.shortest; max_steps < unlimited.longest; ++max_steps) {
+    SCOPED_TRACE(fmt::format("step limit {}", max_steps));
+    Limits limit{.max_steps = max_steps};
+    DfsStrategy every_limited(1000);
+    const std::set<std::string> reference = outcomes(p, every_limited, &runs, false, &limit);
+    DporStrategy dpor;
+    const std::set<std::string> reduced = outcomes(p, dpor, &runs, true, &limit);
+    EXPECT_EQ(reference.count("step limit"), 1u);
+    EXPECT_EQ(reduced.count("step limit"), 1u) << fmt::format("{}", fmt::join(reduced, "\n"));
+    EXPECT_GT(dpor.cache_hits(), 0u);
+  }
 }
 
 // A shape the cache merges: both actors write 1 to /t/a, and the two orders of those writes are two traces
