@@ -229,6 +229,28 @@ TEST(LoopFootprints, AnAutoclearCloseThatMayDetachIsDependentWhetherOrNotItDoes)
   }
 }
 
+// Bounded, a cached future is whole only where the bound never cut it, and a future cut off at a state whose own
+// future the bound cut was cut too: the points above the cut-off must not be reused with more preemptions left.
+// Random search found this program, where bounded dpor with the cache lost an outcome at bound 2 when a cut-off did
+// not pass on that its future was bounded (a state first explored with fewer preemptions left than later).
+TEST(LoopFootprints, AFutureCutOffAtABoundedStateIsBoundedToo) {
+  const Program p{{Op{Kind::get_free, 0, 0, false}, Op{Kind::open_configure, 1, 0, false}},
+                  {Op{Kind::open_clr_fd, 1, 0, false}, Op{Kind::open_clr_fd, 1, 0, false}}};
+  for (unsigned bound = 0; bound < 3; ++bound) {
+    std::uint64_t every_runs = 0, dpor_runs = 0;
+    DfsStrategy every(bound);
+    const std::set<std::string> reference = outcomes(p, LoopKernel::v6_1, 2, every, &every_runs);
+    ASSERT_FALSE(every.has_more());
+    DporStrategy dpor(0, 1, bound);
+    const std::set<std::string> reduced = outcomes(p, LoopKernel::v6_1, 2, dpor, &dpor_runs, true);
+    EXPECT_FALSE(dpor.has_more());
+    EXPECT_EQ(reduced, reference) << "bound " << bound;
+    if (bound == 2) {
+      EXPECT_GT(dpor.cache_hits(), 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace xenrace
 
