@@ -209,10 +209,8 @@ ActorId DporStrategy::pick_actor(const PickContext& ctx) {
   depth_ = j + 1;
   reached_ = j + 1;
   StateKey key;
-  if (cache_allowed(j) && ctx.state_key(key) && revisit(key, j, ctx.step, n.spent, n.current, sleep_mask(n))) {
-    ++cache_hits_;
+  if (cache_allowed(j) && ctx.state_key(key) && revisit(key, j, ctx.step, n.spent, n.current, sleep_mask(n)))
     return kPruneExecution;
-  }
   ActorMask candidates = ctx.runnable & ~sleep_mask(n);
   const ActorId preferred = default_pick(ctx);  // keep running: the fewest preemptions first
   bool at_split = false;
@@ -521,6 +519,13 @@ void DporStrategy::mark_bounded(std::size_t node) {
   }
 }
 
+void DporStrategy::cut_off_at(const CachedState& c, std::size_t j) {
+  reverse_unobserved_updates();
+  ++cache_hits_;
+  hit_future_ = c.future;  // the open points' futures run on through it (end_execution)
+  if (c.bounded) mark_bounded(j);
+}
+
 bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps, std::uint64_t step_limit) {
   step_limit_ = step_limit;
   const std::size_t j = reached_;
@@ -531,10 +536,7 @@ bool DporStrategy::at_quiescence(const StateKey& key, std::uint64_t steps, std::
     CachedState& c = it->second;
     if (c.open) return false;  // a state this path passed before: its future is what is being explored
     if (reusable(c, steps, spent, kNoActor)) {  // every actor blocked: whichever goes first preempts nobody
-      reverse_unobserved_updates();
-      ++cache_hits_;
-      hit_future_ = c.future;
-      if (c.bounded) mark_bounded(j);
+      cut_off_at(c, j);
       return true;
     }
     c = CachedState{steps, spent, true};  // explored from a worse start: explore again from this one
@@ -555,10 +557,8 @@ bool DporStrategy::revisit(const StateKey& key, std::size_t j, std::uint64_t ste
       // Bounded, a race inside the future also tries the last context switch before its first step, which
       // lies above this state when the actor running into it had run since then: that point, on this path.
       if (bound_ && j > 0) try_every_awake(last_context_switch(static_cast<std::uint32_t>(j)));
-      reverse_unobserved_updates();
       hit_summary_ = c.summary;
-      hit_future_ = c.future;
-      if (c.bounded) mark_bounded(j);
+      cut_off_at(c, j);
       return true;
     }
     // Explored from a worse start: again, from here. What its future touched so far stays in the summary,

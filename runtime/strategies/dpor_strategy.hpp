@@ -276,6 +276,9 @@ class DporStrategy final : public Strategy {
   // schedules the bound allows from here are among those it allowed there.
   bool reusable(const CachedState& c, std::uint64_t steps, std::uint32_t spent, ActorId current) const;
   void mark_bounded(std::size_t node);  // the bound cut the futures of the open points at `node` and above
+  // The execution is abandoned at node `j`, at a state whose future `c` was explored: what every cut-off does
+  // (quiescent or general), so that one test of it covers both.
+  void cut_off_at(const CachedState& c, std::size_t j);
   // A general point (PickContext::state_key at a new node): true when its future was explored, after the
   // backtracking the future's steps call for here.
   bool revisit(const StateKey& key, std::size_t j, std::uint64_t steps, std::uint32_t spent, ActorId current,
