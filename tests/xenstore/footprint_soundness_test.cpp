@@ -46,7 +46,7 @@ using Program = std::vector<std::vector<Request>>;
 // `describe_state`: the store, the transcripts and each actor's place in its program make a state key, so
 // dpor's state cache is at work (runtime/state_key.hpp). With a step limit (`max_steps`, 0 for the default), an
 // execution that runs into it has one outcome, whatever it did on the way: Mazurkiewicz-equivalent executions cut
-// at the same step may have taken different steps. `steps` gets how many steps the execution took.
+// at the same step may have taken different steps. `Limits` also gathers the fewest and the most steps taken.
 struct Limits {
   std::uint64_t max_steps = 0;
   std::uint64_t shortest = UINT64_MAX;  // out: the fewest and the most steps an execution took
@@ -335,26 +335,49 @@ RC_GTEST_PROP(XenStoreFootprints, BoundedDporWithStateCacheReachesEveryOutcomeOf
 // cut off at a state seen before is the same from another step only while every execution of it, up to its own
 // cut-offs and their futures, fits the limit from both; a cached future that forgot the futures it was cut off
 // at looks shorter than it is, and is reused where it runs into the limit.
-void dpor_with_state_cache_runs_into_a_step_limit_as_dfs_does(const Program& p) {
-  log_program(p);
+// Every interleaving's outcomes under `max_steps` (dfs without a bound), and dpor's with the cache.
+struct LimitedOutcomes {
+  std::set<std::string> every, reduced;
+  bool finished = false;  // both searches ran to the end
+  std::uint64_t cache_hits = 0;
+};
+LimitedOutcomes outcomes_under_a_step_limit(const Program& p, std::uint64_t max_steps) {
+  LimitedOutcomes out;
+  std::uint64_t runs = 0;
+  Limits limit{.max_steps = max_steps};
+  DfsStrategy every(1000);
+  out.every = outcomes(p, every, &runs, false, &limit);
+  DporStrategy dpor;
+  out.reduced = outcomes(p, dpor, &runs, true, &limit);
+  out.finished = !every.has_more() && !dpor.has_more();
+  out.cache_hits = dpor.cache_hits();
+  return out;
+}
+
+// The fewest and the most steps the executions of `p` take, or nothing where there are too many to enumerate.
+std::optional<Limits> execution_lengths(const Program& p) {
   std::uint64_t runs = 0;
   DfsStrategy every(1000);
   Limits unlimited;
   outcomes(p, every, &runs, false, &unlimited);
-  RC_PRE(!every.has_more());
-  RC_PRE(unlimited.shortest < unlimited.longest);
-  Limits limit{.max_steps = *rc::gen::inRange(unlimited.shortest, unlimited.longest)};
-  RC_LOG() << "step limit " << limit.max_steps << " (executions take " << unlimited.shortest << " to "
-           << unlimited.longest << " steps)\n";
-  DfsStrategy every_limited(1000);
-  const std::set<std::string> reference = outcomes(p, every_limited, &runs, false, &limit);
-  RC_ASSERT(reference.count("step limit") == 1u);
-  DporStrategy dpor;
-  const std::set<std::string> reduced = outcomes(p, dpor, &runs, true, &limit);
-  RC_ASSERT(!dpor.has_more());
-  RC_ASSERT(reduced.count("step limit") == 1u);
-  RC_ASSERT(std::includes(reference.begin(), reference.end(), reduced.begin(), reduced.end()));
-  RC_CLASSIFY(dpor.cache_hits() > 0, "cut off at a state seen before");
+  if (every.has_more()) return std::nullopt;
+  return unlimited;
+}
+
+void dpor_with_state_cache_runs_into_a_step_limit_as_dfs_does(const Program& p) {
+  log_program(p);
+  const std::optional<Limits> lengths = execution_lengths(p);
+  RC_PRE(lengths.has_value());
+  RC_PRE(lengths->shortest < lengths->longest);
+  const std::uint64_t max_steps = *rc::gen::inRange(lengths->shortest, lengths->longest);
+  RC_LOG() << "step limit " << max_steps << " (executions take " << lengths->shortest << " to " << lengths->longest
+           << " steps)\n";
+  const LimitedOutcomes o = outcomes_under_a_step_limit(p, max_steps);
+  RC_ASSERT(o.finished);
+  RC_ASSERT(o.every.count("step limit") == 1u);
+  RC_ASSERT(o.reduced.count("step limit") == 1u);
+  RC_ASSERT(std::includes(o.every.begin(), o.every.end(), o.reduced.begin(), o.reduced.end()));
+  RC_CLASSIFY(o.cache_hits > 0, "cut off at a state seen before");
 }
 
 RC_GTEST_PROP(XenStoreFootprints, DporWithStateCacheRunsIntoAStepLimitAsDfsDoes, ()) {
@@ -384,22 +407,16 @@ TEST(XenStoreFootprints, AFutureCutOffInsideACachedFutureCountsForTheStepLimit) 
                   {{Kind::poll, 2, 3}, {Kind::read, 1, 0}},
                   {{Kind::write, 0, 1}},
                   {{Kind::poll, 0, 3}, {Kind::read, 1, 0}, {Kind::read, 1, 0}}};
-  std::uint64_t runs = 0;
-  DfsStrategy every(1000);
-  Limits unlimited;
-  outcomes(p, every, &runs, false, &unlimited);
-  ASSERT_FALSE(every.has_more());
-  ASSERT_LT(unlimited.shortest, unlimited.longest);
-  for (std::uint64_t max_steps = unlimited.shortest; max_steps < unlimited.longest; ++max_steps) {
+  const std::optional<Limits> lengths = execution_lengths(p);
+  ASSERT_TRUE(lengths.has_value());
+  ASSERT_LT(lengths->shortest, lengths->longest);
+  for (std::uint64_t max_steps = lengths->shortest; max_steps < lengths->longest; ++max_steps) {
     SCOPED_TRACE(fmt::format("step limit {}", max_steps));
-    Limits limit{.max_steps = max_steps};
-    DfsStrategy every_limited(1000);
-    const std::set<std::string> reference = outcomes(p, every_limited, &runs, false, &limit);
-    DporStrategy dpor;
-    const std::set<std::string> reduced = outcomes(p, dpor, &runs, true, &limit);
-    EXPECT_EQ(reference.count("step limit"), 1u);
-    EXPECT_EQ(reduced.count("step limit"), 1u) << fmt::format("{}", fmt::join(reduced, "\n"));
-    EXPECT_GT(dpor.cache_hits(), 0u);
+    const LimitedOutcomes o = outcomes_under_a_step_limit(p, max_steps);
+    ASSERT_TRUE(o.finished);
+    EXPECT_EQ(o.every.count("step limit"), 1u);
+    EXPECT_EQ(o.reduced.count("step limit"), 1u) << fmt::format("{}", fmt::join(o.reduced, "\n"));
+    EXPECT_GT(o.cache_hits, 0u);
   }
 }
 
