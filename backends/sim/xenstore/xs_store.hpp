@@ -116,6 +116,14 @@ class Store {
   Result<XsPerms> get_perms(ConnId c, TxId tx, std::string_view path);
   Errno set_perms(ConnId c, TxId tx, std::string_view path, const XsPerms& perms);
 
+  // Whether a request of connection `c` inside its transaction `tx` on `path` (a read, listing, write or mkdir)
+  // would touch only that transaction's own copies (xs_transaction.hpp): the connection is privileged, and the
+  // transaction has already accessed the node and holds it present, or holds it missing with every ancestor up
+  // to one it holds present. Such a request reads and writes nothing another connection can see before the
+  // commit, and the commit validates what the first accesses saw. False whenever that cannot be told from the
+  // transaction alone: a special path, an unprivileged connection's permission and quota checks.
+  bool within_transaction_copy(ConnId c, TxId tx, std::string_view path);
+
   Result<TxId> transaction_start(ConnId c);
   Errno transaction_end(ConnId c, TxId tx, bool commit);
   bool has_transaction(ConnId c, TxId tx) const;

@@ -1,5 +1,6 @@
 #include "backends/sim/xenstore/xs_transaction.hpp"
 
+#include "backends/sim/xenstore/xs_path.hpp"
 #include "backends/sim/xenstore/xs_store.hpp"
 
 namespace xenrace::xs {
@@ -193,6 +194,29 @@ Errno Store::finalize(Conn& cn, Transaction& t) {
     if (a.fire) fire_now(path, a.fire_exact, tree_.find(path), a.original_perms ? &*a.original_perms : nullptr);
   }
   return 0;
+}
+
+// --- requests that touch only a transaction's copies ---
+
+// Mirrors the requests' first steps (Store::get_node, errno_from_parents, create_node): each reads the path
+// through the view, and when it is missing there, each ancestor up to the first present one. Those reads are
+// all a privileged request makes of the tree; when every one of them finds a copy, it reaches nothing shared.
+// The simulator checks its own rule against this one, and that such a request named no access (sim_xenstore.cpp).
+bool Store::within_transaction_copy(ConnId c, TxId tx, std::string_view path) {
+  Conn* cn = conn(c);
+  if (!cn || !cn->privileged || tx == kNoTx) return false;
+  auto it = cn->transactions.find(tx);
+  if (it == cn->transactions.end()) return false;
+  if (path.empty() || path.front() == '@' || node_path(*cn, path) != 0) return false;
+  const Transaction& t = it->second;
+  std::string_view p = scratch_;
+  for (;;) {
+    const AccessedNode* a = t.find(p);
+    if (!a) return false;
+    if (a->node) return true;
+    if (p == "/") return false;
+    p = parent_of(p);
+  }
 }
 
 }  // namespace xenrace::xs

@@ -59,6 +59,10 @@ class Transaction {
     auto it = accessed_.find(path);
     return it == accessed_.end() ? nullptr : &it->second;
   }
+  const AccessedNode* find(std::string_view path) const {
+    auto it = accessed_.find(path);
+    return it == accessed_.end() ? nullptr : &it->second;
+  }
   AccessedNode& add(std::string_view path, AccessedNode a) {
     order_.emplace_back(path);
     return accessed_.emplace(order_.back(), std::move(a)).first->second;
