@@ -21,6 +21,7 @@
 //
 // A failure point the real component reaches only after checking its arguments is asked inside the body
 // with fault_at(ex, point, target), so exploration asks it exactly where the kernel could fail.
+// op_within_step() is steps 2 to 4 alone, for an operation that touches only what its actor owns (see there).
 // note_event() traces an event that has no scheduling point of its own: a second event inside one step
 // (a kernel warning), the completion of an operation whose steps were traced one by one, or what the
 // kernel does for an actor at its exit. visible_step() is a step of a daemon or kernel path whose events,
@@ -137,6 +138,28 @@ inline constexpr bool is_fault<Fault<Point>> = true;
 
 }  // namespace visible_detail
 
+// An operation that runs inside the calling actor's current step: steps 2 to 4 of visible_op (below), with no
+// scheduling point (and so no kill point) of its own. Only for what no other actor can tell apart from the end of
+// the step before it: an operation whose every access is the actor's own (a XenStore request on a transaction's
+// private copies, xs::Store::within_transaction_copy). It commutes with every other actor's step, so running it
+// next to the actor's previous one loses no interleaving; a kill just before it ends as a kill at the next point.
+template <class Args, class Body, class Format = visible_detail::Describe>
+  requires(!visible_detail::is_fault<std::remove_cvref_t<Args>>)
+auto op_within_step(Execution& ex, std::string_view op, Args&& args, Body&& body, Format&& format = Format{}) {
+  return visible_detail::run(ex, op, args, body, format);
+}
+template <class Point, class Args, class Body, class Format = visible_detail::Describe>
+auto op_within_step(Execution& ex, std::string_view op, Fault<Point> fault, Args&& args, Body&& body,
+                    Format&& format = Format{}) {
+  using R = std::invoke_result_t<Body&>;
+  if (const Errno e = ex.fault(static_cast<std::uint8_t>(fault.point), fault.target)) [[unlikely]] {
+    R r = visible_detail::failed<R>(e);
+    ex.record(op, visible_detail::args_text(args), visible_detail::result_text(format, r));
+    return r;
+  }
+  return visible_detail::run(ex, op, args, body, format);
+}
+
 // One visible operation of the calling actor, without a failure point.
 template <class Args, class Body, class Format = visible_detail::Describe>
   requires(!visible_detail::is_fault<std::remove_cvref_t<Args>>)
@@ -150,13 +173,7 @@ template <class Point, class Args, class Body, class Format = visible_detail::De
 auto visible_op(Execution& ex, std::string_view op, Fault<Point> fault, Args&& args, Body&& body,
                 Format&& format = Format{}) {
   ex.before_visible();
-  using R = std::invoke_result_t<Body&>;
-  if (const Errno e = ex.fault(static_cast<std::uint8_t>(fault.point), fault.target)) [[unlikely]] {
-    R r = visible_detail::failed<R>(e);
-    ex.record(op, visible_detail::args_text(args), visible_detail::result_text(format, r));
-    return r;
-  }
-  return visible_detail::run(ex, op, args, body, format);
+  return op_within_step(ex, op, fault, args, body, format);
 }
 
 }  // namespace xenrace

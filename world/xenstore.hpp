@@ -3,7 +3,9 @@
 // Implemented by the simulated store (backends/sim/xenstore) and by real libxenstore (backends/dom0/).
 //
 // In the simulator every call is a visible operation (a scheduling point), and read_watch blocks in
-// virtual time, so "the event arrives before / after the next operation" is a choice the strategy makes.
+// virtual time, so "the event arrives before / after the next operation" is a choice the strategy makes. Only a
+// request on a node its transaction already holds a copy of runs in its actor's step instead, in both backends
+// (world/transaction_copies.hpp).
 #pragma once
 #include <cstdint>
 #include <initializer_list>

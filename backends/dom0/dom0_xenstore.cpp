@@ -10,6 +10,7 @@
 #include "backends/dom0/ledger.hpp"
 #include "backends/dom0/xs_handle.hpp"
 #include "faults/fault_catalogue.hpp"
+#include "world/transaction_copies.hpp"
 #include "world/visible_op.hpp"
 #include "world/world.hpp"
 
@@ -41,7 +42,7 @@ class Dom0XsConnection final : public XsConnection {
   ~Dom0XsConnection() override { std::erase(*parked_, this); }
 
   Result<std::string> read(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.read", with_tx(tx, path), [&] {
+    return request(tx, path, "xs.read", with_tx(tx, path), [&] {
       Result<std::string> r;
       const std::string hp = host(path);  // under the actor lock: the map may gain redirects
       {
@@ -49,30 +50,32 @@ class Dom0XsConnection final : public XsConnection {
         r = h_.read(tx, hp);
       }
       if (r.ok() && store_.real_dirs()) r.value = store_.real_dirs()->scenario_value(path, r.value);
-      return r;
+      return noted(tx, path, r);
     }, value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
-    return visible_op(ex_, "xs.write", Fault{FaultPoint::xenstore_write, path},
-                      with_tx(tx, fmt::format("{}={}", path, shorten(value))), [&] {
-                        std::string hv(value);
-                        Errno e = prepare(path, &hv);
-                        const std::string hp = host(path);  // under the actor lock: the map may gain redirects
-                        if (e == 0) {
-                          Scheduler::IoWindow io(ex_.sched());
-                          e = h_.write(tx, hp, hv);
-                        }
-                        changed(tx, e);
-                        return e;
-                      });
+    return request(tx, path, "xs.write", Fault{FaultPoint::xenstore_write, path},
+                   with_tx(tx, fmt::format("{}={}", path, shorten(value))), [&] {
+                     std::string hv(value);
+                     Errno e = prepare(path, &hv);
+                     const std::string hp = host(path);  // under the actor lock: the map may gain redirects
+                     if (e == 0) {
+                       Scheduler::IoWindow io(ex_.sched());
+                       e = h_.write(tx, hp, hv);
+                       copies_.named(tx, path, e);
+                     }
+                     changed(tx, e);
+                     return e;
+                   });
   }
   Errno mkdir(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path), [&] {
+    return request(tx, path, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path), [&] {
       Errno e = prepare(path, nullptr);
       const std::string hp = host(path);  // under the actor lock: the map may gain redirects
       if (e == 0) {
         Scheduler::IoWindow io(ex_.sched());
         e = h_.mkdir(tx, hp);
+        copies_.named(tx, path, e);
       }
       changed(tx, e);
       return e;
@@ -87,31 +90,32 @@ class Dom0XsConnection final : public XsConnection {
         // "/" of the scenario is the run's subtree root: removing it would remove the run's own anchor.
         e = path == "/" ? EINVAL : h_.rm(hp, tx);
       }
+      if (path != "/") copies_.named(tx, path, e);
       changed(tx, e);
       return e;
     });
   }
   Result<std::vector<std::string>> directory(TxId tx, std::string_view path) override {
     // Formatted as the simulator formats it, so a replayed trace reads line for line like the recorded one.
-    return visible_op(ex_, "xs.directory", with_tx(tx, path), [&] {
+    return request(tx, path, "xs.directory", with_tx(tx, path), [&] {
       Result<std::vector<std::string>> r;
       const std::string hp = host(path);  // under the actor lock: the map may gain redirects
       {
         Scheduler::IoWindow io(ex_.sched());
         r = h_.directory(tx, hp);
       }
-      return r;
+      return noted(tx, path, r);
     }, value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.get_perms", with_tx(tx, path), [&] {
+    return request(tx, path, "xs.get_perms", with_tx(tx, path), [&] {
       Result<XsPerms> r;
       const std::string hp = host(path);  // under the actor lock: the map may gain redirects
       {
         Scheduler::IoWindow io(ex_.sched());
         r = h_.get_perms(tx, hp);
       }
-      return r;
+      return noted(tx, path, r);
     }, value_or_errno(format_perms));
   }
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
@@ -122,14 +126,20 @@ class Dom0XsConnection final : public XsConnection {
         Scheduler::IoWindow io(ex_.sched());
         e = h_.set_perms(tx, hp, perms);
       }
+      copies_.named(tx, path, e, false);  // always a step of its own; its ENOENT may come before it looked
       changed(tx, e);
       return e;
     });
   }
   Result<TxId> transaction_start() override {
     return visible_op(ex_, "xs.transaction_start", Fault{FaultPoint::xenstore_transaction_start}, "", [&] {
-      Scheduler::IoWindow io(ex_.sched());
-      return h_.transaction_start();
+      Result<TxId> t;
+      {
+        Scheduler::IoWindow io(ex_.sched());
+        t = h_.transaction_start();
+      }
+      if (t.ok()) copies_.started(t.value);
+      return t;
     }, value_or_errno([](TxId tx) { return fmt::format("t{}", tx); }));
   }
   Errno transaction_end(TxId tx, bool commit) override {
@@ -142,6 +152,7 @@ class Dom0XsConnection final : public XsConnection {
         Scheduler::IoWindow io(ex_.sched());
         e = h_.transaction_end(tx, commit && injected == 0);
       }
+      copies_.ended(tx);
       if (commit && injected == 0) changed(kNoTx, e);
       return injected && e == 0 ? injected : e;
     });
@@ -259,6 +270,21 @@ class Dom0XsConnection final : public XsConnection {
   WaitQueue& events() { return events_; }
 
  private:
+  // What a request that ran and answered tells about its transaction's copies (world/transaction_copies.hpp).
+  template <class T>
+  Result<T> noted(TxId tx, std::string_view path, Result<T> r) {
+    copies_.named(tx, path, r.ok() ? 0 : r.err);
+    return r;
+  }
+  // As in the simulator: a request on a node its transaction holds a copy of runs within the actor's step, so a
+  // replay meets the scheduling points the simulator met.
+  template <class... A>
+  auto request(TxId tx, std::string_view path, A&&... a)
+      -> decltype(visible_op(std::declval<Execution&>(), std::forward<A>(a)...)) {
+    if (copies_.holds(tx, path)) return op_within_step(ex_, std::forward<A>(a)...);
+    return visible_op(ex_, std::forward<A>(a)...);
+  }
+
   std::string host(std::string_view path) const { return store_.paths().to_host(path, home_); }
   static bool relative(std::string_view path) { return !path.empty() && path[0] != '/' && path[0] != '@'; }
   // xenstored shows a relative watch's events relative to the connection's implicit path (as the simulator's
@@ -312,6 +338,7 @@ class Dom0XsConnection final : public XsConnection {
   XsHandle& h_;
   std::deque<XsWatchEvent> pending_;
   WaitQueue events_;
+  TransactionCopies copies_{home_ == 0};  // as the simulator, whose privileged domain is dom0
 };
 
 Dom0XenStore::Dom0XenStore(Execution& ex, Ledger& ledger, Dom0XenStoreOptions options)

@@ -1,9 +1,13 @@
 #include "backends/sim/xenstore/sim_xenstore.hpp"
 #include "world/xs_trace_format.hpp"
 
+#include <cstdlib>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "faults/sim_faults.hpp"
+#include "world/transaction_copies.hpp"
 #include "world/visible_op.hpp"
 
 namespace xenrace {
@@ -18,9 +22,10 @@ class SimXsConnection final : public XsConnection {
  public:
   // Shares the model: objects an execution makes die in creation order, so a connection made after the
   // store may outlive it.
-  SimXsConnection(Execution& ex, std::shared_ptr<xs::Store> owner, DomId domid, SimXenStore::Footprints& footprints)
+  SimXsConnection(Execution& ex, std::shared_ptr<xs::Store> owner, DomId domid, SimXenStore::Footprints& footprints,
+                  bool separate_steps)
       : ex_(ex), owner_(std::move(owner)), store_(*owner_), footprints_(footprints),
-        privileged_(domid == footprints.privileged_domain()) {
+        privileged_(domid == footprints.privileged_domain()), separate_steps_(separate_steps) {
     id_ = store_.open_connection(domid);
     footprints.name_connection(id_);
     store_.set_event_listener(id_, [this] { ex_.sched().notify_all(events_); });
@@ -32,8 +37,8 @@ class SimXsConnection final : public XsConnection {
   ~SimXsConnection() override { store_.close_connection(id_); }
 
   Result<std::string> read(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.read", with_tx(tx, path), [&] { declared(); return store_.read(id_, tx, path); },
-                      value_or_errno(shorten));
+    return request(tx, path, "xs.read", with_tx(tx, path),
+                   [&] { declared(); return noted(tx, path, store_.read(id_, tx, path)); }, value_or_errno(shorten));
   }
   Result<std::string> read_one_of(std::string_view path, std::initializer_list<std::string_view> values) override {
     return visible_op(ex_, "xs.read", with_tx(kNoTx, path), [&] {
@@ -47,34 +52,42 @@ class SimXsConnection final : public XsConnection {
     }, value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
-    return visible_op(ex_, "xs.write", Fault{FaultPoint::xenstore_write, path},
-                      with_tx(tx, fmt::format("{}={}", path, shorten(value))),
-                      [&] { declared(); return store_.write(id_, tx, path, value); });
+    return request(tx, path, "xs.write", Fault{FaultPoint::xenstore_write, path},
+                   with_tx(tx, fmt::format("{}={}", path, shorten(value))),
+                   [&] { declared(); return noted(tx, path, store_.write(id_, tx, path, value)); });
   }
   Errno mkdir(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path),
-                      [&] { declared(); return store_.mkdir(id_, tx, path); });
+    return request(tx, path, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path),
+                   [&] { declared(); return noted(tx, path, store_.mkdir(id_, tx, path)); });
   }
   Errno rm(TxId tx, std::string_view path) override {
     return visible_op(ex_, "xs.rm", Fault{FaultPoint::xenstore_rm, path}, with_tx(tx, path),
-                      [&] { declared(); return store_.rm(id_, tx, path); });
+                      [&] { declared(); return noted(tx, path, store_.rm(id_, tx, path)); });
   }
   Result<std::vector<std::string>> directory(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.directory", with_tx(tx, path), [&] { declared(); return store_.directory(id_, tx, path); },
-                      value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
+    return request(tx, path, "xs.directory", with_tx(tx, path),
+                   [&] { declared(); return noted(tx, path, store_.directory(id_, tx, path)); },
+                   value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
-    return visible_op(ex_, "xs.get_perms", with_tx(tx, path), [&] { declared(); return store_.get_perms(id_, tx, path); },
-                      value_or_errno(format_perms));
+    return request(tx, path, "xs.get_perms", with_tx(tx, path),
+                   [&] { declared(); return noted(tx, path, store_.get_perms(id_, tx, path)); },
+                   value_or_errno(format_perms));
   }
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
-    return visible_op(ex_, "xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))),
-                      [&] { declared(); return store_.set_perms(id_, tx, path, perms); });
+    // Always a step of its own (TransactionCopies); its ENOENT may come before it looked at the node.
+    return visible_op(ex_, "xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))), [&] {
+      declared();
+      return noted(tx, path, store_.set_perms(id_, tx, path, perms), false);
+    });
   }
   Result<TxId> transaction_start() override {
-    return visible_op(ex_, "xs.transaction_start", Fault{FaultPoint::xenstore_transaction_start}, "",
-                      [&] { declared(); return store_.transaction_start(id_); },
-                      value_or_errno([](TxId tx) { return fmt::format("t{}", tx); }));
+    return visible_op(ex_, "xs.transaction_start", Fault{FaultPoint::xenstore_transaction_start}, "", [&] {
+      declared();
+      Result<TxId> t = store_.transaction_start(id_);
+      if (t.ok()) copies_.started(t.value);
+      return t;
+    }, value_or_errno([](TxId tx) { return fmt::format("t{}", tx); }));
   }
   Errno transaction_end(TxId tx, bool commit) override {
     return visible_op(ex_, "xs.transaction_end", fmt::format("t{} {}", tx, commit ? "commit" : "abort"), [&] {
@@ -83,6 +96,7 @@ class SimXsConnection final : public XsConnection {
       declared();
       const Errno injected = commit ? fault_at(ex_, FaultPoint::xenstore_transaction_end) : 0;
       const Errno e = store_.transaction_end(id_, tx, commit && injected == 0);
+      copies_.ended(tx);
       return injected && e == 0 ? injected : e;
     });
   }
@@ -135,13 +149,54 @@ class SimXsConnection final : public XsConnection {
  private:
   // Every request but the domain ones names what it touches through the store's AccessObserver; the
   // domain requests declare nothing, so their steps count as dependent with everything.
-  void declared() { ex_.sched().declare_footprint(); }
+  void declared() {
+    if (!within_copy_) ex_.sched().declare_footprint();
+  }
+
+  // What a request that ran and answered tells about the transaction's copies (TransactionCopies).
+  Errno noted(TxId tx, std::string_view path, Errno e, bool missing_counts = true) {
+    copies_.named(tx, path, e, missing_counts);
+    return e;
+  }
+  template <class T>
+  Result<T> noted(TxId tx, std::string_view path, Result<T> r) {
+    copies_.named(tx, path, r.ok() ? 0 : r.err);
+    return r;
+  }
+
+  // A visible operation; or, on a node its transaction holds a copy of (TransactionCopies), an operation within
+  // the actor's current step (op_within_step), which the store must agree touches only copies and must report no
+  // access for (the reports are made only when the strategy observes steps).
+  template <class... A>
+  auto request(TxId tx, std::string_view path, A&&... a)
+      -> decltype(visible_op(std::declval<Execution&>(), std::forward<A>(a)...)) {
+    if (separate_steps_ || !copies_.holds(tx, path)) return visible_op(ex_, std::forward<A>(a)...);
+    // Checked where footprints are collected (dpor, and the tests that compare it with every interleaving).
+    const bool check = ex_.sched().observing();
+    if (check && !store_.within_transaction_copy(id_, tx, path)) [[unlikely]]
+      not_within_copy(path, "holds no copy of it");
+    // It declares nothing: it must not end a declaration its step still owes (the re-check after a wait).
+    within_copy_ = true;
+    const std::uint64_t reported = footprints_.reports();
+    auto r = op_within_step(ex_, std::forward<A>(a)...);
+    within_copy_ = false;
+    if (check && footprints_.reports() != reported) [[unlikely]] not_within_copy(path, "touched the shared store");
+    return r;
+  }
+  [[noreturn]] static void not_within_copy(std::string_view path, std::string_view what) {
+    fmt::print(stderr, "xenrace: internal error: a request on {} inside a transaction, run within its actor's step "
+                       "as a request on the transaction's copy, {}\n", path, what);
+    std::abort();
+  }
 
   Execution& ex_;
   std::shared_ptr<xs::Store> owner_;
   xs::Store& store_;
   SimXenStore::Footprints& footprints_;
   bool privileged_;
+  bool separate_steps_;      // SimXenStore::separate_steps_inside_transactions
+  bool within_copy_ = false;  // running a request within the actor's step (request())
+  TransactionCopies copies_{privileged_};
   xs::ConnId id_ = 0;
   WaitQueue events_;
 };
@@ -159,6 +214,7 @@ void SimXenStore::Footprints::name_connection(xs::ConnId id) {
 }
 
 void SimXenStore::Footprints::node_read(std::string_view path) {
+  ++reports_;
   Scheduler& s = ex_.sched();
   if (!s.collecting()) return;
   if (!armed_) return s.access(object_key('n', path), AccessMode::read);
@@ -174,6 +230,7 @@ std::uint64_t SimXenStore::Footprints::value_key(std::uint64_t node, std::option
 }
 void SimXenStore::Footprints::value_replaced(std::string_view path, std::optional<std::string_view> before,
                                              std::optional<std::string_view> after) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   if (before == after) return;  // the same value, or missing before and after: no fact changed
   const std::uint64_t node = object_key('v', path);
@@ -181,28 +238,34 @@ void SimXenStore::Footprints::value_replaced(std::string_view path, std::optiona
   ex_.sched().access(value_key(node, after), AccessMode::write);
 }
 void SimXenStore::Footprints::node_written(std::string_view path) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('n', path), AccessMode::write);
   ex_.sched().access(object_key('d', path), AccessMode::write);
 }
 void SimXenStore::Footprints::value_written(std::string_view path) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('n', path), AccessMode::write);
 }
 void SimXenStore::Footprints::children_read(std::string_view path, bool ordered) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('d', path), ordered ? AccessMode::read_order : AccessMode::read);
 }
 void SimXenStore::Footprints::child_added(std::string_view path) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('n', path), AccessMode::read);
   ex_.sched().access(object_key('d', path), AccessMode::update);
 }
 void SimXenStore::Footprints::child_removed(std::string_view path) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('d', path), AccessMode::write);
 }
 void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
+  ++reports_;
   Scheduler& s = ex_.sched();
   if (!s.collecting()) return;
   s.access(object_key('w', path), AccessMode::read);
@@ -217,6 +280,7 @@ void SimXenStore::Footprints::watches_read(std::string_view path, bool exact) {
   }
 }
 void SimXenStore::Footprints::watches_written(std::string_view path) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   ex_.sched().access(object_key('w', path), AccessMode::write);
 }
@@ -235,6 +299,7 @@ std::uint64_t SimXenStore::Footprints::event_key(std::uint32_t conn, std::string
 }
 void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view path, std::string_view token,
                                            bool duplicate, bool near_budget) {
+  ++reports_;
   Scheduler& s = ex_.sched();
   if (!s.collecting()) return;
   if (near_budget) return s.access_everything();
@@ -248,6 +313,7 @@ void SimXenStore::Footprints::event_queued(std::uint32_t conn, std::string_view 
   if (queue_key(conn, 'f', k)) s.access(k, AccessMode::write);
 }
 void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view path, std::string_view token) {
+  ++reports_;
   Scheduler& s = ex_.sched();
   if (!s.collecting()) return;
   std::uint64_t k = 0;
@@ -256,11 +322,13 @@ void SimXenStore::Footprints::event_popped(std::uint32_t conn, std::string_view 
   s.access(event_key(conn, path, token), AccessMode::write);
 }
 void SimXenStore::Footprints::events_looked(std::uint32_t conn) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   std::uint64_t k = 0;
   if (queue_key(conn, 'f', k)) ex_.sched().access(k, AccessMode::read);
 }
 void SimXenStore::Footprints::events_dropped(std::uint32_t conn) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   for (char part : {'f', 'h', 't'}) {
     std::uint64_t k = 0;
@@ -268,6 +336,7 @@ void SimXenStore::Footprints::events_dropped(std::uint32_t conn) {
   }
 }
 void SimXenStore::Footprints::quota_touched(DomId owner) {
+  ++reports_;
   if (!ex_.sched().collecting()) return;
   if (owner == priv_) return;  // the privileged domain has no node quota: nobody reads its count
   ex_.sched().access(object_key('q', std::uint64_t{owner}), AccessMode::write);
@@ -285,7 +354,7 @@ SimXenStore::SimXenStore(Execution& ex, xs::StoreOptions options)
 SimXenStore::~SimXenStore() { store_->set_access_observer(nullptr); }
 
 std::unique_ptr<XsConnection> SimXenStore::connect(DomId domid) {
-  return std::make_unique<SimXsConnection>(ex_, store_, domid, footprints_);
+  return std::make_unique<SimXsConnection>(ex_, store_, domid, footprints_, separate_steps_);
 }
 
 }  // namespace xenrace

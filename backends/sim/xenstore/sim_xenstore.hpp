@@ -1,6 +1,8 @@
 // The simulated XenStore as the scenarios' World sees it: the xenstored model (xs_store.hpp) behind
 // world/xenstore.hpp, where every call is a visible operation of the calling actor (a scheduling point,
-// then a trace event "xs.<op>"), and read_watch blocks in virtual time on the connection's events.
+// then a trace event "xs.<op>"), and read_watch blocks in virtual time on the connection's events. A request
+// inside a transaction on a node it already holds a copy of has no scheduling point of its own
+// (world/transaction_copies.hpp): it runs in the actor's step before it.
 //
 //   - read_watch is itself a scheduling point, so "the event is consumed before / after the next
 //     operation of another actor" is a choice of the strategy; with nothing pending it waits until an
@@ -35,6 +37,12 @@ class SimXenStore final : public XenStore {
     return o;
   }
   std::unique_ptr<XsConnection> connect(DomId domid = 0) override;
+
+  // Inside a transaction, a request that touches only the transaction's own copies (xs::Store::
+  // within_transaction_copy: a node it has already accessed) has no scheduling point of its own: it runs in the
+  // actor's step before it, which no other actor can tell apart. With `separate`, connections made from now on
+  // give every request its own step, as before this rule: tests/xenstore/transaction_steps_test.cpp compares.
+  void separate_steps_inside_transactions(bool separate) { separate_steps_ = separate; }
 
   // The model itself, for invariants and tests: no scheduling, no trace, no permission checks in peek().
   xs::Store& model() { return *store_; }
@@ -71,6 +79,8 @@ class SimXenStore final : public XenStore {
     void events_looked(std::uint32_t conn) override;
     void events_dropped(std::uint32_t conn) override;
     void quota_touched(DomId owner) override;
+    // How many accesses the store has reported: a request that should touch nothing shared must not move it.
+    std::uint64_t reports() const { return reports_; }
 
    private:
     // The parts of a connection's event queue (xs_access_observer.hpp): 'f' empty or not, 'h' head,
@@ -86,6 +96,7 @@ class SimXenStore final : public XenStore {
     DomId priv_;
     std::initializer_list<std::string_view> one_of_;
     bool armed_ = false;
+    std::uint64_t reports_ = 0;
     std::array<std::uint32_t, kMaxActors + 1> opened_by_{};  // connections each actor (and setup) opened
     std::vector<std::uint64_t> connection_keys_;            // by ConnId
   };
@@ -95,6 +106,7 @@ class SimXenStore final : public XenStore {
   std::shared_ptr<xs::Store> store_;  // shared with the connections, which may outlive this object
   Footprints footprints_;
   ProcessXenStore processes_;
+  bool separate_steps_ = false;
 };
 
 }  // namespace xenrace
