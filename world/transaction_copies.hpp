@@ -38,13 +38,20 @@ class TransactionCopies {
   void started(TxId tx) {
     if (privileged_ && open_count_ < open_.size()) open_[open_count_++] = tx;
   }
-  // After a request in `tx` on `path` ran and answered `answer` (ENOENT also for a transaction not open).
-  void named(TxId tx, std::string_view path, Errno answer, bool missing_counts = true) {
-    if (tx == kNoTx || !(answer == 0 || (answer == ENOENT && missing_counts))) return;
-    if (std::find(open_.begin(), open_.begin() + open_count_, tx) == open_.begin() + open_count_) return;
+  // After a request in `tx` on `path` ran and answered `answer` (ENOENT also for a transaction not open); returns
+  // the answer, so a request's body can end with it.
+  Errno noted(TxId tx, std::string_view path, Errno answer, bool missing_counts = true) {
+    if (tx == kNoTx || !(answer == 0 || (answer == ENOENT && missing_counts))) return answer;
+    if (std::find(open_.begin(), open_.begin() + open_count_, tx) == open_.begin() + open_count_) return answer;
     const Entry e{tx, object_key('t', path)};
     const auto end = held_.begin() + held_count_;
     if (std::find(held_.begin(), end, e) == end && held_count_ < held_.size()) held_[held_count_++] = e;
+    return answer;
+  }
+  template <class T>
+  Result<T> noted(TxId tx, std::string_view path, Result<T> r) {
+    noted(tx, path, r.ok() ? 0 : r.err);
+    return r;
   }
   // Whether a read, listing, write or mkdir of `path` in `tx` touches only tx's copies.
   bool holds(TxId tx, std::string_view path) const {

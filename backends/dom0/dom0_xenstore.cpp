@@ -50,7 +50,7 @@ class Dom0XsConnection final : public XsConnection {
         r = h_.read(tx, hp);
       }
       if (r.ok() && store_.real_dirs()) r.value = store_.real_dirs()->scenario_value(path, r.value);
-      return noted(tx, path, r);
+      return copies_.noted(tx, path, r);
     }, value_or_errno(shorten));
   }
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
@@ -62,7 +62,7 @@ class Dom0XsConnection final : public XsConnection {
                      if (e == 0) {
                        Scheduler::IoWindow io(ex_.sched());
                        e = h_.write(tx, hp, hv);
-                       copies_.named(tx, path, e);
+                       copies_.noted(tx, path, e);
                      }
                      changed(tx, e);
                      return e;
@@ -75,7 +75,7 @@ class Dom0XsConnection final : public XsConnection {
       if (e == 0) {
         Scheduler::IoWindow io(ex_.sched());
         e = h_.mkdir(tx, hp);
-        copies_.named(tx, path, e);
+        copies_.noted(tx, path, e);
       }
       changed(tx, e);
       return e;
@@ -90,7 +90,7 @@ class Dom0XsConnection final : public XsConnection {
         // "/" of the scenario is the run's subtree root: removing it would remove the run's own anchor.
         e = path == "/" ? EINVAL : h_.rm(hp, tx);
       }
-      if (path != "/") copies_.named(tx, path, e);
+      if (path != "/") copies_.noted(tx, path, e);
       changed(tx, e);
       return e;
     });
@@ -104,7 +104,7 @@ class Dom0XsConnection final : public XsConnection {
         Scheduler::IoWindow io(ex_.sched());
         r = h_.directory(tx, hp);
       }
-      return noted(tx, path, r);
+      return copies_.noted(tx, path, r);
     }, value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
@@ -115,7 +115,7 @@ class Dom0XsConnection final : public XsConnection {
         Scheduler::IoWindow io(ex_.sched());
         r = h_.get_perms(tx, hp);
       }
-      return noted(tx, path, r);
+      return copies_.noted(tx, path, r);
     }, value_or_errno(format_perms));
   }
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
@@ -126,7 +126,7 @@ class Dom0XsConnection final : public XsConnection {
         Scheduler::IoWindow io(ex_.sched());
         e = h_.set_perms(tx, hp, perms);
       }
-      copies_.named(tx, path, e, false);  // always a step of its own; its ENOENT may come before it looked
+      copies_.noted(tx, path, e, false);  // always a step of its own; its ENOENT may come before it looked
       changed(tx, e);
       return e;
     });
@@ -270,12 +270,6 @@ class Dom0XsConnection final : public XsConnection {
   WaitQueue& events() { return events_; }
 
  private:
-  // What a request that ran and answered tells about its transaction's copies (world/transaction_copies.hpp).
-  template <class T>
-  Result<T> noted(TxId tx, std::string_view path, Result<T> r) {
-    copies_.named(tx, path, r.ok() ? 0 : r.err);
-    return r;
-  }
   // As in the simulator: a request on a node its transaction holds a copy of runs within the actor's step, so a
   // replay meets the scheduling points the simulator met.
   template <class... A>

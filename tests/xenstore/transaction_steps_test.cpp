@@ -197,15 +197,15 @@ TEST(TransactionSteps, ARequestOnACopyAddsNoStep) {
 // What the client can tell from its own requests (world/transaction_copies.hpp), which both backends use.
 TEST(TransactionSteps, WhatTheClientCountsAsACopy) {
   TransactionCopies copies(true);
-  copies.named(1, "/t/a", 0);
+  copies.noted(1, "/t/a", 0);
   EXPECT_FALSE(copies.holds(1, "/t/a")) << "transaction 1 was never started";
   copies.started(1);
   copies.started(2);
-  copies.named(1, "/t/a", 0);
-  copies.named(1, "/t/b", ENOENT);
-  copies.named(1, "/t/c", ENOENT, false);  // a set_perms's ENOENT
-  copies.named(1, "/t/d", EACCES);
-  copies.named(kNoTx, "/t/e", 0);
+  copies.noted(1, "/t/a", 0);
+  copies.noted(1, "/t/b", ENOENT);
+  copies.noted(1, "/t/c", ENOENT, false);  // a set_perms's ENOENT
+  copies.noted(1, "/t/d", EACCES);
+  copies.noted(kNoTx, "/t/e", 0);
   EXPECT_TRUE(copies.holds(1, "/t/a"));
   EXPECT_TRUE(copies.holds(1, "/t/b")) << "found missing: the node and its ancestors were copied";
   EXPECT_FALSE(copies.holds(1, "/t/c"));
@@ -215,12 +215,12 @@ TEST(TransactionSteps, WhatTheClientCountsAsACopy) {
   EXPECT_FALSE(copies.holds(1, "t/a")) << "another spelling";
   copies.ended(1);
   EXPECT_FALSE(copies.holds(1, "/t/a")) << "the transaction ended";
-  copies.named(1, "/t/a", 0);
+  copies.noted(1, "/t/a", 0);
   EXPECT_FALSE(copies.holds(1, "/t/a")) << "a request in a transaction that ended";
 
   TransactionCopies guest(false);
   guest.started(1);
-  guest.named(1, "/t/a", 0);
+  guest.noted(1, "/t/a", 0);
   EXPECT_FALSE(guest.holds(1, "/t/a")) << "an unprivileged connection's requests check permissions";
 }
 

@@ -38,7 +38,8 @@ class SimXsConnection final : public XsConnection {
 
   Result<std::string> read(TxId tx, std::string_view path) override {
     return request(tx, path, "xs.read", with_tx(tx, path),
-                   [&] { declared(); return noted(tx, path, store_.read(id_, tx, path)); }, value_or_errno(shorten));
+                   [&] { declared(); return copies_.noted(tx, path, store_.read(id_, tx, path)); },
+                   value_or_errno(shorten));
   }
   Result<std::string> read_one_of(std::string_view path, std::initializer_list<std::string_view> values) override {
     return visible_op(ex_, "xs.read", with_tx(kNoTx, path), [&] {
@@ -54,31 +55,31 @@ class SimXsConnection final : public XsConnection {
   Errno write(TxId tx, std::string_view path, std::string_view value) override {
     return request(tx, path, "xs.write", Fault{FaultPoint::xenstore_write, path},
                    with_tx(tx, fmt::format("{}={}", path, shorten(value))),
-                   [&] { declared(); return noted(tx, path, store_.write(id_, tx, path, value)); });
+                   [&] { declared(); return copies_.noted(tx, path, store_.write(id_, tx, path, value)); });
   }
   Errno mkdir(TxId tx, std::string_view path) override {
     return request(tx, path, "xs.mkdir", Fault{FaultPoint::xenstore_mkdir, path}, with_tx(tx, path),
-                   [&] { declared(); return noted(tx, path, store_.mkdir(id_, tx, path)); });
+                   [&] { declared(); return copies_.noted(tx, path, store_.mkdir(id_, tx, path)); });
   }
   Errno rm(TxId tx, std::string_view path) override {
     return visible_op(ex_, "xs.rm", Fault{FaultPoint::xenstore_rm, path}, with_tx(tx, path),
-                      [&] { declared(); return noted(tx, path, store_.rm(id_, tx, path)); });
+                      [&] { declared(); return copies_.noted(tx, path, store_.rm(id_, tx, path)); });
   }
   Result<std::vector<std::string>> directory(TxId tx, std::string_view path) override {
     return request(tx, path, "xs.directory", with_tx(tx, path),
-                   [&] { declared(); return noted(tx, path, store_.directory(id_, tx, path)); },
+                   [&] { declared(); return copies_.noted(tx, path, store_.directory(id_, tx, path)); },
                    value_or_errno([](const auto& names) { return shorten(fmt::format("{}", fmt::join(names, " "))); }));
   }
   Result<XsPerms> get_perms(TxId tx, std::string_view path) override {
     return request(tx, path, "xs.get_perms", with_tx(tx, path),
-                   [&] { declared(); return noted(tx, path, store_.get_perms(id_, tx, path)); },
+                   [&] { declared(); return copies_.noted(tx, path, store_.get_perms(id_, tx, path)); },
                    value_or_errno(format_perms));
   }
   Errno set_perms(TxId tx, std::string_view path, const XsPerms& perms) override {
     // Always a step of its own (TransactionCopies); its ENOENT may come before it looked at the node.
     return visible_op(ex_, "xs.set_perms", with_tx(tx, fmt::format("{} {}", path, format_perms(perms))), [&] {
       declared();
-      return noted(tx, path, store_.set_perms(id_, tx, path, perms), false);
+      return copies_.noted(tx, path, store_.set_perms(id_, tx, path, perms), false);
     });
   }
   Result<TxId> transaction_start() override {
@@ -151,17 +152,6 @@ class SimXsConnection final : public XsConnection {
   // domain requests declare nothing, so their steps count as dependent with everything.
   void declared() {
     if (!within_copy_) ex_.sched().declare_footprint();
-  }
-
-  // What a request that ran and answered tells about the transaction's copies (TransactionCopies).
-  Errno noted(TxId tx, std::string_view path, Errno e, bool missing_counts = true) {
-    copies_.named(tx, path, e, missing_counts);
-    return e;
-  }
-  template <class T>
-  Result<T> noted(TxId tx, std::string_view path, Result<T> r) {
-    copies_.named(tx, path, r.ok() ? 0 : r.err);
-    return r;
   }
 
   // A visible operation; or, on a node its transaction holds a copy of (TransactionCopies), an operation within
