@@ -141,7 +141,7 @@ inline constexpr bool is_fault<Fault<Point>> = true;
 // An operation that runs inside the calling actor's current step: steps 2 to 4 of visible_op (below), with no
 // scheduling point (and so no kill point) of its own. Only for what no other actor can tell apart from the end of
 // the step before it: an operation whose every access is the actor's own (a XenStore request on a transaction's
-// private copies, xs::Store::within_transaction_copy). It commutes with every other actor's step, so running it
+// private copies, world/transaction_copies.hpp). It commutes with every other actor's step, so running it
 // next to the actor's previous one loses no interleaving; a kill just before it ends as a kill at the next point.
 template <class Args, class Body, class Format = visible_detail::Describe>
   requires(!visible_detail::is_fault<std::remove_cvref_t<Args>>)
@@ -165,7 +165,7 @@ template <class Args, class Body, class Format = visible_detail::Describe>
   requires(!visible_detail::is_fault<std::remove_cvref_t<Args>>)
 auto visible_op(Execution& ex, std::string_view op, Args&& args, Body&& body, Format&& format = Format{}) {
   ex.before_visible();
-  return visible_detail::run(ex, op, args, body, format);
+  return op_within_step(ex, op, args, body, format);
 }
 
 // One visible operation of the calling actor, which fails at `fault` when that point fires.

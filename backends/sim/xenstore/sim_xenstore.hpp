@@ -38,9 +38,9 @@ class SimXenStore final : public XenStore {
   }
   std::unique_ptr<XsConnection> connect(DomId domid = 0) override;
 
-  // Inside a transaction, a request that touches only the transaction's own copies (xs::Store::
-  // within_transaction_copy: a node it has already accessed) has no scheduling point of its own: it runs in the
-  // actor's step before it, which no other actor can tell apart. With `separate`, connections made from now on
+  // Inside a transaction, a request on a node the transaction already holds a copy of (world/transaction_copies.hpp,
+  // checked against xs::Store::within_transaction_copy) has no scheduling point of its own: it runs in the actor's
+  // step before it, which no other actor can tell apart. With `separate`, connections made from now on
   // give every request its own step, as before this rule: tests/xenstore/transaction_steps_test.cpp compares.
   void separate_steps_inside_transactions(bool separate) { separate_steps_ = separate; }
 
